@@ -1,0 +1,192 @@
+"""The ingester protocol and the registry every format module registers with.
+
+An ingester reads one source file and returns a :class:`SourceResult`: source-level
+events, person records and relationships (all in the contract of :mod:`chronos.model`),
+plus quarantined rows and warnings, and the record counts that must reconcile::
+
+    records_read == records_to_data + records_quarantined + sum(records_skipped.values())
+
+Events refer to people by *record keys* (``"<source name>:<local id>"``) in
+``person_ids``; linking later replaces them with canonical person ids.
+
+A format module defines a subclass of :class:`Ingester` and decorates it with
+:func:`register`. :func:`registry` imports every module in ``chronos.ingest`` listed in
+``FORMAT_MODULES`` so that registration happens lazily (heavy readers are not imported
+for ``chronos --help``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from chronos.errors import FormatNotRecognised, Issue, SourceError
+
+#: Modules that define ingesters; each registers its classes on import.
+FORMAT_MODULES = [
+    "chronos.ingest.mapped",
+]
+
+_REGISTRY: dict[str, type["Ingester"]] = {}
+
+
+@dataclass
+class Source:
+    """One source of a case, as the manifest describes it."""
+
+    path: Path
+    name: str                       # short id, unique in the case (e.g. "gp")
+    format: str = "auto"
+    agency: str = ""
+    mapping: dict[str, Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # dayfirst, sheet, encoding ...
+    display_path: str = ""          # the path as written in the manifest (provenance)
+
+    @property
+    def file_label(self) -> str:
+        """How this file is named in provenance columns and messages."""
+        return self.display_path or self.path.name
+
+
+@dataclass
+class SourceResult:
+    """What an ingester returns for one source."""
+
+    source: Source
+    format: str
+    events: Any = None              # DataFrame (model.EVENTS)
+    persons: Any = None             # DataFrame (model.PERSONS + record_key)
+    relationships: Any = None       # DataFrame (model.RELATIONSHIPS), in record keys
+    quarantine: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    records_read: int = 0
+    records_to_data: int = 0
+    records_skipped: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records_quarantined(self) -> int:
+        """Records that went to quarantine (one issue per record)."""
+        return len({(q.source_file, q.source_ref) for q in self.quarantine})
+
+    def reconciles(self) -> bool:
+        """True when every record read is accounted for."""
+        accounted = self.records_to_data + self.records_quarantined
+        return self.records_read == accounted + sum(self.records_skipped.values())
+
+    def summary(self) -> dict:
+        """Counts for the ingest report."""
+        return {
+            "source": self.source.name,
+            "file": self.source.file_label,
+            "format": self.format,
+            "agency": self.source.agency,
+            "records_read": self.records_read,
+            "records_to_data": self.records_to_data,
+            "records_quarantined": self.records_quarantined,
+            "records_skipped": dict(sorted(self.records_skipped.items())),
+            "events": 0 if self.events is None else len(self.events),
+            "persons": 0 if self.persons is None else len(self.persons),
+            "relationships": 0 if self.relationships is None else len(self.relationships),
+            "quarantine_by_reason": _count_by(self.quarantine),
+            "warnings_by_code": _count_by(self.warnings),
+            "reconciles": self.reconciles(),
+        }
+
+
+def _count_by(issues: list[Issue]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.code] = counts.get(issue.code, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+class Ingester:
+    """Base class for a format reader. Subclasses set the class attributes and
+    implement :meth:`sniff` and :meth:`read`."""
+
+    name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    extensions: ClassVar[tuple[str, ...]] = ()
+    #: True when the format needs a mapping in the manifest (it cannot run on its own)
+    needs_mapping: ClassVar[bool] = False
+
+    def sniff(self, path: Path, head: bytes) -> float:
+        """Confidence in 0..1 that ``path`` is in this format (``head``: its first 64 KiB)."""
+        return 0.0
+
+    def read(self, source: Source) -> SourceResult:
+        """Read the source into a :class:`SourceResult`."""
+        raise NotImplementedError
+
+
+def register(cls: type[Ingester]) -> type[Ingester]:
+    """Class decorator: add an ingester to the registry under ``cls.name``."""
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Ingester]]:
+    """Every registered ingester, by format name (imports the format modules)."""
+    for module in FORMAT_MODULES:
+        importlib.import_module(module)
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_ingester(name: str) -> Ingester:
+    """The ingester registered as ``name``; a clear error naming the known formats."""
+    known = registry()
+    if name not in known:
+        raise SourceError(f"unknown format {name!r}",
+                          hint="known formats: " + ", ".join(known))
+    return known[name]()
+
+
+def read_head(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of a file, for sniffing."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror}", file=str(path)) from exc
+
+
+def sniff(path: Path, *, allow_mapped: bool = False) -> tuple[str, list[tuple[str, float]]]:
+    """Best format for ``path`` and every format's score (for messages).
+
+    Formats that need a mapping are only considered when ``allow_mapped`` is true.
+    Raises :class:`FormatNotRecognised` naming the formats tried when none fits.
+    """
+    head = read_head(path)
+    scores = []
+    for name, cls in registry().items():
+        if cls.needs_mapping and not allow_mapped:
+            continue
+        try:
+            score = float(cls().sniff(path, head))
+        except Exception:  # a sniffer must never break detection of other formats
+            score = 0.0
+        scores.append((name, score))
+    scores.sort(key=lambda item: (-item[1], item[0]))
+    if not scores or scores[0][1] < 0.5:
+        tried = ", ".join(name for name, _ in scores) or "none"
+        raise FormatNotRecognised("the file matches no known format", file=str(path),
+                                  hint=f"formats tried: {tried}; name one with format: "
+                                       "in the manifest, or give a mapping")
+    return scores[0][0], scores
+
+
+def read_source(source: Source) -> SourceResult:
+    """Read one source with its named ingester, or the sniffed one for ``auto``."""
+    if not source.path.exists():
+        raise SourceError("file not found", file=source.file_label,
+                          hint=f"looked for {source.path}")
+    fmt = source.format
+    if fmt in ("", "auto", None):
+        fmt = "mapped" if source.mapping else sniff(source.path)[0]
+    result = get_ingester(fmt).read(source)
+    result.format = result.format or fmt
+    return result

@@ -1,0 +1,222 @@
+"""The data contract: the tables every part of chronos reads and writes.
+
+Each table is a pandas DataFrame whose columns and dtypes are declared here and
+documented in ``docs/data-model.md``. Use :func:`empty` to make an empty table and
+:func:`conform` to bring any frame to the contract (missing columns added, extra columns
+kept at the end, dtypes set). Event types and Horwath categories come from
+``chronos/data/event_types.yaml`` through :func:`vocabulary`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd  # the model is the one place every table passes through
+
+STR = "string"
+BOOL = "boolean"
+FLOAT = "Float64"
+
+EVENTS = {
+    "event_id": STR,          # deterministic: see make_event_id
+    "date": STR,              # ISO YYYY-MM-DD; month/year precision -> first day
+    "date_precision": STR,    # day | month | year | unknown
+    "date_uncertain": BOOL,   # '?', 'c.', 'approx', GEDCOM ABT ...
+    "time": STR,              # HH:MM[:SS] when the source has it
+    "end_date": STR,          # ISO, for ranges and episodes
+    "person_ids": STR,        # ';'-joined; source person keys before linking
+    "agency": STR,
+    "source_org": STR,
+    "event_type": STR,        # controlled vocabulary (event_types.yaml)
+    "categories": STR,        # Horwath categories, ';'-joined
+    "summary": STR,
+    "outcome": STR,
+    "value": FLOAT,           # measured value (attendance %, GCP2 overall grade)
+    "details": STR,           # 'key=value;key=value' extra coded facts
+    "source_format": STR,
+    "source_file": STR,
+    "source_ref": STR,        # 1-based data row, or resource id / element path
+    "corroborated_by": STR,   # ';'-joined event ids of duplicates merged into this one
+}
+
+PERSONS = {
+    "person_id": STR,
+    "given_name": STR,
+    "family_name": STR,
+    "other_names": STR,
+    "dob": STR,               # ISO
+    "dob_precision": STR,
+    "dod": STR,
+    "sex": STR,               # M | F | U (unknown) | X (indeterminate / other)
+    "nhs_number": STR,
+    "upn": STR,
+    "la_child_id": STR,
+    "other_ids": STR,         # 'scheme=value;scheme=value'
+    "postcode": STR,
+    "address": STR,
+    "role": STR,              # child | adult | parent | carer | professional ...
+    "is_index": BOOL,
+    "agency": STR,
+    "source_format": STR,
+    "source_file": STR,
+    "source_ref": STR,
+}
+
+LINKS = {
+    "source_file": STR,
+    "source_ref": STR,
+    "record_key": STR,        # the source person key events refer to before linking
+    "person_id": STR,
+    "match_probability": FLOAT,
+    "method": STR,            # identifier | probabilistic | override | single
+}
+
+RELATIONSHIPS = {
+    "person_a": STR,
+    "person_b": STR,
+    "kind": STR,              # parent | partner | sibling | household
+    "subtype": STR,           # biological adoptive foster step; married cohabiting separated divorced
+    "start": STR,
+    "end": STR,
+    "source_file": STR,
+    "source_ref": STR,
+}
+
+FINDINGS = {
+    "finding_id": STR,
+    "rule_id": STR,
+    "title": STR,
+    "person_id": STR,
+    "category": STR,
+    "severity": STR,
+    "window_start": STR,
+    "window_end": STR,
+    "event_ids": STR,
+    "agencies": STR,
+    "explanation": STR,
+}
+
+QUARANTINE = {
+    "source_file": STR,
+    "source_ref": STR,
+    "column": STR,
+    "value": STR,
+    "reason": STR,            # stable code, e.g. date.impossible
+    "message": STR,
+    "source_format": STR,
+}
+
+TABLES = {
+    "events": EVENTS,
+    "persons": PERSONS,
+    "links": LINKS,
+    "relationships": RELATIONSHIPS,
+    "findings": FINDINGS,
+    "quarantine": QUARANTINE,
+}
+
+PERSON_RECORD_KEY = "record_key"  # extra column on source person records
+
+
+def empty(table: str) -> pd.DataFrame:
+    """An empty DataFrame with the columns and dtypes of ``table``."""
+    spec = TABLES[table]
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in spec.items()})
+
+
+def conform(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame:
+    """Return ``frame`` with the contract's columns (in order, typed) for ``table``.
+
+    Missing columns are added empty; columns outside the contract are kept after them.
+    """
+    spec = TABLES[table]
+    if frame is None:
+        return empty(table)
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(list(frame))
+    frame = frame.copy()
+    for name, dtype in spec.items():
+        if name not in frame.columns:
+            frame[name] = pd.Series([pd.NA] * len(frame), dtype=dtype, index=frame.index)
+        else:
+            frame[name] = _as_dtype(frame[name], dtype)
+    extra = [c for c in frame.columns if c not in spec]
+    return frame[list(spec) + extra].reset_index(drop=True)
+
+
+def _as_dtype(series: pd.Series, dtype: str) -> pd.Series:
+    if dtype == BOOL:
+        return series.map(_to_bool).astype(BOOL)
+    if dtype == FLOAT:
+        return pd.to_numeric(series, errors="coerce").astype(FLOAT)
+    series = series.astype("object").where(series.notna(), None)
+    return series.map(lambda v: v if v is None else str(v)).astype(STR)
+
+
+def _to_bool(value):
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return pd.NA
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "y", "t"}
+    return bool(value)
+
+
+def stable_id(prefix: str, *parts: object, length: int = 12) -> str:
+    """A deterministic id from its parts: the same inputs always give the same id."""
+    text = "\x1f".join("" if p is None else str(p) for p in parts)
+    return prefix + hashlib.sha1(text.encode("utf-8")).hexdigest()[:length]
+
+
+def make_event_id(source_file: str, source_ref: str, event_type: str, date: str | None,
+                  ordinal: int = 0) -> str:
+    """The event id: stable for the same file, row, type, date and position in the row."""
+    return stable_id("E", source_file, source_ref, event_type, date or "", ordinal)
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One entry of the controlled vocabulary."""
+
+    name: str
+    label: str
+    kind: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Event types and Horwath categories, loaded from ``event_types.yaml``."""
+
+    event_types: dict[str, EventType]
+    categories: dict[str, str]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.event_types
+
+    def categories_for(self, event_type: str) -> str:
+        """The ';'-joined Horwath categories of an event type ('' if none or unknown)."""
+        entry = self.event_types.get(event_type)
+        return ";".join(entry.categories) if entry else ""
+
+    def label(self, event_type: str) -> str:
+        """The human label of an event type (the type itself if unknown)."""
+        entry = self.event_types.get(event_type)
+        return entry.label if entry else event_type
+
+
+@lru_cache(maxsize=1)
+def vocabulary() -> Vocabulary:
+    """The controlled vocabulary shipped with chronos."""
+    import yaml
+
+    text = resources.files("chronos").joinpath("data", "event_types.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
+    types = {
+        name: EventType(name, spec["label"], spec.get("kind", "other"),
+                        tuple(spec.get("categories") or ()))
+        for name, spec in raw["event_types"].items()
+    }
+    return Vocabulary(types, dict(raw["categories"]))
