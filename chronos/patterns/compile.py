@@ -506,6 +506,7 @@ def findings_sql(rule_sql: str) -> str:
   COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
   string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
   string_agg(DISTINCT r.agency, ';' ORDER BY r.agency) AS agencies,
+  string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,
   string_agg(DISTINCT r.event_type, ';' ORDER BY r.event_type) AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx

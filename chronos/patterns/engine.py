@@ -24,6 +24,7 @@ from chronos.patterns.rules import (
     Rule, apply_overrides, load_catalogue, load_overrides, load_rules, parse_window,
 )
 
+SMALL_CASE = 50_000
 NOTE_COLUMNS = ["rule_id", "person_id", "undated_events", "event_ids", "note"]
 
 
@@ -88,7 +89,10 @@ def connect(events, persons, relationships=None):
     import duckdb
 
     con = duckdb.connect()
-    con.register("events_in", model.conform(events, "events"))
+    events = model.conform(events, "events")
+    if len(events) < SMALL_CASE:
+        con.execute("SET threads = 1")  # a family: thread start-up costs more than it saves
+    con.register("events_in", events)
     con.register("persons_in", model.conform(persons, "persons"))
     con.register("relationships_in", model.conform(relationships, "relationships"))
     return con
@@ -121,7 +125,7 @@ def _as_of(con, as_of) -> str:
 
 
 _EMPTY_RAW = pd.DataFrame(columns=["person_id", "grp", "window_start", "window_end", "event_ids",
-                                   "agencies", "event_types", "n", "info", "approx"])
+                                   "agencies", "agencies_in_order", "event_types", "n", "info", "approx"])
 
 
 def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
@@ -221,7 +225,8 @@ def _window_text(rule: Rule) -> str:
 def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
     """The variables an explanation template can use (see docs/writing-rules.md)."""
     vocab = model.vocabulary()
-    agencies = [a for a in (row.get("agencies") or "").split(";") if a]
+    agencies = list(dict.fromkeys(
+        a for a in (row.get("agencies_in_order") or row.get("agencies") or "").split(";") if a))
     types = [t for t in (row.get("event_types") or "").split(";") if t]
     info = _info(row.get("info"))
     start, end = _iso(row.get("window_start")), _iso(row.get("window_end"))
@@ -263,10 +268,15 @@ def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
             "finding_id": model.stable_id("F", *parts), "rule_id": rule.id,
             "title": rule.title, "person_id": rec["person_id"], "category": rule.category,
             "severity": rule.severity, "window_start": ws, "window_end": we,
-            "event_ids": rec["event_ids"] or "", "agencies": rec["agencies"] or "",
+            "event_ids": rec["event_ids"] or "", "agencies": _sorted_agencies(rec["agencies"]),
             "explanation": _tidy(text),
         })
     return pd.DataFrame(rows, columns=list(model.FINDINGS))
+
+
+def _sorted_agencies(text) -> str:
+    items = {a for a in (text or "").split(";") if a} if isinstance(text, str) else set()
+    return ";".join(sorted(items, key=lambda a: (a.lower(), a)))
 
 
 def _tidy(text: str) -> str:

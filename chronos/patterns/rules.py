@@ -252,7 +252,13 @@ def _age_limits(spec: dict, rule_band, *, file, rule_id, fld):
             lo = months["min"] if lo is None else max(lo, months["min"])
         if "max" in months:
             hi = months["max"] if hi is None else min(hi, months["max"])
+        if lo is None and not _mentions_prenatal(rule_band, spec.get("age_band")):
+            lo = 0  # an age in months means a born child unless prenatal is asked for
     return lo, hi
+
+
+def _mentions_prenatal(*bands) -> bool:
+    return any(str(b) == "prenatal" for band in bands for b in _as_list(band))
 
 
 def build_rule(spec: dict, *, file: str = "", overrides: dict | None = None) -> Rule:
