@@ -99,8 +99,10 @@ def handles_errors(func):
 def _progress(quiet: bool):
     if quiet:
         return None
+    from rich.markup import escape
+
     console = _stderr()
-    return lambda message: console.print(f"[dim]… {message}[/]", markup=True)
+    return lambda message: console.print(f"[dim]… {escape(message)}[/]", markup=True)
 
 
 # ---------------------------------------------------------------- build

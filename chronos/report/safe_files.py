@@ -42,9 +42,11 @@ def _is_number(text: str) -> bool:
 
 def neutralise_frame(frame):
     """A copy of ``frame`` with every text cell passed through :func:`neutralise`."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
     frame = frame.copy()
     for column in frame.columns:
-        if frame[column].dtype == object or str(frame[column].dtype).startswith("string"):
+        if is_object_dtype(frame[column]) or is_string_dtype(frame[column]):
             frame[column] = frame[column].map(neutralise, na_action="ignore")
     return frame
 
