@@ -533,13 +533,170 @@ def parse_column(values: Any, dayfirst: bool | None = None, file: str = "", colu
 
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    scans = [_safe_scan(value) for value in uniques]
-    counts = np.bincount(codes[codes >= 0], minlength=len(scans))
-    order, warnings = _decide_order(scans, counts, uniques, dayfirst, file, column)
-    results = [_safe_finish(scan, order == "dayfirst") for scan in scans]
-    results.append(_finish(_EMPTY_SCAN, True))
-    codes = np.where(codes < 0, len(scans), codes)
-    return DateColumn(_frame(results, codes, series.index), warnings, order)
+    uniques = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+    count = len(uniques)
+    fast = _FastScan.of(uniques)
+    scans = {i: _safe_scan(uniques[i]) for i in np.flatnonzero(~fast.matched)}
+    day_only, month_only = fast.day_only.copy(), fast.month_only.copy()
+    for i, scan in scans.items():
+        day_only[i], month_only[i] = _order_evidence(scan)
+    rows = np.bincount(codes[codes >= 0], minlength=count)
+    order, warnings = _decide_order(day_only, month_only, rows, uniques, dayfirst, file, column)
+    table = _Table(count + 1)
+    for i in fast.finish_into(table, order == "dayfirst"):  # failed validation: explain
+        scans[i] = _safe_scan(uniques[i])
+    for i, scan in scans.items():
+        table.put(i, _safe_finish(scan, order == "dayfirst"))
+    table.put(count, _finish(_EMPTY_SCAN, True))
+    codes = np.where(codes < 0, count, codes)
+    return DateColumn(table.frame(codes, series.index), warnings, order)
+
+
+_FAST_DMY = r"^\s*(?P<d>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<y>\d{4}|\d{2})\s*$"
+_FAST_YMD = (r"^\s*(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+             r"(?:[Tt ](?P<hh>\d{2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?)?\s*$")
+
+
+class _FastScan:
+    """The all-digit shapes of a column's distinct values, scanned and finished with
+    vectorised regex (pyarrow) and numpy. Anything else, and any value that fails
+    validation, is left to the per-value scanner (which also writes the messages)."""
+
+    def __init__(self, count: int):
+        import numpy as np
+
+        self.count = count
+        self.matched = np.zeros(count, dtype=bool)
+        self.day_only = np.zeros(count, dtype=bool)
+        self.month_only = np.zeros(count, dtype=bool)
+        self.groups: list[dict] = []
+
+    @classmethod
+    def of(cls, uniques) -> "_FastScan":
+        """Scan the text values among ``uniques``."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        fast = cls(len(uniques))
+        texts = [u if isinstance(u, str) else None for u in uniques]
+        if not any(t is not None for t in texts):
+            return fast
+        array = pa.array(texts, type=pa.string())
+        for pattern, swappable in ((_FAST_DMY, True), (_FAST_YMD, False)):
+            found = pc.extract_regex(array, pattern)
+            index = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False) & ~fast.matched)
+            if len(index):
+                fast.add(index, found.take(pa.array(index)), swappable)
+        return fast
+
+    def add(self, index, found, swappable: bool) -> None:
+        """Record one shape's matches (``found``: the regex groups, as a struct array)."""
+        import numpy as np
+
+        def number(name, missing=-1):
+            text = found.field(name).to_numpy(zero_copy_only=False)
+            return np.array([int(t) if t else missing for t in text], dtype=np.int64)
+
+        year_text = found.field("y").to_numpy(zero_copy_only=False)
+        year = number("y")
+        short = np.array([len(t) == 2 for t in year_text], dtype=bool)
+        year = np.where(short, np.where(year < TWO_DIGIT_YEAR_PIVOT, year + 2000, year + 1900), year)
+        first, second = number("d"), number("m")
+        group = {"index": index, "year": year, "first": first, "second": second, "swappable": swappable}
+        if not swappable:
+            group.update(hour=number("hh"), minute=number("mi"), second_of_minute=number("ss"))
+        else:
+            self.day_only[index] = (first > 12) & (second >= 1) & (second <= 12)
+            self.month_only[index] = (second > 12) & (first >= 1) & (first <= 12)
+        self.matched[index] = True
+        self.groups.append(group)
+
+    def finish_into(self, table: "_Table", dayfirst: bool) -> list[int]:
+        """Write the valid values into ``table``; return the indices that need a message."""
+        import numpy as np
+
+        failed: list[int] = []
+        for group in self.groups:
+            day, month = group["first"], group["second"]
+            if group["swappable"] and not dayfirst:
+                day, month = month, day
+            year = group["year"]
+            valid = _valid_days(year, month, day)
+            times = None
+            if "hour" in group:
+                hour, minute, sec = group["hour"], group["minute"], group["second_of_minute"]
+                valid &= (hour <= 23) & (minute <= 59) & (sec <= 59)
+                times = _time_texts(hour, minute, sec)
+            index = group["index"]
+            failed.extend(index[~valid].tolist())
+            table.put_days(index[valid], _iso_days(year[valid], month[valid], day[valid]),
+                           None if times is None else times[valid])
+        return failed
+
+
+def _valid_days(year, month, day):
+    """Vectorised: year in range, month 1-12, day within the month."""
+    import numpy as np
+
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    month_ok = (month >= 1) & (month <= 12)
+    last = lengths[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    return (year >= MIN_YEAR) & (year <= MAX_YEAR) & month_ok & (day >= 1) & (day <= last)
+
+
+def _iso_days(year, month, day):
+    """Vectorised ISO ``YYYY-MM-DD`` strings (object array)."""
+    import numpy as np
+
+    months = (year - 1970) * 12 + (month - 1)
+    days = months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+    return np.datetime_as_string(days, unit="D").astype(object)
+
+
+def _time_texts(hour, minute, sec):
+    """``HH:MM[:SS]`` (None for midnight and for no time), as the per-value reader writes them."""
+    import numpy as np
+
+    out = np.full(len(hour), None, dtype=object)
+    for i in np.flatnonzero((hour >= 0) & ((hour + minute + np.maximum(sec, 0)) > 0)):
+        text = f"{hour[i]:02d}:{minute[i]:02d}"
+        out[i] = text + (f":{sec[i]:02d}" if sec[i] >= 0 else "")
+    return out
+
+
+class _Table:
+    """Per-field arrays for a column's distinct values (plus one row for missing)."""
+
+    def __init__(self, count: int):
+        import numpy as np
+
+        self.fields = {name: np.full(count, None, dtype=object) for name in FIELDS}
+        self.fields["uncertain"][:] = False
+        self.fields["precision"][:] = "unknown"
+
+    def put(self, i: int, result: ParsedDate) -> None:
+        """One distinct value's result."""
+        for name in FIELDS:
+            self.fields[name][i] = getattr(result, name)
+
+    def put_days(self, index, isos, times) -> None:
+        """Many certain day-precision results at once."""
+        self.fields["date"][index] = isos
+        self.fields["precision"][index] = "day"
+        if times is not None:
+            self.fields["time"][index] = times
+
+    def frame(self, codes, index):
+        """The result frame: one row per input value, taken from the distinct results."""
+        import pandas as pd
+
+        columns = {}
+        for name, values in self.fields.items():
+            dtype = "boolean" if name == "uncertain" else "string"
+            columns[name] = pd.array(values, dtype=dtype).take(codes)
+        return pd.DataFrame(columns, index=index)
 
 
 def _safe_scan(value: Any) -> _Scan:
@@ -568,17 +725,14 @@ def _order_evidence(scan: _Scan) -> tuple[bool, bool]:
     return day_only, month_only
 
 
-def _decide_order(scans, counts, uniques, dayfirst, file, column) -> tuple[str, list[Issue]]:
-    """The column's day/month order and the warning that explains a surprise."""
+def _decide_order(day_only, month_only, rows, uniques, dayfirst, file, column) -> tuple[str, list[Issue]]:
+    """The column's day/month order, and the warning that explains a surprise."""
     if dayfirst is not None:
         return ("dayfirst" if dayfirst else "monthfirst"), []
-    evidence = [_order_evidence(scan) for scan in scans]
-    day_rows = sum(int(n) for (day, _), n in zip(evidence, counts) if day)
-    month_idx = [i for i, (_, month) in enumerate(evidence) if month]
-    month_rows = sum(int(counts[i]) for i in month_idx)
+    day_rows, month_rows = int(rows[day_only].sum()), int(rows[month_only].sum())
     if not month_rows:
         return "dayfirst", []
-    examples = sorted(str(uniques[i]) for i in month_idx)[:3]
+    examples = sorted(str(uniques[i]) for i in month_only.nonzero()[0])[:3]
     extra = {"month_first_values": month_rows, "day_first_values": day_rows, "examples": examples}
     if day_rows:
         message = (f"{month_rows} value(s) only make sense month-first (e.g. {examples[0]}) "
@@ -589,15 +743,3 @@ def _decide_order(scans, counts, uniques, dayfirst, file, column) -> tuple[str, 
                f"sense month-first (e.g. {examples[0]}) and none only day-first; set dayfirst "
                "for this source to override")
     return "monthfirst", [Issue(MONTH_FIRST, message, file, "", column, examples[0], "warning", extra)]
-
-
-def _frame(results: list[ParsedDate], codes, index):
-    """The result frame: one row per input value, taken from the distinct results."""
-    import pandas as pd
-
-    columns = {}
-    for name in FIELDS:
-        dtype = "boolean" if name == "uncertain" else "string"
-        distinct = pd.array([getattr(r, name) for r in results], dtype=dtype)
-        columns[name] = distinct.take(codes)
-    return pd.DataFrame(columns, index=index)
