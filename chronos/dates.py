@@ -222,8 +222,8 @@ def _part_from_number(number: float, text: str | None = None) -> _Part | str:
         return "not a number"
     if number == int(number) and MIN_YEAR <= number <= MAX_YEAR:
         return _Part(int(number), 0, 0, "year")
-    if text is not None and len(text) == 4 and text.isdigit():
-        return f"year {text} is outside {MIN_YEAR}-{MAX_YEAR}"
+    if text is not None and len(text) == 4 and text.isdigit():  # a year; _validate judges it
+        return _Part(int(text), 0, 0, "year")
     if not EXCEL_MIN_SERIAL <= number < EXCEL_MAX_SERIAL + 1:
         return (f"the number {text or number} is neither a year nor an Excel date "
                 f"(serials {EXCEL_MIN_SERIAL}-{EXCEL_MAX_SERIAL})")
@@ -743,3 +743,80 @@ def _decide_order(day_only, month_only, rows, uniques, dayfirst, file, column) -
                f"sense month-first (e.g. {examples[0]}) and none only day-first; set dayfirst "
                "for this source to override")
     return "monthfirst", [Issue(MONTH_FIRST, message, file, "", column, examples[0], "warning", extra)]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    """A date from an ISO string (first 10 characters), or None if missing or invalid."""
+    if value is None or not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def is_future(iso: str | None, reference_iso: str | None = None) -> bool:
+    """True when the ISO date ``iso`` falls after ``reference_iso`` (a case's ``as_of``;
+    today when None). A missing or invalid date is never in the future."""
+    day = _iso_date(iso)
+    if day is None:
+        return False
+    reference = _iso_date(reference_iso) if reference_iso is not None else dt.date.today()
+    return reference is not None and day > reference
+
+
+def format_display(iso: str | None, precision: str | None = "day", uncertain: Any = False) -> str:
+    """A date as UK practitioners write it: ``22/05/2016``, ``?22/05/2016`` (uncertain day),
+    ``May 2016``, ``c. May 2016``, ``2016``, ``c. 2016``; ``""`` when there is no date.
+    Every form it writes is read back by :func:`parse_date`."""
+    day = _iso_date(iso)
+    if day is None:
+        return ""
+    uncertain = _truthy(uncertain)
+    if precision == "year":
+        text = f"{day.year:04d}"
+    elif precision == "month":
+        text = f"{MONTH_NAME[day.month]} {day.year:04d}"
+    else:
+        return ("?" if uncertain else "") + f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    return f"c. {text}" if uncertain else text
+
+
+def _truthy(flag: Any) -> bool:
+    """True for True-like flags; False for False, None, NaN and pandas NA."""
+    try:
+        return bool(flag) and flag == flag
+    except TypeError:  # pandas NA
+        return False
+
+
+def age_at(dob_iso: str | None, date_iso: str | None) -> tuple[int, int] | None:
+    """Completed (years, months) of age on ``date_iso`` for someone born on ``dob_iso``;
+    None when either date is missing or the date is before the birth."""
+    born, on = _iso_date(dob_iso), _iso_date(date_iso)
+    if born is None or on is None or on < born:
+        return None
+    months = (on.year - born.year) * 12 + (on.month - born.month) - (on.day < born.day)
+    return months // 12, months % 12
+
+
+def format_age(dob_iso: str | None, date_iso: str | None) -> str:
+    """Age for a chronology: ``unborn`` before birth, ``3 days`` in the first week,
+    ``5 weeks`` up to 13 weeks, ``7m`` in the first year, then ``2y 3m``; ``""`` when a
+    date is missing."""
+    born, on = _iso_date(dob_iso), _iso_date(date_iso)
+    if born is None or on is None:
+        return ""
+    if on < born:
+        return "unborn"
+    days = (on - born).days
+    if days < 7:
+        return f"{days} day" + ("" if days == 1 else "s")
+    if days < 13 * 7:
+        weeks = days // 7
+        return f"{weeks} week" + ("" if weeks == 1 else "s")
+    years, months = age_at(dob_iso, date_iso)
+    return f"{months}m" if years == 0 else f"{years}y {months}m"
