@@ -29,6 +29,7 @@ FORMAT_MODULES = [
     "chronos.ingest.mapped",
     # formats2: Annex A, attendance, GEDCOM, agency chronology tables
     "chronos.ingest.annex_a",
+    "chronos.ingest.gedcom",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
