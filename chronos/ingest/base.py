@@ -30,6 +30,7 @@ FORMAT_MODULES = [
     # formats2: Annex A, attendance, GEDCOM, agency chronology tables
     "chronos.ingest.annex_a",
     "chronos.ingest.gedcom",
+    "chronos.ingest.attendance",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
