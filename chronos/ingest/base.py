@@ -31,6 +31,7 @@ FORMAT_MODULES = [
     "chronos.ingest.annex_a",
     "chronos.ingest.gedcom",
     "chronos.ingest.attendance",
+    "chronos.ingest.chronology_table",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
