@@ -70,6 +70,7 @@ def test_excel_chronology_with_title_rows_and_person(tmp_path):
     sheet.append([])
     sheet.append(["Date of event", "Time", "Child", "Agency", "Description", "Action taken",
                   "Impact on child"])
+    # Excel serial 42500 is 10 May 2016 (43831 is 1 January 2020)
     sheet.append([42500, "14.30", "Amy Smith", "GP", "DNA immunisations", "Re-booked",
                   "Missed protection"])
     sheet.append(["c. 2017", None, "Amy Smith", "School", "Poor attendance; referral to EWO",
