@@ -27,6 +27,9 @@ from chronos.errors import FormatNotRecognised, Issue, SourceError
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
     "chronos.ingest.mapped",
+    "chronos.ingest.fhir",
+    "chronos.ingest.cin_census",
+    "chronos.ingest.ssda903",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
