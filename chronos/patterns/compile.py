@@ -502,8 +502,9 @@ def compile_rule(rule: Rule, as_of: str, *, dialect: str = "duckdb") -> str:
 
 def findings_sql(rule_sql: str) -> str:
     """Aggregate evidence rows into one row per (child, finding)."""
-    return f"""SELECT r.person_id, r.grp, COALESCE(MIN(r.w_start), MIN(r.d)) AS window_start,
-  COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
+    return f"""SELECT r.person_id, r.grp,
+  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
+  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
   string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
   string_agg(DISTINCT r.agency, ';' ORDER BY r.agency) AS agencies,
   string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,

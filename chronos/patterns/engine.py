@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -157,21 +158,28 @@ def _notes(con, rules: list[Rule]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- rendering
 
+@lru_cache(maxsize=65536)
+def _uk(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
 def uk_date(value) -> str:
     """dd/mm/yyyy for an ISO date or date ('' when missing)."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return value.strftime("%d/%m/%Y")
+    iso = _iso(value)
+    return _uk(iso) if iso else ""
 
 
 def _iso(value) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        return value[:10] or None
     return pd.Timestamp(value).date().isoformat()
 
 
+@lru_cache(maxsize=65536)
 def human_span(start: str | None, end: str | None) -> str:
     """The time between two ISO dates in words: '1 day', '3 weeks', '9 months', '2 years'.
 
@@ -196,17 +204,12 @@ def _dates_text(start: str | None, end: str | None) -> str:
     if not start:
         return "undated"
     if not end or end == start:
-        return "on " + uk_date(start)
-    return f"{uk_date(start)} to {uk_date(end)}"
+        return "on " + _uk(start)
+    return f"{_uk(start)} to {_uk(end)}"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-class _Vars(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 def _fmt_number(text: str) -> str:
@@ -231,56 +234,93 @@ def _window_text(rule: Rule) -> str:
     return ""
 
 
-def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
-    """The variables an explanation template can use (see docs/writing-rules.md)."""
+@lru_cache(maxsize=4096)
+def _type_labels(types: str) -> str:
     vocab = model.vocabulary()
-    agencies = list(dict.fromkeys(
-        a for a in (row.get("agencies_in_order") or row.get("agencies") or "").split(";") if a))
-    types = [t for t in (row.get("event_types") or "").split(";") if t]
-    info = _info(row.get("info"))
-    start, end = _iso(row.get("window_start")), _iso(row.get("window_end"))
-    out = _Vars({k: v for k, v in rule.params.items() if not isinstance(v, (list, dict))})
-    out.update(info)
-    out.update(
-        count=int(row.get("n") or 0), start=uk_date(start) or "undated",
-        dates=_dates_text(start, end),
-        end=uk_date(end) or "undated", span=human_span(start, end),
-        window=_window_text(rule), title=rule.title, as_of=uk_date(as_of),
-        agencies=", ".join(agencies) if agencies else "agency not recorded",
-        agency_count=len(agencies),
-        types=", ".join(vocab.label(t).lower() for t in types),
-        measures=", ".join(f"{k.replace('_', ' ')} {_fmt_number(v)}" for k, v in info.items()
-                           if k != "value") or _fmt_number(info.get("value", "")),
-        value=_fmt_number(info.get("value", "")),
-        before=_fmt_number(info.get("before", "")), after=_fmt_number(info.get("after", "")),
-        member_name=info.get("member_name") or info.get("member", "an adult"),
-        member_role=info.get("member_role") or "adult",
-        status=("still open at " + uk_date(as_of)) if info.get("open") == "1" else
-               ("ended " + (uk_date(end) or "")),
-    )
-    if "days" in info:
-        out["duration"] = human_span(start, end)
-    return out
+    return ", ".join(vocab.label(t).lower() for t in types.split(";") if t)
+
+
+def _agencies_text(row: dict) -> str:
+    ordered = row.get("agencies_in_order") or row.get("agencies") or ""
+    names = list(dict.fromkeys(a for a in str(ordered).split(";") if a)) if isinstance(ordered, str) else []
+    return ", ".join(names) if names else "agency not recorded"
+
+
+def _measures(info: dict) -> str:
+    text = ", ".join(f"{k.replace('_', ' ')} {_fmt_number(v)}" for k, v in info.items() if k != "value")
+    return text or _fmt_number(info.get("value", ""))
+
+
+_VARS = {  # template variable -> how to compute it from the finding (see docs/writing-rules.md)
+    "count": lambda v: int(v.row.get("n") or 0),
+    "start": lambda v: _uk(v.start) if v.start else "undated",
+    "end": lambda v: _uk(v.end) if v.end else "undated",
+    "dates": lambda v: _dates_text(v.start, v.end),
+    "span": lambda v: human_span(v.start, v.end),
+    "duration": lambda v: human_span(v.start, v.end),
+    "window": lambda v: _window_text(v.rule),
+    "title": lambda v: v.rule.title,
+    "as_of": lambda v: _uk(v.as_of),
+    "agencies": lambda v: _agencies_text(v.row),
+    "agency_count": lambda v: len({a for a in str(v.row.get("agencies") or "").split(";") if a}),
+    "types": lambda v: _type_labels(str(v.row.get("event_types") or "")),
+    "measures": lambda v: _measures(v.info),
+    "value": lambda v: _fmt_number(v.info.get("value", "")),
+    "before": lambda v: _fmt_number(v.info.get("before", "")),
+    "after": lambda v: _fmt_number(v.info.get("after", "")),
+    "member_name": lambda v: v.info.get("member_name") or v.info.get("member", "an adult"),
+    "member_role": lambda v: v.info.get("member_role") or "adult",
+    "status": lambda v: ("still open at " + _uk(v.as_of)) if v.info.get("open") == "1"
+    else ("ended " + (_uk(v.end) if v.end else "")),
+}
+
+
+class _Vars(dict):
+    """Template variables computed on first use (only those a template names)."""
+
+    def __init__(self, rule: Rule, row: dict, as_of: str):
+        super().__init__()
+        self.rule, self.row, self.as_of = rule, row, as_of
+        self.start, self.end = _iso(row.get("window_start")), _iso(row.get("window_end"))
+        self._info = None
+
+    @property
+    def info(self) -> dict:
+        if self._info is None:
+            self._info = _info(self.row.get("info"))
+        return self._info
+
+    def __missing__(self, key):
+        if key in _VARS:
+            return _VARS[key](self)
+        if key in self.info:
+            return self.info[key]
+        value = self.rule.params.get(key)
+        return "{" + key + "}" if value is None or isinstance(value, (list, dict)) else value
+
+
+def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
+    """All the variables an explanation template can use, for one finding (for docs/tests)."""
+    lazy = _Vars(rule, row, as_of)
+    names = list(_VARS) + list(lazy.info) + [k for k, v in rule.params.items()
+                                             if v is not None and not isinstance(v, (list, dict))]
+    return {name: lazy[name] for name in names}
 
 
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """Turn aggregated evidence rows into FINDINGS rows for one rule."""
     rows = []
+    structural = rule.type == "structural"
     for rec in raw.to_dict("records"):
-        text = rule.explanation.format_map(template_vars(rule, rec, as_of))
+        text = rule.explanation.format_map(_Vars(rule, rec, as_of))
         if rec.get("approx"):
             text += " (some dates approximate)"
         ws, we = _iso(rec["window_start"]) or "", _iso(rec["window_end"]) or ""
-        parts = [rule.id, rec["person_id"], ws, we, rec["event_ids"] or ""]
-        if rule.type == "structural":
-            parts.append(rec.get("grp") or "")
-        rows.append({
-            "finding_id": model.stable_id("F", *parts), "rule_id": rule.id,
-            "title": rule.title, "person_id": rec["person_id"], "category": rule.category,
-            "severity": rule.severity, "window_start": ws, "window_end": we,
-            "event_ids": rec["event_ids"] or "", "agencies": _sorted_agencies(rec["agencies"]),
-            "explanation": _tidy(text),
-        })
+        ids = rec["event_ids"] if isinstance(rec["event_ids"], str) else ""
+        parts = [rule.id, rec["person_id"], ws, we, ids] + ([rec.get("grp") or ""] if structural else [])
+        rows.append((model.stable_id("F", *parts), rule.id, rule.title, rec["person_id"],
+                     rule.category, rule.severity, ws, we, ids, _sorted_agencies(rec["agencies"]),
+                     _tidy(text)))
     return pd.DataFrame(rows, columns=list(model.FINDINGS))
 
 
@@ -289,8 +329,11 @@ def _sorted_agencies(text) -> str:
     return ";".join(sorted(items, key=lambda a: (a.lower(), a)))
 
 
+_SPACES = re.compile(r"\s{2,}|[\t\n]")
+
+
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = _SPACES.sub(" ", text).strip()
     return text[:1].upper() + text[1:]
 
 

@@ -51,3 +51,10 @@ def test_catalogue_rules_are_complete(catalogue):
     for rule in catalogue.values():
         assert rule.source and rule.title and rule.explanation
         assert rule.severity in {"low", "medium", "high"}
+
+
+def test_every_catalogue_rule_is_documented_with_its_source(catalogue):
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+    for rule in catalogue.values():
+        assert f"### `{rule.id}`" in docs
+        assert rule.source.split(";")[0].strip() in docs
