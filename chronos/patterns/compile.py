@@ -71,10 +71,12 @@ def asof_key(as_of: str, window: Window) -> int:
 
 # --------------------------------------------------------------------------- prepare
 
-def prepare_sql(as_of: str) -> list[str]:
+def prepare_sql(as_of: str, *, text: bool = True) -> list[str]:
     """DuckDB statements that build the prepared tables from ``events_in``, ``persons_in``
-    and ``relationships_in``."""
+    and ``relationships_in``. ``text=False`` leaves outcome and summary out of ``sev``
+    (only ``outcome_contains`` selectors need them)."""
     asof = date_lit(as_of)
+    text_cols = "e.outcome, e.summary," if text else ""
     return [
         """CREATE OR REPLACE TEMP TABLE dup_ids AS
 SELECT DISTINCT TRIM(x) AS event_id FROM (
@@ -139,20 +141,24 @@ SELECT DISTINCT h.member_id, h.child_id, 'household' AS via, c.dob, c.role
 FROM hh h JOIN people c ON c.person_id = h.child_id""",
         f"""CREATE OR REPLACE TEMP TABLE sev AS
 SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
-  e.agency, e.event_type, e.categories, e.value, e.details, e.outcome, e.summary,
+  e.agency, e.event_type, e.categories, e.value, e.details, {text_cols}
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {AGE} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
        WHEN s.dob IS NOT NULL THEN {AGE} >= {PRENATAL_MONTHS} AND {AGE} < 216
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
 FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child""",
+        # one people lookup per step: joining people to people on dob alone would let the
+        # optimiser build an inequality join of everyone with everyone
         """CREATE OR REPLACE TEMP TABLE sibs AS
-SELECT DISTINCT o.person_id AS older_id, y.person_id AS younger_id FROM (
+WITH pr AS (
   SELECT a AS x, b AS y FROM rel WHERE kind = 'sibling'
   UNION ALL SELECT b, a FROM rel WHERE kind = 'sibling'
   UNION ALL SELECT p1.child_id, p2.child_id FROM par p1 JOIN par p2
-    ON p1.parent_id = p2.parent_id AND p1.child_id <> p2.child_id) pr
-JOIN people o ON o.person_id = pr.x JOIN people y ON y.person_id = pr.y
-WHERE o.dob IS NOT NULL AND y.dob IS NOT NULL AND o.dob < y.dob""",
+    ON p1.parent_id = p2.parent_id AND p1.child_id <> p2.child_id),
+px AS (SELECT pr.x, pr.y, o.dob AS x_dob FROM pr JOIN people o ON o.person_id = pr.x
+  WHERE o.dob IS NOT NULL)
+SELECT DISTINCT px.x AS older_id, px.y AS younger_id FROM px JOIN people y
+  ON y.person_id = px.y AND px.x_dob < y.dob""",
     ]
 
 
@@ -494,25 +500,37 @@ COMPILERS = {
 }
 
 
+def needs_text(rules: list[Rule]) -> bool:
+    """True when a rule selects on outcome or summary text."""
+    return any(sel.outcome_contains for rule in rules for sel in rule.selectors.values())
+
+
 def compile_rule(rule: Rule, as_of: str, *, dialect: str = "duckdb") -> str:
     """The evidence-row SQL of ``rule`` in ``dialect`` (``duckdb`` or ``spark``)."""
     sql = COMPILERS[rule.type](rule, as_of)
     return sql if dialect == "duckdb" else to_dialect(sql, dialect)
 
 
-def findings_sql(rule_sql: str) -> str:
-    """Aggregate evidence rows into one row per (child, finding)."""
-    return f"""SELECT r.person_id, r.grp,
+def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False) -> str:
+    """Aggregate evidence rows into one row per (child, finding), with the finding id
+    (``model.stable_id('F', rule id, child, window start, window end, event ids[, grp])``),
+    the agencies sorted case-insensitively and in order of first appearance (DuckDB SQL)."""
+    grp = " || chr(31) || COALESCE(grp, '')" if structural else ""
+    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
+  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
+  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+SELECT r.person_id, r.grp,
   CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
   CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
   string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
-  string_agg(DISTINCT r.agency, ';' ORDER BY r.agency) AS agencies,
+  array_to_string(list_transform(list_sort(list_distinct(list(lower(r.agency) || chr(1) || r.agency))),
+    lambda x: split_part(x, chr(1), 2)), ';') AS agencies,
   string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,
   string_agg(DISTINCT r.event_type, ';' ORDER BY r.event_type) AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
 FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp"""
+GROUP BY r.person_id, r.grp) a"""
 
 
 def to_dialect(sql: str, dialect: str = "spark") -> str:

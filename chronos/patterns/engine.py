@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -103,7 +103,7 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
     ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
     as_of = _as_of(con, as_of)
-    for statement in comp.prepare_sql(as_of):
+    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
         con.execute(statement)
     raw = _run_all(con, rules, as_of)
     frames = [render(rule, raw.get(rule.id, _EMPTY_RAW), as_of) for rule in rules]
@@ -125,7 +125,7 @@ def _as_of(con, as_of) -> str:
     return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
 
 
-_EMPTY_RAW = pd.DataFrame(columns=["person_id", "grp", "window_start", "window_end", "event_ids",
+_EMPTY_RAW = pd.DataFrame(columns=["finding_id", "person_id", "grp", "window_start", "window_end", "event_ids",
                                    "agencies", "agencies_in_order", "event_types", "n", "info", "approx"])
 
 
@@ -134,7 +134,8 @@ def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
     if not rules:
         return {}
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-             f"{comp.findings_sql(comp.compile_rule(rule, as_of))}) f" for rule in rules]
+             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural')}) f"
+             for rule in rules]
     frame = con.execute("\nUNION ALL\n".join(parts)).df()
     return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
 
@@ -278,11 +279,11 @@ _VARS = {  # template variable -> how to compute it from the finding (see docs/w
 class _Vars(dict):
     """Template variables computed on first use (only those a template names)."""
 
-    def __init__(self, rule: Rule, row: dict, as_of: str):
+    def __init__(self, rule: Rule, row: dict, as_of: str, info: dict | None = None):
         super().__init__()
         self.rule, self.row, self.as_of = rule, row, as_of
         self.start, self.end = _iso(row.get("window_start")), _iso(row.get("window_end"))
-        self._info = None
+        self._info = info
 
     @property
     def info(self) -> dict:
@@ -307,33 +308,67 @@ def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
     return {name: lazy[name] for name in names}
 
 
+def _fields(template: str) -> list[str]:
+    return list(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name))
+
+
+class _Row(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _column(name: str, rule: Rule, cols: dict, as_of: str, infos: list) -> list:
+    """The values of one template variable for every finding of ``rule``."""
+    n = len(cols["person_id"])
+    if name in _VARS:
+        return [_VARS[name](_Vars(rule, {k: cols[k][i] for k in cols}, as_of, infos[i]))
+                for i in range(n)] if name not in _FAST else _FAST[name](cols, rule, as_of)
+    value = rule.params.get(name)
+    if value is not None and not isinstance(value, (list, dict)):
+        return [value] * n
+    return [info.get(name, "{" + name + "}") for info in infos]
+
+
+_FAST = {  # common variables, computed column-wise
+    "count": lambda c, r, a: [int(x) for x in c["n"]],
+    "start": lambda c, r, a: [_uk(x) if x else "undated" for x in c["window_start"]],
+    "end": lambda c, r, a: [_uk(x) if x else "undated" for x in c["window_end"]],
+    "dates": lambda c, r, a: [_dates_text(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "span": lambda c, r, a: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "duration": lambda c, r, a: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "window": lambda c, r, a: [_window_text(r)] * len(c["n"]),
+    "agencies": lambda c, r, a: [_agencies_text({"agencies_in_order": x}) for x in c["agencies_in_order"]],
+    "types": lambda c, r, a: [_type_labels(x or "") for x in c["event_types"]],
+}
+
+
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """Turn aggregated evidence rows into FINDINGS rows for one rule."""
-    rows = []
-    structural = rule.type == "structural"
-    for rec in raw.to_dict("records"):
-        text = rule.explanation.format_map(_Vars(rule, rec, as_of))
-        if rec.get("approx"):
-            text += " (some dates approximate)"
-        ws, we = _iso(rec["window_start"]) or "", _iso(rec["window_end"]) or ""
-        ids = rec["event_ids"] if isinstance(rec["event_ids"], str) else ""
-        parts = [rule.id, rec["person_id"], ws, we, ids] + ([rec.get("grp") or ""] if structural else [])
-        rows.append((model.stable_id("F", *parts), rule.id, rule.title, rec["person_id"],
-                     rule.category, rule.severity, ws, we, ids, _sorted_agencies(rec["agencies"]),
-                     _tidy(text)))
-    return pd.DataFrame(rows, columns=list(model.FINDINGS))
-
-
-def _sorted_agencies(text) -> str:
-    items = {a for a in (text or "").split(";") if a} if isinstance(text, str) else set()
-    return ";".join(sorted(items, key=lambda a: (a.lower(), a)))
-
-
-_SPACES = re.compile(r"\s{2,}|[\t\n]")
+    if raw.empty:
+        return model.empty("findings")
+    cols = {c: [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
+                for v in raw[c].tolist()] for c in raw.columns}
+    fields = _fields(rule.explanation)
+    infos = [_info(x) for x in cols["info"]]
+    values = [_column(f, rule, cols, as_of, infos) for f in fields]
+    texts = [rule.explanation.format_map(_Row(zip(fields, vals))) for vals in zip(*values)] \
+        if fields else [rule.explanation] * len(cols["n"])
+    texts = [_tidy(t) + (" (some dates approximate)" if ax else "")
+             for t, ax in zip(texts, cols["approx"])]
+    n = len(texts)
+    return pd.DataFrame({
+        "finding_id": cols["finding_id"], "rule_id": [rule.id] * n, "title": [rule.title] * n,
+        "person_id": cols["person_id"], "category": [rule.category] * n,
+        "severity": [rule.severity] * n,
+        "window_start": [x or "" for x in cols["window_start"]],
+        "window_end": [x or "" for x in cols["window_end"]],
+        "event_ids": [x or "" for x in cols["event_ids"]],
+        "agencies": [x or "" for x in cols["agencies"]], "explanation": texts,
+    }, columns=list(model.FINDINGS))
 
 
 def _tidy(text: str) -> str:
-    text = _SPACES.sub(" ", text).strip()
+    text = " ".join(text.split())
     return text[:1].upper() + text[1:]
 
 
