@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -185,22 +185,25 @@ class Mapping:
             cols += event.columns
         return list(dict.fromkeys(cols))
 
-    def resolve(self, header: list[str], file: str) -> "Mapping":
-        """The mapping with its column names matched to ``header`` (case- and
-        space-insensitively); a :class:`MappingError` for the first column missing."""
-        actual = {name: name for name in header}
+    def column_renames(self, header: list[str], file: str) -> dict[str, str]:
+        """How to rename ``header`` to the mapping's spelling of each column it names
+        (matched case- and space-insensitively), as ``{export name: mapping name}``.
+
+        Raises :class:`MappingError` for the first mapped column the export lacks,
+        naming the file, the column, the closest header and every header.
+        """
         loose = {}
         for name in header:
             loose.setdefault(" ".join(name.split()).casefold(), name)
         renames = {}
         for col in self.columns:
-            if col in actual:
+            if col in header:
                 continue
             found = loose.get(" ".join(col.split()).casefold())
             if found is None:
                 raise _missing_column(col, header, file, self.origin)
-            renames[col] = found
-        return _rename_columns(self, renames) if renames else self
+            renames[found] = col
+        return renames
 
 
 def _missing_column(col: str, header: list[str], file: str, origin: str) -> MappingError:
@@ -213,32 +216,6 @@ def _missing_column(col: str, header: list[str], file: str, origin: str) -> Mapp
     return MappingError(f"the mapping {origin} names a column the export does not have",
                         file=file, column=col,
                         hint=f"{hint}the export's columns are: {', '.join(header)}")
-
-
-def _rename_columns(mapping: Mapping, renames: dict[str, str]) -> Mapping:
-    def col(name):
-        return renames.get(name, name) if name else name
-
-    def fld(spec: Field | None):
-        if spec is None:
-            return None
-        if spec.template:
-            return replace(spec, template=_PLACEHOLDER.sub(
-                lambda m: "{" + col(m.group(1)) + "}", spec.template))
-        return replace(spec, column=col(spec.column))
-
-    events = tuple(replace(
-        e, date=col(e.date), time=col(e.time), end_date=col(e.end_date), value=col(e.value),
-        type=replace(e.type, column=col(e.type.column)), summary=fld(e.summary),
-        outcome=fld(e.outcome), agency=fld(e.agency), source_org=fld(e.source_org),
-        details=tuple((k, col(c)) for k, c in e.details),
-        when=replace(e.when, column=col(e.when.column)) if e.when else None)
-        for e in mapping.events)
-    related = tuple(replace(r, column=col(r.column), start=col(r.start), end=col(r.end),
-                            subtype=fld(r.subtype)) for r in mapping.related)
-    return replace(mapping, agency=fld(mapping.agency), source_org=fld(mapping.source_org),
-                   household=fld(mapping.household), related=related, events=events,
-                   person={k: fld(v) for k, v in mapping.person.items()})
 
 
 # --------------------------------------------------------------------------- loading
@@ -265,6 +242,8 @@ def parse_mapping(raw: Any, origin: str = "mapping") -> Mapping:
         return raw
     if not isinstance(raw, dict):
         raise MappingError("a mapping must be a YAML mapping of keys to values", file=origin)
+    raw = dict(raw)
+    origin = str(raw.pop("_file", origin))  # set by the case loader: the mapping's path
     _check_keys(raw, TOP_KEYS, "mapping", origin)
     reader = raw.get("reader") or {}
     _check_keys(reader, READER_KEYS, "reader", origin)

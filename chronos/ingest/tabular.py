@@ -78,14 +78,14 @@ def find_header(rows: list[list[str]], wanted: list[str], label: str,
             raise MappingError(f"header_row {header_row} is beyond the top of the file",
                                file=label)
         return index, 1, _unique_names(rows[index])
+    candidates = [(i, 1, row) for i, row in enumerate(rows)]
+    candidates += [(i, 2, _stacked(row, rows[i + 1])) for i, row in enumerate(rows[:-1])
+                   if any(c.strip() for c in row)]
     best = (0, 0, 1, None)
-    for i, row in enumerate(rows):
-        for count, names in ((1, row), (2, _stacked(row, rows[i + 1]) if i + 1 < len(rows) else None)):
-            if names is None:
-                continue
-            score = sum(1 for n in {normalise_name(c) for c in names} if n in want)
-            if score > best[0]:
-                best = (score, i, count, names)
+    for first, count, names in candidates:  # single rows win ties over stacked pairs
+        score = sum(1 for n in {normalise_name(c) for c in names} if n in want)
+        if score > best[0]:
+            best = (score, first, count, names)
     if best[0] == 0:
         first = [c for c in (rows[0] if rows else []) if c]
         raise MappingError("none of the mapped columns is in the first "
