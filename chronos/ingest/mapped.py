@@ -29,11 +29,13 @@ from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
-from chronos.ingest.tabular import EXCEL_EXTENSIONS, Table, normalise_name, read_tables
+from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
+                                    read_tables)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
 TOTALS = re.compile(r"^\s*(?:(?:grand|sub)[\s-]?)?totals?\b|^\s*(?:sum|count)\s*[:=]", re.I)
+TOTALS_START = ("total", "grand", "sub", "sum", "count")
 SYMMETRIC = ("partner", "sibling", "household")
 DATE_FIELDS = ("date", "date_precision", "date_uncertain", "time", "end_date")
 
@@ -164,10 +166,12 @@ class _Ingest:
             return reason
         filled = pd.concat([frame[c].str.strip().ne("") for c in frame.columns], axis=1)
         reason[~filled.any(axis=1)] = "blank_row"
-        first = _first_filled(frame, filled, 3)
-        reason[reason.isna() & first.str.contains(TOTALS, na=False)] = "totals_row"
+        first = _first_filled(frame, filled, 3).str.lower().str.lstrip()
+        maybe = first.str.startswith(TOTALS_START).fillna(False)
+        totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+        reason[reason.isna() & totals] = "totals_row"
         mapped = self.mapping.columns
-        header_again = pd.concat([frame[c].map(normalise_name).eq(normalise_name(c))
+        header_again = pd.concat([frame[c].str.lower().eq(normalise_name(c))
                                   for c in mapped[:6]], axis=1).all(axis=1)
         reason[reason.isna() & header_again] = "repeated_header"
         return reason
@@ -284,8 +288,8 @@ class _Ingest:
             const = pd.Series(spec.type.value, index=index, dtype="object")
             return const, pd.Series("", index=index, dtype="string")
         raw = self.frame[spec.type.column]
-        lookup = {v: event_type_for(v, spec.type) for v in pd.unique(raw)}
-        return raw.map(lookup).astype("object"), raw
+        types = map_values(raw, lambda v: event_type_for(v, spec.type))
+        return types.astype("object").where(types.notna(), None), raw
 
     def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
                     applies: pd.Series) -> None:
@@ -301,9 +305,8 @@ class _Ingest:
         empty = unknown & raw.eq("")
         self._flag(empty, "event_type.missing", column, raw,
                    f"no event type: the column {column!r} is empty")
-        message = ("unknown event wording " + raw.map(repr).astype("string") +
-                   f" in column {column!r}: add it to the mapping's type map "
-                   "(or say unmapped: other)")
+        message = ("unknown event wording '" + raw + f"' in column {column!r}: add it to "
+                   "the mapping's type map (or say unmapped: other)")
         self._flag(unknown & ~empty, "event_type.unmapped", column, raw, message)
 
     def _check_date(self, spec: EventSpec, applies: pd.Series) -> None:
@@ -347,7 +350,7 @@ def _condition(spec: EventSpec, frame: pd.DataFrame) -> pd.Series:
         return values.ne("") if when.not_empty else values.eq("")
     if when.empty is not None:
         return values.eq("") if when.empty else values.ne("")
-    words = values.map({v: normalise_wording(v) for v in pd.unique(values)})
+    words = map_values(values, normalise_wording)
     if when.equals is not None:
         return words.eq(when.equals)
     if when.among is not None:
@@ -361,7 +364,7 @@ def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
     out = pd.Series("", index=frame.index, dtype="string")
     for i, part in enumerate(parts):
         out = out + (frame[part] if i % 2 else part)
-    return out.str.replace(r"\s{2,}", " ", regex=True).str.strip(" :;,-")
+    return out.str.replace("  ", " ", regex=False).str.strip(" :;,-")
 
 
 def _first_filled(frame: pd.DataFrame, filled: pd.DataFrame, width: int) -> pd.Series:
@@ -388,11 +391,36 @@ def _set_info(result: SourceResult, info: dict) -> None:
         result.__dict__["info"] = info
 
 
+#: From this many events on, ids are hashed in DuckDB (same SHA-1, several times faster).
+BULK_IDS = 50_000
+
+
 def event_ids(source_file: str, refs, types, dates, ordinals) -> list[str]:
-    """:func:`chronos.model.make_event_id` for many events at once (same ids)."""
+    """:func:`chronos.model.make_event_id` for many events at once (the same ids)."""
+    if len(refs) >= BULK_IDS:
+        return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
     sha1 = hashlib.sha1
+    lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
+             for x in (refs, types, dates, ordinals)]
     return ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
-            for r, t, d, o in zip(refs, types, dates, ordinals)]
+            for r, t, d, o in zip(*lists)]
+
+
+def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> list[str]:
+    import duckdb
+    import pyarrow as pa
+
+    table = pa.table({name: pa.array(pd.Series(values).astype("string").array)
+                      for name, values in (("r", refs), ("t", types), ("d", dates),
+                                           ("o", ordinals))})
+    sep = "chr(31)"
+    literal = "'" + source_file.replace("'", "''") + "'"
+    query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
+             " o)), 1, 12) as id from ids_in")
+    with duckdb.connect() as con:
+        con.register("ids_in", table)
+        result = con.sql(query).to_arrow_table()
+    return result.column("id").to_pylist()
 
 
 __all__ = ["MappedIngester", "read_mapped", "resolve_mapping", "event_ids", "EXCEL_EXTENSIONS",

@@ -9,6 +9,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapped_people import join_parts, related_keys
+from chronos.ingest.tabular import map_values
 
 _TIME = re.compile(r"^(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.I)
 
@@ -45,7 +46,7 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     org = spec.source_org or ing.mapping.source_org
     out["source_org"] = ing.values(org)[mask]
     out["event_type"] = types
-    out["categories"] = types.map({t: vocab.categories_for(t) for t in pd.unique(types)})
+    out["categories"] = map_values(types, vocab.categories_for)
     out["summary"] = _summary(ing, spec, s, mask, types)
     out["outcome"] = ing.values(spec.outcome)[mask]
     out["value"] = _numbers(ing, spec.value, mask)
@@ -77,8 +78,7 @@ def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
 
 def _times(ing, column: str) -> pd.Series:
     values = ing.frame[column]
-    lookup = {v: parse_time(v) for v in pd.unique(values)}
-    times = values.map(lambda v: lookup[v] or "").astype("string")
+    times = map_values(values, lambda v: parse_time(v) or "")
     bad = values.ne("") & times.eq("")
     if bad.any():
         ing.cell_warnings(bad, "time.unparseable", column, "cannot read this time; left empty")
@@ -133,9 +133,9 @@ def _summary(ing, spec, s: dict, mask: pd.Series, types: pd.Series) -> pd.Series
     if spec.summary is not None:
         return ing.values(spec.summary)[mask]
     vocab = model.vocabulary()
-    labels = types.map({t: vocab.label(t) for t in pd.unique(types)}).astype("string")
+    labels = map_values(types, vocab.label)
     raw = s["raw"][mask]
-    same = raw.map({v: v.casefold() for v in pd.unique(raw)}) == labels.str.casefold()
+    same = raw.str.lower() == labels.str.lower()
     return labels.where(raw.eq("") | same, labels + " (" + raw + ")")
 
 
@@ -143,7 +143,7 @@ def _numbers(ing, column: str | None, mask: pd.Series) -> pd.Series:
     if not column:
         return pd.Series(pd.NA, index=mask[mask].index, dtype="Float64")
     values = ing.frame[column]
-    cleaned = values.str.replace(r"[%,\s]", "", regex=True)
+    cleaned = values.str.replace("%", "", regex=False).str.replace(",", "", regex=False)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
     bad = mask & values.ne("") & numbers.isna()
     if bad.any():

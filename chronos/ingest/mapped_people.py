@@ -16,6 +16,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
+from chronos.ingest.tabular import map_values
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -52,9 +53,8 @@ def person_columns(ing) -> pd.DataFrame:
 
 
 def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
-    split = {v: split_name(v) for v in pd.unique(names)}
-    given = names.map(lambda v: split[v][0]).astype("string")
-    family = names.map(lambda v: split[v][1]).astype("string")
+    given = map_values(names, lambda v: split_name(v)[0])
+    family = map_values(names, lambda v: split_name(v)[1])
     out["given_name"] = out["given_name"].mask(out["given_name"].eq(""), given)
     out["family_name"] = out["family_name"].mask(out["family_name"].eq(""), family)
 
@@ -97,8 +97,7 @@ def _sex(ing, spec) -> pd.Series:
     values = ing.values(spec)
     if spec is None:
         return values
-    lookup = {v: _SEX.get(normalise_wording(v), None) for v in pd.unique(values)}
-    codes = values.map(lookup)
+    codes = map_values(values, lambda v: _SEX.get(normalise_wording(v)))
     unknown = codes.isna() & values.ne("")
     if unknown.any() and spec.column:
         ing.cell_warnings(unknown, "person.sex_unknown_value", spec.column,
@@ -117,8 +116,7 @@ def _postcode(value: str) -> str:
 
 
 def _map_unique(values: pd.Series, func) -> pd.Series:
-    lookup = {v: func(v) for v in pd.unique(values)}
-    return values.map(lookup).astype("string")
+    return map_values(values, func)
 
 
 def _other_ids(ing) -> pd.Series:
@@ -143,11 +141,11 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
     if not ing.mapping.person:
         return pd.Series("", index=index, dtype="string")
     ids = ing.values(ing.mapping.person.get("id"))
-    derived_from = (out["given_name"].str.casefold() + "|" + out["family_name"].str.casefold()
+    derived_from = (out["given_name"].str.lower() + "|" + out["family_name"].str.lower()
                     + "|" + out["dob"])
-    lookup = {v: prefix + "~" + model.stable_id("", v, length=10)
-              for v in pd.unique(derived_from[ids.eq("")])}
-    keys = (prefix + ids).where(ids.ne(""), derived_from.map(lookup).astype("string"))
+    derived = map_values(derived_from.where(ids.eq(""), ""),
+                         lambda v: prefix + "~" + model.stable_id("", v, length=10))
+    keys = (prefix + ids).where(ids.ne(""), derived)
     nobody = ids.eq("") & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
     column = getattr(ing.mapping.person.get("id"), "column", None) or ""
     ing._flag(nobody, "person.missing", column, ids,
