@@ -36,7 +36,6 @@ from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normali
 WARNING_CAP = 200
 TOTALS = re.compile(r"^\s*(?:(?:grand|sub)[\s-]?)?totals?\b|^\s*(?:sum|count)\s*[:=]", re.I)
 TOTALS_START = ("total", "grand", "sub", "sum", "count")
-SYMMETRIC = ("partner", "sibling", "household")
 DATE_FIELDS = ("date", "date_precision", "date_uncertain", "time", "end_date")
 
 

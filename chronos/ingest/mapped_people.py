@@ -25,6 +25,7 @@ SEX_CODES = {
     "X": ("x", "indeterminate", "other", "not specified", "9", "intersex", "non-binary"),
 }
 _SEX = {word: code for code, words in SEX_CODES.items() for word in words}
+SYMMETRIC = ("partner", "sibling", "household")
 PERSON_OUT = ("given_name", "family_name", "other_names", "dob", "dob_precision", "dod",
               "sex", "nhs_number", "upn", "la_child_id", "other_ids", "postcode", "address",
               "role")
@@ -72,7 +73,7 @@ def split_name(text: str) -> tuple[str, str]:
     if len(words) == 1:
         return "", words[0]
     capitals = [w for w in words if w.isupper() and len(w) > 1]
-    if capitals and len(capitals) < len(words) and words[0].isupper():
+    if capitals and len(capitals) < len(words):
         family = " ".join(w for w in words if w.isupper())
         return " ".join(w for w in words if not w.isupper()), family.title()
     return " ".join(words[:-1]), words[-1]

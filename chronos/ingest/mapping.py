@@ -213,7 +213,7 @@ def _missing_column(col: str, header: list[str], file: str, origin: str) -> Mapp
         close = [lowered[c] for c in difflib.get_close_matches(col.casefold(), list(lowered),
                                                                n=1, cutoff=0.5)]
     hint = f"did you mean {close[0]!r}? " if close else ""
-    return MappingError(f"the mapping {origin} names a column the export does not have",
+    return MappingError(f"the mapping ({origin}) names a column the export does not have",
                         file=file, column=col,
                         hint=f"{hint}the export's columns are: {', '.join(header)}")
 

@@ -93,7 +93,7 @@ def find_header(rows: list[list[str]], wanted: list[str], label: str,
                                file=label)
         return index, 1, _unique_names(rows[index])
     candidates = [(i, 1, row) for i, row in enumerate(rows)]
-    candidates += [(i, 2, _stacked(row, rows[i + 1])) for i, row in enumerate(rows[:-1])
+    candidates += [(i, 2, _stacked(row, rows[i + 1], want)) for i, row in enumerate(rows[:-1])
                    if any(c.strip() for c in row)]
     best = (0, 0, 1, None)
     for first, count, names in candidates:  # single rows win ties over stacked pairs
@@ -109,15 +109,17 @@ def find_header(rows: list[list[str]], wanted: list[str], label: str,
     return best[1], best[2], _unique_names(best[3])
 
 
-def _stacked(upper: list[str], lower: list[str]) -> list[str]:
-    """Two header rows as one: the upper (merged) cells carried right, joined to the lower."""
+def _stacked(upper: list[str], lower: list[str], want: set[str]) -> list[str]:
+    """Two header rows as one: the upper (merged) cells carried right and joined to the
+    lower (``"Appointment" + "Date"``) where the mapping names the joined form."""
     width = max(len(upper), len(lower))
     upper = list(upper) + [""] * (width - len(upper))
     lower = list(lower) + [""] * (width - len(lower))
     names, carry = [], ""
     for top, bottom in zip(upper, lower):
         carry = top.strip() or carry
-        names.append(" ".join(p for p in (carry, bottom.strip()) if p))
+        joined = " ".join(p for p in (carry, bottom.strip()) if p)
+        names.append(joined if normalise_name(joined) in want else (bottom.strip() or top.strip()))
     return names
 
 
@@ -222,31 +224,37 @@ def _arrow_string():
     return pd.ArrowDtype(pa.string())
 
 
-_EXPECTED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
 def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
                label: str) -> tuple[pd.DataFrame, list[str]]:
-    """Every record after line ``skip``, as strings; rows wider than the header get
-    extra columns (returned) so that no field is lost."""
-    columns = list(names)
-    for _ in range(20):
-        try:
-            frame = pd.read_csv(io.BytesIO(data), sep=delim, header=0, names=columns,
-                                skiprows=skip - 1, dtype=_arrow_string(), keep_default_na=False,
-                                na_filter=False, skip_blank_lines=False, index_col=False,
-                                encoding=encoding, encoding_errors="replace", engine="c")
-            return frame.astype("string"), columns[len(names):]
-        except pd.errors.ParserError as exc:
-            match = _EXPECTED.search(str(exc))
-            if not match or int(match.group(3)) <= len(columns):
-                raise SourceError(f"cannot parse the file: {exc}", file=label) from exc
-            columns += [f"(extra field {i})" for i in range(len(columns) + 1,
-                                                            int(match.group(3)) + 1)]
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise SourceError(f"cannot decode the file as {encoding}: {exc}", file=label,
-                              hint="set encoding: in the mapping's reader options") from exc
-    raise SourceError("cannot parse the file: rows have too many fields", file=label)
+    """Every record after line ``skip``, as strings. Rows wider than the header get extra
+    columns (returned, so their rows can be quarantined): no field is lost."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return _parse(data, encoding, delim, names, skip), []
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        pass
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode the file as {encoding}: {exc}", file=label,
+                          hint="set encoding: in the mapping's reader options") from exc
+    widest = max(line.count(delim.encode()) for line in data.splitlines()) + 1
+    extra = [f"(extra field {i})" for i in range(len(names) + 1, widest + 1)]
+    try:
+        frame = _parse(data, encoding, delim, names + extra, skip)
+    except pd.errors.ParserError as exc:
+        raise SourceError(f"cannot parse the file: {exc}", file=label) from exc
+    used = [c for c in extra if frame[c].ne("").any()]
+    return frame.drop(columns=[c for c in extra if c not in used]), used
+
+
+def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, names=names, skiprows=skip,
+                        dtype=_arrow_string(), keep_default_na=False, na_filter=False,
+                        skip_blank_lines=False, index_col=False, encoding=encoding,
+                        encoding_errors="replace", engine="c")
+    return frame.astype("string")
 
 
 def _line_numbers(frame: pd.DataFrame, header_end_line: int, quoted: bool) -> pd.Series:
