@@ -287,7 +287,8 @@ class _Ingest:
             const = pd.Series(spec.type.value, index=index, dtype="object")
             return const, pd.Series("", index=index, dtype="string")
         raw = self.frame[spec.type.column]
-        types = map_values(raw, lambda v: event_type_for(v, spec.type))
+        fallback = IGNORE if spec.type.unmapped == "ignore" else None
+        types = map_values(raw, lambda v: event_type_for(v, spec.type) or fallback)
         return types.astype("object").where(types.notna(), None), raw
 
     def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
@@ -340,10 +341,14 @@ class _Ingest:
 
 
 def _condition(spec: EventSpec, frame: pd.DataFrame) -> pd.Series:
-    """Rows where the event's ``when`` holds (all rows when it has none)."""
-    when = spec.when
-    if when is None:
-        return pd.Series(True, index=frame.index)
+    """Rows where every condition of the event's ``when`` holds (all rows if none)."""
+    holds = pd.Series(True, index=frame.index)
+    for when in spec.when:
+        holds &= _holds(when, frame)
+    return holds
+
+
+def _holds(when, frame: pd.DataFrame) -> pd.Series:
     values = frame[when.column]
     if when.not_empty is not None:
         return values.ne("") if when.not_empty else values.eq("")

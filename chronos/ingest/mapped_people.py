@@ -25,6 +25,7 @@ SEX_CODES = {
     "X": ("x", "indeterminate", "other", "not specified", "9", "intersex", "non-binary"),
 }
 _SEX = {word: code for code, words in SEX_CODES.items() for word in words}
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
 SYMMETRIC = ("partner", "sibling", "household")
 PERSON_OUT = ("given_name", "family_name", "other_names", "dob", "dob_precision", "dod",
               "sex", "nhs_number", "upn", "la_child_id", "other_ids", "postcode", "address",
@@ -63,7 +64,10 @@ def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
 def split_name(text: str) -> tuple[str, str]:
     """(given, family) from a full name: ``"Smith, Jade"``, ``"SMITH Jade"``,
     ``"Jade Louise Smith"`` (family = last word, given = the rest)."""
-    text = " ".join(str(text).split())
+    words = str(text).split()
+    while len(words) > 1 and words[0].casefold().rstrip(".") in TITLES:
+        words = words[1:]
+    text = " ".join(words)
     if not text:
         return "", ""
     if "," in text:

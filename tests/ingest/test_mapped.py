@@ -341,6 +341,24 @@ def test_several_events_per_row_with_conditions(tmp_path):
     assert_reconciles(result)
 
 
+def test_when_lists_and_unmapped_ignore(tmp_path):
+    rows = [["ID", "Type", "Start", "End", "Code"],
+            ["1", "CP Plan", "01/07/2022", "20/10/2023", "Head lice"],
+            ["1", "Assessment", "01/06/2022", "20/06/2022", "Otitis media"],
+            ["1", "CP Plan", "01/11/2023", "", ""]]
+    mapping = {"person": {"id": "ID"}, "events": [
+        {"date": "Start", "type": {"column": "Type", "map": {"CP Plan": "cp_plan_start"}}},
+        {"date": "End", "type": "cp_plan_end",
+         "when": [{"column": "End", "not_empty": True}, {"column": "Type", "equals": "cp plan"}]},
+        {"date": "Start", "type": {"column": "Code", "unmapped": "ignore"},
+         "when": {"column": "Code", "not_empty": True}}]}
+    result = ingest(write_csv(tmp_path / "x.csv", rows), mapping)
+    assert list(zip(result.events["source_ref"], result.events["event_type"])) == [
+        ("2", "cp_plan_start"), ("2", "cp_plan_end"), ("2", "head_lice"), ("3", "assessment"),
+        ("4", "cp_plan_start")]
+    assert_reconciles(result)
+
+
 def test_ignored_wordings_are_counted_skips(tmp_path):
     mapping = yaml.safe_load(yaml.safe_dump(GP_MAPPING))
     mapping["events"][0]["type"]["map"]["Attended"] = "ignore"
@@ -414,6 +432,7 @@ def test_shipped_wordings_match_loosely(tmp_path):
 @pytest.mark.parametrize("text, expected", [
     ("Smith, Jade", ("Jade", "Smith")), ("SMITH Jade", ("Jade", "Smith")),
     ("Jade Louise Smith", ("Jade Louise", "Smith")), ("Cher", ("", "Cher")), ("", ("", "")),
+    ("Ms Donna SMITH", ("Donna", "Smith")), ("Kayden SMITH", ("Kayden", "Smith")),
 ])
 def test_split_name(text, expected):
     assert split_name(text) == expected
