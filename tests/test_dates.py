@@ -250,6 +250,18 @@ def test_column_of_datetimes_numbers_and_mixed_objects():
     assert set(mixed["date"]) == {"2016-05-22"}
 
 
+def test_common_shapes_take_the_vectorised_path(monkeypatch):
+    """Plain all-digit dates and date-times must not go through the per-value reader."""
+    calls = []
+    real = dates._scan_value
+    monkeypatch.setattr(dates, "_scan_value", lambda v: calls.append(v) or real(v))
+    values = ["22/05/2016", "22.05.16", "22/05/2016 14:30", "2016-05-22", "2016-05-22 14:30:15",
+              "2016-05-22T14:30:00Z", "2016-05-22T14:30:00.5+01:00", "May 2016", "31/02/2021"]
+    frame = parse_column(values).frame
+    assert calls == ["May 2016", "31/02/2021"]
+    assert list(frame["time"].fillna("")) == ["", "", "14:30", "", "14:30:15", "15:30:00", "14:30:00", "", ""]
+
+
 def test_column_of_nothing():
     result = parse_column([])
     assert len(result.frame) == 0 and list(result.frame.columns)[0] == "date"
@@ -397,7 +409,13 @@ cell_text = st.one_of(
                      "31/02/2021", "22/05/2016 - 30/05/2016", "2016-05-22T23:30:00Z", "hello"]),
     st.text(max_size=12),
     st.from_regex(r"\s?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}( \d\d:\d\d(:\d\d)?)?\s?", fullmatch=True),
-    st.from_regex(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", fullmatch=True),
+    st.from_regex(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?\s?(Z|[+-]\d{2}:?\d{2})?)?",
+                  fullmatch=True),
+    st.builds(lambda d, h, m, s, z: f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}{z}", valid_days,
+              st.integers(0, 23), st.integers(0, 59), st.integers(0, 59),
+              st.sampled_from(["", "Z", "+01:00", "-0500", " +0000", "+14:00", "-23:59"])),
+    st.builds(lambda d, h, m: f"{d.day:02d}/{d.month:02d}/{d.year} {h:02d}:{m:02d}", valid_days,
+              st.integers(0, 23), st.integers(0, 59)),
 )
 
 
