@@ -918,10 +918,20 @@ def age_at(dob_iso: str | None, date_iso: str | None) -> tuple[int, int] | None:
     return months // 12, months % 12
 
 
-def format_age(dob_iso: str | None, date_iso: str | None) -> str:
+def format_age(dob_iso: Any, date_iso: Any) -> str:
     """Age for a chronology: ``unborn`` before birth, ``3 days`` in the first week,
     ``5 weeks`` up to 13 weeks, ``7m`` in the first year, then ``2y 3m``; ``""`` when a
-    date is missing."""
+    date is missing.
+
+    Also accepts ``(years, months)`` as :func:`age_at` returns them
+    (``format_age(*age_at(dob, date))``), which gives ``7m`` / ``2y 3m`` but cannot
+    show weeks: pass the two ISO dates for that.
+    """
+    if _is_whole(dob_iso) and _is_whole(date_iso):
+        years, months = int(dob_iso), int(date_iso)
+        if years < 0 or months < 0:
+            return "unborn"
+        return f"{months}m" if years == 0 else f"{years}y {months}m"
     born, on = _iso_date(dob_iso), _iso_date(date_iso)
     if born is None or on is None:
         return ""
@@ -935,3 +945,7 @@ def format_age(dob_iso: str | None, date_iso: str | None) -> str:
         return f"{weeks} week" + ("" if weeks == 1 else "s")
     years, months = age_at(dob_iso, date_iso)
     return f"{months}m" if years == 0 else f"{years}y {months}m"
+
+
+def _is_whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) or _is_numpy_number(value) and value.dtype.kind in "iu"

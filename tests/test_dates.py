@@ -305,6 +305,12 @@ def test_age(dob, on, age, text):
     assert format_age(dob, on) == text
 
 
+@pytest.mark.parametrize("years, months, text", [(2, 3, "2y 3m"), (0, 7, "7m"), (1, 0, "1y 0m")])
+def test_format_age_of_years_and_months(years, months, text):
+    assert format_age(years, months) == text
+    assert format_age(*age_at("2014-01-10", f"{2014 + years + (months + 0) // 12}-{months % 12 + 1:02d}-10")) == text
+
+
 def test_is_future():
     assert is_future("2024-04-01", "2024-03-31")
     assert not is_future("2024-03-31", "2024-03-31")
