@@ -136,14 +136,15 @@ _PATTERNS = [
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _PATTERNS]
 
 _QUALIFIER = re.compile(
-    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|abt\.?|about|around|"
-    r"est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
+    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|"
+    r"abt\.?|about|around|est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
 _TRAILING = re.compile(r"\s*(?:\?|\((?:approx|est|estimated|circa|\?)\.?\)|approx\.?|est\.?)$")
 _BETWEEN = re.compile(r"^(?:bet|between|btw)\.?\s+(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+)$")
 _FROM_TO = re.compile(r"^from\s+(?P<a>.+?)\s+(?:to|until|till)\s+(?P<b>.+)$")
 _FROM = re.compile(r"^(?:from|since)\s+(?P<a>.+)$")
 _TO = re.compile(r"^(?:to|until|till)\s+(?P<a>.+)$")
-_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)(?P<b>.+)$")
+_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)"
+                    r"(?P<b>.+)$")
 _QUALIFIER_NOTES = {"bef": "before", "aft": "after"}
 _NOTE_MESSAGES = {
     "before": "recorded as before this date",
@@ -163,7 +164,8 @@ def _expand_year(text: str) -> int:
 def _month_number(name: str) -> int:
     number = MONTHS.get(name)
     if number is None and len(name) >= 3:
-        number = next((n for n, full in enumerate(MONTH_NAME) if full and full.lower().startswith(name)), None)
+        number = next((n for n, full in enumerate(MONTH_NAME)
+                       if full and full.lower().startswith(name)), None)
     return number or 0
 
 
@@ -353,7 +355,8 @@ def _finish(scan: _Scan, dayfirst: bool) -> ParsedDate:
             return end
         end_date = _last_day(end[0], end[1])
         if end_date < iso:
-            return ParsedDate(error=RANGE_REVERSED, message=f"the range ends ({end_date}) before it starts ({iso})")
+            return ParsedDate(error=RANGE_REVERSED,
+                              message=f"the range ends ({end_date}) before it starts ({iso})")
     message = _NOTE_MESSAGES.get(scan.note) if scan.note else None
     return ParsedDate(iso, precision, scan.uncertain, time, end_date, None, message)
 
@@ -496,8 +499,11 @@ def parse_date(value: Any, dayfirst: bool | None = True) -> ParsedDate:
     problems come back as ``error`` (``date.empty``, ``date.unparseable``,
     ``date.impossible``, ``date.implausible``, ``date.range_reversed``) and ``message``.
 
-    >>> parse_date("?22/05/2016")
-    ParsedDate(date='2016-05-22', precision='day', uncertain=True, time=None, end_date=None, error=None, message=None)
+    >>> parsed = parse_date("?22/05/2016")
+    >>> parsed.date, parsed.precision, parsed.uncertain, parsed.error
+    ('2016-05-22', 'day', True, None)
+    >>> parse_date("31/02/2021").error
+    'date.impossible'
     """
     try:
         return _finish(_scan_value(value), dayfirst is not False)
@@ -586,7 +592,7 @@ class _FastScan:
             return fast
         array = pa.array(texts, type=pa.string())
         lanes = [(shape, slices, swappable) for shape, slices, swappable in _SLICED_SHAPES]
-        lanes += [(pattern, None, swappable) for pattern, swappable in ((_FAST_DMY, True), (_FAST_YMD, False))]
+        lanes += [(_FAST_DMY, None, True), (_FAST_YMD, None, False)]  # the rest: by regex groups
         for pattern, slices, swappable in lanes:
             rest = np.flatnonzero(_true(array.is_valid()) & ~fast.matched)  # each lane sees the rest
             if not len(rest):
@@ -948,4 +954,6 @@ def format_age(dob_iso: Any, date_iso: Any) -> str:
 
 
 def _is_whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or _is_numpy_number(value) and value.dtype.kind in "iu"
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (_is_numpy_number(value) and value.dtype.kind in "iu")

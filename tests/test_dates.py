@@ -202,7 +202,8 @@ def test_month_first_column_is_detected_and_reported():
     values = ["01/02/2016", "05/13/2016", "12/31/2016", "05/13/2016", "07/04/2016"]
     result = parse_column(values, file="gp.csv", column="Appt Date")
     assert result.order == "monthfirst"
-    assert list(result.frame["date"]) == ["2016-01-02", "2016-05-13", "2016-12-31", "2016-05-13", "2016-07-04"]
+    assert list(result.frame["date"]) == [
+        "2016-01-02", "2016-05-13", "2016-12-31", "2016-05-13", "2016-07-04"]
     [warning] = result.warnings
     assert warning.code == "date.month_first" and warning.severity == "warning"
     assert (warning.source_file, warning.column) == ("gp.csv", "Appt Date")
@@ -216,7 +217,7 @@ def test_mixed_column_stays_day_first_and_warns():
     assert result.order == "dayfirst"
     assert [w.code for w in result.warnings] == ["date.mixed_order"]
     frame = result.frame
-    assert list(frame["date"].astype(object).where(frame["date"].notna(), None)) == ["2016-02-13", None, "2016-02-01"]
+    assert list(frame["date"].fillna("")) == ["2016-02-13", "", "2016-02-01"]
     assert frame["error"].iloc[1] == "date.impossible"
 
 
@@ -308,7 +309,8 @@ def test_age(dob, on, age, text):
 @pytest.mark.parametrize("years, months, text", [(2, 3, "2y 3m"), (0, 7, "7m"), (1, 0, "1y 0m")])
 def test_format_age_of_years_and_months(years, months, text):
     assert format_age(years, months) == text
-    assert format_age(*age_at("2014-01-10", f"{2014 + years + (months + 0) // 12}-{months % 12 + 1:02d}-10")) == text
+    on = f"{2014 + years}-{months + 1:02d}-10"
+    assert format_age(*age_at("2014-01-10", on)) == text
 
 
 def test_is_future():
