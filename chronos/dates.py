@@ -136,14 +136,15 @@ _PATTERNS = [
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _PATTERNS]
 
 _QUALIFIER = re.compile(
-    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|abt\.?|about|around|"
-    r"est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
+    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|"
+    r"abt\.?|about|around|est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
 _TRAILING = re.compile(r"\s*(?:\?|\((?:approx|est|estimated|circa|\?)\.?\)|approx\.?|est\.?)$")
 _BETWEEN = re.compile(r"^(?:bet|between|btw)\.?\s+(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+)$")
 _FROM_TO = re.compile(r"^from\s+(?P<a>.+?)\s+(?:to|until|till)\s+(?P<b>.+)$")
 _FROM = re.compile(r"^(?:from|since)\s+(?P<a>.+)$")
 _TO = re.compile(r"^(?:to|until|till)\s+(?P<a>.+)$")
-_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)(?P<b>.+)$")
+_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)"
+                    r"(?P<b>.+)$")
 _QUALIFIER_NOTES = {"bef": "before", "aft": "after"}
 _NOTE_MESSAGES = {
     "before": "recorded as before this date",
@@ -163,7 +164,8 @@ def _expand_year(text: str) -> int:
 def _month_number(name: str) -> int:
     number = MONTHS.get(name)
     if number is None and len(name) >= 3:
-        number = next((n for n, full in enumerate(MONTH_NAME) if full and full.lower().startswith(name)), None)
+        number = next((n for n, full in enumerate(MONTH_NAME)
+                       if full and full.lower().startswith(name)), None)
     return number or 0
 
 
@@ -222,8 +224,8 @@ def _part_from_number(number: float, text: str | None = None) -> _Part | str:
         return "not a number"
     if number == int(number) and MIN_YEAR <= number <= MAX_YEAR:
         return _Part(int(number), 0, 0, "year")
-    if text is not None and len(text) == 4 and text.isdigit():
-        return f"year {text} is outside {MIN_YEAR}-{MAX_YEAR}"
+    if text is not None and len(text) == 4 and text.isdigit():  # a year; _validate judges it
+        return _Part(int(text), 0, 0, "year")
     if not EXCEL_MIN_SERIAL <= number < EXCEL_MAX_SERIAL + 1:
         return (f"the number {text or number} is neither a year nor an Excel date "
                 f"(serials {EXCEL_MIN_SERIAL}-{EXCEL_MAX_SERIAL})")
@@ -353,7 +355,8 @@ def _finish(scan: _Scan, dayfirst: bool) -> ParsedDate:
             return end
         end_date = _last_day(end[0], end[1])
         if end_date < iso:
-            return ParsedDate(error=RANGE_REVERSED, message=f"the range ends ({end_date}) before it starts ({iso})")
+            return ParsedDate(error=RANGE_REVERSED,
+                              message=f"the range ends ({end_date}) before it starts ({iso})")
     message = _NOTE_MESSAGES.get(scan.note) if scan.note else None
     return ParsedDate(iso, precision, scan.uncertain, time, end_date, None, message)
 
@@ -496,8 +499,11 @@ def parse_date(value: Any, dayfirst: bool | None = True) -> ParsedDate:
     problems come back as ``error`` (``date.empty``, ``date.unparseable``,
     ``date.impossible``, ``date.implausible``, ``date.range_reversed``) and ``message``.
 
-    >>> parse_date("?22/05/2016")
-    ParsedDate(date='2016-05-22', precision='day', uncertain=True, time=None, end_date=None, error=None, message=None)
+    >>> parsed = parse_date("?22/05/2016")
+    >>> parsed.date, parsed.precision, parsed.uncertain, parsed.error
+    ('2016-05-22', 'day', True, None)
+    >>> parse_date("31/02/2021").error
+    'date.impossible'
     """
     try:
         return _finish(_scan_value(value), dayfirst is not False)
@@ -533,13 +539,285 @@ def parse_column(values: Any, dayfirst: bool | None = None, file: str = "", colu
 
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    scans = [_safe_scan(value) for value in uniques]
-    counts = np.bincount(codes[codes >= 0], minlength=len(scans))
-    order, warnings = _decide_order(scans, counts, uniques, dayfirst, file, column)
-    results = [_safe_finish(scan, order == "dayfirst") for scan in scans]
-    results.append(_finish(_EMPTY_SCAN, True))
-    codes = np.where(codes < 0, len(scans), codes)
-    return DateColumn(_frame(results, codes, series.index), warnings, order)
+    uniques = uniques.tolist() if hasattr(uniques, "tolist") else list(uniques)
+    count = len(uniques)
+    fast = _FastScan.of(uniques)
+    scans = {i: _safe_scan(uniques[i]) for i in np.flatnonzero(~fast.matched)}
+    day_only, month_only = fast.day_only.copy(), fast.month_only.copy()
+    for i, scan in scans.items():
+        day_only[i], month_only[i] = _order_evidence(scan)
+    rows = np.bincount(codes[codes >= 0], minlength=count)
+    order, warnings = _decide_order(day_only, month_only, rows, uniques, dayfirst, file, column)
+    table = _Table(count + 1)
+    for i in fast.finish_into(table, order == "dayfirst"):  # failed validation: explain
+        scans[i] = _safe_scan(uniques[i])
+    for i, scan in scans.items():
+        table.put(i, _safe_finish(scan, order == "dayfirst"))
+    table.put(count, _finish(_EMPTY_SCAN, True))
+    codes = np.where(codes < 0, count, codes)
+    return DateColumn(table.frame(codes, series.index), warnings, order)
+
+
+_FAST_TIME = r"(?:{sep}(?P<hh>\d{{2}}):(?P<mi>\d{{2}})(?::(?P<ss>\d{{2}})(?:[.,]\d+)?)?{tz})?"
+_FAST_DMY = (r"^\s*(?P<d>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<y>\d{4}|\d{2})"
+             + _FAST_TIME.format(sep=" ", tz="") + r"\s*$")
+_FAST_YMD = (r"^\s*(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+             + _FAST_TIME.format(sep="[Tt ]", tz=r"\s?(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?") + r"\s*$")
+
+
+class _FastScan:
+    """The all-digit shapes among a column's distinct values (``22/05/2016``,
+    ``2016-05-22T14:30:00Z`` ...), scanned and finished with vectorised regex (pyarrow)
+    and numpy. Everything else, and any value that fails validation, is left to the
+    per-value reader (which also writes the messages); both give identical results."""
+
+    def __init__(self, count: int):
+        import numpy as np
+
+        self.matched = np.zeros(count, dtype=bool)
+        self.day_only = np.zeros(count, dtype=bool)
+        self.month_only = np.zeros(count, dtype=bool)
+        self.groups: list[dict] = []
+
+    @classmethod
+    def of(cls, uniques: list) -> "_FastScan":
+        """Scan the text values among ``uniques``."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        fast = cls(len(uniques))
+        texts = [u if type(u) is str else None for u in uniques]
+        if not any(t is not None for t in texts):
+            return fast
+        array = pa.array(texts, type=pa.string())
+        lanes = [(shape, slices, swappable) for shape, slices, swappable in _SLICED_SHAPES]
+        lanes += [(_FAST_DMY, None, True), (_FAST_YMD, None, False)]  # the rest: by regex groups
+        for pattern, slices, swappable in lanes:
+            rest = np.flatnonzero(_true(array.is_valid()) & ~fast.matched)  # each lane sees the rest
+            if not len(rest):
+                break
+            texts = array.take(pa.array(rest))
+            if slices is not None:  # an exact shape: fixed positions
+                hit = _true(pc.match_substring_regex(texts, pattern))
+                fields = _slice_fields(texts.filter(pa.array(hit)), slices)
+            else:
+                found = pc.extract_regex(texts, pattern)
+                hit = _true(found.is_valid())
+                found = found.filter(pa.array(hit))
+                fields = {name: found.field(name) for name in found.type.names}
+            if hit.any():
+                fast.add(rest[hit], fields, swappable)
+        return fast
+
+    def add(self, index, fields: dict, swappable: bool) -> None:
+        """Record one shape's matches (``fields``: arrow text per group, "" when absent)."""
+        import pyarrow.compute as pc
+
+        year = _ints(fields["y"])
+        short = (pc.utf8_length(fields["y"]).to_numpy(zero_copy_only=False) == 2)
+        year[short] += (year[short] < TWO_DIGIT_YEAR_PIVOT) * 100 + 1900
+        group = {"index": index, "year": year, "first": _ints(fields["d"]),
+                 "second": _ints(fields["m"]), "swappable": swappable,
+                 "hour": _ints(fields["hh"]), "minute": _ints(fields["mi"]),
+                 "sec": _ints(fields["ss"]),
+                 "offset": _offsets(fields["tz"]) if "tz" in fields else None}
+        if swappable:
+            first, second = group["first"], group["second"]
+            self.day_only[index] = (first > 12) & (second >= 1) & (second <= 12)
+            self.month_only[index] = (second > 12) & (first >= 1) & (first <= 12)
+        self.matched[index] = True
+        self.groups.append(group)
+
+    def finish_into(self, table: "_Table", dayfirst: bool) -> list[int]:
+        """Write the valid values into ``table``; return the indices the per-value reader
+        must explain (impossible dates and times)."""
+        import numpy as np
+
+        failed: list[int] = []
+        for g in self.groups:
+            day, month = g["first"], g["second"]
+            if g["swappable"] and not dayfirst:
+                day, month = month, day
+            hour, minute, sec, offset = g["hour"], g["minute"], g["sec"], g["offset"]
+            valid = _valid_days(g["year"], month, day) & (hour <= 23) & (minute <= 59) & (sec <= 59)
+            if offset is not None:
+                valid &= ~(np.abs(offset) >= 1440)  # NaN (no offset written) stays valid
+            failed.extend(g["index"][~valid].tolist())
+            pick = (lambda a: None if a is None else a[valid])
+            table.put_days(g["index"][valid], *_days_and_times(
+                g["year"][valid], month[valid], day[valid], hour[valid], minute[valid], sec[valid],
+                pick(offset)))
+        return failed
+
+
+# Exact shapes read by position: (shape, {group: (start, stop)}, swappable). A group is
+# absent ("") when the text is too short to hold it (date-times without seconds ...).
+_SLICED_SHAPES = [
+    (r"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2})?)?$",
+     {"y": (0, 4), "m": (5, 7), "d": (8, 10), "hh": (11, 13), "mi": (14, 16), "ss": (17, 19)}, False),
+    (r"^\d{2}[./-]\d{2}[./-]\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?$",
+     {"d": (0, 2), "m": (3, 5), "y": (6, 10), "hh": (11, 13), "mi": (14, 16), "ss": (17, 19)}, True),
+]
+
+
+def _slice_fields(texts, slices: dict) -> dict:
+    """Groups cut from fixed positions ("" where the text is too short)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    length = pc.utf8_length(texts)
+    fields = {}
+    for name, (start, stop) in slices.items():
+        piece = pc.utf8_slice_codeunits(texts, start, stop)
+        fields[name] = pc.if_else(pc.greater_equal(length, stop), piece, pa.scalar(""))
+    return fields
+
+
+def _true(mask):
+    """An arrow boolean array as numpy, nulls as False."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _ints(texts):
+    """Digits as int64 (-1 where the group did not take part)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.equal(texts, "")
+    numbers = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), texts), pa.int64())
+    return np.array(pc.fill_null(numbers, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _offsets(texts):
+    """Minutes east of UTC from ``Z``/``+01:00``/``-0500`` (NaN where not written)."""
+    import numpy as np
+
+    values = np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
+    out = np.full(len(values), np.nan)
+    for i in np.flatnonzero(values != ""):
+        out[i] = _offset_minutes(values[i].lower())
+    return out
+
+
+def _valid_days(year, month, day):
+    """Vectorised: year in range, month 1-12, day within the month."""
+    import numpy as np
+
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    lengths = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+    month_ok = (month >= 1) & (month <= 12)
+    last = lengths[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    return (year >= MIN_YEAR) & (year <= MAX_YEAR) & month_ok & (day >= 1) & (day <= last)
+
+
+def _days_and_times(year, month, day, hour, minute, sec, offset):
+    """Vectorised ISO dates and ``HH:MM[:SS]`` times (arrow arrays), converting written
+    offsets to local time and dropping a bare midnight, as the per-value reader does."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    months = (year - 1970) * 12 + (month - 1)
+    days = months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
+    has_time = hour >= 0
+    zoned = np.zeros(len(year), dtype=bool) if offset is None else ~np.isnan(offset)
+    if zoned.any():
+        days, hour, minute, local_sec = _to_local_vectorised(days, hour, minute, sec, offset, zoned)
+        sec = np.where(sec >= 0, local_sec, -1)
+    show = has_time & (zoned | (hour + minute + np.maximum(sec, 0) > 0))
+    if not show.any():
+        return pa.array(days).cast(pa.string()), None
+    clock = pc.binary_join_element_wise(_two(hour), _two(minute), ":")
+    with_sec = pc.binary_join_element_wise(clock, _two(sec), ":")
+    times = pc.if_else(pa.array(sec >= 0), with_sec, clock)
+    times = pc.if_else(pa.array(show), times, pa.scalar(None, pa.string()))
+    return pa.array(days).cast(pa.string()), times
+
+
+def _to_local_vectorised(days, hour, minute, sec, offset, zoned):
+    """Dates and clock parts after moving the zoned ones from their offset to local time."""
+    import numpy as np
+    import pandas as pd
+
+    moment = (days.astype("datetime64[s]") + np.maximum(hour, 0) * 3600 + np.maximum(minute, 0) * 60
+              + np.maximum(sec, 0))
+    utc = moment[zoned] - (offset[zoned] * 60).astype("timedelta64[s]")
+    local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(_local_zone()).tz_localize(None)
+    moment[zoned] = local.to_numpy().astype("datetime64[s]")
+    days = moment.astype("datetime64[D]")
+    seconds = (moment - days).astype(np.int64)
+    hour = np.where(zoned, seconds // 3600, hour)
+    minute = np.where(zoned, seconds % 3600 // 60, minute)
+    return days, hour, minute, seconds % 60
+
+
+def _two(numbers):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), 2, "0")
+
+
+class _Table:
+    """A column's distinct results (plus one for missing), kept as arrow chunks."""
+
+    def __init__(self, count: int):
+        import numpy as np
+
+        self.position = np.zeros(count, dtype=np.int64)  # distinct value -> row of the chunks
+        self.chunks: dict[str, list] = {name: [] for name in FIELDS}
+        self.size = 0
+        self.slow: dict[int, ParsedDate] = {}
+
+    def put(self, i: int, result: ParsedDate) -> None:
+        """One distinct value's result."""
+        self.slow[i] = result
+
+    def put_days(self, index, isos, times) -> None:
+        """Many certain day-precision results at once (arrow arrays)."""
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(index)
+        self.chunks["date"].append(isos)
+        self.chunks["precision"].append(pa.repeat(pa.scalar("day"), n))
+        self.chunks["uncertain"].append(pa.repeat(pa.scalar(False), n))
+        self.chunks["time"].append(times if times is not None else pa.nulls(n, pa.string()))
+        for name in ("end_date", "error", "message"):
+            self.chunks[name].append(pa.nulls(n, pa.string()))
+        self.position[index] = self.size + np.arange(n)
+        self.size += n
+
+    def frame(self, codes, index):
+        """The result frame: one row per input value, taken from the distinct results."""
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        slow = list(self.slow.items())
+        self.position[[i for i, _ in slow]] = self.size + np.arange(len(slow))
+        rows = pa.array(self.position[codes])
+        columns = {}
+        for name in FIELDS:
+            kind = pa.bool_() if name == "uncertain" else pa.string()
+            chunk = pa.array([getattr(r, name) for _, r in slow], type=kind)
+            taken = pa.concat_arrays([c.cast(kind) for c in self.chunks[name]] + [chunk]).take(rows)
+            columns[name] = _to_pandas(taken, name == "uncertain")
+        return pd.DataFrame(columns, index=index)
+
+
+def _to_pandas(array, boolean: bool):
+    """An arrow array as the contract's pandas dtype (``boolean`` or ``string``)."""
+    import pandas as pd
+
+    if boolean:
+        return pd.array(array.to_numpy(zero_copy_only=False), dtype="boolean")
+    result = pd.arrays.ArrowStringArray(array)
+    return result if result.dtype == pd.StringDtype() else result.astype("string")
 
 
 def _safe_scan(value: Any) -> _Scan:
@@ -568,17 +846,14 @@ def _order_evidence(scan: _Scan) -> tuple[bool, bool]:
     return day_only, month_only
 
 
-def _decide_order(scans, counts, uniques, dayfirst, file, column) -> tuple[str, list[Issue]]:
-    """The column's day/month order and the warning that explains a surprise."""
+def _decide_order(day_only, month_only, rows, uniques, dayfirst, file, column) -> tuple[str, list[Issue]]:
+    """The column's day/month order, and the warning that explains a surprise."""
     if dayfirst is not None:
         return ("dayfirst" if dayfirst else "monthfirst"), []
-    evidence = [_order_evidence(scan) for scan in scans]
-    day_rows = sum(int(n) for (day, _), n in zip(evidence, counts) if day)
-    month_idx = [i for i, (_, month) in enumerate(evidence) if month]
-    month_rows = sum(int(counts[i]) for i in month_idx)
+    day_rows, month_rows = int(rows[day_only].sum()), int(rows[month_only].sum())
     if not month_rows:
         return "dayfirst", []
-    examples = sorted(str(uniques[i]) for i in month_idx)[:3]
+    examples = sorted(str(uniques[i]) for i in month_only.nonzero()[0])[:3]
     extra = {"month_first_values": month_rows, "day_first_values": day_rows, "examples": examples}
     if day_rows:
         message = (f"{month_rows} value(s) only make sense month-first (e.g. {examples[0]}) "
@@ -591,13 +866,94 @@ def _decide_order(scans, counts, uniques, dayfirst, file, column) -> tuple[str, 
     return "monthfirst", [Issue(MONTH_FIRST, message, file, "", column, examples[0], "warning", extra)]
 
 
-def _frame(results: list[ParsedDate], codes, index):
-    """The result frame: one row per input value, taken from the distinct results."""
-    import pandas as pd
+# --------------------------------------------------------------------------- helpers
 
-    columns = {}
-    for name in FIELDS:
-        dtype = "boolean" if name == "uncertain" else "string"
-        distinct = pd.array([getattr(r, name) for r in results], dtype=dtype)
-        columns[name] = distinct.take(codes)
-    return pd.DataFrame(columns, index=index)
+
+def _iso_date(value: Any) -> dt.date | None:
+    """A date from an ISO string (first 10 characters), or None if missing or invalid."""
+    if value is None or not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def is_future(iso: str | None, reference_iso: str | None = None) -> bool:
+    """True when the ISO date ``iso`` falls after ``reference_iso`` (a case's ``as_of``;
+    today when None). A missing or invalid date is never in the future."""
+    day = _iso_date(iso)
+    if day is None:
+        return False
+    reference = _iso_date(reference_iso) if reference_iso is not None else dt.date.today()
+    return reference is not None and day > reference
+
+
+def format_display(iso: str | None, precision: str | None = "day", uncertain: Any = False) -> str:
+    """A date as UK practitioners write it: ``22/05/2016``, ``?22/05/2016`` (uncertain day),
+    ``May 2016``, ``c. May 2016``, ``2016``, ``c. 2016``; ``""`` when there is no date.
+    Every form it writes is read back by :func:`parse_date`."""
+    day = _iso_date(iso)
+    if day is None:
+        return ""
+    uncertain = _truthy(uncertain)
+    if precision == "year":
+        text = f"{day.year:04d}"
+    elif precision == "month":
+        text = f"{MONTH_NAME[day.month]} {day.year:04d}"
+    else:
+        return ("?" if uncertain else "") + f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    return f"c. {text}" if uncertain else text
+
+
+def _truthy(flag: Any) -> bool:
+    """True for True-like flags; False for False, None, NaN and pandas NA."""
+    try:
+        return bool(flag) and flag == flag
+    except TypeError:  # pandas NA
+        return False
+
+
+def age_at(dob_iso: str | None, date_iso: str | None) -> tuple[int, int] | None:
+    """Completed (years, months) of age on ``date_iso`` for someone born on ``dob_iso``;
+    None when either date is missing or the date is before the birth."""
+    born, on = _iso_date(dob_iso), _iso_date(date_iso)
+    if born is None or on is None or on < born:
+        return None
+    months = (on.year - born.year) * 12 + (on.month - born.month) - (on.day < born.day)
+    return months // 12, months % 12
+
+
+def format_age(dob_iso: Any, date_iso: Any) -> str:
+    """Age for a chronology: ``unborn`` before birth, ``3 days`` in the first week,
+    ``5 weeks`` up to 13 weeks, ``7m`` in the first year, then ``2y 3m``; ``""`` when a
+    date is missing.
+
+    Also accepts ``(years, months)`` as :func:`age_at` returns them
+    (``format_age(*age_at(dob, date))``), which gives ``7m`` / ``2y 3m`` but cannot
+    show weeks: pass the two ISO dates for that.
+    """
+    if _is_whole(dob_iso) and _is_whole(date_iso):
+        years, months = int(dob_iso), int(date_iso)
+        if years < 0 or months < 0:
+            return "unborn"
+        return f"{months}m" if years == 0 else f"{years}y {months}m"
+    born, on = _iso_date(dob_iso), _iso_date(date_iso)
+    if born is None or on is None:
+        return ""
+    if on < born:
+        return "unborn"
+    days = (on - born).days
+    if days < 7:
+        return f"{days} day" + ("" if days == 1 else "s")
+    if days < 13 * 7:
+        weeks = days // 7
+        return f"{weeks} week" + ("" if weeks == 1 else "s")
+    years, months = age_at(dob_iso, date_iso)
+    return f"{months}m" if years == 0 else f"{years}y {months}m"
+
+
+def _is_whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (_is_numpy_number(value) and value.dtype.kind in "iu")
