@@ -5,8 +5,8 @@ merged rows, a byte-order mark or a Windows (cp1252) encoding, blank lines, a "T
 row at the bottom. This module finds the header row by looking for the columns a
 mapping names, decodes the file, and returns every row below the header as strings
 (empty cells are ``""``), each with the row number a spreadsheet user would see:
-the file line number for CSV/TSV, the Excel row number for XLSX (``Sheet!row`` when
-several sheets are read). It does not interpret values: that is the mapping's job.
+the file line number for CSV/TSV, ``Sheet!row`` (the sheet name and the Excel row
+number, as Excel writes a reference) for XLSX. It does not interpret values: that is the mapping's job.
 """
 
 from __future__ import annotations
@@ -339,7 +339,7 @@ def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bo
     body = rows[first + count:]
     frame = _frame(body, names)
     numbers = [first + count + 1 + i for i in range(len(body))]
-    prefix = f"{sheet.title}!" if several else ""
+    prefix = f"{sheet.title}!"
     refs = pd.Series([f"{prefix}{n}" for n in numbers], index=frame.index, dtype="string")
     extra = [f"(extra field {i})" for i in range(len(names) + 1,
                                                   max((len(r) for r in body), default=0) + 1)]

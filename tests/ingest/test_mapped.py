@@ -137,7 +137,7 @@ def test_xlsx_every_sheet_with_sheet_row_refs(tmp_path):
 
 def test_xlsx_named_sheet_and_missing_sheet(tmp_path):
     path = _workbook(tmp_path / "ae.xlsx", {"A": [HEADER] + ROWS[:1], "B": [HEADER] + ROWS})
-    assert list(ingest(path, sheet="B").events["source_ref"]) == ["2", "3", "4"]
+    assert list(ingest(path, sheet="B").events["source_ref"]) == ["B!2", "B!3", "B!4"]
     with pytest.raises(MappingError) as err:
         ingest(path, sheet="C")
     assert "ae.xlsx" in str(err.value) and "A, B" in str(err.value)
@@ -153,7 +153,7 @@ def test_merged_two_row_header_is_joined(tmp_path):
     path = _workbook(tmp_path / "gp.xlsx", {"S": [upper, lower] + ROWS})
     result = ingest(path, mapping)
     assert result.info["header_rows"] == 2
-    assert list(result.events["source_ref"]) == ["3", "4", "5"]
+    assert list(result.events["source_ref"]) == ["S!3", "S!4", "S!5"]
 
 
 # ------------------------------------------------------------------ untidy files

@@ -56,7 +56,8 @@ def test_ae_attendances(results):
     mia = ae[ae["person_ids"] == "ed:RV0079954"]
     assert list(mia["date"]) == ["2023-02-11", "2023-07-19", "2023-10-03", "2024-01-22"]
     assert list(mia["time"])[0] == "19:42"
-    assert list(mia["source_ref"]) == ["7", "8", "9", "11"]  # Excel rows below the title block
+    assert list(mia["source_ref"]) == ["ED Attendances!7", "ED Attendances!8",
+                                       "ED Attendances!9", "ED Attendances!11"]
     assert len(_events(results["ed"], "injury")) == 5
 
 
