@@ -30,7 +30,7 @@ from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mappi
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
 from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
-                                    read_tables)
+                                    read_tables, text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -163,15 +163,24 @@ class _Ingest:
         reason = pd.Series(pd.NA, index=frame.index, dtype="object")
         if not len(frame):
             return reason
-        filled = pd.concat([frame[c].str.strip().ne("") for c in frame.columns], axis=1)
-        reason[~filled.any(axis=1)] = "blank_row"
+        mapped = set(self.mapping.columns)
+        filled = pd.concat([frame[c].ne("") for c in frame.columns], axis=1)
+        blank = ~filled.any(axis=1)
+        unsure = ~blank & ~filled.loc[:, [c in mapped for c in frame.columns]].any(axis=1)
+        if unsure.any():  # only unmapped cells have text: is it more than spaces?
+            rows = frame[unsure]
+            blank |= (~pd.concat([rows[c].str.strip().ne("") for c in rows.columns], axis=1)
+                      .any(axis=1)).reindex(frame.index, fill_value=False)
+        reason[blank] = "blank_row"
         first = _first_filled(frame, filled, 3).str.lower().str.lstrip()
         maybe = first.str.startswith(TOTALS_START).fillna(False)
         totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
         reason[reason.isna() & totals] = "totals_row"
-        mapped = self.mapping.columns
-        header_again = pd.concat([frame[c].str.lower().eq(normalise_name(c))
-                                  for c in mapped[:6]], axis=1).all(axis=1)
+        header_again = pd.Series(True, index=frame.index)
+        for column in self.mapping.columns[:6]:
+            header_again &= frame[column].str.lower().eq(normalise_name(column))
+            if not header_again.any():
+                break
         reason[reason.isna() & header_again] = "repeated_header"
         return reason
 
@@ -218,7 +227,7 @@ class _Ingest:
         if spec.column:
             return frame[spec.column]
         if spec.value is not None:
-            return pd.Series(spec.value, index=frame.index, dtype="string")
+            return text_column(spec.value, frame.index)
         return _render_template(spec.template, frame)
 
     def dates(self, column: str) -> pd.DataFrame:
@@ -285,7 +294,7 @@ class _Ingest:
         index = self.frame.index
         if spec.type.value:
             const = pd.Series(spec.type.value, index=index, dtype="object")
-            return const, pd.Series("", index=index, dtype="string")
+            return const, text_column("", index)
         raw = self.frame[spec.type.column]
         fallback = IGNORE if spec.type.unmapped == "ignore" else None
         types = map_values(raw, lambda v: event_type_for(v, spec.type) or fallback)
@@ -365,7 +374,7 @@ def _holds(when, frame: pd.DataFrame) -> pd.Series:
 def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
     """A template like ``"{Clinic} appointment: {Outcome}"`` over every row."""
     parts = re.split(r"\{([^{}]+)\}", template)
-    out = pd.Series("", index=frame.index, dtype="string")
+    out = text_column("", frame.index)
     for i, part in enumerate(parts):
         out = out + (frame[part] if i % 2 else part)
     return out.str.replace("  ", " ", regex=False).str.strip(" :;,-")
@@ -373,7 +382,7 @@ def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
 
 def _first_filled(frame: pd.DataFrame, filled: pd.DataFrame, width: int) -> pd.Series:
     """The first non-empty cell among the first ``width`` columns of each row."""
-    out = pd.Series("", index=frame.index, dtype="string")
+    out = text_column("", frame.index)
     for i, col in enumerate(frame.columns[:width]):
         take = out.eq("") & filled.iloc[:, i]
         out = out.mask(take, frame[col])

@@ -9,7 +9,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapped_people import join_parts, related_keys
-from chronos.ingest.tabular import map_values
+from chronos.ingest.tabular import map_values, text_column
 
 _TIME = re.compile(r"^(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.I)
 
@@ -110,7 +110,7 @@ def _person_ids(ing, persons: pd.DataFrame, mask: pd.Series) -> pd.Series:
     for spec in ing.mapping.related:
         if spec.in_events:
             others = related_keys(ing, spec)[mask]
-            sep = pd.Series(";", index=ids.index, dtype="string").where(
+            sep = text_column(";", ids.index).where(
                 ids.ne("") & others.ne(""), "")
             ids = ids + sep + others
     return ids
@@ -152,7 +152,7 @@ def _numbers(ing, column: str | None, mask: pd.Series) -> pd.Series:
 
 
 def _details(ing, spec, mask: pd.Series) -> pd.Series:
-    out = pd.Series("", index=ing.frame.index, dtype="string")
+    out = text_column("", ing.frame.index)
     for key, column in spec.details:
         out = join_parts(out, key, ing.frame[column])
     return out[mask]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import map_values
+from chronos.ingest.tabular import map_values, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -86,7 +86,7 @@ def split_name(text: str) -> tuple[str, str]:
 def _person_date(ing, spec, what: str) -> tuple[pd.Series, pd.Series]:
     index = ing.frame.index
     if spec is None or not spec.column:
-        blank = pd.Series("", index=index, dtype="string")
+        blank = text_column("", index)
         return blank, blank
     parsed = ing.dates(spec.column)
     bad = ~parsed["empty"] & parsed["error"].notna()
@@ -125,7 +125,7 @@ def _map_unique(values: pd.Series, func) -> pd.Series:
 
 
 def _other_ids(ing) -> pd.Series:
-    out = pd.Series("", index=ing.frame.index, dtype="string")
+    out = text_column("", ing.frame.index)
     for key, spec in ing.mapping.person.items():
         if key.startswith("other_ids."):
             out = join_parts(out, key.split(".", 1)[1], ing.values(spec))
@@ -135,7 +135,7 @@ def _other_ids(ing) -> pd.Series:
 def join_parts(acc: pd.Series, key: str, values: pd.Series) -> pd.Series:
     """Append ``key=value`` to ``acc`` ('key=value;key=value') where value is not empty."""
     part = (key + "=" + values.str.replace(";", ",", regex=False)).where(values.ne(""), "")
-    sep = pd.Series(";", index=acc.index, dtype="string").where(acc.ne("") & part.ne(""), "")
+    sep = text_column(";", acc.index).where(acc.ne("") & part.ne(""), "")
     return acc + sep + part
 
 
@@ -144,7 +144,7 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
     prefix = ing.source.name + ":"
     index = ing.frame.index
     if not ing.mapping.person:
-        return pd.Series("", index=index, dtype="string")
+        return text_column("", index)
     ids = ing.values(ing.mapping.person.get("id"))
     derived_from = (out["given_name"].str.lower() + "|" + out["family_name"].str.lower()
                     + "|" + out["dob"])
@@ -253,5 +253,5 @@ def _household_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame
 
 def _optional_date(ing, column: str | None) -> pd.Series:
     if not column:
-        return pd.Series("", index=ing.frame.index, dtype="string")
+        return text_column("", ing.frame.index)
     return ing.dates(column)["date"].fillna("").astype("string")

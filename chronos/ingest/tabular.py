@@ -54,6 +54,14 @@ def map_values(series: pd.Series, func) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
 
 
+def text_column(value: str, index: pd.Index) -> pd.Series:
+    """A ``string`` column holding ``value`` on every row (built in Arrow, not in Python)."""
+    import pyarrow as pa
+
+    array = pa.repeat(pa.scalar(value, type=pa.string()), len(index))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array])), index=index)
+
+
 def normalise_name(text: object) -> str:
     """A column name compared case- and whitespace-insensitively."""
     return " ".join(str(text).split()).casefold()

@@ -184,6 +184,13 @@ def test_blank_totals_and_title_rows_are_counted_not_lost(tmp_path):
     assert_reconciles(result)
 
 
+def test_rows_of_spaces_are_blank_but_unmapped_text_is_not(tmp_path):
+    rows = [HEADER + ["Notes"], ROWS[0] + [""], [" "] * 9 + ["   "], [""] * 9 + ["a note"]]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"blank_row": 1}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
+
+
 def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     path = tmp_path / "gp.csv"
     path.write_text(",".join(HEADER) + "\n\n" + ",".join(ROWS[0]) + "\n\n\n"
