@@ -9,7 +9,6 @@ distinct values of each column only (names, sex codes, identifiers).
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
 import pandas as pd
@@ -44,7 +43,7 @@ def person_columns(ing) -> pd.DataFrame:
     out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
     out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
     out["sex"] = _sex(ing, person.get("sex"))
-    out["nhs_number"] = _map_unique(ing.values(person.get("nhs_number")), _nhs_number)
+    out["nhs_number"] = _nhs_numbers(ing.values(person.get("nhs_number")))
     out["upn"] = ing.values(person.get("upn")).str.upper().str.replace(" ", "")
     out["la_child_id"] = ing.values(person.get("la_child_id"))
     out["postcode"] = _map_unique(ing.values(person.get("postcode")), _postcode)
@@ -110,9 +109,10 @@ def _sex(ing, spec) -> pd.Series:
     return codes.fillna("U").where(values.ne(""), "").astype("string")
 
 
-def _nhs_number(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
-    return digits if digits.isdigit() else value.strip()
+def _nhs_numbers(values: pd.Series) -> pd.Series:
+    """Spaces and dashes dropped when what is left is all digits (``943 476 5919``)."""
+    digits = values.str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
+    return digits.where(digits.str.isdigit().fillna(False), values)
 
 
 def _postcode(value: str) -> str:

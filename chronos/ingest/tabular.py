@@ -48,7 +48,7 @@ def map_values(series: pd.Series, func) -> pd.Series:
     import pyarrow as pa
 
     codes, uniques = pd.factorize(series)
-    mapped = pa.array([func(u) for u in uniques] + [None], type=pa.string())
+    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.string())
     codes = np.where(codes < 0, len(uniques), codes)
     taken = mapped.take(pa.array(codes))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
