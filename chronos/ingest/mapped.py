@@ -164,15 +164,16 @@ class _Ingest:
         if not len(frame):
             return reason
         mapped = set(self.mapping.columns)
-        filled = pd.concat([frame[c].ne("") for c in frame.columns], axis=1)
-        blank = ~filled.any(axis=1)
-        unsure = ~blank & ~filled.loc[:, [c in mapped for c in frame.columns]].any(axis=1)
+        lengths = {c: frame[c].str.len().to_numpy(dtype="int64", na_value=0) for c in frame}
+        in_mapped = sum(lengths[c] for c in frame.columns if c in mapped)
+        blank = pd.Series(sum(lengths.values()) == 0, index=frame.index)
+        unsure = ~blank & pd.Series(in_mapped == 0, index=frame.index)
         if unsure.any():  # only unmapped cells have text: is it more than spaces?
             rows = frame[unsure]
             blank |= (~pd.concat([rows[c].str.strip().ne("") for c in rows.columns], axis=1)
                       .any(axis=1)).reindex(frame.index, fill_value=False)
         reason[blank] = "blank_row"
-        first = _first_filled(frame, filled, 3).str.lower().str.lstrip()
+        first = _first_filled(frame, lengths, 3).str.lower().str.lstrip()
         maybe = first.str.startswith(TOTALS_START).fillna(False)
         totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
         reason[reason.isna() & totals] = "totals_row"
@@ -377,14 +378,14 @@ def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
     out = text_column("", frame.index)
     for i, part in enumerate(parts):
         out = out + (frame[part] if i % 2 else part)
-    return out.str.replace("  ", " ", regex=False).str.strip(" :;,-")
+    return out.str.strip(" :;,-")
 
 
-def _first_filled(frame: pd.DataFrame, filled: pd.DataFrame, width: int) -> pd.Series:
+def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
     """The first non-empty cell among the first ``width`` columns of each row."""
     out = text_column("", frame.index)
-    for i, col in enumerate(frame.columns[:width]):
-        take = out.eq("") & filled.iloc[:, i]
+    for col in frame.columns[:width]:
+        take = out.eq("") & (lengths[col] > 0)
         out = out.mask(take, frame[col])
     return out
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import map_values, text_column
+from chronos.ingest.tabular import map_values, pick, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -146,12 +146,15 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
     if not ing.mapping.person:
         return text_column("", index)
     ids = ing.values(ing.mapping.person.get("id"))
+    no_id = ids.eq("")
+    if not no_id.any():
+        return prefix + ids
     derived_from = (out["given_name"].str.lower() + "|" + out["family_name"].str.lower()
                     + "|" + out["dob"])
-    derived = map_values(derived_from.where(ids.eq(""), ""),
+    derived = map_values(derived_from.where(no_id, ""),
                          lambda v: prefix + "~" + model.stable_id("", v, length=10))
-    keys = (prefix + ids).where(ids.ne(""), derived)
-    nobody = ids.eq("") & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
+    keys = (prefix + ids).where(~no_id, derived)
+    nobody = no_id & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
     column = getattr(ing.mapping.person.get("id"), "column", None) or ""
     ing._flag(nobody, "person.missing", column, ids,
               "the row names nobody: no id, no name and no date of birth")
@@ -162,15 +165,28 @@ def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
     """One record per record key among the data rows (first non-empty value of each field)."""
     if not ing.mapping.person or not data.any():
         return _with_key(model.empty("persons"))
-    rows = persons[data].copy()
-    rows["source_ref"] = ing.rows.refs[data]
-    rows = rows.replace("", pd.NA)
+    used = ["record_key"] + [c for c in PERSON_OUT if _is_mapped(ing, c)]
+    rows = pick(persons[used], data).copy()
+    rows["source_ref"] = pick(ing.rows.refs, data)
+    for column in rows.columns:
+        rows[column] = rows[column].mask(rows[column].eq(""))
     first = rows.groupby("record_key", sort=False).first().reset_index()
     first["agency"] = _agency_constant(ing)
     first["source_format"] = "mapped"
     first["source_file"] = ing.label
     first = first.sort_values("record_key", kind="mergesort")
     return _with_key(model.conform(first, "persons"))
+
+
+def _is_mapped(ing, column: str) -> bool:
+    person = ing.mapping.person
+    if column == "other_ids":
+        return any(k.startswith("other_ids.") for k in person)
+    if column in ("given_name", "family_name"):
+        return column in person or "name" in person
+    if column == "dob_precision":
+        return "dob" in person
+    return column in person
 
 
 def _agency_constant(ing) -> str:

@@ -62,6 +62,11 @@ def text_column(value: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array])), index=index)
 
 
+def pick(values, mask: pd.Series):
+    """``values[mask]``, without copying when every row is picked (the common case)."""
+    return values if bool(mask.all()) else values[mask]
+
+
 def normalise_name(text: object) -> str:
     """A column name compared case- and whitespace-insensitively."""
     return " ".join(str(text).split()).casefold()
