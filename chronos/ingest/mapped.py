@@ -57,19 +57,20 @@ class MappedIngester(Ingester):
         return read_mapped(source)
 
 
-def resolve_mapping(raw: Any) -> Mapping:
+def resolve_mapping(raw: Any, origin: str = "mapping") -> Mapping:
     """A :class:`Mapping` from a dict, a Mapping, or the path of a YAML file."""
     if raw is None:
         raise MappingError("the mapped format needs a mapping",
                            hint="add mapping: mappings/<source>.yaml to the source")
     if isinstance(raw, (str, Path)):
         return load_mapping(raw)
-    return parse_mapping(raw)
+    return parse_mapping(raw, origin=origin)
 
 
 def read_mapped(source: Source, mapping: Any = None) -> SourceResult:
     """Ingest one source through its mapping (or ``mapping``, when given)."""
-    mapping = resolve_mapping(source.mapping if mapping is None else mapping)
+    mapping = resolve_mapping(source.mapping if mapping is None else mapping,
+                              origin=f"inline mapping of source {source.name!r}")
     label = source.file_label
     options = {**mapping.reader, **{k: source.options[k] for k in READER_KEYS
                                      if k in source.options}}

@@ -195,6 +195,8 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise SourceError("the file is empty", file=label)
     if b"\x00" in data[:4096]:
         raise SourceError("the file is binary, not CSV/TSV text", file=label,
                           hint="is it a workbook? give it an .xlsx extension")
@@ -263,10 +265,13 @@ def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: i
 
 
 def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
-    frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, names=names, skiprows=skip,
-                        dtype=_arrow_string(), keep_default_na=False, na_filter=False,
-                        skip_blank_lines=False, index_col=False, encoding=encoding,
-                        encoding_errors="replace", engine="c")
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, names=names,
+                            skiprows=skip, dtype=_arrow_string(), keep_default_na=False,
+                            na_filter=False, skip_blank_lines=False, index_col=False,
+                            encoding=encoding, encoding_errors="replace", engine="c")
+    except pd.errors.EmptyDataError:  # nothing below the header
+        return pd.DataFrame({n: pd.Series(dtype="string") for n in names})
     return frame.astype("string")
 
 

@@ -289,6 +289,23 @@ def test_missing_file_and_unreadable_workbook(tmp_path):
     assert "ae.xlsx" in str(err.value) and "workbook" in str(err.value)
 
 
+def test_empty_and_header_only_files(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbf\r\n")
+    with pytest.raises(SourceError) as err:
+        ingest(tmp_path / "empty.csv")
+    assert "empty.csv" in str(err.value) and "empty" in err.value.message
+    result = ingest(write_csv(tmp_path / "header.csv", [HEADER]))
+    assert result.records_read == 0 and len(result.events) == 0 and result.reconciles()
+
+
+def test_inline_mapping_is_named_in_messages(tmp_path):
+    mapping = yaml.safe_load(yaml.safe_dump(GP_MAPPING))
+    mapping["person"]["dob"] = "Birth"
+    with pytest.raises(MappingError) as err:
+        ingest(write_csv(tmp_path / "gp.csv", [HEADER] + ROWS), mapping)
+    assert "inline mapping of source 'gp'" in str(err.value)
+
+
 def test_file_without_any_mapped_column(tmp_path):
     with pytest.raises(MappingError) as err:
         ingest(write_csv(tmp_path / "gp.csv", [["a", "b"], ["1", "2"]]))
