@@ -30,7 +30,7 @@ from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mappi
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
 from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
-                                    read_tables, text_column)
+                                    cell_lengths, read_tables, text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -100,8 +100,10 @@ class _Rows:
             frames.append(table.frame.rename(columns=renames))
             refs.append(table.refs)
             extra += [c for c in table.info.get("extra_fields", []) if c not in extra]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        frame = frame.reset_index(drop=True).fillna("")
+        if len(frames) > 1:  # sheets may differ in their unmapped columns
+            frame = pd.concat(frames, ignore_index=True).fillna("")
+        else:
+            frame = frames[0].reset_index(drop=True)
         for col in mapping.columns:
             frame[col] = frame[col].str.strip()
         ref = pd.concat(refs, ignore_index=True).astype("string")
@@ -165,7 +167,7 @@ class _Ingest:
         if not len(frame):
             return reason
         mapped = set(self.mapping.columns)
-        lengths = {c: frame[c].str.len().to_numpy(dtype="int64", na_value=0) for c in frame}
+        lengths = {c: cell_lengths(frame[c]) for c in frame}
         in_mapped = sum(lengths[c] for c in frame.columns if c in mapped)
         blank = pd.Series(sum(lengths.values()) == 0, index=frame.index)
         unsure = ~blank & pd.Series(in_mapped == 0, index=frame.index)

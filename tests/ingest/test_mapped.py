@@ -201,6 +201,23 @@ def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     assert result.records_skipped == {"blank_row": 3}
 
 
+def test_trailing_blank_rows_are_not_records(tmp_path):
+    path = tmp_path / "gp.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n\n"
+                    + ",".join(ROWS[1]) + "\n" + ",,,,,,,,\n" * 100, encoding="utf-8")
+    result = ingest(path)
+    assert result.records_read == 3 and result.records_skipped == {"blank_row": 1}
+
+
+def test_bytes_no_encoding_can_read_are_replaced_not_fatal(tmp_path):
+    path = tmp_path / "gp.csv"
+    line = ",".join(ROWS[0]).replace("GP", "GP \x81").encode("latin-1")
+    path.write_bytes(",".join(HEADER).encode() + b"\n" + line + b"\n")
+    result = ingest(path)
+    assert result.info["encoding"] == "cp1252"
+    assert result.events.loc[0, "summary"] == "GP \ufffd appointment: DNA"
+
+
 def test_row_with_too_many_fields_is_quarantined(tmp_path):
     path = tmp_path / "gp.csv"
     path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + ",oops,extra\n"
