@@ -178,7 +178,8 @@ class _Ingest:
         reason[blank] = "blank_row"
         first = _first_filled(frame, lengths, 3).str.lower().str.lstrip()
         maybe = first.str.startswith(TOTALS_START).fillna(False)
-        totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+        candidates = first.where(maybe, "")
+        totals = maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
         reason[reason.isna() & totals] = "totals_row"
         header_again = pd.Series(True, index=frame.index)
         for column in self.mapping.columns[:6]:
@@ -283,7 +284,7 @@ class _Ingest:
         frame = self.frame
         applies = live & _condition(spec, frame)
         types, raw = self._types(spec)
-        ignored = applies & types.eq(IGNORE)
+        ignored = applies & types.eq(IGNORE).fillna(False)
         applies &= ~ignored
         if spec.date:
             self._check_date(spec, applies)
@@ -297,12 +298,11 @@ class _Ingest:
     def _types(self, spec: EventSpec) -> tuple[pd.Series, pd.Series]:
         index = self.frame.index
         if spec.type.value:
-            const = pd.Series(spec.type.value, index=index, dtype="object")
-            return const, text_column("", index)
+            return text_column(spec.type.value, index), text_column("", index)
         raw = self.frame[spec.type.column]
         fallback = IGNORE if spec.type.unmapped == "ignore" else None
         types = map_values(raw, lambda v: event_type_for(v, spec.type) or fallback)
-        return types.astype("object").where(types.notna(), None), raw
+        return types, raw  # NA where the wording is unknown
 
     def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
                     applies: pd.Series) -> None:
