@@ -140,14 +140,7 @@ class _Ingest:
         self._flag_extra_fields(skip.isna())
         persons = self._person_columns()
         specs = [self._event_rows(spec, i, skip.isna()) for i, spec in enumerate(self.mapping.events)]
-        quarantined = self.problem["code"].notna() & skip.isna()
-        data = skip.isna() & ~quarantined
-        if specs:
-            applies = pd.concat([s["applies"] for s in specs], axis=1).any(axis=1)
-            ignored = pd.concat([s["ignored"] for s in specs], axis=1).any(axis=1)
-            skip = skip.mask(data & ~applies & ignored, "event_type.ignored")
-            skip = skip.mask(data & ~applies & ~ignored, "no_event")
-            data &= applies
+        skip, quarantined, data = self._outcomes(skip, specs)
         result.records_to_data = int(data.sum())
         result.records_skipped = {k: int(v) for k, v in skip.value_counts().sort_index().items()}
         result.quarantine = self._quarantine_issues(quarantined)
@@ -158,6 +151,18 @@ class _Ingest:
         _set_info(result, self.rows.info | {"as_of": self.as_of})
         return result
 
+    def _outcomes(self, skip: pd.Series, specs: list[dict]):
+        """(skip reasons, quarantined rows, data rows): every row in exactly one."""
+        quarantined = self.problem["code"].notna() & skip.isna()
+        data = skip.isna() & ~quarantined
+        if specs:
+            applies = pd.concat([s["applies"] for s in specs], axis=1).any(axis=1)
+            ignored = pd.concat([s["ignored"] for s in specs], axis=1).any(axis=1)
+            skip = skip.mask(data & ~applies & ignored, "event_type.ignored")
+            skip = skip.mask(data & ~applies & ~ignored, "no_event")
+            data &= applies
+        return skip, quarantined, data
+
     # ----------------------------------------------------------------- skipping
 
     def _skipped_rows(self) -> pd.Series:
@@ -166,8 +171,16 @@ class _Ingest:
         reason = pd.Series(pd.NA, index=frame.index, dtype="object")
         if not len(frame):
             return reason
-        mapped = set(self.mapping.columns)
         lengths = {c: cell_lengths(frame[c]) for c in frame}
+        reason[self._blank_rows(lengths)] = "blank_row"
+        reason[reason.isna() & self._totals_rows(lengths)] = "totals_row"
+        reason[reason.isna() & self._repeated_headers()] = "repeated_header"
+        return reason
+
+    def _blank_rows(self, lengths: dict) -> pd.Series:
+        """Rows with no text, or only spaces (checked only where mapped cells are empty)."""
+        frame = self.frame
+        mapped = set(self.mapping.columns)
         in_mapped = sum(lengths[c] for c in frame.columns if c in mapped)
         blank = pd.Series(sum(lengths.values()) == 0, index=frame.index)
         unsure = ~blank & pd.Series(in_mapped == 0, index=frame.index)
@@ -175,19 +188,23 @@ class _Ingest:
             rows = frame[unsure]
             blank |= (~pd.concat([rows[c].str.strip().ne("") for c in rows.columns], axis=1)
                       .any(axis=1)).reindex(frame.index, fill_value=False)
-        reason[blank] = "blank_row"
-        first = _first_filled(frame, lengths, 3).str.lower().str.lstrip()
+        return blank
+
+    def _totals_rows(self, lengths: dict) -> pd.Series:
+        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ..."""
+        first = _first_filled(self.frame, lengths, 3).str.lower().str.lstrip()
         maybe = first.str.startswith(TOTALS_START).fillna(False)
         candidates = first.where(maybe, "")
-        totals = maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
-        reason[reason.isna() & totals] = "totals_row"
-        header_again = pd.Series(True, index=frame.index)
+        return maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+
+    def _repeated_headers(self) -> pd.Series:
+        """Rows that repeat the header (stacked exports)."""
+        again = pd.Series(True, index=self.frame.index)
         for column in self.mapping.columns[:6]:
-            header_again &= frame[column].str.lower().eq(normalise_name(column))
-            if not header_again.any():
+            again &= self.frame[column].str.lower().eq(normalise_name(column))
+            if not again.any():
                 break
-        reason[reason.isna() & header_again] = "repeated_header"
-        return reason
+        return again
 
     def _flag_extra_fields(self, live: pd.Series) -> None:
         for col in self.rows.extra:
