@@ -195,7 +195,7 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+    if len(data) < 65536 and not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceError("the file is empty", file=label)
     if b"\x00" in data[:4096]:
         raise SourceError("the file is binary, not CSV/TSV text", file=label,
