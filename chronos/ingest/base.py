@@ -27,6 +27,9 @@ from chronos.errors import FormatNotRecognised, Issue, SourceError
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
     "chronos.ingest.mapped",
+    # formats2: Annex A, attendance, GEDCOM, agency chronology tables
+    "chronos.ingest.annex_a",
+    "chronos.ingest.gedcom",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
