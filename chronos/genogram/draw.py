@@ -26,6 +26,7 @@ INK = "#1a1a1a"
 NOTE = "#b3261e"            # annotations (what the case found)
 HOUSEHOLD = "#2e7d32"
 KEY_WIDTH = 2.3             # inches
+LARGE = 400                 # people: above this, labels without background boxes
 
 PARTNER_STYLE = {
     "married": ("-", 1.4, INK), "cohabiting": ((0, (5, 3)), 1.4, INK),
@@ -194,8 +195,9 @@ def _question_marks(ax, graph, layout: Layout) -> None:
 def _draw_labels(ax, graph, layout: Layout, names: dict, font: float, pseudonymise: bool) -> None:
     if font < 0.8:
         return
-    box = dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none", alpha=0.85)
-    spacing = LINE_H_DEFAULT
+    big = len(layout.pos) > LARGE
+    box = None if big else dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none",
+                                alpha=0.85)
     for pid in sorted(layout.pos):
         x, y = layout.pos[pid]
         data = graph.nodes[pid]
@@ -203,13 +205,13 @@ def _draw_labels(ax, graph, layout: Layout, names: dict, font: float, pseudonymi
         lines = person_label(data, name=name, pseudonymised=pseudonymise)
         split = annotation_start(data, name=name, pseudonymised=pseudonymise)
         plain, notes = lines[:split], lines[split:]
-        top = y - HALF - 0.12
+        top = y - HALF - (0.3 if data.get("is_index") else 0.12)
         if plain:
             ax.text(x, top, "\n".join(plain), ha="center", va="top", fontsize=font, color=INK,
                     linespacing=1.05, zorder=7, bbox=box)
         if notes:
-            ax.text(x, top - len(plain) * spacing, "\n".join(notes), ha="center", va="top",
-                    fontsize=font * 0.92, color=NOTE, linespacing=1.05, zorder=7, bbox=box)
+            ax.text(x, top - len(plain) * LINE_H_DEFAULT, "\n".join(notes), ha="center",
+                    va="top", fontsize=font * 0.92, color=NOTE, linespacing=1.05, zorder=7, bbox=box)
 
 
 def _draw_household(ax, graph, layout: Layout) -> None:

@@ -340,10 +340,16 @@ def _mark_household(graph: nx.MultiDiGraph, as_of: str) -> None:
     members, basis = household_at(graph, as_of), "relationships"
     if not members and not edges_of(graph, "household"):
         members, basis = _household_by_address(graph), "address"
+    members = sorted(set(members) | _pregnancies_of(graph, members))
     graph.graph["household"] = members
     graph.graph["household_basis"] = basis if members else None
     for pid in members:
         graph.nodes[pid]["in_household"] = True
+
+
+def _pregnancies_of(graph: nx.MultiDiGraph, members: list[str]) -> set[str]:
+    return {c for p in members for _, c in graph.out_edges(p)
+            if graph.nodes[c].get("kind") == "pregnancy"}
 
 
 def _is_adult(data: dict) -> bool:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import textwrap
 
-WIDTH = 18  # characters per label line
+WIDTH = 17  # characters per label line
+NAME_WIDTH = 12  # longer names go on two lines (given, family)
 LINE_H_DEFAULT = 0.42  # height of one label line, in symbol widths
 
 
 def person_label(data: dict, *, name: str | None = None, pseudonymised: bool = False) -> list[str]:
     """Label lines for a person node: name, age or life years, annotations, agencies."""
     if data.get("kind") == "pregnancy":
-        return ["pregnancy"] + ([f"({data['dob'][:7]})"] if data.get("dob") else [])
-    lines = _wrap(name or data.get("name") or "?", 2)
+        shown = data.get("dob") and not pseudonymised
+        return ["pregnancy"] + ([f"({data['dob'][:7]})"] if shown else [])
+    lines = name_lines(data, name)
     life = life_line(data, pseudonymised)
     if life:
         lines.append(life)
@@ -33,7 +35,18 @@ def annotation_start(data: dict, *, name: str | None = None, pseudonymised: bool
     """Index of the first annotation line (drawn in colour) in :func:`person_label`."""
     if data.get("kind") == "pregnancy":
         return 99
-    return len(_wrap(name or data.get("name") or "?", 2)) + (1 if life_line(data, pseudonymised) else 0)
+    return len(name_lines(data, name)) + (1 if life_line(data, pseudonymised) else 0)
+
+
+def name_lines(data: dict, name: str | None = None) -> list[str]:
+    """The name on one line, or given and family names on two when it is long."""
+    text = name or data.get("name") or "?"
+    if len(text) <= NAME_WIDTH or name:
+        return _wrap(text, 2)
+    given, family = data.get("given_name"), data.get("family_name")
+    if given and family:
+        return _wrap(given, 1) + _wrap(family, 1)
+    return _wrap(text, 2)
 
 
 def life_line(data: dict, pseudonymised: bool = False) -> str:

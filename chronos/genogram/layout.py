@@ -35,7 +35,7 @@ import networkx as nx
 from chronos.genogram.labels import person_label
 
 SYMBOL = 1.0          # symbol width and height
-SLOT = 2.6            # centre-to-centre distance of neighbours on a row
+SLOT = 2.9            # centre-to-centre distance of neighbours on a row
 FAMILY_GAP = 0.5      # extra space between sibships of different families (in slots)
 from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H  # noqa: E402
 PRIMARY_ORDER = ("adoptive", "biological", "foster", "step")
@@ -259,46 +259,69 @@ class _Layouter:
             dag.remove_edge(a, b)
             self.warnings.append(f"parent cycle broken between {a} and {b}")
         self.dag = dag
-        self.groups = self._equality_groups()
-        depth = self._push_down(dag, {p: 0 for p in self.people})
+        depth = {p: 0 for p in self.people}
+        for node in nx.topological_sort(dag):
+            for child in dag.successors(node):
+                depth[child] = max(depth[child], depth[node] + 1)
+        self.group_of = {p: [p] for p in self.people}
+        rejected = sum(not self._level(a, b, depth) for a, b in self._level_pairs(depth))
+        if rejected:
+            self.warnings.append(f"{rejected} partner or sibling pair(s) cannot share a generation "
+                                 "(one descends from the other's generation)")
+        self.groups = sorted({id(g): g for g in self.group_of.values() if len(g) > 1}.values(),
+                             key=min)
         depth = self._pull_down(dag, depth)
         self._place_loose_people(depth)
         low = min(depth.values(), default=0)
         self.gen = {p: d - low for p, d in depth.items()}
 
-    def _equality_groups(self) -> list[list[str]]:
-        same = nx.Graph()
-        same.add_nodes_from(self.people)
-        same.add_edges_from(self.partner_edges)
-        same.add_edges_from(self.sibling_edges)
-        return [sorted(c) for c in sorted(nx.connected_components(same), key=min) if len(c) > 1]
+    def _level_pairs(self, depth: dict) -> list[tuple[str, str]]:
+        """Partner and sibling pairs, people who married in (no parents) first."""
+        pairs = sorted(set(self.partner_edges) | {tuple(sorted(e)) for e in self.sibling_edges})
+        def key(pair):
+            founders = sum(1 for p in pair if not self.dag.in_degree(p))
+            return (-founders, max(depth[p] for p in pair), pair)
+        return sorted(pairs, key=key)
 
-    def _push_down(self, dag: nx.DiGraph, depth: dict) -> dict:
-        order = list(nx.topological_sort(dag))
-        for _ in range(60):
-            changed = False
-            for node in order:
-                for parent in dag.predecessors(node):
-                    if depth[node] < depth[parent] + 1:
-                        depth[node], changed = depth[parent] + 1, True
-            for group in self.groups:
-                top = max(depth[p] for p in group)
-                for p in group:
-                    if depth[p] != top:
-                        depth[p], changed = top, True
-            if not changed:
-                return depth
-        self.warnings.append("generations could not be made consistent (partners or siblings "
-                             "whose parents are on different generations)")
-        return depth
+    def _level(self, a: str, b: str, depth: dict) -> bool:
+        """Put a and b on one generation, pushing descendants down; refuse (and undo)
+        when that would push either of them down too."""
+        if self.group_of[a] is self.group_of[b]:
+            return depth[a] == depth[b]
+        low, high = (a, b) if depth[a] <= depth[b] else (b, a)
+        saved: dict[str, int] = {}
+        if not self._raise(self.group_of[low], depth[high], depth, saved, self.group_of[high]):
+            depth.update(saved)
+            return False
+        merged = self.group_of[a] + self.group_of[b]
+        for p in merged:
+            self.group_of[p] = merged
+        return True
+
+    def _raise(self, group: list[str], level: int, depth: dict, saved: dict, keep: list) -> bool:
+        stack = [(group, level)]
+        keep_ids = set(keep)
+        while stack:
+            grp, lvl = stack.pop()
+            if depth[grp[0]] >= lvl:
+                continue
+            if keep_ids & set(grp) and grp is not group:
+                return False
+            for p in grp:
+                saved.setdefault(p, depth[p])
+                depth[p] = lvl
+            for p in grp:
+                for child in self.dag.successors(p):
+                    if child in keep_ids:
+                        return False
+                    if depth[child] < lvl + 1:
+                        stack.append((self.group_of[child], lvl + 1))
+        return True
 
     def _pull_down(self, dag: nx.DiGraph, depth: dict) -> dict:
         """Move people with room below them (founders, in-laws' ancestors) next to
         their children, whole partner groups at a time."""
-        group_of = {p: [p] for p in self.people}
-        for group in self.groups:
-            for p in group:
-                group_of[p] = group
+        group_of = self.group_of
         for _ in range(30):
             changed = False
             for node in sorted(self.people, key=lambda p: -depth[p]):
