@@ -68,3 +68,36 @@ def write_genogram_pdf(result, path: Path) -> None:
 def write_ecomap_png(result, path: Path) -> None:
     """Writer for ``chronos build``: ecomap.png."""
     ecomap_for_case(result, path)
+
+
+def draw_genogram_file(case, out, *, as_of=None, pseudonymise: bool = False,
+                       progress=None) -> tuple[list[Path], list[str]]:
+    """``chronos genogram``: draw a case's (or a .ged file's) genogram to ``out``.
+
+    Returns the files written and the layout's warnings (families that could not be
+    drawn cleanly)."""
+    from chronos.genogram.layout import layout_genogram
+
+    say = progress or (lambda _msg: None)
+    path = Path(case)
+    if path.suffix.lower() == ".ged":
+        say(f"reading {path.name}")
+        graph, title = graph_from_gedcom(path, as_of=as_of), path.stem
+    else:
+        from chronos.case import build_case, load_case
+
+        result = build_case(load_case(path), progress=say)
+        graph, title = case_graph(result, as_of=as_of), result.name
+    say("laying out")
+    layout = layout_genogram(graph, pseudonymised=pseudonymise)
+    say(f"drawing {out}")
+    written = render_genogram(graph, out, layout=layout, title=title, pseudonymise=pseudonymise)
+    return written, list(graph.graph["warnings"]) + list(layout.warnings)
+
+
+def draw_ecomap_file(case, out, *, as_of=None, pseudonymise: bool = False, progress=None) -> list[Path]:
+    """``chronos ecomap``: draw a case's ecomap to ``out``."""
+    from chronos.case import build_case, load_case
+
+    result = build_case(load_case(Path(case)), progress=progress)
+    return ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)

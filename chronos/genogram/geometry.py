@@ -29,7 +29,7 @@ def build_geometry(graph: nx.MultiDiGraph, x: dict, gen: dict, rows: dict, famil
     brackets = _assign_tracks({pair: (min(x[a], x[b]), max(x[a], x[b]), gen[a])
                                for pair, k in kinds.items() if k == "bracket" for a, b in [pair]})
     bands = _sibship_intervals(families, x, gen, partner_edges, kinds)
-    sib_tracks = _assign_tracks(bands)
+    sib_tracks = _assign_sibship_tracks(bands)
     label_max = {r: max((labels.get(p, 0) for p in rows[r]), default=0) for r in rows}
     y_row = _row_heights(rows, label_max, brackets, sib_tracks)
     pos = {p: (x[p], y_row[gen[p]]) for p in x}
@@ -99,8 +99,44 @@ def _sibship_intervals(families, x, gen, partner_edges, kinds) -> dict:
         for row, members in by_row.items():
             pts = _child_points(fam, x, members)
             ends = pts + ([] if is_virtual(fam) else [ax])
-            bands[(fam.id, row)] = (min(ends), max(ends), row)
+            bands[(fam.id, row)] = (min(ends), max(ends), row, None if is_virtual(fam) else ax, pts)
     return bands
+
+
+def _assign_sibship_tracks(bands: dict) -> dict:
+    """Tracks for sibship lines: overlapping lines get different heights, and of two
+    overlapping families the one whose lines cross fewer of the other's goes above."""
+    by_row = defaultdict(list)
+    for key, band in bands.items():
+        by_row[band[2]].append((band[0], band[1], key))
+    out = {}
+    for row, items in by_row.items():
+        above = nx.DiGraph()
+        above.add_nodes_from(k for _, _, k in items)
+        items.sort(key=lambda t: (t[0], t[1], str(t[2])))
+        for i, (lo, hi, a) in enumerate(items):
+            for lo2, hi2, b in items[i + 1:]:
+                if lo2 > hi + 0.4:
+                    break
+                first, second = (a, b) if _cost_above(bands[a], bands[b]) <= _cost_above(
+                    bands[b], bands[a]) else (b, a)
+                above.add_edge(first, second)
+        while not nx.is_directed_acyclic_graph(above):
+            above.remove_edge(*nx.find_cycle(above)[0][:2])
+        track = {}
+        for key in reversed(list(nx.topological_sort(above))):
+            track[key] = 1 + max((track[k] for k in above.successors(key)), default=-1)
+        out.update({key: (row, t) for key, t in track.items()})
+    return out
+
+
+def _cost_above(upper, lower) -> int:
+    """Crossings if ``upper``'s sibship line is drawn above ``lower``'s: lower's descent
+    through upper's line, and upper's child lines through lower's line."""
+    ulo, uhi, _, _, upts = upper
+    llo, lhi, _, lax, _ = lower
+    cost = int(lax is not None and ulo + 1e-9 < lax < uhi - 1e-9)
+    return cost + sum(1 for p in upts if llo + 1e-9 < p < lhi - 1e-9)
 
 
 def _row_heights(rows, label_max, brackets, sib_tracks) -> dict[int, float]:

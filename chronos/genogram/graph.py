@@ -59,11 +59,13 @@ def build_graph(persons, relationships, *, events=None, findings=None, index_chi
     graph = nx.MultiDiGraph(as_of=as_of, warnings=[])
     people = _person_rows(persons)
     keys = _key_map(persons)
+    not_yet_born = set()
     for pid, row in people.items():
         if row.get("dob") and row["dob"] > as_of and not _is_unborn(row):
+            not_yet_born.add(pid)
             continue
         graph.add_node(pid, **_node_attributes(pid, row, as_of))
-    _add_relationships(graph, relationships, keys, as_of)
+    _add_relationships(graph, relationships, keys, as_of, not_yet_born)
     _mark_index(graph, index_children)
     event_rows = _event_rows(events, keys)
     _add_pregnancies(graph, event_rows, as_of)
@@ -174,7 +176,8 @@ def _placeholder(graph: nx.MultiDiGraph, pid: str) -> None:
 
 # -- relationships ---------------------------------------------------------------------
 
-def _add_relationships(graph: nx.MultiDiGraph, relationships, keys: dict, as_of: str) -> None:
+def _add_relationships(graph: nx.MultiDiGraph, relationships, keys: dict, as_of: str,
+                       not_yet_born: set) -> None:
     for row in _records(relationships):
         kind = (row.get("kind") or "").lower()
         a, b = keys.get(row.get("person_a"), row.get("person_a")), keys.get(
@@ -182,7 +185,7 @@ def _add_relationships(graph: nx.MultiDiGraph, relationships, keys: dict, as_of:
         start, end = iso(row.get("start")), iso(row.get("end"))
         if kind not in ("parent",) + SYMMETRIC_KINDS or not a or not b or a == b:
             continue
-        if start and start > as_of:
+        if (start and start > as_of) or a in not_yet_born or b in not_yet_born:
             continue
         for pid in (a, b):
             if pid not in graph:

@@ -346,13 +346,22 @@ class _Layouter:
         for person in self.people:
             if person in tied:
                 continue
-            near = sorted(n for n in self.household.get(person, ()) if n in tied)
+            near = sorted(n for n in self._household_of(person) if n in tied)
             anchor = _nearest_in_age(self.g, person, near or index)
             if anchor is None:
                 depth[person] = max(depth.values(), default=0) if not tied else depth[person]
                 continue
             gap = _years_apart(self.g, anchor, person)
-            depth[person] = depth[anchor] + (0 if gap is None else -round(gap / 25))
+            depth[person] = depth[anchor] + (0 if gap is None else round(gap / 25))
+
+    def _household_of(self, person: str) -> set[str]:
+        seen, stack = {person}, [person]
+        while stack:
+            for other in self.household.get(stack.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    stack.append(other)
+        return seen - {person}
 
     # ---- units
 
