@@ -195,23 +195,60 @@ def _question_marks(ax, graph, layout: Layout) -> None:
 def _draw_labels(ax, graph, layout: Layout, names: dict, font: float, pseudonymise: bool) -> None:
     if font < 0.8:
         return
-    big = len(layout.pos) > LARGE
-    box = None if big else dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none",
-                                alpha=0.85)
+    entries = []
     for pid in sorted(layout.pos):
         x, y = layout.pos[pid]
         data = graph.nodes[pid]
         name = names.get(pid)
         lines = person_label(data, name=name, pseudonymised=pseudonymise)
         split = annotation_start(data, name=name, pseudonymised=pseudonymise)
-        plain, notes = lines[:split], lines[split:]
         top = y - HALF - (0.3 if data.get("is_index") else 0.12)
-        if plain:
-            ax.text(x, top, "\n".join(plain), ha="center", va="top", fontsize=font, color=INK,
-                    linespacing=1.05, zorder=7, bbox=box)
-        if notes:
-            ax.text(x, top - len(plain) * LINE_H_DEFAULT, "\n".join(notes), ha="center",
-                    va="top", fontsize=font * 0.92, color=NOTE, linespacing=1.05, zorder=7, bbox=box)
+        entries.append((x, top, lines[:split], INK))
+        if lines[split:]:
+            entries.append((x, top - split * LINE_H_DEFAULT, lines[split:], NOTE))
+    if len(layout.pos) > LARGE:
+        ax.add_artist(_fast_labels(entries, font))
+        return
+    box = dict(boxstyle="square,pad=0.05", facecolor="white", edgecolor="none", alpha=0.85)
+    for x, top, lines, color in entries:
+        if lines:
+            ax.text(x, top, "\n".join(lines), ha="center", va="top", color=color, zorder=7,
+                    fontsize=font if color == INK else font * 0.92, linespacing=1.05, bbox=box)
+
+
+def _fast_labels(entries, font):
+    """One artist drawing every label line directly (large charts): character widths
+    are measured once per character instead of laying out thousands of Text objects."""
+    from matplotlib.artist import Artist
+    from matplotlib.font_manager import FontProperties
+
+    class Labels(Artist):
+        def draw(self, renderer):
+            if not self.get_visible() or not entries:
+                return
+            prop = FontProperties(size=font)
+            size = renderer.points_to_pixels(font)
+            widths: dict[str, float] = {}
+
+            def width(text):
+                for ch in set(text) - widths.keys():
+                    widths[ch] = renderer.get_text_width_height_descent(ch, prop, False)[0]
+                return sum(widths[ch] for ch in text)
+
+            tops = self.axes.transData.transform([(x, top) for x, top, _, _ in entries])
+            flip, height = renderer.flipy(), renderer.get_canvas_width_height()[1]
+            gc = renderer.new_gc()
+            for (px, py), (_, _, lines, color) in zip(tops, entries):
+                gc.set_foreground(color)
+                for k, line in enumerate(lines):
+                    drop = size * (0.9 + 1.15 * k)
+                    y = height - py + drop if flip else py - drop
+                    renderer.draw_text(gc, px - width(line) / 2, y, line, prop, 0)
+            gc.restore()
+
+    artist = Labels()
+    artist.set_zorder(7)
+    return artist
 
 
 def _draw_household(ax, graph, layout: Layout) -> None:

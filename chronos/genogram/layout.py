@@ -35,7 +35,7 @@ import networkx as nx
 from chronos.genogram.labels import person_label
 
 SYMBOL = 1.0          # symbol width and height
-SLOT = 2.9            # centre-to-centre distance of neighbours on a row
+SLOT = 3.1            # centre-to-centre distance of neighbours on a row
 FAMILY_GAP = 0.5      # extra space between sibships of different families (in slots)
 from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H  # noqa: E402
 PRIMARY_ORDER = ("adoptive", "biological", "foster", "step")
