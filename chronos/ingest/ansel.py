@@ -33,6 +33,17 @@ COMBINING = {
 
 def decode_ansel(data: bytes) -> tuple[str, int]:
     """ANSEL bytes as text, and the number of bytes that could not be decoded."""
+    if data.isascii():
+        return data.decode("ascii"), 0
+    texts, bad = [], 0
+    for line in data.split(b"\n"):          # only lines with high bytes take the slow path
+        text, count = (line.decode("ascii"), 0) if line.isascii() else _decode_line(line)
+        texts.append(text)
+        bad += count
+    return "\n".join(texts), bad
+
+
+def _decode_line(data: bytes) -> tuple[str, int]:
     out: list[str] = []
     pending: list[str] = []      # diacritics waiting for their base letter
     bad = 0

@@ -107,11 +107,18 @@ def match_header(header, synonyms, cutoff: float = 0.86) -> float:
     name = norm_header(header)
     if not name:
         return 0.0
+    return _match(name, tuple(synonyms), cutoff)
+
+
+@lru_cache(maxsize=65536)
+def _match(name: str, synonyms: tuple, cutoff: float) -> float:
     best = 0.0
     for synonym in synonyms:
         wanted = norm_header(synonym)
         if name == wanted:
             return 1.0
+        if abs(len(name) - len(wanted)) > len(wanted) * 0.3 + 2:
+            continue                     # too different in length to pass the cutoff
         ratio = difflib.SequenceMatcher(None, name, wanted).ratio()
         if ratio >= cutoff:
             best = max(best, ratio)
