@@ -159,6 +159,7 @@ def _match_agency(name: str, agencies: list[str]) -> str:
 def _member_names(graph, persons, index_children) -> list[str]:
     if graph is not None:
         ids = graph.graph.get("household") or graph.graph.get("index_children") or []
+        ids = [p for p in ids if graph.nodes[p].get("kind") != "pregnancy"]
         return [graph.nodes[p]["name"] for p in sorted(
             ids, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))]
     names = []
@@ -245,8 +246,9 @@ def _draw_link(ax, link: AgencyLink, place, most: int) -> None:
     d = math.hypot(x, y)
     ux, uy = x / d, y / d
     start, end = (ux * CENTRE_R, uy * CENTRE_R), (x - ux * AGENCY_R, y - uy * AGENCY_R)
-    style = (0, (5, 3)) if link.lapsed else "-"
-    ax.plot([start[0], end[0]], [start[1], end[1]], color=INK, linewidth=line_width(link.contacts, most),
+    width = line_width(link.contacts, most)
+    style = (0, (7 / width, 5 / width)) if link.lapsed else "-"     # dashes scale with width
+    ax.plot([start[0], end[0]], [start[1], end[1]], color=INK, linewidth=width,
             linestyle=style, solid_capstyle="butt", dash_capstyle="butt", zorder=1)
     if link.adverse:
         mx, my = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
