@@ -367,7 +367,7 @@ def flags(
     from chronos.case import build_case
     from chronos.patterns.present import case_findings, flags_by_child
 
-    result = build_case(case, progress=_progress(quiet))
+    result = build_case(case, progress=_progress(quiet), stages=("link", "dedupe"))
     run = case_findings(result, extra_rules=rules, params=params)
     findings = run.findings
     if child:
