@@ -12,15 +12,15 @@ from chronos.patterns.rules import Rule, load_catalogue, load_overrides
 
 def case_findings(result, *, extra_rules=None, params=None):
     """Run the catalogue (plus ``extra_rules`` files, which add or replace rules) on a built
-    case (:class:`chronos.case.CaseResult`), with the case's overrides file and as-of date.
+    case (:class:`chronos.case.CaseResult`), with the case's rule-params file and as-of date.
     ``params`` (dict or YAML path) is applied on top of the case's overrides.
     Returns a :class:`chronos.patterns.engine.RuleRun`."""
     from chronos.patterns.engine import evaluate
 
     overrides = {}
     case = getattr(result, "case", None)
-    if case is not None and getattr(case, "overrides_path", None):
-        overrides.update(load_overrides(case.overrides_path))
+    if case is not None and getattr(case, "rule_params_path", None):
+        overrides.update(load_overrides(case.rule_params_path))
     if params:
         extra = load_overrides(params) if not isinstance(params, dict) else params
         for rid, values in extra.items():
