@@ -102,7 +102,8 @@ SELECT DISTINCT event_id FROM ev WHERE approx""",
         """CREATE OR REPLACE TEMP TABLE people AS
 SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS role,
   MAX(upper(TRIM(sex))) AS sex,
-  MAX(TRIM(concat_ws(' ', given_name, family_name))) AS name
+  MAX(TRIM(concat_ws(' ', given_name, family_name))) AS name,
+  MAX(lower(TRIM(given_name))) AS given, MAX(lower(TRIM(family_name))) AS family
 FROM persons_in WHERE person_id IS NOT NULL GROUP BY person_id""",
         """CREATE OR REPLACE TEMP TABLE rel AS
 SELECT lower(TRIM(kind)) AS kind, person_a AS a, person_b AS b, TRY_CAST("end" AS DATE) AS end_d
@@ -447,20 +448,31 @@ def _is_child_at_asof(as_of: str) -> str:
 
 
 def _compile_unassessed(rule: Rule, as_of: str) -> str:
+    """Adults in the child's household in no assessment: not named on any assessment event
+    (``person_ids``) and not mentioned by name (given and family name) in the details or
+    summary of the child's assessments (e.g. a 'persons assessed' field)."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
     tlist = ", ".join(q(t) for t in types)
     sex = f"AND COALESCE(m.sex, '') = {q(str(p['sex']).upper())}" if p.get("sex") else ""
-    return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
+    return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type,
+  lower(COALESCE(details, '') || ' ' || COALESCE(summary, '')) AS txt FROM ev
   WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {date_lit(as_of)}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
-cand AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
-  COALESCE(m.role, '') AS role FROM hh h JOIN kids k ON k.child_id = h.child_id
+members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
+  COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
+  FROM hh h JOIN kids k ON k.child_id = h.child_id
   LEFT JOIN people m ON m.person_id = h.member_id
   LEFT JOIN assessed a ON a.person_id = h.member_id
-  WHERE a.person_id IS NULL AND h.kind IN ({', '.join(q(k) for k in kinds)}) {sex})
+  WHERE a.person_id IS NULL AND h.kind IN ({', '.join(q(k) for k in kinds)}) {sex}),
+named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
+  JOIN asm x ON x.person_id = mb.child_id
+  WHERE mb.given <> '' AND mb.family <> '' AND strpos(x.txt, mb.given) > 0
+    AND strpos(x.txt, mb.family) > 0),
+cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
+  ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL)
 SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
   'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role AS info
