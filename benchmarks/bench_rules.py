@@ -100,6 +100,7 @@ def connect(paths: dict[str, Path]):
     import duckdb
 
     con = duckdb.connect()
+    con.execute(f"SET temp_directory = '{paths['events'].parent / 'spill'}'")
     con.execute(f"CREATE VIEW events_in AS SELECT * FROM read_parquet('{paths['events']}')")
     con.execute(f"CREATE VIEW persons_in AS SELECT * FROM read_parquet('{paths['persons']}')")
     con.execute(f"CREATE VIEW relationships_in AS SELECT * FROM read_parquet('{paths['relationships']}')")

@@ -483,8 +483,10 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     p = rule.params
     types = p.get("count_types")
     tcond = f"AND event_type IN ({', '.join(q(t) for t in types)})" if types else ""
-    return f"""WITH own AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
-  WHERE (d IS NULL OR d <= {date_lit(as_of)}) {tcond}),
+    return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
+own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM ev e
+  JOIN sib_ids i ON i.person_id = e.person_id
+  WHERE (e.d IS NULL OR e.d <= {date_lit(as_of)}) {tcond.replace('event_type', 'e.event_type')}),
 n AS (SELECT person_id, COUNT(*) AS n FROM own GROUP BY person_id),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young

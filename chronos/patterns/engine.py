@@ -252,60 +252,15 @@ def _measures(info: dict) -> str:
     return text or _fmt_number(info.get("value", ""))
 
 
-_VARS = {  # template variable -> how to compute it from the finding (see docs/writing-rules.md)
-    "count": lambda v: int(v.row.get("n") or 0),
-    "start": lambda v: _uk(v.start) if v.start else "undated",
-    "end": lambda v: _uk(v.end) if v.end else "undated",
-    "dates": lambda v: _dates_text(v.start, v.end),
-    "span": lambda v: human_span(v.start, v.end),
-    "duration": lambda v: human_span(v.start, v.end),
-    "window": lambda v: _window_text(v.rule),
-    "title": lambda v: v.rule.title,
-    "as_of": lambda v: _uk(v.as_of),
-    "agencies": lambda v: _agencies_text(v.row),
-    "agency_count": lambda v: len({a for a in str(v.row.get("agencies") or "").split(";") if a}),
-    "types": lambda v: _type_labels(str(v.row.get("event_types") or "")),
-    "measures": lambda v: _measures(v.info),
-    "value": lambda v: _fmt_number(v.info.get("value", "")),
-    "before": lambda v: _fmt_number(v.info.get("before", "")),
-    "after": lambda v: _fmt_number(v.info.get("after", "")),
-    "member_name": lambda v: v.info.get("member_name") or v.info.get("member", "an adult"),
-    "member_role": lambda v: v.info.get("member_role") or "adult",
-    "status": lambda v: ("still open at " + _uk(v.as_of)) if v.info.get("open") == "1"
-    else ("ended " + (_uk(v.end) if v.end else "")),
-}
-
-
-class _Vars(dict):
-    """Template variables computed on first use (only those a template names)."""
-
-    def __init__(self, rule: Rule, row: dict, as_of: str, info: dict | None = None):
-        super().__init__()
-        self.rule, self.row, self.as_of = rule, row, as_of
-        self.start, self.end = _iso(row.get("window_start")), _iso(row.get("window_end"))
-        self._info = info
-
-    @property
-    def info(self) -> dict:
-        if self._info is None:
-            self._info = _info(self.row.get("info"))
-        return self._info
-
-    def __missing__(self, key):
-        if key in _VARS:
-            return _VARS[key](self)
-        if key in self.info:
-            return self.info[key]
-        value = self.rule.params.get(key)
-        return "{" + key + "}" if value is None or isinstance(value, (list, dict)) else value
-
-
 def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
-    """All the variables an explanation template can use, for one finding (for docs/tests)."""
-    lazy = _Vars(rule, row, as_of)
-    names = list(_VARS) + list(lazy.info) + [k for k, v in rule.params.items()
-                                             if v is not None and not isinstance(v, (list, dict))]
-    return {name: lazy[name] for name in names}
+    """All the variables an explanation template can use, for one finding (an aggregated
+    row: n, window_start, window_end, agencies, agencies_in_order, event_types, info)."""
+    keys = ("n", "window_start", "window_end", "agencies", "agencies_in_order", "event_types")
+    cols = {k: [row.get(k)] for k in keys}
+    infos = [_info(row.get("info"))]
+    names = list(_FAST) + list(infos[0]) + [k for k, v in rule.params.items()
+                                            if v is not None and not isinstance(v, (list, dict))]
+    return {name: _column(name, rule, cols, as_of, infos)[0] for name in dict.fromkeys(names)}
 
 
 def _fields(template: str) -> list[str]:
@@ -317,37 +272,55 @@ class _Row(dict):
         return "{" + key + "}"
 
 
+def _status(info: dict, end, as_of: str) -> str:
+    if info.get("open") == "1":
+        return "still open at " + _uk(as_of)
+    return "ended " + (_uk(end) if end else "")
+
+
+_FAST = {  # template variables computed column-wise: (columns, rule, as_of, infos) -> list
+    "count": lambda c, r, a, i: [int(x) for x in c["n"]],
+    "start": lambda c, r, a, i: [_uk(x) if x else "undated" for x in c["window_start"]],
+    "end": lambda c, r, a, i: [_uk(x) if x else "undated" for x in c["window_end"]],
+    "dates": lambda c, r, a, i: [_dates_text(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "span": lambda c, r, a, i: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "duration": lambda c, r, a, i: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "window": lambda c, r, a, i: [_window_text(r)] * len(c["n"]),
+    "title": lambda c, r, a, i: [r.title] * len(c["n"]),
+    "as_of": lambda c, r, a, i: [_uk(a)] * len(c["n"]),
+    "agencies": lambda c, r, a, i: [_agencies_text({"agencies_in_order": x}) for x in c["agencies_in_order"]],
+    "agency_count": lambda c, r, a, i: [len({y for y in (x or "").split(";") if y}) for x in c["agencies"]],
+    "types": lambda c, r, a, i: [_type_labels(x or "") for x in c["event_types"]],
+    "measures": lambda c, r, a, i: [_measures(x) for x in i],
+    "value": lambda c, r, a, i: [_fmt_number(x.get("value", "")) for x in i],
+    "before": lambda c, r, a, i: [_fmt_number(x.get("before", "")) for x in i],
+    "after": lambda c, r, a, i: [_fmt_number(x.get("after", "")) for x in i],
+    "member_name": lambda c, r, a, i: [x.get("member_name") or x.get("member", "an adult") for x in i],
+    "member_role": lambda c, r, a, i: [x.get("member_role") or "adult" for x in i],
+    "status": lambda c, r, a, i: [_status(x, e, a) for x, e in zip(i, c["window_end"])],
+}
+
+
 def _column(name: str, rule: Rule, cols: dict, as_of: str, infos: list) -> list:
     """The values of one template variable for every finding of ``rule``."""
-    n = len(cols["person_id"])
-    if name in _VARS:
-        return [_VARS[name](_Vars(rule, {k: cols[k][i] for k in cols}, as_of, infos[i]))
-                for i in range(n)] if name not in _FAST else _FAST[name](cols, rule, as_of)
+    if name in _FAST:
+        return _FAST[name](cols, rule, as_of, infos)
     value = rule.params.get(name)
     if value is not None and not isinstance(value, (list, dict)):
-        return [value] * n
+        return [value] * len(infos)
     return [info.get(name, "{" + name + "}") for info in infos]
 
 
-_FAST = {  # common variables, computed column-wise
-    "count": lambda c, r, a: [int(x) for x in c["n"]],
-    "start": lambda c, r, a: [_uk(x) if x else "undated" for x in c["window_start"]],
-    "end": lambda c, r, a: [_uk(x) if x else "undated" for x in c["window_end"]],
-    "dates": lambda c, r, a: [_dates_text(s, e) for s, e in zip(c["window_start"], c["window_end"])],
-    "span": lambda c, r, a: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
-    "duration": lambda c, r, a: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
-    "window": lambda c, r, a: [_window_text(r)] * len(c["n"]),
-    "agencies": lambda c, r, a: [_agencies_text({"agencies_in_order": x}) for x in c["agencies_in_order"]],
-    "types": lambda c, r, a: [_type_labels(x or "") for x in c["event_types"]],
-}
+def _clean(values: list) -> list:
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+            for v in values]
 
 
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """Turn aggregated evidence rows into FINDINGS rows for one rule."""
     if raw.empty:
         return model.empty("findings")
-    cols = {c: [None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else v
-                for v in raw[c].tolist()] for c in raw.columns}
+    cols = {c: _clean(raw[c].tolist()) for c in raw.columns}
     fields = _fields(rule.explanation)
     infos = [_info(x) for x in cols["info"]]
     values = [_column(f, rule, cols, as_of, infos) for f in fields]
