@@ -35,7 +35,7 @@ AGE = ("((year(e.d) * 12 + month(e.d)) - (year(s.dob) * 12 + month(s.dob))"
 AGE_AT_ASOF = ("((year({asof}) * 12 + month({asof})) - (year(s.dob) * 12 + month(s.dob))"
                " - CASE WHEN day({asof}) < day(s.dob) THEN 1 ELSE 0 END)")
 DEFAULT_ASSESSMENTS = ("assessment", "gcp2_assessment", "s47_enquiry", "initial_conference",
-                       "review_conference")
+                       "review_conference", "home_visit")
 DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent", "parent")
 
 

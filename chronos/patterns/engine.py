@@ -26,6 +26,7 @@ from chronos.patterns.rules import (
 )
 
 SMALL_CASE = 50_000
+TINY_CASE = 5_000
 NOTE_COLUMNS = ["rule_id", "person_id", "undated_events", "event_ids", "note"]
 
 
@@ -93,6 +94,8 @@ def connect(events, persons, relationships=None):
     events = model.conform(events, "events")
     if len(events) < SMALL_CASE:
         con.execute("SET threads = 1")  # a family: thread start-up costs more than it saves
+    if len(events) < TINY_CASE:
+        con.execute("PRAGMA disable_optimizer")  # planning ~30 rules costs more than running them
     con.register("events_in", events)
     con.register("persons_in", model.conform(persons, "persons"))
     con.register("relationships_in", model.conform(relationships, "relationships"))
