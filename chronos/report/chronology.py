@@ -146,6 +146,8 @@ def _significance(e: dict, entry, vocab) -> str:
         parts.append("Positive / protective")
     elif entry and entry.kind == "context" and not cats:
         parts.append("Parental / household factor")
+    elif entry and entry.kind == "life":
+        parts.append("Life event")
     return "; ".join(parts)
 
 
