@@ -31,7 +31,7 @@ PERSONS = [
     dict(person_id=KERRY, given_name="Kerry", family_name="Smith", dob="1994-11-20",
          dob_precision="day", sex="F", nhs_number="9434765838", postcode="ZZ1 4QT",
          address="14 Larch Close, Eastham, ZZ1 4QT", role="parent"),
-    dict(person_id=DEAN, given_name="Dean", family_name="Walsh", dob="1990",
+    dict(person_id=DEAN, given_name="Dean", family_name="Walsh", dob="1990-01-01",
          dob_precision="year", sex="M", role="adult", postcode="ZZ1 4QT"),
     dict(person_id=PAT, given_name="Patricia", family_name="Smith", other_names="Pat",
          dob="1968-02-05", dob_precision="day", sex="F", role="carer", postcode="ZZ3 9RD",

@@ -1,170 +1,295 @@
-"""Chronology rows: the events of a case in the columns practitioners expect.
+"""The chronology: one renderer that turns a case into the rows practitioners expect,
+and the CSV and Excel writers that ``chronos build`` uses.
 
-``chronology_rows(result)`` returns one row per event, sorted by date (undated events
-last), with the display columns :data:`COLUMNS` and hidden columns (starting ``_``) that
-writers use for colour, filters and links to findings.
+:func:`chronology_rows` is the single place where events become chronology rows (No.,
+Date, Age of child, Agency / source, Event, Significance, Action / outcome, Reference);
+every writer (CSV, Excel, Word, HTML, Markdown) renders those rows.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from pathlib import Path
 
-import pandas as pd
-
-from chronos import model
-
-COLUMNS = ["No.", "Date", "Age of child", "Agency / source", "Event", "Significance",
-           "Action / outcome", "Reference"]
-
-HIDDEN = ["_event_id", "_date", "_precision", "_uncertain", "_agency", "_categories", "_kind",
-          "_label", "_text", "_findings", "_persons", "_source_file", "_summary"]
-
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+DISPLAY_COLUMNS = ["No.", "Date", "Age of child", "Agency / source", "Event",
+                   "Significance", "Action / outcome", "Reference"]
+#: technical columns carried alongside for filtering and linking (not shown by default)
+DATA_COLUMNS = ["event_id", "date", "date_precision", "date_uncertain", "event_type",
+                "categories", "person_ids", "agency", "kind", "finding_ids",
+                "label", "text", "source_file", "summarised"]
+#: backwards-compatible name for the display columns
+COLUMNS = DISPLAY_COLUMNS
+KIND_SIGNIFICANCE = {"positive": "Positive / protective", "life": "Life event",
+                     "context": "Parental / household factor"}
 
 
-def format_date(iso, precision, uncertain) -> str:
-    """``22/05/2016``, ``?22/05/2016`` (uncertain), ``May 2016``, ``2016``, ``Date unknown``."""
-    try:
-        from chronos.dates import format_display
-    except ImportError:
-        format_display = None
-    if format_display is not None:
-        return format_display(_text(iso) or None, _text(precision) or "day", bool(_flag(uncertain)))
-    return _format_date(_text(iso), _text(precision) or "day", bool(_flag(uncertain)))
+def chronology_rows(result, *, child: str | None = None):
+    """The case's chronology as a DataFrame, date-ordered and numbered.
 
+    ``child`` (a person id) keeps that child's events, the household events that name no
+    one, and the events of the adults around the child (parents, their partners,
+    household members) unless they only concern the child's siblings. Undated events come
+    last, marked "Undated".
+    """
+    import pandas as pd
 
-def _format_date(iso: str, precision: str, uncertain: bool) -> str:
-    if not iso or precision == "unknown":
-        return "Date unknown"
-    y, m, d = iso[:4], iso[5:7], iso[8:10]
-    text = {"year": y, "month": f"{MONTHS[int(m) - 1]} {y}" if m else y}.get(
-        precision, f"{d}/{m}/{y}")
-    return f"?{text}" if uncertain else text
+    from chronos.model import vocabulary
 
-
-def age_at(dob: str | None, iso: str | None, precision: str = "day") -> str:
-    """The child's age on a date: ``3y 2m``, ``5m``, ``2w``; ``unborn`` before birth;
-    whole years only (``c. 4y``) when the event date is only a year."""
-    if not dob or not iso or precision == "unknown":
-        return ""
-    born, when = date.fromisoformat(dob[:10]), date.fromisoformat(iso[:10])
-    if when < born:
-        return "unborn"
-    months = (when.year - born.year) * 12 + when.month - born.month - (when.day < born.day)
-    if precision == "year":
-        return f"c. {max(months // 12, 0)}y" if months >= 12 else "under 1y"
-    if months < 1:
-        weeks = (when - born).days // 7
-        return f"{weeks}w" if weeks else "newborn"
-    years, rest = divmod(months, 12)
-    return f"{years}y {rest}m" if years else f"{rest}m"
-
-
-def chronology_rows(result: Any, child: str | None = None) -> pd.DataFrame:
-    """One row per event of ``result`` in :data:`COLUMNS` (plus hidden ``_`` columns),
-    sorted by date; ``child`` (a person id) chooses whose age is shown."""
-    from chronos.report import people
-
-    events = model.conform(result.events, "events")
-    events = _sorted(events)
-    kids = people.index_children(result)
-    flagged = _flags(result)
-    vocab = model.vocabulary()
-    records = [_row(e, kids, child, flagged, vocab) for e in events.to_dict("records")]
-    frame = pd.DataFrame(records, columns=COLUMNS + HIDDEN)
-    frame["No."] = [str(i) for i in range(1, len(frame) + 1)]
+    events = _ordered(result.events)
+    if child:
+        events = events[events["person_ids"].fillna("").map(_concerns(result, child))]
+    vocab = vocabulary()
+    people = _people(result.persons)
+    evidence = _evidence(result.findings)
+    index = [child] if child else _index_children(result, people)
+    rows = [_row(ev, vocab, people, evidence, index) for ev in events.to_dict("records")]
+    frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
+    frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
 
 
-def _sorted(events: pd.DataFrame) -> pd.DataFrame:
-    keys = events.assign(_undated=events["date"].isna() | (events["date"] == ""),
-                         _d=events["date"].fillna(""), _t=events["time"].fillna(""),
-                         _a=events["agency"].fillna(""), _i=events["event_id"].fillna(""))
-    keys = keys.sort_values(["_undated", "_d", "_t", "_a", "_i"], kind="stable")
-    return keys[events.columns].reset_index(drop=True)
+def _ordered(events):
+    undated = events["date"].isna() | (events["date"].fillna("") == "")
+    keyed = events.assign(_undated=undated, _date=events["date"].fillna(""),
+                          _time=events["time"].fillna(""), _agency=events["agency"].fillna(""))
+    keyed = keyed.sort_values(["_undated", "_date", "_time", "_agency", "event_id"],
+                              kind="mergesort")
+    return keyed.drop(columns=["_undated", "_date", "_time", "_agency"])
 
 
-def _flags(result: Any) -> dict[str, list[str]]:
-    """event id -> finding ids that cite it."""
-    findings = getattr(result, "findings", None)
-    out: dict[str, list[str]] = {}
-    if findings is None or len(findings) == 0:
-        return out
-    for fid, ids in zip(findings["finding_id"], findings["event_ids"]):
-        for eid in str(ids if isinstance(ids, str) else "").split(";"):
-            if eid:
-                out.setdefault(eid, []).append(str(fid))
-    return out
+def _concerns(result, child: str):
+    """A test on an event's ``person_ids``: is it part of ``child``'s chronology?"""
+    from chronos.report.people import circle_of, index_children
+
+    circle = circle_of(result, child)
+    siblings = {c["person_id"] for c in index_children(result)} - {child}
+
+    def wanted(person_ids: str) -> bool:
+        ids = {i for i in person_ids.split(";") if i}
+        if not ids or child in ids:
+            return True
+        return bool(ids & circle) and not ids <= siblings
+    return wanted
 
 
-def _row(e: dict, kids: list[dict], child, flagged, vocab) -> dict:
-    etype = _text(e["event_type"])
-    entry = vocab.event_types.get(etype)
-    label = entry.label if entry else (etype or "Event")
-    summary = _text(e["summary"])
-    persons = _text(e["person_ids"])
-    return {
-        "Date": format_date(e["date"], e["date_precision"], e["date_uncertain"]),
-        "Age of child": _ages(kids, child, persons, e),
-        "Agency / source": _agency(e), "Event": f"{label}: {summary}" if summary else label,
-        "Significance": _significance(e, entry, vocab),
-        "Action / outcome": _text(e["outcome"]), "Reference": _reference(e),
-        "_event_id": _text(e["event_id"]), "_date": _text(e["date"]) or None,
-        "_precision": _text(e["date_precision"]) or "unknown",
-        "_uncertain": bool(_flag(e["date_uncertain"])), "_agency": _text(e["agency"]),
-        "_categories": _text(e["categories"]), "_kind": entry.kind if entry else "other",
-        "_label": label, "_text": summary or label,
-        "_findings": ";".join(flagged.get(_text(e["event_id"]), [])), "_persons": persons,
-        "_source_file": _text(e["source_file"]), "_summary": False,
-    }
+def _people(persons) -> dict[str, dict]:
+    return {str(p["person_id"]): p for p in persons.to_dict("records")}
 
 
-def _ages(kids: list[dict], child, persons: str, e: dict) -> str:
-    if not kids:
-        return ""
-    chosen = [k for k in kids if k["person_id"] == child] if child else \
-        [k for k in kids if k["person_id"] in persons.split(";")] or kids
-    ages = [(k, age_at(k["dob"], _text(e["date"]), _text(e["date_precision"]))) for k in chosen]
-    if len(kids) == 1 or child:
-        return ages[0][1]
-    return "; ".join(f"{k['first_name']} {a}" for k, a in ages if a)
+def _evidence(findings) -> dict[str, list[tuple[str, str]]]:
+    """event id -> [(finding id, title)] for every finding that cites the event."""
+    cited: dict[str, list[tuple[str, str]]] = {}
+    if findings is None or not len(findings):
+        return cited
+    for finding in findings.to_dict("records"):
+        for event_id in str(finding.get("event_ids") or "").split(";"):
+            if event_id:
+                cited.setdefault(event_id, []).append(
+                    (str(finding["finding_id"]), str(finding["title"])))
+    return cited
 
 
-def _agency(e: dict) -> str:
-    agency, org = _text(e["agency"]), _text(e["source_org"])
-    if org and agency and org != agency:
-        return f"{agency} ({org})"
-    return agency or org
+def _index_children(result, people: dict[str, dict]) -> list[str]:
+    flagged = [pid for pid, p in people.items() if p.get("is_index") is True]
+    if flagged:
+        return flagged
+    wanted = set(getattr(result, "index_children", None) or [])
+    record_map = result.extras.get("record_to_person", {}) if hasattr(result, "extras") else {}
+    return sorted({record_map.get(w, w) for w in wanted} & set(people))
 
 
-def _significance(e: dict, entry, vocab) -> str:
-    cats = [c for c in _text(e["categories"]).split(";") if c]
+def _row(ev: dict, vocab, people: dict, evidence: dict, index: list[str]) -> list:
+    format_display = _dates().format_display
+    ids = [i for i in str(ev.get("person_ids") or "").split(";") if i]
+    cited = evidence.get(str(ev["event_id"]), [])
+    entry = vocab.event_types.get(str(ev["event_type"]))
+    kind = entry.kind if entry else "other"
+    significance = _significance(ev, kind, cited)
+    date = ev.get("date")
+    shown = (format_display(date, ev.get("date_precision") or "day",
+                            bool(ev.get("date_uncertain") is True))
+             if date else "Undated")
+    return [
+        shown,
+        _ages(ev, ids, people, index),
+        _agency(ev),
+        _event_text(ev, vocab),
+        significance,
+        _text(ev.get("outcome")),
+        _reference(ev),
+        ev["event_id"], _text(date), _text(ev.get("date_precision")),
+        bool(ev.get("date_uncertain") is True), ev["event_type"], _text(ev.get("categories")),
+        ";".join(ids), _text(ev.get("agency")), kind, ";".join(f for f, _ in cited),
+        vocab.label(str(ev["event_type"])), _text(ev.get("summary")) or
+        vocab.label(str(ev["event_type"])), _text(ev.get("source_file")), False,
+    ]
+
+
+def _significance(ev: dict, kind: str, cited: list) -> str:
+    """Horwath categories ('Medical neglect'), the kind of event where that matters
+    (positive, life event, parental factor) and the titles of findings citing it."""
+    cats = [c for c in _text(ev.get("categories")).split(";") if c]
     parts = [f"{c.capitalize()} neglect" for c in cats]
-    if entry and entry.kind == "positive":
-        parts.append("Positive / protective")
-    elif entry and entry.kind == "context" and not cats:
-        parts.append("Parental / household factor")
-    elif entry and entry.kind == "life":
-        parts.append("Life event")
-    return "; ".join(parts)
-
-
-def _reference(e: dict) -> str:
-    file, ref = _text(e["source_file"]), _text(e["source_ref"])
-    if not ref:
-        return file
-    return f"{file} row {ref}" if ref.isdigit() else f"{file} {ref}"
+    if kind in KIND_SIGNIFICANCE and not (cats and kind == "context"):
+        parts.append(KIND_SIGNIFICANCE[kind])
+    parts += [title for _, title in cited]
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _text(value) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+    if value is None or value is _NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)
 
 
-def _flag(value) -> bool:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+try:  # pandas' missing-value singleton, without importing pandas at module import
+    from pandas import NA as _NA
+except ImportError:  # pragma: no cover
+    _NA = object()
+
+
+def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
+    """Age of each child the event is about (else of the index child), at the event."""
+    age_at, format_age = _dates().age_at, _dates().format_age
+    date = ev.get("date")
+    if not date:
+        return ""
+    children = [i for i in ids if _is_child(people.get(i), date)] or index
+    ages = []
+    for pid in children:
+        person = people.get(pid) or {}
+        dob = person.get("dob")
+        if not dob or dob is _NA:
+            continue
+        age = age_at(str(dob), str(date))
+        if age is None:
+            continue
+        name = _text(person.get("given_name"))
+        ages.append(f"{name} {format_age(*age)}".strip() if len(index) > 1
+                    else format_age(*age))
+    return "; ".join(a for a in ages if a)
+
+
+def _is_child(person: dict | None, date: str) -> bool:
+    age_at = _dates().age_at
+    if not person:
         return False
-    return bool(value)
+    dob = person.get("dob")
+    if not dob or dob is _NA:
+        return _text(person.get("role")).lower() == "child"
+    age = age_at(str(dob), date)
+    return age is not None and age[0] < 18
+
+
+def _agency(ev: dict) -> str:
+    agency, org = _text(ev.get("agency")), _text(ev.get("source_org"))
+    return f"{agency} ({org})" if org and org != agency else agency or org
+
+
+def _event_text(ev: dict, vocab) -> str:
+    label = vocab.label(str(ev["event_type"]))
+    summary = _text(ev.get("summary"))
+    if not summary:
+        return label
+    return summary if label.lower() in summary.lower() else f"{label}: {summary}"
+
+
+def _reference(ev: dict) -> str:
+    ref = _text(ev.get("source_ref"))
+    where = f"{_text(ev.get('source_file'))} row {ref}" if ref.isdigit() else \
+        f"{_text(ev.get('source_file'))} {ref}".strip()
+    also = _text(ev.get("corroborated_by"))
+    return f"{where}; also reported as {also}" if also else where
+
+
+def _dates():
+    """``chronos.dates`` when it provides the display helpers, else the fallbacks below."""
+    try:
+        from chronos import dates
+        if all(hasattr(dates, n) for n in ("format_display", "age_at", "format_age")):
+            return dates
+    except ImportError:
+        pass
+    return _FallbackDates
+
+
+class _FallbackDates:
+    """Minimal display helpers used until ``chronos.dates`` provides them."""
+
+    MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December"]
+
+    @staticmethod
+    def format_display(iso, precision="day", uncertain=False) -> str:
+        if not iso or precision == "unknown":
+            return "Undated"
+        y, m, d = iso[:4], iso[5:7], iso[8:10]
+        text = {"year": y, "month": f"{_FallbackDates.MONTHS[int(m) - 1]} {y}" if m else y}.get(
+            precision, f"{d}/{m}/{y}")
+        return f"?{text}" if uncertain else text
+
+    @staticmethod
+    def age_at(dob: str, when: str):
+        from datetime import date
+
+        try:
+            born, then = date.fromisoformat(dob[:10]), date.fromisoformat(when[:10])
+        except ValueError:
+            return None
+        if then < born:
+            return None
+        months = (then.year - born.year) * 12 + then.month - born.month - (then.day < born.day)
+        return divmod(months, 12)
+
+    @staticmethod
+    def format_age(years: int, months: int) -> str:
+        return f"{years}y {months}m" if years else f"{months}m"
+
+
+def format_date(iso, precision="day", uncertain=False) -> str:
+    """A date as practitioners write it (``22/05/2016``, ``?22/05/2016``, ``May 2016``,
+    ``2016``; ``Undated`` when missing)."""
+    iso = _text(iso)
+    if not iso:
+        return "Undated"
+    return _dates().format_display(iso, _text(precision) or "day", uncertain is True)
+
+
+# ---------------------------------------------------------------- writers
+
+
+def write_chronology_csv(result, path: Path) -> None:
+    """``chronology.csv``: the display columns plus the event id, formula-safe."""
+    from chronos.report.safe_files import write_csv
+
+    rows = chronology_rows(result)
+    write_csv(rows[DISPLAY_COLUMNS + ["event_id"]].rename(columns={"event_id": "Event ID"}),
+              path)
+
+
+def write_chronology_xlsx(result, path: Path) -> None:
+    """``chronology.xlsx``: one formatted sheet with frozen header, filters and widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    from chronos.report.safe_files import atomic_path, neutralise
+
+    rows = chronology_rows(result)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Chronology"
+    sheet.append(DISPLAY_COLUMNS)
+    for values in rows[DISPLAY_COLUMNS].itertuples(index=False):
+        sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+    widths = [6, 13, 14, 22, 60, 36, 40, 28]
+    for column, width in zip("ABCDEFGH", widths):
+        sheet.column_dimensions[column].width = width
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    with atomic_path(path) as tmp:
+        book.save(tmp)

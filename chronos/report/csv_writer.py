@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from chronos.report.document import Chronology
-from chronos.report.safe_io import neutralise, write_text
+from chronos.report.safe_files import neutralise, write_text
 
 
 def write_csv(chron: Chronology, path: str | Path) -> Path:

@@ -78,7 +78,6 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
     rows = chronology_rows(result, child=child)
-    rows = _filter_child(result, rows, child)
     rows, notes = _summarise_before(rows, options.since)
     rows = _number(rows)
     findings = _findings(result, rows)
@@ -91,7 +90,7 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
         title="Court chronology" if options.court else "Multi-agency chronology",
         case=str(getattr(result, "name", "") or "Case"), children=focus,
         period=_period(rows), sources=_source_labels(result), produced=_produced(options),
-        columns=columns, rows=rows, agencies=agency_colours(rows["_agency"]),
+        columns=columns, rows=rows, agencies=agency_colours(rows["agency"]),
         findings=findings, persons=people.person_table(result),
         source_table=_source_table(result), notes=notes, court=options.court)
 
@@ -102,25 +101,12 @@ def agency_colours(agencies) -> dict[str, str]:
     return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
 
 
-def _filter_child(result: Any, rows: pd.DataFrame, child: str | None) -> pd.DataFrame:
-    """Keep the child's own events and those of the adults around them (not siblings')."""
-    if not child:
-        return rows
-    keep = people.circle_of(result, child)
-    children = {c["person_id"] for c in people.index_children(result)} - {child}
-    def wanted(ids: str) -> bool:
-        persons = set(filter(None, (ids or "").split(";")))
-        if not persons or child in persons:
-            return True
-        return bool(persons & keep) and not persons <= children
-    return rows[rows["_persons"].map(wanted)].reset_index(drop=True)
-
-
 def _summarise_before(rows: pd.DataFrame, since: str | None) -> tuple[pd.DataFrame, list[str]]:
     """Replace dated rows before ``since`` by one row per year and category."""
     if not since:
         return rows, []
-    old = rows["_date"].notna() & (rows["_date"].fillna("") < since)
+    dated = rows["date"].fillna("") != ""
+    old = dated & (rows["date"].fillna("") < since)
     if not old.any():
         return rows, []
     summary = _summary_rows(rows[old], rows.columns)
@@ -130,57 +116,67 @@ def _summarise_before(rows: pd.DataFrame, since: str | None) -> tuple[pd.DataFra
 
 
 def _summary_rows(old: pd.DataFrame, columns) -> pd.DataFrame:
-    old = old.assign(_year=old["_date"].str[:4], _group=old.apply(_summary_group, axis=1))
+    old = old.assign(_year=old["date"].str[:4], _group=old.apply(_summary_group, axis=1))
     out = []
     for (year, group), part in old.groupby(["_year", "_group"], sort=True):
-        types = part["_label"].value_counts().sort_index()
+        types = part["label"].value_counts().sort_index()
         listed = "; ".join(f"{label} ×{n}" if n > 1 else label for label, n in types.items())
-        agencies = ", ".join(sorted(set(part["_agency"].dropna())))
-        refs = ", ".join(sorted(set(part["_source_file"].dropna())))
+        agencies = ", ".join(sorted(set(part["agency"].dropna())))
+        refs = ", ".join(sorted(set(part["source_file"].dropna())))
+        what = f"{len(part)} earlier {group} record{'s' if len(part) > 1 else ''} summarised"
         out.append({"Date": year, "Age of child": "", "Agency / source": agencies,
-                    "Event": f"{len(part)} earlier {group} record{'s' if len(part) > 1 else ''} "
-                             f"summarised: {listed}.",
+                    "Event": f"{what}: {listed}.",
                     "Significance": f"Summarised ({group})", "Action / outcome": "",
-                    "Reference": refs, "_date": f"{year}-01-01", "_precision": "year",
-                    "_agency": agencies.split(", ")[0] if agencies else "", "_kind": "summary",
-                    "_categories": group.split()[0] if group.endswith(" neglect") else "",
-                    "_findings": "", "_event_id": "", "_event_ids": ";".join(part["_event_id"]),
-                    "_persons": "", "_summary": True})
+                    "Reference": refs, "date": f"{year}-01-01", "date_precision": "year",
+                    "agency": agencies.split(", ")[0] if agencies else "", "kind": "summary",
+                    "categories": group.split()[0] if group.endswith(" neglect") else "",
+                    "finding_ids": "", "event_id": "", "event_ids": ";".join(part["event_id"]),
+                    "person_ids": "", "summarised": True, "date_uncertain": False,
+                    "text": f"{what}: {listed}."})
     frame = pd.DataFrame(out)
-    return frame.reindex(columns=list(columns) + ["_event_ids"]).fillna({"_summary": True})
+    return frame.reindex(columns=list(columns) + ["event_ids"]).fillna({"summarised": True})
 
 
 def _summary_group(row) -> str:
-    cats = [c for c in str(row["_categories"] or "").split(";") if c]
+    cats = [c for c in str(row["categories"] or "").split(";") if c]
     if cats:
         return f"{cats[0]} neglect"
-    return KIND_LABELS.get(row["_kind"], "other").lower()
+    return KIND_LABELS.get(row["kind"], "other").lower()
 
 
 def _mark_flagged(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """Add 'Flagged: F1, F2' to the significance of evidence rows."""
     refs = dict(zip(findings["_finding_id"], findings["Ref"]))
-    if not refs:
-        return rows
+    titles = dict(zip(findings["_finding_id"], findings["Finding"]))
     rows = rows.copy()
-    marks = rows["_findings"].fillna("").map(
-        lambda ids: ", ".join(refs[i] for i in ids.split(";") if i in refs))
-    rows["_refs"] = marks
-    rows["Significance"] = [f"{s}; Flagged: {m}" if s and m else (f"Flagged: {m}" if m else s)
-                            for s, m in zip(rows["Significance"].fillna(""), marks)]
+    ids = rows["finding_ids"].fillna("").map(lambda v: [i for i in v.split(";") if i in refs])
+    rows["finding_refs"] = ids.map(lambda found: ", ".join(refs[i] for i in found))
+    rows["Significance"] = [_with_refs(sig, found, refs, titles)
+                            for sig, found in zip(rows["Significance"].fillna(""), ids)]
     return rows
+
+
+def _with_refs(significance: str, found: list[str], refs: dict, titles: dict) -> str:
+    """'Medical neglect; F1 Repeated was-not-brought ...': finding titles get their ref."""
+    for fid in found:
+        title = titles[fid]
+        if title in significance:
+            significance = significance.replace(title, f"{refs[fid]} {title}", 1)
+        else:
+            significance = "; ".join(p for p in (significance, f"{refs[fid]} {title}") if p)
+    return significance
 
 
 def _number(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.reset_index(drop=True).copy()
-    rows["No."] = [str(i) for i in range(1, len(rows) + 1)]
+    rows["No."] = range(1, len(rows) + 1)
     return rows
 
 
 def _court_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """PLO style: concise event text and the document reference."""
     rows = rows.copy()
-    rows["Event"] = [_concise(e) for e in rows["_text"].where(rows["_text"].notna(), rows["Event"])]
+    rows["Event"] = [_concise(e) for e in rows["text"].where(rows["text"].notna(), rows["Event"])]
     rows["Document reference"] = rows["Reference"]
     return rows
 
@@ -193,12 +189,12 @@ def _concise(text: str, limit: int = 240) -> str:
 
 
 def _period(rows: pd.DataFrame) -> str:
-    dated = rows[rows["_date"].notna() & (rows["_date"] != "")]
+    dated = rows[rows["date"].notna() & (rows["date"] != "")]
     if dated.empty:
         return "No dated events"
     first, last = dated.iloc[0], dated.iloc[-1]
-    return (f"{display_date(first['_date'], first['_precision'], False)} to "
-            f"{display_date(last['_date'], last['_precision'], False)}")
+    return (f"{display_date(first['date'], first['date_precision'], False)} to "
+            f"{display_date(last['date'], last['date_precision'], False)}")
 
 
 def _produced(options: ChronologyOptions) -> str:
@@ -234,10 +230,10 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     """Findings with their evidence as row numbers of this chronology (F1, F2 ...)."""
     found = getattr(result, "findings", None)
     cols = ["Ref", "Finding", "Severity", "Category", "Child", "Window", "Agencies",
-            "Explanation", "Evidence rows", "_finding_id", "_event_ids"]
+            "Explanation", "Evidence rows", "_finding_id", "event_ids"]
     if found is None or len(found) == 0:
         return pd.DataFrame(columns=cols)
-    number = dict(zip(rows["_event_id"], rows["No."]))
+    number = dict(zip(rows["event_id"], rows["No."]))
     names = people.display_names(result)
     out = []
     for _, f in sorted_findings(found).iterrows():
@@ -246,8 +242,8 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
                     "Category": f["category"] or "", "Child": names.get(f["person_id"], ""),
                     "Window": _window(f), "Agencies": (f["agencies"] or "").replace(";", ", "),
                     "Explanation": f["explanation"] or "",
-                    "Evidence rows": ", ".join(sorted((number[e] for e in ids if e in number), key=int)),
-                    "_finding_id": f["finding_id"], "_event_ids": ";".join(ids)})
+                    "Evidence rows": ", ".join(str(n) for n in sorted(number[e] for e in ids if e in number)),
+                    "_finding_id": f["finding_id"], "event_ids": ";".join(ids)})
     return pd.DataFrame(out, columns=cols)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from chronos.report.document import Chronology
-from chronos.report.safe_io import atomic_path
+from chronos.report.safe_files import atomic_path
 from chronos.report.xlsx_writer import tint
 
 WIDTHS = {"No.": 4, "Date": 9, "Age of child": 7, "Agency / source": 13, "Event": 31,
@@ -179,13 +179,13 @@ def _header_row(columns: list[str], widths: list[int]) -> str:
 
 
 def _data_row(columns, widths, rec: dict, agencies: dict) -> str:
-    agency_fill = tint(agencies[rec["_agency"]])[1:] if rec.get("_agency") in agencies else None
+    agency_fill = tint(agencies[rec["agency"]])[1:] if rec.get("agency") in agencies else None
     cells = []
     for name, w in zip(columns, widths):
         fill = agency_fill if name == "Agency / source" else None
-        if name == "Significance" and rec.get("_refs"):
+        if name == "Significance" and rec.get("finding_refs"):
             fill = "FCE4E4"
-        cells.append(_cell(rec.get(name), w, fill=fill, bold=bool(rec.get("_summary"))))
+        cells.append(_cell(rec.get(name), w, fill=fill, bold=bool(rec.get("summarised"))))
     return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{''.join(cells)}</w:tr>"
 
 

@@ -9,7 +9,7 @@ from html import escape
 from pathlib import Path
 
 from chronos.report.document import Chronology
-from chronos.report.safe_io import write_text
+from chronos.report.safe_files import write_text
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:; form-action 'none'; base-uri 'none'")
@@ -123,16 +123,16 @@ def _table(chron: Chronology) -> str:
 
 
 def _row(chron: Chronology, rec: dict, kids: set[str]) -> str:
-    persons = [p for p in str(rec.get("_persons") or "").split(";") if p]
-    cats = [c for c in str(rec.get("_categories") or "").split(";") if c]
-    if rec.get("_kind") == "positive":
+    persons = [p for p in str(rec.get("person_ids") or "").split(";") if p]
+    cats = [c for c in str(rec.get("categories") or "").split(";") if c]
+    if rec.get("kind") == "positive":
         cats.append("positive")
-    refs = str(rec.get("_refs") or "")
-    colour = chron.agencies.get(rec.get("_agency") or "", "#cccccc")
-    attrs = (f'id="row-{e(rec["No."])}" data-agency="{e(rec.get("_agency"))}" '
+    refs = str(rec.get("finding_refs") or "")
+    colour = chron.agencies.get(rec.get("agency") or "", "#cccccc")
+    attrs = (f'id="row-{e(rec["No."])}" data-agency="{e(rec.get("agency"))}" '
              f'data-cats="{e(" ".join(cats))}" data-flags="{e(refs.replace(", ", " "))}" '
              f'data-children="{e(" ".join(p for p in persons if p in kids))}"')
-    cls = ' class="flagged"' if refs else (' class="summary"' if rec.get("_summary") else "")
+    cls = ' class="flagged"' if refs else (' class="summary"' if rec.get("summarised") else "")
     cells = []
     for col in chron.columns:
         value = e(rec.get(col))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chronos.report.document import Chronology
-from chronos.report.safe_io import write_text
+from chronos.report.safe_files import write_text
 
 
 def render_markdown(chron: Chronology) -> str:

@@ -8,14 +8,14 @@ from datetime import date
 from pathlib import Path
 
 from chronos.report.document import Chronology
-from chronos.report.safe_io import atomic_path, neutralise
+from chronos.report.safe_files import atomic_path, neutralise
 
 WIDTHS = {"No.": 6, "Date": 13, "Age of child": 13, "Agency / source": 24, "Event": 60,
           "Significance": 26, "Action / outcome": 34, "Reference": 20,
           "Document reference": 22, "Flagged": 9, "Horwath categories": 18, "Event id": 16}
 WRAP = {"Event", "Significance", "Action / outcome", "Agency / source"}
 HEADER_ROW = 5
-EXTRA = {"Flagged": "_refs", "Horwath categories": "_categories", "Event id": "_event_id"}
+EXTRA = {"Flagged": "finding_refs", "Horwath categories": "categories", "Event id": "event_id"}
 
 
 def write_xlsx(chron: Chronology, path: str | Path) -> Path:
@@ -91,18 +91,18 @@ def _data_row(ws, i: int, columns: list[str], rec: dict, fills: dict, st) -> Non
         cell.alignment = st["wrap"] if name in WRAP else st["top"]
         if isinstance(value, date):
             cell.number_format = "dd/mm/yyyy"
-        elif name == "Agency / source" and rec.get("_agency") in fills:
-            cell.fill = fills[rec["_agency"]]
-        elif name in ("Significance", "Flagged") and rec.get("_refs"):
+        elif name == "Agency / source" and rec.get("agency") in fills:
+            cell.fill = fills[rec["agency"]]
+        elif name in ("Significance", "Flagged") and rec.get("finding_refs"):
             cell.fill = st["flag"]
 
 
 def _value(name: str, rec: dict):
     if name == "No.":
         return int(rec["No."])
-    if name == "Date" and rec.get("_precision") == "day" and not rec.get("_uncertain") \
-            and rec.get("_date") and not rec.get("_summary"):
-        return date.fromisoformat(rec["_date"][:10])
+    if name == "Date" and rec.get("date_precision") == "day" and not rec.get("date_uncertain") \
+            and rec.get("date") and not rec.get("summarised"):
+        return date.fromisoformat(rec["date"][:10])
     value = rec.get(EXTRA.get(name, name))
     if value is None or value != value:
         return None
