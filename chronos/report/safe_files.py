@@ -163,3 +163,26 @@ def write_bytes(path: Path, data: bytes) -> Path:
     with atomic_file(Path(path), "wb") as handle:
         handle.write(data)
     return Path(path)
+
+
+@contextlib.contextmanager
+def staged_files(target: Path) -> Iterator[Path]:
+    """Yield a private staging folder; when the block succeeds its files move into
+    ``target`` (created 0700 if missing, other files in it kept), when it raises nothing
+    in ``target`` changes. For a set of outputs that must appear together or not at all."""
+    target = Path(target)
+    private_dir(target.parent)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging",
+                                  dir=target.parent))
+    try:
+        yield stage
+        private_dir(target)
+        for item in sorted(stage.rglob("*")):
+            dest = target / item.relative_to(stage)
+            if item.is_dir():
+                private_dir(dest)
+            else:
+                os.chmod(item, FILE_MODE)
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
