@@ -28,7 +28,7 @@ figure{margin:.5rem 0}figure img{max-width:100%;border:1px solid var(--line)}fig
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
 .worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown{border-top:6px solid #0072B2}
 .rows{color:var(--muted);font-size:12px}nav.toc{margin:.5rem 0;font-size:13px}nav.toc a{margin-right:1rem}
-@media print{section{break-before:page}section.findings,#summary{break-before:auto}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
+@media print{#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
 """
 
 
@@ -42,7 +42,7 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
     chron = chronology or build_chronology(result, options)
     images = dict(images or {})
     child = options.child if options else None
-    parts = [title_block(chron), _toc(), _summary(result, chron), _findings(chron),
+    parts = [title_block(chron, "Case report"), _toc(), _summary(result, chron), _findings(chron),
              _figure("genogram", "Genogram", images.get("genogram") or _genogram(result, "genogram")),
              _figure("ecomap", "Ecomap", images.get("ecomap") or _genogram(result, "ecomap")),
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),

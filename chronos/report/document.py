@@ -230,7 +230,7 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     """Findings with their evidence as row numbers of this chronology (F1, F2 ...)."""
     found = getattr(result, "findings", None)
     cols = ["Ref", "Finding", "Severity", "Category", "Child", "Window", "Agencies",
-            "Explanation", "Evidence rows", "_finding_id", "event_ids"]
+            "Explanation", "Evidence rows", "_finding_id", "_event_ids"]
     if found is None or len(found) == 0:
         return pd.DataFrame(columns=cols)
     number = dict(zip(rows["event_id"], rows["No."]))
@@ -243,7 +243,7 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
                     "Window": _window(f), "Agencies": (f["agencies"] or "").replace(";", ", "),
                     "Explanation": f["explanation"] or "",
                     "Evidence rows": ", ".join(str(n) for n in sorted(number[e] for e in ids if e in number)),
-                    "_finding_id": f["finding_id"], "event_ids": ";".join(ids)})
+                    "_finding_id": f["finding_id"], "_event_ids": ";".join(ids)})
     return pd.DataFrame(out, columns=cols)
 
 

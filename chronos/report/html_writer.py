@@ -44,7 +44,7 @@ def page(title: str, body: str) -> str:
             f'<p class="marking">{MARKING}</p>{body}<script>{SCRIPT}</script></body></html>\n')
 
 
-def title_block(chron: Chronology) -> str:
+def title_block(chron: Chronology, title: str | None = None) -> str:
     """Heading and the case / children / period / sources / produced list."""
     from chronos.report.chronology import format_date
 
@@ -54,7 +54,7 @@ def title_block(chron: Chronology) -> str:
              ("Sources", "; ".join(chron.sources)), ("Date produced", chron.produced)]
     notes = "".join(f'<p class="note">{e(n)}</p>' for n in chron.notes)
     dl = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in items)
-    return f'<header><h1>{e(chron.title)}: {e(chron.case)}</h1><dl class="meta">{dl}</dl>{notes}</header>'
+    return f'<header><h1>{e(title or chron.title)}: {e(chron.case)}</h1><dl class="meta">{dl}</dl>{notes}</header>'
 
 
 def chronology_section(chron: Chronology) -> str:
