@@ -62,7 +62,7 @@ def write_timeline(result: Any, path: str | Path, child: str | None = None,
     fmt = path.suffix.lower().lstrip(".") or "png"
     fig = draw_timeline(result, child=child, harm_index=harm_index)
     try:
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "chronos"}):
             fig.savefig(tmp, format=fmt, dpi=150, metadata=_metadata(fmt))
     finally:
         plt.close(fig)
