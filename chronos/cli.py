@@ -214,6 +214,56 @@ def formats() -> None:
         print(f"{name:<20} {cls.description}" + (f" [{exts}]" if exts else ""))
 
 
+# ---------------------------------------------------------------- inspect (formats1)
+
+
+@app.command()
+@handles_errors
+def inspect(
+    file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
+    fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
+    rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
+    json_out: bool = typer.Option(False, "--json", help="Print the inspection as JSON."),
+) -> None:
+    """Show the detected format, the first normalised events, the person records and the
+    warnings of one file, without writing anything.
+
+    Example: chronos inspect exports/cin_census_2024.xml
+    """
+    from chronos.ingest.preview import inspect_file
+
+    found = inspect_file(file, fmt)
+    if json_out:
+        import json
+
+        print(json.dumps(found.as_dict(rows), indent=2, sort_keys=True, default=str))
+        return
+    _print_inspection(found, rows)
+
+
+def _print_inspection(found, rows: int) -> None:
+    from rich.markup import escape
+
+    summary = found.result.summary()
+    err = _stderr()
+    scores = ", ".join(f"{name} {score:.2f}" for name, score in found.scores if score > 0)
+    err.print(f"{escape(str(found.path))}: format [bold]{found.format}[/]"
+              + (f" (sniff scores: {escape(scores)})" if scores else ""), markup=True)
+    err.print(f"{summary['records_read']} records read, {summary['records_to_data']} to data, "
+              f"{summary['records_quarantined']} quarantined, skipped "
+              f"{summary['records_skipped'] or 0}; {summary['events']} events, "
+              f"{summary['persons']} persons, {summary['relationships']} relationships")
+    columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
+    _print_frame(found.result.events[columns].head(rows),
+                 title=f"First {rows} events of {summary['events']}")
+    if summary["persons"]:
+        people = ["record_key", "given_name", "family_name", "dob", "sex", "nhs_number",
+                  "upn", "la_child_id", "role"]
+        _print_frame(found.result.persons[people].head(rows), title="Person records")
+    for issue in (found.result.quarantine + found.result.warnings)[:rows]:
+        err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
