@@ -148,8 +148,9 @@ except ImportError:  # pragma: no cover
 
 
 def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
-    """Age of each child the event is about (else of the index child), at the event."""
-    age_at, format_age = _dates().age_at, _dates().format_age
+    """Age of each child the event is about (else of the index children), at the event:
+    ``2y 3m``, ``7m``, ``5 weeks``, ``unborn``; names first when there are several."""
+    format_age = _dates().format_age
     date = ev.get("date")
     if not date:
         return ""
@@ -157,16 +158,16 @@ def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
     ages = []
     for pid in children:
         person = people.get(pid) or {}
-        dob = person.get("dob")
-        if not dob or dob is _NA:
-            continue
-        age = age_at(str(dob), str(date))
-        if age is None:
+        dob = _text(person.get("dob"))
+        age = format_age(dob, str(date)) if dob else ""
+        if age and age != "unborn" and ev.get("date_precision") == "year":
+            years = (_dates().age_at(dob, str(date)) or (0, 0))[0]
+            age = f"c. {years}y" if years else "under 1y"
+        if not age:
             continue
         name = _text(person.get("given_name"))
-        ages.append(f"{name} {format_age(*age)}".strip() if len(index) > 1
-                    else format_age(*age))
-    return "; ".join(a for a in ages if a)
+        ages.append(f"{name} {age}".strip() if len(index) > 1 else age)
+    return "; ".join(ages)
 
 
 def _is_child(person: dict | None, date: str) -> bool:
@@ -241,7 +242,13 @@ class _FallbackDates:
         return divmod(months, 12)
 
     @staticmethod
-    def format_age(years: int, months: int) -> str:
+    def format_age(dob: str, when: str) -> str:
+        if when[:10] < dob[:10]:
+            return "unborn"
+        age = _FallbackDates.age_at(dob, when)
+        if age is None:
+            return ""
+        years, months = age
         return f"{years}y {months}m" if years else f"{months}m"
 
 
