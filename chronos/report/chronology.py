@@ -41,10 +41,18 @@ def chronology_rows(result, *, child: str | None = None):
     people = _people(result.persons)
     evidence = _evidence(result.findings)
     index = [child] if child else _index_children(result, people)
-    rows = [_row(ev, vocab, people, evidence, index) for ev in events.to_dict("records")]
+    rows = [_row(ev, vocab, people, evidence, index) for ev in records(events)]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
     frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
+
+
+def records(frame) -> list[dict]:
+    """``frame.to_dict("records")``, several times faster for Arrow-backed string columns;
+    missing values become None."""
+    columns = {name: [None if v is _NA or v != v else v for v in frame[name].tolist()]
+               for name in frame.columns}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def _ordered(events):

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from chronos.report.chronology import records
 from chronos.report.document import Chronology
 from chronos.report.safe_files import atomic_path
 from chronos.report.xlsx_writer import tint
@@ -23,6 +24,7 @@ CM = 567  # twips per centimetre
 HEAD_FILL = "1F3864"
 _BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+PLACEHOLDER = "\u2063chronos-table\u2063"
 
 
 def write_docx(chron: Chronology, path: str | Path) -> Path:
@@ -33,9 +35,8 @@ def write_docx(chron: Chronology, path: str | Path) -> Path:
     if len(chron.findings):
         _findings(doc, chron)
     doc.add_heading("Chronology", level=2)
-    body = doc.element.body
-    body.insert(len(body) - 1, _table(chron))
-    save(doc, path)
+    doc.add_paragraph(PLACEHOLDER)
+    save(doc, path, {PLACEHOLDER: _table(chron)})
     return Path(path)
 
 
@@ -60,10 +61,34 @@ def new_document(title: str):
     return doc
 
 
-def save(doc, path: str | Path) -> None:
-    """Save ``doc`` atomically with owner-only permissions."""
+def save(doc, path: str | Path, blocks: dict[str, str] | None = None) -> None:
+    """Save ``doc`` atomically with owner-only permissions. ``blocks`` maps placeholder
+    paragraph texts to WordprocessingML that replaces those paragraphs (large tables are
+    spliced in as text: lxml is slow to move a 20,000-row tree between documents)."""
+    import io
+    import zipfile
+
     with atomic_path(path) as tmp:
-        doc.save(str(tmp))
+        if not blocks:
+            doc.save(str(tmp))
+            return
+        buffer = io.BytesIO()
+        doc.save(buffer)
+        with zipfile.ZipFile(buffer) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if item.filename == "word/document.xml":
+                    data = _splice(data.decode("utf-8"), blocks).encode("utf-8")
+                dst.writestr(item, data)
+
+
+def _splice(xml: str, blocks: dict[str, str]) -> str:
+    for marker, block in blocks.items():
+        at = xml.index(marker)
+        start = xml.rindex("<w:p>", 0, at) if "<w:p>" in xml[:at] else xml.rindex("<w:p ", 0, at)
+        end = xml.index("</w:p>", at) + len("</w:p>")
+        xml = xml[:start] + block + xml[end:]
+    return xml
 
 
 def _page_numbers(paragraph) -> None:
@@ -152,12 +177,11 @@ def _findings(doc, chron: Chronology) -> None:
     set_widths(table, [1.5, 9, 2.2, 5, 5, 4])
 
 
-def _table(chron: Chronology):
-    from docx.oxml import parse_xml
-
+def _table(chron: Chronology) -> str:
+    """The chronology table as WordprocessingML text (the w: prefix is the document's)."""
     total = sum(WIDTHS.get(c, 10) for c in chron.columns)
     widths = [round(26.7 * CM * WIDTHS.get(c, 10) / total) for c in chron.columns]
-    parts = [f'<w:tbl {_ns()}><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
+    parts = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/>'
              '<w:tblLayout w:type="fixed"/><w:tblBorders>'
              + "".join(f'<w:{s} w:val="single" w:sz="4" w:space="0" w:color="A6A6A6"/>'
                        for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -166,10 +190,10 @@ def _table(chron: Chronology):
              + "".join(f'<w:gridCol w:w="{w}"/>' for w in widths) + "</w:tblGrid>"]
     parts.append(_header_row(chron.columns, widths))
     cols = chron.columns
-    for rec in chron.rows.to_dict("records"):
+    for rec in records(chron.rows):
         parts.append(_data_row(cols, widths, rec, chron.agencies))
     parts.append("</w:tbl>")
-    return parse_xml("".join(parts))
+    return "".join(parts)
 
 
 def _header_row(columns: list[str], widths: list[int]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from chronos.report.chronology import records
 from chronos.report.document import Chronology
 from chronos.report.safe_files import write_text
 
@@ -117,7 +118,7 @@ def findings_panel(chron: Chronology) -> str:
 def _table(chron: Chronology) -> str:
     head = "".join(f'<th scope="col">{e(c)}</th>' for c in chron.columns)
     kids = {c["person_id"] for c in chron.children}
-    body = "".join(_row(chron, rec, kids) for rec in chron.rows.to_dict("records"))
+    body = "".join(_row(chron, rec, kids) for rec in records(chron.rows))
     return (f'<table id="chronology"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>")
 

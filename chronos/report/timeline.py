@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from chronos import model
+from chronos.report.chronology import records
 from chronos.report.safe_files import atomic_path
 
 CATEGORY_STYLE = {  # marker, colour (Okabe-Ito)
@@ -95,7 +95,7 @@ def _style(rec) -> tuple[str, str]:
 def _lanes(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
     y = {lane: i for i, lane in enumerate(lanes)}
     groups: dict[tuple, list] = {}
-    for rec in dated.to_dict("records"):
+    for rec in records(dated):
         marker, colour = _style(rec)
         exact = rec["date_precision"] == "day" and not rec["date_uncertain"]
         groups.setdefault((marker, colour, exact), []).append(

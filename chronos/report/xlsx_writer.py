@@ -4,9 +4,11 @@ and the key. Every text cell is neutralised against formula injection."""
 
 from __future__ import annotations
 
+from copy import copy
 from datetime import date
 from pathlib import Path
 
+from chronos.report.chronology import records
 from chronos.report.document import Chronology
 from chronos.report.safe_files import atomic_path, neutralise
 
@@ -58,7 +60,7 @@ def _chronology_sheet(ws, chron: Chronology) -> None:
         cell.font, cell.fill, cell.alignment = st["head"], st["head_fill"], st["wrap"]
         ws.column_dimensions[cell.column_letter].width = WIDTHS.get(name, 16)
     fills = _agency_fills(chron)
-    for i, rec in enumerate(chron.rows.to_dict("records"), HEADER_ROW + 1):
+    for i, rec in enumerate(records(chron.rows), HEADER_ROW + 1):
         _data_row(ws, i, columns, rec, fills, st)
     last = ws.cell(HEADER_ROW, len(columns)).column_letter
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(chron.rows)}"
@@ -85,16 +87,30 @@ def _agency_fills(chron: Chronology) -> dict:
 
 
 def _data_row(ws, i: int, columns: list[str], rec: dict, fills: dict, st) -> None:
+    cache = st.setdefault("cache", {})
     for j, name in enumerate(columns, 1):
         value = _value(name, rec)
         cell = ws.cell(i, j, value)
-        cell.alignment = st["wrap"] if name in WRAP else st["top"]
         if isinstance(value, date):
-            cell.number_format = "dd/mm/yyyy"
+            look = "date"
         elif name == "Agency / source" and rec.get("agency") in fills:
-            cell.fill = fills[rec["agency"]]
+            look = "agency:" + rec["agency"]
         elif name in ("Significance", "Flagged") and rec.get("finding_refs"):
+            look = "flag"
+        else:
+            look = ""
+        key = (name in WRAP, look)
+        if key in cache:  # styling a cell once and copying it is ~10x faster than setting
+            cell._style = copy(cache[key])
+            continue
+        cell.alignment = st["wrap"] if name in WRAP else st["top"]
+        if look == "date":
+            cell.number_format = "dd/mm/yyyy"
+        elif look == "flag":
             cell.fill = st["flag"]
+        elif look:
+            cell.fill = fills[rec["agency"]]
+        cache[key] = copy(cell._style)
 
 
 def _value(name: str, rec: dict):
