@@ -46,7 +46,7 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
              _figure("genogram", "Genogram", images.get("genogram") or _genogram(result, "genogram")),
              _figure("ecomap", "Ecomap", images.get("ecomap") or _genogram(result, "ecomap")),
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),
-             case_map_html(build_case_map(result, chron)), chronology_section(chron)]
+             case_map_html(build_case_map(result, chron)), chronology_section(chron, findings=False)]
     body = "".join(p for p in parts if p)
     html = page(f"Case report: {chron.case}", body)
     return html.replace("</style>", REPORT_CSS + "</style>", 1)

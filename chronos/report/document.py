@@ -266,7 +266,7 @@ def _window(f) -> str:
 
 def display_date(iso, precision, uncertain) -> str:
     """A date as practitioners write it: ``22/05/2016``, ``?22/05/2016``, ``May 2016``,
-    ``2016``; ``Date unknown`` when there is none."""
+    ``2016``, ``c. May 2016``; ``Undated`` when there is none."""
     from chronos.report.chronology import format_date
 
     return format_date(iso, precision, uncertain)

@@ -16,7 +16,7 @@ from chronos.report.document import Chronology
 from chronos.report.safe_files import atomic_path
 from chronos.report.xlsx_writer import tint
 
-WIDTHS = {"No.": 4, "Date": 9, "Age of child": 7, "Agency / source": 13, "Event": 31,
+WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event": 29,
           "Significance": 13, "Action / outcome": 15, "Reference": 8,
           "Document reference": 20}
 MARKING = "OFFICIAL-SENSITIVE: contains personal data. Do not share beyond those who need it."
@@ -158,8 +158,9 @@ def _key(doc, chron: Chronology) -> None:
         run._r.get_or_add_rPr().append(parse_xml(
             f'<w:shd {_ns()} w:val="clear" w:color="auto" w:fill="{tint(colour)[1:]}"/>'))
         p.add_run(" ")
-    doc.add_paragraph("Dates: ?22/05/2016 = uncertain date; May 2016 or 2016 = only the month "
-                      "or year is known; Date unknown = undated record (listed last). "
+    doc.add_paragraph("Dates: ?22/05/2016 or c. May 2016 = the source marks the date as uncertain; "
+                      "May 2016 or 2016 = only the month or year is known; Undated = the record "
+                      "has no date (kept, listed last). "
                       "Flagged F1, F2 = the entry is evidence for that finding.")
 
 

@@ -58,10 +58,11 @@ def title_block(chron: Chronology, title: str | None = None) -> str:
     return f'<header><h1>{e(title or chron.title)}: {e(chron.case)}</h1><dl class="meta">{dl}</dl>{notes}</header>'
 
 
-def chronology_section(chron: Chronology) -> str:
-    """Controls, key, findings panel and the table (the interactive part)."""
-    return (f'<section id="chronology-section">{_controls(chron)}{_key(chron)}'
-            f"{findings_panel(chron)}<h2>Chronology</h2>{_table(chron)}</section>")
+def chronology_section(chron: Chronology, findings: bool = True) -> str:
+    """Controls, key, findings panel (unless ``findings`` is False) and the table."""
+    panel = findings_panel(chron) if findings else ""
+    return (f'{panel}<section id="chronology-section"><h2>Chronology</h2>{_controls(chron)}'
+            f"{_key(chron)}{_table(chron)}</section>")
 
 
 def _options(pairs) -> str:
@@ -93,7 +94,7 @@ def _key(chron: Chronology) -> str:
                        for a, c in chron.agencies.items())
     return (f'<p class="key"><b>Key.</b> {swatches}<br>Dates: <code>?22/05/2016</code> uncertain; '
             f"<code>May 2016</code>, <code>2016</code> only the month or year known; "
-            f"<i>Date unknown</i> undated (listed last). "
+            f"<code>c. May 2016</code> uncertain month; <i>Undated</i>: no date (listed last). "
             f'<span class="flag">F1</span> the entry is evidence for finding F1.</p>')
 
 

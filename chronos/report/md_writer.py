@@ -18,7 +18,8 @@ def render_markdown(chron: Chronology) -> str:
         lines += ["", "## Findings", ""]
         cols = ["Ref", "Finding", "Severity", "Window", "Agencies", "Evidence rows"]
         lines += _table(cols, chron.findings[cols].itertuples(index=False))
-    lines += ["", "Dates: `?22/05/2016` uncertain, `May 2016` month only, `2016` year only."]
+    lines += ["", "Dates: `?22/05/2016` or `c. May 2016` uncertain, `May 2016` month only, "
+              "`2016` year only, `Undated` no date (listed last)."]
     return "\n".join(lines) + "\n"
 
 

@@ -156,7 +156,8 @@ def _key_sheet(ws, chron: Chronology) -> None:
 
 KEY_NOTES = ["?22/05/2016: the source marks the date as uncertain",
              "May 2016 / 2016: only the month or year is known",
-             "Date unknown: the record has no date (kept, listed last)",
+             "c. May 2016: the month is uncertain",
+             "Undated: the record has no date (kept, listed last)",
              "Flagged F1, F2: the row is evidence for that finding (see Findings)"]
 
 
