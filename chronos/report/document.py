@@ -130,11 +130,15 @@ def _summary_rows(old: pd.DataFrame, columns) -> pd.DataFrame:
                     "Reference": refs, "date": f"{year}-01-01", "date_precision": "year",
                     "agency": agencies.split(", ")[0] if agencies else "", "kind": "summary",
                     "categories": group.split()[0] if group.endswith(" neglect") else "",
-                    "finding_ids": "", "event_id": "", "event_ids": ";".join(part["event_id"]),
+                    "finding_ids": _union(part["finding_ids"]), "event_id": "", "event_ids": ";".join(part["event_id"]),
                     "person_ids": "", "summarised": True, "date_uncertain": False,
                     "text": f"{what}: {listed}."})
     frame = pd.DataFrame(out)
     return frame.reindex(columns=list(columns) + ["event_ids"]).fillna({"summarised": True})
+
+
+def _union(values) -> str:
+    return ";".join(sorted({v for text in values for v in str(text or "").split(";") if v}))
 
 
 def _summary_group(row) -> str:
@@ -234,6 +238,9 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     if found is None or len(found) == 0:
         return pd.DataFrame(columns=cols)
     number = dict(zip(rows["event_id"], rows["No."]))
+    if "event_ids" in rows:  # events summarised under --since point at their summary row
+        for no, ids in zip(rows["No."], rows["event_ids"]):
+            number.update({e: no for e in str(ids if isinstance(ids, str) else "").split(";") if e})
     names = people.display_names(result)
     out = []
     for _, f in sorted_findings(found).iterrows():
@@ -242,7 +249,7 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
                     "Category": f["category"] or "", "Child": names.get(f["person_id"], ""),
                     "Window": _window(f), "Agencies": (f["agencies"] or "").replace(";", ", "),
                     "Explanation": f["explanation"] or "",
-                    "Evidence rows": ", ".join(str(n) for n in sorted(number[e] for e in ids if e in number)),
+                    "Evidence rows": ", ".join(str(n) for n in sorted({number[e] for e in ids if e in number})),
                     "_finding_id": f["finding_id"], "_event_ids": ";".join(ids)})
     return pd.DataFrame(out, columns=cols)
 

@@ -152,8 +152,8 @@ def _key(doc, chron: Chronology) -> None:
 
     p = doc.add_paragraph()
     p.add_run("Key. ").bold = True
-    p.add_run("Agencies: ")
-    for agency, colour in chron.agencies.items():
+    p.add_run("Agencies: " if not chron.court else "")
+    for agency, colour in ({} if chron.court else chron.agencies).items():
         run = p.add_run(f" {clean(agency)} ")
         run._r.get_or_add_rPr().append(parse_xml(
             f'<w:shd {_ns()} w:val="clear" w:color="auto" w:fill="{tint(colour)[1:]}"/>'))

@@ -80,3 +80,13 @@ def test_court_style_has_plo_columns_and_concise_text(example):
 def test_agency_colours_are_stable_and_distinct(chron):
     assert len(set(chron.agencies.values())) == len(chron.agencies)
     assert list(chron.agencies) == sorted(chron.agencies)
+
+
+def test_findings_point_at_summary_rows_when_their_evidence_was_summarised(example):
+    chron = build_chronology(example, ChronologyOptions(since="2019-01-01"))
+    f1 = chron.findings.set_index("Ref").loc["F1"]
+    rows = chron.rows.set_index(chron.rows["No."].astype(str))
+    cited = f1["Evidence rows"].split(", ")
+    assert len(cited) == 3  # two summary rows (2016, 2017) and the 2020 event
+    assert sum(bool(rows.loc[n, "summarised"]) for n in cited) == 2
+    assert all("F1" in rows.loc[n, "finding_refs"] for n in cited)
