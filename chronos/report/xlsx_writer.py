@@ -62,6 +62,7 @@ def _chronology_sheet(ws, chron: Chronology) -> None:
     fills = _agency_fills(chron)
     for i, rec in enumerate(records(chron.rows), HEADER_ROW + 1):
         _data_row(ws, i, columns, rec, fills, st)
+        ws.row_dimensions[i].height = _height(columns, rec)
     last = ws.cell(HEADER_ROW, len(columns)).column_letter
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(chron.rows)}"
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3 if not chron.court else 2)
@@ -111,6 +112,17 @@ def _data_row(ws, i: int, columns: list[str], rec: dict, fills: dict, st) -> Non
         elif look:
             cell.fill = fills[rec["agency"]]
         cache[key] = copy(cell._style)
+
+
+def _height(columns: list[str], rec: dict) -> float:
+    """Row height (points) fitting the wrapped text: spreadsheet programs do not all
+    grow rows to fit on opening."""
+    lines = 1
+    for name in columns:
+        if name in WRAP:
+            text = str(rec.get(name) or "")
+            lines = max(lines, -(-len(text) // max(int(WIDTHS.get(name, 16) * 1.1), 1)))
+    return 15.0 * min(lines, 12)
 
 
 def _value(name: str, rec: dict):
