@@ -377,9 +377,13 @@ Writer = Callable[[CaseResult, Path], None]
 
 def output_writers() -> list[tuple[str, Writer]]:
     """Extra outputs written by ``chronos build`` after the tables (chronology, charts)."""
+    from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
+                                       write_genogram_svg)
     from chronos.report.chronology import write_chronology_csv, write_chronology_xlsx
 
-    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx)]
+    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx),
+            ("genogram.png", write_genogram_png), ("genogram.svg", write_genogram_svg),
+            ("ecomap.png", write_ecomap_png)]
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,

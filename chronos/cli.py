@@ -197,6 +197,82 @@ def _print_frame(frame, *, title: str) -> None:
     _stdout().print(table)
 
 
+# ---------------------------------------------------------------- genogram and ecomap (genogram helper)
+
+
+@app.command()
+@handles_errors
+def genogram(
+    case: Path = typer.Argument(..., help="A case.yaml (or its folder), or a GEDCOM .ged file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    as_of: Optional[str] = typer.Option(None, "--as-of",
+                                        help="Draw the family and household as on this date."),
+    pseudonymise_names: bool = typer.Option(False, "--pseudonymise-names",
+                                            help="Child A, Adult B ... instead of names."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Draw the genogram of a case or a GEDCOM family tree.
+
+    Example: chronos genogram examples/smith-family --out genogram.png --as-of 2023-01-01
+    """
+    from chronos.genogram.case import draw_genogram_file
+
+    written, warnings = draw_genogram_file(case, out, as_of=_iso_option(as_of),
+                                           pseudonymise=pseudonymise_names,
+                                           progress=_progress(quiet))
+    _report_chart(written, warnings, quiet)
+
+
+@app.command()
+@handles_errors
+def ecomap(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Count contacts up to this date."),
+    pseudonymise_names: bool = typer.Option(False, "--pseudonymise-names",
+                                            help="Leave names out of the centre."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Draw the ecomap of a case: the family in the centre, the agencies around it.
+
+    Example: chronos ecomap examples/smith-family --out ecomap.png
+    """
+    from chronos.genogram.case import draw_ecomap_file
+
+    written = draw_ecomap_file(case, out, as_of=_iso_option(as_of),
+                               pseudonymise=pseudonymise_names, progress=_progress(quiet))
+    _report_chart(written, [], quiet)
+
+
+def _iso_option(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:  # plain ISO first: family trees have dates long before 1800
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    from chronos.dates import parse_date
+    from chronos.errors import ChronosError
+
+    parsed = parse_date(value)
+    if not parsed.date:
+        raise ChronosError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD")
+    return parsed.date
+
+
+def _report_chart(written: list, warnings: list, quiet: bool) -> None:
+    console = _stderr()
+    for warning in warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if not quiet:
+        console.print("wrote " + ", ".join(str(p) for p in written), markup=False)
+
+
+# ---------------------------------------------------------------- end genogram and ecomap
+
+
 # ---------------------------------------------------------------- formats
 
 
