@@ -346,10 +346,10 @@ def _print_inspection(found, rows: int) -> None:
 def _report_options(child, since, court):
     from chronos.report.document import ChronologyOptions
 
-    return ChronologyOptions(child=child, since=_iso_option(since, "--since"), court=court)
+    return ChronologyOptions(child=child, since=_report_date(since, "--since"), court=court)
 
 
-def _iso_option(text, option: str):
+def _report_date(text, option: str):
     """A date option given the way users write dates (``01/04/2020``, ``2020-04-01``)."""
     if not text:
         return None

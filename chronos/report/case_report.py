@@ -22,7 +22,7 @@ REPORT_CSS = """
 .summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem;margin:.6rem 0}
 .summary div{border:1px solid var(--line);padding:.4rem .6rem;background:#f7f8fb}
 .summary b{display:block;font-size:1.4rem;color:var(--head)}
-figure{margin:.5rem 0}figure img{max-width:100%;border:1px solid var(--line)}figcaption{color:var(--muted);font-size:13px}
+figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:contain;border:1px solid var(--line)}figcaption{color:var(--muted);font-size:13px}
 .evtable{font-size:12px;margin:.3rem 0 .6rem}
 .cm-cols{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem}.cm{border:1px solid var(--line);padding:.3rem .7rem}
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
@@ -130,13 +130,13 @@ def _timeline(result: Any, child: str | None) -> bytes | None:
 
 
 def _genogram(result: Any, kind: str) -> bytes | None:
-    """A PNG from :mod:`chronos.genogram` if it offers ``write_<kind>(result, path)``
-    (or ``draw_<kind>``); None when the module or the function is not there yet."""
+    """A PNG from :mod:`chronos.genogram` (``write_<kind>_png(result, path)``, or
+    ``write_<kind>``); None when the module, the function or the drawing is not there."""
     try:
         import chronos.genogram as genogram
     except ImportError:
         return None
-    writer = getattr(genogram, f"write_{kind}", None)
+    writer = getattr(genogram, f"write_{kind}_png", None) or getattr(genogram, f"write_{kind}", None)
     if writer is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:

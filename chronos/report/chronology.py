@@ -40,7 +40,8 @@ def chronology_rows(result, *, child: str | None = None):
     vocab = vocabulary()
     people = _people(result.persons)
     evidence = _evidence(result.findings)
-    index = [child] if child else _index_children(result, people)
+    index = [child] if child else sorted(  # eldest first
+        _index_children(result, people), key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
     rows = [_row(ev, vocab, people, evidence, index) for ev in records(events)]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
     frame.insert(0, "No.", range(1, len(frame) + 1))
@@ -168,6 +169,8 @@ def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
         person = people.get(pid) or {}
         dob = _text(person.get("dob"))
         age = format_age(dob, str(date)) if dob else ""
+        if age == "unborn" and not _in_pregnancy(dob, str(date)):
+            continue
         if age and age != "unborn" and ev.get("date_precision") == "year":
             years = (_dates().age_at(dob, str(date)) or (0, 0))[0]
             age = f"c. {years}y" if years else "under 1y"
@@ -176,6 +179,16 @@ def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
         name = _text(person.get("given_name"))
         ages.append(f"{name} {age}".strip() if len(index) > 1 else age)
     return "; ".join(ages)
+
+
+def _in_pregnancy(dob: str, date: str) -> bool:
+    """True when ``date`` falls within the 40 weeks before the birth."""
+    from datetime import date as day
+
+    try:
+        return (day.fromisoformat(dob[:10]) - day.fromisoformat(date[:10])).days <= 280
+    except ValueError:
+        return False
 
 
 def _is_child(person: dict | None, date: str) -> bool:

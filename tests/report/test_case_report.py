@@ -18,7 +18,8 @@ def test_report_has_every_section_and_no_external_reference(example, tmp_path):
 def test_genogram_and_ecomap_sections_are_optional(example, monkeypatch):
     import chronos.genogram as genogram
 
-    monkeypatch.delattr(genogram, "write_genogram", raising=False)
+    for name in ("write_genogram_png", "write_genogram", "write_ecomap_png", "write_ecomap"):
+        monkeypatch.delattr(genogram, name, raising=False)
     html = build_case_report(example)
     assert 'id="genogram"' not in html and 'id="ecomap"' not in html
     html = build_case_report(example, images={"genogram": PNG, "ecomap": b"<svg></svg>"})
@@ -34,7 +35,7 @@ def test_genogram_drawn_by_the_genogram_package_when_it_can(example, monkeypatch
     def write_ecomap(result, path):
         raise RuntimeError("not ready")
 
-    monkeypatch.setattr(genogram, "write_genogram", write_genogram, raising=False)
-    monkeypatch.setattr(genogram, "write_ecomap", write_ecomap, raising=False)
+    monkeypatch.setattr(genogram, "write_genogram_png", write_genogram, raising=False)
+    monkeypatch.setattr(genogram, "write_ecomap_png", write_ecomap, raising=False)
     html = build_case_report(example)
     assert 'id="genogram"' in html and 'id="ecomap"' not in html
