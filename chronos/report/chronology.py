@@ -216,9 +216,11 @@ def _event_text(ev: dict, vocab) -> str:
 
 
 def _reference(ev: dict) -> str:
+    """``gp_appointments.csv row 4``: the file's name (its folder is in the sources list)
+    and the row or record id."""
     ref = _text(ev.get("source_ref"))
-    where = f"{_text(ev.get('source_file'))} row {ref}" if ref.isdigit() else \
-        f"{_text(ev.get('source_file'))} {ref}".strip()
+    file = _text(ev.get("source_file")).replace("\\", "/").rsplit("/", 1)[-1]
+    where = f"{file} row {ref}" if ref.isdigit() else f"{file} {ref}".strip()
     also = _text(ev.get("corroborated_by"))
     return f"{where}; also reported as {also}" if also else where
 

@@ -16,8 +16,8 @@ from chronos.report.document import Chronology
 from chronos.report.safe_files import atomic_path
 from chronos.report.xlsx_writer import tint
 
-WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event": 29,
-          "Significance": 13, "Action / outcome": 15, "Reference": 8,
+WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event": 27,
+          "Significance": 13, "Action / outcome": 14, "Reference": 11,
           "Document reference": 20}
 MARKING = "OFFICIAL-SENSITIVE: contains personal data. Do not share beyond those who need it."
 CM = 567  # twips per centimetre

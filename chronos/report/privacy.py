@@ -51,12 +51,13 @@ class PseudonymKey:
     values: dict[str, str] = field(default_factory=dict)      # pseudonym -> original
     person_ids: dict[str, str] = field(default_factory=dict)  # new id -> original id
     event_ids: dict[str, str] = field(default_factory=dict)   # new id -> original id
+    salt: str = field(default_factory=lambda: secrets.token_hex(16))  # for new event ids
 
     def as_dict(self) -> dict:
         """The key as JSON-ready data."""
         return {"chronos_pseudonym_key": KEY_VERSION, "shift_days": self.shift_days,
                 "values": self.values, "person_ids": self.person_ids,
-                "event_ids": self.event_ids}
+                "event_ids": self.event_ids, "salt": self.salt}
 
 
 def write_key(key: PseudonymKey, path: str | Path) -> Path:
@@ -75,7 +76,7 @@ def load_key(path: str | Path) -> PseudonymKey:
         raise ChronosError("not a chronos pseudonym key", file=str(path),
                            hint="give the .key.json file written with the shared outputs") from exc
     return PseudonymKey(int(data["shift_days"]), data["values"], data["person_ids"],
-                        data["event_ids"])
+                        data["event_ids"], data.get("salt") or secrets.token_hex(16))
 
 
 # ---------------------------------------------------------------- pseudonymise
@@ -256,7 +257,7 @@ class _Plan:
         if not isinstance(eid, str) or not eid:
             return eid
         if eid not in self.event_ids:
-            new = "E" + secrets.token_hex(6)
+            new = model.stable_id("E", self.key.salt, eid)
             self.event_ids[eid] = new
             self.key.event_ids[new] = eid
         return self.event_ids[eid]

@@ -123,3 +123,16 @@ def test_key_file_is_owner_only_and_must_live_outside_the_shared_folder(example,
         write_reports(example, tmp_path / "out", formats=["csv"], pseudonymise=True,
                       key_path=tmp_path / "out" / "key.json")
     assert not (tmp_path / "out").exists()
+
+
+def test_same_key_gives_byte_identical_shared_files(noisy, tmp_path):
+    from chronos.report.csv_writer import write_csv
+
+    first, key = pseudonymise(noisy, shift_days=7)
+    write_key(key, tmp_path / "k.json")
+    again, _ = pseudonymise(noisy, key=load_key(tmp_path / "k.json"))
+    a = write_csv(build_chronology(first, ChronologyOptions(court=False)), tmp_path / "a.csv")
+    b = write_csv(build_chronology(again), tmp_path / "b.csv")
+    assert a.read_bytes() == b.read_bytes()
+    assert list(first.events["event_id"]) == list(again.events["event_id"])
+    assert set(first.events["event_id"]).isdisjoint(noisy.events["event_id"])
