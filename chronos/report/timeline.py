@@ -43,7 +43,7 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     ax = axes[0]
     _lanes(ax, dated, lanes)
     _windows(ax, result, dated)
-    _life_events(ax, dated, lanes)
+    _life_events(ax, dated, _first_names(result))
     _ages(ax, result, child, dated)
     _legend(ax)
     if harm is not None:
@@ -130,11 +130,20 @@ def _windows(ax, result: Any, dated: pd.DataFrame) -> None:
                     xytext=(2, 2), textcoords="offset points", fontsize=8, color="#B3261E")
 
 
-def _life_events(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
+def _first_names(result: Any) -> dict[str, str]:
+    from chronos.report.people import index_children
+
+    return {k["person_id"]: k["first_name"] for k in index_children(result)}
+
+
+def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> None:
     key = dated[dated["event_type"].isin(KEY_EVENTS)].drop_duplicates(["date", "event_type"])
-    for rec in key.to_dict("records"):
+    for rec in records(key):
         ax.axvline(rec["when"], color="#555555", linestyle=":", linewidth=0.9, zorder=2)
-        ax.annotate(rec["label"], (rec["when"], 1), xycoords=("data", "axes fraction"),
+        who = [kids[p] for p in str(rec["person_ids"] or "").split(";") if p in kids]
+        label = f"{rec['label']}: {who[0]}" if rec["event_type"] in ("birth", "death") and \
+            len(who) == 1 else rec["label"]
+        ax.annotate(label, (rec["when"], 1), xycoords=("data", "axes fraction"),
                     xytext=(2, -2), textcoords="offset points", rotation=90, va="top",
                     fontsize=7, color="#333333")
 

@@ -20,7 +20,7 @@ def test_one_lane_per_agency_and_a_marker_per_dated_event(example):
     assert points == example.events["date"].notna().sum()
     texts = [t.get_text() for t in ax.texts]
     assert {"F1", "F2"} <= set(texts)                     # flagged windows labelled
-    assert "Child protection plan started" in texts and "Birth" in texts
+    assert "Child protection plan started" in texts and "Birth: Amelia" in texts
     assert any("Age of Jordan" in a.get_xlabel() for a in ax.child_axes)
 
 
