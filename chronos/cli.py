@@ -471,6 +471,151 @@ def reidentify(
 # ---------------------------------------------------------------- end reports (issue 7)
 
 
+# ---------------------------------------------------------------- flags and rules (patterns)
+# Owned by the patterns module: findings of cumulative harm and the rule catalogue.
+
+rules_app = typer.Typer(help="List, show and test the indicator rules (the neglect catalogue).",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+@app.command()
+@handles_errors
+def flags(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules",
+                                               help="Rule file that adds or replaces rules (repeatable)."),
+    params: Optional[Path] = typer.Option(None, "--params",
+                                          help="Overrides file: {rule_id: {param: value}}."),
+    child: Optional[str] = typer.Option(None, "--child", help="Only this person id's findings."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Show the findings of cumulative harm, by child and category, with their evidence.
+
+    Example: chronos flags examples/smith-family --json > flags.json
+    """
+    from chronos.case import build_case
+    from chronos.patterns.present import case_findings, flags_by_child
+
+    result = build_case(case, progress=_progress(quiet), stages=("link", "dedupe"))
+    run = case_findings(result, extra_rules=rules, params=params)
+    findings = run.findings
+    if child:
+        findings = findings[findings["person_id"] == child]
+    grouped = flags_by_child(findings, result.events, result.persons)
+    if json_out:
+        import json
+
+        notes = run.notes.to_dict("records")
+        print(json.dumps({"case": result.name, "as_of": run.as_of, "children": grouped,
+                          "data_quality": notes}, indent=2, default=str))
+        return
+    _print_flags(result.name, run.as_of, grouped, len(run.notes))
+
+
+def _print_flags(name: str, as_of: str, grouped: list, notes: int) -> None:
+    from rich.markup import escape
+
+    console = _stdout()
+    total = sum(len(c["findings"]) for child in grouped for c in child["categories"])
+    console.print(f"[bold]Findings: {escape(name)}[/] (as of {as_of}): {total} finding(s) "
+                  f"for {len(grouped)} child(ren)", markup=True)
+    for child in grouped:
+        console.print(f"\n[bold]{escape(child['name'])}[/] ({child['person_id']}"
+                      + (f", born {child['dob']}" if child["dob"] else "") + ")", markup=True)
+        for cat in child["categories"]:
+            console.print(f"  [underline]{cat['category']}[/]", markup=True)
+            for f in cat["findings"]:
+                console.print(f"    [{f['severity']}] {escape(f['title'])}: "
+                              f"{escape(f['explanation'])}", markup=False, soft_wrap=True)
+                for ev in f["evidence"]:
+                    console.print(f"      - {ev['date']}  {ev['event']}  {ev['agency']}"
+                                  + (f"  ({ev['source']})" if ev["source"] else ""),
+                                  markup=False, soft_wrap=True)
+    if notes:
+        _stderr().print(f"{notes} data-quality note(s): undated events not counted "
+                        "in windows (see --json)")
+
+
+@rules_app.command("list")
+@handles_errors
+def rules_list(
+    rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """List the rules: id, type, category, severity, age band, title.
+
+    Example: chronos rules list --rules local-rules.yaml
+    """
+    from chronos.patterns.present import rule_summary
+    from chronos.patterns.rules import load_catalogue
+
+    rows = [rule_summary(r) for r in load_catalogue(extra=rules)]
+    if json_out:
+        import json
+
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        print(f"{r['id']:<30} {r['type']:<20} {r['category']:<12} {r['severity']:<7} "
+              f"{r['age_band'] or '-':<10} {r['title']}")
+
+
+@rules_app.command("show")
+@handles_errors
+def rules_show(
+    rule_id: str = typer.Argument(..., help="The rule id (see 'chronos rules list')."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
+) -> None:
+    """Show one rule as YAML, with its effective parameters and source.
+
+    Example: chronos rules show wnb_health
+    """
+    import yaml
+
+    from chronos.errors import RuleError
+    from chronos.patterns.present import rule_detail
+    from chronos.patterns.rules import load_catalogue
+
+    found = {r.id: r for r in load_catalogue(extra=rules)}
+    if rule_id not in found:
+        raise RuleError(f"no rule {rule_id!r}", hint="run 'chronos rules list' for the ids")
+    print(yaml.safe_dump(rule_detail(found[rule_id]), sort_keys=False, allow_unicode=True), end="")
+
+
+@rules_app.command("test")
+@handles_errors
+def rules_test(
+    file: Path = typer.Argument(..., help="A rule file (validated; its 'tests:' are run)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only failures."),
+) -> None:
+    """Validate a rule file and run its worked examples; exit 1 if any fails.
+
+    Example: chronos rules test my-rules.yaml
+    """
+    import yaml
+
+    from chronos.patterns.checks import run_rule_tests
+    from chronos.patterns.rules import load_rules
+
+    data = yaml.safe_load(file.read_text("utf-8")) if file.exists() else None
+    rules = load_rules([file]) if (data or {}).get("rules") or not file.exists() else []
+    results = run_rule_tests(file)
+    failed = [r for r in results if not r.passed]
+    for r in results:
+        if not r.passed or not quiet:
+            print(f"{'ok  ' if r.passed else 'FAIL'} {r.rule_id}: {r.name}")
+            if not r.passed:
+                print(f"     expected {r.expected}\n     got      {r.got}")
+    _stderr().print(f"{len(rules)} rule(s) valid; {len(results) - len(failed)}/{len(results)} "
+                    "example(s) passed")
+    if failed:
+        raise typer.Exit(1)
+
+# ---------------------------------------------------------------- end of patterns block
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -184,6 +184,13 @@ def test_blank_totals_and_title_rows_are_counted_not_lost(tmp_path):
     assert_reconciles(result)
 
 
+def test_rows_of_spaces_are_blank_but_unmapped_text_is_not(tmp_path):
+    rows = [HEADER + ["Notes"], ROWS[0] + [""], [" "] * 9 + ["   "], [""] * 9 + ["a note"]]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"blank_row": 1}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
+
+
 def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     path = tmp_path / "gp.csv"
     path.write_text(",".join(HEADER) + "\n\n" + ",".join(ROWS[0]) + "\n\n\n"
@@ -192,6 +199,23 @@ def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     result = ingest(path)
     assert list(result.events["source_ref"]) == ["3", "6", "7", "9"]
     assert result.records_skipped == {"blank_row": 3}
+
+
+def test_trailing_blank_rows_are_not_records(tmp_path):
+    path = tmp_path / "gp.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n\n"
+                    + ",".join(ROWS[1]) + "\n" + ",,,,,,,,\n" * 100, encoding="utf-8")
+    result = ingest(path)
+    assert result.records_read == 3 and result.records_skipped == {"blank_row": 1}
+
+
+def test_bytes_no_encoding_can_read_are_replaced_not_fatal(tmp_path):
+    path = tmp_path / "gp.csv"
+    line = ",".join(ROWS[0]).replace("GP", "GP \x81").encode("latin-1")
+    path.write_bytes(",".join(HEADER).encode() + b"\n" + line + b"\n")
+    result = ingest(path)
+    assert result.info["encoding"] == "cp1252"
+    assert result.events.loc[0, "summary"] == "GP \ufffd appointment: DNA"
 
 
 def test_row_with_too_many_fields_is_quarantined(tmp_path):
@@ -280,6 +304,23 @@ def test_missing_file_and_unreadable_workbook(tmp_path):
     with pytest.raises(SourceError) as err:
         ingest(bad)
     assert "ae.xlsx" in str(err.value) and "workbook" in str(err.value)
+
+
+def test_empty_and_header_only_files(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbf\r\n")
+    with pytest.raises(SourceError) as err:
+        ingest(tmp_path / "empty.csv")
+    assert "empty.csv" in str(err.value) and "empty" in err.value.message
+    result = ingest(write_csv(tmp_path / "header.csv", [HEADER]))
+    assert result.records_read == 0 and len(result.events) == 0 and result.reconciles()
+
+
+def test_inline_mapping_is_named_in_messages(tmp_path):
+    mapping = yaml.safe_load(yaml.safe_dump(GP_MAPPING))
+    mapping["person"]["dob"] = "Birth"
+    with pytest.raises(MappingError) as err:
+        ingest(write_csv(tmp_path / "gp.csv", [HEADER] + ROWS), mapping)
+    assert "inline mapping of source 'gp'" in str(err.value)
 
 
 def test_file_without_any_mapped_column(tmp_path):

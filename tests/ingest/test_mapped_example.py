@@ -104,7 +104,7 @@ def test_encodings_and_social_care(results):
 
 def test_family_file_relationships(results):
     family = results["family"]
-    assert len(family.persons) == 7 and family.events is None or len(family.events) == 0
+    assert len(family.persons) == 7 and len(family.events) == 0
     rel = family.relationships
     parents = rel[rel["kind"] == "parent"]
     assert ("family:F01", "family:F06") in set(zip(parents["person_a"], parents["person_b"]))
