@@ -91,8 +91,9 @@ def _findings(chron: Chronology) -> str:
                       for r in evidence)
         blocks.append(
             f'<h3><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
-            f'<p class="fmeta">{e(f["Severity"])} · {e(f["Category"])} · {e(f["Window"])} · '
-            f'{e(f["Agencies"])}</p><p>{e(f["Explanation"])}</p>'
+            f'<p class="fmeta">{e(f["Child"]) + " · " if f["Child"] else ""}{e(f["Severity"])} · '
+            f'{e(f["Category"])} · {e(f["Window"])} · {e(f["Agencies"])}</p>'
+            f'<p>{e(f["Explanation"])}</p>'
             f'<table class="evtable"><thead><tr><th>No.</th><th>Date</th><th>Agency / source</th>'
             f"<th>Event</th><th>Reference</th></tr></thead><tbody>{trs}</tbody></table>")
     return f'<section id="findings"><h2>Findings with their evidence</h2>{"".join(blocks)}</section>'

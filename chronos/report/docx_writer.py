@@ -166,7 +166,7 @@ def _key(doc, chron: Chronology) -> None:
 
 def _findings(doc, chron: Chronology) -> None:
     doc.add_heading("Findings", level=2)
-    cols = ["Ref", "Finding", "Severity", "Window", "Agencies", "Evidence rows"]
+    cols = ["Ref", "Finding", "Child", "Severity", "Window", "Agencies", "Evidence rows"]
     table = doc.add_table(rows=1, cols=len(cols))
     table.style = "Table Grid"
     for cell, name in zip(table.rows[0].cells, cols):
@@ -175,7 +175,7 @@ def _findings(doc, chron: Chronology) -> None:
     for rec in chron.findings[cols].itertuples(index=False):
         for cell, value in zip(table.add_row().cells, rec):
             cell.text = clean(value)
-    set_widths(table, [1.5, 9, 2.2, 5, 5, 4])
+    set_widths(table, [1.2, 7.6, 3.5, 2.4, 4.4, 4, 3.6])
 
 
 def _table(chron: Chronology) -> str:

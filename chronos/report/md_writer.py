@@ -16,7 +16,7 @@ def render_markdown(chron: Chronology) -> str:
     lines += _table(chron.columns, chron.display.itertuples(index=False))
     if len(chron.findings):
         lines += ["", "## Findings", ""]
-        cols = ["Ref", "Finding", "Severity", "Window", "Agencies", "Evidence rows"]
+        cols = ["Ref", "Finding", "Child", "Severity", "Window", "Agencies", "Evidence rows"]
         lines += _table(cols, chron.findings[cols].itertuples(index=False))
     lines += ["", "Dates: `?22/05/2016` or `c. May 2016` uncertain, `May 2016` month only, "
               "`2016` year only, `Undated` no date (listed last)."]

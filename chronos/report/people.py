@@ -23,8 +23,10 @@ def _s(value) -> str:
 
 
 def full_name(row) -> str:
-    """Given and family name of a persons row ('Unnamed' when neither is known)."""
-    return " ".join(p for p in (_s(row["given_name"]), _s(row["family_name"])) if p) or "Unnamed"
+    """Given and family name of a persons row ('Unnamed' when neither is known); names
+    an export wrote in capitals ('SMITH') are shown as 'Smith'."""
+    parts = [_s(row["given_name"]), _s(row["family_name"])]
+    return " ".join(p.title() if p.isupper() else p for p in parts if p) or "Unnamed"
 
 
 def display_names(result: Any) -> dict[str, str]:
