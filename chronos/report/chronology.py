@@ -1,5 +1,5 @@
 """The chronology: one renderer that turns a case into the rows practitioners expect,
-and the CSV and Excel writers that ``chronos build`` uses.
+which every chronology writer in :mod:`chronos.report` renders.
 
 :func:`chronology_rows` is the single place where events become chronology rows (No.,
 Date, Age of child, Agency / source, Event, Significance, Action / outcome, Reference);
@@ -226,53 +226,10 @@ def _reference(ev: dict) -> str:
 
 
 def _dates():
-    """``chronos.dates`` when it provides the display helpers, else the fallbacks below."""
-    try:
-        from chronos import dates
-        if all(hasattr(dates, n) for n in ("format_display", "age_at", "format_age")):
-            return dates
-    except ImportError:
-        pass
-    return _FallbackDates
+    """The date helpers (imported when first needed, not at module import)."""
+    from chronos import dates
 
-
-class _FallbackDates:
-    """Minimal display helpers used until ``chronos.dates`` provides them."""
-
-    MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"]
-
-    @staticmethod
-    def format_display(iso, precision="day", uncertain=False) -> str:
-        if not iso or precision == "unknown":
-            return "Undated"
-        y, m, d = iso[:4], iso[5:7], iso[8:10]
-        text = {"year": y, "month": f"{_FallbackDates.MONTHS[int(m) - 1]} {y}" if m else y}.get(
-            precision, f"{d}/{m}/{y}")
-        return f"?{text}" if uncertain else text
-
-    @staticmethod
-    def age_at(dob: str, when: str):
-        from datetime import date
-
-        try:
-            born, then = date.fromisoformat(dob[:10]), date.fromisoformat(when[:10])
-        except ValueError:
-            return None
-        if then < born:
-            return None
-        months = (then.year - born.year) * 12 + then.month - born.month - (then.day < born.day)
-        return divmod(months, 12)
-
-    @staticmethod
-    def format_age(dob: str, when: str) -> str:
-        if when[:10] < dob[:10]:
-            return "unborn"
-        age = _FallbackDates.age_at(dob, when)
-        if age is None:
-            return ""
-        years, months = age
-        return f"{years}y {months}m" if years else f"{months}m"
+    return dates
 
 
 def format_date(iso, precision="day", uncertain=False) -> str:
@@ -282,44 +239,3 @@ def format_date(iso, precision="day", uncertain=False) -> str:
     if not iso:
         return "Undated"
     return _dates().format_display(iso, _text(precision) or "day", uncertain is True)
-
-
-# ---------------------------------------------------------------- writers
-
-
-def write_chronology_csv(result, path: Path) -> None:
-    """``chronology.csv``: the display columns plus the event id, formula-safe."""
-    from chronos.report.safe_files import write_csv
-
-    rows = chronology_rows(result)
-    write_csv(rows[DISPLAY_COLUMNS + ["event_id"]].rename(columns={"event_id": "Event ID"}),
-              path)
-
-
-def write_chronology_xlsx(result, path: Path) -> None:
-    """``chronology.xlsx``: one formatted sheet with frozen header, filters and widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    from chronos.report.safe_files import atomic_path, neutralise
-
-    rows = chronology_rows(result)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Chronology"
-    sheet.append(DISPLAY_COLUMNS)
-    for values in rows[DISPLAY_COLUMNS].itertuples(index=False):
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-    widths = [6, 13, 14, 22, 60, 36, 40, 28]
-    for column, width in zip("ABCDEFGH", widths):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    with atomic_path(path) as tmp:
-        book.save(tmp)
