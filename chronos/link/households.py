@@ -54,7 +54,7 @@ def _stated(relationships) -> list[dict]:
     for r in relationships.itertuples():
         if not isinstance(r.person_a, str) or not isinstance(r.person_b, str) or r.person_a == r.person_b:
             continue
-        kind, subtype = str(r.kind or "").lower(), str(r.subtype or "").lower()
+        kind, subtype = _lower(r.kind), _lower(r.subtype)
         if kind == "household" or (kind == "partner" and subtype not in _LIVING_APART):
             a, b = _pair(r.person_a, r.person_b)
             rows.append({"person_a": a, "person_b": b,
@@ -62,6 +62,10 @@ def _stated(relationships) -> list[dict]:
                          "start": r.start, "end": r.end, "source_file": r.source_file,
                          "source_ref": r.source_ref})
     return rows
+
+
+def _lower(value) -> str:
+    return value.lower() if isinstance(value, str) else ""
 
 
 def _address_key(row) -> str | None:
@@ -103,7 +107,8 @@ def _event_spans(events) -> dict:
         return spans
     events = model.conform(events, "events")
     for r in events[events["date"].notna()].itertuples():
-        people = sorted(set(filter(None, str(r.person_ids or "").split(";"))))
+        ids = r.person_ids if isinstance(r.person_ids, str) else ""
+        people = sorted(set(filter(None, ids.split(";"))))
         for p in people:
             spans.setdefault(p, []).append(r.date)
         for i, a in enumerate(people):

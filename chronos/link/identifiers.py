@@ -64,9 +64,10 @@ def normalise_nhs_number(raw) -> Checked:
     """
     if _blank(raw):
         return Checked(None)
-    text = re.sub(r"[\s\-.]", "", str(raw))
+    text = re.sub(r"[\s\-]", "", str(raw))
     if text.endswith(".0") and text[:-2].isdigit():  # read as a float by a spreadsheet
         text = text[:-2]
+    text = text.replace(".", "")
     if not re.fullmatch(r"\d{10}", text):
         return Checked(None, "identifier.nhs_format", "an NHS number has 10 digits")
     if len(set(text)) == 1:
