@@ -1,0 +1,406 @@
+"""The case manifest and the main job: ingest every source, link, and make the tables.
+
+A case is described by ``case.yaml``::
+
+    case: Example family
+    index_children: ["family:C3"]      # record keys or names of the index child(ren)
+    as_of: 2024-03-31                  # reference date ("today" for the case)
+    sources:
+      - name: gp
+        path: exports/gp.csv
+        format: auto                   # or a registered format name; 'mapped' with a mapping
+        agency: GP
+        mapping: mappings/gp.yaml      # file or inline dict, for the mapped format
+        dayfirst: true                 # any other key is passed to the ingester as an option
+
+:func:`load_case` reads and validates the manifest; :func:`build_case` runs the stages and
+returns a :class:`CaseResult`; :func:`write_outputs` writes the tables atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from chronos.errors import ChronosError, Issue, ManifestError, StrictModeError
+
+MANIFEST_NAME = "case.yaml"
+SOURCE_KEYS = {"name", "path", "format", "agency", "mapping"}
+
+
+@dataclass
+class Case:
+    """A case as its manifest describes it."""
+
+    name: str
+    root: Path
+    manifest_path: Path
+    sources: list  # list[chronos.ingest.base.Source]
+    index_children: list[str] = field(default_factory=list)
+    as_of: str | None = None
+    overrides_path: Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CaseResult:
+    """Everything a build produced: the contract's tables, the ingest report and the
+    per-source results. Tables are pandas DataFrames (see :mod:`chronos.model`)."""
+
+    case: Case
+    events: Any
+    persons: Any
+    links: Any
+    relationships: Any
+    quarantine: Any
+    findings: Any
+    report: dict
+    sources: list
+    warnings: list[Issue] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.case.name
+
+    @property
+    def index_children(self) -> list[str]:
+        return self.case.index_children
+
+    @property
+    def as_of(self) -> str | None:
+        return self.case.as_of
+
+
+# ---------------------------------------------------------------- manifest
+
+
+def find_manifest(path: str | Path) -> Path:
+    """The manifest file for ``path`` (a case.yaml, or a folder that holds one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / MANIFEST_NAME
+    if not path.exists():
+        raise ManifestError("case manifest not found", file=str(path),
+                            hint="give a case.yaml or a folder that holds one")
+    return path
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case manifest; source paths are resolved from its folder."""
+    manifest = find_manifest(path)
+    raw = _read_yaml(manifest)
+    if not isinstance(raw, dict):
+        raise ManifestError("the manifest must be a mapping with 'case' and 'sources'",
+                            file=str(manifest))
+    root = manifest.parent
+    sources = raw.get("sources")
+    if not sources or not isinstance(sources, list):
+        raise ManifestError("the manifest lists no sources", file=str(manifest),
+                            column="sources")
+    parsed = [_source(entry, i, root, manifest) for i, entry in enumerate(sources, 1)]
+    _check_unique_names(parsed, manifest)
+    overrides = raw.get("overrides", "overrides.yaml")
+    return Case(
+        name=str(raw.get("case") or root.name),
+        root=root,
+        manifest_path=manifest,
+        sources=parsed,
+        index_children=[str(c) for c in raw.get("index_children") or []],
+        as_of=_as_of(raw.get("as_of"), manifest),
+        overrides_path=(root / overrides) if (root / overrides).exists() else None,
+        settings={k: v for k, v in raw.items()
+                  if k not in {"case", "sources", "index_children", "as_of", "overrides"}},
+    )
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ManifestError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
+                            row=mark.line + 1 if mark else None) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"cannot read: {exc}", file=str(path)) from exc
+
+
+def _source(entry: Any, number: int, root: Path, manifest: Path):
+    from chronos.ingest.base import Source
+
+    where = f"sources[{number}]"
+    if not isinstance(entry, dict) or not entry.get("path"):
+        raise ManifestError(f"{where} needs at least a 'path'", file=str(manifest))
+    path_text = str(entry["path"])
+    name = str(entry.get("name") or Path(path_text).stem)
+    mapping = entry.get("mapping")
+    if isinstance(mapping, str):
+        mapping_path = root / mapping
+        if not mapping_path.exists():
+            raise ManifestError(f"{where} ({name}): mapping file not found: {mapping}",
+                                file=str(manifest))
+        mapping = _read_yaml(mapping_path) or {}
+        mapping.setdefault("_file", str(mapping_path))
+    options = {k: v for k, v in entry.items() if k not in SOURCE_KEYS}
+    return Source(path=root / path_text, name=name, format=str(entry.get("format") or "auto"),
+                  agency=str(entry.get("agency") or ""), mapping=mapping, options=options,
+                  display_path=path_text)
+
+
+def _check_unique_names(sources: list, manifest: Path) -> None:
+    seen: set[str] = set()
+    for source in sources:
+        if source.name in seen:
+            raise ManifestError(f"two sources are named {source.name!r}; names must be unique",
+                                file=str(manifest), hint="add a distinct 'name:' to each source")
+        seen.add(source.name)
+
+
+def _as_of(value: Any, manifest: Path) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError as exc:
+        raise ManifestError(f"as_of must be an ISO date (YYYY-MM-DD), got {value!r}",
+                            file=str(manifest), column="as_of") from exc
+
+
+# ---------------------------------------------------------------- build
+
+
+Progress = Callable[[str], None]
+
+
+def build_case(case: Case | str | Path, *, strict: bool = False,
+               progress: Progress | None = None, stages: tuple[str, ...] | None = None
+               ) -> CaseResult:
+    """Ingest every source of the case and assemble the contract's tables.
+
+    ``stages`` limits the optional stages that run after ingest (``link``, ``dedupe``,
+    ``findings``); by default every available one runs. With ``strict``, any quarantined
+    row raises :class:`StrictModeError` (after the whole case was read, so the message
+    can say how many).
+    """
+    if not isinstance(case, Case):
+        case = load_case(case)
+    say = progress or (lambda _msg: None)
+    results = []
+    for source in case.sources:
+        say(f"reading {source.name} ({source.file_label})")
+        results.append(_read(source, case))
+    result = _assemble(case, results)
+    for name, stage in _stages():
+        if stages is None or name in stages:
+            say(name)
+            stage(result)
+    if strict and len(result.quarantine):
+        raise StrictModeError(f"{len(result.quarantine)} row(s) quarantined (--strict)",
+                              hint="see quarantine.csv, or run without --strict")
+    return result
+
+
+def _read(source, case: Case):
+    from chronos.ingest.base import read_source
+
+    if case.as_of:
+        source.options.setdefault("as_of", case.as_of)
+    result = read_source(source)
+    if not result.reconciles():
+        raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
+                           file=source.file_label)
+    return result
+
+
+def _assemble(case: Case, results: list) -> CaseResult:
+    from chronos import model
+
+    events = _concat([r.events for r in results], "events")
+    records = _concat([r.persons for r in results], "persons")
+    relationships = _concat([r.relationships for r in results], "relationships")
+    quarantine = model.conform([q.as_dict() | {"reason": q.code, "source_format": r.format}
+                                for r in results for q in r.quarantine], "quarantine")
+    warnings = [w for r in results for w in r.warnings]
+    persons, links = _exact_identifier_links(records)
+    result = CaseResult(case=case, events=events, persons=persons, links=links,
+                        relationships=relationships, quarantine=quarantine,
+                        findings=model.empty("findings"), report={}, sources=results,
+                        warnings=warnings)
+    result.extras["person_records"] = records
+    _apply_person_ids(result)
+    result.report = ingest_report(result)
+    return result
+
+
+def _concat(frames: list, table: str):
+    import pandas as pd
+
+    from chronos import model
+
+    frames = [model.conform(f, table) for f in frames if f is not None and len(f)]
+    if not frames:
+        return model.empty(table)
+    return model.conform(pd.concat(frames, ignore_index=True), table)
+
+
+def _stages() -> list[tuple[str, Callable[[CaseResult], None]]]:
+    """Optional stages after ingest, in order. Each takes and updates the result."""
+    return []
+
+
+# ---------------------------------------------------------------- exact linking
+
+
+def _exact_identifier_links(records):
+    """Persons and links from exact identifier matches (the fallback before linking).
+
+    Records sharing an NHS number, UPN or LA child id (or the same record key) become one
+    person; everyone else is a person of their own.
+    """
+    import networkx as nx
+
+    from chronos import model
+
+    if records is None or not len(records):
+        return model.empty("persons"), model.empty("links")
+    graph = nx.Graph()
+    keys = records["record_key"].astype(str).tolist()
+    graph.add_nodes_from(keys)
+    for column in ("nhs_number", "upn", "la_child_id"):
+        values = records[column].fillna("").astype(str).str.replace(" ", "").str.upper()
+        for _, group in records.assign(_v=values)[values != ""].groupby("_v"):
+            members = group["record_key"].astype(str).tolist()
+            graph.add_edges_from(zip(members, members[1:]))
+    persons, links = [], []
+    for component in sorted(nx.connected_components(graph), key=lambda c: sorted(c)[0]):
+        members = sorted(component)
+        person_id = model.stable_id("P", *members, length=10)
+        rows = records[records["record_key"].astype(str).isin(members)]
+        persons.append(_best_person(rows, person_id))
+        method = "identifier" if len(members) > 1 else "single"
+        for _, row in rows.iterrows():
+            links.append({"source_file": row["source_file"], "source_ref": row["source_ref"],
+                          "record_key": row["record_key"], "person_id": person_id,
+                          "match_probability": 1.0, "method": method})
+    return (model.conform(persons, "persons").sort_values("person_id", ignore_index=True),
+            model.conform(links, "links"))
+
+
+def _best_person(rows, person_id: str) -> dict:
+    """One person row from several source records: the first non-empty value of each
+    column, preferring records in source order."""
+    from chronos import model
+
+    best = {"person_id": person_id}
+    for column in model.PERSONS:
+        if column in ("person_id", "source_file", "source_ref"):
+            continue
+        values = rows[column].dropna() if column in rows else []
+        values = [v for v in values if str(v) != ""]
+        best[column] = values[0] if len(values) else None
+    best["source_file"] = ";".join(sorted(set(rows["source_file"].dropna().astype(str))))
+    best["source_ref"] = ";".join(rows["record_key"].astype(str))
+    return best
+
+
+def _apply_person_ids(result: CaseResult) -> None:
+    """Replace record keys in events and relationships with person ids."""
+    mapping = dict(zip(result.links["record_key"].astype(str),
+                       result.links["person_id"].astype(str)))
+    result.extras["record_to_person"] = mapping
+    result.events["person_ids"] = result.events["person_ids"].map(
+        lambda keys: _map_keys(keys, mapping), na_action="ignore").astype("string")
+    for column in ("person_a", "person_b"):
+        result.relationships[column] = result.relationships[column].map(
+            lambda key: mapping.get(str(key), key), na_action="ignore").astype("string")
+
+
+def _map_keys(keys: str, mapping: dict[str, str]) -> str:
+    mapped = [mapping.get(k, k) for k in str(keys).split(";") if k]
+    return ";".join(dict.fromkeys(mapped))
+
+
+# ---------------------------------------------------------------- report and outputs
+
+
+def ingest_report(result: CaseResult) -> dict:
+    """The ingest report: per-source counts, totals, and whether everything reconciles."""
+    per_source = [r.summary() for r in result.sources]
+    totals = {key: sum(s[key] for s in per_source)
+              for key in ("records_read", "records_to_data", "records_quarantined",
+                          "events", "persons")}
+    skipped: dict[str, int] = {}
+    for summary in per_source:
+        for reason, count in summary["records_skipped"].items():
+            skipped[reason] = skipped.get(reason, 0) + count
+    totals["records_skipped"] = dict(sorted(skipped.items()))
+    return {
+        "case": result.case.name,
+        "sources": per_source,
+        "totals": totals,
+        "reconciles": all(s["reconciles"] for s in per_source),
+        "warnings": [w.as_dict() for w in result.warnings],
+    }
+
+
+TABLE_FILES = {
+    "events": "events.csv",
+    "persons": "persons.csv",
+    "links": "links.csv",
+    "relationships": "relationships.csv",
+    "quarantine": "quarantine.csv",
+    "findings": "findings.csv",
+}
+
+
+def sort_table(frame, table: str):
+    """Deterministic row order for a table written to disk."""
+    keys = {
+        "events": ["date", "time", "event_id"],
+        "persons": ["person_id"],
+        "links": ["person_id", "record_key"],
+        "relationships": ["person_a", "person_b", "kind", "start"],
+        "quarantine": ["source_file", "source_ref", "reason"],
+        "findings": ["person_id", "rule_id", "window_start", "finding_id"],
+    }[table]
+    return frame.sort_values(keys, na_position="first", kind="mergesort", ignore_index=True)
+
+
+Writer = Callable[[CaseResult, Path], None]
+
+
+def output_writers() -> list[tuple[str, Writer]]:
+    """Extra outputs written by ``chronos build`` after the tables (chronology, charts)."""
+    from chronos.report.chronology import write_chronology_csv, write_chronology_xlsx
+
+    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx)]
+
+
+def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,
+                  progress: Progress | None = None) -> Path:
+    """Write every table and output to ``out_dir`` atomically.
+
+    Everything is written into a private temporary folder beside ``out_dir`` and moved
+    into place only when all of it succeeded; a failure leaves no partial folder.
+    """
+    import json
+
+    from chronos.report.safe_files import atomic_directory, write_csv
+
+    say = progress or (lambda _msg: None)
+    with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:
+        for table, filename in TABLE_FILES.items():
+            write_csv(sort_table(getattr(result, table), table), tmp / filename)
+        (tmp / "ingest-report.json").write_text(
+            json.dumps(result.report, indent=2, sort_keys=True, default=str) + "\n",
+            encoding="utf-8")
+        for filename, writer in output_writers():
+            say(f"writing {filename}")
+            writer(result, tmp / filename)
+    return Path(out_dir)

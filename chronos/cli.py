@@ -1,0 +1,223 @@
+"""The ``chronos`` command: a thin adapter over the library.
+
+Each command parses its arguments, calls one library function, renders the result and
+maps :class:`chronos.errors.ChronosError` to an exit code. Data goes to stdout; progress,
+warnings and errors go to stderr. Heavy libraries are imported inside the commands so
+that ``chronos --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from chronos import __version__
+
+HELP = """chronos: one chronology from many agencies' records about a child.
+
+Reads agency exports (mapped CSV/Excel, FHIR, CIN census, Annex A, SSDA903, school
+attendance, GEDCOM, Word chronologies), links the people across them, flags cumulative
+neglect and writes review-ready chronologies.
+
+Examples:
+
+  chronos build examples/smith-family --out out/smith
+
+  chronos chronology examples/smith-family
+
+  chronos formats
+"""
+
+app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
+                  context_settings={"help_option_names": ["-h", "--help"]},
+                  rich_markup_mode=None)
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"chronos {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Show the version and exit.")) -> None:
+    """chronos: one chronology from many agencies' records about a child."""
+
+
+def handles_errors(func):
+    """Turn library errors into a clear message on stderr and an exit code; never a
+    traceback (unless CHRONOS_DEBUG=1)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        import os
+
+        from rich.markup import escape
+
+        from chronos.errors import ChronosError
+
+        try:
+            return func(*args, **kwargs)
+        except ChronosError as exc:
+            _stderr().print(f"[bold red]error:[/] {escape(str(exc))}", markup=True,
+                            soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr().print("interrupted; nothing was written")
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as exc:  # an internal fault: say so plainly
+            if os.environ.get("CHRONOS_DEBUG"):
+                raise
+            _stderr().print(f"[bold red]internal error:[/] {type(exc).__name__}: "
+                            f"{escape(str(exc))}\n"
+                            "  nothing was written; rerun with CHRONOS_DEBUG=1 for details",
+                            markup=True, soft_wrap=True)
+            raise typer.Exit(70) from None
+
+    return wrapper
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    from rich.markup import escape
+
+    console = _stderr()
+    return lambda message: console.print(f"[dim]… {escape(message)}[/]", markup=True)
+
+
+# ---------------------------------------------------------------- build
+
+
+@app.command()
+@handles_errors
+def build(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(Path("chronos-out"), "--out", "-o",
+                             help="Output folder (replaced atomically)."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Exit non-zero if any row is quarantined; write nothing."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    json_report: bool = typer.Option(False, "--json",
+                                     help="Print the ingest report as JSON on stdout."),
+) -> None:
+    """Build the case: ingest every source, link people, write tables and chronology.
+
+    Example: chronos build examples/smith-family --out out/smith
+    """
+    from chronos.case import build_case, load_case, write_outputs
+
+    say = _progress(quiet)
+    result = build_case(load_case(case), strict=strict, progress=say)
+    write_outputs(result, out, progress=say)
+    if json_report:
+        import json
+
+        print(json.dumps(result.report, indent=2, sort_keys=True, default=str))
+    if not quiet:
+        _print_ingest_summary(result.report, out)
+
+
+def _print_ingest_summary(report: dict, out: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Ingest report: {report['case']}", title_justify="left")
+    for column in ("source", "format", "read", "to data", "quarantined", "skipped", "events"):
+        table.add_column(column, justify="left" if column in ("source", "format") else "right")
+    for s in report["sources"]:
+        table.add_row(s["source"], s["format"], str(s["records_read"]),
+                      str(s["records_to_data"]), str(s["records_quarantined"]),
+                      str(sum(s["records_skipped"].values())), str(s["events"]))
+    console = _stderr()
+    console.print(table)
+    totals = report["totals"]
+    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined "
+                  f"({'counts reconcile' if report['reconciles'] else 'COUNTS DO NOT RECONCILE'})"
+                  f"; {len(report['warnings'])} warnings. Written to {out}/")
+    for source in report["sources"]:
+        for reason, count in source["quarantine_by_reason"].items():
+            console.print(f"  quarantined in {source['file']}: {count} x {reason}")
+
+
+# ---------------------------------------------------------------- chronology
+
+
+@app.command()
+@handles_errors
+def chronology(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    child: Optional[str] = typer.Option(None, "--child", help="Only this person id's events."),
+    csv_out: bool = typer.Option(False, "--csv", help="Print CSV on stdout instead of a table."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Print the case's chronology as a table (or CSV) in the terminal.
+
+    Example: chronos chronology examples/smith-family --csv > chronology.csv
+    """
+    from chronos.case import build_case
+    from chronos.report.chronology import DISPLAY_COLUMNS, chronology_rows
+
+    result = build_case(case, progress=_progress(quiet))
+    rows = chronology_rows(result, child=child)[DISPLAY_COLUMNS]
+    if csv_out:
+        from chronos.report.safe_files import neutralise_frame
+
+        neutralise_frame(rows).to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    _print_frame(rows, title=f"Chronology: {result.name}")
+
+
+def _print_frame(frame, *, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in frame.columns:
+        table.add_column(str(column), overflow="fold")
+    for values in frame.itertuples(index=False):
+        table.add_row(*["" if v is None else str(v) for v in values])
+    _stdout().print(table)
+
+
+# ---------------------------------------------------------------- formats
+
+
+@app.command()
+@handles_errors
+def formats() -> None:
+    """List the formats chronos reads, with what each recognises.
+
+    Example: chronos formats
+    """
+    from chronos.ingest.base import registry
+
+    for name, cls in registry().items():
+        exts = ", ".join(cls.extensions)
+        print(f"{name:<20} {cls.description}" + (f" [{exts}]" if exts else ""))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,17 @@
+"""Shared fixtures: paths to the example case and the public sample files."""
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
+EXAMPLE = ROOT / "examples" / "smith-family"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """The folder of real public sample files (skips when it is not beside the project)."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    return SHARED_DATA

@@ -1,0 +1,149 @@
+"""The manifest, the build pipeline and atomic outputs, with a tiny test-only ingester."""
+
+import csv
+import os
+import stat
+
+import pytest
+
+from chronos import model
+from chronos.case import build_case, load_case, write_outputs
+from chronos.errors import Issue, ManifestError, SourceError, StrictModeError
+from chronos.ingest.base import Ingester, SourceResult, register
+
+
+@register
+class _PipeRows(Ingester):
+    """Test format: 'person|nhs|date|type' lines; type 'bad' is quarantined."""
+
+    name = "test_pipe_rows"
+    description = "test only"
+
+    def read(self, source):
+        result = SourceResult(source=source, format=self.name)
+        events, persons = [], {}
+        lines = source.path.read_text().splitlines()
+        for number, line in enumerate(lines, 1):
+            result.records_read += 1
+            person, nhs, date, kind = line.split("|")
+            key = f"{source.name}:{person}"
+            if kind == "bad":
+                result.quarantine.append(Issue("event_type.unmapped", "unknown wording",
+                                               source.file_label, str(number), "type", kind,
+                                               "error"))
+                continue
+            persons[key] = {"record_key": key, "given_name": person, "nhs_number": nhs or None,
+                            "source_file": source.file_label, "source_ref": str(number)}
+            events.append({"event_id": model.make_event_id(source.file_label, str(number),
+                                                           kind, date),
+                           "date": date, "date_precision": "day", "person_ids": key,
+                           "event_type": kind, "agency": source.agency,
+                           "source_format": self.name, "source_file": source.file_label,
+                           "source_ref": str(number)})
+            result.records_to_data += 1
+        result.events = model.conform(events, "events")
+        result.persons = model.conform(list(persons.values()), "persons")
+        return result
+
+
+@pytest.fixture
+def case_dir(tmp_path):
+    (tmp_path / "gp.txt").write_text("Kayden|9434765919|2021-03-04|was_not_brought\n"
+                                     "Mia||2021-05-06|head_lice\n"
+                                     "X||2021-05-07|bad\n")
+    (tmp_path / "school.txt").write_text("Kaden|943 476 5919|2021-04-01|school_absence\n")
+    (tmp_path / "case.yaml").write_text(
+        "case: Test family\nas_of: 2024-03-31\nsources:\n"
+        "  - {name: gp, path: gp.txt, format: test_pipe_rows, agency: GP}\n"
+        "  - {name: school, path: school.txt, format: test_pipe_rows, agency: School}\n")
+    return tmp_path
+
+
+def test_load_case_resolves_sources_relative_to_the_manifest(case_dir):
+    case = load_case(case_dir)
+    assert case.name == "Test family"
+    assert case.as_of == "2024-03-31"
+    assert [s.name for s in case.sources] == ["gp", "school"]
+    assert case.sources[0].path == case_dir / "gp.txt"
+    assert case.sources[0].file_label == "gp.txt"
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("case: x\n", "lists no sources"),
+    ("case: x\nsources:\n  - {name: a}\n", "needs at least a 'path'"),
+    ("case: x\nsources:\n  - {name: a, path: a.csv}\n  - {name: a, path: b.csv}\n",
+     "two sources are named 'a'"),
+    ("case: x\nas_of: yesterday\nsources:\n  - {path: a.csv}\n", "as_of must be an ISO date"),
+    ("case: [unclosed\n", "not valid YAML"),
+    ("case: x\nsources:\n  - {path: a.csv, mapping: nowhere.yaml}\n",
+     "mapping file not found"),
+])
+def test_manifest_errors_are_clear(tmp_path, text, fragment):
+    (tmp_path / "case.yaml").write_text(text)
+    with pytest.raises(ManifestError) as err:
+        load_case(tmp_path)
+    assert fragment in str(err.value)
+    assert "case.yaml" in str(err.value)
+
+
+def test_missing_manifest_names_the_path(tmp_path):
+    with pytest.raises(ManifestError, match="case manifest not found"):
+        load_case(tmp_path / "nowhere")
+
+
+def test_build_links_exact_identifiers_and_reconciles(case_dir):
+    result = build_case(case_dir)
+    assert result.report["reconciles"] is True
+    assert result.report["totals"]["records_read"] == 4
+    assert result.report["totals"]["records_quarantined"] == 1
+    assert len(result.events) == 3
+    # Kayden (GP) and Kaden (school) share an NHS number written differently: one person
+    kayden = result.links.set_index("record_key").loc[["gp:Kayden", "school:Kaden"], "person_id"]
+    assert kayden.nunique() == 1
+    assert len(result.persons) == 2
+    assert set(result.links["method"]) == {"identifier", "single"}
+    assert not result.events["person_ids"].str.contains(":").any()
+
+
+def test_missing_source_file_is_a_source_error(case_dir):
+    (case_dir / "school.txt").unlink()
+    with pytest.raises(SourceError, match="school.txt.*file not found"):
+        build_case(case_dir)
+
+
+def test_strict_mode_refuses_quarantined_rows(case_dir):
+    with pytest.raises(StrictModeError, match="1 row"):
+        build_case(case_dir, strict=True)
+
+
+def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_path):
+    result = build_case(case_dir)
+    out = write_outputs(result, tmp_path / "out")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["events.csv", "persons.csv", "links.csv", "relationships.csv",
+                            "quarantine.csv", "findings.csv", "ingest-report.json",
+                            "chronology.csv", "chronology.xlsx"])
+    for path in out.iterdir():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
+    first = {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"}
+    write_outputs(build_case(case_dir), out)
+    assert first == {p.name: p.read_bytes() for p in out.iterdir() if p.suffix == ".csv"}
+    with open(out / "quarantine.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["reason"] == "event_type.unmapped" and rows[0]["source_ref"] == "3"
+
+
+def test_failed_write_leaves_previous_output_untouched(case_dir, tmp_path, monkeypatch):
+    result = build_case(case_dir)
+    out = write_outputs(result, tmp_path / "out")
+    before = (out / "events.csv").read_bytes()
+
+    def broken(result, path):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("chronos.case.output_writers", lambda: [("x.csv", broken)])
+    with pytest.raises(OSError):
+        write_outputs(result, out)
+    assert (out / "events.csv").read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
