@@ -26,6 +26,7 @@ from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
 
+IDENTIFIER_COLUMNS = ("nhs", "upn", "la_id")
 METHOD_RANK = {"override": 3, "identifier": 2, "probabilistic": 1}
 REVIEW_COLUMNS = [
     "record_key_a", "record_key_b", "person_id_a", "person_id_b", "match_probability",
@@ -161,21 +162,23 @@ def _ambiguous(prob, cannot, margin: float) -> dict[tuple[str, str], str]:
     both = pd.concat([
         prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
         prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    counts = both["rec"].value_counts()
-    multi = both[both["rec"].isin(counts[counts > 1].index)]
+    close = both[both["w"] >= both.groupby("rec")["w"].transform("max") - margin]
+    close = close[close.groupby("rec")["other"].transform("size") > 1]
+    if close.empty or not cannot:
+        return {}
+    pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
+    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
+    forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
+    clash = pairs.merge(forbidden, on=["other_x", "other_y"])
+    rivals: dict[str, set[str]] = {}
+    for row in clash.itertuples():
+        rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
     out: dict[tuple[str, str], str] = {}
-    for rec, group in multi.groupby("rec", sort=True):
-        group = group.sort_values(["w", "other"], ascending=[False, True])
-        close = list(group[group["w"] >= group["w"].iloc[0] - margin]["other"])
-        clashing: set[str] = set()
-        for i, x in enumerate(close):
-            for y in close[i + 1:]:
-                if (min(x, y), max(x, y)) in cannot:
-                    clashing |= {x, y}
-        for other in sorted(clashing):
-            rivals = ", ".join(sorted(clashing - {other}))
+    for rec in sorted(rivals):
+        for other in sorted(rivals[rec]):
+            others = ", ".join(sorted(rivals[rec] - {other}))
             out[tuple(sorted((rec, other)))] = (
-                f"ambiguous: {rec} matches {other} and also {rivals}, who are different people")
+                f"ambiguous: {rec} matches {other} and also {others}, who are different people")
     return out
 
 
@@ -184,30 +187,27 @@ def _ambiguous(prob, cannot, margin: float) -> dict[tuple[str, str], str]:
 def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
     """A stable id per group: from its one valid NHS number (or UPN, or LA id) when it
     has exactly one and no other group shares it; otherwise from its sorted record keys."""
-    by_key = frame.set_index("record_key")
-    proposals = []
-    for group in groups:
-        proposals.append((group, _identifier_basis(by_key.loc[group])))
-    basis_count: dict[tuple, int] = {}
-    for _, basis in proposals:
-        if basis:
-            basis_count[basis] = basis_count.get(basis, 0) + 1
+    import pandas as pd
+
+    cluster_of = {key: i for i, group in enumerate(groups) for key in group}
+    work = frame[["record_key", *IDENTIFIER_COLUMNS]].copy()
+    work["c"] = work["record_key"].map(cluster_of)
+    basis = pd.Series([None] * len(groups), dtype="object")
+    decided = pd.Series(False, index=basis.index)
+    for column in IDENTIFIER_COLUMNS:
+        stats = work[work[column].notna()].groupby("c")[column].agg(["nunique", "first"])
+        stats = stats[~decided[stats.index].to_numpy()]
+        single = stats[stats["nunique"] == 1]
+        basis[single.index] = [(column, v) for v in single["first"]]
+        decided[stats.index] = True
+    counts = basis.dropna().value_counts()
+    shared = set(counts[counts > 1].index)
     mapping = {}
-    for group, basis in proposals:
-        parts = basis if basis and basis_count[basis] == 1 else ("records", *group)
+    for i, group in enumerate(groups):
+        parts = basis[i] if basis[i] is not None and basis[i] not in shared else ("records", *group)
         person = model.stable_id("P", *parts)
         mapping.update({key: person for key in group})
     return mapping
-
-
-def _identifier_basis(rows) -> tuple | None:
-    for column in ("nhs", "upn", "la_id"):
-        values = set(rows[column].dropna())
-        if len(values) == 1:
-            return (column, values.pop())
-        if values:
-            return None
-    return None
 
 
 def _links(records, record_to_person, accepted: list[Edge]):
@@ -251,16 +251,14 @@ def _persons(records, frame, record_to_person):
     grouped = work.groupby("person_id", sort=True)
     best = grouped.first()
     best["given_name"] = best["full_given"].fillna(best["given_name"])
-    best["agency"] = grouped["agency"].agg(_joined)
-    best["is_index"] = grouped["is_index"].agg(lambda s: bool(s.fillna(False).any()))
+    agencies = work[["person_id", "agency"]].dropna().drop_duplicates()
+    agencies = agencies.sort_values(["person_id", "agency"]).groupby("person_id")["agency"]
+    best["agency"] = agencies.agg(";".join)
+    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
+        work["person_id"]).max()
     best = best.reset_index()
     persons = model.conform(best[[c for c in model.PERSONS]], "persons")
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)
-
-
-def _joined(series) -> str | None:
-    values = sorted({str(v) for v in series.dropna() if str(v)})
-    return ";".join(values) or None
 
 
 def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings):
