@@ -222,7 +222,7 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
 #: Columns of the frame :func:`prepare_records` returns (besides ``record_key``).
 MATCH_COLUMNS = ("nhs", "upn", "la_id", "given", "given_canon", "given_initial",
                  "given_other", "family", "family_first", "family_last", "dob", "dob_year",
-                 "dob_swap", "sex", "postcode", "district")
+                 "dob_swap", "sex", "postcode", "district", "name_key", "initial_key")
 
 _SPLIT_IDS = re.compile(r"\s*(?:[;,/|]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ID_SCHEMES = {"nhs": ("nhs_number", normalise_nhs_number),
@@ -361,6 +361,9 @@ def _add_names(out, records, issues):
     family = _map_unique(_column(records, "family_name"), _family_parts)
     for i, name in enumerate(("family", "family_first", "family_last")):
         out[name] = family.map(lambda t, i=i: t[i] if t else None)
+    out["name_key"] = (out["family_first"] + " " + out["given_initial"]).where(
+        out["family_first"].notna() & out["given_initial"].notna(), None)
+    out["initial_key"] = out["name_key"].where(out["given"].str.len() == 1, None)
 
 
 def _add_dob_sex_postcode(out, records, issues, as_of):

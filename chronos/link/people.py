@@ -34,7 +34,8 @@ REVIEW_COLUMNS = [
     "postcode_a", "postcode_b", "source_file_a", "source_ref_a", "source_file_b",
     "source_ref_b", "decision"]
 VETO_WORDS = {"given": "given names differ", "dob": "dates of birth differ",
-              "nhs": "NHS numbers differ", "upn": "UPNs differ"}
+              "nhs": "NHS numbers differ", "upn": "UPNs differ",
+              "source": "one source holds both, with different given names"}
 
 
 @dataclass
@@ -87,7 +88,7 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     pairs = scored.pairs
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    plan = _plan_edges(pairs, checked, settings)
+    plan = _plan_edges(pairs, checked, settings, _vague_records(frame))
     clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot)
     record_to_person = _person_ids(clusters.groups(), frame)
     links = _links(records, record_to_person, accepted)
@@ -132,7 +133,15 @@ class _Plan:
     ambiguous: dict[tuple[str, str], str]
 
 
-def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
+def _vague_records(frame) -> set[str]:
+    """Records without a date of birth or with only an initial: they cannot tell apart
+    relatives who differ by exactly those fields."""
+    given = frame["given"].fillna("")
+    vague = frame["dob"].isna() | (given.str.len() <= 1)
+    return set(frame.loc[vague, "record_key"])
+
+
+def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset()) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -146,7 +155,7 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
                    float(r.match_weight)) for r in ident.itertuples()]
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
-    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin)
+    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
                    float(r.match_weight)) for r in prob.itertuples()
@@ -154,15 +163,17 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
     return _Plan(edges, cannot, ambiguous)
 
 
-def _ambiguous(prob, cannot, margin: float) -> dict[tuple[str, str], str]:
-    """Pairs (a, r) where r matches a and also b nearly as well, and a and b may not be
-    the same person (twins): neither join is made; both go to review."""
+def _ambiguous(prob, cannot, margin: float, vague=frozenset()) -> dict[tuple[str, str], str]:
+    """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
+    vague: no date of birth, or an initial), and a and b may not be the same person
+    (twins, a parent and a same-named child): neither join is made; both go to review."""
     import pandas as pd
 
     both = pd.concat([
         prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
         prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    close = both[both["w"] >= both.groupby("rec")["w"].transform("max") - margin]
+    near = both["w"] >= both.groupby("rec")["w"].transform("max") - margin
+    close = both[near | both["rec"].isin(vague)]
     close = close[close.groupby("rec")["other"].transform("size") > 1]
     if close.empty or not cannot:
         return {}

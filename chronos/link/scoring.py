@@ -83,7 +83,23 @@ def _veto_sql(settings: LinkSettings) -> str:
         if gammas:
             values = ", ".join(str(g) for g in sorted(gammas))
             parts.append(f"CASE WHEN gamma_{name} IN ({values}) THEN '{name}' END")
+    same_source = _same_source_sql(settings)
+    if same_source:
+        parts.append(same_source)
     return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
+
+
+def _same_source_sql(settings: LinkSettings) -> str | None:
+    """Veto 'source': two keys of one source whose given names are neither the same nor
+    nicknames of each other (one system's two records are two people)."""
+    given = next((c for c in settings.comparisons if c.name == "given"), None)
+    if not settings.distinct_within_source or given is None:
+        return None
+    top = len(given.levels) - 1
+    kept = [top - i for i, lv in enumerate(given.levels) if lv.label in ("exact", "nickname")]
+    floor = min(kept) if kept else top
+    return ("CASE WHEN split_part(record_key_l, ':', 1) = split_part(record_key_r, ':', 1) "
+            f"AND gamma_given >= 0 AND gamma_given < {floor} THEN 'source' END")
 
 
 def _identifier_sql(settings: LinkSettings) -> str:
