@@ -25,10 +25,14 @@ class Edge:
 class ConstrainedClusters:
     """Union-find over record keys with cannot-link constraints between groups."""
 
-    def __init__(self, keys, cannot=()):
+    def __init__(self, keys, cannot=(), facts: dict | None = None):
         self.parent = {k: k for k in keys}
         self.members = {k: [k] for k in keys}
         self.cannot: dict[str, set[str]] = {k: set() for k in keys}
+        # per group: field -> set of values that every later merge must be compatible with
+        self.facts: dict[str, dict[str, set]] = {
+            k: {f: {v} for f, v in (facts or {}).get(k, {}).items() if v}
+            for k in keys}
         for a, b in cannot:
             if a in self.parent and b in self.parent and a != b:
                 self.cannot[a].add(b)
@@ -46,19 +50,31 @@ class ConstrainedClusters:
     def allowed(self, a: str, b: str) -> bool:
         """True when the groups of ``a`` and ``b`` may be merged (or are one group)."""
         ra, rb = self.find(a), self.find(b)
-        return ra == rb or rb not in self.cannot[ra]
+        return ra == rb or (rb not in self.cannot[ra] and self._facts_agree(ra, rb))
+
+    def _facts_agree(self, ra: str, rb: str) -> bool:
+        """Valid identifiers and dates of birth of the two groups must be compatible,
+        even for records never compared directly (joined through a third record)."""
+        fa, fb = self.facts[ra], self.facts[rb]
+        for field, values in fa.items():
+            other = fb.get(field)
+            if other and not all(FACT_RULES[field](x, y) for x in values for y in other):
+                return False
+        return True
 
     def union(self, a: str, b: str) -> bool:
         """Merge the groups of ``a`` and ``b`` if allowed; False when refused."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if rb in self.cannot[ra]:
+        if rb in self.cannot[ra] or not self._facts_agree(ra, rb):
             return False
         if len(self.members[ra]) < len(self.members[rb]):
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra].extend(self.members.pop(rb))
+        for field, values in self.facts.pop(rb).items():
+            self.facts[ra].setdefault(field, set()).update(values)
         for other in self.cannot.pop(rb):
             self.cannot[other].discard(rb)
             self.cannot[other].add(ra)
@@ -70,9 +86,27 @@ class ConstrainedClusters:
         return sorted(sorted(m) for m in self.members.values())
 
 
-def cluster(keys, edges: list[Edge], cannot) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
-    """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges."""
-    clusters = ConstrainedClusters(keys, cannot)
+def dates_compatible(a: str, b: str) -> bool:
+    """Two ISO dates of birth that could be one person's: equal, day and month swapped,
+    or one character apart (a typo or an adjacent transposition)."""
+    if a == b or (a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]):
+        return True
+    diffs = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+    if len(diffs) == 1:
+        return True
+    return (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+
+
+FACT_RULES = {"dob": dates_compatible, "nhs": str.__eq__, "upn": str.__eq__}
+
+
+def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None
+            ) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
+    """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges.
+
+    ``facts``: record key -> {"dob": ..., "nhs": ..., "upn": ...} (valid values only)."""
+    clusters = ConstrainedClusters(keys, cannot, facts)
     accepted, refused = [], []
     for edge in edges:
         (accepted if clusters.union(edge.a, edge.b) else refused).append(edge)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chronos import model
 from chronos.errors import ChronosError, Issue
-from chronos.link.cluster import Edge, cluster
+from chronos.link.cluster import Edge, cluster, dates_compatible
 from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
@@ -88,8 +88,9 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     pairs = scored.pairs
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    plan = _plan_edges(pairs, checked, settings, _vague_records(frame))
-    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot)
+    dobs = dict(zip(frame["record_key"], frame["dob"]))
+    plan = _plan_edges(pairs, checked, settings, _vague_records(frame), dobs)
+    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot, _facts(frame, plan))
     record_to_person = _person_ids(clusters.groups(), frame)
     links = _links(records, record_to_person, accepted)
     persons = _persons(records, frame, record_to_person)
@@ -133,6 +134,17 @@ class _Plan:
     ambiguous: dict[tuple[str, str], str]
 
 
+def _facts(frame, plan) -> dict:
+    """Per record, the valid values a person cannot have two of (see cluster.FACT_RULES).
+    Records joined by a must-link override carry none (a person decided)."""
+    overridden = {key for edge in plan.edges if edge.method == "override"
+                  for key in (edge.a, edge.b)}
+    columns = ["record_key", "dob", "nhs", "upn"]
+    return {row[0]: {"dob": row[1], "nhs": row[2], "upn": row[3]}
+            for row in frame[columns].itertuples(index=False, name=None)
+            if row[0] not in overridden}
+
+
 def _vague_records(frame) -> set[str]:
     """Records without a date of birth or with only an initial: they cannot tell apart
     relatives who differ by exactly those fields."""
@@ -141,7 +153,8 @@ def _vague_records(frame) -> set[str]:
     return set(frame.loc[vague, "record_key"])
 
 
-def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset()) -> _Plan:
+def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
+                dobs=None) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -155,7 +168,7 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
                    float(r.match_weight)) for r in ident.itertuples()]
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
-    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague)
+    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
                    float(r.match_weight)) for r in prob.itertuples()
@@ -163,7 +176,8 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     return _Plan(edges, cannot, ambiguous)
 
 
-def _ambiguous(prob, cannot, margin: float, vague=frozenset()) -> dict[tuple[str, str], str]:
+def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None
+               ) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child): neither join is made; both go to review."""
@@ -175,12 +189,17 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset()) -> dict[tuple[str
     near = both["w"] >= both.groupby("rec")["w"].transform("max") - margin
     close = both[near | both["rec"].isin(vague)]
     close = close[close.groupby("rec")["other"].transform("size") > 1]
-    if close.empty or not cannot:
+    if close.empty:
         return {}
     pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
     pairs = pairs[pairs["other_x"] < pairs["other_y"]]
     forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
     clash = pairs.merge(forbidden, on=["other_x", "other_y"])
+    if dobs:   # never compared, but born on incompatible dates: also different people
+        born = pairs.assign(dx=pairs["other_x"].map(dobs), dy=pairs["other_y"].map(dobs))
+        born = born[born["dx"].notna() & born["dy"].notna()]
+        apart = [not dates_compatible(x, y) for x, y in zip(born["dx"], born["dy"])]
+        clash = pd.concat([clash, born.loc[apart, ["rec", "other_x", "other_y"]]])
     rivals: dict[str, set[str]] = {}
     for row in clash.itertuples():
         rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
