@@ -168,7 +168,8 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
                    float(r.match_weight)) for r in ident.itertuples()]
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
-    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs)
+    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
+                           settings.vague_ambiguity_margin)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
                    float(r.match_weight)) for r in prob.itertuples()
@@ -176,8 +177,8 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     return _Plan(edges, cannot, ambiguous)
 
 
-def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None
-               ) -> dict[tuple[str, str], str]:
+def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
+               vague_margin: float = float("inf")) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child): neither join is made; both go to review."""
@@ -186,8 +187,8 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None
     both = pd.concat([
         prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
         prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    near = both["w"] >= both.groupby("rec")["w"].transform("max") - margin
-    close = both[near | both["rec"].isin(vague)]
+    gap = both.groupby("rec")["w"].transform("max") - both["w"]
+    close = both[(gap <= margin) | (both["rec"].isin(vague) & (gap <= vague_margin))]
     close = close[close.groupby("rec")["other"].transform("size") > 1]
     if close.empty:
         return {}

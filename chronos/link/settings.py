@@ -61,6 +61,7 @@ class LinkSettings:
     link_threshold: float = 0.9
     review_threshold: float = 0.3
     ambiguity_margin: float = 3.0
+    vague_ambiguity_margin: float = 10.0
     distinct_within_source: bool = True
     expected_records_per_person: float = 2.0
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
@@ -143,6 +144,7 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             link_threshold=float(raw.get("link_threshold", 0.9)),
             review_threshold=float(raw.get("review_threshold", 0.3)),
             ambiguity_margin=float(raw.get("ambiguity_margin", 3.0)),
+            vague_ambiguity_margin=float(raw.get("vague_ambiguity_margin", 10.0)),
             distinct_within_source=bool(raw.get("distinct_within_source", True)),
             expected_records_per_person=float(raw.get("expected_records_per_person", 2.0)),
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
