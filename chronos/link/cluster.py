@@ -26,20 +26,32 @@ class ConstrainedClusters:
     """Union-find over record keys with cannot-link constraints between groups."""
 
     def __init__(self, keys, cannot=(), facts: dict | None = None):
-        self.parent = {k: k for k in keys}
-        self.members = {k: [k] for k in keys}
-        self.cannot: dict[str, set[str]] = {k: set() for k in keys}
+        self.keys = list(keys)
+        self.known = set(self.keys)
+        self.parent: dict[str, str] = {}          # only records that were ever joined
+        self.members: dict[str, list[str]] = {}
+        self.cannot: dict[str, set[str]] = {}
+        self.record_facts = facts or {}
         # per group: field -> set of values that every later merge must be compatible with
-        self.facts: dict[str, dict[str, set]] = {
-            k: {f: {v} for f, v in (facts or {}).get(k, {}).items() if v}
-            for k in keys}
+        self.facts: dict[str, dict[str, set]] = {}
         for a, b in cannot:
-            if a in self.parent and b in self.parent and a != b:
+            if a in self.known and b in self.known and a != b:
+                self._touch(a)
+                self._touch(b)
                 self.cannot[a].add(b)
                 self.cannot[b].add(a)
 
+    def _touch(self, key: str) -> None:
+        if key not in self.parent:
+            self.parent[key] = key
+            self.members[key] = [key]
+            self.cannot[key] = set()
+            self.facts[key] = {f: {v} for f, v in self.record_facts.get(key, {}).items() if v}
+
     def find(self, key: str) -> str:
         """The root (group id) of ``key``."""
+        if key not in self.parent:
+            return key
         root = key
         while self.parent[root] != root:
             root = self.parent[root]
@@ -49,6 +61,8 @@ class ConstrainedClusters:
 
     def allowed(self, a: str, b: str) -> bool:
         """True when the groups of ``a`` and ``b`` may be merged (or are one group)."""
+        self._touch(a)
+        self._touch(b)
         ra, rb = self.find(a), self.find(b)
         return ra == rb or (rb not in self.cannot[ra] and self._facts_agree(ra, rb))
 
@@ -64,6 +78,8 @@ class ConstrainedClusters:
 
     def union(self, a: str, b: str) -> bool:
         """Merge the groups of ``a`` and ``b`` if allowed; False when refused."""
+        self._touch(a)
+        self._touch(b)
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
@@ -83,7 +99,8 @@ class ConstrainedClusters:
 
     def groups(self) -> list[list[str]]:
         """Every group as a sorted list of keys, groups sorted by their first key."""
-        return sorted(sorted(m) for m in self.members.values())
+        lone = [[k] for k in self.keys if k not in self.parent]
+        return sorted([sorted(m) for m in self.members.values()] + lone)
 
 
 def dates_compatible(a: str, b: str) -> bool:

@@ -111,7 +111,7 @@ def _records_table(records):
         frame = model.empty("persons")
         frame["record_key"] = pd.Series(dtype="string")
         return frame, []
-    frame = model.conform(records, "persons")
+    frame = _fast_conform(records)
     if "record_key" not in frame.columns:
         raise ChronosError("person records have no record_key column",
                            hint="ingesters give each person record a key '<source>:<id>'")
@@ -123,6 +123,30 @@ def _records_table(records):
         frame = frame.groupby("record_key", sort=False, as_index=False).first()
         frame = model.conform(frame, "persons")
     return frame.sort_values("record_key", kind="stable").reset_index(drop=True), warnings
+
+
+def _fast_conform(records):
+    """model.conform for person records, vectorised (string columns via astype)."""
+    import pandas as pd
+
+    if not isinstance(records, pd.DataFrame):
+        return model.conform(records, "persons")
+    frame = records.copy()
+    for name, dtype in model.PERSONS.items():
+        if name not in frame.columns:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+        elif dtype == model.STR and str(frame[name].dtype) != "string":
+            column = frame[name]
+            if column.dtype.kind == "f":   # a spreadsheet made numbers of identifiers
+                column = column.astype("object").where(column.isna(), column.map(
+                    lambda v: str(int(v)) if v == int(v) else str(v), na_action="ignore"))
+            frame[name] = column.astype("string")
+        elif dtype != model.STR:
+            frame[name] = model.conform(frame[[name]], "persons")[name].to_numpy()
+    if "record_key" in frame.columns:
+        frame["record_key"] = frame["record_key"].astype("string")
+    extra = [c for c in frame.columns if c not in model.PERSONS]
+    return frame[list(model.PERSONS) + extra].reset_index(drop=True)
 
 
 # --- which joins to try, which to forbid ---------------------------------------------------
@@ -164,16 +188,16 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     clean = pairs[(pairs["vetoes"] == "")]
     ident = clean[clean["identifiers"] != ""].sort_values(
         ["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(r.key_l, r.key_r, "identifier", float(r.match_probability),
-                   float(r.match_weight)) for r in ident.itertuples()]
+    edges += [Edge(a, b, "identifier", float(p), float(w)) for a, b, p, w in zip(
+        ident["key_l"], ident["key_r"], ident["match_probability"], ident["match_weight"])]
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
                            settings.vague_ambiguity_margin)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
-                   float(r.match_weight)) for r in prob.itertuples()
-              if (r.key_l, r.key_r) not in ambiguous]
+    edges += [Edge(a, b, "probabilistic", float(p), float(w)) for a, b, p, w in zip(
+        prob["key_l"], prob["key_r"], prob["match_probability"], prob["match_weight"])
+        if (a, b) not in ambiguous]
     return _Plan(edges, cannot, ambiguous)
 
 
@@ -242,18 +266,22 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
 
 
 def _links(records, record_to_person, accepted: list[Edge]):
+    import pandas as pd
+
     best: dict[str, tuple[int, float, str]] = {}
     for edge in accepted:
         rank = (METHOD_RANK[edge.method], edge.probability, edge.method)
         for key in (edge.a, edge.b):
             if key not in best or rank > best[key]:
                 best[key] = rank
-    rows = [{"source_file": r.source_file, "source_ref": r.source_ref,
-             "record_key": r.record_key, "person_id": record_to_person[r.record_key],
-             "match_probability": best[r.record_key][1] if r.record_key in best else None,
-             "method": best[r.record_key][2] if r.record_key in best else "single"}
-            for r in records.itertuples()]
-    links = model.conform(rows, "links")
+    keys = records["record_key"]
+    probability = keys.map({k: v[1] for k, v in best.items()}).astype("object")
+    method = keys.map({k: v[2] for k, v in best.items()}).astype("object")
+    links = pd.DataFrame({
+        "source_file": records["source_file"], "source_ref": records["source_ref"],
+        "record_key": keys, "person_id": keys.map(record_to_person).astype("string"),
+        "match_probability": pd.to_numeric(probability).astype("Float64"),
+        "method": method.fillna("single").astype("string")})
     return links.sort_values("record_key", kind="stable").reset_index(drop=True)
 
 
@@ -301,7 +329,7 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
         tuple(sorted(p)) for p in overrides.must_pairs())
     refused_keys = {(e.a, e.b) for e in refused}
     rows = []
-    for r in pairs.itertuples():
+    for r in _review_candidates(pairs, plan, refused_keys, record_to_person, settings).itertuples():
         key = (r.key_l, r.key_r)
         if key in decided:
             continue
@@ -314,6 +342,21 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
                      "match_probability": round(float(r.match_probability), 6),
                      "match_weight": round(float(r.match_weight), 3), "reason": reason})
     return _review_table(rows, record_to_person, frame, records)
+
+
+def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):
+    """The pairs that may need a person (vectorised filter before the reasons)."""
+    import pandas as pd
+
+    if pairs.empty:
+        return pairs
+    keys = pd.Series(list(zip(pairs["key_l"], pairs["key_r"])), index=pairs.index)
+    marked = keys.isin(set(plan.ambiguous) | refused_keys)
+    conflict = (pairs["identifiers"] != "") & (pairs["vetoes"] != "")
+    apart = pairs["key_l"].map(record_to_person) != pairs["key_r"].map(record_to_person)
+    band = ((pairs["vetoes"] == "") & (pairs["identifiers"] == "")
+            & (pairs["match_probability"] < settings.link_threshold) & apart)
+    return pairs[marked | conflict | band]
 
 
 def _review_reason(r, key, plan, refused_keys, settings) -> str | None:

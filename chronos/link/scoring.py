@@ -41,7 +41,7 @@ def _linker(frame, settings: LinkSettings, n_records: int):
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
     db_api = DuckDBAPI()
     table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
-    return Linker(table, spec, log_level=None)
+    return Linker(table, spec, log_level=None, validate_settings=False)  # shipped, tested
 
 
 def score_pairs(frame, settings: LinkSettings, *, train: bool = False) -> Scored:

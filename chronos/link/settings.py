@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,8 @@ def _splink_comparison(comparison: Comparison, tf: bool = False) -> dict[str, An
 def load_settings(path: str | Path | None = None, overrides: dict | None = None) -> LinkSettings:
     """The linking model from ``path`` (default: the shipped ``link_model.yaml``), with
     top-level keys in ``overrides`` replaced (e.g. ``{"link_threshold": 0.95}``)."""
+    if path is None and not overrides:
+        return _default_settings()
     import yaml
 
     if path is None:
@@ -131,6 +134,11 @@ def load_settings(path: str | Path | None = None, overrides: dict | None = None)
     raw = yaml.safe_load(text) or {}
     raw.update(overrides or {})
     return _parse(raw, label)
+
+
+@lru_cache(maxsize=1)
+def _default_settings() -> LinkSettings:
+    return load_settings(None, {"_": None})
 
 
 def _parse(raw: dict, label: str) -> LinkSettings:
