@@ -60,7 +60,7 @@ def run_population(n_records: int) -> None:
     prepare_records(records)
     prep = time.perf_counter() - start
     start = time.perf_counter()
-    result = link_people(records)
+    result = link_people(records, settings={"duckdb_memory_limit": "8GB"})
     total = time.perf_counter() - start
     per_million = total * 1_000_000 / len(records)
     print(f"population: {len(records)} records -> {len(result.persons)} people in {total:.1f}s "

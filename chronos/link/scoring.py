@@ -32,6 +32,13 @@ def _quiet_splink():
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
+def _connection(settings: LinkSettings):
+    import duckdb
+
+    limit = settings.raw.get("duckdb_memory_limit")
+    return duckdb.connect(config={"memory_limit": str(limit)} if limit else {})
+
+
 def _linker(frame, settings: LinkSettings, n_records: int):
     from splink import DuckDBAPI, Linker
 
@@ -39,7 +46,7 @@ def _linker(frame, settings: LinkSettings, n_records: int):
     spec = settings.splink_settings(n_records)
     spec["retain_intermediate_calculation_columns"] = True
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
-    db_api = DuckDBAPI()
+    db_api = DuckDBAPI(_connection(settings))
     table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
     return Linker(table, spec, log_level=None, validate_settings=False)  # shipped, tested
 
@@ -56,7 +63,9 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False) -> Scored
     if train and len(usable) >= settings.min_records_to_train:
         scored.model = _train(linker, settings)
         scored.trained = True
-    predictions = linker.inference.predict(warning_mode="never")
+    floor = min(VETO_FLOOR, settings.review_threshold)   # far below: never kept anyway
+    predictions = linker.inference.predict(threshold_match_probability=floor,
+                                           warning_mode="never")
     sql = _keep_sql(predictions.physical_name, settings)
     scored.pairs = linker.misc.query_sql(sql, output_type="pandas")
     return scored
