@@ -65,7 +65,7 @@ def run_population(n_records: int) -> None:
     per_million = total * 1_000_000 / len(records)
     print(f"population: {len(records)} records -> {len(result.persons)} people in {total:.1f}s "
           f"(identifier hygiene alone {prep:.1f}s); {len(result.pairs)} pairs kept, "
-          f"{len(result.review)} to review")
+          f"{len(result.review)} to review; seconds by stage {result.timings}")
     print(f"  baseline (DuckDB read + exact NHS self-join): {base:.2f}s; ratio {total / base:.1f}x")
     print(f"  per million records: {per_million:.0f}s; vs splink's quoted ~"
           f"{SPLINK_QUOTED_SECONDS_PER_MILLION:.0f}s/million: "

@@ -50,6 +50,7 @@ class LinkResult:
     pairs: object = None               # every kept scored pair (for analysts)
     trained: bool = False
     model: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)   # seconds per stage
 
     def summary(self) -> dict:
         """Counts for the CLI and the build report."""
@@ -79,25 +80,46 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     when there are enough records. ``as_of``: the date after which a date of birth is in
     the future (default today).
     """
+    clock = _Clock()
     settings = as_settings(settings)
     records, warnings = _records_table(records)
     frame, issues = prepare_records(records, as_of=as_of)
     warnings += issues
     keys = list(records["record_key"])
+    clock("identifiers")
     scored = score_pairs(frame, settings, train=train)
     pairs = scored.pairs
+    clock("splink")
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
     dobs = dict(zip(frame["record_key"], frame["dob"]))
     plan = _plan_edges(pairs, checked, settings, _vague_records(frame), dobs)
     clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot, _facts(frame, plan))
+    clock("clustering")
     record_to_person = _person_ids(clusters.groups(), frame)
     links = _links(records, record_to_person, accepted)
     persons = _persons(records, frame, record_to_person)
     review = _review(pairs, plan, refused, record_to_person, frame, records, checked, settings)
     warnings += _identifier_warnings(pairs, records)
+    clock("outputs")
     return LinkResult(persons, links, review, warnings, record_to_person, pairs,
-                      scored.trained, scored.model)
+                      scored.trained, scored.model, clock.laps)
+
+
+class _Clock:
+    """Seconds per stage (for benchmarks and the build report)."""
+
+    def __init__(self):
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def __call__(self, stage: str) -> None:
+        now = self._now()
+        self.laps[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 # --- input ------------------------------------------------------------------------------

@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from chronos.link.identifiers import MATCH_COLUMNS
 from chronos.link.settings import LinkSettings
 
-#: Vetoed pairs below this probability are dropped (they cannot join anything anyway).
+#: Pairs below this probability are not even materialised by splink.
 VETO_FLOOR = 1e-4
+#: Vetoed look-alikes kept as constraints (given names: twins; one source: two people).
+#: Date-of-birth and identifier vetoes need no pairs: clustering checks those facts on
+#: whole groups (chronos.link.cluster.FACT_RULES).
+CONSTRAINT_FLOOR = 1e-2
 IDENTIFIERS = ("nhs", "upn", "la_id")
 
 
@@ -131,7 +135,8 @@ def _keep_sql(table: str, settings: LinkSettings) -> str:
         SELECT * FROM p
         WHERE match_probability >= {settings.review_threshold}
            OR identifiers <> ''
-           OR (vetoes <> '' AND match_probability >= {VETO_FLOOR})
+           OR (regexp_matches(vetoes, '(given|source)')
+               AND match_probability >= {CONSTRAINT_FLOOR})
         ORDER BY key_l, key_r"""
 
 
