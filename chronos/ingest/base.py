@@ -27,6 +27,14 @@ from chronos.errors import FormatNotRecognised, Issue, SourceError
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
     "chronos.ingest.mapped",
+    "chronos.ingest.fhir",
+    "chronos.ingest.cin_census",
+    "chronos.ingest.ssda903",
+    # formats2: Annex A, attendance, GEDCOM, agency chronology tables
+    "chronos.ingest.annex_a",
+    "chronos.ingest.gedcom",
+    "chronos.ingest.attendance",
+    "chronos.ingest.chronology_table",
 ]
 
 _REGISTRY: dict[str, type["Ingester"]] = {}
@@ -64,6 +72,8 @@ class SourceResult:
     records_read: int = 0
     records_to_data: int = 0
     records_skipped: dict[str, int] = field(default_factory=dict)
+    #: how the file was read (encoding, delimiter, sheet(s), header row ...), for the report
+    info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def records_quarantined(self) -> int:
@@ -92,6 +102,7 @@ class SourceResult:
             "quarantine_by_reason": _count_by(self.quarantine),
             "warnings_by_code": _count_by(self.warnings),
             "reconciles": self.reconciles(),
+            "info": dict(self.info),
         }
 
 

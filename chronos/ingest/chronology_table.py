@@ -1,0 +1,245 @@
+"""Agency chronology tables: the Word (.docx) and Excel tables filled in for a case review.
+
+One row per event, with columns found by their headings (synonyms below): date, source or
+agency, event or description, action or outcome, and optionally time, child or person,
+impact or significance and a reference. Dates go through :func:`chronos.dates.parse_date`,
+so ``?22/05/2016`` is kept as uncertain and ``May 2016`` as a month. The event type comes
+from the description through the keyword classifier (:mod:`chronos.ingest.keywords`);
+descriptions that match no keyword are ``other``. A row with text but no date is kept as an
+undated event; a row whose date cannot be read goes to quarantine. In Word, every table
+with a recognisable heading row is read, and a table without headings that has the same
+number of columns as the table before it is read as its continuation (tables split across
+pages); other tables are skipped with a warning. ``source_ref`` is ``T<table>:<row>`` for
+Word, ``<sheet>:<row>`` for Excel and ``<row>`` for CSV (data rows, 1-based).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from chronos.errors import Issue, SourceError
+from chronos.ingest import records
+from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.keywords import classify
+from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details, norm_header,
+                                   peek_rows, read_csv_rows, read_workbook)
+
+FORMAT = "chronology_table"
+HEADER_SCAN_ROWS = 10
+FIELDS = {
+    "date": ["date", "date of event", "event date", "when", "date time", "date and time",
+             "date of incident", "date dd mm yyyy", "date of contact"],
+    "time": ["time", "time of event"],
+    "agency": ["agency", "source", "organisation", "source agency", "agency source", "service",
+               "source of information", "agency or professional", "agency professional",
+               "who", "professional", "organisation agency"],
+    "event": ["event", "description", "event description", "details", "what happened",
+              "event details", "incident", "significant event", "summary", "information",
+              "narrative", "event incident", "description of event", "key event",
+              "event or incident", "significant event description"],
+    "action": ["action", "outcome", "action outcome", "action taken", "actions", "response",
+               "outcome action taken", "action and outcome", "actions outcome",
+               "outcome action", "actions taken", "action taken outcome"],
+    "impact": ["impact on child", "significance", "impact significance", "analysis",
+               "impact", "significance impact on child", "comment", "comments"],
+    "person": ["child", "childs name", "subject", "person", "name", "about", "family member",
+               "child name", "person involved"],
+    "ref": ["ref", "reference", "source reference", "record id", "record ref", "id", "no"],
+}
+
+
+def find_header(rows) -> tuple[int | None, dict[str, int]]:
+    """(index, columns) of the heading row: the first with a date and an event column."""
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        columns = find_columns([cell_text(v) for v in row], FIELDS)
+        if "date" in columns and "event" in columns and len(columns) >= 3:
+            return index, columns
+    return None, {}
+
+
+@register
+class ChronologyTableIngester(Ingester):
+    """Agency chronology tables (Word or Excel, one row per event with date, agency,
+    event and action/outcome): events classified by keywords."""
+
+    name = FORMAT
+    description = "Agency chronology table (Word .docx, Excel or CSV) for a case review"
+    extensions = (".docx", ".xlsx", ".xlsm", ".csv")
+
+    def sniff(self, path: Path, head: bytes) -> float:
+        """A table whose heading row names a date, an event and an agency or action."""
+        suffix = path.suffix.lower()
+        if suffix not in self.extensions:
+            return 0.0
+        if suffix == ".docx":
+            return 0.85 if any(find_header(t)[0] is not None for t in _docx_peek(path)) else 0.0
+        for _, rows in peek_rows(path, HEADER_SCAN_ROWS):
+            if find_header(list(rows))[0] is not None:
+                return 0.6 if suffix == ".csv" else 0.75
+        return 0.0
+
+    def read(self, source: Source) -> SourceResult:
+        """Read every table with chronology headings."""
+        reader = _TableReader(source)
+        for label, rows in _tables(source):
+            reader.read_table(label, rows)
+        return reader.finish()
+
+
+def _tables(source: Source) -> list[tuple[str, list]]:
+    suffix = source.path.suffix.lower()
+    if suffix == ".docx":
+        return _docx_tables(source)
+    if suffix in (".xlsx", ".xlsm"):
+        return list(read_workbook(source.path, source.file_label).items())
+    rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
+    return [("", [tuple(r) for r in rows])]
+
+
+def _docx_tables(source: Source) -> list[tuple[str, list]]:
+    try:
+        import docx
+
+        document = docx.Document(str(source.path))
+    except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors ...
+        raise SourceError(f"cannot open the Word document ({type(exc).__name__}: {exc})",
+                          file=source.file_label,
+                          hint="is the file a complete .docx document?") from exc
+    tables = []
+    for number, table in enumerate(document.tables, start=1):
+        rows = [tuple(_unique_cells(row)) for row in table.rows]
+        tables.append((f"T{number}", rows))
+    return tables
+
+
+def _unique_cells(row) -> list[str]:
+    """Cell texts of a Word row, a horizontally merged cell counted once."""
+    out, seen = [], []
+    for cell in row.cells:
+        if any(cell._tc is other for other in seen):
+            continue
+        seen.append(cell._tc)
+        out.append(cell.text)
+    return out
+
+
+def _docx_peek(path: Path) -> list[list[tuple]]:
+    """The first rows of each table in a .docx, read from the XML without python-docx."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xml = archive.read("word/document.xml")[:2_000_000].decode("utf-8", "replace")
+    except Exception:
+        return []
+    tables = []
+    for table in re.findall(r"<w:tbl>.*?</w:tbl>", xml, re.S)[:20]:
+        rows = []
+        for row in re.findall(r"<w:tr[ >].*?</w:tr>", table, re.S)[:HEADER_SCAN_ROWS]:
+            cells = re.findall(r"<w:tc>.*?</w:tc>", row, re.S)
+            rows.append(tuple("".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", c))
+                              for c in cells))
+        tables.append(rows)
+    return tables
+
+
+class _TableReader:
+    """Accumulates the events of every table in one file."""
+
+    def __init__(self, source: Source):
+        self.source = source
+        self.result_ = SourceResult(source=source, format=FORMAT)
+        self.events: list[dict] = []
+        self.people: dict[str, dict] = {}
+        self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
+
+    def read_table(self, label: str, rows: list) -> None:
+        """Read one table (or sheet), or skip it with a warning."""
+        filled = [r for r in rows if any(cell_text(v) for v in r)]
+        if not filled:
+            return
+        header, columns = find_header(rows)
+        start = header + 1 if header is not None else 0
+        if header is None and self._continues(label, rows):
+            columns = self.previous[1]
+        elif header is None:
+            self._skip(label, len(filled))
+            return
+        self.previous = (len(rows[0]), columns)
+        number = 0
+        for row in rows[start:]:
+            number += 1
+            if any(cell_text(v) for v in row):
+                self._row(columns, self._ref(label, number), row)
+
+    def _continues(self, label: str, rows: list) -> bool:
+        return label.startswith("T") and self.previous is not None \
+            and len(rows[0]) == self.previous[0]
+
+    def _ref(self, label: str, number: int) -> str:
+        return f"{label}:{number}" if label else str(number)
+
+    def _skip(self, label: str, count: int) -> None:
+        where = f"table {label[1:]}" if label.startswith("T") else f"sheet {label!r}"
+        self.result_.warnings.append(Issue(
+            "chronology.no_header", f"{where}: no heading row with a date and an event column; "
+            f"its {count} rows were skipped", self.source.file_label, label))
+        self.result_.records_read += count
+        skipped = self.result_.records_skipped
+        skipped["chronology.no_header"] = skipped.get("chronology.no_header", 0) + count
+
+    def _row(self, columns: dict, ref: str, row) -> None:
+        self.result_.records_read += 1
+        get = lambda name: cell_text(row[columns[name]]) \
+            if name in columns and columns[name] < len(row) else None  # noqa: E731
+        raw_date = row[columns["date"]] if columns["date"] < len(row) else None
+        when = cell_date(raw_date)
+        if when.error:
+            self.result_.quarantine.append(Issue(
+                when.error, when.message or "cannot read the date", self.source.file_label, ref,
+                "date", cell_text(raw_date) or "", severity="error"))
+            return
+        description = get("event")
+        self.events.append(records.event_row(
+            self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
+            person_ids=self._person(get("person"), ref), summary=description,
+            outcome=get("action"), agency=get("agency") or self.source.agency or None,
+            details=join_details([("impact", get("impact")), ("ref", get("ref"))]) or None))
+        self.result_.records_to_data += 1
+
+    def _person(self, name: str | None, ref: str) -> str:
+        if not name:
+            return ""
+        key = f"{self.source.name}:{norm_header(name).replace(' ', '-')}"
+        given, _, family = name.rpartition(" ")
+        records.merge_person(self.people, key, {
+            "person_id": key, "given_name": given or name, "family_name": family if given else None,
+            "agency": self.source.agency or None, "source_format": FORMAT,
+            "source_file": self.source.file_label, "source_ref": ref})
+        return key
+
+    def finish(self) -> SourceResult:
+        """The finished SourceResult (a file with no chronology table is an error)."""
+        out = self.result_
+        if not self.events and not out.quarantine:
+            raise SourceError("no chronology table found", file=self.source.file_label,
+                              hint="the heading row needs a date column and an event or "
+                                   "description column")
+        out.events = records.events_frame(self.events)
+        out.persons = records.persons_frame(self.people)
+        out.relationships = records.relationships_frame([])
+        return out
+
+
+class _with_time:
+    """A parsed date with the time column's value attached."""
+
+    def __init__(self, when, time: str | None):
+        self.date, self.precision, self.uncertain = when.date, when.precision, when.uncertain
+        self.end_date = None
+        self.time = when.time or _clock(time)
+
+
+def _clock(text: str | None) -> str | None:
+    match = re.search(r"\b(\d{1,2})[:.](\d{2})\b", text or "")
+    return f"{int(match[1]):02d}:{match[2]}" if match else None

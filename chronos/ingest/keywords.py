@@ -1,0 +1,80 @@
+"""Classify free-text event descriptions into event types, with keywords kept as data.
+
+``chronos/data/event_keywords.yaml`` lists rules in order, each an event type with the
+phrases (case-insensitive) and acronyms (case-sensitive, e.g. ``DNA``) that signal it; the
+first rule that matches wins, and text matching none is ``other``. Any ingester with
+free-text descriptions can use :func:`classify`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from chronos import model
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """One rule: an event type and the compiled patterns that signal it."""
+
+    event_type: str
+    phrases: re.Pattern | None
+    acronyms: re.Pattern | None
+
+    def matches(self, text: str) -> bool:
+        """True when any phrase or acronym occurs in ``text``."""
+        return bool((self.phrases and self.phrases.search(text)) or
+                    (self.acronyms and self.acronyms.search(text)))
+
+
+def _pattern(words, flags) -> re.Pattern | None:
+    if not words:
+        return None
+    parts = [r"\s+".join(re.escape(w) for w in str(word).split()) for word in words]
+    return re.compile(r"(?<![\w&])(?:" + "|".join(parts) + r")(?![\w&])", flags)
+
+
+def load_rules(path: str | Path | None = None) -> tuple[KeywordRule, ...]:
+    """The keyword rules from ``path`` or the shipped file; unknown event types raise."""
+    import yaml
+
+    if path is None:
+        return _shipped_rules()
+    return _compile(yaml.safe_load(Path(path).read_text("utf-8")))
+
+
+@lru_cache(maxsize=1)
+def _shipped_rules() -> tuple[KeywordRule, ...]:
+    import yaml
+
+    text = resources.files("chronos").joinpath("data", "event_keywords.yaml").read_text("utf-8")
+    return _compile(yaml.safe_load(text))
+
+
+def _compile(raw: dict) -> tuple[KeywordRule, ...]:
+    vocab = model.vocabulary()
+    rules = []
+    for entry in raw["rules"]:
+        if entry["event_type"] not in vocab:
+            raise ValueError(f"event_keywords: unknown event type {entry['event_type']!r}")
+        rules.append(KeywordRule(entry["event_type"],
+                                 _pattern(entry.get("phrases"), re.IGNORECASE),
+                                 _pattern(entry.get("acronyms"), 0)))
+    return tuple(rules)
+
+
+def classify_all(text: str | None, rules=None) -> list[str]:
+    """Every event type whose keywords occur in ``text``, in rule order."""
+    if not text:
+        return []
+    return [rule.event_type for rule in (rules or load_rules()) if rule.matches(text)]
+
+
+def classify(text: str | None, rules=None, default: str = "other") -> str:
+    """The event type of a free-text description (first matching rule), else ``default``."""
+    found = classify_all(text, rules)
+    return found[0] if found else default

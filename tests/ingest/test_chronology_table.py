@@ -1,0 +1,112 @@
+"""Agency chronology tables in Word, Excel and CSV (synthetic fixtures made here)."""
+
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from chronos.errors import SourceError
+from chronos.ingest.base import Source
+from chronos.ingest.chronology_table import ChronologyTableIngester
+
+ROWS = [("?22/05/2016", "GP", "Child was not brought to appointment", "Letter sent"),
+        ("May 2016", "School", "Head lice noted by class teacher", "Advice to mum"),
+        ("03/06/2016", "Hospital", "Attended A&E with scald to hand", "Referral to CSC"),
+        ("", "Police", "Domestic incident reported by neighbour", ""),
+        ("31/02/2016", "HV", "Home visit", "")]
+
+
+def read(path, name="rev"):
+    return ChronologyTableIngester().read(Source(path=Path(path), name=name, agency="Review"))
+
+
+def word_chronology(path):
+    document = docx.Document()
+    document.add_paragraph("Chronology for the review of Child A")
+    table = document.add_table(rows=1, cols=4)
+    for cell, text in zip(table.rows[0].cells, ["Date", "Source / Agency",
+                                                "Event / Description", "Action / Outcome"]):
+        cell.text = text
+    for row in ROWS:
+        for cell, text in zip(table.add_row().cells, row):
+            cell.text = text
+    document.add_paragraph("(continued on the next page)")
+    more = document.add_table(rows=1, cols=4)        # a split table without headings
+    for cell, text in zip(more.rows[0].cells, ("10/07/2016", "School", "Excluded for 2 days",
+                                               "Meeting")):
+        cell.text = text
+    other = document.add_table(rows=2, cols=2)       # not a chronology
+    other.rows[0].cells[0].text, other.rows[0].cells[1].text = "Name", "Role"
+    other.rows[1].cells[0].text = "Jane"
+    document.save(path)
+    return path
+
+
+def test_word_chronology(tmp_path):
+    path = word_chronology(tmp_path / "review.docx")
+    assert ChronologyTableIngester().sniff(path, path.read_bytes()[:65536]) >= 0.8
+    result = read(path)
+    ev = result.events.set_index("source_ref")
+    assert ev.loc["T1:1", "event_type"] == "was_not_brought"
+    assert ev.loc["T1:1", "date"] == "2016-05-22" and bool(ev.loc["T1:1", "date_uncertain"])
+    assert (ev.loc["T1:2", "date"], ev.loc["T1:2", "date_precision"]) == ("2016-05-01", "month")
+    assert ev.loc["T1:2", "event_type"] == "head_lice"
+    assert ev.loc["T1:3", "event_type"] == "ae_attendance"
+    assert ev.loc["T1:3", "outcome"] == "Referral to CSC" and ev.loc["T1:3", "agency"] == "Hospital"
+    assert ev.loc["T1:4", "date_precision"] == "unknown"          # undated row kept
+    assert ev.loc["T2:1", "event_type"] == "exclusion"             # continuation table
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("date.impossible", "T1:5")]
+    assert [w.code for w in result.warnings] == ["chronology.no_header"]
+    assert result.records_skipped == {"chronology.no_header": 2}
+    assert result.reconciles()
+
+
+def test_excel_chronology_with_title_rows_and_person(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Health"
+    sheet.append(["Multi-agency chronology"])
+    sheet.append([])
+    sheet.append(["Date of event", "Time", "Child", "Agency", "Description", "Action taken",
+                  "Impact on child"])
+    # Excel serial 42500 is 10 May 2016 (43831 is 1 January 2020)
+    sheet.append([42500, "14.30", "Amy Smith", "GP", "DNA immunisations", "Re-booked",
+                  "Missed protection"])
+    sheet.append(["c. 2017", None, "Amy Smith", "School", "Poor attendance; referral to EWO",
+                  None, None])
+    path = tmp_path / "health.xlsx"
+    book.save(path)
+    assert ChronologyTableIngester().sniff(path, path.read_bytes()[:65536]) >= 0.7
+    result = read(path)
+    first = result.events.iloc[0]
+    assert (first["date"], first["time"], first["event_type"]) == ("2016-05-10", "14:30",
+                                                                    "was_not_brought")
+    assert first["source_ref"] == "Health:1" and first["person_ids"] == "rev:amy-smith"
+    assert first["details"] == "impact=Missed protection"
+    assert result.persons.iloc[0]["family_name"] == "Smith"
+
+
+def test_csv_chronology(tmp_path):
+    path = tmp_path / "police.csv"
+    path.write_text("Date,Agency,Event,Outcome\n01/02/2020,Police,Police called to the home,NFA\n")
+    assert 0.5 <= ChronologyTableIngester().sniff(path, path.read_bytes()) < 0.9
+    assert read(path).events.iloc[0]["event_type"] == "police_call_out"
+
+
+def test_broken_and_foreign_files(tmp_path):
+    path = word_chronology(tmp_path / "whole.docx")
+    cut = tmp_path / "cut.docx"
+    cut.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(SourceError, match="cut.docx"):
+        read(cut)
+    assert ChronologyTableIngester().sniff(cut, cut.read_bytes()) == 0.0
+    text = tmp_path / "notes.txt"
+    text.write_text("Date of meeting: Tuesday\nNothing else.\n")
+    assert ChronologyTableIngester().sniff(text, text.read_bytes()) == 0.0
+    empty = docx.Document()
+    empty.add_paragraph("No tables here")
+    empty_path = tmp_path / "empty.docx"
+    empty.save(empty_path)
+    with pytest.raises(SourceError, match="no chronology table"):
+        read(empty_path)
