@@ -80,6 +80,18 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     when there are enough records. ``as_of``: the date after which a date of birth is in
     the future (default today).
     """
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()   # millions of small dicts and sets: cyclic GC passes would dominate
+    try:
+        return _link_people(records, overrides, settings, train, as_of)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _link_people(records, overrides, settings, train, as_of) -> LinkResult:
     clock = _Clock()
     settings = as_settings(settings)
     records, warnings = _records_table(records)
@@ -269,19 +281,24 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
     cluster_of = {key: i for i, group in enumerate(groups) for key in group}
     work = frame[["record_key", *IDENTIFIER_COLUMNS]].copy()
     work["c"] = work["record_key"].map(cluster_of)
-    basis = pd.Series([None] * len(groups), dtype="object")
-    decided = pd.Series(False, index=basis.index)
+    basis: list = [None] * len(groups)
+    decided = [False] * len(groups)
     for column in IDENTIFIER_COLUMNS:
-        stats = work[work[column].notna()].groupby("c")[column].agg(["nunique", "first"])
-        stats = stats[~decided[stats.index].to_numpy()]
-        single = stats[stats["nunique"] == 1]
-        basis[single.index] = [(column, v) for v in single["first"]]
-        decided[stats.index] = True
-    counts = basis.dropna().value_counts()
-    shared = set(counts[counts > 1].index)
+        values = work.loc[work[column].notna(), ["c", column]].drop_duplicates()
+        sizes = values.groupby("c").size()
+        firsts = values.groupby("c")[column].first()
+        for c, n, value in zip(sizes.index, sizes.to_numpy(), firsts.to_numpy()):
+            if not decided[c]:
+                basis[c] = (column, value) if n == 1 else None
+                decided[c] = True
+    counts: dict = {}
+    for item in basis:
+        if item is not None:
+            counts[item] = counts.get(item, 0) + 1
     mapping = {}
     for i, group in enumerate(groups):
-        parts = basis[i] if basis[i] is not None and basis[i] not in shared else ("records", *group)
+        usable = basis[i] is not None and counts[basis[i]] == 1
+        parts = basis[i] if usable else ("records", *group)
         person = model.stable_id("P", *parts)
         mapping.update({key: person for key in group})
     return mapping
@@ -332,14 +349,28 @@ def _persons(records, frame, record_to_person):
     grouped = work.groupby("person_id", sort=True)
     best = grouped.first()
     best["given_name"] = best["full_given"].fillna(best["given_name"])
-    agencies = work[["person_id", "agency"]].dropna().drop_duplicates()
-    agencies = agencies.sort_values(["person_id", "agency"]).groupby("person_id")["agency"]
-    best["agency"] = agencies.agg(";".join)
+    best["agency"] = _joined_agencies(work)
     best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
         work["person_id"]).max()
     best = best.reset_index()
     persons = model.conform(best[[c for c in model.PERSONS]], "persons")
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def _joined_agencies(work):
+    """person_id -> its sorted, distinct agencies ';'-joined (DuckDB: fast on millions)."""
+    import duckdb
+
+    agencies = work[["person_id", "agency"]].dropna().drop_duplicates()
+    if agencies.empty:
+        return None
+    agencies = agencies.astype({"person_id": str, "agency": str})
+    con = duckdb.connect()
+    con.register("a", agencies)
+    joined = con.sql("SELECT person_id, string_agg(agency, ';' ORDER BY agency) AS agency "
+                     "FROM a GROUP BY person_id").df()
+    con.close()
+    return joined.set_index("person_id")["agency"]
 
 
 def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings):
