@@ -353,7 +353,7 @@ def _persons(records, frame, record_to_person):
     best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
         work["person_id"]).max()
     best = best.reset_index()
-    persons = model.conform(best[[c for c in model.PERSONS]], "persons")
+    persons = _fast_conform(best[[c for c in model.PERSONS]])
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)
 
 
