@@ -255,7 +255,9 @@ def _concat(frames: list, table: str):
 
 def _stages() -> list[tuple[str, Callable[[CaseResult], None]]]:
     """Optional stages after ingest, in order. Each takes and updates the result."""
-    return [("findings", _findings_stage)]
+    from chronos.link.stage import dedupe_stage, link_stage
+
+    return [("link", link_stage), ("dedupe", dedupe_stage), ("findings", _findings_stage)]
 
 
 def _findings_stage(result: CaseResult) -> None:
@@ -398,7 +400,12 @@ def output_writers() -> list[tuple[str, Writer]]:
     from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
                                        write_genogram_svg)
 
+    from chronos.link.stage import output_writers as link_writers
+
+    tables = [(name, lambda result, folder, write=write, name=name: write(result, folder / name))
+              for name, write in link_writers()]
     return [
+        *tables,
         ("chronology and reports", _write_reports),
         ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
                                              write_genogram_svg(result, folder / "genogram.svg"))),

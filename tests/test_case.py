@@ -124,7 +124,8 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
                           "quarantine.csv", "findings.csv", "ingest-report.json",
                           "chronology.csv", "chronology.xlsx", "chronology.docx",
                           "chronology.html", "timeline.png", "case-map.docx",
-                          "case-report.html", "genogram.png", "ecomap.png"}
+                          "case-report.html", "genogram.png", "ecomap.png",
+                          "link-review.csv", "events-duplicates.csv"}
     assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
     for path in out.iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
