@@ -34,8 +34,10 @@ AGE = ("((year(e.d) * 12 + month(e.d)) - (year(s.dob) * 12 + month(s.dob))"
        " - CASE WHEN day(e.d) < day(s.dob) THEN 1 ELSE 0 END)")
 AGE_AT_ASOF = ("((year({asof}) * 12 + month({asof})) - (year(s.dob) * 12 + month(s.dob))"
                " - CASE WHEN day({asof}) < day(s.dob) THEN 1 ELSE 0 END)")
+#: events that assess the people they name. A home visit is not one: an adult "present;
+#: not spoken to" at a visit is exactly the unassessed man the Panel's review describes.
 DEFAULT_ASSESSMENTS = ("assessment", "gcp2_assessment", "s47_enquiry", "initial_conference",
-                       "review_conference", "home_visit")
+                       "review_conference")
 DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent", "parent")
 
 
@@ -472,11 +474,26 @@ named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
   WHERE mb.given <> '' AND mb.family <> '' AND strpos(x.txt, mb.given) > 0
     AND strpos(x.txt, mb.family) > 0),
 cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
-  ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL)
+  ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL),
+seen AS (SELECT DISTINCT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
+  FROM cand c JOIN ev e ON (e.person_id = c.member_id OR (c.given <> '' AND c.family <> ''
+    AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.given) > 0
+    AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.family) > 0))
+  WHERE e.d IS NOT NULL AND e.d <= {date_lit(as_of)} AND e.event_type NOT IN ({tlist})),
+evidence AS (SELECT c.child_id, c.member_id, x.event_id, x.d, x.agency, x.event_type
+    FROM cand c JOIN asm x ON x.person_id = c.child_id
+  UNION SELECT child_id, member_id, event_id, d, agency, event_type FROM seen),
+counts AS (SELECT c.child_id, c.member_id,
+    (SELECT COUNT(DISTINCT x.event_id) FROM asm x WHERE x.person_id = c.child_id) AS n_asm,
+    (SELECT COUNT(DISTINCT s.event_id) FROM seen s
+      WHERE s.child_id = c.child_id AND s.member_id = c.member_id) AS n_seen
+  FROM cand c)
 SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
-  CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
-  'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role AS info
-FROM cand c JOIN asm x ON x.person_id = c.child_id"""
+  CAST(NULL AS DATE) AS w_end, v.event_id, v.d, v.agency, v.event_type,
+  'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role
+    || ';assessments=' || CAST(k.n_asm AS VARCHAR) || ';records=' || CAST(k.n_seen AS VARCHAR) AS info
+FROM cand c JOIN evidence v ON v.child_id = c.child_id AND v.member_id = c.member_id
+JOIN counts k ON k.child_id = c.child_id AND k.member_id = c.member_id"""
 
 
 def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:

@@ -53,7 +53,8 @@ def flags_by_child(findings, events, persons) -> list[dict]:
                                            "dob": _text(people.get(pid, {}).get("dob")),
                                            "categories": {}})
         evidence = []
-        for eid in [i for i in str(f["event_ids"] or "").split(";") if i]:
+        ids = [i for i in str(f["event_ids"] or "").split(";") if i]
+        for eid in sorted(ids, key=lambda i: (_text(by_id.get(i, {}).get("date")) or "9999", i)):
             ev = by_id.get(eid, {})
             date = _text(ev.get("date"))
             evidence.append({

@@ -32,10 +32,6 @@ FOUND_BY = {
     "missing": {"missing_adolescent"},
     "assessment": {"invisible_adult"},
 }
-# patterns whose events sit on records of one person in different agencies: found once the
-# people are linked across agencies (the link stage), not by exact identifiers alone
-NEEDS_LINKING = {"domestic_abuse", "toxic_trio_2022", "toxic_trio_2023", "unassessed_partner", "assessment",
-                 "home_conditions", "arrears"}
 
 
 def planted(section: str) -> dict[str, set[tuple[str, str]]]:
@@ -85,9 +81,7 @@ def test_every_planted_pattern_has_a_rule():
 
 
 @pytest.mark.parametrize("name", sorted(PATTERNS), ids=sorted(PATTERNS))
-def test_planted_pattern_is_found(example, name, request):
-    if name in NEEDS_LINKING:
-        request.applymarker(pytest.mark.xfail(reason="needs people linked across agencies", strict=False))
+def test_planted_pattern_is_found(example, name):
     where, cited = example
     events = _events_of(PATTERNS[name], where)
     assert events, f"{name}: its rows did not become events"
