@@ -391,18 +391,30 @@ def sort_table(frame, table: str):
 
 Writer = Callable[[CaseResult, Path], None]
 
+#: the review-ready outputs ``chronos build`` writes beside the tables (see chronos.report)
+BUILD_REPORTS = ("csv", "xlsx", "docx", "html", "timeline", "casemap", "report")
+
 
 def output_writers() -> list[tuple[str, Writer]]:
-    """Extra outputs written by ``chronos build`` after the tables (chronology, charts)."""
+    """What ``chronos build`` writes after the tables: (label, writer(result, folder))."""
     from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
                                        write_genogram_svg)
-    from chronos.report.chronology import write_chronology_csv, write_chronology_xlsx
 
     from chronos.link.stage import output_writers as link_writers
 
-    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx),
-            ("genogram.png", write_genogram_png), ("genogram.svg", write_genogram_svg),
-            ("ecomap.png", write_ecomap_png), *link_writers()]
+    return [
+        ("chronology and reports", _write_reports),
+        ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
+                                             write_genogram_svg(result, folder / "genogram.svg"))),
+        ("ecomap", lambda result, folder: write_ecomap_png(result, folder / "ecomap.png")),
+        *link_writers(),
+    ]
+
+
+def _write_reports(result: CaseResult, folder: Path) -> None:
+    from chronos.report.outputs import write_reports
+
+    write_reports(result, folder, formats=list(BUILD_REPORTS))
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,
@@ -423,7 +435,7 @@ def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = 
         (tmp / "ingest-report.json").write_text(
             json.dumps(result.report, indent=2, sort_keys=True, default=str) + "\n",
             encoding="utf-8")
-        for filename, writer in output_writers():
-            say(f"writing {filename}")
-            writer(result, tmp / filename)
+        for label, writer in output_writers():
+            say(f"writing {label}")
+            writer(result, tmp)
     return Path(out_dir)

@@ -423,6 +423,137 @@ def _print_inspection(found, rows: int) -> None:
         err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
 
 
+# ---------------------------------------------------------------- reports (issue 7)
+
+
+def _report_options(child, since, court):
+    from chronos.report.document import ChronologyOptions
+
+    return ChronologyOptions(child=child, since=_report_date(since, "--since"), court=court)
+
+
+def _report_date(text, option: str):
+    """A date option given the way users write dates (``01/04/2020``, ``2020-04-01``)."""
+    if not text:
+        return None
+    from chronos.dates import parse_date
+    from chronos.errors import ChronosError
+
+    parsed = parse_date(text)
+    if parsed.date is None:
+        raise ChronosError(f"{option}: {text!r} is not a date", hint="for example 01/04/2020")
+    return parsed.date
+
+
+@app.command()
+@handles_errors
+def report(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(Path("chronos-report"), "--out", "-o", help="Output folder."),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f",
+        help="Comma-separated: docx,xlsx,html,csv,md,timeline,casemap,report,pdf (default all)."),
+    pseudonymise: bool = typer.Option(False, "--pseudonymise",
+                                      help="Replace names, identifiers and addresses for sharing."),
+    shift_days: Optional[int] = typer.Option(None, "--shift-days",
+                                             help="With --pseudonymise: move every date by N days."),
+    key: Optional[Path] = typer.Option(None, "--key",
+                                       help="Pseudonym key file (default: beside --out, outside it)."),
+    since: Optional[str] = typer.Option(None, "--since",
+                                        help="Summarise events before this date per year and category."),
+    child: Optional[str] = typer.Option(None, "--child", help="One child (person id or name)."),
+    court: bool = typer.Option(False, "--court", help="Court (PLO) style: No., Date, Event, reference."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Write review-ready outputs: Word, Excel, HTML, CSV and Markdown chronologies, the
+    timeline chart, the case map and the case report.
+
+    Example: chronos report examples/smith-family --out out/report --pseudonymise
+    """
+    from chronos.case import build_case
+    from chronos.report.outputs import parse_formats, write_reports
+    from chronos.report.privacy import load_key
+
+    formats = parse_formats(fmt)
+    options = _report_options(child, since, court)
+    reuse = load_key(key) if key and key.exists() else None
+    result = build_case(case, progress=_progress(quiet))
+    run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
+                        shift_days=shift_days, key_path=key, key=reuse)
+    for path in run.files:
+        print(path)
+    if not quiet:
+        err = _stderr()
+        for skipped in run.skipped:
+            err.print(f"skipped {skipped}: no offline renderer installed (chromium)")
+        if run.key_path:
+            err.print(f"pseudonym key written to {run.key_path}: keep it apart from the "
+                      "shared files", soft_wrap=True)
+
+
+@app.command()
+@handles_errors
+def timeline(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(Path("timeline.png"), "--out", "-o",
+                             help="Image file: .png, .svg or .pdf."),
+    child: Optional[str] = typer.Option(None, "--child", help="One child (person id or name)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Draw the timeline chart: one lane per agency, flagged windows shaded, ages on top.
+
+    Example: chronos timeline examples/smith-family --out timeline.svg
+    """
+    from chronos.case import build_case
+    from chronos.errors import ChronosError
+    from chronos.report.people import resolve_person
+    from chronos.report.timeline import write_timeline
+
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ChronosError(f"cannot draw to {out.name}", hint="use .png, .svg or .pdf")
+    result = build_case(case, progress=_progress(quiet))
+    print(write_timeline(result, out, child=resolve_person(result, child) if child else None))
+
+
+@app.command()
+@handles_errors
+def casemap(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(Path("case-map.docx"), "--out", "-o",
+                             help="Word (.docx) or HTML (.html) file."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Write the case map: what we are worried about, what is working well, what we do
+    not know (Signs of Safety style), for a meeting to complete.
+
+    Example: chronos casemap examples/smith-family --out case-map.docx
+    """
+    from chronos.case import build_case
+    from chronos.report.case_map import write_case_map
+
+    result = build_case(case, progress=_progress(quiet))
+    print(write_case_map(result, out))
+
+
+@app.command()
+@handles_errors
+def reidentify(
+    file: Path = typer.Argument(..., help="A returned pseudonymised file (.docx .xlsx .html .csv .md)."),
+    key: Path = typer.Option(..., "--key", help="The pseudonym key written with it."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the result."),
+) -> None:
+    """Put the real names, identifiers and dates back into a returned shared document.
+
+    Example: chronos reidentify returned/chronology.docx --key out/report.pseudonym-key.json
+    """
+    from chronos.report.privacy import load_key, reidentify as restore
+
+    print(restore(file, load_key(key), out))
+
+
+# ---------------------------------------------------------------- end reports (issue 7)
+
+
 # ---------------------------------------------------------------- flags and rules (patterns)
 # Owned by the patterns module: findings of cumulative harm and the rule catalogue.
 
@@ -495,15 +626,20 @@ def _print_flags(name: str, as_of: str, grouped: list, notes: int) -> None:
 def rules_list(
     rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the rules as Markdown."),
 ) -> None:
     """List the rules: id, type, category, severity, age band, title.
 
     Example: chronos rules list --rules local-rules.yaml
     """
-    from chronos.patterns.present import rule_summary
+    from chronos.patterns.present import catalogue_markdown, rule_summary
     from chronos.patterns.rules import load_catalogue
 
-    rows = [rule_summary(r) for r in load_catalogue(extra=rules)]
+    loaded = load_catalogue(extra=rules)
+    if markdown:
+        print(catalogue_markdown(loaded))
+        return
+    rows = [rule_summary(r) for r in loaded]
     if json_out:
         import json
 

@@ -122,7 +122,9 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
     names = sorted(p.name for p in out.iterdir())
     assert set(names) >= {"events.csv", "persons.csv", "links.csv", "relationships.csv",
                           "quarantine.csv", "findings.csv", "ingest-report.json",
-                          "chronology.csv", "chronology.xlsx", "genogram.png", "ecomap.png",
+                          "chronology.csv", "chronology.xlsx", "chronology.docx",
+                          "chronology.html", "timeline.png", "case-map.docx",
+                          "case-report.html", "genogram.png", "ecomap.png",
                           "link-review.csv", "events-duplicates.csv"}
     assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
     for path in out.iterdir():
@@ -144,7 +146,7 @@ def test_failed_write_leaves_previous_output_untouched(case_dir, tmp_path, monke
     def broken(result, path):
         raise OSError("disk full")
 
-    monkeypatch.setattr("chronos.case.output_writers", lambda: [("x.csv", broken)])
+    monkeypatch.setattr("chronos.case.output_writers", lambda: [("x", broken)])
     with pytest.raises(OSError):
         write_outputs(result, out)
     assert (out / "events.csv").read_bytes() == before

@@ -1,5 +1,5 @@
 """The chronology: one renderer that turns a case into the rows practitioners expect,
-and the CSV and Excel writers that ``chronos build`` uses.
+which every chronology writer in :mod:`chronos.report` renders.
 
 :func:`chronology_rows` is the single place where events become chronology rows (No.,
 Date, Age of child, Agency / source, Event, Significance, Action / outcome, Reference);
@@ -14,14 +14,21 @@ DISPLAY_COLUMNS = ["No.", "Date", "Age of child", "Agency / source", "Event",
                    "Significance", "Action / outcome", "Reference"]
 #: technical columns carried alongside for filtering and linking (not shown by default)
 DATA_COLUMNS = ["event_id", "date", "date_precision", "date_uncertain", "event_type",
-                "categories", "person_ids", "agency", "kind", "finding_ids"]
+                "categories", "person_ids", "agency", "kind", "finding_ids",
+                "label", "text", "source_file", "summarised"]
+#: backwards-compatible name for the display columns
+COLUMNS = DISPLAY_COLUMNS
+KIND_SIGNIFICANCE = {"positive": "Positive / protective", "life": "Life event",
+                     "context": "Parental / household factor"}
 
 
 def chronology_rows(result, *, child: str | None = None):
     """The case's chronology as a DataFrame, date-ordered and numbered.
 
-    ``child`` (a person id) keeps only that child's events and the household events that
-    name no one. Undated events come last, marked "Undated".
+    ``child`` (a person id) keeps that child's events, the household events that name no
+    one, and the events of the adults around the child (parents, their partners,
+    household members) unless they only concern the child's siblings. Undated events come
+    last, marked "Undated".
     """
     import pandas as pd
 
@@ -29,16 +36,24 @@ def chronology_rows(result, *, child: str | None = None):
 
     events = _ordered(result.events)
     if child:
-        events = events[events["person_ids"].fillna("").str.split(";").map(
-            lambda ids: child in ids or ids == [""])]
+        events = events[events["person_ids"].fillna("").map(_concerns(result, child))]
     vocab = vocabulary()
     people = _people(result.persons)
     evidence = _evidence(result.findings)
-    index = _index_children(result, people)
-    rows = [_row(ev, vocab, people, evidence, index) for ev in events.to_dict("records")]
+    index = [child] if child else sorted(  # eldest first
+        _index_children(result, people), key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
+    rows = [_row(ev, vocab, people, evidence, index) for ev in records(events)]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
     frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
+
+
+def records(frame) -> list[dict]:
+    """``frame.to_dict("records")``, several times faster for Arrow-backed string columns;
+    missing values become None."""
+    columns = {name: [None if v is _NA or v != v else v for v in frame[name].tolist()]
+               for name in frame.columns}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def _ordered(events):
@@ -48,6 +63,21 @@ def _ordered(events):
     keyed = keyed.sort_values(["_undated", "_date", "_time", "_agency", "event_id"],
                               kind="mergesort")
     return keyed.drop(columns=["_undated", "_date", "_time", "_agency"])
+
+
+def _concerns(result, child: str):
+    """A test on an event's ``person_ids``: is it part of ``child``'s chronology?"""
+    from chronos.report.people import circle_of, index_children
+
+    circle = circle_of(result, child)
+    siblings = {c["person_id"] for c in index_children(result)} - {child}
+
+    def wanted(person_ids: str) -> bool:
+        ids = {i for i in person_ids.split(";") if i}
+        if not ids or child in ids:
+            return True
+        return bool(ids & circle) and not ids <= siblings
+    return wanted
 
 
 def _people(persons) -> dict[str, dict]:
@@ -77,15 +107,12 @@ def _index_children(result, people: dict[str, dict]) -> list[str]:
 
 
 def _row(ev: dict, vocab, people: dict, evidence: dict, index: list[str]) -> list:
-    from chronos.dates import format_display
-
+    format_display = _dates().format_display
     ids = [i for i in str(ev.get("person_ids") or "").split(";") if i]
     cited = evidence.get(str(ev["event_id"]), [])
     entry = vocab.event_types.get(str(ev["event_type"]))
     kind = entry.kind if entry else "other"
-    significance = "; ".join(dict.fromkeys(title for _, title in cited))
-    if not significance and kind == "positive":
-        significance = "Positive"
+    significance = _significance(ev, kind, cited)
     date = ev.get("date")
     shown = (format_display(date, ev.get("date_precision") or "day",
                             bool(ev.get("date_uncertain") is True))
@@ -101,7 +128,20 @@ def _row(ev: dict, vocab, people: dict, evidence: dict, index: list[str]) -> lis
         ev["event_id"], _text(date), _text(ev.get("date_precision")),
         bool(ev.get("date_uncertain") is True), ev["event_type"], _text(ev.get("categories")),
         ";".join(ids), _text(ev.get("agency")), kind, ";".join(f for f, _ in cited),
+        vocab.label(str(ev["event_type"])), _text(ev.get("summary")) or
+        vocab.label(str(ev["event_type"])), _text(ev.get("source_file")), False,
     ]
+
+
+def _significance(ev: dict, kind: str, cited: list) -> str:
+    """Horwath categories ('Medical neglect'), the kind of event where that matters
+    (positive, life event, parental factor) and the titles of findings citing it."""
+    cats = [c for c in _text(ev.get("categories")).split(";") if c]
+    parts = [f"{c.capitalize()} neglect" for c in cats]
+    if kind in KIND_SIGNIFICANCE and not (cats and kind == "context"):
+        parts.append(KIND_SIGNIFICANCE[kind])
+    parts += [title for _, title in cited]
+    return "; ".join(dict.fromkeys(parts))
 
 
 def _text(value) -> str:
@@ -117,9 +157,9 @@ except ImportError:  # pragma: no cover
 
 
 def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
-    """Age of each child the event is about (else of the index child), at the event."""
-    from chronos.dates import age_at, format_age
-
+    """Age of each child the event is about (else of the index children), at the event:
+    ``2y 3m``, ``7m``, ``5 weeks``, ``unborn``; names first when there are several."""
+    format_age = _dates().format_age
     date = ev.get("date")
     if not date:
         return ""
@@ -127,21 +167,32 @@ def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
     ages = []
     for pid in children:
         person = people.get(pid) or {}
-        dob = person.get("dob")
-        if not dob or dob is _NA:
+        dob = _text(person.get("dob"))
+        age = format_age(dob, str(date)) if dob else ""
+        if age == "unborn" and not _in_pregnancy(dob, str(date)):
             continue
-        age = age_at(str(dob), str(date))
-        if age is None:
+        if age and age != "unborn" and ev.get("date_precision") == "year":
+            years = (_dates().age_at(dob, str(date)) or (0, 0))[0]
+            age = f"c. {years}y" if years else "under 1y"
+        if not age:
             continue
         name = _text(person.get("given_name"))
-        ages.append(f"{name} {format_age(*age)}".strip() if len(children) > 1
-                    else format_age(*age))
-    return "; ".join(a for a in ages if a)
+        ages.append(f"{name} {age}".strip() if len(index) > 1 else age)
+    return "; ".join(ages)
+
+
+def _in_pregnancy(dob: str, date: str) -> bool:
+    """True when ``date`` falls within the 40 weeks before the birth."""
+    from datetime import date as day
+
+    try:
+        return (day.fromisoformat(dob[:10]) - day.fromisoformat(date[:10])).days <= 280
+    except ValueError:
+        return False
 
 
 def _is_child(person: dict | None, date: str) -> bool:
-    from chronos.dates import age_at
-
+    age_at = _dates().age_at
     if not person:
         return False
     dob = person.get("dob")
@@ -165,49 +216,26 @@ def _event_text(ev: dict, vocab) -> str:
 
 
 def _reference(ev: dict) -> str:
+    """``gp_appointments.csv row 4``: the file's name (its folder is in the sources list)
+    and the row or record id."""
     ref = _text(ev.get("source_ref"))
-    where = f"{_text(ev.get('source_file'))} row {ref}" if ref.isdigit() else \
-        f"{_text(ev.get('source_file'))} {ref}".strip()
+    file = _text(ev.get("source_file")).replace("\\", "/").rsplit("/", 1)[-1]
+    where = f"{file} row {ref}" if ref.isdigit() else f"{file} {ref}".strip()
     also = _text(ev.get("corroborated_by"))
     return f"{where}; also reported as {also}" if also else where
 
 
-# ---------------------------------------------------------------- writers
+def _dates():
+    """The date helpers (imported when first needed, not at module import)."""
+    from chronos import dates
+
+    return dates
 
 
-def write_chronology_csv(result, path: Path) -> None:
-    """``chronology.csv``: the display columns plus the event id, formula-safe."""
-    from chronos.report.safe_files import write_csv
-
-    rows = chronology_rows(result)
-    write_csv(rows[DISPLAY_COLUMNS + ["event_id"]].rename(columns={"event_id": "Event ID"}),
-              path)
-
-
-def write_chronology_xlsx(result, path: Path) -> None:
-    """``chronology.xlsx``: one formatted sheet with frozen header, filters and widths."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-
-    from chronos.report.safe_files import atomic_path, neutralise
-
-    rows = chronology_rows(result)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Chronology"
-    sheet.append(DISPLAY_COLUMNS)
-    for values in rows[DISPLAY_COLUMNS].itertuples(index=False):
-        sheet.append([neutralise(v) if isinstance(v, str) else v for v in values])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-    widths = [6, 13, 14, 22, 60, 36, 40, 28]
-    for column, width in zip("ABCDEFGH", widths):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    with atomic_path(path) as tmp:
-        book.save(tmp)
+def format_date(iso, precision="day", uncertain=False) -> str:
+    """A date as practitioners write it (``22/05/2016``, ``?22/05/2016``, ``May 2016``,
+    ``2016``; ``Undated`` when missing)."""
+    iso = _text(iso)
+    if not iso:
+        return "Undated"
+    return _dates().format_display(iso, _text(precision) or "day", uncertain is True)

@@ -136,3 +136,53 @@ def write_csv(frame, path: Path) -> None:
     frame = neutralise_frame(frame)
     with atomic_file(Path(path), "w", encoding="utf-8", newline="") as handle:
         frame.to_csv(handle, index=False, lineterminator="\n")
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and missing parents) owner-only (0700); existing folders are left
+    as they are."""
+    path = Path(path)
+    missing = [p for p in [path, *path.parents] if not p.exists()]
+    path.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        os.chmod(created, DIR_MODE)
+    return path
+
+
+def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` atomically, owner-only."""
+    private_dir(Path(path).parent)
+    with atomic_file(Path(path), "w", encoding=encoding, newline="") as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically, owner-only."""
+    private_dir(Path(path).parent)
+    with atomic_file(Path(path), "wb") as handle:
+        handle.write(data)
+    return Path(path)
+
+
+@contextlib.contextmanager
+def staged_files(target: Path) -> Iterator[Path]:
+    """Yield a private staging folder; when the block succeeds its files move into
+    ``target`` (created 0700 if missing, other files in it kept), when it raises nothing
+    in ``target`` changes. For a set of outputs that must appear together or not at all."""
+    target = Path(target)
+    private_dir(target.parent)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".staging",
+                                  dir=target.parent))
+    try:
+        yield stage
+        private_dir(target)
+        for item in sorted(stage.rglob("*")):
+            dest = target / item.relative_to(stage)
+            if item.is_dir():
+                private_dir(dest)
+            else:
+                os.chmod(item, FILE_MODE)
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)

@@ -413,3 +413,24 @@ def test_params_override_by_dict_and_flat_key(rule_of):
 
 def test_event_builder_sets_unknown_precision_for_undated():
     assert event("E", None, "other")["date_precision"] == "unknown"
+
+
+def test_optimizer_on_and_off_give_the_same_findings(catalogue, monkeypatch):
+    """Small cases run with DuckDB's optimizer off (planning dominates); both paths agree."""
+    from chronos.patterns import engine
+
+    rows = events_from(
+        [(f"W{i}", f"2023-0{1 + i}-10", "was_not_brought", "C1", "GP") for i in range(4)]
+        + [("D1", "2023-02-01", "domestic_abuse_incident", "M1;C1", "Police"),
+           ("S1", "2023-03-01", "substance_misuse", "P1", "Drugs"),
+           ("H1", "2023-04-01", "parental_mental_health", "M1", "GP"),
+           ("A1", "2023-05-01", "assessment", "C1;M1", "CSC"),
+           ("P1", "2021-01-01", "cp_plan_start", "C1", "CSC"), ("G1", "2022-01-01", "gcp2_assessment", "C1", "CSC",
+                                                             {"value": 4, "details": "safety=5"}),
+           ("G2", "2023-01-01", "gcp2_assessment", "C1", "CSC", {"value": 4})])
+    rules = list(catalogue.values())
+    off = run_rules(rows, FAMILY, RELATIONSHIPS, rules=rules, as_of="2024-01-01")
+    monkeypatch.setattr(engine, "TINY_CASE", 0)
+    on = run_rules(rows, FAMILY, RELATIONSHIPS, rules=rules, as_of="2024-01-01")
+    assert len(off) >= 6
+    pd.testing.assert_frame_equal(off, on)

@@ -1,0 +1,129 @@
+"""Write a case's review-ready outputs in one go: chronology documents (docx, xlsx, html,
+csv, md), the timeline chart, the case map and the case report, optionally pseudonymised.
+
+All files appear together or not at all (staged, then moved into the folder), each
+readable only by its owner. The pseudonym key is written *outside* the output folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chronos.report.document import ChronologyOptions, build_chronology
+
+CHRONOLOGY_FORMATS = {"docx": "write_docx", "xlsx": "write_xlsx", "html": "write_html",
+                      "csv": "write_csv", "md": "write_markdown"}
+EXTRA_FORMATS = ("timeline", "casemap", "report", "pdf")
+ALL_FORMATS = tuple(CHRONOLOGY_FORMATS) + EXTRA_FORMATS
+MODULES = {"docx": "docx_writer", "xlsx": "xlsx_writer", "html": "html_writer",
+           "csv": "csv_writer", "md": "md_writer"}
+
+
+@dataclass
+class ReportRun:
+    """What :func:`write_reports` wrote: the files (in the output folder), and the key."""
+
+    files: list[Path] = field(default_factory=list)
+    key_path: Path | None = None
+    skipped: list[str] = field(default_factory=list)
+
+
+def parse_formats(text: str | None) -> list[str]:
+    """'docx,xlsx' -> ['docx', 'xlsx']; None or 'all' -> every format."""
+    from chronos.errors import ChronosError
+
+    if not text or text.strip() == "all":
+        return list(ALL_FORMATS)
+    wanted = [f.strip().lower().lstrip(".") for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in ALL_FORMATS]
+    if unknown:
+        raise ChronosError(f"unknown format {', '.join(unknown)}",
+                           hint=f"choose from {', '.join(ALL_FORMATS)}")
+    return list(dict.fromkeys(wanted))
+
+
+def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = None,
+                  options: ChronologyOptions | None = None, *, pseudonymise: bool = False,
+                  shift_days: int | None = None, key_path: str | Path | None = None,
+                  key: Any = None) -> ReportRun:
+    """Write the chosen outputs of ``result`` into ``out_dir``.
+
+    With ``pseudonymise`` every output is made from the pseudonymised case and the key
+    goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
+    """
+    from chronos.report.safe_files import staged_files
+
+    out_dir = Path(out_dir)
+    formats = formats or list(ALL_FORMATS)
+    run = ReportRun()
+    if pseudonymise:
+        key_path = _check_key_path(key_path or out_dir.with_name(
+            f"{out_dir.name}.pseudonym-key.json"), out_dir)
+        result, key = _pseudonymise(result, key, shift_days)
+    chron = build_chronology(result, options)
+    with staged_files(out_dir) as stage:
+        for fmt in formats:
+            name = _write_one(fmt, result, chron, stage, options, run)
+            if name:
+                run.files.append(out_dir / name)
+            else:
+                run.skipped.append(fmt)
+    if pseudonymise:
+        from chronos.report.privacy import write_key
+
+        run.key_path = write_key(key, key_path)
+    return run
+
+
+def _pseudonymise(result, key, shift_days):
+    from chronos.report.privacy import pseudonymise
+
+    return pseudonymise(result, key=key, shift_days=shift_days)
+
+
+def _check_key_path(path, out_dir: Path) -> Path:
+    from chronos.errors import ChronosError
+
+    path = Path(path)
+    if out_dir.resolve() in path.resolve().parents:
+        raise ChronosError("the pseudonym key must not be written inside the shared folder",
+                           file=str(path), hint="give --key a path outside --out")
+    return path
+
+
+def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) -> str | None:
+    import importlib
+
+    if fmt in CHRONOLOGY_FORMATS:
+        module = importlib.import_module(f"chronos.report.{MODULES[fmt]}")
+        name = f"chronology.{fmt}"
+        getattr(module, CHRONOLOGY_FORMATS[fmt])(chron, stage / name)
+        return name
+    if fmt == "timeline":
+        from chronos.report.timeline import write_timeline
+
+        write_timeline(result, stage / "timeline.png", child=options.child if options else None)
+        return "timeline.png"
+    if fmt == "casemap":
+        from chronos.report.case_map import write_case_map_docx
+
+        write_case_map_docx(result, stage / "case-map.docx")
+        return "case-map.docx"
+    from chronos.report.case_report import html_to_pdf, write_case_report
+
+    html = stage / "case-report.html"
+    if fmt == "report" or not html.exists():
+        write_case_report(result, html, options=options, chronology=chron)
+    if fmt == "report":
+        return "case-report.html"
+    pdf = html_to_pdf(html, stage / "case-report.pdf")
+    if "report" not in run_formats(run, stage):
+        html.unlink()
+    return "case-report.pdf" if pdf else None
+
+
+def run_formats(run: ReportRun, stage: Path) -> set[str]:
+    """Formats already written in this run (by output file name)."""
+    return {"report"} if any(f.name == "case-report.html" for f in run.files) else set()

@@ -1,0 +1,111 @@
+"""The people of a case as reports need them: index children, display names, a child's
+circle of adults, and the persons table for sharing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from chronos import model
+
+ADULT_KINDS = {"parent", "partner", "household"}
+
+
+def _persons(result: Any) -> pd.DataFrame:
+    persons = getattr(result, "persons", None)
+    frame = model.conform(persons, "persons")
+    return frame.drop_duplicates("person_id", keep="first").reset_index(drop=True)
+
+
+def _s(value) -> str:
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else str(value)
+
+
+def full_name(row) -> str:
+    """Given and family name of a persons row ('Unnamed' when neither is known); names
+    an export wrote in capitals ('SMITH') are shown as 'Smith'."""
+    parts = [_s(row["given_name"]), _s(row["family_name"])]
+    return " ".join(p.title() if p.isupper() else p for p in parts if p) or "Unnamed"
+
+
+def display_names(result: Any) -> dict[str, str]:
+    """person id -> full name."""
+    return {r["person_id"]: full_name(r) for r in _persons(result).to_dict("records")}
+
+
+def resolve_person(result: Any, ref: str) -> str:
+    """The person id for ``ref``: a person id, a source record key, or a (full or given) name.
+
+    Raises :class:`chronos.errors.ChronosError` when nothing or several people match.
+    """
+    from chronos.errors import ChronosError
+
+    persons = _persons(result)
+    if ref in set(persons["person_id"]):
+        return ref
+    links = getattr(result, "links", None)
+    if links is not None and len(links) and "record_key" in links:
+        hit = links.loc[links["record_key"] == ref, "person_id"]
+        if len(hit):
+            return str(hit.iloc[0])
+    wanted = ref.strip().lower()
+    hits = [r["person_id"] for r in persons.to_dict("records")
+            if wanted in {full_name(r).lower(), _s(r["given_name"]).lower()}]
+    if len(set(hits)) == 1:
+        return hits[0]
+    raise ChronosError(f"no single person matches {ref!r} ({len(set(hits))} found)",
+                       hint="give a person id from persons.csv")
+
+
+def index_children(result: Any) -> list[dict]:
+    """The index children (person id, name, first name, dob), eldest first.
+
+    Taken from ``result.index_children`` (ids, record keys or names), else persons marked
+    ``is_index``, else every person with role ``child``.
+    """
+    persons = _persons(result)
+    ids = []
+    for ref in getattr(result, "index_children", None) or []:
+        try:
+            ids.append(resolve_person(result, str(ref)))
+        except Exception:
+            continue
+    if not ids:
+        flagged = persons["is_index"].fillna(False).astype(bool)
+        ids = list(persons.loc[flagged, "person_id"]) or \
+            list(persons.loc[persons["role"] == "child", "person_id"])
+    rows = persons.set_index("person_id")
+    kids = [{"person_id": pid, "name": full_name(rows.loc[pid]),
+             "first_name": _s(rows.loc[pid, "given_name"]) or full_name(rows.loc[pid]),
+             "dob": _s(rows.loc[pid, "dob"]) or None}
+            for pid in dict.fromkeys(ids) if pid in rows.index]
+    return sorted(kids, key=lambda k: (k["dob"] or "9999", k["person_id"]))
+
+
+def circle_of(result: Any, child: str) -> set[str]:
+    """The child and the adults around them: parents, their partners, household members."""
+    rel = model.conform(getattr(result, "relationships", None), "relationships")
+    rel = rel[rel["kind"].isin(ADULT_KINDS)]
+    parents = set(rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == child), "person_a"])
+    circle = {child} | parents
+    for a, b, kind in zip(rel["person_a"], rel["person_b"], rel["kind"]):
+        if kind in {"partner", "household"} and (a in circle or b in circle):
+            circle |= {a, b}
+    return circle
+
+
+def person_table(result: Any) -> pd.DataFrame:
+    """Persons for the 'Persons' sheet: name, date of birth, sex, role, identifiers."""
+    from chronos.report.chronology import format_date
+
+    out = []
+    for r in _persons(result).to_dict("records"):
+        out.append({"Person": r["person_id"], "Name": full_name(r),
+                    "Date of birth": format_date(r["dob"], r["dob_precision"] or "day", False)
+                    if _s(r["dob"]) else "", "Sex": _s(r["sex"]), "Role": _s(r["role"]),
+                    "NHS number": _s(r["nhs_number"]), "UPN": _s(r["upn"]),
+                    "LA child id": _s(r["la_child_id"]), "Address": _s(r["address"])})
+    cols = ["Person", "Name", "Date of birth", "Sex", "Role", "NHS number", "UPN",
+            "LA child id", "Address"]
+    return pd.DataFrame(out, columns=cols)

@@ -1,0 +1,208 @@
+"""Timeline chart: one lane per agency, markers by Horwath category, flagged windows
+shaded, the child's age along the top, key life events marked, and the cumulative harm
+index beneath when the case has one. PNG, SVG or PDF (from the file suffix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chronos.report.chronology import records
+from chronos.report.safe_files import atomic_path
+
+CATEGORY_STYLE = {  # marker, colour (Okabe-Ito)
+    "medical": ("o", "#D55E00"), "nutritional": ("s", "#E69F00"),
+    "emotional": ("^", "#CC79A7"), "educational": ("D", "#0072B2"),
+    "physical": ("P", "#8C564B"), "supervision": ("X", "#000000"),
+}
+POSITIVE = ("*", "#009E73")
+OTHER = ("o", "#9E9E9E")
+KEY_EVENTS = {"birth", "death", "housing_move", "homelessness", "cp_plan_start", "cp_plan_end",
+              "cin_plan_start", "cin_plan_end", "looked_after_start", "looked_after_end",
+              "initial_conference", "placement_change"}
+
+
+def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None):
+    """The timeline as a matplotlib Figure (Agg backend; nothing is shown)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from chronos.report.chronology import chronology_rows
+
+    rows = chronology_rows(result, child=child)
+    dated = rows[rows["date"] != ""].copy()
+    dated["when"] = pd.to_datetime(dated["date"], errors="coerce")
+    dated = dated[dated["when"].notna()]
+    harm = _harm(result, harm_index)
+    lanes = sorted(set(dated["agency"].replace("", "Unknown agency")))
+    fig, axes = _figure(plt, len(lanes), harm is not None)
+    ax = axes[0]
+    _lanes(ax, dated, lanes)
+    _windows(ax, result, dated)
+    _life_events(ax, dated, _first_names(result))
+    _ages(ax, result, child, dated)
+    _legend(ax)
+    if harm is not None:
+        _harm_panel(axes[1], harm)
+    undated = len(rows) - len(dated)
+    _caption(fig, result, len(dated), undated)
+    return fig
+
+
+def write_timeline(result: Any, path: str | Path, child: str | None = None,
+                   harm_index: Any = None) -> Path:
+    """Draw the timeline and save it to ``path`` (.png, .svg or .pdf) atomically."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".") or "png"
+    fig = draw_timeline(result, child=child, harm_index=harm_index)
+    try:
+        with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "chronos"}):
+            fig.savefig(tmp, format=fmt, dpi=150, metadata=_metadata(fmt))
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _metadata(fmt: str) -> dict:
+    # no creation dates: the same case gives the same file
+    return {"png": {"Software": None}, "svg": {"Date": None},
+            "pdf": {"CreationDate": None}}.get(fmt, {})
+
+
+def _figure(plt, n_lanes: int, with_harm: bool):
+    height = 1.6 + 0.55 * max(n_lanes, 1) + (1.6 if with_harm else 0)
+    if with_harm:
+        fig, axes = plt.subplots(2, 1, figsize=(14, height), sharex=True,
+                                 gridspec_kw={"height_ratios": [max(n_lanes, 1) * 0.55, 1.4]})
+        return fig, list(axes)
+    fig, ax = plt.subplots(figsize=(14, height))
+    return fig, [ax]
+
+
+def _style(rec) -> tuple[str, str]:
+    cats = [c for c in str(rec["categories"] or "").split(";") if c]
+    if cats and cats[0] in CATEGORY_STYLE:
+        return CATEGORY_STYLE[cats[0]]
+    return POSITIVE if rec["kind"] == "positive" else OTHER
+
+
+def _lanes(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
+    y = {lane: i for i, lane in enumerate(lanes)}
+    groups: dict[tuple, list] = {}
+    for rec in records(dated):
+        marker, colour = _style(rec)
+        exact = rec["date_precision"] == "day" and not rec["date_uncertain"]
+        groups.setdefault((marker, colour, exact), []).append(
+            (rec["when"], y[rec["agency"] or "Unknown agency"]))
+    for (marker, colour, exact), points in sorted(groups.items()):
+        xs, ys = zip(*points)
+        size = 30 if colour != OTHER[1] else 14
+        ax.scatter(xs, ys, marker=marker, s=size, zorder=3, linewidths=1.1,
+                   c=colour if exact else "none", edgecolors=colour)
+    ax.set_yticks(range(len(lanes)), lanes)
+    ax.set_ylim(-0.7, len(lanes) - 0.3)
+    ax.invert_yaxis()
+    ax.grid(axis="x", color="#e5e5e5", zorder=0)
+    for i in range(len(lanes)):
+        ax.axhline(i, color="#f0f0f0", zorder=1, linewidth=6)
+
+
+def _windows(ax, result: Any, dated: pd.DataFrame) -> None:
+    from chronos.report.document import sorted_findings
+
+    findings = getattr(result, "findings", None)
+    if findings is None or not len(findings):
+        return
+    for f in sorted_findings(findings).to_dict("records"):
+        start = pd.to_datetime(f["window_start"], errors="coerce")
+        end = pd.to_datetime(f["window_end"], errors="coerce")
+        if pd.isna(start):
+            continue
+        end = start + pd.Timedelta(days=7) if pd.isna(end) or end <= start else end
+        ax.axvspan(start, end, color="#B3261E", alpha=0.08, zorder=0)
+        ax.annotate(f["_ref"], (start, 0), xycoords=("data", "axes fraction"),
+                    xytext=(2, 2), textcoords="offset points", fontsize=8, color="#B3261E")
+
+
+def _first_names(result: Any) -> dict[str, str]:
+    from chronos.report.people import index_children
+
+    return {k["person_id"]: k["first_name"] for k in index_children(result)}
+
+
+def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> None:
+    key = dated[dated["event_type"].isin(KEY_EVENTS)].drop_duplicates(["date", "event_type"])
+    for rec in records(key):
+        ax.axvline(rec["when"], color="#555555", linestyle=":", linewidth=0.9, zorder=2)
+        who = [kids[p] for p in str(rec["person_ids"] or "").split(";") if p in kids]
+        label = f"{rec['label']}: {who[0]}" if rec["event_type"] in ("birth", "death") and \
+            len(who) == 1 else rec["label"]
+        ax.annotate(label, (rec["when"], 1), xycoords=("data", "axes fraction"),
+                    xytext=(2, -2), textcoords="offset points", rotation=90, va="top",
+                    fontsize=7, color="#333333")
+
+
+def _ages(ax, result: Any, child: str | None, dated: pd.DataFrame) -> None:
+    from chronos.report.people import index_children
+
+    kids = [k for k in index_children(result) if not child or k["person_id"] == child]
+    if not kids or not kids[0]["dob"] or dated.empty:
+        return
+    born = pd.Timestamp(kids[0]["dob"][:10])
+    lo, hi = dated["when"].min(), dated["when"].max()
+    years = range(max(0, lo.year - born.year), hi.year - born.year + 2)
+    ticks = [born + pd.DateOffset(years=n) for n in years]
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(ticks, [f"{n}" for n in years])
+    top.set_xlabel(f"Age of {kids[0]['first_name']} (years)", fontsize=8)
+    top.tick_params(labelsize=8)
+
+
+def _legend(ax) -> None:
+    from matplotlib.lines import Line2D
+
+    items = [Line2D([], [], marker=m, color="none", markerfacecolor=c, markeredgecolor=c,
+                    label=name.capitalize(), markersize=7)
+             for name, (m, c) in CATEGORY_STYLE.items()]
+    items += [Line2D([], [], marker=POSITIVE[0], color="none", markerfacecolor=POSITIVE[1],
+                     markeredgecolor=POSITIVE[1], label="Positive", markersize=9),
+              Line2D([], [], marker="o", color="none", markerfacecolor="none",
+                     markeredgecolor="#555555", label="Date uncertain / partial", markersize=7),
+              Line2D([], [], color="#B3261E", alpha=0.3, linewidth=8, label="Flagged window")]
+    ax.legend(handles=items, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5,
+              fontsize=8, frameon=False)
+
+
+def _harm(result: Any, harm_index: Any):
+    """The cumulative harm index (date, value) from the argument or the case, if any."""
+    if harm_index is None:
+        extras = getattr(result, "extras", None) or {}
+        harm_index = getattr(result, "harm_index", None)
+        harm_index = extras.get("harm_index") if harm_index is None else harm_index
+    if harm_index is None or not len(harm_index):
+        return None
+    frame = pd.DataFrame(harm_index)
+    frame["when"] = pd.to_datetime(frame["date"], errors="coerce")
+    return frame.dropna(subset=["when"]).sort_values("when")
+
+
+def _harm_panel(ax, harm: pd.DataFrame) -> None:
+    ax.step(harm["when"], harm["value"].astype(float), where="post", color="#B3261E")
+    ax.fill_between(harm["when"], harm["value"].astype(float), step="post",
+                    color="#B3261E", alpha=0.15)
+    ax.set_ylabel("Cumulative\nharm index", fontsize=8)
+    ax.grid(axis="x", color="#e5e5e5")
+
+
+def _caption(fig, result: Any, n_dated: int, n_undated: int) -> None:
+    name = str(getattr(result, "name", "") or "Case")
+    note = f"{n_dated} dated events" + (f"; {n_undated} undated not shown" if n_undated else "")
+    fig.suptitle(f"Timeline: {name}", x=0.01, ha="left", fontsize=11, fontweight="bold")
+    fig.text(0.99, 0.985, note, ha="right", va="top", fontsize=8, color="#555555")
+    fig.tight_layout()

@@ -1,0 +1,61 @@
+"""Regenerate the pictures in docs/practitioner.md from the synthetic example family.
+
+Needs LibreOffice (soffice), poppler (pdftoppm) and Chromium on PATH; run from the
+project root: /work/venv/bin/python docs/make_practitioner_images.py
+"""
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from chronos.report._example import example_result  # noqa: E402
+from chronos.report.document import ChronologyOptions  # noqa: E402
+from chronos.report.outputs import write_reports  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+
+
+def page_png(office_file: Path, name: str, page: int = 1) -> None:
+    """First page of an office file, through LibreOffice and pdftoppm."""
+    out = office_file.parent / name
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out),
+                    str(office_file)], check=True, capture_output=True, timeout=180)
+    pdf = out / (office_file.stem + ".pdf")
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", "-f", str(page), "-l",
+                    str(page), str(pdf), str(IMAGES / name)], check=True)
+
+
+def screenshot(html: Path, name: str, height: int) -> None:
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--disable-background-networking", "--hide-scrollbars",
+                    f"--window-size=1300,{height}", f"--screenshot={IMAGES / name}",
+                    html.as_uri()], check=True, capture_output=True, timeout=120)
+
+
+def main() -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out"
+        write_reports(example_result(), out, options=ChronologyOptions(produced="2024-03-31"))
+        write_reports(example_result(), Path(tmp) / "court", formats=["docx"],
+                      options=ChronologyOptions(produced="2024-03-31", court=True,
+                                                since="2019-01-01"))
+        page_png(out / "chronology.docx", "chronology-docx")
+        page_png(Path(tmp) / "court" / "chronology.docx", "court-docx")
+        try:
+            page_png(out / "chronology.xlsx", "chronology-xlsx")
+        except subprocess.CalledProcessError:
+            print("no LibreOffice Calc: chronology-xlsx.png not made", file=sys.stderr)
+        page_png(out / "case-map.docx", "case-map-docx")
+        screenshot(out / "chronology.html", "chronology-html.png", 1100)
+        screenshot(out / "case-report.html", "case-report.png", 1500)
+        shutil.copy(out / "timeline.png", IMAGES / "timeline.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+from docx import Document
+from docx.enum.section import WD_ORIENT
+
+from chronos.report.docx_writer import write_docx
+from chronos.report.document import ChronologyOptions, build_chronology
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _chronology_table(doc):
+    return doc.tables[-1]
+
+
+def test_word_chronology_layout_and_content(chron, tmp_path):
+    path = write_docx(chron, tmp_path / "c.docx")
+    doc = Document(str(path))
+    section = doc.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert section.page_width > section.page_height
+    table = _chronology_table(doc)
+    header = [c.text for c in table.rows[0].cells]
+    assert header == chron.columns
+    assert len(table.rows) == len(chron.rows) + 1
+    numbers = [r.cells[0].text for r in table.rows[1:]]
+    assert numbers == [str(n) for n in range(1, len(chron.rows) + 1)]
+    dates = [r.cells[1].text for r in table.rows[1:]]
+    assert "?22/05/2016" in dates and "May 2015" in dates and dates[-1] == "Undated"
+    # header row repeats on every page; rows do not split across pages
+    assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
+
+
+def test_title_block_key_findings_and_page_numbers(chron, tmp_path):
+    doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables[:-1] for r in t.rows for c in r.cells)
+    assert chron.case in cells and "Jordan Smith (born 14/03/2015)" in cells
+    assert "Date produced" in cells and "31/03/2024" in cells and chron.period in cells
+    assert "Key." in text and all(a in text for a in chron.agencies)
+    assert "F1" in cells and "Repeated was-not-brought" in cells
+    footer = doc.sections[0].footer._element.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+
+
+def test_agency_cells_are_coloured_by_agency(chron, tmp_path):
+    doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    table = _chronology_table(doc)
+    col = chron.columns.index("Agency / source")
+    fills = {}
+    for row, agency in zip(table.rows[1:], chron.rows["agency"]):
+        shd = row.cells[col]._tc.find(f"{W}tcPr/{W}shd")
+        fills.setdefault(agency, set()).add(shd.get(f"{W}fill"))
+    assert all(len(f) == 1 for f in fills.values())
+    assert len({next(iter(f)) for f in fills.values()}) == len(fills)
+
+
+def test_court_style_word_document(example, tmp_path):
+    chron = build_chronology(example, ChronologyOptions(court=True))
+    doc = Document(str(write_docx(chron, tmp_path / "court.docx")))
+    assert [c.text for c in doc.tables[-1].rows[0].cells] == ["No.", "Date", "Event",
+                                                              "Document reference"]
+
+
+def test_control_characters_do_not_break_the_document(example, tmp_path):
+    events = example.events.copy()
+    events.loc[0, "summary"] = "bad \x0b char \x01 and <tag> & more"
+    example.events = events
+    chron = build_chronology(example)
+    doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    assert "<tag> & more" in doc.tables[-1].rows[1].cells[4].text

@@ -1,0 +1,138 @@
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+
+from chronos.report.document import ChronologyOptions, build_chronology
+from chronos.report.outputs import write_reports
+from chronos.report.privacy import load_key, pseudonymise, reidentify, write_key
+
+FREE_TEXT = ("Seen with K. Smith and Smith, Kerry; JORDAN's brother? Pat came. "
+             "NHS 943 476 5919, postcode ZZ14QT, lives at 14 Larch Close; Riverside Surgery wrote.")
+
+
+def known_secrets(result) -> set[str]:
+    """Every name, identifier, address and organisation the case knows."""
+    secrets = set()
+    for p in result.persons.to_dict("records"):
+        for col in ("given_name", "family_name", "other_names", "nhs_number", "upn",
+                    "la_child_id", "postcode", "address"):
+            if isinstance(p[col], str) and p[col]:
+                secrets.add(p[col])
+        secrets.add(f"{p['given_name']} {p['family_name']}")
+        if isinstance(p["address"], str):
+            secrets.add(p["address"].split(",")[0])
+    secrets |= {"943 476 5919", "ZZ14QT"} | set(result.events["source_org"].dropna())
+    secrets |= set(result.persons["person_id"])
+    return secrets
+
+
+def output_text(path) -> str:
+    """All the text of an output file, including the XML inside docx/xlsx."""
+    if path.suffix in (".docx", ".xlsx"):
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    if path.suffix == ".pdf":
+        if not shutil.which("pdftotext"):
+            return ""
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                              text=True, check=True).stdout
+    if path.suffix == ".png":
+        return path.read_bytes().decode("latin-1")
+    return path.read_text("utf-8")
+
+
+@pytest.fixture
+def noisy(example):
+    events = example.events.copy()
+    events.loc[3, "summary"] = FREE_TEXT
+    example.events = events
+    return example
+
+
+def test_no_known_name_or_identifier_survives_in_any_output(noisy, tmp_path):
+    secrets = known_secrets(noisy)
+    run = write_reports(noisy, tmp_path / "shared", options=ChronologyOptions(produced="2024-03-31"),
+                        pseudonymise=True, shift_days=-41)
+    assert {p.suffix for p in run.files} >= {".docx", ".xlsx", ".html", ".csv", ".md", ".png"}
+    for path in sorted((tmp_path / "shared").iterdir()):
+        text = output_text(path)
+        for secret in secrets:
+            pattern = rf"(?<![\w]){re.escape(secret)}(?![\w])"
+            assert not re.search(pattern, text, re.IGNORECASE), (path.name, secret)
+    assert run.key_path.parent == tmp_path  # the key is not in the shared folder
+    assert "Jordan Smith" in run.key_path.read_text("utf-8")
+
+
+def test_pseudonyms_are_consistent_and_readable(noisy):
+    shared, key = pseudonymise(noisy)
+    chron = build_chronology(shared)
+    text = " ".join(chron.rows["Event"])
+    assert "Seen with Adult" in text and "Child A's brother" in text
+    assert [c["name"] for c in chron.children] == ["Child A", "Child B"]
+    assert "GP (GP 1)" in set(chron.rows["Agency / source"])
+    again, key2 = pseudonymise(noisy, key=key)
+    assert list(build_chronology(again).rows["Event"]) == list(chron.rows["Event"])
+    assert set(key2.values) == set(key.values)
+
+
+def test_date_shift_moves_every_date_and_keeps_ages(noisy):
+    plain = build_chronology(noisy)
+    shared, key = pseudonymise(noisy, shift_days=-41)
+    moved = build_chronology(shared)
+    assert key.shift_days == -41
+    assert "?11/04/2016" in set(moved.rows["Date"]) and "?22/05/2016" not in set(moved.rows["Date"])
+    for a, b in zip(moved.rows["Age of child"], plain.rows["Age of child"]):
+        assert len(months(a)) == len(months(b))
+        assert all(abs(x - y) <= 1 for x, y in zip(months(a), months(b))), (a, b)
+
+
+def months(age: str) -> list[int]:
+    """'Jordan 3y 11m; Amelia 8m' -> [47, 8] (months per child)."""
+    out = []
+    for part in age.split(";"):
+        y = re.search(r"(\d+)y", part)
+        m = re.search(r"(\d+)m", part)
+        if y or m:
+            out.append(int(y.group(1) if y else 0) * 12 + int(m.group(1) if m else 0))
+    return out
+
+
+def test_key_reidentifies_returned_documents(noisy, tmp_path):
+    run = write_reports(noisy, tmp_path / "shared", formats=["csv", "docx", "html"],
+                        pseudonymise=True, shift_days=-41)
+    key = load_key(run.key_path)
+    for name in ("chronology.csv", "chronology.docx", "chronology.html"):
+        back = reidentify(tmp_path / "shared" / name, key)
+        text = output_text(back)
+        assert "Jordan Smith" in text or "Jordan" in text
+        assert "22/05/2016" in text and "Riverside Surgery" in text, name
+        assert "Child A" not in text
+
+
+def test_key_file_is_owner_only_and_must_live_outside_the_shared_folder(example, tmp_path):
+    from chronos.errors import ChronosError
+
+    _, key = pseudonymise(example)
+    path = write_key(key, tmp_path / "k.json")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_key(path).values == key.values
+    with pytest.raises(ChronosError, match="inside the shared folder"):
+        write_reports(example, tmp_path / "out", formats=["csv"], pseudonymise=True,
+                      key_path=tmp_path / "out" / "key.json")
+    assert not (tmp_path / "out").exists()
+
+
+def test_same_key_gives_byte_identical_shared_files(noisy, tmp_path):
+    from chronos.report.csv_writer import write_csv
+
+    first, key = pseudonymise(noisy, shift_days=7)
+    write_key(key, tmp_path / "k.json")
+    again, _ = pseudonymise(noisy, key=load_key(tmp_path / "k.json"))
+    a = write_csv(build_chronology(first, ChronologyOptions(court=False)), tmp_path / "a.csv")
+    b = write_csv(build_chronology(again), tmp_path / "b.csv")
+    assert a.read_bytes() == b.read_bytes()
+    assert list(first.events["event_id"]) == list(again.events["event_id"])
+    assert set(first.events["event_id"]).isdisjoint(noisy.events["event_id"])

@@ -1,0 +1,37 @@
+import pytest
+
+from chronos.report.timeline import draw_timeline, write_timeline
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml"),
+                                           (".pdf", b"%PDF")])
+def test_writes_png_svg_and_pdf(example, tmp_path, suffix, magic):
+    path = write_timeline(example, tmp_path / f"t{suffix}")
+    assert path.read_bytes().startswith(magic)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_one_lane_per_agency_and_a_marker_per_dated_event(example):
+    fig = draw_timeline(example)
+    ax = fig.axes[0]
+    lanes = [t.get_text() for t in ax.get_yticklabels()]
+    assert lanes == sorted(set(example.events["agency"]))
+    points = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
+    assert points == example.events["date"].notna().sum()
+    texts = [t.get_text() for t in ax.texts]
+    assert {"F1", "F2"} <= set(texts)                     # flagged windows labelled
+    assert "Child protection plan started" in texts and "Birth: Amelia" in texts
+    assert any("Age of Jordan" in a.get_xlabel() for a in ax.child_axes)
+
+
+def test_harm_index_panel_only_when_present(example):
+    assert len([a for a in draw_timeline(example).axes if a.get_ylabel()]) == 0
+    fig = draw_timeline(example, harm_index=[{"date": "2016-05-22", "value": 1},
+                                             {"date": "2020-06-18", "value": 4}])
+    assert any("harm" in a.get_ylabel() for a in fig.axes)
+
+
+def test_svg_is_deterministic(example, tmp_path):
+    a = write_timeline(example, tmp_path / "a.svg").read_bytes()
+    b = write_timeline(example, tmp_path / "b.svg").read_bytes()
+    assert a == b

@@ -1,0 +1,77 @@
+import datetime as dt
+
+from openpyxl import load_workbook
+
+from chronos.report.xlsx_writer import HEADER_ROW, write_xlsx
+
+
+def _sheet(chron, tmp_path):
+    return load_workbook(write_xlsx(chron, tmp_path / "c.xlsx"))
+
+
+def _column(ws, name):
+    header = [c.value for c in ws[HEADER_ROW]]
+    j = header.index(name) + 1
+    return [ws.cell(i, j).value for i in range(HEADER_ROW + 1, ws.max_row + 1)]
+
+
+def test_sheets_header_filters_and_frozen_panes(chron, tmp_path):
+    wb = _sheet(chron, tmp_path)
+    assert wb.sheetnames == ["Chronology", "Findings", "Persons", "Sources", "Key"]
+    ws = wb["Chronology"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header[:len(chron.columns)] == chron.columns
+    assert ws.max_row - HEADER_ROW == len(chron.rows)
+    assert ws.freeze_panes.endswith(str(HEADER_ROW + 1))
+    assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}")
+    assert ws.column_dimensions["E"].width >= 40
+    assert _column(ws, "No.") == list(range(1, len(chron.rows) + 1))
+
+
+def test_real_dates_only_where_the_day_is_known_for_sure(chron, tmp_path):
+    ws = _sheet(chron, tmp_path)["Chronology"]
+    dates = _column(ws, "Date")
+    for value, (_, row) in zip(dates, chron.rows.iterrows()):
+        if row["date_precision"] == "day" and not row["date_uncertain"] and row["date"]:
+            assert isinstance(value, dt.datetime)
+            assert value.date().isoformat() == row["date"]
+        else:
+            assert value == row["Date"]
+    assert "?22/05/2016" in dates and "May 2015" in dates
+
+
+def test_findings_persons_and_sources_sheets(example, chron, tmp_path):
+    wb = _sheet(chron, tmp_path)
+    findings = list(wb["Findings"].values)
+    assert findings[0][:2] == ("Ref", "Finding") and len(findings) == 3
+    assert "4, 7, 18" in findings[1]
+    persons = list(wb["Persons"].values)
+    assert len(persons) == len(example.persons) + 1
+    sources = list(wb["Sources"].values)
+    assert len(sources) == len(example.sources) + 1
+
+
+def test_agency_colours_and_flagged_rows(chron, tmp_path):
+    ws = _sheet(chron, tmp_path)["Chronology"]
+    j = chron.columns.index("Agency / source") + 1
+    colours = {}
+    for i, agency in enumerate(chron.rows["agency"], HEADER_ROW + 1):
+        colours.setdefault(agency, set()).add(ws.cell(i, j).fill.fgColor.rgb)
+    assert all(len(c) == 1 for c in colours.values())
+    assert len({next(iter(c)) for c in colours.values()}) == len(colours)
+    flagged = _column(ws, "Flagged")
+    assert sum(1 for f in flagged if f) == len(chron.rows[chron.rows["finding_refs"] != ""])
+
+
+def test_formula_injection_is_neutralised(example, tmp_path):
+    from chronos.report.document import build_chronology
+
+    events = example.events.copy()
+    events.loc[0, "outcome"] = '=HYPERLINK("http://evil","x")'
+    events.loc[1, "outcome"] = "@SUM(A1)"
+    example.events = events
+    ws = _sheet(build_chronology(example), tmp_path)["Chronology"]
+    outcomes = _column(ws, "Action / outcome")
+    assert outcomes[0].startswith("'=") and outcomes[1].startswith("'@")
+    assert all(ws.cell(i, j).data_type != "f" for i in range(1, ws.max_row + 1)
+               for j in range(1, ws.max_column + 1))
