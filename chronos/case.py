@@ -399,17 +399,14 @@ def output_writers() -> list[tuple[str, Writer]]:
     """What ``chronos build`` writes after the tables: (label, writer(result, folder))."""
     from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
                                        write_genogram_svg)
-
     from chronos.link.stage import output_writers as link_writers
 
-    tables = [(name, lambda result, folder, write=write, name=name: write(result, folder / name))
-              for name, write in link_writers()]
     return [
-        *tables,
         ("chronology and reports", _write_reports),
         ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
                                              write_genogram_svg(result, folder / "genogram.svg"))),
         ("ecomap", lambda result, folder: write_ecomap_png(result, folder / "ecomap.png")),
+        *link_writers(),
     ]
 
 

@@ -125,10 +125,15 @@ def write_event_duplicates(result, path: Path) -> None:
     write_csv(duplicates, path)
 
 
+def write_link_outputs(result, folder: Path) -> None:
+    """``link-review.csv`` and ``events-duplicates.csv`` in the build's folder."""
+    write_link_review(result, Path(folder) / "link-review.csv")
+    write_event_duplicates(result, Path(folder) / "events-duplicates.csv")
+
+
 def output_writers() -> list[tuple[str, object]]:
-    """Files ``write_outputs`` should add for these stages."""
-    return [("link-review.csv", write_link_review),
-            ("events-duplicates.csv", write_event_duplicates)]
+    """(label, writer(result, folder)) entries ``write_outputs`` adds for these stages."""
+    return [("link review and event duplicates", write_link_outputs)]
 
 
 def link_case(case, *, out: Path | None = None, train: bool = False, progress=None):
