@@ -228,7 +228,7 @@ def _assemble(case: Case, results: list) -> CaseResult:
     events = _concat([r.events for r in results], "events")
     records = _concat([r.persons for r in results], "persons")
     relationships = _concat([r.relationships for r in results], "relationships")
-    quarantine = model.conform([q.as_dict() | {"reason": q.code, "source_format": r.format}
+    quarantine = model.conform([_quarantine_row(q, r.format)
                                 for r in results for q in r.quarantine], "quarantine")
     warnings = [w for r in results for w in r.warnings]
     persons, links = _exact_identifier_links(records)
@@ -240,6 +240,13 @@ def _assemble(case: Case, results: list) -> CaseResult:
     _apply_person_ids(result)
     result.report = ingest_report(result)
     return result
+
+
+def _quarantine_row(issue: Issue, source_format: str) -> dict:
+    """One quarantine row: the contract's columns only (the issue's code is the reason)."""
+    return {"source_file": issue.source_file, "source_ref": issue.source_ref,
+            "column": issue.column, "value": issue.value, "reason": issue.code,
+            "message": issue.message, "source_format": source_format}
 
 
 def _concat(frames: list, table: str):
