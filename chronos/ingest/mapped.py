@@ -29,8 +29,9 @@ from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
-from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
-                                    cell_lengths, read_tables, text_column)
+from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, arrow_text, cell_lengths,
+                                    map_values, normalise_name, read_tables, string_series,
+                                    text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -393,12 +394,19 @@ def _holds(when, frame: pd.DataFrame) -> pd.Series:
 
 
 def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
-    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row."""
+    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row (joined in
+    Arrow in one pass)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     parts = re.split(r"\{([^{}]+)\}", template)
-    out = text_column("", frame.index)
-    for i, part in enumerate(parts):
-        out = out + (frame[part] if i % 2 else part)
-    return out.str.strip(" :;,-")
+    if len(parts) == 1:
+        return text_column(template, frame.index).str.strip(" :;,-")
+    text = pa.large_string()
+    pieces = [arrow_text(frame[part]) if i % 2 else pa.scalar(part, text)
+              for i, part in enumerate(parts)]
+    joined = pc.binary_join_element_wise(*pieces, pa.scalar("", text))
+    return string_series(pc.utf8_trim(joined, " :;,-")).set_axis(frame.index)
 
 
 def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
@@ -429,32 +437,35 @@ def _set_info(result: SourceResult, info: dict) -> None:
 BULK_IDS = 50_000
 
 
-def event_ids(source_file: str, refs, types, dates, ordinals) -> list[str]:
-    """:func:`chronos.model.make_event_id` for many events at once (the same ids)."""
+def event_ids(source_file: str, refs, types, dates, ordinals) -> pd.Series:
+    """:func:`chronos.model.make_event_id` for many events at once (the same ids), as a
+    ``string`` Series (positions as in the inputs)."""
     if len(refs) >= BULK_IDS:
         return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
     sha1 = hashlib.sha1
     lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
              for x in (refs, types, dates, ordinals)]
-    return ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
-            for r, t, d, o in zip(*lists)]
+    ids = ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
+           for r, t, d, o in zip(*lists)]
+    return pd.Series(ids, dtype="string")
 
 
-def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> list[str]:
+def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Series:
+    """The ids hashed in one DuckDB pass over Arrow columns (no per-row Python)."""
     import duckdb
     import pyarrow as pa
 
-    table = pa.table({name: pa.array(pd.Series(values).astype("string").array)
-                      for name, values in (("r", refs), ("t", types), ("d", dates),
-                                           ("o", ordinals))})
+    table = pa.table({name: arrow_text(values) for name, values in
+                      (("r", refs), ("t", types), ("d", dates), ("o", ordinals))})
     sep = "chr(31)"
     literal = "'" + source_file.replace("'", "''") + "'"
     query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
              " o)), 1, 12) as id from ids_in")
     with duckdb.connect() as con:
+        con.execute("set threads = 1")  # the work is one pass; threads only add overhead
         con.register("ids_in", table)
-        result = con.sql(query).to_arrow_table()
-    return result.column("id").to_pylist()
+        ids = con.sql(query).to_arrow_table().column("id")
+    return string_series(ids)
 
 
 __all__ = ["MappedIngester", "read_mapped", "resolve_mapping", "event_ids", "EXCEL_EXTENSIONS",

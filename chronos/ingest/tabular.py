@@ -42,13 +42,27 @@ class Table:
 
 def map_values(series: pd.Series, func) -> pd.Series:
     """``func`` applied to each distinct value of a string column (fast: the values are
-    factorised, ``func`` runs once per distinct value, and the result is taken back in
-    Arrow). ``func`` returns a string or None; the result is a ``string`` Series."""
+    dictionary-encoded, ``func`` runs once per distinct value, and the result is taken
+    back in Arrow). ``func`` returns a string or None; the result is a ``string`` Series."""
+    import pyarrow as pa
+
+    if not isinstance(series.dtype, pd.StringDtype):
+        return _map_values_factorized(series, func)
+    text = arrow_text(series)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = text.dictionary_encode()
+    uniques = encoded.dictionary.to_pylist()
+    mapped = pa.array([func(u) for u in uniques], type=pa.large_string())
+    return string_series(mapped.take(encoded.indices)).set_axis(series.index)
+
+
+def _map_values_factorized(series: pd.Series, func) -> pd.Series:
     import numpy as np
     import pyarrow as pa
 
     codes, uniques = pd.factorize(series)
-    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.string())
+    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.large_string())
     codes = np.where(codes < 0, len(uniques), codes)
     taken = mapped.take(pa.array(codes))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
@@ -58,8 +72,29 @@ def text_column(value: str, index: pd.Index) -> pd.Series:
     """A ``string`` column holding ``value`` on every row (built in Arrow, not in Python)."""
     import pyarrow as pa
 
-    array = pa.repeat(pa.scalar(value, type=pa.string()), len(index))
+    array = pa.repeat(pa.scalar(value, type=pa.large_string()), len(index))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array])), index=index)
+
+
+def string_series(array) -> pd.Series:
+    """An Arrow string (chunked) array as a pandas ``string`` Series, without copying
+    (pandas keeps ``large_string``: building in that type avoids a cast)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="string")
+
+
+def arrow_text(values):
+    """Any column of values as an Arrow ``large_string`` array (zero-copy when it is
+    already a pandas ``string`` column)."""
+    import pyarrow as pa
+
+    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if series.dtype.kind in "iu":
+        return pa.array(series.to_numpy()).cast(pa.large_string())
+    return pa.array(series.astype("string").array).cast(pa.large_string())
 
 
 def pick(values, mask: pd.Series):
