@@ -16,7 +16,7 @@ from chronos.errors import MappingError, SourceError
 from chronos.ingest.base import Source, read_source, registry
 from chronos.ingest.mapped import event_ids
 from chronos.ingest.mapped_events import parse_time
-from chronos.ingest.mapped_people import split_name
+from chronos.ingest.mapped_people import first_filled_per_key, split_name
 from chronos.ingest.mapping import load_mapping, parse_mapping, shipped_wordings
 from chronos.model import make_event_id, vocabulary
 
@@ -514,3 +514,13 @@ def test_any_text_lands_with_its_line_number(tmp_path, rows):
     for pid, (line, note) in expected.items():
         assert got[pid][0] == line
         assert (got[pid][1] if got[pid][1] is not None and got[pid][1] is not pd.NA else "") == note
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["", "1", "2"]),
+                          st.sampled_from(["", "p"])), min_size=1, max_size=30))
+def test_person_fields_are_the_first_filled_value_of_each_key(rows):
+    frame = pd.DataFrame(rows, columns=["k", "x", "y"], dtype="string")
+    expected = frame.apply(lambda c: c.mask(c.eq(""))).groupby("k", sort=False).first()
+    got = first_filled_per_key(frame, "k")
+    pd.testing.assert_frame_equal(got, expected.reset_index())
