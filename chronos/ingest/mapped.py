@@ -30,8 +30,8 @@ from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mappi
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
 from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, arrow_text, cell_lengths,
-                                    map_values, normalise_name, read_tables, string_series,
-                                    text_column)
+                                    map_values, normalise_name, pa_text, read_tables,
+                                    string_series, text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -394,19 +394,52 @@ def _holds(when, frame: pd.DataFrame) -> pd.Series:
 
 
 def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
-    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row (joined in
-    Arrow in one pass)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row: rendered
+    once per distinct combination of its columns when those are few, else in Arrow."""
     parts = re.split(r"\{([^{}]+)\}", template)
     if len(parts) == 1:
         return text_column(template, frame.index).str.strip(" :;,-")
+    distinct = _distinct_rows([frame[c] for c in parts[1::2]])
+    if distinct is None:
+        return _render_in_arrow(parts, frame)
+    codes, combos = distinct
+    rendered = ["".join(p if i % 2 == 0 else combo[i // 2] for i, p in enumerate(parts))
+                .strip(" :;,-") for combo in combos]
+    return string_series(pa_text(rendered).take(codes)).set_axis(frame.index)
+
+
+def _render_in_arrow(parts: list[str], frame: pd.DataFrame) -> pd.Series:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     text = pa.large_string()
     pieces = [arrow_text(frame[part]) if i % 2 else pa.scalar(part, text)
               for i, part in enumerate(parts)]
     joined = pc.binary_join_element_wise(*pieces, pa.scalar("", text))
     return string_series(pc.utf8_trim(joined, " :;,-")).set_axis(frame.index)
+
+
+def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
+    """(the combination number of each row, the distinct value tuples in order of first
+    appearance) of text columns; None when they have missing values or more distinct
+    combinations than ``most`` of the rows."""
+    import numpy as np
+
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    encoded = []
+    for column in columns:
+        text = arrow_text(column)
+        text = text.combine_chunks() if hasattr(text, "combine_chunks") else text
+        if text.null_count:
+            return None
+        encoded.append(text.dictionary_encode())
+        indices = encoded[-1].indices.to_numpy().astype(np.int64)
+        code = pd.factorize(code * len(encoded[-1].dictionary) + indices)[0]
+        if code.max(initial=-1) + 1 > max(16, most * len(code)):
+            return None
+    firsts = np.flatnonzero(~pd.Series(code).duplicated().to_numpy())
+    values = [e.dictionary.take(e.indices.take(firsts)).to_pylist() for e in encoded]
+    return code, list(zip(*values))
 
 
 def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:

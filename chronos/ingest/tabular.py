@@ -86,6 +86,13 @@ def string_series(array) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="string")
 
 
+def pa_text(values: list) -> "pa.Array":
+    """A list of str (or None) as an Arrow ``large_string`` array."""
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.large_string())
+
+
 def arrow_text(values):
     """Any column of values as an Arrow ``large_string`` array (zero-copy when it is
     already a pandas ``string`` column)."""
