@@ -172,6 +172,15 @@ def test_utf8_bom_and_cp1252_are_detected(tmp_path):
     assert [w.code for w in win.warnings] == ["encoding.not_utf8"]
 
 
+def test_totals_row_is_judged_by_its_first_filled_cell(tmp_path):
+    named_total = ["P7", "Total", "Recall"] + ROWS[0][3:]   # a person, not a totals row
+    rows = [HEADER, ROWS[0], ["", "  SUB-TOTAL", "", "", "", "", "", "", "3"], named_total]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 1}
+    assert list(result.events["source_ref"]) == ["2", "4"]
+    assert_reconciles(result)
+
+
 def test_blank_totals_and_title_rows_are_counted_not_lost(tmp_path):
     rows = [HEADER, ROWS[0], [""] * 9, ROWS[1], ["Total", "", "", "", "", "", "", "", "2"],
             ["Grand total: 2"], ROWS[2], HEADER]
