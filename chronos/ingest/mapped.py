@@ -494,12 +494,13 @@ BULK_IDS = 50_000
 
 def event_ids(source_file: str, refs, types, dates, ordinals) -> pd.Series:
     """:func:`chronos.model.make_event_id` for many events at once (the same ids), as a
-    ``string`` Series (positions as in the inputs)."""
+    ``string`` Series (positions as in the inputs). A missing date counts as ""."""
     if len(refs) >= BULK_IDS:
         return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
     sha1 = hashlib.sha1
     lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
              for x in (refs, types, dates, ordinals)]
+    lists[2] = ["" if d is None or d is pd.NA else d for d in lists[2]]
     ids = ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
            for r, t, d, o in zip(*lists)]
     return pd.Series(ids, dtype="string")
@@ -510,10 +511,11 @@ def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Seri
     import duckdb
     import pyarrow as pa
 
-    table = pa.table({name: arrow_text(values) for name, values in
-                      (("r", refs), ("t", types), ("d", dates), ("o", ordinals))})
+    table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
+                      "o": pa.array(pd.Series(ordinals).to_numpy())})
     sep = "chr(31)"
     literal = "'" + source_file.replace("'", "''") + "'"
+    # concat() reads a missing date (NULL) as "" and a number as its decimal text
     query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
              " o)), 1, 12) as id from ids_in")
     with duckdb.connect() as con:

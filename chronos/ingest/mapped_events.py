@@ -29,7 +29,7 @@ def build_events(ing, specs: list[dict], data: pd.Series, persons: pd.DataFrame)
     from chronos.ingest.mapped import event_ids
 
     frame["event_id"] = event_ids(ing.label, frame["source_ref"], frame["event_type"],
-                                  frame["date"].fillna(""), frame["_ordinal"]).array
+                                  frame["date"], frame["_ordinal"]).array
     return _typed(frame.drop(columns=["_row", "_ordinal"]))
 
 

@@ -43,14 +43,20 @@ def person_columns(ing) -> pd.DataFrame:
     out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
     out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
     out["sex"] = _sex(ing, person.get("sex"))
-    out["nhs_number"] = _nhs_numbers(ing.values(person.get("nhs_number")))
-    out["upn"] = ing.values(person.get("upn")).str.upper().str.replace(" ", "")
+    out["nhs_number"] = _cleaned(ing, person.get("nhs_number"), _nhs_numbers)
+    out["upn"] = _cleaned(ing, person.get("upn"), lambda v: v.str.upper().str.replace(" ", ""))
     out["la_child_id"] = ing.values(person.get("la_child_id"))
-    out["postcode"] = _map_unique(ing.values(person.get("postcode")), _postcode)
-    out["role"] = ing.values(person.get("role")).str.lower()
+    out["postcode"] = _cleaned(ing, person.get("postcode"), lambda v: _map_unique(v, _postcode))
+    out["role"] = _cleaned(ing, person.get("role"), lambda v: v.str.lower())
     out["other_ids"] = _other_ids(ing)
     out["record_key"] = _record_keys(ing, out)
     return out
+
+
+def _cleaned(ing, spec, clean) -> pd.Series:
+    """``clean`` applied to a person field's values (nothing to clean when unmapped)."""
+    values = ing.values(spec)
+    return values if spec is None else clean(values)
 
 
 def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
