@@ -192,20 +192,11 @@ class _Ingest:
         return blank
 
     def _totals_rows(self, lengths: dict) -> pd.Series:
-        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ...
-        (looked at closely only where one of the first cells has such a word at all)."""
-        frame = self.frame
-        near = _mentions(frame[frame.columns[:3]], TOTALS_START)
-        totals = pd.Series(False, index=frame.index)
-        if not near.any():
-            return totals
-        rows = frame[near]
-        first = _first_filled(rows, {c: lengths[c][near] for c in rows.columns[:3]}, 3)
-        first = first.str.lower().str.lstrip()
+        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ..."""
+        first = _first_filled(self.frame, lengths, 3).str.lower().str.lstrip()
         maybe = first.str.startswith(TOTALS_START).fillna(False)
         candidates = first.where(maybe, "")
-        totals[near] = maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
-        return totals
+        return maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
@@ -449,19 +440,6 @@ def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
     firsts = np.flatnonzero(~pd.Series(code).duplicated().to_numpy())
     values = [e.dictionary.take(e.indices.take(firsts)).to_pylist() for e in encoded]
     return code, list(zip(*values))
-
-
-def _mentions(frame: pd.DataFrame, words: tuple[str, ...]):
-    """Rows where some cell holds one of the (ASCII) ``words`` in any case (numpy bool)."""
-    import numpy as np
-    import pyarrow.compute as pc
-
-    pattern = "(?i)" + "|".join(re.escape(w) for w in words)
-    found = np.zeros(len(frame), dtype=bool)
-    for column in frame.columns:
-        hits = pc.match_substring_regex(arrow_text(frame[column]), pattern)
-        found |= pc.fill_null(hits, False).to_numpy(zero_copy_only=False)
-    return found
 
 
 def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
