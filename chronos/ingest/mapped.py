@@ -192,11 +192,19 @@ class _Ingest:
         return blank
 
     def _totals_rows(self, lengths: dict) -> pd.Series:
-        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ..."""
-        first = _first_filled(self.frame, lengths, 3).str.lower().str.lstrip()
-        maybe = first.str.startswith(TOTALS_START).fillna(False)
-        candidates = first.where(maybe, "")
-        return maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ...
+        (in Arrow; the full pattern is tried only on cells starting with such a word)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        first = pc.utf8_ltrim_whitespace(pc.utf8_lower(_first_filled(self.frame, lengths, 3)))
+        maybe = np.zeros(len(first), dtype=bool)
+        for word in TOTALS_START:
+            maybe |= pc.fill_null(pc.starts_with(first, word), False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(maybe)
+        totals = [bool(TOTALS.match(v)) for v in first.take(rows).to_pylist()]
+        maybe[rows] = totals
+        return pd.Series(maybe, index=self.frame.index)
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
@@ -442,12 +450,15 @@ def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
     return code, list(zip(*values))
 
 
-def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
-    """The first non-empty cell among the first ``width`` columns of each row."""
-    out = text_column("", frame.index)
+def _first_filled(frame: pd.DataFrame, lengths: dict, width: int):
+    """The first non-empty cell among the first ``width`` columns of each row (Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = pa.repeat(pa.scalar("", pa.large_string()), len(frame))
     for col in frame.columns[:width]:
-        take = out.eq("") & (lengths[col] > 0)
-        out = out.mask(take, frame[col])
+        take = pc.and_(pc.equal(out, ""), pa.array(lengths[col] > 0))
+        out = pc.if_else(take, arrow_text(frame[col]), out)
     return out
 
 
