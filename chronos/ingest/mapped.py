@@ -259,7 +259,7 @@ class _Ingest:
             return frame[spec.column]
         if spec.value is not None:
             return text_column(spec.value, frame.index)
-        return _render_template(spec.template, frame)
+        return render_template(spec.template, frame)
 
     def dates(self, column: str) -> pd.DataFrame:
         """The parsed dates of a column (cached): date, precision, uncertain, time,
@@ -401,7 +401,7 @@ def _holds(when, frame: pd.DataFrame) -> pd.Series:
     return ~words.isin(when.not_among)
 
 
-def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
+def render_template(template: str, frame: pd.DataFrame) -> pd.Series:
     """A template like ``"{Clinic} appointment: {Outcome}"`` over every row: rendered
     once per distinct combination of its columns when those are few, else in Arrow."""
     parts = re.split(r"\{([^{}]+)\}", template)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from chronos.errors import MappingError, SourceError
 from chronos.ingest.base import Source, read_source, registry
-from chronos.ingest.mapped import event_ids
+from chronos.ingest.mapped import render_template, event_ids
 from chronos.ingest.mapped_events import parse_time
 from chronos.ingest.mapped_people import first_filled_per_key, split_name
 from chronos.ingest.mapping import load_mapping, parse_mapping, shipped_wordings
@@ -533,3 +533,13 @@ def test_person_fields_are_the_first_filled_value_of_each_key(rows):
     expected = frame.apply(lambda c: c.mask(c.eq(""))).groupby("k", sort=False).first()
     got = first_filled_per_key(frame, "k")
     pd.testing.assert_frame_equal(got, expected.reset_index())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "GP", " -Dental", "ü;", "a:"] + [str(i) for i in range(30)]),
+                          st.sampled_from(["", "DNA", "1", "x -"])), max_size=200),
+       st.sampled_from(["{A} appointment: {B}", "- {A}{B} -", "{B}", "{B}, {A}: {B}", "fixed"]))
+def test_templates_render_every_row_as_written(rows, template):
+    frame = pd.DataFrame(rows, columns=["A", "B"], dtype="string")
+    expected = [template.format(A=a, B=b).strip(" :;,-") for a, b in rows]
+    assert list(render_template(template, frame)) == expected
