@@ -15,7 +15,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import map_values, pick, text_column
+from chronos.ingest.tabular import factorize, map_values, pick, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -188,7 +188,7 @@ def first_filled_per_key(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     key's first row, searching further only for keys whose first row is empty there)."""
     import numpy as np
 
-    codes = pd.factorize(rows[key])[0]
+    codes = factorize(rows[key])[0]
     firsts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
     out = {key: rows[key].iloc[firsts].reset_index(drop=True)}
     for column in rows.columns.drop(key):

@@ -57,6 +57,25 @@ def map_values(series: pd.Series, func) -> pd.Series:
     return string_series(mapped.take(encoded.indices)).set_axis(series.index)
 
 
+def factorize(series: pd.Series):
+    """``pd.factorize(series)`` (codes in order of first appearance, -1 for missing; the
+    distinct values as a list), dictionary-encoded in Arrow for ``string`` columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
+        codes, uniques = pd.factorize(series)
+        return codes, uniques.tolist()
+    text = arrow_text(series)
+    text = pa.chunked_array([text]) if isinstance(text, pa.Array) else text
+    encoded = text.dictionary_encode()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.intp)
+    return codes, dictionary.to_pylist()
+
+
 def _map_values_factorized(series: pd.Series, func) -> pd.Series:
     import numpy as np
     import pyarrow as pa
@@ -212,10 +231,14 @@ def detect_encoding(data: bytes, requested: str = "auto") -> str:
 def _is_utf8(data: bytes) -> bool:
     """True when ``data`` is valid UTF-8 (Arrow's validator first: it is several times
     faster than decoding; Python's decoder has the last word on a rejection)."""
+    import array
+
     import pyarrow as pa
 
+    offsets = pa.py_buffer(array.array("q", [0, len(data)]))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
     try:
-        pa.array([data], type=pa.large_binary()).cast(pa.large_string())
+        whole.cast(pa.large_string())  # validates in place: no copy of the file
         return True
     except (pa.ArrowInvalid, pa.ArrowException):
         pass
