@@ -18,6 +18,7 @@ from chronos.ingest.mapped import event_ids, render_template
 from chronos.ingest.mapped_events import parse_time
 from chronos.ingest.mapped_people import first_filled_per_key, split_name
 from chronos.ingest.mapping import load_mapping, parse_mapping, shipped_wordings
+from chronos.ingest.tabular import detect_encoding, factorize
 from chronos.model import make_event_id, vocabulary
 
 HEADER = ["PatientID", "Forename", "Surname", "DOB", "Gender", "Appt Date", "Time", "Clinic",
@@ -543,3 +544,23 @@ def test_templates_render_every_row_as_written(rows, template):
     frame = pd.DataFrame(rows, columns=["A", "B"], dtype="string")
     expected = [template.format(A=a, B=b).strip(" :;,-") for a, b in rows]
     assert list(render_template(template, frame)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "", None, "é"]), max_size=30))
+def test_arrow_factorize_is_pandas_factorize(values):
+    series = pd.Series(values, dtype="string")
+    codes, uniques = pd.factorize(series)
+    got_codes, got_uniques = factorize(series)
+    assert list(got_codes) == list(codes) and got_uniques == list(uniques)
+
+
+@given(st.binary(max_size=12))
+def test_utf8_detection_agrees_with_python(data):
+    try:
+        data.decode("utf-8")
+        expected = "utf-8"
+    except UnicodeDecodeError:
+        expected = "cp1252"
+    if not data.startswith(b"\xef\xbb\xbf"):
+        assert detect_encoding(data) == expected
