@@ -29,8 +29,9 @@ from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
-from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
-                                    cell_lengths, read_tables, text_column)
+from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, arrow_text, cell_lengths,
+                                    map_values, normalise_name, pa_text, read_tables,
+                                    string_series, text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -191,11 +192,19 @@ class _Ingest:
         return blank
 
     def _totals_rows(self, lengths: dict) -> pd.Series:
-        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ..."""
-        first = _first_filled(self.frame, lengths, 3).str.lower().str.lstrip()
-        maybe = first.str.startswith(TOTALS_START).fillna(False)
-        candidates = first.where(maybe, "")
-        return maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ...
+        (in Arrow; the full pattern is tried only on cells starting with such a word)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        first = pc.utf8_ltrim_whitespace(pc.utf8_lower(_first_filled(self.frame, lengths, 3)))
+        maybe = np.zeros(len(first), dtype=bool)
+        for word in TOTALS_START:
+            maybe |= pc.fill_null(pc.starts_with(first, word), False).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(maybe)
+        totals = [bool(TOTALS.match(v)) for v in first.take(rows).to_pylist()]
+        maybe[rows] = totals
+        return pd.Series(maybe, index=self.frame.index)
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
@@ -250,7 +259,7 @@ class _Ingest:
             return frame[spec.column]
         if spec.value is not None:
             return text_column(spec.value, frame.index)
-        return _render_template(spec.template, frame)
+        return render_template(spec.template, frame)
 
     def dates(self, column: str) -> pd.DataFrame:
         """The parsed dates of a column (cached): date, precision, uncertain, time,
@@ -392,21 +401,64 @@ def _holds(when, frame: pd.DataFrame) -> pd.Series:
     return ~words.isin(when.not_among)
 
 
-def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
-    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row."""
+def render_template(template: str, frame: pd.DataFrame) -> pd.Series:
+    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row: rendered
+    once per distinct combination of its columns when those are few, else in Arrow."""
     parts = re.split(r"\{([^{}]+)\}", template)
-    out = text_column("", frame.index)
-    for i, part in enumerate(parts):
-        out = out + (frame[part] if i % 2 else part)
-    return out.str.strip(" :;,-")
+    if len(parts) == 1:
+        return text_column(template, frame.index).str.strip(" :;,-")
+    distinct = _distinct_rows([frame[c] for c in parts[1::2]])
+    if distinct is None:
+        return _render_in_arrow(parts, frame)
+    codes, combos = distinct
+    rendered = ["".join(p if i % 2 == 0 else combo[i // 2] for i, p in enumerate(parts))
+                .strip(" :;,-") for combo in combos]
+    return string_series(pa_text(rendered).take(codes)).set_axis(frame.index)
 
 
-def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
-    """The first non-empty cell among the first ``width`` columns of each row."""
-    out = text_column("", frame.index)
+def _render_in_arrow(parts: list[str], frame: pd.DataFrame) -> pd.Series:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pa.large_string()
+    pieces = [arrow_text(frame[part]) if i % 2 else pa.scalar(part, text)
+              for i, part in enumerate(parts)]
+    joined = pc.binary_join_element_wise(*pieces, pa.scalar("", text))
+    return string_series(pc.utf8_trim(joined, " :;,-")).set_axis(frame.index)
+
+
+def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
+    """(the combination number of each row, the distinct value tuples in order of first
+    appearance) of text columns; None when they have missing values or more distinct
+    combinations than ``most`` of the rows."""
+    import numpy as np
+
+    code = np.zeros(len(columns[0]), dtype=np.int64)
+    encoded = []
+    for column in columns:
+        text = arrow_text(column)
+        text = text.combine_chunks() if hasattr(text, "combine_chunks") else text
+        if text.null_count:
+            return None
+        encoded.append(text.dictionary_encode())
+        indices = encoded[-1].indices.to_numpy().astype(np.int64)
+        code = pd.factorize(code * len(encoded[-1].dictionary) + indices)[0]
+        if code.max(initial=-1) + 1 > max(16, most * len(code)):
+            return None
+    firsts = np.flatnonzero(~pd.Series(code).duplicated().to_numpy())
+    values = [e.dictionary.take(e.indices.take(firsts)).to_pylist() for e in encoded]
+    return code, list(zip(*values))
+
+
+def _first_filled(frame: pd.DataFrame, lengths: dict, width: int):
+    """The first non-empty cell among the first ``width`` columns of each row (Arrow)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = pa.repeat(pa.scalar("", pa.large_string()), len(frame))
     for col in frame.columns[:width]:
-        take = out.eq("") & (lengths[col] > 0)
-        out = out.mask(take, frame[col])
+        take = pc.and_(pc.equal(out, ""), pa.array(lengths[col] > 0))
+        out = pc.if_else(take, arrow_text(frame[col]), out)
     return out
 
 
@@ -429,32 +481,37 @@ def _set_info(result: SourceResult, info: dict) -> None:
 BULK_IDS = 50_000
 
 
-def event_ids(source_file: str, refs, types, dates, ordinals) -> list[str]:
-    """:func:`chronos.model.make_event_id` for many events at once (the same ids)."""
+def event_ids(source_file: str, refs, types, dates, ordinals) -> pd.Series:
+    """:func:`chronos.model.make_event_id` for many events at once (the same ids), as a
+    ``string`` Series (positions as in the inputs). A missing date counts as ""."""
     if len(refs) >= BULK_IDS:
         return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
     sha1 = hashlib.sha1
     lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
              for x in (refs, types, dates, ordinals)]
-    return ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
-            for r, t, d, o in zip(*lists)]
+    lists[2] = ["" if d is None or d is pd.NA else d for d in lists[2]]
+    ids = ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
+           for r, t, d, o in zip(*lists)]
+    return pd.Series(ids, dtype="string")
 
 
-def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> list[str]:
+def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Series:
+    """The ids hashed in one DuckDB pass over Arrow columns (no per-row Python)."""
     import duckdb
     import pyarrow as pa
 
-    table = pa.table({name: pa.array(pd.Series(values).astype("string").array)
-                      for name, values in (("r", refs), ("t", types), ("d", dates),
-                                           ("o", ordinals))})
+    table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
+                      "o": pa.array(pd.Series(ordinals).to_numpy())})
     sep = "chr(31)"
     literal = "'" + source_file.replace("'", "''") + "'"
+    # concat() reads a missing date (NULL) as "" and a number as its decimal text
     query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
              " o)), 1, 12) as id from ids_in")
     with duckdb.connect() as con:
+        con.execute("set threads = 1")  # the work is one pass; threads only add overhead
         con.register("ids_in", table)
-        result = con.sql(query).to_arrow_table()
-    return result.column("id").to_pylist()
+        ids = con.sql(query).to_arrow_table().column("id")
+    return string_series(ids)
 
 
 __all__ = ["MappedIngester", "read_mapped", "resolve_mapping", "event_ids", "EXCEL_EXTENSIONS",

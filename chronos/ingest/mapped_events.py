@@ -9,7 +9,8 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapped_people import join_parts, related_keys
-from chronos.ingest.tabular import map_values, pick, text_column
+from chronos.ingest.tabular import (arrow_text, map_values, pick, string_series,
+                                    text_column)
 
 _TIME = re.compile(r"^(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.I)
 
@@ -20,13 +21,15 @@ def build_events(ing, specs: list[dict], data: pd.Series, persons: pd.DataFrame)
     parts = [p for p in parts if len(p)]
     if not parts:
         return model.empty("events")
-    frame = pd.concat(parts, ignore_index=True)
-    frame = frame.sort_values(["_row", "_ordinal"], kind="mergesort", ignore_index=True)
+    if len(parts) == 1:  # one events: entry: already in row order
+        frame = parts[0].reset_index(drop=True)
+    else:
+        frame = pd.concat(parts, ignore_index=True)
+        frame = frame.sort_values(["_row", "_ordinal"], kind="mergesort", ignore_index=True)
     from chronos.ingest.mapped import event_ids
 
-    frame["event_id"] = pd.array(event_ids(ing.label, frame["source_ref"], frame["event_type"],
-                                           frame["date"].fillna(""), frame["_ordinal"]),
-                                 dtype="string")
+    frame["event_id"] = event_ids(ing.label, frame["source_ref"], frame["event_type"],
+                                  frame["date"], frame["_ordinal"]).array
     return _typed(frame.drop(columns=["_row", "_ordinal"]))
 
 
@@ -166,8 +169,17 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
             continue
         column = frame[name]
-        if dtype == model.STR:
-            column = column.astype("string")
-            column = column.mask(column.eq(""))
-        out[name] = column.astype(dtype)
+        out[name] = _text_or_null(column) if dtype == model.STR else column.astype(dtype)
     return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _text_or_null(column: pd.Series) -> pd.Series:
+    """A ``string`` column with empty text as missing (in Arrow, one pass)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = arrow_text(column)
+    empty = pc.equal(text, pa.scalar("", text.type))
+    if pc.any(empty).as_py():
+        text = pc.if_else(empty, pa.scalar(None, text.type), text)
+    return string_series(text).set_axis(column.index)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import map_values, pick, text_column
+from chronos.ingest.tabular import factorize, map_values, pick, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -43,14 +43,20 @@ def person_columns(ing) -> pd.DataFrame:
     out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
     out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
     out["sex"] = _sex(ing, person.get("sex"))
-    out["nhs_number"] = _nhs_numbers(ing.values(person.get("nhs_number")))
-    out["upn"] = ing.values(person.get("upn")).str.upper().str.replace(" ", "")
+    out["nhs_number"] = _cleaned(ing, person.get("nhs_number"), _nhs_numbers)
+    out["upn"] = _cleaned(ing, person.get("upn"), lambda v: v.str.upper().str.replace(" ", ""))
     out["la_child_id"] = ing.values(person.get("la_child_id"))
-    out["postcode"] = _map_unique(ing.values(person.get("postcode")), _postcode)
-    out["role"] = ing.values(person.get("role")).str.lower()
+    out["postcode"] = _cleaned(ing, person.get("postcode"), lambda v: _map_unique(v, _postcode))
+    out["role"] = _cleaned(ing, person.get("role"), lambda v: v.str.lower())
     out["other_ids"] = _other_ids(ing)
     out["record_key"] = _record_keys(ing, out)
     return out
+
+
+def _cleaned(ing, spec, clean) -> pd.Series:
+    """``clean`` applied to a person field's values (nothing to clean when unmapped)."""
+    values = ing.values(spec)
+    return values if spec is None else clean(values)
 
 
 def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
@@ -166,16 +172,46 @@ def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
     if not ing.mapping.person or not data.any():
         return _with_key(model.empty("persons"))
     used = ["record_key"] + [c for c in PERSON_OUT if _is_mapped(ing, c)]
-    rows = pick(persons[used], data).copy()
-    rows["source_ref"] = pick(ing.rows.refs, data)
-    for column in rows.columns:
-        rows[column] = rows[column].mask(rows[column].eq(""))
-    first = rows.groupby("record_key", sort=False).first().reset_index()
-    first["agency"] = _agency_constant(ing)
-    first["source_format"] = "mapped"
-    first["source_file"] = ing.label
+    rows = pick(persons[used], data).assign(source_ref=pick(ing.rows.refs, data))
+    first = first_filled_per_key(rows[rows["record_key"].fillna("").ne("")], "record_key")
+    for name, value in (("agency", _agency_constant(ing)), ("source_format", "mapped"),
+                        ("source_file", ing.label)):
+        first[name] = text_column(value, first.index)
     first = first.sort_values("record_key", kind="mergesort")
     return _with_key(model.conform(first, "persons"))
+
+
+def first_filled_per_key(rows: pd.DataFrame, key: str) -> pd.DataFrame:
+    """One row per distinct ``key`` (in order of first appearance) holding, in each other
+    column, the first non-empty value of that key's rows (missing if none): what
+    ``groupby(key).first()`` gives with "" as missing, but found by positions (each
+    key's first row, searching further only for keys whose first row is empty there)."""
+    import numpy as np
+
+    codes = factorize(rows[key])[0]
+    firsts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
+    out = {key: rows[key].iloc[firsts].reset_index(drop=True)}
+    for column in rows.columns.drop(key):
+        filled = rows[column].fillna("").ne("").to_numpy(dtype=bool)
+        positions = _first_positions(codes, firsts, filled)
+        values = rows[column].iloc[np.maximum(positions, 0)].reset_index(drop=True)
+        out[column] = values.mask(positions < 0)
+    return pd.DataFrame(out)
+
+
+def _first_positions(codes, firsts, filled):
+    """For each key (code), the first row position where ``filled`` holds, or -1."""
+    import numpy as np
+
+    positions = firsts.copy()
+    needy = ~filled[firsts]
+    if not needy.any():
+        return positions
+    rows = np.flatnonzero(needy[codes] & filled)
+    found = pd.Series(rows).groupby(codes[rows], sort=False).first()
+    positions[needy] = -1
+    positions[found.index.to_numpy()] = found.to_numpy()
+    return positions
 
 
 def _is_mapped(ing, column: str) -> bool:

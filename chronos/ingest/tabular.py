@@ -42,13 +42,46 @@ class Table:
 
 def map_values(series: pd.Series, func) -> pd.Series:
     """``func`` applied to each distinct value of a string column (fast: the values are
-    factorised, ``func`` runs once per distinct value, and the result is taken back in
-    Arrow). ``func`` returns a string or None; the result is a ``string`` Series."""
+    dictionary-encoded, ``func`` runs once per distinct value, and the result is taken
+    back in Arrow). ``func`` returns a string or None; the result is a ``string`` Series."""
+    import pyarrow as pa
+
+    if not isinstance(series.dtype, pd.StringDtype):
+        return _map_values_factorized(series, func)
+    text = arrow_text(series)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    encoded = text.dictionary_encode()
+    uniques = encoded.dictionary.to_pylist()
+    mapped = pa.array([func(u) for u in uniques], type=pa.large_string())
+    return string_series(mapped.take(encoded.indices)).set_axis(series.index)
+
+
+def factorize(series: pd.Series):
+    """``pd.factorize(series)`` (codes in order of first appearance, -1 for missing; the
+    distinct values as a list), dictionary-encoded in Arrow for ``string`` columns."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
+        codes, uniques = pd.factorize(series)
+        return codes, uniques.tolist()
+    text = arrow_text(series)
+    text = pa.chunked_array([text]) if isinstance(text, pa.Array) else text
+    encoded = text.dictionary_encode()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.intp)
+    return codes, dictionary.to_pylist()
+
+
+def _map_values_factorized(series: pd.Series, func) -> pd.Series:
     import numpy as np
     import pyarrow as pa
 
     codes, uniques = pd.factorize(series)
-    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.string())
+    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.large_string())
     codes = np.where(codes < 0, len(uniques), codes)
     taken = mapped.take(pa.array(codes))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
@@ -58,8 +91,36 @@ def text_column(value: str, index: pd.Index) -> pd.Series:
     """A ``string`` column holding ``value`` on every row (built in Arrow, not in Python)."""
     import pyarrow as pa
 
-    array = pa.repeat(pa.scalar(value, type=pa.string()), len(index))
+    array = pa.repeat(pa.scalar(value, type=pa.large_string()), len(index))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array])), index=index)
+
+
+def string_series(array) -> pd.Series:
+    """An Arrow string (chunked) array as a pandas ``string`` Series, without copying
+    (pandas keeps ``large_string``: building in that type avoids a cast)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.Array):
+        array = pa.chunked_array([array])
+    return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="string")
+
+
+def pa_text(values: list) -> "pa.Array":
+    """A list of str (or None) as an Arrow ``large_string`` array."""
+    import pyarrow as pa
+
+    return pa.array(values, type=pa.large_string())
+
+
+def arrow_text(values):
+    """Any column of values as an Arrow ``large_string`` array (zero-copy when it is
+    already a pandas ``string`` column)."""
+    import pyarrow as pa
+
+    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if series.dtype.kind in "iu":
+        return pa.array(series.to_numpy()).cast(pa.large_string())
+    return pa.array(series.astype("string").array).cast(pa.large_string())
 
 
 def pick(values, mask: pd.Series):
@@ -164,11 +225,28 @@ def detect_encoding(data: bytes, requested: str = "auto") -> str:
         return requested
     if data.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
+    return "utf-8" if _is_utf8(data) else "cp1252"
+
+
+def _is_utf8(data: bytes) -> bool:
+    """True when ``data`` is valid UTF-8 (Arrow's validator first: it is several times
+    faster than decoding; Python's decoder has the last word on a rejection)."""
+    import array
+
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(array.array("q", [0, len(data)]))
+    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
+    try:
+        whole.cast(pa.large_string())  # validates in place: no copy of the file
+        return True
+    except (pa.ArrowInvalid, pa.ArrowException):
+        pass
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+        return False
+    return True
 
 
 def detect_delimiter(text: str, suffix: str, requested: str = "auto") -> str:

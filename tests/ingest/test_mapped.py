@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from chronos.errors import MappingError, SourceError
 from chronos.ingest.base import Source, read_source, registry
-from chronos.ingest.mapped import event_ids
+from chronos.ingest.mapped import event_ids, render_template
 from chronos.ingest.mapped_events import parse_time
-from chronos.ingest.mapped_people import split_name
+from chronos.ingest.mapped_people import first_filled_per_key, split_name
 from chronos.ingest.mapping import load_mapping, parse_mapping, shipped_wordings
+from chronos.ingest.tabular import detect_encoding, factorize
 from chronos.model import make_event_id, vocabulary
 
 HEADER = ["PatientID", "Forename", "Surname", "DOB", "Gender", "Appt Date", "Time", "Clinic",
@@ -170,6 +171,15 @@ def test_utf8_bom_and_cp1252_are_detected(tmp_path):
     assert win.persons.loc[0, "given_name"] == "Zoë"
     assert win.events.loc[0, "summary"] == "£ clinic appointment: DNA"
     assert [w.code for w in win.warnings] == ["encoding.not_utf8"]
+
+
+def test_totals_row_is_judged_by_its_first_filled_cell(tmp_path):
+    named_total = ["P7", "Total", "Recall"] + ROWS[0][3:]   # a person, not a totals row
+    rows = [HEADER, ROWS[0], ["", "  SUB-TOTAL", "", "", "", "", "", "", "3"], named_total]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 1}
+    assert list(result.events["source_ref"]) == ["2", "4"]
+    assert_reconciles(result)
 
 
 def test_blank_totals_and_title_rows_are_counted_not_lost(tmp_path):
@@ -514,3 +524,43 @@ def test_any_text_lands_with_its_line_number(tmp_path, rows):
     for pid, (line, note) in expected.items():
         assert got[pid][0] == line
         assert (got[pid][1] if got[pid][1] is not None and got[pid][1] is not pd.NA else "") == note
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["", "1", "2"]),
+                          st.sampled_from(["", "p"])), min_size=1, max_size=30))
+def test_person_fields_are_the_first_filled_value_of_each_key(rows):
+    frame = pd.DataFrame(rows, columns=["k", "x", "y"], dtype="string")
+    expected = frame.apply(lambda c: c.mask(c.eq(""))).groupby("k", sort=False).first()
+    got = first_filled_per_key(frame, "k")
+    pd.testing.assert_frame_equal(got, expected.reset_index())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "GP", " -Dental", "ü;", "a:"] + [str(i) for i in range(30)]),
+                          st.sampled_from(["", "DNA", "1", "x -"])), max_size=200),
+       st.sampled_from(["{A} appointment: {B}", "- {A}{B} -", "{B}", "{B}, {A}: {B}", "fixed"]))
+def test_templates_render_every_row_as_written(rows, template):
+    frame = pd.DataFrame(rows, columns=["A", "B"], dtype="string")
+    expected = [template.format(A=a, B=b).strip(" :;,-") for a, b in rows]
+    assert list(render_template(template, frame)) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "", None, "é"]), max_size=30))
+def test_arrow_factorize_is_pandas_factorize(values):
+    series = pd.Series(values, dtype="string")
+    codes, uniques = pd.factorize(series)
+    got_codes, got_uniques = factorize(series)
+    assert list(got_codes) == list(codes) and got_uniques == list(uniques)
+
+
+@given(st.binary(max_size=12))
+def test_utf8_detection_agrees_with_python(data):
+    try:
+        data.decode("utf-8")
+        expected = "utf-8"
+    except UnicodeDecodeError:
+        expected = "cp1252"
+    if not data.startswith(b"\xef\xbb\xbf"):
+        assert detect_encoding(data) == expected
