@@ -33,7 +33,8 @@ Examples:
 """
 
 app = typer.Typer(help=HELP, no_args_is_help=True, add_completion=False,
-                  context_settings={"help_option_names": ["-h", "--help"]},
+                  context_settings={"help_option_names": ["-h", "--help"],
+                                    "max_content_width": 110},
                   rich_markup_mode=None)
 
 
@@ -704,9 +705,21 @@ def rules_test(
 # ---------------------------------------------------------------- end of patterns block
 
 
+def _one_line_summaries() -> None:
+    """Each command's summary in ``chronos --help`` is the first paragraph of its docstring."""
+    for info in app.registered_commands:
+        doc = (info.callback.__doc__ or "") if info.callback else ""
+        if not info.short_help and doc.strip():
+            first = doc.strip().split("\n\n")[0]
+            info.short_help = " ".join(first.split()).rstrip(".")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+_one_line_summaries()
 
 
 if __name__ == "__main__":  # pragma: no cover
