@@ -68,7 +68,9 @@ class CaseResult:
 
     @property
     def index_children(self) -> list[str]:
-        return self.case.index_children
+        """The index children as person ids (resolved from the manifest's record keys or
+        names once people are linked)."""
+        return self.extras.get("index_person_ids") or self.case.index_children
 
     @property
     def as_of(self) -> str | None:
@@ -204,10 +206,37 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
         if stages is None or name in stages:
             say(name)
             stage(result)
+    _resolve_index_children(result)
     if strict and len(result.quarantine):
         raise StrictModeError(f"{len(result.quarantine)} row(s) quarantined (--strict)",
                               hint="see quarantine.csv, or run without --strict")
     return result
+
+
+def _resolve_index_children(result: CaseResult) -> None:
+    """Map the manifest's index children (record keys, person ids or full names) to
+    person ids, and flag them in ``persons.is_index``. Unknown ones become a warning."""
+    wanted = result.case.index_children
+    if not wanted or not len(result.persons):
+        return
+    record_map = result.extras.get("record_to_person", {})
+    persons = result.persons
+    names = (persons["given_name"].fillna("") + " " + persons["family_name"].fillna(""))
+    by_name = dict(zip(names.str.strip().str.lower(), persons["person_id"]))
+    ids = set(persons["person_id"].astype(str))
+    found = []
+    for item in wanted:
+        pid = record_map.get(item) or (item if item in ids else by_name.get(item.lower()))
+        if pid:
+            found.append(str(pid))
+        else:
+            result.warnings.append(Issue("case.index_child_unknown",
+                                         f"index child {item!r} matches no person",
+                                         str(result.case.manifest_path), "", "index_children",
+                                         item))
+    found = list(dict.fromkeys(found))
+    result.extras["index_person_ids"] = found
+    persons["is_index"] = persons["person_id"].astype(str).isin(found).astype("boolean")
 
 
 def _read(source, case: Case):

@@ -151,3 +151,14 @@ def test_failed_write_leaves_previous_output_untouched(case_dir, tmp_path, monke
         write_outputs(result, out)
     assert (out / "events.csv").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_index_children_resolve_to_person_ids_by_record_key_or_name(case_dir):
+    manifest = case_dir / "case.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "as_of: 2024-03-31\n", "as_of: 2024-03-31\nindex_children: [gp:Kayden, Mia, Nobody]\n"))
+    result = build_case(case_dir)
+    index = result.persons[result.persons["is_index"] == True]  # noqa: E712
+    assert sorted(index["given_name"]) == ["Kayden", "Mia"]
+    assert sorted(result.index_children) == sorted(index["person_id"])
+    assert [w.value for w in result.warnings if w.code == "case.index_child_unknown"] == ["Nobody"]

@@ -371,13 +371,27 @@ def _annotate_roles(graph: nx.MultiDiGraph, events: list[dict], have_events: boo
         if role in rules["shown_roles"] and role not in data["annotations"]:
             data["annotations"].append(role)
     if have_events:
-        assessed = {p for r in events if r.get("event_type") in rules["assessment_types"]
-                    for p in r["people"]}
+        assessments = [r for r in events if r.get("event_type") in rules["assessment_types"]]
+        assessed = {p for r in assessments for p in r["people"]}
         for pid in _adults_around_index(graph):
-            if pid not in assessed:
+            if pid not in assessed and not _named_in(graph.nodes[pid], assessments):
                 graph.nodes[pid]["annotations"].append("not assessed")
     for _, data in graph.nodes(data=True):
         data["annotations"] = sorted(set(data["annotations"]))
+
+
+def _named_in(person: dict, assessments: list[dict]) -> bool:
+    """True when an assessment's text (e.g. a 'persons assessed' field) names the person
+    by given and family name, as the indicator rule for unassessed adults reads it."""
+    name = str(person.get("name") or "").lower().split()
+    if len(name) < 2:
+        return False
+    given, family = name[0], name[-1]
+    for record in assessments:
+        text = f"{record.get('details') or ''} {record.get('summary') or ''}".lower()
+        if given in text and family in text:
+            return True
+    return False
 
 
 def _perpetrators(events: list[dict], rules: dict):
