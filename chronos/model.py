@@ -148,6 +148,8 @@ def conform(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame
 
 
 def _as_dtype(series: pd.Series, dtype: str) -> pd.Series:
+    if str(series.dtype) == dtype:  # already in the contract: no per-cell work
+        return series
     if dtype == BOOL:
         return series.map(_to_bool).astype(BOOL)
     if dtype == FLOAT:

@@ -72,6 +72,8 @@ class SourceResult:
     records_read: int = 0
     records_to_data: int = 0
     records_skipped: dict[str, int] = field(default_factory=dict)
+    #: how the file was read (encoding, delimiter, sheet(s), header row ...), for the report
+    info: dict[str, Any] = field(default_factory=dict)
 
     @property
     def records_quarantined(self) -> int:
@@ -100,6 +102,7 @@ class SourceResult:
             "quarantine_by_reason": _count_by(self.quarantine),
             "warnings_by_code": _count_by(self.warnings),
             "reconciles": self.reconciles(),
+            "info": dict(self.info),
         }
 
 

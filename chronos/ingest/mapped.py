@@ -1,0 +1,426 @@
+"""The ``mapped`` ingester: any CSV, TSV or XLSX agency export, read through a mapping.
+
+The mapping (``docs/mappings.md``, :mod:`chronos.ingest.mapping`) says which columns hold
+the person, the dates, the event type and the text. Every row below the header ends as
+exactly one of: data (it made its events, or its person record in a persons file), a
+quarantined record (one :class:`~chronos.errors.Issue` naming file, row, column, value and
+a stable reason code), or a counted skip (blank row, totals row, repeated header, a row to
+which no event applied). The work is column-wise (pandas), with per-value Python only
+over the distinct values of a column (wordings, names, codes).
+
+A row is all-or-nothing: if any event it should make has a problem (no date, an
+impossible or future date, an unknown wording), the whole row is quarantined and none of
+its events is kept, so that the counts reconcile and a fix to the row brings all back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from chronos import model
+from chronos.errors import Issue, MappingError
+from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
+                                    event_type_for, load_mapping, normalise_wording,
+                                    parse_mapping)
+from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
+                                    read_tables)
+
+#: Per-cell warnings of one code and column beyond this many are summarised in one.
+WARNING_CAP = 200
+TOTALS = re.compile(r"^\s*(?:(?:grand|sub)[\s-]?)?totals?\b|^\s*(?:sum|count)\s*[:=]", re.I)
+TOTALS_START = ("total", "grand", "sub", "sum", "count")
+DATE_FIELDS = ("date", "date_precision", "date_uncertain", "time", "end_date")
+
+
+@register
+class MappedIngester(Ingester):
+    """CSV, TSV or XLSX agency export read through a YAML mapping (every sheet or one)."""
+
+    name = "mapped"
+    description = "CSV/TSV/XLSX agency export read through a YAML mapping"
+    extensions = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
+    needs_mapping = True
+
+    def sniff(self, path: Path, head: bytes) -> float:
+        """Any delimited text or workbook can be mapped; only used when a mapping is given."""
+        return 0.5 if path.suffix.lower() in self.extensions else 0.0
+
+    def read(self, source: Source) -> SourceResult:
+        """Read ``source`` through ``source.mapping`` (a dict, Mapping or YAML path)."""
+        return read_mapped(source)
+
+
+def resolve_mapping(raw: Any) -> Mapping:
+    """A :class:`Mapping` from a dict, a Mapping, or the path of a YAML file."""
+    if raw is None:
+        raise MappingError("the mapped format needs a mapping",
+                           hint="add mapping: mappings/<source>.yaml to the source")
+    if isinstance(raw, (str, Path)):
+        return load_mapping(raw)
+    return parse_mapping(raw)
+
+
+def read_mapped(source: Source, mapping: Any = None) -> SourceResult:
+    """Ingest one source through its mapping (or ``mapping``, when given)."""
+    mapping = resolve_mapping(source.mapping if mapping is None else mapping)
+    label = source.file_label
+    options = {**mapping.reader, **{k: source.options[k] for k in READER_KEYS
+                                     if k in source.options}}
+    tables = read_tables(source.path, label, mapping.columns, options)
+    rows = _Rows.combine(tables, mapping, label)
+    return _Ingest(source, mapping, rows).run()
+
+
+# --------------------------------------------------------------------------- rows
+
+class _Rows:
+    """Every row below the header(s): string cells (stripped), refs, reader info."""
+
+    def __init__(self, frame: pd.DataFrame, refs: pd.Series, extra: list[str], info: dict):
+        self.frame = frame
+        self.refs = refs
+        self.extra = extra
+        self.info = info
+
+    @classmethod
+    def combine(cls, tables: list[Table], mapping: Mapping, label: str) -> "_Rows":
+        frames, refs, extra = [], [], []
+        for table in tables:
+            where = label if "sheet" not in table.info or len(tables) == 1 \
+                else f"{label} sheet {table.info['sheet']!r}"
+            renames = mapping.column_renames(list(table.frame.columns), where)
+            frames.append(table.frame.rename(columns=renames))
+            refs.append(table.refs)
+            extra += [c for c in table.info.get("extra_fields", []) if c not in extra]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        frame = frame.reset_index(drop=True).fillna("")
+        for col in mapping.columns:
+            frame[col] = frame[col].str.strip()
+        ref = pd.concat(refs, ignore_index=True).astype("string")
+        info = {k: v for k, v in tables[0].info.items() if k != "extra_fields"}
+        if len(tables) > 1:
+            info["sheets"] = [t.info.get("sheet") for t in tables]
+        return cls(frame, ref, extra, info)
+
+
+# --------------------------------------------------------------------------- ingest
+
+class _Ingest:
+    """One run of the mapped ingester over the rows of one source."""
+
+    def __init__(self, source: Source, mapping: Mapping, rows: _Rows):
+        self.source = source
+        self.mapping = mapping
+        self.rows = rows
+        self.frame = rows.frame
+        self.label = source.file_label
+        self.warnings: list[Issue] = []
+        self.problem = pd.DataFrame(index=self.frame.index,
+                                    columns=["code", "column", "value", "message"],
+                                    dtype="object")
+        self.dayfirst = source.options.get("dayfirst", mapping.dayfirst)
+        self.as_of = _iso(source.options.get("as_of")) or dt.date.today().isoformat()
+        self._dates: dict[str, pd.DataFrame] = {}
+
+    def run(self) -> SourceResult:
+        """Classify every row, then build the tables from the data rows."""
+        result = SourceResult(source=self.source, format="mapped")
+        result.records_read = len(self.frame)
+        skip = self._skipped_rows()
+        self._flag_extra_fields(skip.isna())
+        persons = self._person_columns()
+        specs = [self._event_rows(spec, i, skip.isna()) for i, spec in enumerate(self.mapping.events)]
+        quarantined = self.problem["code"].notna() & skip.isna()
+        data = skip.isna() & ~quarantined
+        if specs:
+            applies = pd.concat([s["applies"] for s in specs], axis=1).any(axis=1)
+            ignored = pd.concat([s["ignored"] for s in specs], axis=1).any(axis=1)
+            skip = skip.mask(data & ~applies & ignored, "event_type.ignored")
+            skip = skip.mask(data & ~applies & ~ignored, "no_event")
+            data &= applies
+        result.records_to_data = int(data.sum())
+        result.records_skipped = {k: int(v) for k, v in skip.value_counts().sort_index().items()}
+        result.quarantine = self._quarantine_issues(quarantined)
+        result.events = self._events(specs, data, persons)
+        result.persons = self._persons(persons, data)
+        result.relationships = self._relationships(persons, data)
+        result.warnings = self._reader_warnings() + self.warnings
+        _set_info(result, self.rows.info | {"as_of": self.as_of})
+        return result
+
+    # ----------------------------------------------------------------- skipping
+
+    def _skipped_rows(self) -> pd.Series:
+        """The skip reason of each row (NA for rows to read)."""
+        frame = self.frame
+        reason = pd.Series(pd.NA, index=frame.index, dtype="object")
+        if not len(frame):
+            return reason
+        filled = pd.concat([frame[c].str.strip().ne("") for c in frame.columns], axis=1)
+        reason[~filled.any(axis=1)] = "blank_row"
+        first = _first_filled(frame, filled, 3).str.lower().str.lstrip()
+        maybe = first.str.startswith(TOTALS_START).fillna(False)
+        totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+        reason[reason.isna() & totals] = "totals_row"
+        mapped = self.mapping.columns
+        header_again = pd.concat([frame[c].str.lower().eq(normalise_name(c))
+                                  for c in mapped[:6]], axis=1).all(axis=1)
+        reason[reason.isna() & header_again] = "repeated_header"
+        return reason
+
+    def _flag_extra_fields(self, live: pd.Series) -> None:
+        for col in self.rows.extra:
+            self._flag(live & self.frame[col].str.strip().ne(""), "row.extra_fields", col,
+                       self.frame[col], "the row has more fields than the header "
+                       "(a stray delimiter or an unquoted comma?)")
+
+    def _flag(self, mask: pd.Series, code: str, column: str, values: pd.Series | str,
+              message: str | pd.Series) -> None:
+        """Record a problem on rows in ``mask`` that have none yet."""
+        mask = mask & self.problem["code"].isna()
+        if not mask.any():
+            return
+        self.problem.loc[mask, "code"] = code
+        self.problem.loc[mask, "column"] = column
+        self.problem.loc[mask, "value"] = values[mask] if isinstance(values, pd.Series) else values
+        self.problem.loc[mask, "message"] = message[mask] if isinstance(message, pd.Series) \
+            else message
+
+    def _quarantine_issues(self, mask: pd.Series) -> list[Issue]:
+        rows = self.problem[mask]
+        refs = self.rows.refs[mask]
+        return [Issue(code=p.code, message=p.message, source_file=self.label,
+                      source_ref=str(ref), column=str(p.column or ""),
+                      value=str(p.value if p.value is not None else ""), severity="error")
+                for p, ref in zip(rows.itertuples(index=False), refs)]
+
+    def _reader_warnings(self) -> list[Issue]:
+        encoding = self.rows.info.get("encoding")
+        if encoding and encoding.replace("_", "-").lower() in ("cp1252", "windows-1252", "latin-1"):
+            return [Issue("encoding.not_utf8", f"the file is not UTF-8: read as {encoding}",
+                          source_file=self.label)]
+        return []
+
+    # ----------------------------------------------------------------- values
+
+    def values(self, spec: Field | None, default: str = "") -> pd.Series:
+        """The text of a value spec on every row ("" where empty)."""
+        frame = self.frame
+        if spec is None:
+            return pd.Series(default, index=frame.index, dtype="string")
+        if spec.column:
+            return frame[spec.column]
+        if spec.value is not None:
+            return pd.Series(spec.value, index=frame.index, dtype="string")
+        return _render_template(spec.template, frame)
+
+    def dates(self, column: str) -> pd.DataFrame:
+        """The parsed dates of a column (cached): date, precision, uncertain, time,
+        end_date, error, message, and ``empty``."""
+        if column not in self._dates:
+            from chronos.dates import parse_column
+
+            values = self.frame[column]
+            parsed = parse_column(values, dayfirst=self.dayfirst, file=self.label, column=column)
+            self.warnings.extend(parsed.warnings)
+            frame = parsed.frame.copy()
+            frame["empty"] = values.eq("") | frame["error"].eq("date.empty").fillna(False)
+            self._dates[column] = frame
+        return self._dates[column]
+
+    def cell_warnings(self, mask: pd.Series, code: str, column: str, message: str) -> None:
+        """One warning per flagged cell, summarised after :data:`WARNING_CAP`."""
+        refs = self.rows.refs[mask]
+        values = self.frame.loc[mask, column] if column in self.frame else refs
+        for ref, value in list(zip(refs, values))[:WARNING_CAP]:
+            self.warnings.append(Issue(code, message, self.label, str(ref), column, str(value)))
+        if len(refs) > WARNING_CAP:
+            self.warnings.append(Issue(code, f"{len(refs) - WARNING_CAP} more rows: {message}",
+                                       self.label, "", column))
+
+    # ----------------------------------------------------------------- persons
+
+    def _person_columns(self) -> pd.DataFrame:
+        """The subject of every row: record key and person fields (strings, "" if empty)."""
+        from chronos.ingest import mapped_people as people
+
+        return people.person_columns(self)
+
+    def _persons(self, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+        from chronos.ingest import mapped_people as people
+
+        return people.person_records(self, persons, data)
+
+    def _relationships(self, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+        from chronos.ingest import mapped_people as people
+
+        return people.relationships(self, persons, data)
+
+    # ----------------------------------------------------------------- events
+
+    def _event_rows(self, spec: EventSpec, ordinal: int, live: pd.Series) -> dict:
+        """Which rows this event applies to, their types and dates; flags problems."""
+        frame = self.frame
+        applies = live & _condition(spec, frame)
+        types, raw = self._types(spec)
+        ignored = applies & types.eq(IGNORE)
+        applies &= ~ignored
+        if spec.date:
+            self._check_date(spec, applies)
+        if spec.end_date:
+            self._check_end_date(spec, applies)
+        if spec.type.column:
+            self._check_type(spec, types, raw, applies)
+        return {"spec": spec, "ordinal": ordinal, "applies": applies, "ignored": ignored,
+                "types": types, "raw": raw}
+
+    def _types(self, spec: EventSpec) -> tuple[pd.Series, pd.Series]:
+        index = self.frame.index
+        if spec.type.value:
+            const = pd.Series(spec.type.value, index=index, dtype="object")
+            return const, pd.Series("", index=index, dtype="string")
+        raw = self.frame[spec.type.column]
+        types = map_values(raw, lambda v: event_type_for(v, spec.type))
+        return types.astype("object").where(types.notna(), None), raw
+
+    def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
+                    applies: pd.Series) -> None:
+        unknown = applies & types.isna()
+        if not unknown.any():
+            return
+        column = spec.type.column
+        if spec.type.unmapped == "other":
+            types[unknown] = "other"
+            self.cell_warnings(unknown, "event_type.other", column,
+                               "unknown wording kept as event type 'other'")
+            return
+        empty = unknown & raw.eq("")
+        self._flag(empty, "event_type.missing", column, raw,
+                   f"no event type: the column {column!r} is empty")
+        message = ("unknown event wording '" + raw + f"' in column {column!r}: add it to "
+                   "the mapping's type map (or say unmapped: other)")
+        self._flag(unknown & ~empty, "event_type.unmapped", column, raw, message)
+
+    def _check_date(self, spec: EventSpec, applies: pd.Series) -> None:
+        col = spec.date
+        parsed = self.dates(col)
+        values = self.frame[col]
+        if spec.undated != "keep":
+            self._flag(applies & parsed["empty"], "date.missing", col, values,
+                       f"no date in column {col!r}")
+        bad = applies & ~parsed["empty"] & parsed["error"].notna()
+        for code in sorted(set(parsed.loc[bad, "error"])):
+            mask = bad & parsed["error"].eq(code)
+            self._flag(mask, code, col, values,
+                       parsed["message"].fillna("cannot read this date").astype("string"))
+        future = applies & parsed["date"].fillna("").astype("string").gt(self.as_of)
+        self._flag(future, "date.future", col, values,
+                   f"the date is after the case's as-of date {self.as_of}")
+
+    def _check_end_date(self, spec: EventSpec, applies: pd.Series) -> None:
+        col = spec.end_date
+        parsed = self.dates(col)
+        bad = applies & ~parsed["empty"] & parsed["error"].notna()
+        for code in sorted(set(parsed.loc[bad, "error"])):
+            mask = bad & parsed["error"].eq(code)
+            self._flag(mask, code, col, self.frame[col],
+                       parsed["message"].fillna("cannot read this date").astype("string"))
+
+    def _events(self, specs: list[dict], data: pd.Series, persons: pd.DataFrame) -> pd.DataFrame:
+        from chronos.ingest import mapped_events as events
+
+        return events.build_events(self, specs, data, persons)
+
+
+def _condition(spec: EventSpec, frame: pd.DataFrame) -> pd.Series:
+    """Rows where the event's ``when`` holds (all rows when it has none)."""
+    when = spec.when
+    if when is None:
+        return pd.Series(True, index=frame.index)
+    values = frame[when.column]
+    if when.not_empty is not None:
+        return values.ne("") if when.not_empty else values.eq("")
+    if when.empty is not None:
+        return values.eq("") if when.empty else values.ne("")
+    words = map_values(values, normalise_wording)
+    if when.equals is not None:
+        return words.eq(when.equals)
+    if when.among is not None:
+        return words.isin(when.among)
+    return ~words.isin(when.not_among)
+
+
+def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
+    """A template like ``"{Clinic} appointment: {Outcome}"`` over every row."""
+    parts = re.split(r"\{([^{}]+)\}", template)
+    out = pd.Series("", index=frame.index, dtype="string")
+    for i, part in enumerate(parts):
+        out = out + (frame[part] if i % 2 else part)
+    return out.str.replace("  ", " ", regex=False).str.strip(" :;,-")
+
+
+def _first_filled(frame: pd.DataFrame, filled: pd.DataFrame, width: int) -> pd.Series:
+    """The first non-empty cell among the first ``width`` columns of each row."""
+    out = pd.Series("", index=frame.index, dtype="string")
+    for i, col in enumerate(frame.columns[:width]):
+        take = out.eq("") & filled.iloc[:, i]
+        out = out.mask(take, frame[col])
+    return out
+
+
+def _iso(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    return str(value)[:10]
+
+
+def _set_info(result: SourceResult, info: dict) -> None:
+    if hasattr(result, "info"):
+        result.info.update(info)
+    else:  # an older base without the info field
+        result.__dict__["info"] = info
+
+
+#: From this many events on, ids are hashed in DuckDB (same SHA-1, several times faster).
+BULK_IDS = 50_000
+
+
+def event_ids(source_file: str, refs, types, dates, ordinals) -> list[str]:
+    """:func:`chronos.model.make_event_id` for many events at once (the same ids)."""
+    if len(refs) >= BULK_IDS:
+        return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
+    sha1 = hashlib.sha1
+    lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
+             for x in (refs, types, dates, ordinals)]
+    return ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
+            for r, t, d, o in zip(*lists)]
+
+
+def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> list[str]:
+    import duckdb
+    import pyarrow as pa
+
+    table = pa.table({name: pa.array(pd.Series(values).astype("string").array)
+                      for name, values in (("r", refs), ("t", types), ("d", dates),
+                                           ("o", ordinals))})
+    sep = "chr(31)"
+    literal = "'" + source_file.replace("'", "''") + "'"
+    query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
+             " o)), 1, 12) as id from ids_in")
+    with duckdb.connect() as con:
+        con.register("ids_in", table)
+        result = con.sql(query).to_arrow_table()
+    return result.column("id").to_pylist()
+
+
+__all__ = ["MappedIngester", "read_mapped", "resolve_mapping", "event_ids", "EXCEL_EXTENSIONS",
+           "model"]

@@ -1,0 +1,173 @@
+"""Events for the mapped ingester (see :mod:`chronos.ingest.mapped`): one frame per
+``events:`` entry over the rows it applies to, stacked and ordered by row then entry."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from chronos import model
+from chronos.ingest.mapped_people import join_parts, related_keys
+from chronos.ingest.tabular import map_values
+
+_TIME = re.compile(r"^(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.I)
+
+
+def build_events(ing, specs: list[dict], data: pd.Series, persons: pd.DataFrame) -> pd.DataFrame:
+    """The events of every data row, in the contract of :data:`chronos.model.EVENTS`."""
+    parts = [_spec_events(ing, s, data, persons) for s in specs]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return model.empty("events")
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["_row", "_ordinal"], kind="mergesort", ignore_index=True)
+    from chronos.ingest.mapped import event_ids
+
+    frame["event_id"] = pd.array(event_ids(ing.label, frame["source_ref"], frame["event_type"],
+                                           frame["date"].fillna(""), frame["_ordinal"]),
+                                 dtype="string")
+    return _typed(frame.drop(columns=["_row", "_ordinal"]))
+
+
+def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.DataFrame:
+    spec = s["spec"]
+    mask = data & s["applies"]
+    if not mask.any():
+        return pd.DataFrame()
+    types = s["types"][mask].astype("string")
+    vocab = model.vocabulary()
+    out = pd.DataFrame(index=types.index)
+    out["_row"] = out.index
+    out["_ordinal"] = s["ordinal"]
+    _dates(ing, spec, out, mask)
+    out["person_ids"] = _person_ids(ing, persons, mask)
+    out["agency"] = _agency(ing, spec)[mask]
+    org = spec.source_org or ing.mapping.source_org
+    out["source_org"] = ing.values(org)[mask]
+    out["event_type"] = types
+    out["categories"] = map_values(types, vocab.categories_for)
+    out["summary"] = _summary(ing, spec, s, mask, types)
+    out["outcome"] = ing.values(spec.outcome)[mask]
+    out["value"] = _numbers(ing, spec.value, mask)
+    out["details"] = _details(ing, spec, mask)
+    out["source_format"] = "mapped"
+    out["source_file"] = ing.label
+    out["source_ref"] = ing.rows.refs[mask]
+    return out
+
+
+def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
+    if spec.date:
+        parsed = ing.dates(spec.date)[mask]
+        out["date"] = parsed["date"]
+        out["date_precision"] = parsed["precision"].where(parsed["date"].notna(), "unknown")
+        out["date_uncertain"] = parsed["uncertain"].fillna(False)
+        out["time"] = parsed["time"]
+        out["end_date"] = parsed["end_date"]
+    else:
+        for name, value in (("date", pd.NA), ("date_precision", "unknown"),
+                            ("date_uncertain", False), ("time", pd.NA), ("end_date", pd.NA)):
+            out[name] = value
+    if spec.time:
+        times = _times(ing, spec.time)[mask]
+        out["time"] = times.where(times.ne(""), out["time"])
+    if spec.end_date:
+        out["end_date"] = ing.dates(spec.end_date)[mask]["date"]
+
+
+def _times(ing, column: str) -> pd.Series:
+    values = ing.frame[column]
+    times = map_values(values, lambda v: parse_time(v) or "")
+    bad = values.ne("") & times.eq("")
+    if bad.any():
+        ing.cell_warnings(bad, "time.unparseable", column, "cannot read this time; left empty")
+    return times
+
+
+def parse_time(text: str) -> str | None:
+    """``HH:MM`` (or ``HH:MM:SS``) from ``14:05``, ``1405``, ``2.05pm``, ``14:05:30``,
+    or a date-time's time part; None when it is not a time."""
+    text = str(text).strip()
+    if " " in text and re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        text = text.split(" ", 1)[1]
+    match = _TIME.match(text)
+    if not match:
+        return None
+    hour, minute, second, half = match.groups()
+    hour, minute = int(hour), int(minute)
+    if half:
+        if hour > 12 or hour == 0:
+            return None
+        hour = hour % 12 + (12 if half.lower().startswith("p") else 0)
+    if hour > 23 or minute > 59 or (second and int(second) > 59):
+        return None
+    return f"{hour:02d}:{minute:02d}" + (f":{second}" if second and second != "00" else "")
+
+
+def _person_ids(ing, persons: pd.DataFrame, mask: pd.Series) -> pd.Series:
+    ids = persons["record_key"][mask]
+    for spec in ing.mapping.related:
+        if spec.in_events:
+            others = related_keys(ing, spec)[mask]
+            sep = pd.Series(";", index=ids.index, dtype="string").where(
+                ids.ne("") & others.ne(""), "")
+            ids = ids + sep + others
+    return ids
+
+
+def _agency(ing, spec) -> pd.Series:
+    """Event agency: the event's own, a mapped column, the manifest's, the mapping's."""
+    top = ing.mapping.agency
+    if spec.agency is not None:
+        return ing.values(spec.agency)
+    if top is not None and top.value is None:
+        return ing.values(top)
+    if ing.source.agency:
+        return ing.values(None, ing.source.agency)
+    return ing.values(top, ing.source.name)
+
+
+def _summary(ing, spec, s: dict, mask: pd.Series, types: pd.Series) -> pd.Series:
+    """The mapped summary, or the event label with the agency's wording in brackets."""
+    if spec.summary is not None:
+        return ing.values(spec.summary)[mask]
+    vocab = model.vocabulary()
+    labels = map_values(types, vocab.label)
+    raw = s["raw"][mask]
+    same = raw.str.lower() == labels.str.lower()
+    return labels.where(raw.eq("") | same, labels + " (" + raw + ")")
+
+
+def _numbers(ing, column: str | None, mask: pd.Series) -> pd.Series:
+    if not column:
+        return pd.Series(pd.NA, index=mask[mask].index, dtype="Float64")
+    values = ing.frame[column]
+    cleaned = values.str.replace("%", "", regex=False).str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
+    bad = mask & values.ne("") & numbers.isna()
+    if bad.any():
+        ing.cell_warnings(bad, "value.not_numeric", column, "not a number; value left empty")
+    return numbers[mask]
+
+
+def _details(ing, spec, mask: pd.Series) -> pd.Series:
+    out = pd.Series("", index=ing.frame.index, dtype="string")
+    for key, column in spec.details:
+        out = join_parts(out, key, ing.frame[column])
+    return out[mask]
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast to the contract's dtypes column by column (no per-cell Python)."""
+    out = {}
+    for name, dtype in model.EVENTS.items():
+        if name not in frame:
+            out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+            continue
+        column = frame[name]
+        if dtype == model.STR:
+            column = column.astype("string")
+            column = column.mask(column.eq(""))
+        out[name] = column.astype(dtype)
+    return pd.DataFrame(out).reset_index(drop=True)

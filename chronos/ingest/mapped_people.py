@@ -1,0 +1,253 @@
+"""Persons and relationships for the mapped ingester (see :mod:`chronos.ingest.mapped`).
+
+Each row has one subject (the ``person:`` block). Its record key is
+``"<source name>:<local id>"``; a row without a local id gets a derived, stable key from
+the normalised name and date of birth (``"<source>:~<hash>"``), so the same person
+written the same way gets the same key in every run. Values are normalised over the
+distinct values of each column only (names, sex codes, identifiers).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+import pandas as pd
+
+from chronos import model
+from chronos.ingest.mapping import normalise_wording
+from chronos.ingest.tabular import map_values
+
+SEX_CODES = {
+    "M": ("m", "male", "man", "boy", "1"),
+    "F": ("f", "female", "woman", "girl", "2"),
+    "U": ("u", "unknown", "not known", "nk", "0", "not recorded"),
+    "X": ("x", "indeterminate", "other", "not specified", "9", "intersex", "non-binary"),
+}
+_SEX = {word: code for code, words in SEX_CODES.items() for word in words}
+SYMMETRIC = ("partner", "sibling", "household")
+PERSON_OUT = ("given_name", "family_name", "other_names", "dob", "dob_precision", "dod",
+              "sex", "nhs_number", "upn", "la_child_id", "other_ids", "postcode", "address",
+              "role")
+
+
+def person_columns(ing) -> pd.DataFrame:
+    """The subject of each row: ``record_key`` and the person fields ("" where empty)."""
+    mapping, frame = ing.mapping, ing.frame
+    out = pd.DataFrame(index=frame.index)
+    person = mapping.person
+    for name in ("given_name", "family_name", "other_names", "address"):
+        out[name] = ing.values(person.get(name))
+    if "name" in person:
+        _fill_from_full_name(out, ing.values(person["name"]))
+    out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
+    out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
+    out["sex"] = _sex(ing, person.get("sex"))
+    out["nhs_number"] = _map_unique(ing.values(person.get("nhs_number")), _nhs_number)
+    out["upn"] = ing.values(person.get("upn")).str.upper().str.replace(" ", "")
+    out["la_child_id"] = ing.values(person.get("la_child_id"))
+    out["postcode"] = _map_unique(ing.values(person.get("postcode")), _postcode)
+    out["role"] = ing.values(person.get("role")).str.lower()
+    out["other_ids"] = _other_ids(ing)
+    out["record_key"] = _record_keys(ing, out)
+    return out
+
+
+def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
+    given = map_values(names, lambda v: split_name(v)[0])
+    family = map_values(names, lambda v: split_name(v)[1])
+    out["given_name"] = out["given_name"].mask(out["given_name"].eq(""), given)
+    out["family_name"] = out["family_name"].mask(out["family_name"].eq(""), family)
+
+
+def split_name(text: str) -> tuple[str, str]:
+    """(given, family) from a full name: ``"Smith, Jade"``, ``"SMITH Jade"``,
+    ``"Jade Louise Smith"`` (family = last word, given = the rest)."""
+    text = " ".join(str(text).split())
+    if not text:
+        return "", ""
+    if "," in text:
+        family, _, given = text.partition(",")
+        return given.strip(), family.strip()
+    words = text.split(" ")
+    if len(words) == 1:
+        return "", words[0]
+    capitals = [w for w in words if w.isupper() and len(w) > 1]
+    if capitals and len(capitals) < len(words):
+        family = " ".join(w for w in words if w.isupper())
+        return " ".join(w for w in words if not w.isupper()), family.title()
+    return " ".join(words[:-1]), words[-1]
+
+
+def _person_date(ing, spec, what: str) -> tuple[pd.Series, pd.Series]:
+    index = ing.frame.index
+    if spec is None or not spec.column:
+        blank = pd.Series("", index=index, dtype="string")
+        return blank, blank
+    parsed = ing.dates(spec.column)
+    bad = ~parsed["empty"] & parsed["error"].notna()
+    if bad.any():
+        ing.cell_warnings(bad, f"person.{what}_invalid", spec.column,
+                          f"the {what} cannot be read; the person is kept without it")
+    date = parsed["date"].fillna("").astype("string")
+    precision = parsed["precision"].where(parsed["date"].notna(), "").fillna("")
+    return date, precision.astype("string")
+
+
+def _sex(ing, spec) -> pd.Series:
+    values = ing.values(spec)
+    if spec is None:
+        return values
+    codes = map_values(values, lambda v: _SEX.get(normalise_wording(v)))
+    unknown = codes.isna() & values.ne("")
+    if unknown.any() and spec.column:
+        ing.cell_warnings(unknown, "person.sex_unknown_value", spec.column,
+                          "unknown sex code; recorded as U (unknown)")
+    return codes.fillna("U").where(values.ne(""), "").astype("string")
+
+
+def _nhs_number(value: str) -> str:
+    digits = re.sub(r"[\s-]", "", value)
+    return digits if digits.isdigit() else value.strip()
+
+
+def _postcode(value: str) -> str:
+    code = "".join(value.split()).upper()
+    return f"{code[:-3]} {code[-3:]}" if 5 <= len(code) <= 7 else value.strip().upper()
+
+
+def _map_unique(values: pd.Series, func) -> pd.Series:
+    return map_values(values, func)
+
+
+def _other_ids(ing) -> pd.Series:
+    out = pd.Series("", index=ing.frame.index, dtype="string")
+    for key, spec in ing.mapping.person.items():
+        if key.startswith("other_ids."):
+            out = join_parts(out, key.split(".", 1)[1], ing.values(spec))
+    return out
+
+
+def join_parts(acc: pd.Series, key: str, values: pd.Series) -> pd.Series:
+    """Append ``key=value`` to ``acc`` ('key=value;key=value') where value is not empty."""
+    part = (key + "=" + values.str.replace(";", ",", regex=False)).where(values.ne(""), "")
+    sep = pd.Series(";", index=acc.index, dtype="string").where(acc.ne("") & part.ne(""), "")
+    return acc + sep + part
+
+
+def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
+    """``source:id``, or ``source:~hash`` from name and dob; flags rows with no person."""
+    prefix = ing.source.name + ":"
+    index = ing.frame.index
+    if not ing.mapping.person:
+        return pd.Series("", index=index, dtype="string")
+    ids = ing.values(ing.mapping.person.get("id"))
+    derived_from = (out["given_name"].str.lower() + "|" + out["family_name"].str.lower()
+                    + "|" + out["dob"])
+    derived = map_values(derived_from.where(ids.eq(""), ""),
+                         lambda v: prefix + "~" + model.stable_id("", v, length=10))
+    keys = (prefix + ids).where(ids.ne(""), derived)
+    nobody = ids.eq("") & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
+    column = getattr(ing.mapping.person.get("id"), "column", None) or ""
+    ing._flag(nobody, "person.missing", column, ids,
+              "the row names nobody: no id, no name and no date of birth")
+    return keys.where(~nobody, "").astype("string")
+
+
+def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+    """One record per record key among the data rows (first non-empty value of each field)."""
+    if not ing.mapping.person or not data.any():
+        return _with_key(model.empty("persons"))
+    rows = persons[data].copy()
+    rows["source_ref"] = ing.rows.refs[data]
+    rows = rows.replace("", pd.NA)
+    first = rows.groupby("record_key", sort=False).first().reset_index()
+    first["agency"] = _agency_constant(ing)
+    first["source_format"] = "mapped"
+    first["source_file"] = ing.label
+    first = first.sort_values("record_key", kind="mergesort")
+    return _with_key(model.conform(first, "persons"))
+
+
+def _agency_constant(ing) -> str:
+    spec = ing.mapping.agency
+    if ing.source.agency:
+        return ing.source.agency
+    return spec.value if spec is not None and spec.value else ing.source.name
+
+
+def _with_key(frame: pd.DataFrame) -> pd.DataFrame:
+    if model.PERSON_RECORD_KEY not in frame.columns:
+        frame[model.PERSON_RECORD_KEY] = pd.Series(dtype="string")
+    cols = [c for c in frame.columns if c != model.PERSON_RECORD_KEY]
+    return frame[cols + [model.PERSON_RECORD_KEY]].reset_index(drop=True)
+
+
+def related_keys(ing, spec) -> pd.Series:
+    """The related person's record key(s) on each row, ';'-joined ("" if none)."""
+    values = ing.frame[spec.column]
+    prefix = ing.source.name + ":"
+
+    def keys(text: str) -> str:
+        parts = [p.strip() for p in text.split(spec.separator)] if text else []
+        return ";".join(prefix + p for p in parts if p)
+
+    return _map_unique(values, keys)
+
+
+def relationships(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+    """Relationships from ``related:`` columns and the ``household:`` column."""
+    rows = []
+    for spec in ing.mapping.related:
+        rows.append(_related_rows(ing, spec, persons, data))
+    if ing.mapping.household is not None:
+        rows.append(_household_rows(ing, persons, data))
+    rows = [r for r in rows if len(r)]
+    if not rows:
+        return model.empty("relationships")
+    frame = pd.concat(rows, ignore_index=True)
+    symmetric = frame["kind"].isin(SYMMETRIC)
+    low = frame[["person_a", "person_b"]].min(axis=1)
+    high = frame[["person_a", "person_b"]].max(axis=1)
+    frame.loc[symmetric, "person_a"], frame.loc[symmetric, "person_b"] = low[symmetric], high[symmetric]
+    frame = frame[frame["person_a"] != frame["person_b"]]
+    frame = frame.drop_duplicates(["person_a", "person_b", "kind", "subtype"])
+    frame = frame.sort_values(["person_a", "person_b", "kind"], kind="mergesort")
+    return model.conform(frame.replace("", pd.NA), "relationships")
+
+
+def _related_rows(ing, spec, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+    mask = data & persons["record_key"].ne("") & ing.frame[spec.column].ne("")
+    frame = pd.DataFrame({
+        "subject": persons["record_key"], "other": related_keys(ing, spec),
+        "subtype": ing.values(spec.subtype).str.lower(),
+        "start": _optional_date(ing, spec.start), "end": _optional_date(ing, spec.end),
+        "source_ref": ing.rows.refs})[mask]
+    frame["other"] = frame["other"].str.split(";")
+    frame = frame.explode("other")
+    forward = spec.direction == "to_subject"
+    frame["person_a"] = frame["other"] if forward else frame["subject"]
+    frame["person_b"] = frame["subject"] if forward else frame["other"]
+    frame["kind"] = spec.kind
+    frame["source_file"] = ing.label
+    return frame.drop(columns=["subject", "other"])
+
+
+def _household_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+    households = ing.values(ing.mapping.household)
+    mask = data & persons["record_key"].ne("") & households.ne("")
+    frame = pd.DataFrame({"household": households, "key": persons["record_key"],
+                          "ref": ing.rows.refs})[mask]
+    rows = []
+    for _, group in frame.groupby("household", sort=True):
+        members = group.drop_duplicates("key")
+        for (a, ref), (b, _) in combinations(zip(members["key"], members["ref"]), 2):
+            rows.append({"person_a": a, "person_b": b, "kind": "household", "subtype": "",
+                         "source_file": ing.label, "source_ref": ref})
+    return pd.DataFrame(rows)
+
+
+def _optional_date(ing, column: str | None) -> pd.Series:
+    if not column:
+        return pd.Series("", index=ing.frame.index, dtype="string")
+    return ing.dates(column)["date"].fillna("").astype("string")

@@ -1,0 +1,372 @@
+"""Read CSV, TSV and XLSX exports into string tables with spreadsheet row numbers.
+
+Agency exports are untidy: a title line above the header, a header split over two
+merged rows, a byte-order mark or a Windows (cp1252) encoding, blank lines, a "Total"
+row at the bottom. This module finds the header row by looking for the columns a
+mapping names, decodes the file, and returns every row below the header as strings
+(empty cells are ``""``), each with the row number a spreadsheet user would see:
+the file line number for CSV/TSV, the Excel row number for XLSX (``Sheet!row`` when
+several sheets are read). It does not interpret values: that is the mapping's job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from chronos.errors import MappingError, SourceError
+
+#: How many rows at the top of a sheet are searched for the header row.
+HEADER_SEARCH_ROWS = 30
+DELIMITERS = (",", "\t", ";", "|")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+
+
+@dataclass
+class Table:
+    """One sheet (or one delimited file) below its header row.
+
+    ``frame`` has one string column per header cell (empty cells are ``""``), and
+    ``refs`` the source_ref of each row (its line or Excel row number as a string).
+    """
+
+    frame: pd.DataFrame
+    refs: pd.Series
+    info: dict = field(default_factory=dict)
+
+
+def map_values(series: pd.Series, func) -> pd.Series:
+    """``func`` applied to each distinct value of a string column (fast: the values are
+    factorised, ``func`` runs once per distinct value, and the result is taken back in
+    Arrow). ``func`` returns a string or None; the result is a ``string`` Series."""
+    import numpy as np
+    import pyarrow as pa
+
+    codes, uniques = pd.factorize(series)
+    mapped = pa.array([func(u) for u in uniques] + [None], type=pa.string())
+    codes = np.where(codes < 0, len(uniques), codes)
+    taken = mapped.take(pa.array(codes))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
+
+
+def normalise_name(text: object) -> str:
+    """A column name compared case- and whitespace-insensitively."""
+    return " ".join(str(text).split()).casefold()
+
+
+def read_tables(path: Path, label: str, wanted: list[str], options: dict) -> list[Table]:
+    """The tables of a CSV, TSV or XLSX file, headers found by the ``wanted`` columns.
+
+    ``options``: ``sheet`` ("*" for every sheet, or a name), ``encoding`` ("auto" or a
+    codec), ``delimiter`` ("auto" or a character), ``header_row`` ("auto" or the 1-based
+    row number of the (last) header row).
+    """
+    if path.suffix.lower() in EXCEL_EXTENSIONS:
+        return _read_workbook(path, label, wanted, options)
+    if path.suffix.lower() == ".xls":
+        raise SourceError("old Excel .xls workbooks are not supported", file=label,
+                          hint="save the file as .xlsx or .csv and point the manifest at it")
+    return [_read_delimited(path, label, wanted, options)]
+
+
+# --------------------------------------------------------------------------- headers
+
+def find_header(rows: list[list[str]], wanted: list[str], label: str,
+                header_row: object = "auto") -> tuple[int, int, list[str]]:
+    """Where the header is in ``rows`` (top rows of a sheet, 0-based).
+
+    Returns ``(first, count, names)``: the header spans rows ``first .. first+count-1``
+    and ``names`` are the column names (unique, never empty). A header split over two
+    rows (a merged group row above the names) is joined as ``"upper lower"`` when that
+    is what the mapping names.
+    """
+    want = {normalise_name(w) for w in wanted}
+    if header_row not in (None, "auto"):
+        index = int(header_row) - 1
+        if not 0 <= index < len(rows):
+            raise MappingError(f"header_row {header_row} is beyond the top of the file",
+                               file=label)
+        return index, 1, _unique_names(rows[index])
+    candidates = [(i, 1, row) for i, row in enumerate(rows)]
+    candidates += [(i, 2, _stacked(row, rows[i + 1], want)) for i, row in enumerate(rows[:-1])
+                   if any(c.strip() for c in row)]
+    best = (0, 0, 1, None)
+    for first, count, names in candidates:  # single rows win ties over stacked pairs
+        score = sum(1 for n in {normalise_name(c) for c in names} if n in want)
+        if score > best[0]:
+            best = (score, first, count, names)
+    if best[0] == 0:
+        first = [c for c in (rows[0] if rows else []) if c]
+        raise MappingError("none of the mapped columns is in the first "
+                           f"{HEADER_SEARCH_ROWS} rows", file=label,
+                           hint=f"mapped columns: {', '.join(wanted)}; first row has: "
+                                f"{', '.join(first[:12]) or '(nothing)'}")
+    return best[1], best[2], _unique_names(best[3])
+
+
+def _stacked(upper: list[str], lower: list[str], want: set[str]) -> list[str]:
+    """Two header rows as one: the upper (merged) cells carried right and joined to the
+    lower (``"Appointment" + "Date"``) where the mapping names the joined form."""
+    width = max(len(upper), len(lower))
+    upper = list(upper) + [""] * (width - len(upper))
+    lower = list(lower) + [""] * (width - len(lower))
+    names, carry = [], ""
+    for top, bottom in zip(upper, lower):
+        carry = top.strip() or carry
+        joined = " ".join(p for p in (carry, bottom.strip()) if p)
+        names.append(joined if normalise_name(joined) in want else (bottom.strip() or top.strip()))
+    return names
+
+
+def _unique_names(row: list[str]) -> list[str]:
+    names, seen = [], {}
+    for i, cell in enumerate(row):
+        name = " ".join(str(cell).split()) or f"column {i + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        else:
+            seen[name] = 1
+        names.append(name)
+    return names
+
+
+def _frame(records: list[list[str]], names: list[str]) -> pd.DataFrame:
+    width = len(names)
+    data = [list(r[:width]) + [""] * (width - len(r)) for r in records]
+    return pd.DataFrame(data, columns=names, dtype="string") if data else \
+        pd.DataFrame({n: pd.Series(dtype="string") for n in names})
+
+
+# --------------------------------------------------------------------------- delimited
+
+def detect_encoding(data: bytes, requested: str = "auto") -> str:
+    """The encoding of a text file: a BOM, else UTF-8 if it decodes, else cp1252."""
+    if requested not in (None, "", "auto"):
+        return requested
+    if data.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def detect_delimiter(text: str, suffix: str, requested: str = "auto") -> str:
+    """The field separator: given, tab for .tsv, else the most consistent of , tab ; |."""
+    if requested not in (None, "", "auto"):
+        return "\t" if requested in ("\\t", "tab") else requested
+    if suffix == ".tsv":
+        return "\t"
+    lines = [ln for ln in text.splitlines()[:40] if ln.strip()]
+    best, best_score = ",", 0.0
+    for delim in DELIMITERS:
+        counts = sorted(ln.count(delim) for ln in lines)
+        if not counts or counts[len(counts) // 2] == 0:
+            continue
+        median = counts[len(counts) // 2]
+        score = median * sum(1 for c in counts if c == median) / len(counts)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) -> Table:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
+    if b"\x00" in data[:4096]:
+        raise SourceError("the file is binary, not CSV/TSV text", file=label,
+                          hint="is it a workbook? give it an .xlsx extension")
+    encoding = detect_encoding(data, options.get("encoding", "auto"))
+    head_text = data[:262144].decode(encoding, errors="replace")
+    delim = detect_delimiter(head_text, path.suffix.lower(), options.get("delimiter", "auto"))
+    head_rows, head_lines = _head_records(head_text, delim)
+    first, count, names = find_header(head_rows, wanted, label, options.get("header_row", "auto"))
+    header_end_line = head_lines[first + count - 1][1]
+    frame, extra = _read_body(data, encoding, delim, names, header_end_line, label)
+    refs = _line_numbers(frame, header_end_line, quoted=b'"' in data)
+    frame, refs = _trim_trailing_blank(frame, refs)
+    info = {"encoding": encoding, "delimiter": delim, "header_row": header_end_line,
+            "header_rows": count}
+    table = Table(frame, refs, info)
+    table.info["extra_fields"] = extra
+    return table
+
+
+def _head_records(text: str, delim: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
+    """The first records of the file and the (first, last) line of each."""
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    rows, lines, last = [], [], 0
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append((last + 1, reader.line_num))
+            last = reader.line_num
+            if len(rows) >= HEADER_SEARCH_ROWS:
+                break
+    except csv.Error:
+        pass
+    return rows, lines
+
+
+def _arrow_string():
+    """Arrow strings: pandas' C reader fills them several times faster than ``str``."""
+    import pyarrow as pa
+
+    return pd.ArrowDtype(pa.string())
+
+
+def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
+               label: str) -> tuple[pd.DataFrame, list[str]]:
+    """Every record after line ``skip``, as strings. Rows wider than the header get extra
+    columns (returned, so their rows can be quarantined): no field is lost."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return _parse(data, encoding, delim, names, skip), []
+    except (pd.errors.ParserError, pd.errors.ParserWarning):
+        pass
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise SourceError(f"cannot decode the file as {encoding}: {exc}", file=label,
+                          hint="set encoding: in the mapping's reader options") from exc
+    widest = max(line.count(delim.encode()) for line in data.splitlines()) + 1
+    extra = [f"(extra field {i})" for i in range(len(names) + 1, widest + 1)]
+    try:
+        frame = _parse(data, encoding, delim, names + extra, skip)
+    except pd.errors.ParserError as exc:
+        raise SourceError(f"cannot parse the file: {exc}", file=label) from exc
+    used = [c for c in extra if frame[c].ne("").any()]
+    return frame.drop(columns=[c for c in extra if c not in used]), used
+
+
+def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
+    frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, names=names, skiprows=skip,
+                        dtype=_arrow_string(), keep_default_na=False, na_filter=False,
+                        skip_blank_lines=False, index_col=False, encoding=encoding,
+                        encoding_errors="replace", engine="c")
+    return frame.astype("string")
+
+
+def _line_numbers(frame: pd.DataFrame, header_end_line: int, quoted: bool) -> pd.Series:
+    """The file line on which each record starts (quoted newlines accounted for)."""
+    start = pd.Series(range(len(frame)), index=frame.index, dtype="int64") + header_end_line + 1
+    if quoted and len(frame):
+        newlines = sum(frame[c].str.count("\n").fillna(0).astype("int64") for c in frame.columns)
+        start = start + newlines.cumsum().shift(1, fill_value=0)
+    return start.astype("string")
+
+
+def _trim_trailing_blank(frame: pd.DataFrame, refs: pd.Series):
+    if not len(frame):
+        return frame, refs
+    filled = frame.ne("").any(axis=1) if len(frame.columns) else pd.Series(False, frame.index)
+    last = filled[filled].index.max() if filled.any() else -1
+    keep = frame.index <= last
+    return frame[keep], refs[keep]
+
+
+# --------------------------------------------------------------------------- workbook
+
+def _read_workbook(path: Path, label: str, wanted: list[str], options: dict) -> list[Table]:
+    workbook = _open_workbook(path, label)
+    try:
+        sheets = _choose_sheets(workbook, options.get("sheet", "*"), label)
+        tables = []
+        for sheet in sheets:
+            table = _read_sheet(sheet, label, wanted, options, several=len(sheets) > 1)
+            if table is not None:
+                tables.append(table)
+    finally:
+        workbook.close()
+    if not tables:
+        raise MappingError("no sheet has the mapped columns", file=label,
+                           hint=f"mapped columns: {', '.join(wanted)}; sheets: "
+                                f"{', '.join(s.title for s in sheets)}")
+    return tables
+
+
+def _open_workbook(path: Path, label: str):
+    import zipfile
+
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise SourceError(f"cannot open the workbook: {exc}", file=label,
+                          hint="is it a real .xlsx file (not a renamed CSV or an "
+                               "old .xls)? open and re-save it in Excel") from exc
+    except Exception as exc:  # openpyxl raises its own exception types for bad files
+        raise SourceError(f"cannot open the workbook: {type(exc).__name__}: {exc}",
+                          file=label) from exc
+
+
+def _choose_sheets(workbook, sheet: object, label: str) -> list:
+    if sheet in (None, "", "*"):
+        return list(workbook.worksheets)
+    names = workbook.sheetnames
+    if isinstance(sheet, int) and 1 <= sheet <= len(names):
+        return [workbook.worksheets[sheet - 1]]
+    if sheet not in names:
+        raise MappingError(f"the workbook has no sheet {sheet!r}", file=label,
+                           hint=f"its sheets are: {', '.join(names)}")
+    return [workbook[sheet]]
+
+
+def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bool):
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    rows = [[_cell_text(v) for v in row]
+            for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+    where = f"{label} sheet {sheet.title!r}"
+    try:
+        first, count, names = find_header(rows[:HEADER_SEARCH_ROWS], wanted, where,
+                                          options.get("header_row", "auto"))
+    except MappingError:
+        if several:
+            return None  # a notes or summary sheet among data sheets
+        raise
+    body = rows[first + count:]
+    frame = _frame(body, names)
+    numbers = [first + count + 1 + i for i in range(len(body))]
+    prefix = f"{sheet.title}!" if several else ""
+    refs = pd.Series([f"{prefix}{n}" for n in numbers], index=frame.index, dtype="string")
+    extra = [f"(extra field {i})" for i in range(len(names) + 1,
+                                                  max((len(r) for r in body), default=0) + 1)]
+    if extra:
+        frame = _frame([r + [""] * (len(names) + len(extra) - len(r)) for r in body],
+                       names + extra)
+        frame.index = refs.index
+    frame, refs = _trim_trailing_blank(frame, refs)
+    info = {"sheet": sheet.title, "header_row": first + count, "header_rows": count,
+            "extra_fields": extra}
+    return Table(frame, refs, info)
+
+
+def _cell_text(value: object) -> str:
+    """A cell value as the text the mapping sees (dates as ISO, whole floats as ints)."""
+    import datetime as dt
+
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
