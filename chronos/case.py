@@ -251,7 +251,9 @@ def _concat(frames: list, table: str):
 
 def _stages() -> list[tuple[str, Callable[[CaseResult], None]]]:
     """Optional stages after ingest, in order. Each takes and updates the result."""
-    return []
+    from chronos.link.stage import dedupe_stage, link_stage
+
+    return [("link", link_stage), ("dedupe", dedupe_stage)]
 
 
 # ---------------------------------------------------------------- exact linking
@@ -379,7 +381,10 @@ def output_writers() -> list[tuple[str, Writer]]:
     """Extra outputs written by ``chronos build`` after the tables (chronology, charts)."""
     from chronos.report.chronology import write_chronology_csv, write_chronology_xlsx
 
-    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx)]
+    from chronos.link.stage import output_writers as link_writers
+
+    return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx),
+            *link_writers()]
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,

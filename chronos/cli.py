@@ -264,6 +264,89 @@ def _print_inspection(found, rows: int) -> None:
         err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
 
 
+# ---------------------------------------------------------------- linking (helper "linking")
+
+
+@app.command()
+@handles_errors
+def link(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Folder for persons.csv, links.csv, "
+                                            "link-review.csv, link-warnings.csv."),
+    train: bool = typer.Option(False, "--train",
+                               help="Re-estimate the model on the data (needs thousands "
+                                    "of records; a family case uses the shipped model)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON on stdout."),
+) -> None:
+    """Ingest the case and link people across sources; print a summary.
+
+    Example: chronos link examples/smith-family --out out/smith
+    """
+    from chronos.link.stage import link_case
+
+    result = link_case(case, out=out, train=train, progress=_progress(quiet))
+    linked = result.extras["link_result"]
+    if json_out:
+        import json
+
+        print(json.dumps(linked.summary(), indent=2, sort_keys=True))
+    if not quiet:
+        _print_link_summary(linked, out)
+
+
+def _print_link_summary(linked, out: Optional[Path]) -> None:
+    from rich.markup import escape
+
+    console = _stderr()
+    summary = linked.summary()
+    methods = ", ".join(f"{count} {name}" for name, count in summary["by_method"].items())
+    console.print(f"{summary['records']} person records -> {summary['persons']} people "
+                  f"({methods or 'none'}); {summary['review_pairs']} pair(s) to review; "
+                  f"{summary['warnings']} warning(s)" + (" [trained model]" if summary["trained"] else ""))
+    for warning in linked.warnings[:20]:
+        console.print(f"  warning: {escape(str(warning))}")
+    if len(linked.warnings) > 20:
+        console.print(f"  ... {len(linked.warnings) - 20} more (link-warnings.csv)")
+    if out is not None:
+        console.print(f"Written to {out}/ (decide pairs in link-review.csv, then add them to "
+                      "overrides.yaml)")
+
+
+@app.command("explain-link")
+@handles_errors
+def explain_link_command(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    record_a: str = typer.Argument(..., help="A person record key, e.g. gp:P003."),
+    record_b: str = typer.Argument(..., help="Another record key, e.g. school:U17."),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Write a waterfall PNG here."),
+    csv_out: bool = typer.Option(False, "--csv", help="Print the table as CSV on stdout."),
+) -> None:
+    """Show why two person records were or were not joined, field by field.
+
+    Example: chronos explain-link examples/smith-family gp:P003 school:U17 --chart why.png
+    """
+    from chronos.link.stage import explain_case_link
+
+    explanation = explain_case_link(case, record_a, record_b, waterfall=chart)
+    table = explanation.table[["field", "value_a", "value_b", "level", "m", "u",
+                               "match_weight", "veto"]]
+    if csv_out:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    _print_frame(table.round({"match_weight": 2}).astype("object").where(table.notna(), ""),
+                 title=f"{record_a} vs {record_b}")
+    note = " (before the veto)" if explanation.vetoes else ""
+    _stdout().print(f"total match weight {explanation.match_weight:+.2f} -> probability "
+                    f"{explanation.match_probability:.4f}{note}")
+    _stdout().print(explanation.decision)
+    _stdout().print(explanation.outcome)
+
+
+# ---------------------------------------------------------------- end linking
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -122,7 +122,8 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(["events.csv", "persons.csv", "links.csv", "relationships.csv",
                             "quarantine.csv", "findings.csv", "ingest-report.json",
-                            "chronology.csv", "chronology.xlsx"])
+                            "chronology.csv", "chronology.xlsx", "link-review.csv",
+                            "events-duplicates.csv"])
     for path in out.iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700

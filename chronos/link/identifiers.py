@@ -1,0 +1,397 @@
+"""Identifier hygiene: normalise and validate what person linking matches on.
+
+Each ``normalise_*`` function takes one raw value and returns a :class:`Checked` value:
+the cleaned form (or ``None``) and, when the raw value was present but unusable, an
+``error`` code. An invalid identifier is a data-quality warning, never a match key.
+
+:func:`prepare_records` applies all of them to a table of source person records and
+returns the columns the linking model compares (``nhs``, ``upn``, ``given`` ...) with one
+:class:`chronos.errors.Issue` per problem found.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+from chronos.errors import Issue
+
+UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # check letters: no I, O or S
+_POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2})$")
+_TITLES = {"MR", "MRS", "MS", "MISS", "MX", "DR", "MASTER", "BABY", "PROF", "REV"}
+_PLACEHOLDERS = {"", "0", "NA", "N/A", "NONE", "NULL", "UNKNOWN", "NOTKNOWN", "TBC", "-"}
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A normalised value, or ``None`` with the reason in ``error`` (a stable code)."""
+
+    value: str | None
+    error: str | None = None
+    message: str | None = None
+
+
+def _blank(raw) -> bool:
+    if raw is None:
+        return True
+    try:
+        if raw != raw:  # NaN / NA
+            return True
+    except TypeError:  # pandas.NA comparisons
+        return True
+    return str(raw).strip().upper().replace(" ", "") in _PLACEHOLDERS
+
+
+# --- NHS number -------------------------------------------------------------------------
+
+def nhs_check_digit(first_nine: str) -> int | None:
+    """The modulus-11 check digit for nine digits (``None`` when the remainder gives 10)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(10, 1, -1)))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    return None if check == 10 else check
+
+
+def normalise_nhs_number(raw) -> Checked:
+    """A 10-digit NHS number with a valid modulus-11 check digit, spaces and dashes removed.
+
+    All-same-digit numbers (``1111111111``) are placeholders, not numbers.
+    """
+    if _blank(raw):
+        return Checked(None)
+    text = re.sub(r"[\s\-]", "", str(raw))
+    if text.endswith(".0") and text[:-2].isdigit():  # read as a float by a spreadsheet
+        text = text[:-2]
+    text = text.replace(".", "")
+    if not re.fullmatch(r"\d{10}", text):
+        return Checked(None, "identifier.nhs_format", "an NHS number has 10 digits")
+    if len(set(text)) == 1:
+        return Checked(None, "identifier.nhs_placeholder", "placeholder NHS number")
+    if nhs_check_digit(text[:9]) != int(text[9]):
+        return Checked(None, "identifier.nhs_check_digit",
+                       "NHS number fails the modulus-11 check digit")
+    return Checked(text)
+
+
+# --- UPN ------------------------------------------------------------------------------
+
+def upn_check_letter(last_twelve: str) -> str:
+    """The DfE check letter for the 12 characters after it (a final letter counts as its
+    position in the check-letter alphabet: temporary UPNs)."""
+    total = 0
+    for weight, char in enumerate(last_twelve, start=2):
+        total += int(char) * weight if char.isdigit() else UPN_LETTERS.index(char) * weight
+    return UPN_LETTERS[total % 23]
+
+
+def normalise_upn(raw) -> Checked:
+    """A 13-character Unique Pupil Number with a correct check letter (upper case)."""
+    if _blank(raw):
+        return Checked(None)
+    text = re.sub(r"[\s\-]", "", str(raw)).upper()
+    if not re.fullmatch(rf"[{UPN_LETTERS}]\d{{11}}[0-9{UPN_LETTERS}]", text):
+        return Checked(None, "identifier.upn_format",
+                       "a UPN is a check letter and 12 characters (11 digits and a digit or letter)")
+    if upn_check_letter(text[1:]) != text[0]:
+        return Checked(None, "identifier.upn_check_letter", "UPN has the wrong check letter")
+    return Checked(text)
+
+
+# --- LA child id, postcode ----------------------------------------------------------------
+
+def normalise_la_child_id(raw) -> Checked:
+    """A local-authority child id: trimmed, upper case, inner spaces removed."""
+    if _blank(raw):
+        return Checked(None)
+    text = re.sub(r"\s+", "", str(raw)).upper()
+    if text.endswith(".0") and text[:-2].isdigit():
+        text = text[:-2]
+    if not re.fullmatch(r"[A-Z0-9/_\-]{2,36}", text) or len(set(text) - set("0-/_")) == 0:
+        return Checked(None, "identifier.la_id_format", "not a usable local authority child id")
+    return Checked(text)
+
+
+def normalise_postcode(raw) -> Checked:
+    """A UK postcode in the standard form (``SW1A 1AA``)."""
+    if _blank(raw):
+        return Checked(None)
+    text = re.sub(r"\s+", "", str(raw)).upper()
+    if not _POSTCODE.match(text):
+        return Checked(None, "identifier.postcode_format", "not a UK postcode")
+    return Checked(f"{text[:-3]} {text[-3:]}")
+
+
+def postcode_district(postcode: str | None) -> str | None:
+    """The outward code (``SW1A`` of ``SW1A 1AA``)."""
+    return postcode.split(" ")[0] if postcode else None
+
+
+# --- names ------------------------------------------------------------------------------
+
+def name_tokens(raw) -> list[str]:
+    """Upper-case name tokens: accents folded, titles dropped, apostrophes removed,
+    hyphens and other punctuation split ("Smith-Jones" -> ["SMITH", "JONES"])."""
+    if _blank(raw):
+        return []
+    text = unicodedata.normalize("NFKD", str(raw)).encode("ascii", "ignore").decode()
+    text = re.sub(r"['`\u2019]", "", text.upper())
+    tokens = [t for t in re.split(r"[^A-Z]+", text) if t]
+    return [t for t in tokens if t not in _TITLES]
+
+
+@lru_cache(maxsize=1)
+def nickname_table() -> dict[str, tuple[str, ...]]:
+    """Variant (upper case) -> the canonical names it may stand for (sorted)."""
+    import yaml
+
+    text = resources.files("chronos").joinpath("data", "nicknames.yaml").read_text("utf-8")
+    table: dict[str, set[str]] = {}
+    for canonical, variants in yaml.safe_load(text)["nicknames"].items():
+        canon = canonical.upper()
+        table.setdefault(canon, set()).add(canon)
+        for variant in variants or ():
+            table.setdefault(str(variant).upper(), set()).add(canon)
+    return {k: tuple(sorted(v)) for k, v in table.items()}
+
+
+def canonical_given_name(token: str | None) -> str | None:
+    """The canonical form of a given name ("KATIE" -> "CATHERINE"): the first canonical
+    name when a variant is ambiguous; the name itself when it is not in the table."""
+    if not token:
+        return None
+    forms = nickname_table().get(token)
+    return forms[0] if forms else token
+
+
+def names_are_nicknames(a: str | None, b: str | None) -> bool:
+    """True when two given names share a canonical form ("BILL" and "WILLIAM")."""
+    if not a or not b:
+        return False
+    table = nickname_table()
+    return bool(set(table.get(a, (a,))) & set(table.get(b, (b,))))
+
+
+# --- sex and date of birth --------------------------------------------------------------
+
+_SEX = {"M": "M", "MALE": "M", "MAN": "M", "BOY": "M", "1": "M",
+        "F": "F", "FEMALE": "F", "WOMAN": "F", "GIRL": "F", "2": "F",
+        "U": None, "UNKNOWN": None, "0": None, "9": None, "NOTKNOWN": None,
+        "X": "X", "I": "X", "INDETERMINATE": "X", "OTHER": "X"}
+
+
+def normalise_sex(raw) -> Checked:
+    """``M``, ``F`` or ``X``; unknown is ``None``; anything unrecognised is an error."""
+    if _blank(raw):
+        return Checked(None)
+    key = re.sub(r"[\s_\-]", "", str(raw)).upper()
+    if key not in _SEX:
+        return Checked(None, "person.sex_unrecognised", "sex not recognised")
+    return Checked(_SEX[key])
+
+
+def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
+    """An ISO date of birth at day precision, usable for matching.
+
+    Partial dates (month/year precision) return ``None`` without an error (the caller
+    keeps the year). A date in the future (after ``as_of``, default today) or before
+    1900 is an error: it is never a match key.
+    """
+    if _blank(raw):
+        return Checked(None)
+    text = str(raw).strip()[:10]
+    try:
+        parsed = date.fromisoformat(text)
+    except ValueError:
+        return Checked(None, "dob.unreadable", "date of birth is not an ISO date")
+    if parsed > (as_of or date.today()):
+        return Checked(None, "dob.future", "date of birth is in the future")
+    if parsed.year < 1900:
+        return Checked(None, "dob.implausible", "date of birth before 1900")
+    if precision not in (None, "", "day") and not _blank(precision):
+        return Checked(None)
+    return Checked(parsed.isoformat())
+
+
+# --- a table of source person records -> the columns the model compares -----------------
+
+#: Columns of the frame :func:`prepare_records` returns (besides ``record_key``).
+MATCH_COLUMNS = ("nhs", "upn", "la_id", "given", "given_canon", "given_initial",
+                 "given_other", "family", "family_first", "family_last", "dob", "dob_year",
+                 "dob_swap", "sex", "postcode", "district")
+
+_SPLIT_IDS = re.compile(r"\s*(?:[;,/|]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
+_ID_SCHEMES = {"nhs": ("nhs_number", normalise_nhs_number),
+               "upn": ("upn", normalise_upn),
+               "la_id": ("la_child_id", normalise_la_child_id)}
+_OTHER_ID_ALIASES = {"nhs": "nhs", "nhs_number": "nhs", "nhsno": "nhs", "upn": "upn",
+                     "la_child_id": "la_id", "la_id": "la_id", "lacid": "la_id"}
+
+
+def _column(records, name):
+    import pandas as pd
+
+    if name in records.columns:
+        return records[name].astype("object").where(records[name].notna(), None)
+    return pd.Series([None] * len(records), index=records.index, dtype="object")
+
+
+def _map_unique(series, func):
+    """Apply ``func`` once per distinct value (fast on large tables)."""
+    uniques = {value: func(value) for value in series.dropna().unique()}
+    return series.map(lambda v: uniques.get(v) if v is not None else None)
+
+
+def _check_identifier(raw, normalise) -> Checked:
+    """One identifier cell: several distinct valid values in one cell are a conflict."""
+    if _blank(raw):
+        return Checked(None)
+    parts = [p for p in _SPLIT_IDS.split(str(raw).strip()) if p]
+    checked = [normalise(p) for p in parts] or [Checked(None)]
+    valid = sorted({c.value for c in checked if c.value})
+    if len(valid) > 1:
+        return Checked(None, "identifier.conflict",
+                       "one record carries two different identifiers: neither is used")
+    if valid:
+        return Checked(valid[0])
+    return next((c for c in checked if c.error), Checked(None))
+
+
+def _other_ids(raw) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if _blank(raw):
+        return out
+    for part in str(raw).split(";"):
+        scheme, _, value = part.partition("=")
+        key = _OTHER_ID_ALIASES.get(re.sub(r"[\s\-]", "_", scheme.strip().lower()))
+        if key and value.strip():
+            out[key] = (out[key] + ";" + value.strip()) if key in out else value.strip()
+    return out
+
+
+def _given_parts(raw) -> tuple:
+    tokens = name_tokens(raw)
+    if not tokens:
+        return (None, None, None, None)
+    first = tokens[0]
+    canon = None if len(first) == 1 else canonical_given_name(first)
+    return (first, canon, first[0], " ".join(tokens[1:]) or None)
+
+
+def _family_parts(raw) -> tuple:
+    tokens = name_tokens(raw)
+    if not tokens:
+        return (None, None, None)
+    return (" ".join(tokens), tokens[0], tokens[-1])
+
+
+def _swap_day_month(iso: str | None) -> str | None:
+    if not iso:
+        return None
+    year, month, day = iso.split("-")
+    if month == day or int(day) > 12:
+        return None
+    return f"{year}-{day}-{month}"
+
+
+def _year_of(raw) -> int | None:
+    text = "" if _blank(raw) else str(raw).strip()
+    return int(text[:4]) if re.match(r"^\d{4}", text) else None
+
+
+class _IssueCollector:
+    """Turns error codes in a column into Issues with provenance (one per bad cell)."""
+
+    def __init__(self, records):
+        self.keys = _column(records, "source_file").fillna(""), _column(records, "source_ref")
+        self.issues: list[Issue] = []
+
+    def add(self, checked, raw, column):
+        errors = checked.map(lambda c: c.error if c is not None else None)
+        for index in errors[errors.notna()].index:
+            item = checked[index]
+            ref = self.keys[1][index]
+            self.issues.append(Issue(item.error, item.message or item.error,
+                                     source_file=str(self.keys[0][index] or ""),
+                                     source_ref="" if ref is None else str(ref),
+                                     column=column, value=str(raw[index])))
+
+
+def _values(checked):
+    return checked.map(lambda c: c.value if c is not None else None)
+
+
+def prepare_records(records, *, as_of: date | None = None):
+    """Normalise a table of source person records (``model.PERSONS`` + ``record_key``).
+
+    Returns ``(frame, issues)``: ``frame`` has ``record_key`` and :data:`MATCH_COLUMNS`
+    (``None`` where a value is missing or invalid), aligned with ``records``; ``issues``
+    lists every invalid or conflicting value as a warning with its file, row and column.
+    """
+    import pandas as pd
+
+    issues = _IssueCollector(records)
+    out = pd.DataFrame({"record_key": _column(records, "record_key")}, index=records.index)
+    others = _map_unique(_column(records, "other_ids"), _other_ids)
+    for key, (column, normalise) in _ID_SCHEMES.items():
+        raw = _column(records, column)
+        extra = others.map(lambda d, k=key: d.get(k) if d else None)
+        combined = raw.where(extra.isna(), raw.fillna("").astype(str) + ";" + extra.fillna(""))
+        checked = _map_unique(combined, lambda v, n=normalise: _check_identifier(v, n))
+        issues.add(checked, combined, column)
+        out[key] = _values(checked)
+    _add_names(out, records, issues)
+    _add_dob_sex_postcode(out, records, issues, as_of)
+    _flag_empty(out, records, issues)
+    for name in MATCH_COLUMNS:
+        if name == "dob_year":
+            continue
+        out[name] = out[name].astype("object").where(out[name].notna(), None)
+    return out, issues.issues
+
+
+def _add_names(out, records, issues):
+    given = _map_unique(_column(records, "given_name"), _given_parts)
+    for i, name in enumerate(("given", "given_canon", "given_initial", "given_other")):
+        out[name] = given.map(lambda t, i=i: t[i] if t else None)
+    family = _map_unique(_column(records, "family_name"), _family_parts)
+    for i, name in enumerate(("family", "family_first", "family_last")):
+        out[name] = family.map(lambda t, i=i: t[i] if t else None)
+
+
+def _add_dob_sex_postcode(out, records, issues, as_of):
+    raw_dob = _column(records, "dob")
+    precision = _column(records, "dob_precision")
+    pairs = raw_dob.combine(precision, lambda d, p: (d, p))
+    checked = _map_unique(pairs, lambda dp: normalise_dob(dp[0], dp[1], as_of=as_of))
+    issues.add(checked, raw_dob, "dob")
+    out["dob"] = _values(checked)
+    ok_year = checked.map(lambda c: c is not None and c.error is None)
+    out["dob_year"] = _map_unique(raw_dob, _year_of).where(ok_year, None).astype("Int64")
+    out["dob_swap"] = _map_unique(out["dob"], _swap_day_month)
+    sex = _map_unique(_column(records, "sex"), normalise_sex)
+    issues.add(sex, _column(records, "sex"), "sex")
+    out["sex"] = _values(sex)
+    postcode = _map_unique(_column(records, "postcode"), normalise_postcode)
+    issues.add(postcode, _column(records, "postcode"), "postcode")
+    out["postcode"] = _values(postcode)
+    out["district"] = _map_unique(out["postcode"], postcode_district)
+
+
+def _flag_empty(out, records, issues):
+    no_name = out["given"].isna() & out["family"].isna()
+    no_ids = out[["nhs", "upn", "la_id"]].isna().all(axis=1)
+    no_dob = out["dob"].isna()
+    for index in out.index[no_name]:
+        code, message = ("person.no_identifying_data",
+                         "no name, valid date of birth or identifier: this record cannot be "
+                         "linked") if (no_ids[index] and no_dob[index]) else (
+                         "name.empty", "the record has no name: it is linked on identifiers only")
+        ref = issues.keys[1][index]
+        issues.issues.append(Issue(code, message, source_file=str(issues.keys[0][index] or ""),
+                                   source_ref="" if ref is None else str(ref),
+                                   column="given_name", value=""))

@@ -1,0 +1,338 @@
+"""Person linking: source person records -> people, with every join explained.
+
+:func:`link_people` runs, in order:
+
+1. identifier hygiene (:mod:`chronos.link.identifiers`): invalid NHS numbers, UPNs,
+   postcodes, future dates of birth ... become warnings and are never match keys;
+2. splink scoring of candidate pairs with the shipped model (:mod:`chronos.link.scoring`);
+3. constrained clustering (:mod:`chronos.link.cluster`): must-link overrides first, then
+   shared valid identifiers, then probabilistic matches at or above the link threshold,
+   strongest first; never across a cannot-link override or a vetoed pair;
+4. outputs: canonical ``persons``, one ``links`` row per source record, the ``review``
+   pairs for ``link-review.csv`` and the warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from chronos import model
+from chronos.errors import ChronosError, Issue
+from chronos.link.cluster import Edge, cluster
+from chronos.link.identifiers import prepare_records
+from chronos.link.overrides import Overrides, check_overrides, parse_overrides
+from chronos.link.scoring import score_pairs
+from chronos.link.settings import LinkSettings, load_settings
+
+IDENTIFIER_COLUMNS = ("nhs", "upn", "la_id")
+METHOD_RANK = {"override": 3, "identifier": 2, "probabilistic": 1}
+REVIEW_COLUMNS = [
+    "record_key_a", "record_key_b", "person_id_a", "person_id_b", "match_probability",
+    "match_weight", "reason", "name_a", "name_b", "dob_a", "dob_b", "nhs_a", "nhs_b",
+    "postcode_a", "postcode_b", "source_file_a", "source_ref_a", "source_file_b",
+    "source_ref_b", "decision"]
+VETO_WORDS = {"given": "given names differ", "dob": "dates of birth differ",
+              "nhs": "NHS numbers differ", "upn": "UPNs differ"}
+
+
+@dataclass
+class LinkResult:
+    """What linking produced (all tables sorted, deterministic)."""
+
+    persons: object                    # DataFrame, model.PERSONS: one row per person
+    links: object                      # DataFrame, model.LINKS: one row per source record
+    review: object                     # DataFrame, REVIEW_COLUMNS: pairs for a person
+    warnings: list[Issue]
+    record_to_person: dict[str, str]
+    pairs: object = None               # every kept scored pair (for analysts)
+    trained: bool = False
+    model: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        """Counts for the CLI and the build report."""
+        methods = self.links["method"].value_counts().to_dict() if len(self.links) else {}
+        return {"records": len(self.links), "persons": len(self.persons),
+                "by_method": dict(sorted(methods.items())), "review_pairs": len(self.review),
+                "warnings": len(self.warnings), "trained": self.trained}
+
+
+def as_settings(settings) -> LinkSettings:
+    """A :class:`LinkSettings` from None (default model), a path, a dict of top-level
+    overrides (``{"link_threshold": 0.95}``) or a LinkSettings."""
+    if isinstance(settings, LinkSettings):
+        return settings
+    if isinstance(settings, dict):
+        return load_settings(settings.get("model_path"), {k: v for k, v in settings.items()
+                                                          if k != "model_path"})
+    return load_settings(settings)
+
+
+def link_people(records, *, overrides=None, settings=None, train: bool = False,
+                as_of: date | None = None) -> LinkResult:
+    """Link source person records (``model.PERSONS`` columns + ``record_key``) into people.
+
+    ``overrides``: an ``overrides.yaml`` path, its parsed dict, or :class:`Overrides`.
+    ``settings``: see :func:`as_settings`. ``train``: re-estimate the model on the data
+    when there are enough records. ``as_of``: the date after which a date of birth is in
+    the future (default today).
+    """
+    settings = as_settings(settings)
+    records, warnings = _records_table(records)
+    frame, issues = prepare_records(records, as_of=as_of)
+    warnings += issues
+    keys = list(records["record_key"])
+    scored = score_pairs(frame, settings, train=train)
+    pairs = scored.pairs
+    checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
+    warnings += override_issues
+    plan = _plan_edges(pairs, checked, settings)
+    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot)
+    record_to_person = _person_ids(clusters.groups(), frame)
+    links = _links(records, record_to_person, accepted)
+    persons = _persons(records, frame, record_to_person)
+    review = _review(pairs, plan, refused, record_to_person, frame, records, checked, settings)
+    warnings += _identifier_warnings(pairs, records)
+    return LinkResult(persons, links, review, warnings, record_to_person, pairs,
+                      scored.trained, scored.model)
+
+
+# --- input ------------------------------------------------------------------------------
+
+def _records_table(records):
+    """Conform to PERSONS + record_key; rows without a key are warned about and dropped,
+    rows repeating a key are folded into the first (first non-empty value wins)."""
+    import pandas as pd
+
+    if records is None or len(records) == 0:
+        frame = model.empty("persons")
+        frame["record_key"] = pd.Series(dtype="string")
+        return frame, []
+    frame = model.conform(records, "persons")
+    if "record_key" not in frame.columns:
+        raise ChronosError("person records have no record_key column",
+                           hint="ingesters give each person record a key '<source>:<id>'")
+    warnings = [Issue("person.no_record_key", "person record without a record key: not linked",
+                      source_file=str(r.source_file or ""), source_ref=str(r.source_ref or ""))
+                for r in frame[frame["record_key"].isna()].itertuples()]
+    frame = frame[frame["record_key"].notna()].astype({"record_key": "string"})
+    if frame["record_key"].duplicated().any():
+        frame = frame.groupby("record_key", sort=False, as_index=False).first()
+        frame = model.conform(frame, "persons")
+    return frame.sort_values("record_key", kind="stable").reset_index(drop=True), warnings
+
+
+# --- which joins to try, which to forbid ---------------------------------------------------
+
+@dataclass
+class _Plan:
+    edges: list[Edge]
+    cannot: set[tuple[str, str]]
+    ambiguous: dict[tuple[str, str], str]
+
+
+def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
+    vetoed = pairs[pairs["vetoes"] != ""]
+    cannot = {tuple(p) for p in overrides.cannot_link}
+    cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
+    must = {tuple(sorted(p)) for p in overrides.must_pairs()}
+    cannot -= must
+    edges = [Edge(a, b, "override", 1.0, 99.0) for a, b in sorted(must)]
+    clean = pairs[(pairs["vetoes"] == "")]
+    ident = clean[clean["identifiers"] != ""].sort_values(
+        ["match_weight", "key_l", "key_r"], ascending=[False, True, True])
+    edges += [Edge(r.key_l, r.key_r, "identifier", float(r.match_probability),
+                   float(r.match_weight)) for r in ident.itertuples()]
+    prob = clean[(clean["identifiers"] == "")
+                 & (clean["match_probability"] >= settings.link_threshold)]
+    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin)
+    prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
+    edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
+                   float(r.match_weight)) for r in prob.itertuples()
+              if (r.key_l, r.key_r) not in ambiguous]
+    return _Plan(edges, cannot, ambiguous)
+
+
+def _ambiguous(prob, cannot, margin: float) -> dict[tuple[str, str], str]:
+    """Pairs (a, r) where r matches a and also b nearly as well, and a and b may not be
+    the same person (twins): neither join is made; both go to review."""
+    import pandas as pd
+
+    both = pd.concat([
+        prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
+        prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
+    close = both[both["w"] >= both.groupby("rec")["w"].transform("max") - margin]
+    close = close[close.groupby("rec")["other"].transform("size") > 1]
+    if close.empty or not cannot:
+        return {}
+    pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
+    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
+    forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
+    clash = pairs.merge(forbidden, on=["other_x", "other_y"])
+    rivals: dict[str, set[str]] = {}
+    for row in clash.itertuples():
+        rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
+    out: dict[tuple[str, str], str] = {}
+    for rec in sorted(rivals):
+        for other in sorted(rivals[rec]):
+            others = ", ".join(sorted(rivals[rec] - {other}))
+            out[tuple(sorted((rec, other)))] = (
+                f"ambiguous: {rec} matches {other} and also {others}, who are different people")
+    return out
+
+
+# --- outputs ------------------------------------------------------------------------------
+
+def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
+    """A stable id per group: from its one valid NHS number (or UPN, or LA id) when it
+    has exactly one and no other group shares it; otherwise from its sorted record keys."""
+    import pandas as pd
+
+    cluster_of = {key: i for i, group in enumerate(groups) for key in group}
+    work = frame[["record_key", *IDENTIFIER_COLUMNS]].copy()
+    work["c"] = work["record_key"].map(cluster_of)
+    basis = pd.Series([None] * len(groups), dtype="object")
+    decided = pd.Series(False, index=basis.index)
+    for column in IDENTIFIER_COLUMNS:
+        stats = work[work[column].notna()].groupby("c")[column].agg(["nunique", "first"])
+        stats = stats[~decided[stats.index].to_numpy()]
+        single = stats[stats["nunique"] == 1]
+        basis[single.index] = [(column, v) for v in single["first"]]
+        decided[stats.index] = True
+    counts = basis.dropna().value_counts()
+    shared = set(counts[counts > 1].index)
+    mapping = {}
+    for i, group in enumerate(groups):
+        parts = basis[i] if basis[i] is not None and basis[i] not in shared else ("records", *group)
+        person = model.stable_id("P", *parts)
+        mapping.update({key: person for key in group})
+    return mapping
+
+
+def _links(records, record_to_person, accepted: list[Edge]):
+    best: dict[str, tuple[int, float, str]] = {}
+    for edge in accepted:
+        rank = (METHOD_RANK[edge.method], edge.probability, edge.method)
+        for key in (edge.a, edge.b):
+            if key not in best or rank > best[key]:
+                best[key] = rank
+    rows = [{"source_file": r.source_file, "source_ref": r.source_ref,
+             "record_key": r.record_key, "person_id": record_to_person[r.record_key],
+             "match_probability": best[r.record_key][1] if r.record_key in best else None,
+             "method": best[r.record_key][2] if r.record_key in best else "single"}
+            for r in records.itertuples()]
+    links = model.conform(rows, "links")
+    return links.sort_values("record_key", kind="stable").reset_index(drop=True)
+
+
+def _quality(frame):
+    """How complete a record is (more valid fields: better representative)."""
+    score = frame[["nhs", "upn", "la_id", "dob", "family", "postcode", "sex"]].notna().sum(axis=1)
+    return score + 2 * frame["given"].fillna("").str.len().gt(1)
+
+
+def _persons(records, frame, record_to_person):
+    """One row per person: each field from the most complete record that has it; only
+    valid identifiers, dates of birth and postcodes; agencies and files ';'-joined."""
+    import pandas as pd
+
+    work = records.copy()
+    work["person_id"] = work["record_key"].map(record_to_person)
+    work["nhs_number"], work["upn"], work["la_child_id"] = frame["nhs"], frame["upn"], frame["la_id"]
+    work["postcode"], work["sex"] = frame["postcode"], frame["sex"]
+    partial = work["dob"].where(frame["dob"].isna() & frame["dob_year"].notna())
+    work["dob"] = frame["dob"].where(frame["dob"].notna(), partial)
+    work["dob_precision"] = work["dob_precision"].where(frame["dob"].isna(), "day")
+    work.loc[work["dob"].isna(), "dob_precision"] = None
+    work["full_given"] = work["given_name"].where(frame["given"].fillna("").str.len() > 1)
+    work["_q"] = _quality(frame)
+    work = work.sort_values(["person_id", "_q", "record_key"], ascending=[True, False, True])
+    grouped = work.groupby("person_id", sort=True)
+    best = grouped.first()
+    best["given_name"] = best["full_given"].fillna(best["given_name"])
+    agencies = work[["person_id", "agency"]].dropna().drop_duplicates()
+    agencies = agencies.sort_values(["person_id", "agency"]).groupby("person_id")["agency"]
+    best["agency"] = agencies.agg(";".join)
+    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
+        work["person_id"]).max()
+    best = best.reset_index()
+    persons = model.conform(best[[c for c in model.PERSONS]], "persons")
+    return persons.sort_values("person_id", kind="stable").reset_index(drop=True)
+
+
+def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings):
+    """Pairs a person should look at, with the reason, the facts side by side and an
+    empty ``decision`` column (same / different) to turn into overrides."""
+    import pandas as pd
+
+    decided = {tuple(sorted(p)) for p in overrides.cannot_link} | set(
+        tuple(sorted(p)) for p in overrides.must_pairs())
+    refused_keys = {(e.a, e.b) for e in refused}
+    rows = []
+    for r in pairs.itertuples():
+        key = (r.key_l, r.key_r)
+        if key in decided:
+            continue
+        reason = _review_reason(r, key, plan, refused_keys, settings)
+        if reason is None:
+            continue
+        if reason.startswith("uncertain") and record_to_person[r.key_l] == record_to_person[r.key_r]:
+            continue
+        rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,
+                     "match_probability": round(float(r.match_probability), 6),
+                     "match_weight": round(float(r.match_weight), 3), "reason": reason})
+    return _review_table(rows, record_to_person, frame, records)
+
+
+def _review_reason(r, key, plan, refused_keys, settings) -> str | None:
+    vetoes = [VETO_WORDS.get(v, v) for v in r.vetoes.split(",") if v]
+    if r.identifiers and vetoes:
+        return f"shares {r.identifiers.replace(',', ', ')} but {', '.join(vetoes)}: not joined"
+    if vetoes:
+        return None  # twins, relatives: explain-link shows why they were kept apart
+    if key in plan.ambiguous:
+        return plan.ambiguous[key]
+    if key in refused_keys:
+        return "likely match, but joining would merge people kept apart"
+    if r.match_probability < settings.link_threshold and not r.identifiers:
+        return "uncertain: probability in the review band"
+    return None
+
+
+def _review_table(rows, record_to_person, frame, records):
+    import pandas as pd
+
+    table = pd.DataFrame(rows, columns=["record_key_a", "record_key_b", "match_probability",
+                                        "match_weight", "reason"])
+    facts = frame.set_index("record_key")
+    raw = records.set_index("record_key")
+    for side in ("a", "b"):
+        keys = table[f"record_key_{side}"]
+        table[f"person_id_{side}"] = keys.map(record_to_person)
+        name = (facts["given"].fillna("") + " " + facts["family"].fillna("")).str.strip()
+        table[f"name_{side}"] = keys.map(name)
+        for column, target in (("dob", "dob"), ("nhs", "nhs"), ("postcode", "postcode")):
+            table[f"{target}_{side}"] = keys.map(facts[column])
+        table[f"source_file_{side}"] = keys.map(raw["source_file"])
+        table[f"source_ref_{side}"] = keys.map(raw["source_ref"])
+    table["decision"] = ""
+    table = table[REVIEW_COLUMNS].astype("string")
+    table = table.sort_values(["record_key_a", "record_key_b"], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _identifier_warnings(pairs, records) -> list[Issue]:
+    bad = pairs[(pairs["identifiers"] != "") & (pairs["vetoes"] != "")]
+    where = records.set_index("record_key")
+    issues = []
+    for r in bad.itertuples():
+        vetoes = ", ".join(VETO_WORDS.get(v, v) for v in r.vetoes.split(","))
+        issues.append(Issue(
+            "link.identifier_conflict",
+            f"records {r.key_l} and {r.key_r} share {r.identifiers} but {vetoes}: "
+            "not joined; check the identifier (see link-review.csv)",
+            source_file=str(where.at[r.key_l, "source_file"] or ""),
+            source_ref=str(where.at[r.key_l, "source_ref"] or ""),
+            column=r.identifiers.split(",")[0], value=r.key_r))
+    return issues

@@ -1,0 +1,128 @@
+"""Probabilistic scoring of candidate record pairs with splink (DuckDB backend).
+
+The input is the frame :func:`chronos.link.identifiers.prepare_records` makes; the output
+is one row per candidate pair worth keeping (likely matches, the review band, vetoed
+look-alikes and shared identifiers) with splink's match weight and probability, the
+comparison level (gamma) of each field, and which veto levels applied.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from chronos.link.identifiers import MATCH_COLUMNS
+from chronos.link.settings import LinkSettings
+
+#: Vetoed pairs below this probability are dropped (they cannot join anything anyway).
+VETO_FLOOR = 1e-4
+IDENTIFIERS = ("nhs", "upn", "la_id")
+
+
+@dataclass
+class Scored:
+    """Scored pairs and what was learnt on the way."""
+
+    pairs: object                      # DataFrame: key_l, key_r, match_weight, ...
+    trained: bool = False
+    model: dict = field(default_factory=dict)   # splink model json when trained
+
+
+def _quiet_splink():
+    logging.getLogger("splink").setLevel(logging.ERROR)
+
+
+def _linker(frame, settings: LinkSettings, n_records: int):
+    from splink import DuckDBAPI, Linker
+
+    _quiet_splink()
+    spec = settings.splink_settings(n_records)
+    spec["retain_intermediate_calculation_columns"] = True
+    spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
+    db_api = DuckDBAPI()
+    table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
+    return Linker(table, spec, log_level=None)
+
+
+def score_pairs(frame, settings: LinkSettings, *, train: bool = False) -> Scored:
+    """Score the candidate pairs of ``frame`` (see module docstring)."""
+    import pandas as pd
+
+    usable = frame[frame["record_key"].notna()]
+    if len(usable) < 2:
+        return Scored(pd.DataFrame(columns=_pair_columns(settings)))
+    linker = _linker(usable, settings, len(usable))
+    scored = Scored(None)
+    if train and len(usable) >= settings.min_records_to_train:
+        scored.model = _train(linker, settings)
+        scored.trained = True
+    predictions = linker.inference.predict(warning_mode="never")
+    sql = _keep_sql(predictions.physical_name, settings)
+    scored.pairs = linker.misc.query_sql(sql, output_type="pandas")
+    return scored
+
+
+def _train(linker, settings: LinkSettings) -> dict:
+    """Re-estimate u from random pairs, then m by EM blocked on date of birth and on
+    family name (each pass estimates the fields it does not block on)."""
+    from splink import block_on
+
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    for rule in (block_on("dob"), block_on("family_first", "given_initial")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+        except Exception as exc:  # EM can fail to converge on odd data: keep defaults
+            logging.getLogger(__name__).warning("EM training skipped: %s", exc)
+    return linker.misc.save_model_to_json()
+
+
+def _veto_sql(settings: LinkSettings) -> str:
+    parts = []
+    for name, gammas in settings.veto_levels().items():
+        if gammas:
+            values = ", ".join(str(g) for g in sorted(gammas))
+            parts.append(f"CASE WHEN gamma_{name} IN ({values}) THEN '{name}' END")
+    return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
+
+
+def _identifier_sql(settings: LinkSettings) -> str:
+    names = [c for c in settings.comparisons if c.name in IDENTIFIERS]
+    parts = [f"CASE WHEN gamma_{c.name} = {len(c.levels) - 1} THEN '{c.name}' END"
+             for c in names]
+    return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
+
+
+def _keep_sql(table: str, settings: LinkSettings) -> str:
+    gammas = ", ".join(f"gamma_{c.name}" for c in settings.comparisons)
+    return f"""
+        WITH p AS (
+            SELECT least(record_key_l, record_key_r) AS key_l,
+                   greatest(record_key_l, record_key_r) AS key_r,
+                   match_weight, match_probability, {gammas},
+                   {_veto_sql(settings)} AS vetoes,
+                   {_identifier_sql(settings)} AS identifiers
+            FROM {table})
+        SELECT * FROM p
+        WHERE match_probability >= {settings.review_threshold}
+           OR identifiers <> ''
+           OR (vetoes <> '' AND match_probability >= {VETO_FLOOR})
+        ORDER BY key_l, key_r"""
+
+
+def _pair_columns(settings: LinkSettings) -> list[str]:
+    return ["key_l", "key_r", "match_weight", "match_probability",
+            *(f"gamma_{c.name}" for c in settings.comparisons), "vetoes", "identifiers"]
+
+
+def score_one_pair(record_a: dict, record_b: dict, settings: LinkSettings, n_records: int):
+    """splink's scoring of one pair (any two records, blocked or not), as a dict with
+    ``match_weight``, ``match_probability`` and ``gamma_``/``bf_`` per comparison."""
+    import pandas as pd
+
+    frame = pd.DataFrame([record_a, record_b])
+    linker = _linker(frame, settings, n_records)
+    cols = ["record_key", *MATCH_COLUMNS]
+    result = linker.inference.score_pair({k: record_a.get(k) for k in cols},
+                                         {k: record_b.get(k) for k in cols})
+    return result.as_pandas_dataframe().iloc[0].to_dict()

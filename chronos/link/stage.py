@@ -1,0 +1,175 @@
+"""Linking and de-duplication as stages of a case build (:mod:`chronos.case`).
+
+``build_case`` calls :func:`link_stage` then :func:`dedupe_stage` on its
+:class:`~chronos.case.CaseResult`; ``write_outputs`` adds the files of
+:func:`output_writers`. :func:`link_case` and :func:`explain_case_link` are what the
+``chronos link`` and ``chronos explain-link`` commands call.
+
+Manifest keys read (all optional)::
+
+    overrides: overrides.yaml        # must_link / cannot_link (default: beside case.yaml)
+    linking:                         # top-level keys of chronos/data/link_model.yaml
+      link_threshold: 0.95
+      model_path: my_model.yaml      # a whole model of your own (relative to case.yaml)
+      train: false
+    dedupe:                          # keys of chronos/data/dedupe.yaml
+      tolerance_days: 2
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from chronos import model
+
+
+def _case_settings(case) -> tuple[dict, bool]:
+    raw = dict((getattr(case, "settings", None) or {}).get("linking") or {})
+    train = bool(raw.pop("train", False))
+    if raw.get("model_path"):
+        raw["model_path"] = str(Path(case.root) / raw["model_path"])
+    return raw, train
+
+
+def _as_of(case) -> date | None:
+    value = getattr(case, "as_of", None)
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def _source_tables(result):
+    """Events and relationships as the sources gave them (person ids = record keys)."""
+    import pandas as pd
+
+    def concat(table: str):
+        frames = [model.conform(getattr(r, table), table) for r in result.sources
+                  if getattr(r, table) is not None and len(getattr(r, table))]
+        if not frames:
+            return model.empty(table)
+        return model.conform(pd.concat(frames, ignore_index=True), table)
+
+    return concat("events"), concat("relationships")
+
+
+def link_stage(result, *, train: bool | None = None) -> None:
+    """Link the case's person records; replace persons and links; map record keys in
+    events and relationships to person ids; add derived household relationships."""
+    import pandas as pd
+
+    from chronos.link.apply import apply_person_ids
+    from chronos.link.households import households
+    from chronos.link.people import link_people
+
+    records = result.extras.get("person_records")
+    settings, train_default = _case_settings(result.case)
+    linked = link_people(records, overrides=result.case.overrides_path, settings=settings,
+                         train=train_default if train is None else train,
+                         as_of=_as_of(result.case))
+    events, relationships = _source_tables(result)
+    result.events, result.relationships = apply_person_ids(
+        events, relationships, linked.record_to_person)
+    result.persons, result.links = linked.persons, linked.links
+    derived = households(_records_with_person(records, linked), result.relationships,
+                         result.events)
+    derived = derived[derived["subtype"] != "stated"]
+    result.relationships = model.conform(pd.concat([result.relationships, derived],
+                                                   ignore_index=True), "relationships")
+    result.warnings.extend(linked.warnings)
+    result.extras.update(record_to_person=linked.record_to_person, link_result=linked,
+                         link_review=linked.review)
+    if isinstance(result.report, dict):
+        result.report["linking"] = linked.summary()
+        result.report.setdefault("warnings", []).extend(w.as_dict() for w in linked.warnings)
+
+
+def _records_with_person(records, linked):
+    if records is None or len(records) == 0:
+        return model.empty("persons")
+    frame = model.conform(records, "persons")
+    frame["person_id"] = frame["record_key"].map(linked.record_to_person)
+    return frame
+
+
+def dedupe_stage(result) -> None:
+    """Merge the same event reported by several sources (see chronos.link.events)."""
+    from chronos.link.events import dedupe_events
+
+    config = (getattr(result.case, "settings", None) or {}).get("dedupe")
+    before = len(result.events)
+    result.events, duplicates = dedupe_events(result.events, config)
+    result.extras["event_duplicates"] = duplicates
+    if isinstance(result.report, dict):
+        result.report["dedupe"] = {"events_in": before, "events_out": len(result.events),
+                                   "duplicates": len(duplicates)}
+
+
+def write_link_review(result, path: Path) -> None:
+    """``link-review.csv``: pairs for a person to decide (decision: same / different)."""
+    from chronos.link.people import REVIEW_COLUMNS
+    from chronos.report.safe_files import write_csv
+
+    import pandas as pd
+
+    review = result.extras.get("link_review")
+    write_csv(review if review is not None else pd.DataFrame(columns=REVIEW_COLUMNS), path)
+
+
+def write_event_duplicates(result, path: Path) -> None:
+    """``events-duplicates.csv``: the reports merged into another event (duplicate_of)."""
+    from chronos.report.safe_files import write_csv
+
+    duplicates = result.extras.get("event_duplicates")
+    if duplicates is None:
+        duplicates = model.empty("events")
+        duplicates["duplicate_of"] = duplicates["event_id"]
+    write_csv(duplicates, path)
+
+
+def output_writers() -> list[tuple[str, object]]:
+    """Files ``write_outputs`` should add for these stages."""
+    return [("link-review.csv", write_link_review),
+            ("events-duplicates.csv", write_event_duplicates)]
+
+
+def link_case(case, *, out: Path | None = None, train: bool = False, progress=None):
+    """Ingest and link a case (no de-duplication, no findings); write ``persons.csv``,
+    ``links.csv``, ``link-review.csv`` and ``link-warnings.csv`` to ``out`` if given.
+    Returns the :class:`~chronos.case.CaseResult`."""
+    from chronos.case import build_case, load_case
+
+    case = case if hasattr(case, "sources") else load_case(case)
+    result = build_case(case, progress=progress, stages=())
+    link_stage(result, train=train)
+    if out is not None:
+        _write_link_files(result, Path(out))
+    return result
+
+
+def _write_link_files(result, out: Path) -> None:
+    """Each file is replaced atomically; other files in ``out`` (a build) are kept."""
+    import pandas as pd
+
+    from chronos.report.safe_files import write_csv
+
+    linked = result.extras["link_result"]
+    warnings = pd.DataFrame([w.as_dict() for w in linked.warnings],
+                            columns=["code", "message", "source_file", "source_ref",
+                                     "column", "value", "severity"])
+    for name, table in (("persons.csv", linked.persons), ("links.csv", linked.links),
+                        ("link-review.csv", linked.review), ("link-warnings.csv", warnings)):
+        write_csv(table, out / name)
+
+
+def explain_case_link(case, key_a: str, key_b: str, *, waterfall: Path | None = None):
+    """Explain a pair of the case's person records (ingests the case first)."""
+    from chronos.case import build_case, load_case
+    from chronos.link.explain import explain_link
+
+    case = case if hasattr(case, "sources") else load_case(case)
+    result = build_case(case, stages=())
+    settings, _ = _case_settings(case)
+    explanation = explain_link(result.extras.get("person_records"), key_a, key_b, settings,
+                               overrides=case.overrides_path, as_of=_as_of(case))
+    if waterfall is not None:
+        explanation.save_waterfall(waterfall)
+    return explanation

@@ -1,0 +1,173 @@
+"""Person linking: the family in the issue, twins, same-name relatives, overrides, bad input."""
+
+import pandas as pd
+import pytest
+
+from chronos import model
+from chronos.link.people import link_people
+
+
+def rec(key, given=None, family=None, dob=None, **extra):
+    source = key.split(":")[0]
+    row = {"record_key": key, "given_name": given, "family_name": family, "dob": dob,
+           "dob_precision": "day" if dob else None, "source_file": f"{source}.csv",
+           "source_ref": key.split(":")[1], "agency": source.upper()}
+    row.update(extra)
+    return row
+
+
+KAYDEN = [
+    rec("gp:1", "Kayden", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP",
+        nhs_number="9434765919"),
+    rec("school:7", "Kaden", "Smith-Jones", "2019-04-03", sex="M", postcode="LS1 4AP",
+        upn="B801200005001"),
+    rec("police:3", "K", "SMITH", None, postcode="LS1 4AP"),
+]
+MOTHER = rec("gp:2", "Jade", "Smith", "1995-11-20", sex="F", postcode="LS1 4AP")
+
+
+def same(result, a, b):
+    return result.record_to_person[a] == result.record_to_person[b]
+
+
+def test_the_issue_family_links_into_one_child():
+    result = link_people(pd.DataFrame(KAYDEN + [MOTHER]))
+    assert same(result, "gp:1", "school:7") and same(result, "gp:1", "police:3")
+    assert not same(result, "gp:1", "gp:2")
+    assert len(result.persons) == 2
+    child = result.persons[result.persons["person_id"] == result.record_to_person["gp:1"]].iloc[0]
+    assert child["given_name"] == "Kayden"            # full name preferred over "K"
+    assert child["nhs_number"] == "9434765919" and child["upn"] == "B801200005001"
+    assert child["agency"] == "GP;POLICE;SCHOOL"
+    assert list(result.links.columns[:6]) == list(model.LINKS)
+    assert len(result.links) == 4 and set(result.links["record_key"]) == set(result.record_to_person)
+    methods = result.links.set_index("record_key")["method"]
+    assert methods["gp:2"] == "single" and methods["gp:1"] == "probabilistic"
+
+
+def test_twins_are_never_merged_and_a_vague_record_is_not_guessed():
+    twins = [
+        rec("gp:1", "Kayden", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+        rec("gp:2", "Kylie", "Smith", "2019-04-03", sex="F", postcode="LS1 4AP"),
+        rec("school:1", "Kayden", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+        rec("school:2", "Kylie", "Smith", "2019-04-03", sex="F", postcode="LS1 4AP"),
+        rec("police:9", "K", "Smith", None, postcode="LS1 4AP"),
+    ]
+    result = link_people(pd.DataFrame(twins))
+    assert same(result, "gp:1", "school:1") and same(result, "gp:2", "school:2")
+    assert not same(result, "gp:1", "gp:2")
+    assert not same(result, "police:9", "gp:1") and not same(result, "police:9", "gp:2")
+    reasons = result.review["reason"].str.cat(sep=" ")
+    assert "ambiguous" in reasons                     # a person decides who "K Smith" is
+
+
+def test_parent_and_same_named_child_are_kept_apart():
+    rows = [rec("gp:1", "Kayden", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+            rec("gp:2", "Kayden", "Smith", "1990-02-01", sex="M", postcode="LS1 4AP"),
+            rec("hv:1", "Kayden", "Smith", "1990-01-02", sex="M", postcode="LS1 4AP"),
+            rec("hv:2", "Kayden", "Smith", "2019-04-03", postcode="LS1 4AP")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "gp:1", "gp:2")
+    assert same(result, "gp:2", "hv:1")               # day and month swapped
+    assert same(result, "gp:1", "hv:2")
+    assert len(result.persons) == 2
+
+
+def test_same_named_siblings_years_apart_are_kept_apart():
+    rows = [rec("gp:1", "John", "Brown", "2010-06-01", sex="M"),
+            rec("gp:2", "John", "Brown", "2015-09-12", sex="M"),
+            rec("school:1", "Johnny", "Brown", "2015-09-12", sex="M")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "gp:1", "gp:2")
+    assert same(result, "gp:2", "school:1")           # nickname
+
+
+def test_overrides_must_and_cannot_link():
+    rows = KAYDEN + [MOTHER, rec("hv:5", "Jayde", "Smyth", None)]
+    overrides = {"must_link": [["gp:2", "hv:5"]], "cannot_link": [["gp:1", "police:3"]]}
+    result = link_people(pd.DataFrame(rows), overrides=overrides)
+    assert same(result, "gp:2", "hv:5")
+    assert not same(result, "gp:1", "police:3")
+    assert result.links.set_index("record_key").at["hv:5", "method"] == "override"
+
+
+def test_overrides_from_file_and_unknown_keys_warn(tmp_path):
+    path = tmp_path / "overrides.yaml"
+    path.write_text("must_link:\n  - [gp:1, nobody:1]\ncannot_link:\n  - {a: gp:1, b: school:7}\n")
+    result = link_people(pd.DataFrame(KAYDEN), overrides=path)
+    assert not same(result, "gp:1", "school:7")
+    assert any(w.code == "override.unknown_record" and w.value == "nobody:1"
+               for w in result.warnings)
+
+
+def test_shared_nhs_number_links_deterministically_despite_a_name_typo():
+    rows = [rec("gp:1", "Kayden", "Smith", "2019-04-03", nhs_number="9434765919"),
+            rec("hosp:1", "Kaydon", "Smiht", "2019-04-03", nhs_number="943 476 5919")]
+    result = link_people(pd.DataFrame(rows))
+    assert same(result, "gp:1", "hosp:1")
+    assert set(result.links["method"]) == {"identifier"}
+    assert result.persons.iloc[0]["person_id"] == model.stable_id("P", "nhs", "9434765919")
+
+
+def test_shared_identifier_with_incompatible_person_goes_to_review_not_merged():
+    rows = [rec("gp:1", "Kayden", "Smith", "2019-04-03", nhs_number="9434765919"),
+            rec("hosp:1", "Jade", "Smith", "1995-11-20", nhs_number="9434765919")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "gp:1", "hosp:1")
+    assert any(w.code == "link.identifier_conflict" for w in result.warnings)
+    assert result.review["reason"].str.contains("shares nhs").any()
+    assert len(set(result.persons["person_id"])) == 2     # no id collision
+
+
+def test_bad_input_warns_and_merges_nothing_on_bad_data():
+    rows = [
+        rec("gp:1", "", "", None, nhs_number="9434765918"),                      # empty names, bad NHS
+        rec("gp:2", "", None, None, nhs_number="9434765918"),                    # same bad NHS
+        rec("gp:3", "Ava", "Green", "2099-01-01"),                               # future DOB
+        rec("hosp:3", "Ava", "Green", "2099-01-01"),
+        rec("gp:4", "Leo", "Hart", "2018-02-02", nhs_number="9434765919;4010232137"),
+        rec("hosp:4", "Leo", "Hart", "2016-07-07", nhs_number="4010232137"),
+    ]
+    result = link_people(pd.DataFrame(rows), as_of=pd.Timestamp("2024-03-31").date())
+    codes = {(w.source_file, w.source_ref, w.code) for w in result.warnings}
+    assert ("gp.csv", "1", "identifier.nhs_check_digit") in codes
+    assert ("gp.csv", "1", "person.no_identifying_data") in codes
+    assert ("gp.csv", "3", "dob.future") in codes
+    assert ("gp.csv", "4", "identifier.conflict") in codes
+    assert not same(result, "gp:1", "gp:2")               # an invalid NHS number is no key
+    assert not same(result, "gp:4", "hosp:4")             # a conflicting one is no key either
+    assert len(result.links) == 6
+
+
+def test_a_source_with_no_person_columns_does_not_crash():
+    records = pd.DataFrame([{"record_key": "housing:1", "source_file": "housing.csv",
+                             "source_ref": "1"},
+                            {"record_key": "housing:2", "source_file": "housing.csv",
+                             "source_ref": "2"}])
+    result = link_people(records)
+    assert len(result.persons) == 2 and set(result.links["method"]) == {"single"}
+    assert sum(w.code == "person.no_identifying_data" for w in result.warnings) == 2
+
+
+def test_empty_and_single_inputs():
+    assert len(link_people(pd.DataFrame()).persons) == 0
+    result = link_people(pd.DataFrame([KAYDEN[0]]))
+    assert len(result.persons) == 1 and result.links.iloc[0]["method"] == "single"
+
+
+def test_output_is_deterministic_and_independent_of_row_order():
+    rows = KAYDEN + [MOTHER]
+    first = link_people(pd.DataFrame(rows))
+    second = link_people(pd.DataFrame(list(reversed(rows))))
+    pd.testing.assert_frame_equal(first.persons, second.persons)
+    pd.testing.assert_frame_equal(first.links, second.links)
+    assert first.persons.to_csv(index=False) == second.persons.to_csv(index=False)
+
+
+def test_settings_thresholds_change_decisions():
+    rows = [rec("gp:1", "K", "Smith", None, postcode="LS1 4AP"),
+            rec("school:1", "Kayden", "Smith", "2019-04-03", postcode="LS1 4AP")]
+    assert same(link_people(pd.DataFrame(rows)), "gp:1", "school:1")
+    strict = link_people(pd.DataFrame(rows), settings={"link_threshold": 0.999999999})
+    assert not same(strict, "gp:1", "school:1")
+    assert "uncertain" in strict.review["reason"].iloc[0]
