@@ -1,0 +1,527 @@
+"""Compile rules to SQL.
+
+Every rule compiles to one ``SELECT`` over a few prepared tables (built by
+:func:`prepare_sql`): ``ev`` (one row per event and person named on it), ``people``,
+``subj`` (which child an event counts for: the child's own events, ``via='self'``, and
+events of adults in the child's household, ``via='household'``), ``hh`` (household
+members of each child) and ``sibs`` (older/younger sibling pairs).
+
+A compiled rule returns *evidence rows*: ``person_id`` (the child), ``grp`` (which finding
+of that child the row belongs to), ``w_start``/``w_end`` (the finding's window when it is
+not simply its first and last evidence date), ``event_id``, ``d`` (event date), ``agency``,
+``event_type`` and ``info`` (``key=value;...`` facts for the explanation). The rule SQL is
+written in the common subset of DuckDB and Spark SQL (window frames over integer day or
+month keys, CASE, joins, LAG, regexp_extract, TRY_CAST); :func:`to_dialect` transpiles it
+with sqlglot for Spark. The prepared-table SQL is DuckDB's; its Spark form is also produced
+by :func:`to_dialect`.
+
+Date keys. ``dn`` is days since 1970-01-01. ``mk`` is ``(year*12 + month-1)*32 + day``:
+adding ``n*32`` to it is exactly "plus n calendar months" with end-of-month clamping,
+so ``RANGE ... n*32 FOLLOWING`` frames give calendar-month windows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from chronos.patterns.rules import Rule, Selector, Window, measure_keys, parse_window
+
+UNLIMITED = 10**9
+PRENATAL_MONTHS = -9  # events up to 9 months before birth count for the (unborn) child
+_EPOCH = dt.date(1970, 1, 1)
+PRECISION_ALLOWED = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
+AGE = ("((year(e.d) * 12 + month(e.d)) - (year(s.dob) * 12 + month(s.dob))"
+       " - CASE WHEN day(e.d) < day(s.dob) THEN 1 ELSE 0 END)")
+AGE_AT_ASOF = ("((year({asof}) * 12 + month({asof})) - (year(s.dob) * 12 + month(s.dob))"
+               " - CASE WHEN day({asof}) < day(s.dob) THEN 1 ELSE 0 END)")
+DEFAULT_ASSESSMENTS = ("assessment", "gcp2_assessment", "s47_enquiry", "initial_conference",
+                       "review_conference")
+DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent", "parent")
+
+
+def q(value: object) -> str:
+    """A SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def date_lit(iso: str) -> str:
+    """A SQL DATE literal."""
+    return f"CAST({q(iso)} AS DATE)"
+
+
+def key_of(window: Window) -> str:
+    """The date key column a window is measured in: ``dn`` (days) or ``mk`` (months)."""
+    return "mk" if window.unit == "month" else "dn"
+
+
+def offset_of(window: Window) -> int:
+    """The window length in its key's units."""
+    if window.n is None:
+        return UNLIMITED
+    return window.n * 32 if window.unit == "month" else window.n
+
+
+def asof_key(as_of: str, window: Window) -> int:
+    """The as-of date in the key units of ``window``."""
+    day = dt.date.fromisoformat(as_of)
+    if window.unit == "month":
+        return (day.year * 12 + day.month - 1) * 32 + day.day
+    return (day - _EPOCH).days
+
+
+# --------------------------------------------------------------------------- prepare
+
+def prepare_sql(as_of: str) -> list[str]:
+    """DuckDB statements that build the prepared tables from ``events_in``, ``persons_in``
+    and ``relationships_in``."""
+    asof = date_lit(as_of)
+    return [
+        """CREATE OR REPLACE TEMP TABLE dup_ids AS
+SELECT DISTINCT TRIM(x) AS event_id FROM (
+  SELECT UNNEST(string_split(corroborated_by, ';')) AS x FROM events_in
+  WHERE corroborated_by IS NOT NULL AND TRIM(corroborated_by) <> '') t
+WHERE TRIM(x) <> ''""",
+        """CREATE OR REPLACE TEMP TABLE ev AS
+SELECT event_id, TRIM(pid) AS person_id, d,
+  date_diff('day', DATE '1970-01-01', d) AS dn,
+  (year(d) * 12 + month(d) - 1) * 32 + day(d) AS mk,
+  CASE WHEN d IS NULL THEN 'unknown' ELSE COALESCE(lower(date_precision), 'day') END AS prec,
+  TRY_CAST(end_date AS DATE) AS end_d, agency, event_type, categories, value, details, outcome,
+  summary, (CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
+    OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx
+FROM (
+  SELECT e.*, TRY_CAST(e.date AS DATE) AS d, UNNEST(string_split(e.person_ids, ';')) AS pid
+  FROM events_in e
+  WHERE e.event_id IS NOT NULL AND e.person_ids IS NOT NULL
+    AND e.event_id NOT IN (SELECT event_id FROM dup_ids)) t
+WHERE TRIM(pid) <> ''""",
+        """CREATE OR REPLACE TEMP TABLE approx_ids AS
+SELECT DISTINCT event_id FROM ev WHERE approx""",
+        """CREATE OR REPLACE TEMP TABLE people AS
+SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS role,
+  MAX(upper(TRIM(sex))) AS sex,
+  MAX(TRIM(concat_ws(' ', given_name, family_name))) AS name
+FROM persons_in WHERE person_id IS NOT NULL GROUP BY person_id""",
+        """CREATE OR REPLACE TEMP TABLE rel AS
+SELECT lower(TRIM(kind)) AS kind, person_a AS a, person_b AS b, TRY_CAST("end" AS DATE) AS end_d
+FROM relationships_in
+WHERE person_a IS NOT NULL AND person_b IS NOT NULL AND person_a <> person_b""",
+        """CREATE OR REPLACE TEMP TABLE par AS
+SELECT CASE WHEN swap THEN b ELSE a END AS parent_id, CASE WHEN swap THEN a ELSE b END AS child_id,
+  end_d
+FROM (SELECT r.a, r.b, r.end_d,
+  CASE WHEN pa.dob IS NOT NULL AND pb.dob IS NOT NULL THEN pa.dob > pb.dob
+       WHEN pa.role = 'child' AND COALESCE(pb.role, '') <> 'child' THEN TRUE
+       ELSE FALSE END AS swap
+  FROM rel r LEFT JOIN people pa ON pa.person_id = r.a LEFT JOIN people pb ON pb.person_id = r.b
+  WHERE r.kind = 'parent') t""",
+        f"""CREATE OR REPLACE TEMP TABLE hh AS
+SELECT DISTINCT child_id, member_id, kind FROM (
+  SELECT child_id, parent_id AS member_id, 'parent' AS kind FROM par
+  UNION ALL
+  SELECT x.a AS child_id, x.b AS member_id, 'household' AS kind FROM (
+    SELECT a, b FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})
+    UNION ALL SELECT b, a FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})) x
+  JOIN people c ON c.person_id = x.a LEFT JOIN people m ON m.person_id = x.b
+  WHERE (c.role = 'child' OR (c.dob IS NOT NULL AND c.dob > {asof} - INTERVAL 18 YEAR))
+    AND COALESCE(m.role, '') <> 'child'
+    AND NOT (m.dob IS NOT NULL AND m.dob > {asof} - INTERVAL 18 YEAR)
+  UNION ALL
+  SELECT p.child_id, x.b AS member_id, 'partner_of_parent' AS kind FROM par p JOIN (
+    SELECT a, b FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})
+    UNION ALL SELECT b, a FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})) x
+    ON x.a = p.parent_id
+  WHERE x.b <> p.child_id) t""",
+        """CREATE OR REPLACE TEMP TABLE subj AS
+SELECT person_id AS member_id, person_id AS child_id, 'self' AS via, dob, role FROM people
+UNION ALL
+SELECT DISTINCT h.member_id, h.child_id, 'household' AS via, c.dob, c.role
+FROM hh h JOIN people c ON c.person_id = h.child_id""",
+        f"""CREATE OR REPLACE TEMP TABLE sev AS
+SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
+  e.agency, e.event_type, e.categories, e.value, e.details, e.outcome, e.summary,
+  CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {AGE} END AS age_m,
+  CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
+       WHEN s.dob IS NOT NULL THEN {AGE} >= {PRENATAL_MONTHS} AND {AGE} < 216
+       ELSE COALESCE(s.role, '') = 'child' END AS is_child
+FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child""",
+        """CREATE OR REPLACE TEMP TABLE sibs AS
+SELECT DISTINCT o.person_id AS older_id, y.person_id AS younger_id FROM (
+  SELECT a AS x, b AS y FROM rel WHERE kind = 'sibling'
+  UNION ALL SELECT b, a FROM rel WHERE kind = 'sibling'
+  UNION ALL SELECT p1.child_id, p2.child_id FROM par p1 JOIN par p2
+    ON p1.parent_id = p2.parent_id AND p1.child_id <> p2.child_id) pr
+JOIN people o ON o.person_id = pr.x JOIN people y ON y.person_id = pr.y
+WHERE o.dob IS NOT NULL AND y.dob IS NOT NULL AND o.dob < y.dob""",
+    ]
+
+
+# --------------------------------------------------------------------------- selection
+
+def _event_filters(sel: Selector) -> list[str]:
+    conds = []
+    if sel.event_types:
+        conds.append(f"e.event_type IN ({', '.join(q(t) for t in sel.event_types)})")
+    if sel.categories:
+        conds.append("(" + " OR ".join(
+            f"(';' || COALESCE(e.categories, '') || ';') LIKE {q('%;' + c + ';%')}"
+            for c in sel.categories) + ")")
+    if sel.agencies:
+        conds.append(f"lower(TRIM(e.agency)) IN ({', '.join(q(a) for a in sel.agencies)})")
+    if sel.agency_contains:
+        conds.append("(" + " OR ".join(f"lower(e.agency) LIKE {q('%' + a + '%')}"
+                                       for a in sel.agency_contains) + ")")
+    if sel.outcome_contains:
+        conds.append("(" + " OR ".join(
+            f"lower(COALESCE(e.outcome, '') || ' ' || COALESCE(e.summary, '')) LIKE {q('%' + a + '%')}"
+            for a in sel.outcome_contains) + ")")
+    for key, values in sel.details:
+        conds.append("(" + " OR ".join(
+            f"(';' || lower(COALESCE(e.details, '')) || ';') LIKE {q('%;' + key + '=' + v.lower() + ';%')}"
+            for v in values) + ")")
+    return conds
+
+
+def _child_filters(sel: Selector) -> list[str]:
+    conds = []
+    if sel.subject == "child":
+        conds.append("e.via = 'self'")
+    if sel.age_min_months is not None:
+        conds.append(f"e.age_m >= {sel.age_min_months}")
+    if sel.age_max_months is not None:
+        conds.append(f"e.age_m < {sel.age_max_months}")
+    return conds
+
+
+def select_sql(sel: Selector, rule: Rule, *, key: str = "dn", dated: bool = True,
+               extra: str = "") -> str:
+    """The events ``sel`` picks for each child, one row per (child, event), from ``sev``."""
+    conds = _event_filters(sel)
+    if dated:
+        allowed = PRECISION_ALLOWED[rule.params.get("min_precision", "month")]
+        conds.append(f"e.d IS NOT NULL AND e.prec IN ({', '.join(q(p) for p in allowed)})")
+        conds += _child_filters(sel)
+    else:
+        conds += _undated_child_filters(sel)
+    where = " AND ".join(conds) or "TRUE"
+    key_col = f"e.{key}" if dated else "CAST(NULL AS BIGINT)"
+    return (f"SELECT DISTINCT e.event_id, e.person_id, e.d, {key_col} AS k, "
+            f"e.agency, e.event_type, e.value, e.details, e.end_d{extra} FROM sev e WHERE {where}")
+
+
+def _undated_child_filters(sel: Selector) -> list[str]:
+    conds = []
+    if sel.subject == "child":
+        conds.append("e.via = 'self'")
+    if sel.age_min_months is not None or sel.age_max_months is not None:
+        conds.append("FALSE")  # no date, no age: cannot satisfy an age condition
+    return conds
+
+
+def undated_sql(rule: Rule) -> str | None:
+    """Events a windowed rule would select but cannot place in time (undated, or a
+    precision below the rule's ``min_precision``): for the data-quality note."""
+    if rule.type == "structural" or (rule.type == "threshold" and rule.params["mode"] == "each"):
+        return None
+    allowed = PRECISION_ALLOWED[rule.params.get("min_precision", "month")]
+    parts = []
+    for sel in rule.selectors.values():
+        conds = _event_filters(sel) + _undated_child_filters(sel)
+        conds.append(f"(e.d IS NULL OR e.prec NOT IN ({', '.join(q(p) for p in allowed)}))")
+        parts.append("SELECT DISTINCT e.person_id, e.event_id FROM sev e WHERE "
+                     + " AND ".join(conds))
+    return "\nUNION\n".join(parts)
+
+
+# --------------------------------------------------------------------------- rule types
+
+def _islands(qualifying: str) -> str:
+    """Merge overlapping [k0, k1] intervals per person (gaps and islands)."""
+    return f"""iv AS ({qualifying}),
+ivp AS (SELECT person_id, k0, k1, MAX(k1) OVER (PARTITION BY person_id ORDER BY k0, k1
+  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max FROM iv),
+isl AS (SELECT person_id, k0, k1, SUM(CASE WHEN prev_max IS NOT NULL AND k0 <= prev_max THEN 0
+  ELSE 1 END) OVER (PARTITION BY person_id ORDER BY k0, k1 ROWS UNBOUNDED PRECEDING) AS g FROM ivp),
+grp AS (SELECT person_id, g, MIN(k0) AS k0, MAX(k1) AS k1 FROM isl GROUP BY person_id, g)"""
+
+
+def _evidence(source: str = "sel", info: str = "''") -> str:
+    return (f"SELECT x.person_id, CAST(grp.g AS VARCHAR) AS grp, CAST(NULL AS DATE) AS w_start, "
+            f"CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type, {info} AS info "
+            f"FROM {source} x JOIN grp ON x.person_id = grp.person_id "
+            "AND x.k >= grp.k0 AND x.k <= grp.k1")
+
+
+def compile_count_in_window(rule: Rule, as_of: str) -> str:
+    """N or more selected events whose dates fit in one window [first, first + W]."""
+    win = rule.window("window")
+    key, off = key_of(win), offset_of(win)
+    rows = "(SELECT DISTINCT person_id, k FROM sel)" if rule.params["distinct_days"] else "sel"
+    return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule, key=key)}),
+win AS (SELECT person_id, k AS k0, COUNT(*) OVER w AS n, MAX(k) OVER w AS k1 FROM {rows} r
+  WINDOW w AS (PARTITION BY person_id ORDER BY k RANGE BETWEEN CURRENT ROW AND {off} FOLLOWING)),
+{_islands(f"SELECT DISTINCT person_id, k0, k1 FROM win WHERE n >= {int(rule.params['min_count'])}")}
+{_evidence()}"""
+
+
+def compile_recurrence(rule: Rule, as_of: str) -> str:
+    """Chains of selected events, each within ``within`` of the one before."""
+    win = rule.window("within")
+    key, off = key_of(win), offset_of(win)
+    rows = "(SELECT DISTINCT person_id, k FROM sel)" if rule.params["distinct_days"] else \
+        "(SELECT person_id, k, event_id FROM sel)"
+    order = "k" if rule.params["distinct_days"] else "k, event_id"
+    return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule, key=key)}),
+o AS (SELECT r.*, LAG(k) OVER (PARTITION BY person_id ORDER BY {order}) AS pk FROM {rows} r),
+c AS (SELECT o.*, SUM(CASE WHEN pk IS NOT NULL AND k - pk <= {off} THEN 0 ELSE 1 END)
+  OVER (PARTITION BY person_id ORDER BY {order} ROWS UNBOUNDED PRECEDING) AS g FROM o),
+grp AS (SELECT person_id, g, MIN(k) AS k0, MAX(k) AS k1, COUNT(*) AS n FROM c GROUP BY person_id, g
+  HAVING COUNT(*) >= {int(rule.params['min_count'])})
+{_evidence()}"""
+
+
+def compile_co_occurrence(rule: Rule, as_of: str) -> str:
+    """Events of at least ``min_groups`` different groups within one window."""
+    win = rule.window("window")
+    key, off = key_of(win), offset_of(win)
+    groups = [(name.split(":", 1)[1], sel) for name, sel in rule.selectors.items()]
+    union = "\nUNION ALL\n".join(
+        select_sql(sel, rule, key=key, extra=f", {q(name)} AS gname") for name, sel in groups)
+    present = " + ".join(f"MAX(CASE WHEN gname = {q(name)} THEN 1 ELSE 0 END) OVER w"
+                         for name, _ in groups)
+    return f"""WITH sel AS ({union}),
+win AS (SELECT person_id, k AS k0, MAX(k) OVER w AS k1, {present} AS ng FROM sel
+  WINDOW w AS (PARTITION BY person_id ORDER BY k RANGE BETWEEN CURRENT ROW AND {off} FOLLOWING)),
+{_islands(f"SELECT DISTINCT person_id, k0, k1 FROM win WHERE ng >= {int(rule.params['min_groups'])}")}
+{_evidence()}"""
+
+
+def compile_duration(rule: Rule, as_of: str) -> str:
+    """A plan or episode (start event to its end) longer than ``longer_than``.
+
+    The end is the start event's own ``end_date``, else the first selected end event on or
+    after the start and no later than the next start, else the next start, else as-of
+    (still open)."""
+    win = rule.window("longer_than")
+    key, off = key_of(win), offset_of(win)
+    asof = date_lit(as_of)
+    end_sel = rule.selectors.get("end")
+    ends = (select_sql(end_sel, rule, key=key) if end_sel else
+            "SELECT event_id, person_id, d, k, agency, event_type, value, details, end_d "
+            "FROM st WHERE FALSE")
+    return f"""WITH st AS ({select_sql(rule.selectors['start'], rule, key=key)}),
+en AS ({ends}),
+st2 AS (SELECT st.*, LEAD(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS next_d FROM st),
+m AS (SELECT st2.person_id, st2.event_id AS sid, st2.d AS d0, st2.k AS k0, st2.end_d, st2.next_d,
+  en.event_id AS eid, en.d AS ed, ROW_NUMBER() OVER (PARTITION BY st2.person_id, st2.event_id
+  ORDER BY en.k, en.event_id) AS rn
+  FROM st2 LEFT JOIN en ON en.person_id = st2.person_id AND en.d >= st2.d
+  AND (st2.next_d IS NULL OR en.d <= st2.next_d) AND st2.end_d IS NULL),
+p AS (SELECT person_id, sid, d0, k0, eid,
+  COALESCE(end_d, ed, next_d, {asof}) AS d1,
+  CASE WHEN end_d IS NULL AND ed IS NULL AND next_d IS NULL THEN 1 ELSE 0 END AS open_
+  FROM m WHERE rn = 1),
+f AS (SELECT p.*, {_key_expr(key, 'd1')} AS k1 FROM p),
+hit AS (SELECT * FROM f WHERE k1 > k0 + {off})
+SELECT h.person_id, h.sid AS grp, h.d0 AS w_start, h.d1 AS w_end, x.event_id, x.d, x.agency,
+  x.event_type, 'open=' || CAST(h.open_ AS VARCHAR) || ';days=' ||
+  CAST(date_diff('day', h.d0, h.d1) AS VARCHAR) AS info
+FROM hit h JOIN (SELECT event_id, person_id, d, agency, event_type FROM st UNION ALL
+  SELECT event_id, person_id, d, agency, event_type FROM en) x
+  ON x.person_id = h.person_id AND (x.event_id = h.sid OR x.event_id = h.eid)"""
+
+
+def _key_expr(key: str, col: str) -> str:
+    if key == "mk":
+        return f"((year({col}) * 12 + month({col}) - 1) * 32 + day({col}))"
+    return f"date_diff('day', DATE '1970-01-01', {col})"
+
+
+def compile_sequence(rule: Rule, as_of: str) -> str:
+    """An event of ``first`` followed by one of ``then`` within ``within``."""
+    win = rule.window("within")
+    key, off = key_of(win), offset_of(win)
+    cmp = ">=" if rule.params["same_day"] else ">"
+    return f"""WITH a AS ({select_sql(rule.selectors['first'], rule, key=key)}),
+b AS ({select_sql(rule.selectors['then'], rule, key=key)}),
+p AS (SELECT a.person_id, a.event_id AS aid, b.event_id AS bid, a.d AS ad, b.d AS bd,
+  ROW_NUMBER() OVER (PARTITION BY a.person_id, a.event_id ORDER BY b.k, b.event_id) AS rn
+  FROM a JOIN b ON a.person_id = b.person_id AND b.k {cmp} a.k AND b.k <= a.k + {off}
+  AND b.event_id <> a.event_id),
+hit AS (SELECT * FROM p WHERE rn = 1)
+SELECT h.person_id, h.aid AS grp, h.ad AS w_start, h.bd AS w_end, x.event_id, x.d, x.agency,
+  x.event_type, '' AS info
+FROM hit h JOIN (SELECT event_id, person_id, d, agency, event_type FROM a UNION ALL
+  SELECT event_id, person_id, d, agency, event_type FROM b) x
+  ON x.person_id = h.person_id AND (x.event_id = h.aid OR x.event_id = h.bid)"""
+
+
+def compile_absence_of_followup(rule: Rule, as_of: str) -> str:
+    """An ``event`` with no ``followup`` within ``within`` (only once that time has passed)."""
+    win = rule.window("within")
+    key, off = key_of(win), offset_of(win)
+    cmp = ">=" if rule.params["same_day"] else ">"
+    agency = ("AND COALESCE(lower(b.agency), '') <> COALESCE(lower(a.agency), '')"
+              if rule.params["different_agency"] else "")
+    return f"""WITH a AS ({select_sql(rule.selectors['event'], rule, key=key)}),
+b AS ({select_sql(rule.selectors['followup'], rule, key=key)}),
+due AS (SELECT * FROM a WHERE a.k + {off} <= {asof_key(as_of, win)}),
+miss AS (SELECT a.* FROM due a LEFT JOIN b ON b.person_id = a.person_id AND b.k {cmp} a.k
+  AND b.k <= a.k + {off} AND b.event_id <> a.event_id {agency}
+  WHERE b.event_id IS NULL)
+SELECT person_id, event_id AS grp, CAST(NULL AS DATE) AS w_start, CAST(NULL AS DATE) AS w_end,
+  event_id, d, agency, event_type, '' AS info FROM miss"""
+
+
+def _measure_sql(key: str) -> str:
+    if key == "value":
+        return "CAST(x.value AS DOUBLE)"
+    name = key.split(":", 1)[1]
+    return (f"TRY_CAST(regexp_extract(';' || lower(COALESCE(x.details, '')) || ';', "
+            f"{q(';' + name + '=([^;]*);')}, 1) AS DOUBLE)")
+
+
+def _bounds(rule: Rule, m: str) -> str:
+    p = rule.params
+    conds = [f"{m} IS NOT NULL"]
+    for name, op in (("below", "<"), ("above", ">"), ("at_least", ">="), ("at_most", "<=")):
+        if p[name] is not None:
+            conds.append(f"{m} {op} {float(p[name])!r}")
+    return "(" + " AND ".join(conds) + ")"
+
+
+def compile_threshold(rule: Rule, as_of: str) -> str:
+    """Each event whose measure crosses the bounds, or (``no_improvement``) each repeat
+    measurement no better than the one before."""
+    if rule.params["mode"] == "no_improvement":
+        return _compile_no_improvement(rule)
+    keys = measure_keys(rule.params["measure"])
+    sel = select_sql(rule.selectors["select"], rule, dated=False)
+    dated = select_sql(rule.selectors["select"], rule)
+    hits = " OR ".join(_bounds(rule, _measure_sql(k)) for k in keys)
+    info = "concat_ws(';', " + ", ".join(
+        f"CASE WHEN {_bounds(rule, _measure_sql(k))} THEN {q(k.split(':')[-1] + '=')} || "
+        f"CAST({_measure_sql(k)} AS VARCHAR) END" for k in keys) + ")"
+    return f"""WITH sel AS ({dated}
+UNION
+{sel} AND e.d IS NULL)
+SELECT x.person_id, x.event_id AS grp, CAST(NULL AS DATE) AS w_start, CAST(NULL AS DATE) AS w_end,
+  x.event_id, x.d, x.agency, x.event_type, {info} AS info
+FROM sel x WHERE {hits}"""
+
+
+def _compile_no_improvement(rule: Rule) -> str:
+    key = measure_keys(rule.params["measure"])[0]
+    worse = ">=" if rule.params["higher_is_worse"] else "<="
+    floor = _bounds(rule, "pm") if any(
+        rule.params[b] is not None for b in ("below", "above", "at_least", "at_most")) else "TRUE"
+    return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule)}),
+m AS (SELECT x.*, {_measure_sql(key)} AS mv FROM sel x),
+o AS (SELECT m.*, LAG(mv) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pm,
+  LAG(event_id) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pid,
+  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd
+  FROM m WHERE mv IS NOT NULL),
+hit AS (SELECT * FROM o WHERE pm IS NOT NULL AND mv {worse} pm AND {floor})
+SELECT h.person_id, h.event_id AS grp, h.pd AS w_start, h.d AS w_end, x.event_id, x.d, x.agency,
+  x.event_type, 'before=' || CAST(h.pm AS VARCHAR) || ';after=' || CAST(h.mv AS VARCHAR) AS info
+FROM hit h JOIN sel x ON x.person_id = h.person_id
+  AND (x.event_id = h.event_id OR x.event_id = h.pid)"""
+
+
+def compile_structural(rule: Rule, as_of: str) -> str:
+    """Household checks: an adult nobody assessed, or an older sibling overlooked."""
+    if rule.params["check"] == "household_adult_unassessed":
+        return _compile_unassessed(rule, as_of)
+    return _compile_sibling_disparity(rule, as_of)
+
+
+def _is_child_at_asof(as_of: str) -> str:
+    age = AGE_AT_ASOF.format(asof=date_lit(as_of))
+    return f"(CASE WHEN s.dob IS NOT NULL THEN {age} >= 0 AND {age} < 216 ELSE COALESCE(s.role, '') = 'child' END)"
+
+
+def _compile_unassessed(rule: Rule, as_of: str) -> str:
+    p = rule.params
+    types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
+    kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
+    tlist = ", ".join(q(t) for t in types)
+    sex = f"AND COALESCE(m.sex, '') = {q(str(p['sex']).upper())}" if p.get("sex") else ""
+    return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
+  WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {date_lit(as_of)}),
+assessed AS (SELECT DISTINCT person_id FROM asm),
+kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
+cand AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
+  COALESCE(m.role, '') AS role FROM hh h JOIN kids k ON k.child_id = h.child_id
+  LEFT JOIN people m ON m.person_id = h.member_id
+  LEFT JOIN assessed a ON a.person_id = h.member_id
+  WHERE a.person_id IS NULL AND h.kind IN ({', '.join(q(k) for k in kinds)}) {sex})
+SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
+  CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
+  'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role AS info
+FROM cand c JOIN asm x ON x.person_id = c.child_id"""
+
+
+def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
+    p = rule.params
+    types = p.get("count_types")
+    tcond = f"AND event_type IN ({', '.join(q(t) for t in types)})" if types else ""
+    return f"""WITH own AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
+  WHERE (d IS NULL OR d <= {date_lit(as_of)}) {tcond}),
+n AS (SELECT person_id, COUNT(*) AS n FROM own GROUP BY person_id),
+kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
+pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
+  FROM sibs sb JOIN kids k1 ON k1.child_id = sb.older_id JOIN kids k2 ON k2.child_id = sb.younger_id
+  LEFT JOIN n no ON no.person_id = sb.older_id JOIN n ny ON ny.person_id = sb.younger_id
+  WHERE COALESCE(no.n, 0) <= {int(p['max_older'])} AND ny.n >= {int(p['min_younger'])}),
+agg AS (SELECT older_id, MAX(n_old) AS n_old, MAX(n_young) AS n_young, COUNT(*) AS n_sibs
+  FROM pairs GROUP BY older_id)
+SELECT pr.older_id AS person_id, pr.older_id AS grp, CAST(NULL AS DATE) AS w_start,
+  CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
+  'older_records=' || CAST(g.n_old AS VARCHAR) || ';younger_records=' ||
+  CAST(g.n_young AS VARCHAR) || ';younger_siblings=' || CAST(g.n_sibs AS VARCHAR) AS info
+FROM pairs pr JOIN agg g ON g.older_id = pr.older_id JOIN own x ON x.person_id = pr.younger_id"""
+
+
+COMPILERS = {
+    "count_in_window": compile_count_in_window,
+    "recurrence": compile_recurrence,
+    "co_occurrence": compile_co_occurrence,
+    "duration": compile_duration,
+    "sequence": compile_sequence,
+    "absence_of_followup": compile_absence_of_followup,
+    "threshold": compile_threshold,
+    "structural": compile_structural,
+}
+
+
+def compile_rule(rule: Rule, as_of: str, *, dialect: str = "duckdb") -> str:
+    """The evidence-row SQL of ``rule`` in ``dialect`` (``duckdb`` or ``spark``)."""
+    sql = COMPILERS[rule.type](rule, as_of)
+    return sql if dialect == "duckdb" else to_dialect(sql, dialect)
+
+
+def findings_sql(rule_sql: str) -> str:
+    """Aggregate evidence rows into one row per (child, finding)."""
+    return f"""SELECT r.person_id, r.grp, COALESCE(MIN(r.w_start), MIN(r.d)) AS window_start,
+  COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
+  string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
+  string_agg(DISTINCT r.agency, ';' ORDER BY r.agency) AS agencies,
+  string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,
+  string_agg(DISTINCT r.event_type, ';' ORDER BY r.event_type) AS event_types,
+  COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
+  MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
+FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
+GROUP BY r.person_id, r.grp"""
+
+
+def to_dialect(sql: str, dialect: str = "spark") -> str:
+    """Transpile DuckDB SQL to another dialect with sqlglot (raises on unsupported SQL)."""
+    import sqlglot
+    from sqlglot.errors import ErrorLevel
+
+    out = sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE)
+    return ";\n".join(out)
+
+
+__all__ = ["compile_rule", "prepare_sql", "findings_sql", "to_dialect", "undated_sql",
+           "parse_window"]

@@ -1,0 +1,305 @@
+"""Run rules over the events of a case (or a population) and render findings.
+
+:func:`run_rules` is the entry point: events, persons and relationships in (DataFrames
+in the :mod:`chronos.model` contract), findings out (``model.FINDINGS`` columns, sorted,
+with stable ids). :func:`evaluate` returns the findings and the data-quality notes
+(events a windowed rule would have looked at but could not place in time).
+:func:`harm_index` is the cumulative harm index per child over time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from chronos import model
+from chronos.errors import ChronosError, RuleError
+from chronos.patterns import compile as comp
+from chronos.patterns.rules import (
+    Rule, apply_overrides, load_catalogue, load_overrides, load_rules, parse_window,
+)
+
+SMALL_CASE = 50_000
+NOTE_COLUMNS = ["rule_id", "person_id", "undated_events", "event_ids", "note"]
+
+
+@dataclass
+class RuleRun:
+    """The result of :func:`evaluate`: ``findings`` (FINDINGS columns) and ``notes``
+    (one row per rule and child with events the rule could not place in time)."""
+
+    findings: pd.DataFrame
+    notes: pd.DataFrame
+    as_of: str
+
+
+def resolve_rules(rules=None, params=None) -> list[Rule]:
+    """Rules from ``None`` (the catalogue), a list of :class:`Rule`, or rule file paths;
+    ``params`` is an overrides dict or the path of an overrides YAML file."""
+    if isinstance(params, (str, Path)):
+        params = load_overrides(params)
+    if rules is None:
+        return apply_overrides(load_catalogue(), params)
+    if isinstance(rules, (str, Path)) or (
+            isinstance(rules, (list, tuple)) and rules and not isinstance(rules[0], Rule)):
+        return apply_overrides(load_rules(rules), params)
+    return apply_overrides(list(rules), params)
+
+
+def run_rules(events, persons, relationships=None, *, rules=None, params=None, as_of=None,
+              engine: str = "duckdb") -> pd.DataFrame:
+    """Findings for every child: one row per (rule, child, episode), ``model.FINDINGS``
+    columns, sorted by person, rule, window start and id. The data-quality notes are in
+    ``findings.attrs["notes"]`` (see :func:`evaluate`)."""
+    run = evaluate(events, persons, relationships, rules=rules, params=params, as_of=as_of,
+                   engine=engine)
+    run.findings.attrs["notes"] = run.notes
+    run.findings.attrs["as_of"] = run.as_of
+    return run.findings
+
+
+def evaluate(events, persons, relationships=None, *, rules=None, params=None, as_of=None,
+             engine: str = "duckdb") -> RuleRun:
+    """Run ``rules`` (default: the shipped catalogue) and return a :class:`RuleRun`.
+
+    ``as_of`` (ISO date) is the reference date for open plans and for deciding whether a
+    follow-up was due; by default the latest event date, so results never depend on the
+    day they are run.
+    """
+    if engine != "duckdb":
+        raise ChronosError(f"engine {engine!r} is not available here",
+                           hint="run the SQL from compile_rule(rule, as_of, dialect='spark') "
+                                "on Spark; chronos runs rules on DuckDB")
+    rule_list = resolve_rules(rules, params)
+    con = connect(events, persons, relationships)
+    try:
+        return run_on_connection(con, rule_list, as_of)
+    finally:
+        con.close()
+
+
+def connect(events, persons, relationships=None):
+    """An in-memory DuckDB connection with ``events_in``, ``persons_in`` and
+    ``relationships_in`` registered from DataFrames."""
+    import duckdb
+
+    con = duckdb.connect()
+    events = model.conform(events, "events")
+    if len(events) < SMALL_CASE:
+        con.execute("SET threads = 1")  # a family: thread start-up costs more than it saves
+    con.register("events_in", events)
+    con.register("persons_in", model.conform(persons, "persons"))
+    con.register("relationships_in", model.conform(relationships, "relationships"))
+    return con
+
+
+def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
+    """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
+    ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
+    as_of = _as_of(con, as_of)
+    for statement in comp.prepare_sql(as_of):
+        con.execute(statement)
+    raw = _run_all(con, rules, as_of)
+    frames = [render(rule, raw.get(rule.id, _EMPTY_RAW), as_of) for rule in rules]
+    notes = _notes(con, rules)
+    findings = pd.concat(frames, ignore_index=True) if frames else model.empty("findings")
+    findings = model.conform(findings, "findings")
+    findings = findings.sort_values(["person_id", "rule_id", "window_start", "finding_id"],
+                                    kind="stable").reset_index(drop=True)
+    return RuleRun(findings, notes.reset_index(drop=True), as_of)
+
+
+def _as_of(con, as_of) -> str:
+    if as_of is not None and str(as_of) != "":
+        try:
+            return dt.date.fromisoformat(str(as_of)[:10]).isoformat()
+        except ValueError:
+            raise RuleError(f"as_of {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
+    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchone()[0]
+    return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
+
+
+_EMPTY_RAW = pd.DataFrame(columns=["person_id", "grp", "window_start", "window_end", "event_ids",
+                                   "agencies", "agencies_in_order", "event_types", "n", "info", "approx"])
+
+
+def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
+    """Run every rule in one query (one round trip; DuckDB plans them together)."""
+    if not rules:
+        return {}
+    parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
+             f"{comp.findings_sql(comp.compile_rule(rule, as_of))}) f" for rule in rules]
+    frame = con.execute("\nUNION ALL\n".join(parts)).df()
+    return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
+
+
+def _notes(con, rules: list[Rule]) -> pd.DataFrame:
+    parts = [f"SELECT {comp.q(rule.id)} AS rule_id, u.* FROM ({comp.undated_sql(rule)}) u"
+             for rule in rules if comp.undated_sql(rule)]
+    if not parts:
+        return pd.DataFrame(columns=NOTE_COLUMNS)
+    frame = con.execute(
+        "SELECT rule_id, person_id, COUNT(*) AS undated_events, "
+        "string_agg(event_id, ';' ORDER BY event_id) AS event_ids FROM ("
+        + "\nUNION ALL\n".join(parts) + ") n GROUP BY rule_id, person_id "
+        "ORDER BY person_id, rule_id").df()
+    frame["note"] = [
+        f"{n} matching event{'s' if n != 1 else ''} without a usable date "
+        "(undated, or less precise than the rule allows) not counted in the rule's windows"
+        for n in frame["undated_events"]]
+    return frame[NOTE_COLUMNS]
+
+
+# --------------------------------------------------------------------------- rendering
+
+def uk_date(value) -> str:
+    """dd/mm/yyyy for an ISO date or date ('' when missing)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value[:10])
+    return value.strftime("%d/%m/%Y")
+
+
+def _iso(value) -> str | None:
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return pd.Timestamp(value).date().isoformat()
+
+
+def human_span(start: str | None, end: str | None) -> str:
+    """The time between two ISO dates in words: '1 day', '3 weeks', '9 months', '2 years'.
+
+    Months are rounded to the nearest whole month; under 8 weeks is given in weeks or days.
+    """
+    if not start or not end:
+        return "an unknown period"
+    a, b = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    days = (b - a).days
+    if days < 14:
+        return "the same day" if days == 0 else _plural(days, "day")
+    if days < 56:
+        return _plural(round(days / 7), "week")
+    months = round(days / 30.4375)
+    if months >= 24 and months % 12 in (0, 1, 11):
+        return _plural(round(months / 12), "year")
+    return _plural(months, "month")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+class _Vars(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _fmt_number(text: str) -> str:
+    try:
+        num = float(text)
+    except (TypeError, ValueError):
+        return text or ""
+    return str(int(num)) if num.is_integer() else f"{num:g}"
+
+
+def _info(text) -> dict:
+    if not isinstance(text, str) or not text:
+        return {}
+    pairs = (part.split("=", 1) for part in text.split(";") if "=" in part)
+    return {k: v for k, v in pairs}
+
+
+def _window_text(rule: Rule) -> str:
+    for key in ("window", "within", "longer_than"):
+        if rule.params.get(key) is not None:
+            return parse_window(rule.params[key]).human()
+    return ""
+
+
+def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
+    """The variables an explanation template can use (see docs/writing-rules.md)."""
+    vocab = model.vocabulary()
+    agencies = list(dict.fromkeys(
+        a for a in (row.get("agencies_in_order") or row.get("agencies") or "").split(";") if a))
+    types = [t for t in (row.get("event_types") or "").split(";") if t]
+    info = _info(row.get("info"))
+    start, end = _iso(row.get("window_start")), _iso(row.get("window_end"))
+    out = _Vars({k: v for k, v in rule.params.items() if not isinstance(v, (list, dict))})
+    out.update(info)
+    out.update(
+        count=int(row.get("n") or 0), start=uk_date(start) or "undated",
+        end=uk_date(end) or "undated", span=human_span(start, end),
+        window=_window_text(rule), title=rule.title, as_of=uk_date(as_of),
+        agencies=", ".join(agencies) if agencies else "agency not recorded",
+        agency_count=len(agencies),
+        types=", ".join(vocab.label(t).lower() for t in types),
+        measures=", ".join(f"{k.replace('_', ' ')} {_fmt_number(v)}" for k, v in info.items()
+                           if k != "value") or _fmt_number(info.get("value", "")),
+        value=_fmt_number(info.get("value", "")),
+        before=_fmt_number(info.get("before", "")), after=_fmt_number(info.get("after", "")),
+        member_name=info.get("member_name") or info.get("member", "an adult"),
+        member_role=info.get("member_role") or "adult",
+        status=("still open at " + uk_date(as_of)) if info.get("open") == "1" else
+               ("ended " + (uk_date(end) or "")),
+    )
+    if "days" in info:
+        out["duration"] = human_span(start, end)
+    return out
+
+
+def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
+    """Turn aggregated evidence rows into FINDINGS rows for one rule."""
+    rows = []
+    for rec in raw.to_dict("records"):
+        text = rule.explanation.format_map(template_vars(rule, rec, as_of))
+        if rec.get("approx"):
+            text += " (some dates approximate)"
+        ws, we = _iso(rec["window_start"]) or "", _iso(rec["window_end"]) or ""
+        parts = [rule.id, rec["person_id"], ws, we, rec["event_ids"] or ""]
+        if rule.type == "structural":
+            parts.append(rec.get("grp") or "")
+        rows.append({
+            "finding_id": model.stable_id("F", *parts), "rule_id": rule.id,
+            "title": rule.title, "person_id": rec["person_id"], "category": rule.category,
+            "severity": rule.severity, "window_start": ws, "window_end": we,
+            "event_ids": rec["event_ids"] or "", "agencies": _sorted_agencies(rec["agencies"]),
+            "explanation": _tidy(text),
+        })
+    return pd.DataFrame(rows, columns=list(model.FINDINGS))
+
+
+def _sorted_agencies(text) -> str:
+    items = {a for a in (text or "").split(";") if a} if isinstance(text, str) else set()
+    return ";".join(sorted(items, key=lambda a: (a.lower(), a)))
+
+
+def _tidy(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- evidence map
+
+def significance(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per (event_id, finding): ``event_id``, ``finding_id``, ``rule_id``,
+    ``significance`` (the finding's title) for the chronology's Significance column."""
+    rows = []
+    for rec in findings.to_dict("records"):
+        for eid in (rec["event_ids"] or "").split(";"):
+            if eid:
+                rows.append({"event_id": eid, "finding_id": rec["finding_id"],
+                             "rule_id": rec["rule_id"], "significance": rec["title"]})
+    frame = pd.DataFrame(rows, columns=["event_id", "finding_id", "rule_id", "significance"])
+    return frame.sort_values(["event_id", "rule_id", "finding_id"]).reset_index(drop=True)
+
+
+def significance_by_event(findings: pd.DataFrame) -> dict[str, str]:
+    """event_id -> '; '-joined distinct finding titles (sorted) that cite the event."""
+    sig = significance(findings)
+    grouped = sig.groupby("event_id")["significance"].agg(lambda s: "; ".join(sorted(set(s))))
+    return grouped.to_dict()
