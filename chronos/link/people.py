@@ -70,20 +70,21 @@ def as_settings(settings) -> LinkSettings:
 
 
 def link_people(records, *, overrides=None, settings=None, train: bool = False,
-                as_of: date | None = None) -> LinkResult:
+                as_of: date | None = None, db_api=None) -> LinkResult:
     """Link source person records (``model.PERSONS`` columns + ``record_key``) into people.
 
     ``overrides``: an ``overrides.yaml`` path, its parsed dict, or :class:`Overrides`.
     ``settings``: see :func:`as_settings`. ``train``: re-estimate the model on the data
     when there are enough records. ``as_of``: the date after which a date of birth is in
-    the future (default today).
+    the future (default today). ``db_api``: the splink database API to score on
+    (default DuckDB in memory; ``splink.SparkAPI`` for a population on Spark).
     """
     settings = as_settings(settings)
     records, warnings = _records_table(records)
     frame, issues = prepare_records(records, as_of=as_of)
     warnings += issues
     keys = list(records["record_key"])
-    scored = score_pairs(frame, settings, train=train)
+    scored = score_pairs(frame, settings, train=train, db_api=db_api)
     pairs = scored.pairs
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
