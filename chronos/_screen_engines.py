@@ -120,6 +120,9 @@ class SparkEngine:
     def __init__(self, master: str | None, work: Path):
         self.spark = spark_session(master)
         self.work = work
+        context = self.spark.sparkContext
+        if context.getCheckpointDir() is None:  # splink breaks lineage with checkpoints
+            context.setCheckpointDir(str(work / "spark-checkpoints"))
 
     def close(self) -> None:
         for name in self.PREPARED:
@@ -165,8 +168,8 @@ class SparkEngine:
         self._prepare(as_of)
         frames = []
         for rule in rules:
-            sql = comp.to_dialect(comp.findings_sql(comp.compile_rule(rule, as_of)), "spark")
-            raw = self.spark.sql(sql).toPandas()
+            raw = self.spark.sql(spark_findings_sql(comp.compile_rule(rule, as_of, dialect="spark")))
+            raw = raw.toPandas()
             frames.append(render(rule, raw, as_of))
         return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
 
@@ -185,6 +188,22 @@ class SparkEngine:
         return SparkAPI(spark_session=self.spark)
 
 
+def spark_findings_sql(rule_sql: str) -> str:
+    """:func:`chronos.patterns.compile.findings_sql` in Spark SQL: the same aggregation,
+    with DuckDB's ordered ``string_agg`` written as sorted collected arrays."""
+    return f"""SELECT r.person_id, r.grp, COALESCE(MIN(r.w_start), MIN(r.d)) AS window_start,
+  COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
+  array_join(array_sort(collect_set(r.event_id)), ';') AS event_ids,
+  array_join(array_sort(collect_set(r.agency)), ';') AS agencies,
+  array_join(transform(array_sort(collect_list(struct(r.d, r.event_id, r.agency))),
+    s -> s.agency), ';') AS agencies_in_order,
+  array_join(array_sort(collect_set(r.event_type)), ';') AS event_types,
+  COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
+  MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
+FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
+GROUP BY r.person_id, r.grp"""
+
+
 def spark_session(master: str | None = None):
     """The active SparkSession, or a new one against ``master`` (default ``local[*]``)."""
     try:
@@ -199,4 +218,12 @@ def spark_session(master: str | None = None):
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     builder = builder.config("spark.sql.shuffle.partitions", "8")
     builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.jars", _similarity_jar())
     return builder.getOrCreate()
+
+
+def _similarity_jar() -> str:
+    """splink's jar of string-similarity functions (jaro_winkler, damerau_levenshtein)."""
+    from splink.backends.spark import similarity_jar_location
+
+    return similarity_jar_location()
