@@ -166,11 +166,13 @@ class SparkEngine:
         self.view("persons_in", persons)
         self.view("relationships_in", relationships)
         self._prepare(as_of)
-        frames = []
-        for rule in rules:
-            raw = self.spark.sql(spark_findings_sql(comp.compile_rule(rule, as_of, dialect="spark")))
-            raw = raw.toPandas()
-            frames.append(render(rule, raw, as_of))
+        parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
+                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'))}) f"
+                 for rule in rules]
+        raw = self.spark.sql("\nUNION ALL\n".join(parts)).toPandas() if parts else None
+        groups = dict(tuple(raw.groupby("rule_id", sort=False))) if raw is not None else {}
+        frames = [render(rule, groups[rule.id].drop(columns="rule_id"), as_of)
+                  for rule in rules if rule.id in groups]
         return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
 
     def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
@@ -216,7 +218,8 @@ def spark_session(master: str | None = None):
         return active
     builder = SparkSession.builder.appName("chronos screen").master(master or "local[*]")
     builder = builder.config("spark.sql.session.timeZone", "UTC")
-    builder = builder.config("spark.sql.shuffle.partitions", "8")
+    local = (master or "local[*]").startswith("local")
+    builder = builder.config("spark.sql.shuffle.partitions", "4" if local else "200")
     builder = builder.config("spark.ui.enabled", "false")
     builder = builder.config("spark.jars", _similarity_jar())
     return builder.getOrCreate()
