@@ -72,11 +72,20 @@ def _surname_pool(rng: random.Random, size: int) -> list[str]:
     return sorted(names)
 
 
-def _zipf_choice(rng: random.Random, pool: list[str], head: int) -> str:
-    """Common names are common: the first ``head`` names take half the draws."""
-    if rng.random() < 0.5:
-        return pool[min(int(rng.paretovariate(1.2)) - 1, head - 1)]
-    return rng.choice(pool)
+_WEIGHTS: dict[int, list[float]] = {}
+
+
+def _zipf_choice(rng: random.Random, pool: list[str], head: int = 0) -> str:
+    """Common names are common: weight 1/(rank + 30): the top surname is about 1%."""
+    weights = _WEIGHTS.get(id(pool))
+    if weights is None:
+        order = list(range(len(pool)))
+        random.Random(len(pool)).shuffle(order)          # rank is not alphabetical
+        raw = [0.0] * len(pool)
+        for rank, index in enumerate(order):
+            raw[index] = 1.0 / (rank + 30)
+        weights = _WEIGHTS[id(pool)] = list(__import__("itertools").accumulate(raw))
+    return rng.choices(pool, cum_weights=weights)[0]
 
 
 @dataclass
@@ -129,8 +138,9 @@ def make_population(n_people: int, seed: int = 7) -> Population:
             dad_dob = mum_dob + timedelta(days=rng.randint(-1500, 2500))
             parents.append(new(_zipf_choice(rng, BOYS, 40), family, dad_dob, "M", postcode, "parent"))
         children = []
+        last = min(mum_dob + timedelta(days=16000), date(2023, 12, 31))
         for _ in range(rng.choice((1, 1, 2, 2, 3, 4))):
-            dob = min(mum_dob + timedelta(days=rng.randint(6500, 12000)), date(2023, 12, 31))
+            dob = mum_dob + timedelta(days=rng.randint(6000, (last - mum_dob).days))
             sex = rng.choice("MF")
             children.append(new(_zipf_choice(rng, BOYS if sex == "M" else GIRLS, 40), family,
                                 dob, sex, postcode, "child"))
@@ -155,8 +165,8 @@ def _plant_hard_cases(rng, pop, parents, children, new):
         _hard(pop, first, twin, "twins")
     elif roll < 0.09:    # a parent and a child with the same given name ("junior")
         parent = parents[-1]
-        junior = new(parent.given, parent.family, min(parent.dob + timedelta(days=rng.randint(7000, 12000)),
-                                                       date(2023, 12, 31)),
+        junior_dob = parent.dob + timedelta(days=rng.randint(6500, 9000))
+        junior = new(parent.given, parent.family, min(junior_dob, date(2023, 12, 31)),
                      parent.sex, parent.postcode, "child")
         _hard(pop, parent, junior, "parent_child_same_name")
     elif roll < 0.11:    # same-name siblings years apart (half-siblings)

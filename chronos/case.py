@@ -40,7 +40,8 @@ class Case:
     sources: list  # list[chronos.ingest.base.Source]
     index_children: list[str] = field(default_factory=list)
     as_of: str | None = None
-    overrides_path: Path | None = None
+    overrides_path: Path | None = None      # linking: must_link / cannot_link
+    rule_params_path: Path | None = None    # patterns: {rule_id: {param: value}}
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -103,6 +104,7 @@ def load_case(path: str | Path) -> Case:
     parsed = [_source(entry, i, root, manifest) for i, entry in enumerate(sources, 1)]
     _check_unique_names(parsed, manifest)
     overrides = raw.get("overrides", "overrides.yaml")
+    rule_params = raw.get("rule_params", "rule-params.yaml")
     return Case(
         name=str(raw.get("case") or root.name),
         root=root,
@@ -111,8 +113,10 @@ def load_case(path: str | Path) -> Case:
         index_children=[str(c) for c in raw.get("index_children") or []],
         as_of=_as_of(raw.get("as_of"), manifest),
         overrides_path=(root / overrides) if (root / overrides).exists() else None,
+        rule_params_path=(root / rule_params) if (root / rule_params).exists() else None,
         settings={k: v for k, v in raw.items()
-                  if k not in {"case", "sources", "index_children", "as_of", "overrides"}},
+                  if k not in {"case", "sources", "index_children", "as_of", "overrides",
+                               "rule_params"}},
     )
 
 
@@ -253,7 +257,18 @@ def _stages() -> list[tuple[str, Callable[[CaseResult], None]]]:
     """Optional stages after ingest, in order. Each takes and updates the result."""
     from chronos.link.stage import dedupe_stage, link_stage
 
-    return [("link", link_stage), ("dedupe", dedupe_stage)]
+    return [("link", link_stage), ("dedupe", dedupe_stage), ("findings", _findings_stage)]
+
+
+def _findings_stage(result: CaseResult) -> None:
+    """Run the indicator catalogue (with the case's rule parameters) over the events."""
+    from chronos.patterns.present import case_findings
+
+    run = case_findings(result)
+    result.findings = run.findings
+    result.extras["rule_notes"] = run.notes
+    result.report["findings"] = {"count": len(run.findings), "as_of": run.as_of,
+                                 "data_quality_notes": len(run.notes)}
 
 
 # ---------------------------------------------------------------- exact linking
@@ -379,12 +394,15 @@ Writer = Callable[[CaseResult, Path], None]
 
 def output_writers() -> list[tuple[str, Writer]]:
     """Extra outputs written by ``chronos build`` after the tables (chronology, charts)."""
+    from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
+                                       write_genogram_svg)
     from chronos.report.chronology import write_chronology_csv, write_chronology_xlsx
 
     from chronos.link.stage import output_writers as link_writers
 
     return [("chronology.csv", write_chronology_csv), ("chronology.xlsx", write_chronology_xlsx),
-            *link_writers()]
+            ("genogram.png", write_genogram_png), ("genogram.svg", write_genogram_svg),
+            ("ecomap.png", write_ecomap_png), *link_writers()]
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,

@@ -197,6 +197,82 @@ def _print_frame(frame, *, title: str) -> None:
     _stdout().print(table)
 
 
+# ---------------------------------------------------------------- genogram and ecomap (genogram helper)
+
+
+@app.command()
+@handles_errors
+def genogram(
+    case: Path = typer.Argument(..., help="A case.yaml (or its folder), or a GEDCOM .ged file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    as_of: Optional[str] = typer.Option(None, "--as-of",
+                                        help="Draw the family and household as on this date."),
+    pseudonymise_names: bool = typer.Option(False, "--pseudonymise-names",
+                                            help="Child A, Adult B ... instead of names."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Draw the genogram of a case or a GEDCOM family tree.
+
+    Example: chronos genogram examples/smith-family --out genogram.png --as-of 2023-01-01
+    """
+    from chronos.genogram.case import draw_genogram_file
+
+    written, warnings = draw_genogram_file(case, out, as_of=_iso_option(as_of),
+                                           pseudonymise=pseudonymise_names,
+                                           progress=_progress(quiet))
+    _report_chart(written, warnings, quiet)
+
+
+@app.command()
+@handles_errors
+def ecomap(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Count contacts up to this date."),
+    pseudonymise_names: bool = typer.Option(False, "--pseudonymise-names",
+                                            help="Leave names out of the centre."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Draw the ecomap of a case: the family in the centre, the agencies around it.
+
+    Example: chronos ecomap examples/smith-family --out ecomap.png
+    """
+    from chronos.genogram.case import draw_ecomap_file
+
+    written = draw_ecomap_file(case, out, as_of=_iso_option(as_of),
+                               pseudonymise=pseudonymise_names, progress=_progress(quiet))
+    _report_chart(written, [], quiet)
+
+
+def _iso_option(value: Optional[str]) -> Optional[str]:
+    if value is None:
+        return None
+    import datetime as dt
+
+    try:  # plain ISO first: family trees have dates long before 1800
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        pass
+    from chronos.dates import parse_date
+    from chronos.errors import ChronosError
+
+    parsed = parse_date(value)
+    if not parsed.date:
+        raise ChronosError(f"--as-of {value!r} is not a date", hint="use YYYY-MM-DD")
+    return parsed.date
+
+
+def _report_chart(written: list, warnings: list, quiet: bool) -> None:
+    console = _stderr()
+    for warning in warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if not quiet:
+        console.print("wrote " + ", ".join(str(p) for p in written), markup=False)
+
+
+# ---------------------------------------------------------------- end genogram and ecomap
+
+
 # ---------------------------------------------------------------- formats
 
 
@@ -212,56 +288,6 @@ def formats() -> None:
     for name, cls in registry().items():
         exts = ", ".join(cls.extensions)
         print(f"{name:<20} {cls.description}" + (f" [{exts}]" if exts else ""))
-
-
-# ---------------------------------------------------------------- inspect (formats1)
-
-
-@app.command()
-@handles_errors
-def inspect(
-    file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
-    fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
-    rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
-    json_out: bool = typer.Option(False, "--json", help="Print the inspection as JSON."),
-) -> None:
-    """Show the detected format, the first normalised events, the person records and the
-    warnings of one file, without writing anything.
-
-    Example: chronos inspect exports/cin_census_2024.xml
-    """
-    from chronos.ingest.preview import inspect_file
-
-    found = inspect_file(file, fmt)
-    if json_out:
-        import json
-
-        print(json.dumps(found.as_dict(rows), indent=2, sort_keys=True, default=str))
-        return
-    _print_inspection(found, rows)
-
-
-def _print_inspection(found, rows: int) -> None:
-    from rich.markup import escape
-
-    summary = found.result.summary()
-    err = _stderr()
-    scores = ", ".join(f"{name} {score:.2f}" for name, score in found.scores if score > 0)
-    err.print(f"{escape(str(found.path))}: format [bold]{found.format}[/]"
-              + (f" (sniff scores: {escape(scores)})" if scores else ""), markup=True)
-    err.print(f"{summary['records_read']} records read, {summary['records_to_data']} to data, "
-              f"{summary['records_quarantined']} quarantined, skipped "
-              f"{summary['records_skipped'] or 0}; {summary['events']} events, "
-              f"{summary['persons']} persons, {summary['relationships']} relationships")
-    columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
-    _print_frame(found.result.events[columns].head(rows),
-                 title=f"First {rows} events of {summary['events']}")
-    if summary["persons"]:
-        people = ["record_key", "given_name", "family_name", "dob", "sex", "nhs_number",
-                  "upn", "la_child_id", "role"]
-        _print_frame(found.result.persons[people].head(rows), title="Person records")
-    for issue in (found.result.quarantine + found.result.warnings)[:rows]:
-        err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
 
 
 # ---------------------------------------------------------------- linking (helper "linking")
@@ -345,6 +371,201 @@ def explain_link_command(
 
 
 # ---------------------------------------------------------------- end linking
+
+
+# ---------------------------------------------------------------- inspect (formats1)
+
+
+@app.command()
+@handles_errors
+def inspect(
+    file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
+    fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
+    rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
+    json_out: bool = typer.Option(False, "--json", help="Print the inspection as JSON."),
+) -> None:
+    """Show the detected format, the first normalised events, the person records and the
+    warnings of one file, without writing anything.
+
+    Example: chronos inspect exports/cin_census_2024.xml
+    """
+    from chronos.ingest.preview import inspect_file
+
+    found = inspect_file(file, fmt)
+    if json_out:
+        import json
+
+        print(json.dumps(found.as_dict(rows), indent=2, sort_keys=True, default=str))
+        return
+    _print_inspection(found, rows)
+
+
+def _print_inspection(found, rows: int) -> None:
+    from rich.markup import escape
+
+    summary = found.result.summary()
+    err = _stderr()
+    scores = ", ".join(f"{name} {score:.2f}" for name, score in found.scores if score > 0)
+    err.print(f"{escape(str(found.path))}: format [bold]{found.format}[/]"
+              + (f" (sniff scores: {escape(scores)})" if scores else ""), markup=True)
+    err.print(f"{summary['records_read']} records read, {summary['records_to_data']} to data, "
+              f"{summary['records_quarantined']} quarantined, skipped "
+              f"{summary['records_skipped'] or 0}; {summary['events']} events, "
+              f"{summary['persons']} persons, {summary['relationships']} relationships")
+    columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
+    _print_frame(found.result.events[columns].head(rows),
+                 title=f"First {rows} events of {summary['events']}")
+    if summary["persons"]:
+        people = ["record_key", "given_name", "family_name", "dob", "sex", "nhs_number",
+                  "upn", "la_child_id", "role"]
+        _print_frame(found.result.persons[people].head(rows), title="Person records")
+    for issue in (found.result.quarantine + found.result.warnings)[:rows]:
+        err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
+
+
+# ---------------------------------------------------------------- flags and rules (patterns)
+# Owned by the patterns module: findings of cumulative harm and the rule catalogue.
+
+rules_app = typer.Typer(help="List, show and test the indicator rules (the neglect catalogue).",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+@app.command()
+@handles_errors
+def flags(
+    case: Path = typer.Argument(..., help="A case.yaml, or a folder that holds one."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules",
+                                               help="Rule file that adds or replaces rules (repeatable)."),
+    params: Optional[Path] = typer.Option(None, "--params",
+                                          help="Overrides file: {rule_id: {param: value}}."),
+    child: Optional[str] = typer.Option(None, "--child", help="Only this person id's findings."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+) -> None:
+    """Show the findings of cumulative harm, by child and category, with their evidence.
+
+    Example: chronos flags examples/smith-family --json > flags.json
+    """
+    from chronos.case import build_case
+    from chronos.patterns.present import case_findings, flags_by_child
+
+    result = build_case(case, progress=_progress(quiet), stages=("link", "dedupe"))
+    run = case_findings(result, extra_rules=rules, params=params)
+    findings = run.findings
+    if child:
+        findings = findings[findings["person_id"] == child]
+    grouped = flags_by_child(findings, result.events, result.persons)
+    if json_out:
+        import json
+
+        notes = run.notes.to_dict("records")
+        print(json.dumps({"case": result.name, "as_of": run.as_of, "children": grouped,
+                          "data_quality": notes}, indent=2, default=str))
+        return
+    _print_flags(result.name, run.as_of, grouped, len(run.notes))
+
+
+def _print_flags(name: str, as_of: str, grouped: list, notes: int) -> None:
+    from rich.markup import escape
+
+    console = _stdout()
+    total = sum(len(c["findings"]) for child in grouped for c in child["categories"])
+    console.print(f"[bold]Findings: {escape(name)}[/] (as of {as_of}): {total} finding(s) "
+                  f"for {len(grouped)} child(ren)", markup=True)
+    for child in grouped:
+        console.print(f"\n[bold]{escape(child['name'])}[/] ({child['person_id']}"
+                      + (f", born {child['dob']}" if child["dob"] else "") + ")", markup=True)
+        for cat in child["categories"]:
+            console.print(f"  [underline]{cat['category']}[/]", markup=True)
+            for f in cat["findings"]:
+                console.print(f"    [{f['severity']}] {escape(f['title'])}: "
+                              f"{escape(f['explanation'])}", markup=False, soft_wrap=True)
+                for ev in f["evidence"]:
+                    console.print(f"      - {ev['date']}  {ev['event']}  {ev['agency']}"
+                                  + (f"  ({ev['source']})" if ev["source"] else ""),
+                                  markup=False, soft_wrap=True)
+    if notes:
+        _stderr().print(f"{notes} data-quality note(s): undated events not counted "
+                        "in windows (see --json)")
+
+
+@rules_app.command("list")
+@handles_errors
+def rules_list(
+    rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+) -> None:
+    """List the rules: id, type, category, severity, age band, title.
+
+    Example: chronos rules list --rules local-rules.yaml
+    """
+    from chronos.patterns.present import rule_summary
+    from chronos.patterns.rules import load_catalogue
+
+    rows = [rule_summary(r) for r in load_catalogue(extra=rules)]
+    if json_out:
+        import json
+
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        print(f"{r['id']:<30} {r['type']:<20} {r['category']:<12} {r['severity']:<7} "
+              f"{r['age_band'] or '-':<10} {r['title']}")
+
+
+@rules_app.command("show")
+@handles_errors
+def rules_show(
+    rule_id: str = typer.Argument(..., help="The rule id (see 'chronos rules list')."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
+) -> None:
+    """Show one rule as YAML, with its effective parameters and source.
+
+    Example: chronos rules show wnb_health
+    """
+    import yaml
+
+    from chronos.errors import RuleError
+    from chronos.patterns.present import rule_detail
+    from chronos.patterns.rules import load_catalogue
+
+    found = {r.id: r for r in load_catalogue(extra=rules)}
+    if rule_id not in found:
+        raise RuleError(f"no rule {rule_id!r}", hint="run 'chronos rules list' for the ids")
+    print(yaml.safe_dump(rule_detail(found[rule_id]), sort_keys=False, allow_unicode=True), end="")
+
+
+@rules_app.command("test")
+@handles_errors
+def rules_test(
+    file: Path = typer.Argument(..., help="A rule file (validated; its 'tests:' are run)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only failures."),
+) -> None:
+    """Validate a rule file and run its worked examples; exit 1 if any fails.
+
+    Example: chronos rules test my-rules.yaml
+    """
+    import yaml
+
+    from chronos.patterns.checks import run_rule_tests
+    from chronos.patterns.rules import load_rules
+
+    data = yaml.safe_load(file.read_text("utf-8")) if file.exists() else None
+    rules = load_rules([file]) if (data or {}).get("rules") or not file.exists() else []
+    results = run_rule_tests(file)
+    failed = [r for r in results if not r.passed]
+    for r in results:
+        if not r.passed or not quiet:
+            print(f"{'ok  ' if r.passed else 'FAIL'} {r.rule_id}: {r.name}")
+            if not r.passed:
+                print(f"     expected {r.expected}\n     got      {r.got}")
+    _stderr().print(f"{len(rules)} rule(s) valid; {len(results) - len(failed)}/{len(results)} "
+                    "example(s) passed")
+    if failed:
+        raise typer.Exit(1)
+
+# ---------------------------------------------------------------- end of patterns block
 
 
 # ---------------------------------------------------------------- screen (helper "screen")

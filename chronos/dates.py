@@ -136,14 +136,15 @@ _PATTERNS = [
 _COMPILED = [(kind, re.compile(pattern)) for kind, pattern in _PATTERNS]
 
 _QUALIFIER = re.compile(
-    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|abt\.?|about|around|"
-    r"est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
+    r"^(?P<word>\?|~|circa|cal(?:culated|c)?\.?|ca\.?|c\.|c(?=\s|\d)|approx(?:imately|\.)?|"
+    r"abt\.?|about|around|est(?:imated|\.)?|bef(?:ore|\.)?|aft(?:er|\.)?|int\.?)\s*")
 _TRAILING = re.compile(r"\s*(?:\?|\((?:approx|est|estimated|circa|\?)\.?\)|approx\.?|est\.?)$")
 _BETWEEN = re.compile(r"^(?:bet|between|btw)\.?\s+(?P<a>.+?)\s+(?:and|&)\s+(?P<b>.+)$")
 _FROM_TO = re.compile(r"^from\s+(?P<a>.+?)\s+(?:to|until|till)\s+(?P<b>.+)$")
 _FROM = re.compile(r"^(?:from|since)\s+(?P<a>.+)$")
 _TO = re.compile(r"^(?:to|until|till)\s+(?P<a>.+)$")
-_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)(?P<b>.+)$")
+_RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)"
+                    r"(?P<b>.+)$")
 _QUALIFIER_NOTES = {"bef": "before", "aft": "after"}
 _NOTE_MESSAGES = {
     "before": "recorded as before this date",
@@ -163,7 +164,8 @@ def _expand_year(text: str) -> int:
 def _month_number(name: str) -> int:
     number = MONTHS.get(name)
     if number is None and len(name) >= 3:
-        number = next((n for n, full in enumerate(MONTH_NAME) if full and full.lower().startswith(name)), None)
+        number = next((n for n, full in enumerate(MONTH_NAME)
+                       if full and full.lower().startswith(name)), None)
     return number or 0
 
 
@@ -353,7 +355,8 @@ def _finish(scan: _Scan, dayfirst: bool) -> ParsedDate:
             return end
         end_date = _last_day(end[0], end[1])
         if end_date < iso:
-            return ParsedDate(error=RANGE_REVERSED, message=f"the range ends ({end_date}) before it starts ({iso})")
+            return ParsedDate(error=RANGE_REVERSED,
+                              message=f"the range ends ({end_date}) before it starts ({iso})")
     message = _NOTE_MESSAGES.get(scan.note) if scan.note else None
     return ParsedDate(iso, precision, scan.uncertain, time, end_date, None, message)
 
@@ -496,8 +499,11 @@ def parse_date(value: Any, dayfirst: bool | None = True) -> ParsedDate:
     problems come back as ``error`` (``date.empty``, ``date.unparseable``,
     ``date.impossible``, ``date.implausible``, ``date.range_reversed``) and ``message``.
 
-    >>> parse_date("?22/05/2016")
-    ParsedDate(date='2016-05-22', precision='day', uncertain=True, time=None, end_date=None, error=None, message=None)
+    >>> parsed = parse_date("?22/05/2016")
+    >>> parsed.date, parsed.precision, parsed.uncertain, parsed.error
+    ('2016-05-22', 'day', True, None)
+    >>> parse_date("31/02/2021").error
+    'date.impossible'
     """
     try:
         return _finish(_scan_value(value), dayfirst is not False)
@@ -552,87 +558,149 @@ def parse_column(values: Any, dayfirst: bool | None = None, file: str = "", colu
     return DateColumn(table.frame(codes, series.index), warnings, order)
 
 
-_FAST_DMY = r"^\s*(?P<d>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<y>\d{4}|\d{2})\s*$"
+_FAST_TIME = r"(?:{sep}(?P<hh>\d{{2}}):(?P<mi>\d{{2}})(?::(?P<ss>\d{{2}})(?:[.,]\d+)?)?{tz})?"
+_FAST_DMY = (r"^\s*(?P<d>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<y>\d{4}|\d{2})"
+             + _FAST_TIME.format(sep=" ", tz="") + r"\s*$")
 _FAST_YMD = (r"^\s*(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
-             r"(?:[Tt ](?P<hh>\d{2}):(?P<mi>\d{2})(?::(?P<ss>\d{2}))?)?\s*$")
+             + _FAST_TIME.format(sep="[Tt ]", tz=r"\s?(?P<tz>[Zz]|[+-]\d{2}:?\d{2})?") + r"\s*$")
 
 
 class _FastScan:
-    """The all-digit shapes of a column's distinct values, scanned and finished with
-    vectorised regex (pyarrow) and numpy. Anything else, and any value that fails
-    validation, is left to the per-value scanner (which also writes the messages)."""
+    """The all-digit shapes among a column's distinct values (``22/05/2016``,
+    ``2016-05-22T14:30:00Z`` ...), scanned and finished with vectorised regex (pyarrow)
+    and numpy. Everything else, and any value that fails validation, is left to the
+    per-value reader (which also writes the messages); both give identical results."""
 
     def __init__(self, count: int):
         import numpy as np
 
-        self.count = count
         self.matched = np.zeros(count, dtype=bool)
         self.day_only = np.zeros(count, dtype=bool)
         self.month_only = np.zeros(count, dtype=bool)
         self.groups: list[dict] = []
 
     @classmethod
-    def of(cls, uniques) -> "_FastScan":
+    def of(cls, uniques: list) -> "_FastScan":
         """Scan the text values among ``uniques``."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         fast = cls(len(uniques))
-        texts = [u if isinstance(u, str) else None for u in uniques]
+        texts = [u if type(u) is str else None for u in uniques]
         if not any(t is not None for t in texts):
             return fast
         array = pa.array(texts, type=pa.string())
-        for pattern, swappable in ((_FAST_DMY, True), (_FAST_YMD, False)):
-            found = pc.extract_regex(array, pattern)
-            index = np.flatnonzero(found.is_valid().to_numpy(zero_copy_only=False) & ~fast.matched)
-            if len(index):
-                fast.add(index, found.take(pa.array(index)), swappable)
+        lanes = [(shape, slices, swappable) for shape, slices, swappable in _SLICED_SHAPES]
+        lanes += [(_FAST_DMY, None, True), (_FAST_YMD, None, False)]  # the rest: by regex groups
+        for pattern, slices, swappable in lanes:
+            rest = np.flatnonzero(_true(array.is_valid()) & ~fast.matched)  # each lane sees the rest
+            if not len(rest):
+                break
+            texts = array.take(pa.array(rest))
+            if slices is not None:  # an exact shape: fixed positions
+                hit = _true(pc.match_substring_regex(texts, pattern))
+                fields = _slice_fields(texts.filter(pa.array(hit)), slices)
+            else:
+                found = pc.extract_regex(texts, pattern)
+                hit = _true(found.is_valid())
+                found = found.filter(pa.array(hit))
+                fields = {name: found.field(name) for name in found.type.names}
+            if hit.any():
+                fast.add(rest[hit], fields, swappable)
         return fast
 
-    def add(self, index, found, swappable: bool) -> None:
-        """Record one shape's matches (``found``: the regex groups, as a struct array)."""
-        import numpy as np
+    def add(self, index, fields: dict, swappable: bool) -> None:
+        """Record one shape's matches (``fields``: arrow text per group, "" when absent)."""
+        import pyarrow.compute as pc
 
-        def number(name, missing=-1):
-            text = found.field(name).to_numpy(zero_copy_only=False)
-            return np.array([int(t) if t else missing for t in text], dtype=np.int64)
-
-        year_text = found.field("y").to_numpy(zero_copy_only=False)
-        year = number("y")
-        short = np.array([len(t) == 2 for t in year_text], dtype=bool)
-        year = np.where(short, np.where(year < TWO_DIGIT_YEAR_PIVOT, year + 2000, year + 1900), year)
-        first, second = number("d"), number("m")
-        group = {"index": index, "year": year, "first": first, "second": second, "swappable": swappable}
-        if not swappable:
-            group.update(hour=number("hh"), minute=number("mi"), second_of_minute=number("ss"))
-        else:
+        year = _ints(fields["y"])
+        short = (pc.utf8_length(fields["y"]).to_numpy(zero_copy_only=False) == 2)
+        year[short] += (year[short] < TWO_DIGIT_YEAR_PIVOT) * 100 + 1900
+        group = {"index": index, "year": year, "first": _ints(fields["d"]),
+                 "second": _ints(fields["m"]), "swappable": swappable,
+                 "hour": _ints(fields["hh"]), "minute": _ints(fields["mi"]),
+                 "sec": _ints(fields["ss"]),
+                 "offset": _offsets(fields["tz"]) if "tz" in fields else None}
+        if swappable:
+            first, second = group["first"], group["second"]
             self.day_only[index] = (first > 12) & (second >= 1) & (second <= 12)
             self.month_only[index] = (second > 12) & (first >= 1) & (first <= 12)
         self.matched[index] = True
         self.groups.append(group)
 
     def finish_into(self, table: "_Table", dayfirst: bool) -> list[int]:
-        """Write the valid values into ``table``; return the indices that need a message."""
+        """Write the valid values into ``table``; return the indices the per-value reader
+        must explain (impossible dates and times)."""
         import numpy as np
 
         failed: list[int] = []
-        for group in self.groups:
-            day, month = group["first"], group["second"]
-            if group["swappable"] and not dayfirst:
+        for g in self.groups:
+            day, month = g["first"], g["second"]
+            if g["swappable"] and not dayfirst:
                 day, month = month, day
-            year = group["year"]
-            valid = _valid_days(year, month, day)
-            times = None
-            if "hour" in group:
-                hour, minute, sec = group["hour"], group["minute"], group["second_of_minute"]
-                valid &= (hour <= 23) & (minute <= 59) & (sec <= 59)
-                times = _time_texts(hour, minute, sec)
-            index = group["index"]
-            failed.extend(index[~valid].tolist())
-            table.put_days(index[valid], _iso_days(year[valid], month[valid], day[valid]),
-                           None if times is None else times[valid])
+            hour, minute, sec, offset = g["hour"], g["minute"], g["sec"], g["offset"]
+            valid = _valid_days(g["year"], month, day) & (hour <= 23) & (minute <= 59) & (sec <= 59)
+            if offset is not None:
+                valid &= ~(np.abs(offset) >= 1440)  # NaN (no offset written) stays valid
+            failed.extend(g["index"][~valid].tolist())
+            pick = (lambda a: None if a is None else a[valid])
+            table.put_days(g["index"][valid], *_days_and_times(
+                g["year"][valid], month[valid], day[valid], hour[valid], minute[valid], sec[valid],
+                pick(offset)))
         return failed
+
+
+# Exact shapes read by position: (shape, {group: (start, stop)}, swappable). A group is
+# absent ("") when the text is too short to hold it (date-times without seconds ...).
+_SLICED_SHAPES = [
+    (r"^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2})?)?$",
+     {"y": (0, 4), "m": (5, 7), "d": (8, 10), "hh": (11, 13), "mi": (14, 16), "ss": (17, 19)}, False),
+    (r"^\d{2}[./-]\d{2}[./-]\d{4}(?: \d{2}:\d{2}(?::\d{2})?)?$",
+     {"d": (0, 2), "m": (3, 5), "y": (6, 10), "hh": (11, 13), "mi": (14, 16), "ss": (17, 19)}, True),
+]
+
+
+def _slice_fields(texts, slices: dict) -> dict:
+    """Groups cut from fixed positions ("" where the text is too short)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    length = pc.utf8_length(texts)
+    fields = {}
+    for name, (start, stop) in slices.items():
+        piece = pc.utf8_slice_codeunits(texts, start, stop)
+        fields[name] = pc.if_else(pc.greater_equal(length, stop), piece, pa.scalar(""))
+    return fields
+
+
+def _true(mask):
+    """An arrow boolean array as numpy, nulls as False."""
+    import pyarrow.compute as pc
+
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+
+
+def _ints(texts):
+    """Digits as int64 (-1 where the group did not take part)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    blank = pc.equal(texts, "")
+    numbers = pc.cast(pc.if_else(blank, pa.scalar(None, pa.string()), texts), pa.int64())
+    return np.array(pc.fill_null(numbers, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _offsets(texts):
+    """Minutes east of UTC from ``Z``/``+01:00``/``-0500`` (NaN where not written)."""
+    import numpy as np
+
+    values = np.asarray(texts.to_numpy(zero_copy_only=False), dtype=object)
+    out = np.full(len(values), np.nan)
+    for i in np.flatnonzero(values != ""):
+        out[i] = _offset_minutes(values[i].lower())
+    return out
 
 
 def _valid_days(year, month, day):
@@ -646,57 +714,110 @@ def _valid_days(year, month, day):
     return (year >= MIN_YEAR) & (year <= MAX_YEAR) & month_ok & (day >= 1) & (day <= last)
 
 
-def _iso_days(year, month, day):
-    """Vectorised ISO ``YYYY-MM-DD`` strings (object array)."""
+def _days_and_times(year, month, day, hour, minute, sec, offset):
+    """Vectorised ISO dates and ``HH:MM[:SS]`` times (arrow arrays), converting written
+    offsets to local time and dropping a bare midnight, as the per-value reader does."""
     import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     months = (year - 1970) * 12 + (month - 1)
     days = months.astype("datetime64[M]").astype("datetime64[D]") + (day - 1)
-    return np.datetime_as_string(days, unit="D").astype(object)
+    has_time = hour >= 0
+    zoned = np.zeros(len(year), dtype=bool) if offset is None else ~np.isnan(offset)
+    if zoned.any():
+        days, hour, minute, local_sec = _to_local_vectorised(days, hour, minute, sec, offset, zoned)
+        sec = np.where(sec >= 0, local_sec, -1)
+    show = has_time & (zoned | (hour + minute + np.maximum(sec, 0) > 0))
+    if not show.any():
+        return pa.array(days).cast(pa.string()), None
+    clock = pc.binary_join_element_wise(_two(hour), _two(minute), ":")
+    with_sec = pc.binary_join_element_wise(clock, _two(sec), ":")
+    times = pc.if_else(pa.array(sec >= 0), with_sec, clock)
+    times = pc.if_else(pa.array(show), times, pa.scalar(None, pa.string()))
+    return pa.array(days).cast(pa.string()), times
 
 
-def _time_texts(hour, minute, sec):
-    """``HH:MM[:SS]`` (None for midnight and for no time), as the per-value reader writes them."""
+def _to_local_vectorised(days, hour, minute, sec, offset, zoned):
+    """Dates and clock parts after moving the zoned ones from their offset to local time."""
     import numpy as np
+    import pandas as pd
 
-    out = np.full(len(hour), None, dtype=object)
-    for i in np.flatnonzero((hour >= 0) & ((hour + minute + np.maximum(sec, 0)) > 0)):
-        text = f"{hour[i]:02d}:{minute[i]:02d}"
-        out[i] = text + (f":{sec[i]:02d}" if sec[i] >= 0 else "")
-    return out
+    moment = (days.astype("datetime64[s]") + np.maximum(hour, 0) * 3600 + np.maximum(minute, 0) * 60
+              + np.maximum(sec, 0))
+    utc = moment[zoned] - (offset[zoned] * 60).astype("timedelta64[s]")
+    local = pd.DatetimeIndex(utc).tz_localize("UTC").tz_convert(_local_zone()).tz_localize(None)
+    moment[zoned] = local.to_numpy().astype("datetime64[s]")
+    days = moment.astype("datetime64[D]")
+    seconds = (moment - days).astype(np.int64)
+    hour = np.where(zoned, seconds // 3600, hour)
+    minute = np.where(zoned, seconds % 3600 // 60, minute)
+    return days, hour, minute, seconds % 60
+
+
+def _two(numbers):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), 2, "0")
 
 
 class _Table:
-    """Per-field arrays for a column's distinct values (plus one row for missing)."""
+    """A column's distinct results (plus one for missing), kept as arrow chunks."""
 
     def __init__(self, count: int):
         import numpy as np
 
-        self.fields = {name: np.full(count, None, dtype=object) for name in FIELDS}
-        self.fields["uncertain"][:] = False
-        self.fields["precision"][:] = "unknown"
+        self.position = np.zeros(count, dtype=np.int64)  # distinct value -> row of the chunks
+        self.chunks: dict[str, list] = {name: [] for name in FIELDS}
+        self.size = 0
+        self.slow: dict[int, ParsedDate] = {}
 
     def put(self, i: int, result: ParsedDate) -> None:
         """One distinct value's result."""
-        for name in FIELDS:
-            self.fields[name][i] = getattr(result, name)
+        self.slow[i] = result
 
     def put_days(self, index, isos, times) -> None:
-        """Many certain day-precision results at once."""
-        self.fields["date"][index] = isos
-        self.fields["precision"][index] = "day"
-        if times is not None:
-            self.fields["time"][index] = times
+        """Many certain day-precision results at once (arrow arrays)."""
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(index)
+        self.chunks["date"].append(isos)
+        self.chunks["precision"].append(pa.repeat(pa.scalar("day"), n))
+        self.chunks["uncertain"].append(pa.repeat(pa.scalar(False), n))
+        self.chunks["time"].append(times if times is not None else pa.nulls(n, pa.string()))
+        for name in ("end_date", "error", "message"):
+            self.chunks[name].append(pa.nulls(n, pa.string()))
+        self.position[index] = self.size + np.arange(n)
+        self.size += n
 
     def frame(self, codes, index):
         """The result frame: one row per input value, taken from the distinct results."""
+        import numpy as np
         import pandas as pd
+        import pyarrow as pa
 
+        slow = list(self.slow.items())
+        self.position[[i for i, _ in slow]] = self.size + np.arange(len(slow))
+        rows = pa.array(self.position[codes])
         columns = {}
-        for name, values in self.fields.items():
-            dtype = "boolean" if name == "uncertain" else "string"
-            columns[name] = pd.array(values, dtype=dtype).take(codes)
+        for name in FIELDS:
+            kind = pa.bool_() if name == "uncertain" else pa.string()
+            chunk = pa.array([getattr(r, name) for _, r in slow], type=kind)
+            taken = pa.concat_arrays([c.cast(kind) for c in self.chunks[name]] + [chunk]).take(rows)
+            columns[name] = _to_pandas(taken, name == "uncertain")
         return pd.DataFrame(columns, index=index)
+
+
+def _to_pandas(array, boolean: bool):
+    """An arrow array as the contract's pandas dtype (``boolean`` or ``string``)."""
+    import pandas as pd
+
+    if boolean:
+        return pd.array(array.to_numpy(zero_copy_only=False), dtype="boolean")
+    result = pd.arrays.ArrowStringArray(array)
+    return result if result.dtype == pd.StringDtype() else result.astype("string")
 
 
 def _safe_scan(value: Any) -> _Scan:
@@ -803,10 +924,20 @@ def age_at(dob_iso: str | None, date_iso: str | None) -> tuple[int, int] | None:
     return months // 12, months % 12
 
 
-def format_age(dob_iso: str | None, date_iso: str | None) -> str:
+def format_age(dob_iso: Any, date_iso: Any) -> str:
     """Age for a chronology: ``unborn`` before birth, ``3 days`` in the first week,
     ``5 weeks`` up to 13 weeks, ``7m`` in the first year, then ``2y 3m``; ``""`` when a
-    date is missing."""
+    date is missing.
+
+    Also accepts ``(years, months)`` as :func:`age_at` returns them
+    (``format_age(*age_at(dob, date))``), which gives ``7m`` / ``2y 3m`` but cannot
+    show weeks: pass the two ISO dates for that.
+    """
+    if _is_whole(dob_iso) and _is_whole(date_iso):
+        years, months = int(dob_iso), int(date_iso)
+        if years < 0 or months < 0:
+            return "unborn"
+        return f"{months}m" if years == 0 else f"{years}y {months}m"
     born, on = _iso_date(dob_iso), _iso_date(date_iso)
     if born is None or on is None:
         return ""
@@ -820,3 +951,9 @@ def format_age(dob_iso: str | None, date_iso: str | None) -> str:
         return f"{weeks} week" + ("" if weeks == 1 else "s")
     years, months = age_at(dob_iso, date_iso)
     return f"{months}m" if years == 0 else f"{years}y {months}m"
+
+
+def _is_whole(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (_is_numpy_number(value) and value.dtype.kind in "iu")

@@ -120,10 +120,11 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
     result = build_case(case_dir)
     out = write_outputs(result, tmp_path / "out")
     names = sorted(p.name for p in out.iterdir())
-    assert names == sorted(["events.csv", "persons.csv", "links.csv", "relationships.csv",
-                            "quarantine.csv", "findings.csv", "ingest-report.json",
-                            "chronology.csv", "chronology.xlsx", "link-review.csv",
-                            "events-duplicates.csv"])
+    assert set(names) >= {"events.csv", "persons.csv", "links.csv", "relationships.csv",
+                          "quarantine.csv", "findings.csv", "ingest-report.json",
+                          "chronology.csv", "chronology.xlsx", "genogram.png", "ecomap.png",
+                          "link-review.csv", "events-duplicates.csv"}
+    assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
     for path in out.iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700

@@ -202,7 +202,8 @@ def test_month_first_column_is_detected_and_reported():
     values = ["01/02/2016", "05/13/2016", "12/31/2016", "05/13/2016", "07/04/2016"]
     result = parse_column(values, file="gp.csv", column="Appt Date")
     assert result.order == "monthfirst"
-    assert list(result.frame["date"]) == ["2016-01-02", "2016-05-13", "2016-12-31", "2016-05-13", "2016-07-04"]
+    assert list(result.frame["date"]) == [
+        "2016-01-02", "2016-05-13", "2016-12-31", "2016-05-13", "2016-07-04"]
     [warning] = result.warnings
     assert warning.code == "date.month_first" and warning.severity == "warning"
     assert (warning.source_file, warning.column) == ("gp.csv", "Appt Date")
@@ -216,7 +217,7 @@ def test_mixed_column_stays_day_first_and_warns():
     assert result.order == "dayfirst"
     assert [w.code for w in result.warnings] == ["date.mixed_order"]
     frame = result.frame
-    assert list(frame["date"].astype(object).where(frame["date"].notna(), None)) == ["2016-02-13", None, "2016-02-01"]
+    assert list(frame["date"].fillna("")) == ["2016-02-13", "", "2016-02-01"]
     assert frame["error"].iloc[1] == "date.impossible"
 
 
@@ -248,6 +249,18 @@ def test_column_of_datetimes_numbers_and_mixed_objects():
     assert list(serials["date"].fillna("")) == ["2021-01-01", "", "2021-01-01"]
     mixed = parse_column([dt.date(2016, 5, 22), "22/05/2016", 42512, pd.Timestamp("2016-05-22")]).frame
     assert set(mixed["date"]) == {"2016-05-22"}
+
+
+def test_common_shapes_take_the_vectorised_path(monkeypatch):
+    """Plain all-digit dates and date-times must not go through the per-value reader."""
+    calls = []
+    real = dates._scan_value
+    monkeypatch.setattr(dates, "_scan_value", lambda v: calls.append(v) or real(v))
+    values = ["22/05/2016", "22.05.16", "22/05/2016 14:30", "2016-05-22", "2016-05-22 14:30:15",
+              "2016-05-22T14:30:00Z", "2016-05-22T14:30:00.5+01:00", "May 2016", "31/02/2021"]
+    frame = parse_column(values).frame
+    assert calls == ["May 2016", "31/02/2021"]
+    assert list(frame["time"].fillna("")) == ["", "", "14:30", "", "14:30:15", "15:30:00", "14:30:00", "", ""]
 
 
 def test_column_of_nothing():
@@ -291,6 +304,13 @@ def test_format_display(iso, precision, uncertain, text):
 def test_age(dob, on, age, text):
     assert age_at(dob, on) == age
     assert format_age(dob, on) == text
+
+
+@pytest.mark.parametrize("years, months, text", [(2, 3, "2y 3m"), (0, 7, "7m"), (1, 0, "1y 0m")])
+def test_format_age_of_years_and_months(years, months, text):
+    assert format_age(years, months) == text
+    on = f"{2014 + years}-{months + 1:02d}-10"
+    assert format_age(*age_at("2014-01-10", on)) == text
 
 
 def test_is_future():
@@ -397,7 +417,13 @@ cell_text = st.one_of(
                      "31/02/2021", "22/05/2016 - 30/05/2016", "2016-05-22T23:30:00Z", "hello"]),
     st.text(max_size=12),
     st.from_regex(r"\s?\d{1,2}[./-]\d{1,2}[./-]\d{2,4}( \d\d:\d\d(:\d\d)?)?\s?", fullmatch=True),
-    st.from_regex(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?", fullmatch=True),
+    st.from_regex(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?\s?(Z|[+-]\d{2}:?\d{2})?)?",
+                  fullmatch=True),
+    st.builds(lambda d, h, m, s, z: f"{d.isoformat()}T{h:02d}:{m:02d}:{s:02d}{z}", valid_days,
+              st.integers(0, 23), st.integers(0, 59), st.integers(0, 59),
+              st.sampled_from(["", "Z", "+01:00", "-0500", " +0000", "+14:00", "-23:59"])),
+    st.builds(lambda d, h, m: f"{d.day:02d}/{d.month:02d}/{d.year} {h:02d}:{m:02d}", valid_days,
+              st.integers(0, 23), st.integers(0, 59)),
 )
 
 

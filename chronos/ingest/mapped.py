@@ -30,7 +30,7 @@ from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mappi
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
 from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, map_values, normalise_name,
-                                    read_tables)
+                                    cell_lengths, read_tables, text_column)
 
 #: Per-cell warnings of one code and column beyond this many are summarised in one.
 WARNING_CAP = 200
@@ -57,19 +57,20 @@ class MappedIngester(Ingester):
         return read_mapped(source)
 
 
-def resolve_mapping(raw: Any) -> Mapping:
+def resolve_mapping(raw: Any, origin: str = "mapping") -> Mapping:
     """A :class:`Mapping` from a dict, a Mapping, or the path of a YAML file."""
     if raw is None:
         raise MappingError("the mapped format needs a mapping",
                            hint="add mapping: mappings/<source>.yaml to the source")
     if isinstance(raw, (str, Path)):
         return load_mapping(raw)
-    return parse_mapping(raw)
+    return parse_mapping(raw, origin=origin)
 
 
 def read_mapped(source: Source, mapping: Any = None) -> SourceResult:
     """Ingest one source through its mapping (or ``mapping``, when given)."""
-    mapping = resolve_mapping(source.mapping if mapping is None else mapping)
+    mapping = resolve_mapping(source.mapping if mapping is None else mapping,
+                              origin=f"inline mapping of source {source.name!r}")
     label = source.file_label
     options = {**mapping.reader, **{k: source.options[k] for k in READER_KEYS
                                      if k in source.options}}
@@ -99,8 +100,10 @@ class _Rows:
             frames.append(table.frame.rename(columns=renames))
             refs.append(table.refs)
             extra += [c for c in table.info.get("extra_fields", []) if c not in extra]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        frame = frame.reset_index(drop=True).fillna("")
+        if len(frames) > 1:  # sheets may differ in their unmapped columns
+            frame = pd.concat(frames, ignore_index=True).fillna("")
+        else:
+            frame = frames[0].reset_index(drop=True)
         for col in mapping.columns:
             frame[col] = frame[col].str.strip()
         ref = pd.concat(refs, ignore_index=True).astype("string")
@@ -137,14 +140,7 @@ class _Ingest:
         self._flag_extra_fields(skip.isna())
         persons = self._person_columns()
         specs = [self._event_rows(spec, i, skip.isna()) for i, spec in enumerate(self.mapping.events)]
-        quarantined = self.problem["code"].notna() & skip.isna()
-        data = skip.isna() & ~quarantined
-        if specs:
-            applies = pd.concat([s["applies"] for s in specs], axis=1).any(axis=1)
-            ignored = pd.concat([s["ignored"] for s in specs], axis=1).any(axis=1)
-            skip = skip.mask(data & ~applies & ignored, "event_type.ignored")
-            skip = skip.mask(data & ~applies & ~ignored, "no_event")
-            data &= applies
+        skip, quarantined, data = self._outcomes(skip, specs)
         result.records_to_data = int(data.sum())
         result.records_skipped = {k: int(v) for k, v in skip.value_counts().sort_index().items()}
         result.quarantine = self._quarantine_issues(quarantined)
@@ -155,6 +151,18 @@ class _Ingest:
         _set_info(result, self.rows.info | {"as_of": self.as_of})
         return result
 
+    def _outcomes(self, skip: pd.Series, specs: list[dict]):
+        """(skip reasons, quarantined rows, data rows): every row in exactly one."""
+        quarantined = self.problem["code"].notna() & skip.isna()
+        data = skip.isna() & ~quarantined
+        if specs:
+            applies = pd.concat([s["applies"] for s in specs], axis=1).any(axis=1)
+            ignored = pd.concat([s["ignored"] for s in specs], axis=1).any(axis=1)
+            skip = skip.mask(data & ~applies & ignored, "event_type.ignored")
+            skip = skip.mask(data & ~applies & ~ignored, "no_event")
+            data &= applies
+        return skip, quarantined, data
+
     # ----------------------------------------------------------------- skipping
 
     def _skipped_rows(self) -> pd.Series:
@@ -163,17 +171,40 @@ class _Ingest:
         reason = pd.Series(pd.NA, index=frame.index, dtype="object")
         if not len(frame):
             return reason
-        filled = pd.concat([frame[c].str.strip().ne("") for c in frame.columns], axis=1)
-        reason[~filled.any(axis=1)] = "blank_row"
-        first = _first_filled(frame, filled, 3).str.lower().str.lstrip()
-        maybe = first.str.startswith(TOTALS_START).fillna(False)
-        totals = maybe & map_values(first, lambda v: "y" if TOTALS.match(v) else "").eq("y")
-        reason[reason.isna() & totals] = "totals_row"
-        mapped = self.mapping.columns
-        header_again = pd.concat([frame[c].str.lower().eq(normalise_name(c))
-                                  for c in mapped[:6]], axis=1).all(axis=1)
-        reason[reason.isna() & header_again] = "repeated_header"
+        lengths = {c: cell_lengths(frame[c]) for c in frame}
+        reason[self._blank_rows(lengths)] = "blank_row"
+        reason[reason.isna() & self._totals_rows(lengths)] = "totals_row"
+        reason[reason.isna() & self._repeated_headers()] = "repeated_header"
         return reason
+
+    def _blank_rows(self, lengths: dict) -> pd.Series:
+        """Rows with no text, or only spaces (checked only where mapped cells are empty)."""
+        frame = self.frame
+        mapped = set(self.mapping.columns)
+        in_mapped = sum(lengths[c] for c in frame.columns if c in mapped)
+        blank = pd.Series(sum(lengths.values()) == 0, index=frame.index)
+        unsure = ~blank & pd.Series(in_mapped == 0, index=frame.index)
+        if unsure.any():  # only unmapped cells have text: is it more than spaces?
+            rows = frame[unsure]
+            blank |= (~pd.concat([rows[c].str.strip().ne("") for c in rows.columns], axis=1)
+                      .any(axis=1)).reindex(frame.index, fill_value=False)
+        return blank
+
+    def _totals_rows(self, lengths: dict) -> pd.Series:
+        """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ..."""
+        first = _first_filled(self.frame, lengths, 3).str.lower().str.lstrip()
+        maybe = first.str.startswith(TOTALS_START).fillna(False)
+        candidates = first.where(maybe, "")
+        return maybe & map_values(candidates, lambda v: "y" if TOTALS.match(v) else "").eq("y")
+
+    def _repeated_headers(self) -> pd.Series:
+        """Rows that repeat the header (stacked exports)."""
+        again = pd.Series(True, index=self.frame.index)
+        for column in self.mapping.columns[:6]:
+            again &= self.frame[column].str.lower().eq(normalise_name(column))
+            if not again.any():
+                break
+        return again
 
     def _flag_extra_fields(self, live: pd.Series) -> None:
         for col in self.rows.extra:
@@ -218,7 +249,7 @@ class _Ingest:
         if spec.column:
             return frame[spec.column]
         if spec.value is not None:
-            return pd.Series(spec.value, index=frame.index, dtype="string")
+            return text_column(spec.value, frame.index)
         return _render_template(spec.template, frame)
 
     def dates(self, column: str) -> pd.DataFrame:
@@ -270,7 +301,7 @@ class _Ingest:
         frame = self.frame
         applies = live & _condition(spec, frame)
         types, raw = self._types(spec)
-        ignored = applies & types.eq(IGNORE)
+        ignored = applies & types.eq(IGNORE).fillna(False)
         applies &= ~ignored
         if spec.date:
             self._check_date(spec, applies)
@@ -284,11 +315,11 @@ class _Ingest:
     def _types(self, spec: EventSpec) -> tuple[pd.Series, pd.Series]:
         index = self.frame.index
         if spec.type.value:
-            const = pd.Series(spec.type.value, index=index, dtype="object")
-            return const, pd.Series("", index=index, dtype="string")
+            return text_column(spec.type.value, index), text_column("", index)
         raw = self.frame[spec.type.column]
-        types = map_values(raw, lambda v: event_type_for(v, spec.type))
-        return types.astype("object").where(types.notna(), None), raw
+        fallback = IGNORE if spec.type.unmapped == "ignore" else None
+        types = map_values(raw, lambda v: event_type_for(v, spec.type) or fallback)
+        return types, raw  # NA where the wording is unknown
 
     def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
                     applies: pd.Series) -> None:
@@ -340,10 +371,14 @@ class _Ingest:
 
 
 def _condition(spec: EventSpec, frame: pd.DataFrame) -> pd.Series:
-    """Rows where the event's ``when`` holds (all rows when it has none)."""
-    when = spec.when
-    if when is None:
-        return pd.Series(True, index=frame.index)
+    """Rows where every condition of the event's ``when`` holds (all rows if none)."""
+    holds = pd.Series(True, index=frame.index)
+    for when in spec.when:
+        holds &= _holds(when, frame)
+    return holds
+
+
+def _holds(when, frame: pd.DataFrame) -> pd.Series:
     values = frame[when.column]
     if when.not_empty is not None:
         return values.ne("") if when.not_empty else values.eq("")
@@ -360,17 +395,17 @@ def _condition(spec: EventSpec, frame: pd.DataFrame) -> pd.Series:
 def _render_template(template: str, frame: pd.DataFrame) -> pd.Series:
     """A template like ``"{Clinic} appointment: {Outcome}"`` over every row."""
     parts = re.split(r"\{([^{}]+)\}", template)
-    out = pd.Series("", index=frame.index, dtype="string")
+    out = text_column("", frame.index)
     for i, part in enumerate(parts):
         out = out + (frame[part] if i % 2 else part)
-    return out.str.replace("  ", " ", regex=False).str.strip(" :;,-")
+    return out.str.strip(" :;,-")
 
 
-def _first_filled(frame: pd.DataFrame, filled: pd.DataFrame, width: int) -> pd.Series:
+def _first_filled(frame: pd.DataFrame, lengths: dict, width: int) -> pd.Series:
     """The first non-empty cell among the first ``width`` columns of each row."""
-    out = pd.Series("", index=frame.index, dtype="string")
-    for i, col in enumerate(frame.columns[:width]):
-        take = out.eq("") & filled.iloc[:, i]
+    out = text_column("", frame.index)
+    for col in frame.columns[:width]:
+        take = out.eq("") & (lengths[col] > 0)
         out = out.mask(take, frame[col])
     return out
 

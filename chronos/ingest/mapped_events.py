@@ -9,7 +9,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapped_people import join_parts, related_keys
-from chronos.ingest.tabular import map_values
+from chronos.ingest.tabular import map_values, pick, text_column
 
 _TIME = re.compile(r"^(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?$", re.I)
 
@@ -35,31 +35,31 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     mask = data & s["applies"]
     if not mask.any():
         return pd.DataFrame()
-    types = s["types"][mask].astype("string")
+    types = pick(s["types"], mask).astype("string")
     vocab = model.vocabulary()
     out = pd.DataFrame(index=types.index)
     out["_row"] = out.index
     out["_ordinal"] = s["ordinal"]
     _dates(ing, spec, out, mask)
     out["person_ids"] = _person_ids(ing, persons, mask)
-    out["agency"] = _agency(ing, spec)[mask]
+    out["agency"] = pick(_agency(ing, spec), mask)
     org = spec.source_org or ing.mapping.source_org
-    out["source_org"] = ing.values(org)[mask]
+    out["source_org"] = pick(ing.values(org), mask)
     out["event_type"] = types
     out["categories"] = map_values(types, vocab.categories_for)
     out["summary"] = _summary(ing, spec, s, mask, types)
-    out["outcome"] = ing.values(spec.outcome)[mask]
+    out["outcome"] = pick(ing.values(spec.outcome), mask)
     out["value"] = _numbers(ing, spec.value, mask)
     out["details"] = _details(ing, spec, mask)
     out["source_format"] = "mapped"
     out["source_file"] = ing.label
-    out["source_ref"] = ing.rows.refs[mask]
+    out["source_ref"] = pick(ing.rows.refs, mask)
     return out
 
 
 def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
     if spec.date:
-        parsed = ing.dates(spec.date)[mask]
+        parsed = pick(ing.dates(spec.date), mask)
         out["date"] = parsed["date"]
         out["date_precision"] = parsed["precision"].where(parsed["date"].notna(), "unknown")
         out["date_uncertain"] = parsed["uncertain"].fillna(False)
@@ -70,10 +70,10 @@ def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
                             ("date_uncertain", False), ("time", pd.NA), ("end_date", pd.NA)):
             out[name] = value
     if spec.time:
-        times = _times(ing, spec.time)[mask]
+        times = pick(_times(ing, spec.time), mask)
         out["time"] = times.where(times.ne(""), out["time"])
     if spec.end_date:
-        out["end_date"] = ing.dates(spec.end_date)[mask]["date"]
+        out["end_date"] = pick(ing.dates(spec.end_date), mask)["date"]
 
 
 def _times(ing, column: str) -> pd.Series:
@@ -106,11 +106,11 @@ def parse_time(text: str) -> str | None:
 
 
 def _person_ids(ing, persons: pd.DataFrame, mask: pd.Series) -> pd.Series:
-    ids = persons["record_key"][mask]
+    ids = pick(persons["record_key"], mask)
     for spec in ing.mapping.related:
         if spec.in_events:
-            others = related_keys(ing, spec)[mask]
-            sep = pd.Series(";", index=ids.index, dtype="string").where(
+            others = pick(related_keys(ing, spec), mask)
+            sep = text_column(";", ids.index).where(
                 ids.ne("") & others.ne(""), "")
             ids = ids + sep + others
     return ids
@@ -131,10 +131,10 @@ def _agency(ing, spec) -> pd.Series:
 def _summary(ing, spec, s: dict, mask: pd.Series, types: pd.Series) -> pd.Series:
     """The mapped summary, or the event label with the agency's wording in brackets."""
     if spec.summary is not None:
-        return ing.values(spec.summary)[mask]
+        return pick(ing.values(spec.summary), mask)
     vocab = model.vocabulary()
     labels = map_values(types, vocab.label)
-    raw = s["raw"][mask]
+    raw = pick(s["raw"], mask)
     same = raw.str.lower() == labels.str.lower()
     return labels.where(raw.eq("") | same, labels + " (" + raw + ")")
 
@@ -148,14 +148,14 @@ def _numbers(ing, column: str | None, mask: pd.Series) -> pd.Series:
     bad = mask & values.ne("") & numbers.isna()
     if bad.any():
         ing.cell_warnings(bad, "value.not_numeric", column, "not a number; value left empty")
-    return numbers[mask]
+    return pick(numbers, mask)
 
 
 def _details(ing, spec, mask: pd.Series) -> pd.Series:
-    out = pd.Series("", index=ing.frame.index, dtype="string")
+    out = text_column("", ing.frame.index)
     for key, column in spec.details:
         out = join_parts(out, key, ing.frame[column])
-    return out[mask]
+    return pick(out, mask)
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

@@ -9,14 +9,13 @@ distinct values of each column only (names, sex codes, identifiers).
 
 from __future__ import annotations
 
-import re
 from itertools import combinations
 
 import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import map_values
+from chronos.ingest.tabular import map_values, pick, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -25,6 +24,7 @@ SEX_CODES = {
     "X": ("x", "indeterminate", "other", "not specified", "9", "intersex", "non-binary"),
 }
 _SEX = {word: code for code, words in SEX_CODES.items() for word in words}
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "master"}
 SYMMETRIC = ("partner", "sibling", "household")
 PERSON_OUT = ("given_name", "family_name", "other_names", "dob", "dob_precision", "dod",
               "sex", "nhs_number", "upn", "la_child_id", "other_ids", "postcode", "address",
@@ -43,7 +43,7 @@ def person_columns(ing) -> pd.DataFrame:
     out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
     out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
     out["sex"] = _sex(ing, person.get("sex"))
-    out["nhs_number"] = _map_unique(ing.values(person.get("nhs_number")), _nhs_number)
+    out["nhs_number"] = _nhs_numbers(ing.values(person.get("nhs_number")))
     out["upn"] = ing.values(person.get("upn")).str.upper().str.replace(" ", "")
     out["la_child_id"] = ing.values(person.get("la_child_id"))
     out["postcode"] = _map_unique(ing.values(person.get("postcode")), _postcode)
@@ -63,7 +63,10 @@ def _fill_from_full_name(out: pd.DataFrame, names: pd.Series) -> None:
 def split_name(text: str) -> tuple[str, str]:
     """(given, family) from a full name: ``"Smith, Jade"``, ``"SMITH Jade"``,
     ``"Jade Louise Smith"`` (family = last word, given = the rest)."""
-    text = " ".join(str(text).split())
+    words = str(text).split()
+    while len(words) > 1 and words[0].casefold().rstrip(".") in TITLES:
+        words = words[1:]
+    text = " ".join(words)
     if not text:
         return "", ""
     if "," in text:
@@ -82,7 +85,7 @@ def split_name(text: str) -> tuple[str, str]:
 def _person_date(ing, spec, what: str) -> tuple[pd.Series, pd.Series]:
     index = ing.frame.index
     if spec is None or not spec.column:
-        blank = pd.Series("", index=index, dtype="string")
+        blank = text_column("", index)
         return blank, blank
     parsed = ing.dates(spec.column)
     bad = ~parsed["empty"] & parsed["error"].notna()
@@ -106,9 +109,10 @@ def _sex(ing, spec) -> pd.Series:
     return codes.fillna("U").where(values.ne(""), "").astype("string")
 
 
-def _nhs_number(value: str) -> str:
-    digits = re.sub(r"[\s-]", "", value)
-    return digits if digits.isdigit() else value.strip()
+def _nhs_numbers(values: pd.Series) -> pd.Series:
+    """Spaces and dashes dropped when what is left is all digits (``943 476 5919``)."""
+    digits = values.str.replace(" ", "", regex=False).str.replace("-", "", regex=False)
+    return digits.where(digits.str.isdigit().fillna(False), values)
 
 
 def _postcode(value: str) -> str:
@@ -121,7 +125,7 @@ def _map_unique(values: pd.Series, func) -> pd.Series:
 
 
 def _other_ids(ing) -> pd.Series:
-    out = pd.Series("", index=ing.frame.index, dtype="string")
+    out = text_column("", ing.frame.index)
     for key, spec in ing.mapping.person.items():
         if key.startswith("other_ids."):
             out = join_parts(out, key.split(".", 1)[1], ing.values(spec))
@@ -131,7 +135,7 @@ def _other_ids(ing) -> pd.Series:
 def join_parts(acc: pd.Series, key: str, values: pd.Series) -> pd.Series:
     """Append ``key=value`` to ``acc`` ('key=value;key=value') where value is not empty."""
     part = (key + "=" + values.str.replace(";", ",", regex=False)).where(values.ne(""), "")
-    sep = pd.Series(";", index=acc.index, dtype="string").where(acc.ne("") & part.ne(""), "")
+    sep = text_column(";", acc.index).where(acc.ne("") & part.ne(""), "")
     return acc + sep + part
 
 
@@ -140,14 +144,17 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
     prefix = ing.source.name + ":"
     index = ing.frame.index
     if not ing.mapping.person:
-        return pd.Series("", index=index, dtype="string")
+        return text_column("", index)
     ids = ing.values(ing.mapping.person.get("id"))
+    no_id = ids.eq("")
+    if not no_id.any():
+        return prefix + ids
     derived_from = (out["given_name"].str.lower() + "|" + out["family_name"].str.lower()
                     + "|" + out["dob"])
-    derived = map_values(derived_from.where(ids.eq(""), ""),
+    derived = map_values(derived_from.where(no_id, ""),
                          lambda v: prefix + "~" + model.stable_id("", v, length=10))
-    keys = (prefix + ids).where(ids.ne(""), derived)
-    nobody = ids.eq("") & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
+    keys = (prefix + ids).where(~no_id, derived)
+    nobody = no_id & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
     column = getattr(ing.mapping.person.get("id"), "column", None) or ""
     ing._flag(nobody, "person.missing", column, ids,
               "the row names nobody: no id, no name and no date of birth")
@@ -158,15 +165,28 @@ def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
     """One record per record key among the data rows (first non-empty value of each field)."""
     if not ing.mapping.person or not data.any():
         return _with_key(model.empty("persons"))
-    rows = persons[data].copy()
-    rows["source_ref"] = ing.rows.refs[data]
-    rows = rows.replace("", pd.NA)
+    used = ["record_key"] + [c for c in PERSON_OUT if _is_mapped(ing, c)]
+    rows = pick(persons[used], data).copy()
+    rows["source_ref"] = pick(ing.rows.refs, data)
+    for column in rows.columns:
+        rows[column] = rows[column].mask(rows[column].eq(""))
     first = rows.groupby("record_key", sort=False).first().reset_index()
     first["agency"] = _agency_constant(ing)
     first["source_format"] = "mapped"
     first["source_file"] = ing.label
     first = first.sort_values("record_key", kind="mergesort")
     return _with_key(model.conform(first, "persons"))
+
+
+def _is_mapped(ing, column: str) -> bool:
+    person = ing.mapping.person
+    if column == "other_ids":
+        return any(k.startswith("other_ids.") for k in person)
+    if column in ("given_name", "family_name"):
+        return column in person or "name" in person
+    if column == "dob_precision":
+        return "dob" in person
+    return column in person
 
 
 def _agency_constant(ing) -> str:
@@ -249,5 +269,5 @@ def _household_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame
 
 def _optional_date(ing, column: str | None) -> pd.Series:
     if not column:
-        return pd.Series("", index=ing.frame.index, dtype="string")
+        return text_column("", ing.frame.index)
     return ing.dates(column)["date"].fillna("").astype("string")

@@ -107,7 +107,7 @@ class TypeSpec:
     column: str | None = None
     value: str | None = None
     map: dict[str, str] = field(default_factory=dict)   # normalised wording -> type/ignore
-    unmapped: str = "quarantine"                          # quarantine | other
+    unmapped: str = "quarantine"                          # quarantine | other | ignore
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ class EventSpec:
     outcome: Field | None = None
     value: str | None = None
     details: tuple[tuple[str, str], ...] = ()             # (key, column)
-    when: Condition | None = None
+    when: tuple[Condition, ...] = ()                      # all must hold
     undated: str = "quarantine"                           # quarantine | keep
     agency: Field | None = None
     source_org: Field | None = None
@@ -135,7 +135,7 @@ class EventSpec:
         cols += [c for _, c in self.details]
         for spec in (self.summary, self.outcome, self.agency, self.source_org):
             cols += spec.columns if spec else []
-        cols += [self.when.column] if self.when else []
+        cols += [c.column for c in self.when]
         return [c for c in cols if c]
 
 
@@ -306,7 +306,8 @@ def _event(raw: Any, index: int, origin: str) -> EventSpec:
         outcome=_field(raw.get("outcome"), f"{where}.outcome", origin),
         value=_column(raw.get("value"), where, origin),
         details=_details(raw.get("details"), where, origin),
-        when=_when(raw.get("when"), where, origin), undated=undated,
+        when=tuple(_when(w, where, origin) for w in _as_list(raw.get("when"))),
+        undated=undated,
         agency=_field(raw.get("agency"), f"{where}.agency", origin, literal=True),
         source_org=_field(raw.get("source_org"), f"{where}.source_org", origin, literal=True),
         name=str(raw.get("name") or ""))
@@ -347,8 +348,9 @@ def _type(raw: Any, where: str, origin: str) -> TypeSpec:
     if raw.get("value"):
         return TypeSpec(value=_known_type(str(raw["value"]), vocab, where, origin))
     unmapped = str(raw.get("unmapped", "quarantine"))
-    if unmapped not in ("quarantine", "other"):
-        raise MappingError(f"{where}.type.unmapped must be quarantine or other", file=origin)
+    if unmapped not in ("quarantine", "other", "ignore"):
+        raise MappingError(f"{where}.type.unmapped must be quarantine, other or ignore",
+                           file=origin)
     table = {}
     for wording, target in (raw.get("map") or {}).items():
         target = IGNORE if target in (None, "ignore", "skip") else \
@@ -366,9 +368,7 @@ def _known_type(name: str, vocab, where: str, origin: str) -> str:
                        hint=hint + "the event types are in chronos/data/event_types.yaml")
 
 
-def _when(raw: Any, where: str, origin: str) -> Condition | None:
-    if raw is None:
-        return None
+def _when(raw: Any, where: str, origin: str) -> Condition:
     if not isinstance(raw, dict) or "column" not in raw:
         raise MappingError(f"{where}.when: expected {{column: ..., not_empty: true}}",
                            file=origin)

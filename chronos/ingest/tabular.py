@@ -5,8 +5,8 @@ merged rows, a byte-order mark or a Windows (cp1252) encoding, blank lines, a "T
 row at the bottom. This module finds the header row by looking for the columns a
 mapping names, decodes the file, and returns every row below the header as strings
 (empty cells are ``""``), each with the row number a spreadsheet user would see:
-the file line number for CSV/TSV, the Excel row number for XLSX (``Sheet!row`` when
-several sheets are read). It does not interpret values: that is the mapping's job.
+the file line number for CSV/TSV, ``Sheet!row`` (the sheet name and the Excel row
+number, as Excel writes a reference) for XLSX. It does not interpret values: that is the mapping's job.
 """
 
 from __future__ import annotations
@@ -48,10 +48,23 @@ def map_values(series: pd.Series, func) -> pd.Series:
     import pyarrow as pa
 
     codes, uniques = pd.factorize(series)
-    mapped = pa.array([func(u) for u in uniques] + [None], type=pa.string())
+    mapped = pa.array([func(u) for u in uniques.tolist()] + [None], type=pa.string())
     codes = np.where(codes < 0, len(uniques), codes)
     taken = mapped.take(pa.array(codes))
     return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([taken])), index=series.index)
+
+
+def text_column(value: str, index: pd.Index) -> pd.Series:
+    """A ``string`` column holding ``value`` on every row (built in Arrow, not in Python)."""
+    import pyarrow as pa
+
+    array = pa.repeat(pa.scalar(value, type=pa.string()), len(index))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([array])), index=index)
+
+
+def pick(values, mask: pd.Series):
+    """``values[mask]``, without copying when every row is picked (the common case)."""
+    return values if bool(mask.all()) else values[mask]
 
 
 def normalise_name(text: object) -> str:
@@ -182,6 +195,8 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
+    if len(data) < 65536 and not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise SourceError("the file is empty", file=label)
     if b"\x00" in data[:4096]:
         raise SourceError("the file is binary, not CSV/TSV text", file=label,
                           hint="is it a workbook? give it an .xlsx extension")
@@ -250,29 +265,61 @@ def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: i
 
 
 def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
-    frame = pd.read_csv(io.BytesIO(data), sep=delim, header=None, names=names, skiprows=skip,
-                        dtype=_arrow_string(), keep_default_na=False, na_filter=False,
-                        skip_blank_lines=False, index_col=False, encoding=encoding,
-                        encoding_errors="replace", engine="c")
+    """The records after ``skip`` lines as ``string`` columns. Strict decoding first (the
+    encoding was checked, and lenient decoding is several times slower); bytes the
+    encoding cannot read become U+FFFD only if strict decoding fails."""
+    options = dict(sep=delim, header=None, names=names, skiprows=skip, dtype=_arrow_string(),
+                   keep_default_na=False, na_filter=False, skip_blank_lines=False,
+                   index_col=False, encoding=encoding, engine="c")
+    try:
+        try:
+            frame = pd.read_csv(io.BytesIO(data), **options)
+        except UnicodeDecodeError:
+            frame = pd.read_csv(io.BytesIO(data), encoding_errors="replace", **options)
+    except pd.errors.EmptyDataError:  # nothing below the header
+        return pd.DataFrame({n: pd.Series(dtype="string") for n in names})
     return frame.astype("string")
 
 
 def _line_numbers(frame: pd.DataFrame, header_end_line: int, quoted: bool) -> pd.Series:
     """The file line on which each record starts (quoted newlines accounted for)."""
-    start = pd.Series(range(len(frame)), index=frame.index, dtype="int64") + header_end_line + 1
+    import numpy as np
+    import pyarrow as pa
+
+    start = np.arange(len(frame), dtype="int64") + header_end_line + 1
     if quoted and len(frame):
-        newlines = sum(frame[c].str.count("\n").fillna(0).astype("int64") for c in frame.columns)
-        start = start + newlines.cumsum().shift(1, fill_value=0)
-    return start.astype("string")
+        newlines = sum(frame[c].str.count("\n").to_numpy(dtype="int64", na_value=0)
+                       for c in frame.columns)
+        start[1:] += np.cumsum(newlines)[:-1]
+    text = pa.array(start).cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=frame.index)
+
+
+def cell_lengths(series: pd.Series):
+    """The length of every cell of a string column, as a numpy array (0 for missing)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(series.array)
+    return pc.fill_null(pc.binary_length(array), 0).to_numpy(zero_copy_only=False)
 
 
 def _trim_trailing_blank(frame: pd.DataFrame, refs: pd.Series):
-    if not len(frame):
+    """Drop blank rows at the very end (trailing newlines, formatted empty Excel rows):
+    looks at a growing tail only, so a long file costs almost nothing."""
+    size, tail = len(frame), 16
+    while True:
+        part = frame.iloc[max(0, size - tail):]
+        filled = part.ne("").any(axis=1) if len(part.columns) else part.index.isna()
+        if filled.any() or tail >= size:
+            break
+        tail *= 4
+    keep = size if not len(frame) else \
+        (max(0, size - tail) + int(filled.to_numpy().nonzero()[0].max()) + 1
+         if filled.any() else 0)
+    if keep == size:
         return frame, refs
-    filled = frame.ne("").any(axis=1) if len(frame.columns) else pd.Series(False, frame.index)
-    last = filled[filled].index.max() if filled.any() else -1
-    keep = frame.index <= last
-    return frame[keep], refs[keep]
+    return frame.iloc[:keep], refs.iloc[:keep]
 
 
 # --------------------------------------------------------------------------- workbook
@@ -339,7 +386,7 @@ def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bo
     body = rows[first + count:]
     frame = _frame(body, names)
     numbers = [first + count + 1 + i for i in range(len(body))]
-    prefix = f"{sheet.title}!" if several else ""
+    prefix = f"{sheet.title}!"
     refs = pd.Series([f"{prefix}{n}" for n in numbers], index=frame.index, dtype="string")
     extra = [f"(extra field {i})" for i in range(len(names) + 1,
                                                   max((len(r) for r in body), default=0) + 1)]

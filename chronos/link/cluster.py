@@ -25,17 +25,33 @@ class Edge:
 class ConstrainedClusters:
     """Union-find over record keys with cannot-link constraints between groups."""
 
-    def __init__(self, keys, cannot=()):
-        self.parent = {k: k for k in keys}
-        self.members = {k: [k] for k in keys}
-        self.cannot: dict[str, set[str]] = {k: set() for k in keys}
+    def __init__(self, keys, cannot=(), facts: dict | None = None):
+        self.keys = list(keys)
+        self.known = set(self.keys)
+        self.parent: dict[str, str] = {}          # only records that were ever joined
+        self.members: dict[str, list[str]] = {}
+        self.cannot: dict[str, set[str]] = {}
+        self.record_facts = facts or {}
+        # per group: field -> set of values that every later merge must be compatible with
+        self.facts: dict[str, dict[str, set]] = {}
         for a, b in cannot:
-            if a in self.parent and b in self.parent and a != b:
+            if a in self.known and b in self.known and a != b:
+                self._touch(a)
+                self._touch(b)
                 self.cannot[a].add(b)
                 self.cannot[b].add(a)
 
+    def _touch(self, key: str) -> None:
+        if key not in self.parent:
+            self.parent[key] = key
+            self.members[key] = [key]
+            self.cannot[key] = set()
+            self.facts[key] = {f: {v} for f, v in self.record_facts.get(key, {}).items() if v}
+
     def find(self, key: str) -> str:
         """The root (group id) of ``key``."""
+        if key not in self.parent:
+            return key
         root = key
         while self.parent[root] != root:
             root = self.parent[root]
@@ -45,20 +61,36 @@ class ConstrainedClusters:
 
     def allowed(self, a: str, b: str) -> bool:
         """True when the groups of ``a`` and ``b`` may be merged (or are one group)."""
+        self._touch(a)
+        self._touch(b)
         ra, rb = self.find(a), self.find(b)
-        return ra == rb or rb not in self.cannot[ra]
+        return ra == rb or (rb not in self.cannot[ra] and self._facts_agree(ra, rb))
+
+    def _facts_agree(self, ra: str, rb: str) -> bool:
+        """Valid identifiers and dates of birth of the two groups must be compatible,
+        even for records never compared directly (joined through a third record)."""
+        fa, fb = self.facts[ra], self.facts[rb]
+        for field, values in fa.items():
+            other = fb.get(field)
+            if other and not all(FACT_RULES[field](x, y) for x in values for y in other):
+                return False
+        return True
 
     def union(self, a: str, b: str) -> bool:
         """Merge the groups of ``a`` and ``b`` if allowed; False when refused."""
+        self._touch(a)
+        self._touch(b)
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if rb in self.cannot[ra]:
+        if rb in self.cannot[ra] or not self._facts_agree(ra, rb):
             return False
         if len(self.members[ra]) < len(self.members[rb]):
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.members[ra].extend(self.members.pop(rb))
+        for field, values in self.facts.pop(rb).items():
+            self.facts[ra].setdefault(field, set()).update(values)
         for other in self.cannot.pop(rb):
             self.cannot[other].discard(rb)
             self.cannot[other].add(ra)
@@ -67,12 +99,31 @@ class ConstrainedClusters:
 
     def groups(self) -> list[list[str]]:
         """Every group as a sorted list of keys, groups sorted by their first key."""
-        return sorted(sorted(m) for m in self.members.values())
+        lone = [[k] for k in self.keys if k not in self.parent]
+        return sorted([sorted(m) for m in self.members.values()] + lone)
 
 
-def cluster(keys, edges: list[Edge], cannot) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
-    """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges."""
-    clusters = ConstrainedClusters(keys, cannot)
+def dates_compatible(a: str, b: str) -> bool:
+    """Two ISO dates of birth that could be one person's: equal, day and month swapped,
+    or one character apart (a typo or an adjacent transposition)."""
+    if a == b or (a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]):
+        return True
+    diffs = [i for i in range(min(len(a), len(b))) if a[i] != b[i]]
+    if len(diffs) == 1:
+        return True
+    return (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+            and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+
+
+FACT_RULES = {"dob": dates_compatible, "nhs": str.__eq__, "upn": str.__eq__}
+
+
+def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None
+            ) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
+    """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges.
+
+    ``facts``: record key -> {"dob": ..., "nhs": ..., "upn": ...} (valid values only)."""
+    clusters = ConstrainedClusters(keys, cannot, facts)
     accepted, refused = [], []
     for edge in edges:
         (accepted if clusters.union(edge.a, edge.b) else refused).append(edge)

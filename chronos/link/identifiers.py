@@ -222,7 +222,7 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
 #: Columns of the frame :func:`prepare_records` returns (besides ``record_key``).
 MATCH_COLUMNS = ("nhs", "upn", "la_id", "given", "given_canon", "given_initial",
                  "given_other", "family", "family_first", "family_last", "dob", "dob_year",
-                 "dob_swap", "sex", "postcode", "district")
+                 "dob_swap", "sex", "postcode", "district", "name_key", "initial_key")
 
 _SPLIT_IDS = re.compile(r"\s*(?:[;,/|]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ID_SCHEMES = {"nhs": ("nhs_number", normalise_nhs_number),
@@ -242,8 +242,77 @@ def _column(records, name):
 
 def _map_unique(series, func):
     """Apply ``func`` once per distinct value (fast on large tables)."""
+    import pandas as pd
+
     uniques = {value: func(value) for value in series.dropna().unique()}
-    return series.map(lambda v: uniques.get(v) if v is not None else None)
+    if not uniques:
+        return pd.Series([None] * len(series), index=series.index, dtype="object")
+    mapped = series.map(uniques)
+    return mapped.astype("object").where(mapped.notna(), None)
+
+
+_NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
+_UPN_WEIGHTS = tuple(range(2, 14))
+
+
+def _digit_matrix(values):
+    import numpy as np
+
+    width = len(values[0])
+    raw = np.frombuffer("".join(values).encode("ascii"), dtype=np.uint8)
+    return raw.reshape(-1, width).astype(np.int64)
+
+
+def _fast_nhs(text):
+    """Vectorised check of plain 10-digit cells: a boolean mask of valid ones."""
+    import numpy as np
+
+    plain = text.str.fullmatch(r"\d{10}").fillna(False).astype(bool)
+    mask = plain.copy()
+    if plain.any():
+        digits = _digit_matrix(list(text[plain])) - 48
+        check = 11 - (digits[:, :9] @ np.array(_NHS_WEIGHTS)) % 11
+        check[check == 11] = 0
+        same = (digits == digits[:, :1]).all(axis=1)
+        mask[plain] = (check == digits[:, 9]) & ~same
+    return mask
+
+
+def _fast_upn(text):
+    """Vectorised check of permanent UPNs (a letter and 12 digits): valid mask."""
+    import numpy as np
+
+    plain = text.str.fullmatch(rf"[{UPN_LETTERS}]\d{{12}}").fillna(False).astype(bool)
+    mask = plain.copy()
+    if plain.any():
+        chars = _digit_matrix(list(text[plain]))
+        total = (chars[:, 1:] - 48) @ np.array(_UPN_WEIGHTS)
+        letters = np.frombuffer(UPN_LETTERS.encode(), dtype=np.uint8)[total % 23]
+        mask[plain] = letters == chars[:, 0]
+    return mask
+
+
+_FAST = {"nhs": _fast_nhs, "upn": _fast_upn}
+
+
+def _identifier_column(combined, key, normalise, issues, column):
+    """Valid values of one identifier column: a vectorised fast path for plain cells,
+    the full check (separators, conflicts, error codes) for the rest."""
+    import pandas as pd
+
+    text = combined.astype("string").str.replace(r"[\s\-]", "", regex=True)
+    if key == "nhs":
+        text = text.str.replace(r"\.0$", "", regex=True)
+    if key == "upn":
+        text = text.str.upper()
+    fast = _FAST[key](text) if key in _FAST else pd.Series(False, index=text.index)
+    values = text.astype("object").where(fast, None)
+    rest = combined[~fast & combined.notna()]
+    if len(rest):
+        checked = _map_unique(rest, lambda v: _check_identifier(v, normalise))
+        issues.add(checked, rest, column)
+        values[rest.index] = _values(checked)
+    return values
 
 
 def _check_identifier(raw, normalise) -> Checked:
@@ -310,6 +379,14 @@ class _IssueCollector:
         self.keys = _column(records, "source_file").fillna(""), _column(records, "source_ref")
         self.issues: list[Issue] = []
 
+    def add_mask(self, mask, code, message, raw, column):
+        """One issue per row where ``mask`` is true."""
+        for index in mask[mask].index:
+            ref = self.keys[1][index]
+            self.issues.append(Issue(code, message, source_file=str(self.keys[0][index] or ""),
+                                     source_ref="" if ref is None else str(ref),
+                                     column=column, value=str(raw[index])))
+
     def add(self, checked, raw, column):
         errors = checked.map(lambda c: c.error if c is not None else None)
         for index in errors[errors.notna()].index:
@@ -341,45 +418,86 @@ def prepare_records(records, *, as_of: date | None = None):
         raw = _column(records, column)
         extra = others.map(lambda d, k=key: d.get(k) if d else None)
         combined = raw.where(extra.isna(), raw.fillna("").astype(str) + ";" + extra.fillna(""))
-        checked = _map_unique(combined, lambda v, n=normalise: _check_identifier(v, n))
-        issues.add(checked, combined, column)
-        out[key] = _values(checked)
+        out[key] = _identifier_column(combined, key, normalise, issues, column)
     _add_names(out, records, issues)
     _add_dob_sex_postcode(out, records, issues, as_of)
     _flag_empty(out, records, issues)
     for name in MATCH_COLUMNS:
-        if name == "dob_year":
-            continue
-        out[name] = out[name].astype("object").where(out[name].notna(), None)
+        if name != "dob_year":
+            out[name] = out[name].astype("object").where(out[name].notna(), None)
     return out, issues.issues
 
 
+def _split_parts(out, raw, func, names):
+    uniques = {value: func(value) for value in raw.dropna().unique()}
+    for i, name in enumerate(names):
+        part = {value: parts[i] for value, parts in uniques.items() if parts[i] is not None}
+        mapped = raw.map(part) if part else raw.map({})
+        out[name] = mapped.astype("object").where(mapped.notna(), None)
+
+
 def _add_names(out, records, issues):
-    given = _map_unique(_column(records, "given_name"), _given_parts)
-    for i, name in enumerate(("given", "given_canon", "given_initial", "given_other")):
-        out[name] = given.map(lambda t, i=i: t[i] if t else None)
-    family = _map_unique(_column(records, "family_name"), _family_parts)
-    for i, name in enumerate(("family", "family_first", "family_last")):
-        out[name] = family.map(lambda t, i=i: t[i] if t else None)
+    _split_parts(out, _column(records, "given_name"), _given_parts,
+                 ("given", "given_canon", "given_initial", "given_other"))
+    _split_parts(out, _column(records, "family_name"), _family_parts,
+                 ("family", "family_first", "family_last"))
+    out["name_key"] = (out["family_first"] + " " + out["given_initial"]).where(
+        out["family_first"].notna() & out["given_initial"].notna(), None)
+    out["initial_key"] = out["name_key"].where(out["given"].str.len() == 1, None)
 
 
 def _add_dob_sex_postcode(out, records, issues, as_of):
-    raw_dob = _column(records, "dob")
-    precision = _column(records, "dob_precision")
-    pairs = raw_dob.combine(precision, lambda d, p: (d, p))
-    checked = _map_unique(pairs, lambda dp: normalise_dob(dp[0], dp[1], as_of=as_of))
-    issues.add(checked, raw_dob, "dob")
-    out["dob"] = _values(checked)
-    ok_year = checked.map(lambda c: c is not None and c.error is None)
-    out["dob_year"] = _map_unique(raw_dob, _year_of).where(ok_year, None).astype("Int64")
-    out["dob_swap"] = _map_unique(out["dob"], _swap_day_month)
+    _add_dob(out, records, issues, as_of)
     sex = _map_unique(_column(records, "sex"), normalise_sex)
     issues.add(sex, _column(records, "sex"), "sex")
     out["sex"] = _values(sex)
-    postcode = _map_unique(_column(records, "postcode"), normalise_postcode)
-    issues.add(postcode, _column(records, "postcode"), "postcode")
-    out["postcode"] = _values(postcode)
-    out["district"] = _map_unique(out["postcode"], postcode_district)
+    _add_postcode(out, records, issues)
+
+
+def _blank_mask(text):
+    upper = text.str.upper().str.replace(" ", "", regex=False)
+    return text.isna() | upper.isin(_PLACEHOLDERS).fillna(False).astype(bool)
+
+
+def _add_dob(out, records, issues, as_of):
+    """Vectorised: a valid day-precision date of birth, its year, its day/month swap."""
+    import pandas as pd
+
+    raw = _column(records, "dob")
+    text = raw.astype("string").str.strip().str.slice(0, 10)
+    blank = _blank_mask(text)
+    parsed = pd.to_datetime(text.where(~blank), format="%Y-%m-%d", errors="coerce")
+    limit = pd.Timestamp(as_of or date.today())
+    problems = {"dob.unreadable": (~blank & parsed.isna(), "date of birth is not an ISO date"),
+                "dob.future": (parsed > limit, "date of birth is in the future"),
+                "dob.implausible": (parsed.dt.year < 1900, "date of birth before 1900")}
+    bad = pd.Series(False, index=text.index)
+    for code, (mask, message) in problems.items():
+        mask = mask.fillna(False).astype(bool)
+        issues.add_mask(mask, code, message, raw, "dob")
+        bad |= mask
+    good = ~blank & ~bad & parsed.notna()
+    precision = _column(records, "dob_precision").astype("string").fillna("day")
+    day = good & precision.isin(["day", ""]).fillna(False).astype(bool)
+    out["dob"] = text.astype("object").where(day, None)
+    out["dob_year"] = parsed.dt.year.where(good).astype("Int64")
+    month, dd = text.str.slice(5, 7), text.str.slice(8, 10)
+    swappable = day & (dd <= "12").fillna(False) & (dd != month).fillna(False)
+    swapped = text.str.slice(0, 5) + dd + "-" + month
+    out["dob_swap"] = swapped.astype("object").where(swappable, None)
+
+
+def _add_postcode(out, records, issues):
+    raw = _column(records, "postcode")
+    text = raw.astype("string").str.upper().str.replace(r"\s+", "", regex=True)
+    blank = _blank_mask(text)
+    ok = text.str.match(_POSTCODE.pattern).fillna(False).astype(bool) & ~blank
+    issues.add_mask(~blank & ~ok, "identifier.postcode_format", "not a UK postcode", raw,
+                    "postcode")
+    formatted = text.str.slice(0, -3) + " " + text.str.slice(-3)
+    out["postcode"] = formatted.astype("object").where(ok, None)
+    district = text.str.slice(0, -3)
+    out["district"] = district.astype("object").where(ok, None)
 
 
 def _flag_empty(out, records, issues):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from chronos import model
 from chronos.errors import ChronosError, Issue
-from chronos.link.cluster import Edge, cluster
+from chronos.link.cluster import Edge, cluster, dates_compatible
 from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
@@ -34,7 +34,8 @@ REVIEW_COLUMNS = [
     "postcode_a", "postcode_b", "source_file_a", "source_ref_a", "source_file_b",
     "source_ref_b", "decision"]
 VETO_WORDS = {"given": "given names differ", "dob": "dates of birth differ",
-              "nhs": "NHS numbers differ", "upn": "UPNs differ"}
+              "nhs": "NHS numbers differ", "upn": "UPNs differ",
+              "source": "one source holds both, with different given names"}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class LinkResult:
     pairs: object = None               # every kept scored pair (for analysts)
     trained: bool = False
     model: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)   # seconds per stage
 
     def summary(self) -> dict:
         """Counts for the CLI and the build report."""
@@ -79,24 +81,46 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     the future (default today). ``db_api``: the splink database API to score on
     (default DuckDB in memory; ``splink.SparkAPI`` for a population on Spark).
     """
+    clock = _Clock()
     settings = as_settings(settings)
     records, warnings = _records_table(records)
     frame, issues = prepare_records(records, as_of=as_of)
     warnings += issues
     keys = list(records["record_key"])
+    clock("identifiers")
     scored = score_pairs(frame, settings, train=train, db_api=db_api)
     pairs = scored.pairs
+    clock("splink")
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    plan = _plan_edges(pairs, checked, settings)
-    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot)
+    dobs = dict(zip(frame["record_key"], frame["dob"]))
+    plan = _plan_edges(pairs, checked, settings, _vague_records(frame), dobs)
+    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot, _facts(frame, plan))
+    clock("clustering")
     record_to_person = _person_ids(clusters.groups(), frame)
     links = _links(records, record_to_person, accepted)
     persons = _persons(records, frame, record_to_person)
     review = _review(pairs, plan, refused, record_to_person, frame, records, checked, settings)
     warnings += _identifier_warnings(pairs, records)
+    clock("outputs")
     return LinkResult(persons, links, review, warnings, record_to_person, pairs,
-                      scored.trained, scored.model)
+                      scored.trained, scored.model, clock.laps)
+
+
+class _Clock:
+    """Seconds per stage (for benchmarks and the build report)."""
+
+    def __init__(self):
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def __call__(self, stage: str) -> None:
+        now = self._now()
+        self.laps[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 # --- input ------------------------------------------------------------------------------
@@ -110,7 +134,7 @@ def _records_table(records):
         frame = model.empty("persons")
         frame["record_key"] = pd.Series(dtype="string")
         return frame, []
-    frame = model.conform(records, "persons")
+    frame = _fast_conform(records)
     if "record_key" not in frame.columns:
         raise ChronosError("person records have no record_key column",
                            hint="ingesters give each person record a key '<source>:<id>'")
@@ -124,6 +148,30 @@ def _records_table(records):
     return frame.sort_values("record_key", kind="stable").reset_index(drop=True), warnings
 
 
+def _fast_conform(records):
+    """model.conform for person records, vectorised (string columns via astype)."""
+    import pandas as pd
+
+    if not isinstance(records, pd.DataFrame):
+        return model.conform(records, "persons")
+    frame = records.copy()
+    for name, dtype in model.PERSONS.items():
+        if name not in frame.columns:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+        elif dtype == model.STR and str(frame[name].dtype) != "string":
+            column = frame[name]
+            if column.dtype.kind == "f":   # a spreadsheet made numbers of identifiers
+                column = column.astype("object").where(column.isna(), column.map(
+                    lambda v: str(int(v)) if v == int(v) else str(v), na_action="ignore"))
+            frame[name] = column.astype("string")
+        elif dtype != model.STR:
+            frame[name] = model.conform(frame[[name]], "persons")[name].to_numpy()
+    if "record_key" in frame.columns:
+        frame["record_key"] = frame["record_key"].astype("string")
+    extra = [c for c in frame.columns if c not in model.PERSONS]
+    return frame[list(model.PERSONS) + extra].reset_index(drop=True)
+
+
 # --- which joins to try, which to forbid ---------------------------------------------------
 
 @dataclass
@@ -133,7 +181,27 @@ class _Plan:
     ambiguous: dict[tuple[str, str], str]
 
 
-def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
+def _facts(frame, plan) -> dict:
+    """Per record, the valid values a person cannot have two of (see cluster.FACT_RULES).
+    Records joined by a must-link override carry none (a person decided)."""
+    overridden = {key for edge in plan.edges if edge.method == "override"
+                  for key in (edge.a, edge.b)}
+    columns = ["record_key", "dob", "nhs", "upn"]
+    return {row[0]: {"dob": row[1], "nhs": row[2], "upn": row[3]}
+            for row in frame[columns].itertuples(index=False, name=None)
+            if row[0] not in overridden}
+
+
+def _vague_records(frame) -> set[str]:
+    """Records without a date of birth or with only an initial: they cannot tell apart
+    relatives who differ by exactly those fields."""
+    given = frame["given"].fillna("")
+    vague = frame["dob"].isna() | (given.str.len() <= 1)
+    return set(frame.loc[vague, "record_key"])
+
+
+def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
+                dobs=None) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -143,34 +211,43 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings) -> _Plan:
     clean = pairs[(pairs["vetoes"] == "")]
     ident = clean[clean["identifiers"] != ""].sort_values(
         ["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(r.key_l, r.key_r, "identifier", float(r.match_probability),
-                   float(r.match_weight)) for r in ident.itertuples()]
+    edges += [Edge(a, b, "identifier", float(p), float(w)) for a, b, p, w in zip(
+        ident["key_l"], ident["key_r"], ident["match_probability"], ident["match_weight"])]
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
-    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin)
+    ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
+                           settings.vague_ambiguity_margin)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
-                   float(r.match_weight)) for r in prob.itertuples()
-              if (r.key_l, r.key_r) not in ambiguous]
+    edges += [Edge(a, b, "probabilistic", float(p), float(w)) for a, b, p, w in zip(
+        prob["key_l"], prob["key_r"], prob["match_probability"], prob["match_weight"])
+        if (a, b) not in ambiguous]
     return _Plan(edges, cannot, ambiguous)
 
 
-def _ambiguous(prob, cannot, margin: float) -> dict[tuple[str, str], str]:
-    """Pairs (a, r) where r matches a and also b nearly as well, and a and b may not be
-    the same person (twins): neither join is made; both go to review."""
+def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
+               vague_margin: float = float("inf")) -> dict[tuple[str, str], str]:
+    """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
+    vague: no date of birth, or an initial), and a and b may not be the same person
+    (twins, a parent and a same-named child): neither join is made; both go to review."""
     import pandas as pd
 
     both = pd.concat([
         prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
         prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    close = both[both["w"] >= both.groupby("rec")["w"].transform("max") - margin]
+    gap = both.groupby("rec")["w"].transform("max") - both["w"]
+    close = both[(gap <= margin) | (both["rec"].isin(vague) & (gap <= vague_margin))]
     close = close[close.groupby("rec")["other"].transform("size") > 1]
-    if close.empty or not cannot:
+    if close.empty:
         return {}
     pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
     pairs = pairs[pairs["other_x"] < pairs["other_y"]]
     forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
     clash = pairs.merge(forbidden, on=["other_x", "other_y"])
+    if dobs:   # never compared, but born on incompatible dates: also different people
+        born = pairs.assign(dx=pairs["other_x"].map(dobs), dy=pairs["other_y"].map(dobs))
+        born = born[born["dx"].notna() & born["dy"].notna()]
+        apart = [not dates_compatible(x, y) for x, y in zip(born["dx"], born["dy"])]
+        clash = pd.concat([clash, born.loc[apart, ["rec", "other_x", "other_y"]]])
     rivals: dict[str, set[str]] = {}
     for row in clash.itertuples():
         rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
@@ -212,18 +289,22 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
 
 
 def _links(records, record_to_person, accepted: list[Edge]):
+    import pandas as pd
+
     best: dict[str, tuple[int, float, str]] = {}
     for edge in accepted:
         rank = (METHOD_RANK[edge.method], edge.probability, edge.method)
         for key in (edge.a, edge.b):
             if key not in best or rank > best[key]:
                 best[key] = rank
-    rows = [{"source_file": r.source_file, "source_ref": r.source_ref,
-             "record_key": r.record_key, "person_id": record_to_person[r.record_key],
-             "match_probability": best[r.record_key][1] if r.record_key in best else None,
-             "method": best[r.record_key][2] if r.record_key in best else "single"}
-            for r in records.itertuples()]
-    links = model.conform(rows, "links")
+    keys = records["record_key"]
+    probability = keys.map({k: v[1] for k, v in best.items()}).astype("object")
+    method = keys.map({k: v[2] for k, v in best.items()}).astype("object")
+    links = pd.DataFrame({
+        "source_file": records["source_file"], "source_ref": records["source_ref"],
+        "record_key": keys, "person_id": keys.map(record_to_person).astype("string"),
+        "match_probability": pd.to_numeric(probability).astype("Float64"),
+        "method": method.fillna("single").astype("string")})
     return links.sort_values("record_key", kind="stable").reset_index(drop=True)
 
 
@@ -271,7 +352,7 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
         tuple(sorted(p)) for p in overrides.must_pairs())
     refused_keys = {(e.a, e.b) for e in refused}
     rows = []
-    for r in pairs.itertuples():
+    for r in _review_candidates(pairs, plan, refused_keys, record_to_person, settings).itertuples():
         key = (r.key_l, r.key_r)
         if key in decided:
             continue
@@ -284,6 +365,21 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
                      "match_probability": round(float(r.match_probability), 6),
                      "match_weight": round(float(r.match_weight), 3), "reason": reason})
     return _review_table(rows, record_to_person, frame, records)
+
+
+def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):
+    """The pairs that may need a person (vectorised filter before the reasons)."""
+    import pandas as pd
+
+    if pairs.empty:
+        return pairs
+    keys = pd.Series(list(zip(pairs["key_l"], pairs["key_r"])), index=pairs.index)
+    marked = keys.isin(set(plan.ambiguous) | refused_keys)
+    conflict = (pairs["identifiers"] != "") & (pairs["vetoes"] != "")
+    apart = pairs["key_l"].map(record_to_person) != pairs["key_r"].map(record_to_person)
+    band = ((pairs["vetoes"] == "") & (pairs["identifiers"] == "")
+            & (pairs["match_probability"] < settings.link_threshold) & apart)
+    return pairs[marked | conflict | band]
 
 
 def _review_reason(r, key, plan, refused_keys, settings) -> str | None:

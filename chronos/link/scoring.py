@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from chronos.link.identifiers import MATCH_COLUMNS
 from chronos.link.settings import LinkSettings
 
-#: Vetoed pairs below this probability are dropped (they cannot join anything anyway).
+#: Pairs below this probability are not even materialised by splink.
 VETO_FLOOR = 1e-4
+#: Vetoed look-alikes kept as constraints (given names: twins; one source: two people).
+#: Date-of-birth and identifier vetoes need no pairs: clustering checks those facts on
+#: whole groups (chronos.link.cluster.FACT_RULES).
+CONSTRAINT_FLOOR = 1e-2
 IDENTIFIERS = ("nhs", "upn", "la_id")
 
 
@@ -32,6 +36,13 @@ def _quiet_splink():
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
+def _connection(settings: LinkSettings):
+    import duckdb
+
+    limit = settings.raw.get("duckdb_memory_limit")
+    return duckdb.connect(config={"memory_limit": str(limit)} if limit else {})
+
+
 def _linker(frame, settings: LinkSettings, n_records: int, db_api=None):
     from splink import DuckDBAPI, Linker
 
@@ -39,9 +50,9 @@ def _linker(frame, settings: LinkSettings, n_records: int, db_api=None):
     spec = settings.splink_settings(n_records)
     spec["retain_intermediate_calculation_columns"] = True
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
-    db_api = db_api if db_api is not None else DuckDBAPI()
+    db_api = db_api if db_api is not None else DuckDBAPI(_connection(settings))
     table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
-    return Linker(table, spec, log_level=None)
+    return Linker(table, spec, log_level=None, validate_settings=False)  # shipped, tested
 
 
 def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None) -> Scored:
@@ -57,7 +68,9 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
     if train and len(usable) >= settings.min_records_to_train:
         scored.model = _train(linker, settings)
         scored.trained = True
-    predictions = linker.inference.predict(warning_mode="never")
+    floor = min(VETO_FLOOR, settings.review_threshold)   # far below: never kept anyway
+    predictions = linker.inference.predict(threshold_match_probability=floor,
+                                           warning_mode="never")
     sql = _keep_sql(predictions.physical_name, settings)
     scored.pairs = linker.misc.query_sql(sql, output_type="pandas")
     return scored
@@ -84,7 +97,23 @@ def _veto_sql(settings: LinkSettings) -> str:
         if gammas:
             values = ", ".join(str(g) for g in sorted(gammas))
             parts.append(f"CASE WHEN gamma_{name} IN ({values}) THEN '{name}' END")
+    same_source = _same_source_sql(settings)
+    if same_source:
+        parts.append(same_source)
     return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
+
+
+def _same_source_sql(settings: LinkSettings) -> str | None:
+    """Veto 'source': two keys of one source whose given names are neither the same nor
+    nicknames of each other (one system's two records are two people)."""
+    given = next((c for c in settings.comparisons if c.name == "given"), None)
+    if not settings.distinct_within_source or given is None:
+        return None
+    top = len(given.levels) - 1
+    kept = [top - i for i, lv in enumerate(given.levels) if lv.label in ("exact", "nickname")]
+    floor = min(kept) if kept else top
+    return ("CASE WHEN split_part(record_key_l, ':', 1) = split_part(record_key_r, ':', 1) "
+            f"AND gamma_given >= 0 AND gamma_given < {floor} THEN 'source' END")
 
 
 def _identifier_sql(settings: LinkSettings) -> str:
@@ -107,7 +136,8 @@ def _keep_sql(table: str, settings: LinkSettings) -> str:
         SELECT * FROM p
         WHERE match_probability >= {settings.review_threshold}
            OR identifiers <> ''
-           OR (vetoes <> '' AND match_probability >= {VETO_FLOOR})
+           OR (regexp_matches(vetoes, '(given|source)')
+               AND match_probability >= {CONSTRAINT_FLOOR})
         ORDER BY key_l, key_r"""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ class Level:
     m: float
     u: float
     veto: bool = False
+    tf: str | None = None      # column whose value frequencies adjust u (population mode)
 
     @property
     def weight(self) -> float:
@@ -61,6 +63,8 @@ class LinkSettings:
     link_threshold: float = 0.9
     review_threshold: float = 0.3
     ambiguity_margin: float = 3.0
+    vague_ambiguity_margin: float = 10.0
+    distinct_within_source: bool = True
     expected_records_per_person: float = 2.0
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
     min_records_to_train: int = 5000
@@ -77,26 +81,38 @@ class LinkSettings:
         return {c.name: {len(c.levels) - 1 - i for i, lv in enumerate(c.levels) if lv.veto}
                 for c in self.comparisons}
 
+    def population_mode(self, n_records: int) -> bool:
+        """True when there are enough records to learn from the data itself (term
+        frequencies of names; training when asked)."""
+        return n_records >= self.min_records_to_train
+
     def splink_settings(self, n_records: int) -> dict[str, Any]:
-        """A splink 5 settings dict (dedupe, DuckDB dialect-neutral SQL, fixed m/u)."""
+        """A splink 5 settings dict (dedupe, DuckDB dialect-neutral SQL, fixed m/u).
+
+        In population mode, levels marked ``tf`` are adjusted by how common the value
+        is in the data ("Olivia Adams" agreeing is weaker evidence than "Zephyr Quist")."""
+        tf = self.population_mode(n_records)
         return {
             "link_type": "dedupe_only",
             "unique_id_column_name": "record_key",
             "probability_two_random_records_match": self.prior(n_records),
             "blocking_rules_to_generate_predictions": list(self.blocking_rules),
-            "comparisons": [_splink_comparison(c) for c in self.comparisons],
+            "comparisons": [_splink_comparison(c, tf) for c in self.comparisons],
             "retain_matching_columns": False,
             "retain_intermediate_calculation_columns": False,
         }
 
 
-def _splink_comparison(comparison: Comparison) -> dict[str, Any]:
+def _splink_comparison(comparison: Comparison, tf: bool = False) -> dict[str, Any]:
     levels: list[dict[str, Any]] = [{
         "sql_condition": comparison.null_sql(), "label_for_charts": "missing",
         "is_null_level": True}]
     for level in comparison.levels:
-        levels.append({"sql_condition": level.sql, "label_for_charts": level.label,
-                       "m_probability": level.m, "u_probability": level.u})
+        spec = {"sql_condition": level.sql, "label_for_charts": level.label,
+                "m_probability": level.m, "u_probability": level.u}
+        if tf and level.tf:
+            spec.update(tf_adjustment_column=level.tf, tf_adjustment_weight=1.0)
+        levels.append(spec)
     return {"output_column_name": comparison.name, "comparison_description": comparison.label,
             "comparison_levels": levels}
 
@@ -104,6 +120,8 @@ def _splink_comparison(comparison: Comparison) -> dict[str, Any]:
 def load_settings(path: str | Path | None = None, overrides: dict | None = None) -> LinkSettings:
     """The linking model from ``path`` (default: the shipped ``link_model.yaml``), with
     top-level keys in ``overrides`` replaced (e.g. ``{"link_threshold": 0.95}``)."""
+    if path is None and not overrides:
+        return _default_settings()
     import yaml
 
     if path is None:
@@ -119,6 +137,11 @@ def load_settings(path: str | Path | None = None, overrides: dict | None = None)
     return _parse(raw, label)
 
 
+@lru_cache(maxsize=1)
+def _default_settings() -> LinkSettings:
+    return load_settings(None, {"_": None})
+
+
 def _parse(raw: dict, label: str) -> LinkSettings:
     try:
         comparisons = tuple(
@@ -130,6 +153,8 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             link_threshold=float(raw.get("link_threshold", 0.9)),
             review_threshold=float(raw.get("review_threshold", 0.3)),
             ambiguity_margin=float(raw.get("ambiguity_margin", 3.0)),
+            vague_ambiguity_margin=float(raw.get("vague_ambiguity_margin", 10.0)),
+            distinct_within_source=bool(raw.get("distinct_within_source", True)),
             expected_records_per_person=float(raw.get("expected_records_per_person", 2.0)),
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
             min_records_to_train=int(raw.get("min_records_to_train", 5000)), raw=raw)
@@ -142,4 +167,5 @@ def _parse_level(raw: dict) -> Level:
     m, u = float(raw["m"]), float(raw["u"])
     if not (0 < m <= 1 and 0 < u <= 1):
         raise ValueError(f"m and u must be in (0, 1]: {raw}")
-    return Level(str(raw["label"]), str(raw["sql"]), m, u, bool(raw.get("veto", False)))
+    return Level(str(raw["label"]), str(raw["sql"]), m, u, bool(raw.get("veto", False)),
+                 raw.get("tf"))

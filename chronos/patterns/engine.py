@@ -191,6 +191,15 @@ def human_span(start: str | None, end: str | None) -> str:
     return _plural(months, "month")
 
 
+def _dates_text(start: str | None, end: str | None) -> str:
+    """'on 04/01/2023', '04/01/2023 to 20/09/2023' or 'undated'."""
+    if not start:
+        return "undated"
+    if not end or end == start:
+        return "on " + uk_date(start)
+    return f"{uk_date(start)} to {uk_date(end)}"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -234,6 +243,7 @@ def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
     out.update(info)
     out.update(
         count=int(row.get("n") or 0), start=uk_date(start) or "undated",
+        dates=_dates_text(start, end),
         end=uk_date(end) or "undated", span=human_span(start, end),
         window=_window_text(rule), title=rule.title, as_of=uk_date(as_of),
         agencies=", ".join(agencies) if agencies else "agency not recorded",
@@ -280,7 +290,8 @@ def _sorted_agencies(text) -> str:
 
 
 def _tidy(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", text).strip()
+    return text[:1].upper() + text[1:]
 
 
 # --------------------------------------------------------------------------- evidence map

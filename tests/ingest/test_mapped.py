@@ -137,7 +137,7 @@ def test_xlsx_every_sheet_with_sheet_row_refs(tmp_path):
 
 def test_xlsx_named_sheet_and_missing_sheet(tmp_path):
     path = _workbook(tmp_path / "ae.xlsx", {"A": [HEADER] + ROWS[:1], "B": [HEADER] + ROWS})
-    assert list(ingest(path, sheet="B").events["source_ref"]) == ["2", "3", "4"]
+    assert list(ingest(path, sheet="B").events["source_ref"]) == ["B!2", "B!3", "B!4"]
     with pytest.raises(MappingError) as err:
         ingest(path, sheet="C")
     assert "ae.xlsx" in str(err.value) and "A, B" in str(err.value)
@@ -153,7 +153,7 @@ def test_merged_two_row_header_is_joined(tmp_path):
     path = _workbook(tmp_path / "gp.xlsx", {"S": [upper, lower] + ROWS})
     result = ingest(path, mapping)
     assert result.info["header_rows"] == 2
-    assert list(result.events["source_ref"]) == ["3", "4", "5"]
+    assert list(result.events["source_ref"]) == ["S!3", "S!4", "S!5"]
 
 
 # ------------------------------------------------------------------ untidy files
@@ -184,6 +184,13 @@ def test_blank_totals_and_title_rows_are_counted_not_lost(tmp_path):
     assert_reconciles(result)
 
 
+def test_rows_of_spaces_are_blank_but_unmapped_text_is_not(tmp_path):
+    rows = [HEADER + ["Notes"], ROWS[0] + [""], [" "] * 9 + ["   "], [""] * 9 + ["a note"]]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"blank_row": 1}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
+
+
 def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     path = tmp_path / "gp.csv"
     path.write_text(",".join(HEADER) + "\n\n" + ",".join(ROWS[0]) + "\n\n\n"
@@ -192,6 +199,23 @@ def test_blank_lines_inside_the_file_keep_line_numbers(tmp_path):
     result = ingest(path)
     assert list(result.events["source_ref"]) == ["3", "6", "7", "9"]
     assert result.records_skipped == {"blank_row": 3}
+
+
+def test_trailing_blank_rows_are_not_records(tmp_path):
+    path = tmp_path / "gp.csv"
+    path.write_text(",".join(HEADER) + "\n" + ",".join(ROWS[0]) + "\n\n"
+                    + ",".join(ROWS[1]) + "\n" + ",,,,,,,,\n" * 100, encoding="utf-8")
+    result = ingest(path)
+    assert result.records_read == 3 and result.records_skipped == {"blank_row": 1}
+
+
+def test_bytes_no_encoding_can_read_are_replaced_not_fatal(tmp_path):
+    path = tmp_path / "gp.csv"
+    line = ",".join(ROWS[0]).replace("GP", "GP \x81").encode("latin-1")
+    path.write_bytes(",".join(HEADER).encode() + b"\n" + line + b"\n")
+    result = ingest(path)
+    assert result.info["encoding"] == "cp1252"
+    assert result.events.loc[0, "summary"] == "GP \ufffd appointment: DNA"
 
 
 def test_row_with_too_many_fields_is_quarantined(tmp_path):
@@ -282,6 +306,23 @@ def test_missing_file_and_unreadable_workbook(tmp_path):
     assert "ae.xlsx" in str(err.value) and "workbook" in str(err.value)
 
 
+def test_empty_and_header_only_files(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbf\r\n")
+    with pytest.raises(SourceError) as err:
+        ingest(tmp_path / "empty.csv")
+    assert "empty.csv" in str(err.value) and "empty" in err.value.message
+    result = ingest(write_csv(tmp_path / "header.csv", [HEADER]))
+    assert result.records_read == 0 and len(result.events) == 0 and result.reconciles()
+
+
+def test_inline_mapping_is_named_in_messages(tmp_path):
+    mapping = yaml.safe_load(yaml.safe_dump(GP_MAPPING))
+    mapping["person"]["dob"] = "Birth"
+    with pytest.raises(MappingError) as err:
+        ingest(write_csv(tmp_path / "gp.csv", [HEADER] + ROWS), mapping)
+    assert "inline mapping of source 'gp'" in str(err.value)
+
+
 def test_file_without_any_mapped_column(tmp_path):
     with pytest.raises(MappingError) as err:
         ingest(write_csv(tmp_path / "gp.csv", [["a", "b"], ["1", "2"]]))
@@ -338,6 +379,24 @@ def test_several_events_per_row_with_conditions(tmp_path):
     assert (people.loc["csc:C1", "given_name"], people.loc["csc:C1", "family_name"]) == \
         ("Jade", "Smith")
     assert people.loc["csc:C2", "family_name"] == "Smith"
+    assert_reconciles(result)
+
+
+def test_when_lists_and_unmapped_ignore(tmp_path):
+    rows = [["ID", "Type", "Start", "End", "Code"],
+            ["1", "CP Plan", "01/07/2022", "20/10/2023", "Head lice"],
+            ["1", "Assessment", "01/06/2022", "20/06/2022", "Otitis media"],
+            ["1", "CP Plan", "01/11/2023", "", ""]]
+    mapping = {"person": {"id": "ID"}, "events": [
+        {"date": "Start", "type": {"column": "Type", "map": {"CP Plan": "cp_plan_start"}}},
+        {"date": "End", "type": "cp_plan_end",
+         "when": [{"column": "End", "not_empty": True}, {"column": "Type", "equals": "cp plan"}]},
+        {"date": "Start", "type": {"column": "Code", "unmapped": "ignore"},
+         "when": {"column": "Code", "not_empty": True}}]}
+    result = ingest(write_csv(tmp_path / "x.csv", rows), mapping)
+    assert list(zip(result.events["source_ref"], result.events["event_type"])) == [
+        ("2", "cp_plan_start"), ("2", "cp_plan_end"), ("2", "head_lice"), ("3", "assessment"),
+        ("4", "cp_plan_start")]
     assert_reconciles(result)
 
 
@@ -414,6 +473,7 @@ def test_shipped_wordings_match_loosely(tmp_path):
 @pytest.mark.parametrize("text, expected", [
     ("Smith, Jade", ("Jade", "Smith")), ("SMITH Jade", ("Jade", "Smith")),
     ("Jade Louise Smith", ("Jade Louise", "Smith")), ("Cher", ("", "Cher")), ("", ("", "")),
+    ("Ms Donna SMITH", ("Donna", "Smith")), ("Kayden SMITH", ("Kayden", "Smith")),
 ])
 def test_split_name(text, expected):
     assert split_name(text) == expected

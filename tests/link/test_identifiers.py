@@ -2,7 +2,7 @@
 
 import pandas as pd
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from chronos.link.identifiers import (
     UPN_LETTERS, canonical_given_name, name_tokens, names_are_nicknames, nhs_check_digit,
@@ -165,3 +165,25 @@ def test_prepare_records_warns_with_provenance_and_keeps_no_bad_key():
     issue = next(i for i in issues if i.code == "identifier.nhs_check_digit")
     assert issue.source_file == "gp.csv" and issue.column == "nhs_number"
     assert issue.value == "9434765918"
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.one_of(
+    st.text(alphabet="0123456789", min_size=10, max_size=10),
+    st.text(alphabet="0123456789 -", min_size=0, max_size=13),
+    st.sampled_from(["9434765919", "943 476 5919", "4010232137;9434765919", "1111111111"])),
+    min_size=1, max_size=20))
+def test_vectorised_nhs_path_agrees_with_the_single_value_check(values):
+    frame, _ = prepare_records(pd.DataFrame({"record_key": [f"r:{i}" for i in range(len(values))],
+                                             "nhs_number": values}))
+    expected = [None if ";" in v else normalise_nhs_number(v).value for v in values]
+    assert frame["nhs"].tolist() == expected
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.text(alphabet="ABCDEFGHJKLMNPQRTUVWXYZ0123456789", min_size=13, max_size=13),
+                min_size=1, max_size=20))
+def test_vectorised_upn_path_agrees_with_the_single_value_check(values):
+    frame, _ = prepare_records(pd.DataFrame({"record_key": [f"r:{i}" for i in range(len(values))],
+                                             "upn": values}))
+    assert frame["upn"].tolist() == [normalise_upn(v).value for v in values]

@@ -171,3 +171,18 @@ def test_settings_thresholds_change_decisions():
     strict = link_people(pd.DataFrame(rows), settings={"link_threshold": 0.999999999})
     assert not same(strict, "gp:1", "school:1")
     assert "uncertain" in strict.review["reason"].iloc[0]
+
+
+def test_review_decisions_become_overrides_that_the_next_build_applies():
+    from chronos.link.overrides import decisions_to_overrides
+
+    rows = [rec("gp:1", "K", "Smith", None, postcode="LS1 4AP"),
+            rec("school:1", "Kayden", "Smith", "2019-04-03", postcode="LS1 4AP")]
+    strict = {"link_threshold": 0.999999999}
+    first = link_people(pd.DataFrame(rows), settings=strict)
+    review = first.review.copy()
+    review["decision"] = "same"
+    overrides = decisions_to_overrides(review)
+    assert overrides["must_link"] == [["gp:1", "school:1"]]
+    second = link_people(pd.DataFrame(rows), settings=strict, overrides=overrides)
+    assert same(second, "gp:1", "school:1") and second.review.empty

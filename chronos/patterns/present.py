@@ -1,0 +1,106 @@
+"""Findings for people: grouped by child and Horwath category, each with its evidence.
+
+Library functions behind ``chronos flags`` and ``chronos rules``; they return plain
+dicts and lists (JSON-ready) and never print.
+"""
+
+from __future__ import annotations
+
+from chronos import model
+from chronos.patterns.rules import Rule, load_catalogue, load_overrides
+
+
+def case_findings(result, *, extra_rules=None, params=None):
+    """Run the catalogue (plus ``extra_rules`` files, which add or replace rules) on a built
+    case (:class:`chronos.case.CaseResult`), with the case's rule-params file and as-of date.
+    ``params`` (dict or YAML path) is applied on top of the case's overrides.
+    Returns a :class:`chronos.patterns.engine.RuleRun`."""
+    from chronos.patterns.engine import evaluate
+
+    overrides = {}
+    case = getattr(result, "case", None)
+    if case is not None and getattr(case, "rule_params_path", None):
+        overrides.update(load_overrides(case.rule_params_path))
+    if params:
+        extra = load_overrides(params) if not isinstance(params, dict) else params
+        for rid, values in extra.items():
+            overrides.setdefault(rid, {}).update(values)
+    rules = load_catalogue(extra=extra_rules)
+    return evaluate(result.events, result.persons, result.relationships, rules=rules,
+                    params=overrides or None, as_of=getattr(result, "as_of", None))
+
+
+def _person_name(person: dict | None, person_id: str) -> str:
+    if not person:
+        return person_id
+    name = " ".join(str(person.get(k) or "") for k in ("given_name", "family_name")).strip()
+    return name or person_id
+
+
+def flags_by_child(findings, events, persons) -> list[dict]:
+    """Findings grouped by child then category, each finding with its evidence events
+    (date, type, agency, summary, source file and row), in a stable order."""
+    from chronos.dates import format_display
+
+    vocab = model.vocabulary()
+    people = {str(p["person_id"]): p for p in model.conform(persons, "persons").to_dict("records")}
+    by_id = {str(e["event_id"]): e for e in model.conform(events, "events").to_dict("records")}
+    children: dict[str, dict] = {}
+    for f in findings.to_dict("records"):
+        pid = str(f["person_id"])
+        child = children.setdefault(pid, {"person_id": pid,
+                                           "name": _person_name(people.get(pid), pid),
+                                           "dob": _text(people.get(pid, {}).get("dob")),
+                                           "categories": {}})
+        evidence = []
+        for eid in [i for i in str(f["event_ids"] or "").split(";") if i]:
+            ev = by_id.get(eid, {})
+            date = _text(ev.get("date"))
+            evidence.append({
+                "event_id": eid,
+                "date": format_display(date, ev.get("date_precision") or "day",
+                                       ev.get("date_uncertain") is True) if date else "Undated",
+                "event": vocab.label(str(ev.get("event_type") or "")),
+                "agency": _text(ev.get("agency")), "summary": _text(ev.get("summary")),
+                "source": f"{_text(ev.get('source_file'))} row {_text(ev.get('source_ref'))}".strip()
+                if ev.get("source_file") else "",
+            })
+        item = {k: _text(f[k]) for k in model.FINDINGS}
+        item["evidence"] = evidence
+        child["categories"].setdefault(str(f["category"]), []).append(item)
+    out = []
+    for pid in sorted(children):
+        child = children[pid]
+        child["categories"] = [{"category": c, "findings": child["categories"][c]}
+                               for c in sorted(child["categories"])]
+        out.append(child)
+    return out
+
+
+def _text(value) -> str:
+    import pandas as pd
+
+    if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def rule_summary(rule: Rule) -> dict:
+    """One line of ``chronos rules list``."""
+    return {"id": rule.id, "type": rule.type, "category": rule.category,
+            "severity": rule.severity, "age_band": _band_text(rule.age_band), "title": rule.title,
+            "file": rule.file}
+
+
+def _band_text(band) -> str:
+    if not band:
+        return ""
+    return ",".join(map(str, band)) if isinstance(band, (list, tuple)) else str(band)
+
+
+def rule_detail(rule: Rule) -> dict:
+    """Everything about a rule for ``chronos rules show``: its YAML with effective params."""
+    detail = dict(rule.raw)
+    detail["params"] = {k: v for k, v in rule.params.items() if v is not None}
+    detail["file"] = rule.file
+    return detail
