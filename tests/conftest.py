@@ -15,3 +15,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not beside the project")
     return SHARED_DATA
+
+
+def _hypothesis_profile() -> None:
+    """No per-example deadline: CI machines are shared and timings are noisy; speed is
+    measured in benchmarks/, not asserted in tests."""
+    from hypothesis import settings
+
+    settings.register_profile("chronos", deadline=None)
+    settings.load_profile("chronos")
+
+
+_hypothesis_profile()
