@@ -495,15 +495,20 @@ def _print_flags(name: str, as_of: str, grouped: list, notes: int) -> None:
 def rules_list(
     rules: Optional[list[Path]] = typer.Option(None, "--rules", help="Extra rule files."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print the rules as Markdown."),
 ) -> None:
     """List the rules: id, type, category, severity, age band, title.
 
     Example: chronos rules list --rules local-rules.yaml
     """
-    from chronos.patterns.present import rule_summary
+    from chronos.patterns.present import catalogue_markdown, rule_summary
     from chronos.patterns.rules import load_catalogue
 
-    rows = [rule_summary(r) for r in load_catalogue(extra=rules)]
+    loaded = load_catalogue(extra=rules)
+    if markdown:
+        print(catalogue_markdown(loaded))
+        return
+    rows = [rule_summary(r) for r in loaded]
     if json_out:
         import json
 

@@ -71,10 +71,12 @@ def asof_key(as_of: str, window: Window) -> int:
 
 # --------------------------------------------------------------------------- prepare
 
-def prepare_sql(as_of: str) -> list[str]:
+def prepare_sql(as_of: str, *, text: bool = True) -> list[str]:
     """DuckDB statements that build the prepared tables from ``events_in``, ``persons_in``
-    and ``relationships_in``."""
+    and ``relationships_in``. ``text=False`` leaves outcome and summary out of ``sev``
+    (only ``outcome_contains`` selectors need them)."""
     asof = date_lit(as_of)
+    text_cols = "e.outcome, e.summary," if text else ""
     return [
         """CREATE OR REPLACE TEMP TABLE dup_ids AS
 SELECT DISTINCT TRIM(x) AS event_id FROM (
@@ -100,7 +102,8 @@ SELECT DISTINCT event_id FROM ev WHERE approx""",
         """CREATE OR REPLACE TEMP TABLE people AS
 SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS role,
   MAX(upper(TRIM(sex))) AS sex,
-  MAX(TRIM(concat_ws(' ', given_name, family_name))) AS name
+  MAX(TRIM(concat_ws(' ', given_name, family_name))) AS name,
+  MAX(lower(TRIM(given_name))) AS given, MAX(lower(TRIM(family_name))) AS family
 FROM persons_in WHERE person_id IS NOT NULL GROUP BY person_id""",
         """CREATE OR REPLACE TEMP TABLE rel AS
 SELECT lower(TRIM(kind)) AS kind, person_a AS a, person_b AS b, TRY_CAST("end" AS DATE) AS end_d
@@ -139,20 +142,24 @@ SELECT DISTINCT h.member_id, h.child_id, 'household' AS via, c.dob, c.role
 FROM hh h JOIN people c ON c.person_id = h.child_id""",
         f"""CREATE OR REPLACE TEMP TABLE sev AS
 SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
-  e.agency, e.event_type, e.categories, e.value, e.details, e.outcome, e.summary,
+  e.agency, e.event_type, e.categories, e.value, e.details, {text_cols}
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {AGE} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
        WHEN s.dob IS NOT NULL THEN {AGE} >= {PRENATAL_MONTHS} AND {AGE} < 216
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
 FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child""",
+        # one people lookup per step: joining people to people on dob alone would let the
+        # optimiser build an inequality join of everyone with everyone
         """CREATE OR REPLACE TEMP TABLE sibs AS
-SELECT DISTINCT o.person_id AS older_id, y.person_id AS younger_id FROM (
+WITH pr AS (
   SELECT a AS x, b AS y FROM rel WHERE kind = 'sibling'
   UNION ALL SELECT b, a FROM rel WHERE kind = 'sibling'
   UNION ALL SELECT p1.child_id, p2.child_id FROM par p1 JOIN par p2
-    ON p1.parent_id = p2.parent_id AND p1.child_id <> p2.child_id) pr
-JOIN people o ON o.person_id = pr.x JOIN people y ON y.person_id = pr.y
-WHERE o.dob IS NOT NULL AND y.dob IS NOT NULL AND o.dob < y.dob""",
+    ON p1.parent_id = p2.parent_id AND p1.child_id <> p2.child_id),
+px AS (SELECT pr.x, pr.y, o.dob AS x_dob FROM pr JOIN people o ON o.person_id = pr.x
+  WHERE o.dob IS NOT NULL)
+SELECT DISTINCT px.x AS older_id, px.y AS younger_id FROM px JOIN people y
+  ON y.person_id = px.y AND px.x_dob < y.dob""",
     ]
 
 
@@ -441,20 +448,31 @@ def _is_child_at_asof(as_of: str) -> str:
 
 
 def _compile_unassessed(rule: Rule, as_of: str) -> str:
+    """Adults in the child's household in no assessment: not named on any assessment event
+    (``person_ids``) and not mentioned by name (given and family name) in the details or
+    summary of the child's assessments (e.g. a 'persons assessed' field)."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
     tlist = ", ".join(q(t) for t in types)
     sex = f"AND COALESCE(m.sex, '') = {q(str(p['sex']).upper())}" if p.get("sex") else ""
-    return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
+    return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type,
+  lower(COALESCE(details, '') || ' ' || COALESCE(summary, '')) AS txt FROM ev
   WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {date_lit(as_of)}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
-cand AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
-  COALESCE(m.role, '') AS role FROM hh h JOIN kids k ON k.child_id = h.child_id
+members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
+  COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
+  FROM hh h JOIN kids k ON k.child_id = h.child_id
   LEFT JOIN people m ON m.person_id = h.member_id
   LEFT JOIN assessed a ON a.person_id = h.member_id
-  WHERE a.person_id IS NULL AND h.kind IN ({', '.join(q(k) for k in kinds)}) {sex})
+  WHERE a.person_id IS NULL AND h.kind IN ({', '.join(q(k) for k in kinds)}) {sex}),
+named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
+  JOIN asm x ON x.person_id = mb.child_id
+  WHERE mb.given <> '' AND mb.family <> '' AND strpos(x.txt, mb.given) > 0
+    AND strpos(x.txt, mb.family) > 0),
+cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
+  ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL)
 SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
   'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role AS info
@@ -465,8 +483,10 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     p = rule.params
     types = p.get("count_types")
     tcond = f"AND event_type IN ({', '.join(q(t) for t in types)})" if types else ""
-    return f"""WITH own AS (SELECT DISTINCT event_id, person_id, d, agency, event_type FROM ev
-  WHERE (d IS NULL OR d <= {date_lit(as_of)}) {tcond}),
+    return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
+own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM ev e
+  JOIN sib_ids i ON i.person_id = e.person_id
+  WHERE (e.d IS NULL OR e.d <= {date_lit(as_of)}) {tcond.replace('event_type', 'e.event_type')}),
 n AS (SELECT person_id, COUNT(*) AS n FROM own GROUP BY person_id),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
@@ -494,24 +514,37 @@ COMPILERS = {
 }
 
 
+def needs_text(rules: list[Rule]) -> bool:
+    """True when a rule selects on outcome or summary text."""
+    return any(sel.outcome_contains for rule in rules for sel in rule.selectors.values())
+
+
 def compile_rule(rule: Rule, as_of: str, *, dialect: str = "duckdb") -> str:
     """The evidence-row SQL of ``rule`` in ``dialect`` (``duckdb`` or ``spark``)."""
     sql = COMPILERS[rule.type](rule, as_of)
     return sql if dialect == "duckdb" else to_dialect(sql, dialect)
 
 
-def findings_sql(rule_sql: str) -> str:
-    """Aggregate evidence rows into one row per (child, finding)."""
-    return f"""SELECT r.person_id, r.grp, COALESCE(MIN(r.w_start), MIN(r.d)) AS window_start,
-  COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
+def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False) -> str:
+    """Aggregate evidence rows into one row per (child, finding), with the finding id
+    (``model.stable_id('F', rule id, child, window start, window end, event ids[, grp])``),
+    the agencies sorted case-insensitively and in order of first appearance (DuckDB SQL)."""
+    grp = " || chr(31) || COALESCE(grp, '')" if structural else ""
+    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
+  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
+  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+SELECT r.person_id, r.grp,
+  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
+  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
   string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
-  string_agg(DISTINCT r.agency, ';' ORDER BY r.agency) AS agencies,
+  array_to_string(list_transform(list_sort(list_distinct(list(lower(r.agency) || chr(1) || r.agency))),
+    lambda x: split_part(x, chr(1), 2)), ';') AS agencies,
   string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,
   string_agg(DISTINCT r.event_type, ';' ORDER BY r.event_type) AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
 FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp"""
+GROUP BY r.person_id, r.grp) a"""
 
 
 def to_dialect(sql: str, dialect: str = "spark") -> str:

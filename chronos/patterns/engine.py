@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
+import string
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -102,7 +103,7 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
     ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
     as_of = _as_of(con, as_of)
-    for statement in comp.prepare_sql(as_of):
+    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
         con.execute(statement)
     raw = _run_all(con, rules, as_of)
     frames = [render(rule, raw.get(rule.id, _EMPTY_RAW), as_of) for rule in rules]
@@ -124,7 +125,7 @@ def _as_of(con, as_of) -> str:
     return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
 
 
-_EMPTY_RAW = pd.DataFrame(columns=["person_id", "grp", "window_start", "window_end", "event_ids",
+_EMPTY_RAW = pd.DataFrame(columns=["finding_id", "person_id", "grp", "window_start", "window_end", "event_ids",
                                    "agencies", "agencies_in_order", "event_types", "n", "info", "approx"])
 
 
@@ -133,7 +134,8 @@ def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
     if not rules:
         return {}
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-             f"{comp.findings_sql(comp.compile_rule(rule, as_of))}) f" for rule in rules]
+             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural')}) f"
+             for rule in rules]
     frame = con.execute("\nUNION ALL\n".join(parts)).df()
     return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
 
@@ -157,21 +159,28 @@ def _notes(con, rules: list[Rule]) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- rendering
 
+@lru_cache(maxsize=65536)
+def _uk(iso: str) -> str:
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
 def uk_date(value) -> str:
     """dd/mm/yyyy for an ISO date or date ('' when missing)."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, str):
-        value = dt.date.fromisoformat(value[:10])
-    return value.strftime("%d/%m/%Y")
+    iso = _iso(value)
+    return _uk(iso) if iso else ""
 
 
 def _iso(value) -> str | None:
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, str):
+        return value[:10] or None
     return pd.Timestamp(value).date().isoformat()
 
 
+@lru_cache(maxsize=65536)
 def human_span(start: str | None, end: str | None) -> str:
     """The time between two ISO dates in words: '1 day', '3 weeks', '9 months', '2 years'.
 
@@ -196,17 +205,12 @@ def _dates_text(start: str | None, end: str | None) -> str:
     if not start:
         return "undated"
     if not end or end == start:
-        return "on " + uk_date(start)
-    return f"{uk_date(start)} to {uk_date(end)}"
+        return "on " + _uk(start)
+    return f"{_uk(start)} to {_uk(end)}"
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-class _Vars(dict):
-    def __missing__(self, key):
-        return "{" + key + "}"
 
 
 def _fmt_number(text: str) -> str:
@@ -231,66 +235,113 @@ def _window_text(rule: Rule) -> str:
     return ""
 
 
-def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
-    """The variables an explanation template can use (see docs/writing-rules.md)."""
+@lru_cache(maxsize=4096)
+def _type_labels(types: str) -> str:
     vocab = model.vocabulary()
-    agencies = list(dict.fromkeys(
-        a for a in (row.get("agencies_in_order") or row.get("agencies") or "").split(";") if a))
-    types = [t for t in (row.get("event_types") or "").split(";") if t]
-    info = _info(row.get("info"))
-    start, end = _iso(row.get("window_start")), _iso(row.get("window_end"))
-    out = _Vars({k: v for k, v in rule.params.items() if not isinstance(v, (list, dict))})
-    out.update(info)
-    out.update(
-        count=int(row.get("n") or 0), start=uk_date(start) or "undated",
-        dates=_dates_text(start, end),
-        end=uk_date(end) or "undated", span=human_span(start, end),
-        window=_window_text(rule), title=rule.title, as_of=uk_date(as_of),
-        agencies=", ".join(agencies) if agencies else "agency not recorded",
-        agency_count=len(agencies),
-        types=", ".join(vocab.label(t).lower() for t in types),
-        measures=", ".join(f"{k.replace('_', ' ')} {_fmt_number(v)}" for k, v in info.items()
-                           if k != "value") or _fmt_number(info.get("value", "")),
-        value=_fmt_number(info.get("value", "")),
-        before=_fmt_number(info.get("before", "")), after=_fmt_number(info.get("after", "")),
-        member_name=info.get("member_name") or info.get("member", "an adult"),
-        member_role=info.get("member_role") or "adult",
-        status=("still open at " + uk_date(as_of)) if info.get("open") == "1" else
-               ("ended " + (uk_date(end) or "")),
-    )
-    if "days" in info:
-        out["duration"] = human_span(start, end)
-    return out
+    return ", ".join(vocab.label(t).lower() for t in types.split(";") if t)
+
+
+def _agencies_text(row: dict) -> str:
+    ordered = row.get("agencies_in_order") or row.get("agencies") or ""
+    names = list(dict.fromkeys(a for a in str(ordered).split(";") if a)) if isinstance(ordered, str) else []
+    return ", ".join(names) if names else "agency not recorded"
+
+
+def _measures(info: dict) -> str:
+    text = ", ".join(f"{k.replace('_', ' ')} {_fmt_number(v)}" for k, v in info.items() if k != "value")
+    return text or _fmt_number(info.get("value", ""))
+
+
+def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
+    """All the variables an explanation template can use, for one finding (an aggregated
+    row: n, window_start, window_end, agencies, agencies_in_order, event_types, info)."""
+    keys = ("n", "window_start", "window_end", "agencies", "agencies_in_order", "event_types")
+    cols = {k: [row.get(k)] for k in keys}
+    infos = [_info(row.get("info"))]
+    names = list(_FAST) + list(infos[0]) + [k for k, v in rule.params.items()
+                                            if v is not None and not isinstance(v, (list, dict))]
+    return {name: _column(name, rule, cols, as_of, infos)[0] for name in dict.fromkeys(names)}
+
+
+def _fields(template: str) -> list[str]:
+    return list(dict.fromkeys(name for _, name, _, _ in string.Formatter().parse(template) if name))
+
+
+class _Row(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def _status(info: dict, end, as_of: str) -> str:
+    if info.get("open") == "1":
+        return "still open at " + _uk(as_of)
+    return "ended " + (_uk(end) if end else "")
+
+
+_FAST = {  # template variables computed column-wise: (columns, rule, as_of, infos) -> list
+    "count": lambda c, r, a, i: [int(x) for x in c["n"]],
+    "start": lambda c, r, a, i: [_uk(x) if x else "undated" for x in c["window_start"]],
+    "end": lambda c, r, a, i: [_uk(x) if x else "undated" for x in c["window_end"]],
+    "dates": lambda c, r, a, i: [_dates_text(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "span": lambda c, r, a, i: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "duration": lambda c, r, a, i: [human_span(s, e) for s, e in zip(c["window_start"], c["window_end"])],
+    "window": lambda c, r, a, i: [_window_text(r)] * len(c["n"]),
+    "title": lambda c, r, a, i: [r.title] * len(c["n"]),
+    "as_of": lambda c, r, a, i: [_uk(a)] * len(c["n"]),
+    "agencies": lambda c, r, a, i: [_agencies_text({"agencies_in_order": x}) for x in c["agencies_in_order"]],
+    "agency_count": lambda c, r, a, i: [len({y for y in (x or "").split(";") if y}) for x in c["agencies"]],
+    "types": lambda c, r, a, i: [_type_labels(x or "") for x in c["event_types"]],
+    "measures": lambda c, r, a, i: [_measures(x) for x in i],
+    "value": lambda c, r, a, i: [_fmt_number(x.get("value", "")) for x in i],
+    "before": lambda c, r, a, i: [_fmt_number(x.get("before", "")) for x in i],
+    "after": lambda c, r, a, i: [_fmt_number(x.get("after", "")) for x in i],
+    "member_name": lambda c, r, a, i: [x.get("member_name") or x.get("member", "an adult") for x in i],
+    "member_role": lambda c, r, a, i: [x.get("member_role") or "adult" for x in i],
+    "status": lambda c, r, a, i: [_status(x, e, a) for x, e in zip(i, c["window_end"])],
+}
+
+
+def _column(name: str, rule: Rule, cols: dict, as_of: str, infos: list) -> list:
+    """The values of one template variable for every finding of ``rule``."""
+    if name in _FAST:
+        return _FAST[name](cols, rule, as_of, infos)
+    value = rule.params.get(name)
+    if value is not None and not isinstance(value, (list, dict)):
+        return [value] * len(infos)
+    return [info.get(name, "{" + name + "}") for info in infos]
+
+
+def _clean(values: list) -> list:
+    return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
+            for v in values]
 
 
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """Turn aggregated evidence rows into FINDINGS rows for one rule."""
-    rows = []
-    for rec in raw.to_dict("records"):
-        text = rule.explanation.format_map(template_vars(rule, rec, as_of))
-        if rec.get("approx"):
-            text += " (some dates approximate)"
-        ws, we = _iso(rec["window_start"]) or "", _iso(rec["window_end"]) or ""
-        parts = [rule.id, rec["person_id"], ws, we, rec["event_ids"] or ""]
-        if rule.type == "structural":
-            parts.append(rec.get("grp") or "")
-        rows.append({
-            "finding_id": model.stable_id("F", *parts), "rule_id": rule.id,
-            "title": rule.title, "person_id": rec["person_id"], "category": rule.category,
-            "severity": rule.severity, "window_start": ws, "window_end": we,
-            "event_ids": rec["event_ids"] or "", "agencies": _sorted_agencies(rec["agencies"]),
-            "explanation": _tidy(text),
-        })
-    return pd.DataFrame(rows, columns=list(model.FINDINGS))
-
-
-def _sorted_agencies(text) -> str:
-    items = {a for a in (text or "").split(";") if a} if isinstance(text, str) else set()
-    return ";".join(sorted(items, key=lambda a: (a.lower(), a)))
+    if raw.empty:
+        return model.empty("findings")
+    cols = {c: _clean(raw[c].tolist()) for c in raw.columns}
+    fields = _fields(rule.explanation)
+    infos = [_info(x) for x in cols["info"]]
+    values = [_column(f, rule, cols, as_of, infos) for f in fields]
+    texts = [rule.explanation.format_map(_Row(zip(fields, vals))) for vals in zip(*values)] \
+        if fields else [rule.explanation] * len(cols["n"])
+    texts = [_tidy(t) + (" (some dates approximate)" if ax else "")
+             for t, ax in zip(texts, cols["approx"])]
+    n = len(texts)
+    return pd.DataFrame({
+        "finding_id": cols["finding_id"], "rule_id": [rule.id] * n, "title": [rule.title] * n,
+        "person_id": cols["person_id"], "category": [rule.category] * n,
+        "severity": [rule.severity] * n,
+        "window_start": [x or "" for x in cols["window_start"]],
+        "window_end": [x or "" for x in cols["window_end"]],
+        "event_ids": [x or "" for x in cols["event_ids"]],
+        "agencies": [x or "" for x in cols["agencies"]], "explanation": texts,
+    }, columns=list(model.FINDINGS))
 
 
 def _tidy(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())
     return text[:1].upper() + text[1:]
 
 

@@ -104,3 +104,69 @@ def rule_detail(rule: Rule) -> dict:
     detail["params"] = {k: v for k, v in rule.params.items() if v is not None}
     detail["file"] = rule.file
     return detail
+
+
+GROUP_TITLES = {"health": "Health", "education": "Education", "home": "Home, care and supervision",
+                "drift": "Drift and agency response", "household": "Household structure"}
+
+
+def _age_text(sel) -> str:
+    lo, hi = sel.age_min_months, sel.age_max_months
+    if lo is None and hi is None:
+        return ""
+    if lo is None:
+        return "before birth" if hi == 0 else f"before birth to under {hi} months"
+    if hi is None:
+        return f"age {lo} months or more"
+    return f"age under {hi} months" if lo == 0 else f"age {lo} to under {hi} months"
+
+
+def _selector_text(name: str, sel) -> str:
+    bits = []
+    if sel.event_types:
+        bits.append("types " + ", ".join(sel.event_types))
+    if sel.categories:
+        bits.append("categories " + ", ".join(sel.categories))
+    if sel.agency_contains:
+        bits.append("agency contains " + "/".join(sel.agency_contains))
+    if sel.details:
+        bits.append("details " + ", ".join(f"{k}={'/'.join(v)}" for k, v in sel.details))
+    if _age_text(sel):
+        bits.append(_age_text(sel))
+    if sel.subject == "household":
+        bits.append("the child's or the household's events")
+    label = name.replace("group:", "group ")
+    return "; ".join(bits) if name == "select" else f"{label}: " + "; ".join(bits)
+
+
+def _params_text(rule: Rule) -> str:
+    quiet = {"min_precision": "month", "mode": "each", "higher_is_worse": True,
+             "distinct_days": False, "same_day": None, "different_agency": False}
+    shown = [f"`{k}: {v}`" for k, v in rule.params.items()
+             if v is not None and not (k in quiet and quiet[k] == v)]
+    return ", ".join(shown) or "none"
+
+
+def catalogue_markdown(rules: list[Rule]) -> str:
+    """The rules as Markdown, grouped by catalogue file (the body of docs/rules.md)."""
+    from pathlib import Path
+
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules:
+        groups.setdefault(Path(rule.file).stem, []).append(rule)
+    order = [g for g in GROUP_TITLES if g in groups] + sorted(set(groups) - set(GROUP_TITLES))
+    out = []
+    for group in order:
+        out += [f"## {GROUP_TITLES.get(group, group)}", ""]
+        for r in groups[group]:
+            band = _band_text(r.age_band) or "any"
+            looks = " | ".join(_selector_text(n, s) for n, s in r.selectors.items()) or \
+                "the household, its relationships and the assessments"
+            out += [f"### `{r.id}`: {r.title}", "",
+                    f"- **Type** `{r.type}`; **category** {r.category}; **severity** "
+                    f"{r.severity}; **age band** {band}",
+                    f"- **Looks at** {looks}",
+                    f"- **Parameters** {_params_text(r)}",
+                    f"- **Says** \"{r.explanation}\"",
+                    f"- **Source** {' '.join(r.source.split())}", ""]
+    return "\n".join(out)

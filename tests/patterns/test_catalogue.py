@@ -51,3 +51,14 @@ def test_catalogue_rules_are_complete(catalogue):
     for rule in catalogue.values():
         assert rule.source and rule.title and rule.explanation
         assert rule.severity in {"low", "medium", "high"}
+
+
+def test_docs_rules_md_is_in_step_with_the_catalogue(catalogue):
+    """docs/rules.md holds catalogue_markdown() of the shipped rules (regenerate it when a
+    rule changes: see docs/writing-rules.md)."""
+    from chronos.patterns.present import catalogue_markdown
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+    assert catalogue_markdown(list(catalogue.values())) in docs
+    for rule in catalogue.values():
+        assert f"### `{rule.id}`" in docs

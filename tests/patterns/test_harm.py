@@ -1,0 +1,69 @@
+"""The cumulative harm index: weights, decay, household events, findings, escalation."""
+
+import pandas as pd
+import pytest
+
+from chronos import model
+from chronos.errors import RuleError
+from chronos.patterns.harm import HARM_COLUMNS, escalations, harm_config, harm_index
+
+from tests.patterns.family import FAMILY, RELATIONSHIPS, events_from
+
+NO_FINDINGS = model.empty("findings")
+
+
+def series(rows, *, findings=NO_FINDINGS, config=None, as_of="2023-12-31", child="C1"):
+    harm = harm_index(events_from(rows), findings, FAMILY, RELATIONSHIPS, config=config, as_of=as_of)
+    return harm[harm["person_id"] == child].set_index("date")
+
+
+def test_one_concern_halves_after_the_half_life():
+    harm = series([("E1", "2022-12-31", "head_lice")])
+    assert harm.loc["2022-12-31", "index"] == 1.0
+    assert harm.loc["2023-12-31", "index"] == pytest.approx(0.5, abs=0.01)
+    assert sorted(harm.reset_index().columns) == sorted(HARM_COLUMNS)
+
+
+def test_weights_by_type_and_kind_and_process_events_count_nothing():
+    harm = series([("E1", "2023-12-31", "injury"), ("E2", "2023-12-31", "referral")])
+    assert harm.loc["2023-12-31", "index"] == 2.0
+
+
+def test_household_context_counts_for_the_child():
+    harm = series([("E1", "2023-12-31", "substance_misuse", "M1", "Drugs service")])
+    assert harm.loc["2023-12-31", "index"] == 0.5
+
+
+def test_findings_add_their_severity_weight():
+    finding = model.conform([{"finding_id": "F1", "rule_id": "r", "person_id": "C1", "severity": "high",
+                              "window_start": "2023-01-01", "window_end": "2023-12-31"}], "findings")
+    harm = series([("E1", "2023-12-31", "head_lice")], findings=finding)
+    assert harm.loc["2023-12-31", ["events_score", "findings_score", "index"]].tolist() == [1.0, 4.0, 5.0]
+
+
+def test_configurable_half_life_and_unknown_setting():
+    harm = series([("E1", "2022-12-31", "head_lice")], config={"half_life_months": 6})
+    assert harm.loc["2023-12-31", "index"] == pytest.approx(0.25, abs=0.01)
+    with pytest.raises(RuleError, match="unknown harm index setting"):
+        harm_config({"halflife": 3})
+
+
+def test_escalation_when_the_index_rises():
+    rows = [("E0", "2021-01-10", "head_lice")] + [
+        (f"E{i}", f"2023-0{m}-1{i % 9}", t) for i, (m, t) in enumerate(
+            [(6, "was_not_brought"), (6, "injury"), (7, "home_conditions"), (7, "hygiene_clothing"),
+             (8, "was_not_brought")], 1)]
+    harm = series(rows)
+    assert not harm.loc["2023-05-31", "escalation"]
+    assert harm.loc["2023-07-31", "escalation"] and harm.loc["2023-08-31", "escalation"]
+    starts = escalations(harm.reset_index())
+    assert starts["date"].tolist() == ["2023-07-31"]
+
+
+def test_monthly_points_are_sorted_and_end_at_as_of():
+    harm = series([("E1", "2023-10-15", "head_lice")], as_of="2024-01-20")
+    assert list(harm.index) == ["2023-10-31", "2023-11-30", "2023-12-31", "2024-01-20"]
+
+
+def test_no_events_no_rows():
+    assert harm_index([], NO_FINDINGS, FAMILY).empty
