@@ -150,10 +150,10 @@ class SparkEngine:
         mapped.select(*ev.columns).orderBy("event_id").write.mode("overwrite").parquet(str(out))
         return self.spark.read.parquet(str(out)).count()
 
-    def _prepare(self, as_of: str) -> None:
+    def _prepare(self, as_of: str, rules) -> None:
         from chronos.patterns import compile as comp
 
-        for statement in comp.prepare_sql(as_of):
+        for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
             self.spark.sql(comp.to_dialect(statement, "spark"))
             name = statement.split(" AS", 1)[0].split()[-1]
             self.spark.sql(f"CACHE TABLE {name}")
@@ -165,9 +165,9 @@ class SparkEngine:
         self.view("events_in", events)
         self.view("persons_in", persons)
         self.view("relationships_in", relationships)
-        self._prepare(as_of)
+        self._prepare(as_of, rules)
         parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'))}) f"
+                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'), rule.id, structural=rule.type == 'structural')}) f"
                  for rule in rules]
         raw = self.spark.sql("\nUNION ALL\n".join(parts)).toPandas() if parts else None
         groups = dict(tuple(raw.groupby("rule_id", sort=False))) if raw is not None else {}
@@ -190,20 +190,28 @@ class SparkEngine:
         return SparkAPI(spark_session=self.spark)
 
 
-def spark_findings_sql(rule_sql: str) -> str:
-    """:func:`chronos.patterns.compile.findings_sql` in Spark SQL: the same aggregation,
-    with DuckDB's ordered ``string_agg`` written as sorted collected arrays."""
-    return f"""SELECT r.person_id, r.grp, COALESCE(MIN(r.w_start), MIN(r.d)) AS window_start,
-  COALESCE(MAX(r.w_end), MAX(r.d)) AS window_end,
-  array_join(array_sort(collect_set(r.event_id)), ';') AS event_ids,
-  array_join(array_sort(collect_set(r.agency)), ';') AS agencies,
+def spark_findings_sql(rule_sql: str, rule_id: str, *, structural: bool = False) -> str:
+    """:func:`chronos.patterns.compile.findings_sql` in Spark SQL: the same aggregation and
+    finding id, with DuckDB's ordered ``string_agg`` written as sorted collected arrays."""
+    from chronos.patterns.compile import q
+
+    grp = " || char(31) || COALESCE(grp, '')" if structural else ""
+    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || char(31) || COALESCE(person_id, '')
+  || char(31) || COALESCE(window_start, '') || char(31) || COALESCE(window_end, '') || char(31)
+  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+SELECT r.person_id, r.grp,
+  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS STRING) AS window_start,
+  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS STRING) AS window_end,
+  NULLIF(array_join(array_sort(collect_set(r.event_id)), ';'), '') AS event_ids,
+  array_join(transform(array_sort(collect_set(lower(r.agency) || char(1) || r.agency)),
+    x -> split_part(x, char(1), 2)), ';') AS agencies,
   array_join(transform(array_sort(collect_list(struct(r.d, r.event_id, r.agency))),
     s -> s.agency), ';') AS agencies_in_order,
   array_join(array_sort(collect_set(r.event_type)), ';') AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
 FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp"""
+GROUP BY r.person_id, r.grp) a"""
 
 
 def spark_session(master: str | None = None):
