@@ -179,7 +179,7 @@ def _rows(index: np.ndarray, days: np.ndarray, **columns) -> pd.DataFrame:
 def _gp(plan: _Plan, mothers: pd.DataFrame) -> pd.DataFrame:
     c, rng, today = plan.children, plan.rng, plan.today
     start = np.maximum(plan.dob, today - 3 * 365)
-    counts = rng.poisson(9, plan.n)
+    counts = rng.poisson(13, plan.n)
     idx = np.repeat(np.arange(plan.n), counts)
     parts = [_rows(idx, plan.uniform(start[idx], today), Outcome="Attended",
                    Clinic=np.array(["GP", "Practice nurse", "Paediatrics"])[rng.integers(0, 3, len(idx))])]
