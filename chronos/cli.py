@@ -705,6 +705,98 @@ def rules_test(
 # ---------------------------------------------------------------- end of patterns block
 
 
+# ---------------------------------------------------------------- screen (helper "screen")
+
+
+@app.command("screen")
+@handles_errors
+def screen_command(
+    sources: Path = typer.Argument(..., help="A case.yaml listing the population's exports, "
+                                             "or a folder that holds one."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (resumable)."),
+    engine: str = typer.Option("duckdb", "--engine", help="duckdb (one machine) or spark."),
+    spark_master: Optional[str] = typer.Option(None, "--spark-master",
+                                               help="Spark master URL (default local[*])."),
+    since: Optional[str] = typer.Option(None, "--since",
+                                        help="First day of the period (YYYY-MM-DD)."),
+    period: int = typer.Option(12, "--period", help="Period length in months, ending at as_of "
+                                                    "(ignored with --since)."),
+    harm_threshold: Optional[float] = typer.Option(None, "--harm-threshold",
+                                                   help="Harm index threshold (default: the "
+                                                        "'high' band, 8)."),
+    rules: Optional[list[Path]] = typer.Option(None, "--rules",
+                                               help="Rule files instead of the catalogue."),
+    params: Optional[Path] = typer.Option(None, "--params", help="Rule overrides YAML."),
+    fresh: bool = typer.Option(False, "--fresh", help="Redo every stage (no resume)."),
+    memory_limit: Optional[str] = typer.Option(None, "--memory-limit",
+                                               help="DuckDB memory limit, e.g. 6GB."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
+    json_out: bool = typer.Option(False, "--json", help="Print the scorecard as JSON on stdout."),
+) -> None:
+    """Screen a whole population: ingest, link, run every rule, write the scorecard.
+
+    Example: chronos screen exports/case.yaml --out screen-2024 --since 2023-04-01
+    """
+    from chronos.screen import screen
+
+    with _screen_progress(quiet) as progress:
+        result = screen(sources, out, engine=engine, spark_master=spark_master,
+                        resume=not fresh, progress=progress, since=since, period_months=period,
+                        harm_threshold=harm_threshold, rules=[str(r) for r in rules or []] or None,
+                        params=str(params) if params else None, memory_limit=memory_limit)
+    if json_out:
+        import json
+
+        print(json.dumps(result.as_dict(), indent=2, sort_keys=True, default=str))
+    if not quiet:
+        _print_screen(result)
+
+
+class _screen_progress:
+    """Rich progress bars on stderr, one per stage (a no-op when quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bars, self.tasks = quiet, None, {}
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bars = Progress(TextColumn("{task.description:<10}"), BarColumn(),
+                             TextColumn("{task.fields[message]}"), TimeElapsedColumn(),
+                             console=_stderr())
+        self.bars.start()
+        return self.update
+
+    def update(self, stage: str, done: int, total: int, message: str) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=max(total, 1), message="")
+        self.bars.update(self.tasks[stage], completed=done, total=max(total, 1), message=message)
+
+    def __exit__(self, *exc):
+        if self.bars is not None:
+            self.bars.stop()
+        return False
+
+
+def _print_screen(result) -> None:
+    console = _stderr()
+    card = result.scorecard
+    for stage in result.stages:
+        how = "resumed" if stage.resumed else f"{stage.seconds:.1f}s, peak {stage.peak_mb:,.0f} MB"
+        console.print(f"  {stage.name:<10} {how}")
+    console.print(f"{card['children_screened']:,} children screened ({result.period_start} to "
+                  f"{result.as_of}, {result.engine}); {card['children_with_findings']:,} meet at "
+                  f"least one indicator, {card['children_with_several_categories']:,} in several "
+                  f"categories; harm index crossed {card['harm']['threshold']:g} for "
+                  f"{card['harm']['crossed']:,} (for a multi-agency conversation, not a decision)")
+    console.print(f"Written to {result.out_dir}/ (scorecard/, charts/, findings.csv)")
+
+
+# ---------------------------------------------------------------- end screen
+
+
 def _one_line_summaries() -> None:
     """Each command's summary in ``chronos --help`` is the first paragraph of its docstring."""
     for info in app.registered_commands:

@@ -72,26 +72,27 @@ def as_settings(settings) -> LinkSettings:
 
 
 def link_people(records, *, overrides=None, settings=None, train: bool = False,
-                as_of: date | None = None) -> LinkResult:
+                as_of: date | None = None, db_api=None) -> LinkResult:
     """Link source person records (``model.PERSONS`` columns + ``record_key``) into people.
 
     ``overrides``: an ``overrides.yaml`` path, its parsed dict, or :class:`Overrides`.
     ``settings``: see :func:`as_settings`. ``train``: re-estimate the model on the data
     when there are enough records. ``as_of``: the date after which a date of birth is in
-    the future (default today).
+    the future (default today). ``db_api``: the splink database API to score on
+    (default DuckDB in memory; ``splink.SparkAPI`` for a population on Spark).
     """
     import gc
 
     paused = gc.isenabled()
     gc.disable()   # millions of small dicts and sets: cyclic GC passes would dominate
     try:
-        return _link_people(records, overrides, settings, train, as_of)
+        return _link_people(records, overrides, settings, train, as_of, db_api)
     finally:
         if paused:
             gc.enable()
 
 
-def _link_people(records, overrides, settings, train, as_of) -> LinkResult:
+def _link_people(records, overrides, settings, train, as_of, db_api=None) -> LinkResult:
     clock = _Clock()
     settings = as_settings(settings)
     records, warnings = _records_table(records)
@@ -99,7 +100,7 @@ def _link_people(records, overrides, settings, train, as_of) -> LinkResult:
     warnings += issues
     keys = list(records["record_key"])
     clock("identifiers")
-    scored = score_pairs(frame, settings, train=train)
+    scored = score_pairs(frame, settings, train=train, db_api=db_api)
     pairs = scored.pairs
     clock("splink")
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))

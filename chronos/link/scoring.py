@@ -43,26 +43,27 @@ def _connection(settings: LinkSettings):
     return duckdb.connect(config={"memory_limit": str(limit)} if limit else {})
 
 
-def _linker(frame, settings: LinkSettings, n_records: int):
+def _linker(frame, settings: LinkSettings, n_records: int, db_api=None):
     from splink import DuckDBAPI, Linker
 
     _quiet_splink()
     spec = settings.splink_settings(n_records)
     spec["retain_intermediate_calculation_columns"] = True
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
-    db_api = DuckDBAPI(_connection(settings))
+    db_api = db_api if db_api is not None else DuckDBAPI(_connection(settings))
     table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
     return Linker(table, spec, log_level=None, validate_settings=False)  # shipped, tested
 
 
-def score_pairs(frame, settings: LinkSettings, *, train: bool = False) -> Scored:
-    """Score the candidate pairs of ``frame`` (see module docstring)."""
+def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None) -> Scored:
+    """Score the candidate pairs of ``frame`` (see module docstring). ``db_api``: a splink
+    database API (default a new in-memory ``DuckDBAPI``; ``SparkAPI`` for Spark)."""
     import pandas as pd
 
     usable = frame[frame["record_key"].notna()]
     if len(usable) < 2:
         return Scored(pd.DataFrame(columns=_pair_columns(settings)))
-    linker = _linker(usable, settings, len(usable))
+    linker = _linker(usable, settings, len(usable), db_api)
     scored = Scored(None)
     if train and len(usable) >= settings.min_records_to_train:
         scored.model = _train(linker, settings)
@@ -135,7 +136,7 @@ def _keep_sql(table: str, settings: LinkSettings) -> str:
         SELECT * FROM p
         WHERE match_probability >= {settings.review_threshold}
            OR identifiers <> ''
-           OR (regexp_matches(vetoes, '(given|source)')
+           OR ((vetoes LIKE '%given%' OR vetoes LIKE '%source%')  -- portable (Spark too)
                AND match_probability >= {CONSTRAINT_FLOOR})
         ORDER BY key_l, key_r"""
 

@@ -49,8 +49,9 @@ class Comparison:
     levels: tuple[Level, ...]
 
     def null_sql(self) -> str:
-        """The condition for 'one side is missing' (no evidence either way)."""
-        return f'"{self.name}_l" IS NULL OR "{self.name}_r" IS NULL'
+        """The condition for 'one side is missing' (no evidence either way). Unquoted:
+        in Spark SQL a double-quoted name is a string literal, never NULL."""
+        return f"{self.name}_l IS NULL OR {self.name}_r IS NULL"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""Benchmark: ``chronos screen`` on a generated population, stage by stage.
+
+Generates N children with :mod:`population` (benchmarks/population.py), screens them on
+DuckDB and prints each stage's seconds and the process's peak memory, then two ratios
+measured in the same run:
+
+* rules alone vs a bare DuckDB scan of the same events Parquet (``SELECT`` of every
+  column, aggregated so nothing is materialised in Python): target within 5x;
+* with ``--spark N``: Spark local mode on N children vs DuckDB on the same N (the
+  findings are compared row for row).
+
+Not asserted in tests. Usage::
+
+    python benchmarks/bench_screen.py --children 100000 [--spark 2000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _bare_scan(events: Path) -> float:
+    import duckdb
+
+    con = duckdb.connect()
+    start = time.perf_counter()
+    con.execute(f"SELECT COUNT(*), COUNT(DISTINCT person_ids), MAX(date), MAX(event_type), "
+                f"MAX(agency), MAX(categories), MAX(details) FROM read_parquet('{events}')").fetchall()
+    return time.perf_counter() - start
+
+
+def _rules_alone(work: Path) -> float:
+    """The rules on DuckDB over the linked events Parquet, nothing else."""
+    import duckdb
+
+    from chronos.patterns.engine import resolve_rules, run_on_connection
+
+    con = duckdb.connect()
+    link = work / "link"
+    for name, file in (("events_in", "events"), ("persons_in", "persons"),
+                       ("relationships_in", "relationships")):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{link / file}.parquet')")
+    start = time.perf_counter()
+    run_on_connection(con, resolve_rules(), None)
+    return time.perf_counter() - start
+
+
+def _print_stages(label: str, result) -> float:
+    total = 0.0
+    print(f"\n{label}")
+    print(f"  {'stage':<10} {'seconds':>9} {'peak MB':>9}  counts")
+    for stage in result.stages:
+        total += stage.seconds
+        print(f"  {stage.name:<10} {stage.seconds:>9.1f} {stage.peak_mb:>9.0f}  "
+              f"{json.dumps(stage.counts, sort_keys=True)}")
+    print(f"  {'total':<10} {total:>9.1f}")
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--spark", type=int, default=0, help="children for the Spark comparison")
+    parser.add_argument("--keep", type=Path, help="keep the data and outputs in this folder")
+    args = parser.parse_args()
+
+    import pandas as pd
+
+    from population import generate
+
+    from chronos.screen import screen
+
+    root = args.keep or Path(tempfile.mkdtemp(prefix="bench-screen-"))
+    try:
+        start = time.perf_counter()
+        info = generate(args.children, root / "population")
+        print(f"generated {args.children:,} children, {info['events']:,} export rows "
+              f"in {time.perf_counter() - start:.1f}s")
+        result = screen(root / "population", root / "out", resume=False)
+        total = _print_stages(f"DuckDB, {args.children:,} children", result)
+        events = root / "out" / "work" / "link" / "events.parquet"
+        scan, rules = _bare_scan(events), _rules_alone(root / "out" / "work")
+        print(f"  rules alone {rules:.2f}s vs bare DuckDB scan {scan:.2f}s: ratio {rules / scan:.1f}x")
+        print(f"  whole run {total:.1f}s; peak memory {max(s.peak_mb for s in result.stages):,.0f} MB")
+        if args.spark:
+            generate(args.spark, root / "small")
+            duck = screen(root / "small", root / "small-duck", resume=False)
+            spark = screen(root / "small", root / "small-spark", engine="spark", resume=False)
+            d, s = _print_stages("DuckDB (small)", duck), _print_stages("Spark local (small)", spark)
+            same = pd.read_parquet(root / "small-duck" / "findings.parquet").equals(
+                pd.read_parquet(root / "small-spark" / "findings.parquet"))
+            print(f"  Spark/DuckDB time ratio on {args.spark:,} children: {s / d:.1f}x; "
+                  f"findings identical: {same}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,240 @@
+"""The two engines of ``chronos screen``: DuckDB (embedded, out of core) and Spark.
+
+Both offer the same operations over Parquet files, so the stages do not care which runs:
+``max_event_date``, ``map_events`` (record keys -> person ids), ``run_rules`` (the
+compiled catalogue; findings rendered by :func:`chronos.patterns.engine.render`),
+``harm_events`` (the events part of the cumulative harm index at two dates) and
+``link_api`` (the splink database API for person linking).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from chronos import model
+from chronos.errors import ChronosError
+
+HARM_EVENTS_SQL = """
+SELECT person_id,
+  SUM(CASE WHEN d <= {asof} THEN w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half}) ELSE 0 END)
+    AS events_end,
+  SUM(CASE WHEN d <= {since} THEN w.weight * POWER(0.5, date_diff('day', d, {since}) / {half}) ELSE 0 END)
+    AS events_start
+FROM (SELECT DISTINCT person_id, event_id, d, event_type FROM sev WHERE d IS NOT NULL) e
+JOIN harm_weights w ON w.event_type = e.event_type
+WHERE w.weight <> 0
+GROUP BY person_id"""
+
+
+def make_engine(opts, work: Path):
+    """The engine named by ``opts.engine``."""
+    if opts.engine == "spark":
+        return SparkEngine(opts.spark_master, work)
+    return DuckEngine(work, opts.memory_limit)
+
+
+def _sorted_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    findings = pd.concat(frames, ignore_index=True) if frames else model.empty("findings")
+    findings = model.conform(findings, "findings")
+    return findings.sort_values(["person_id", "rule_id", "window_start", "finding_id"],
+                                kind="stable").reset_index(drop=True)
+
+
+class DuckEngine:
+    """DuckDB with a database file and spill folder in the work folder (out of core)."""
+
+    name = "duckdb"
+
+    def __init__(self, work: Path, memory_limit: str | None = None):
+        import duckdb
+
+        work.mkdir(parents=True, exist_ok=True)
+        self.path = work / "screen.duckdb"
+        self.path.unlink(missing_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self.con.execute(f"SET temp_directory = '{work / 'spill'}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+
+    def close(self) -> None:
+        self.con.close()
+        self.path.unlink(missing_ok=True)
+
+    def view(self, name: str, path) -> None:
+        """A view ``name`` over a Parquet file or glob."""
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+
+    def max_event_date(self, events) -> str | None:
+        value = self.con.execute(
+            f"SELECT MAX(TRY_CAST(date AS DATE)) FROM read_parquet('{events}')").fetchone()[0]
+        return value.isoformat() if value else None
+
+    def map_events(self, events, links, out: Path) -> int:
+        """Write ``out``: the events with record keys replaced by person ids (sorted,
+        distinct, ';'-joined); keys no person record has are kept."""
+        self.con.execute(f"""COPY (
+WITH e AS (SELECT * FROM read_parquet('{events}')),
+m AS (SELECT record_key, person_id FROM read_parquet('{links}')),
+x AS (SELECT e.event_id, TRIM(k.k) AS k FROM e, UNNEST(string_split(e.person_ids, ';')) AS k(k)),
+p AS (SELECT x.event_id, string_agg(DISTINCT COALESCE(m.person_id, x.k), ';'
+        ORDER BY COALESCE(m.person_id, x.k)) AS pids
+      FROM x LEFT JOIN m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id)
+SELECT e.* REPLACE (p.pids AS person_ids) FROM e LEFT JOIN p USING (event_id)
+ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
+        return self.con.execute(f"SELECT COUNT(*) FROM read_parquet('{out}')").fetchone()[0]
+
+    def run_rules(self, events, persons, relationships, rules, as_of: str):
+        """``(findings, notes)`` of ``rules`` over the Parquet tables."""
+        from chronos.patterns.engine import run_on_connection
+
+        self.view("events_in", events)
+        self.view("persons_in", persons)
+        self.view("relationships_in", relationships)
+        run = run_on_connection(self.con, rules, as_of)
+        return run.findings, run.notes
+
+    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
+        """Per child: the events part of the harm index at ``as_of`` and at ``since``
+        (needs the prepared tables of :meth:`run_rules`)."""
+        self.con.register("harm_weights_df", weights)
+        self.con.execute("CREATE OR REPLACE TEMP TABLE harm_weights AS SELECT * FROM harm_weights_df")
+        sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
+                                     half=float(half_life_days))
+        return self.con.execute(sql + " ORDER BY person_id").df()
+
+    def link_api(self):
+        from splink import DuckDBAPI
+
+        return DuckDBAPI()
+
+
+class SparkEngine:
+    """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot."""
+
+    name = "spark"
+    PREPARED = ("dup_ids", "ev", "approx_ids", "people", "rel", "par", "hh", "subj", "sev", "sibs")
+
+    def __init__(self, master: str | None, work: Path):
+        self.spark = spark_session(master)
+        self.work = work
+        context = self.spark.sparkContext
+        if context.getCheckpointDir() is None:  # splink breaks lineage with checkpoints
+            context.setCheckpointDir(str(work / "spark-checkpoints"))
+
+    def close(self) -> None:
+        for name in self.PREPARED:
+            self.spark.catalog.dropTempView(name)
+
+    def view(self, name: str, path) -> None:
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def max_event_date(self, events) -> str | None:
+        self.view("events_raw", events)
+        value = self.spark.sql("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_raw").collect()[0][0]
+        return value.isoformat() if value else None
+
+    def map_events(self, events, links, out: Path) -> int:
+        from pyspark.sql import functions as F
+
+        ev = self.spark.read.parquet(str(events))
+        links_df = self.spark.read.parquet(str(links)).select("record_key", "person_id")
+        keys = ev.select("event_id", F.explode(F.split("person_ids", ";")).alias("k"))
+        keys = keys.withColumn("k", F.trim("k")).where(F.col("k") != "")
+        keys = keys.join(links_df, keys.k == links_df.record_key, "left")
+        ids = keys.groupBy("event_id").agg(F.array_join(F.array_sort(F.collect_set(
+            F.coalesce("person_id", "k"))), ";").alias("pids"))
+        mapped = ev.join(ids, "event_id", "left").withColumn("person_ids", F.col("pids"))
+        mapped.select(*ev.columns).orderBy("event_id").write.mode("overwrite").parquet(str(out))
+        return self.spark.read.parquet(str(out)).count()
+
+    def _prepare(self, as_of: str, rules) -> None:
+        from chronos.patterns import compile as comp
+
+        for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
+            self.spark.sql(comp.to_dialect(statement, "spark"))
+            name = statement.split(" AS", 1)[0].split()[-1]
+            self.spark.sql(f"CACHE TABLE {name}")
+
+    def run_rules(self, events, persons, relationships, rules, as_of: str):
+        from chronos.patterns import compile as comp
+        from chronos.patterns.engine import NOTE_COLUMNS, render
+
+        self.view("events_in", events)
+        self.view("persons_in", persons)
+        self.view("relationships_in", relationships)
+        self._prepare(as_of, rules)
+        parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
+                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'), rule.id, structural=rule.type == 'structural')}) f"
+                 for rule in rules]
+        raw = self.spark.sql("\nUNION ALL\n".join(parts)).toPandas() if parts else None
+        groups = dict(tuple(raw.groupby("rule_id", sort=False))) if raw is not None else {}
+        frames = [render(rule, groups[rule.id].drop(columns="rule_id"), as_of)
+                  for rule in rules if rule.id in groups]
+        return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
+
+    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
+        from chronos.patterns import compile as comp
+
+        self.spark.createDataFrame(weights).createOrReplaceTempView("harm_weights")
+        sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
+                                     half=float(half_life_days))
+        frame = self.spark.sql(comp.to_dialect(sql, "spark")).toPandas()
+        return frame.sort_values("person_id", ignore_index=True)
+
+    def link_api(self):
+        from splink import SparkAPI
+
+        return SparkAPI(spark_session=self.spark)
+
+
+def spark_findings_sql(rule_sql: str, rule_id: str, *, structural: bool = False) -> str:
+    """:func:`chronos.patterns.compile.findings_sql` in Spark SQL: the same aggregation and
+    finding id, with DuckDB's ordered ``string_agg`` written as sorted collected arrays."""
+    from chronos.patterns.compile import q
+
+    grp = " || char(31) || COALESCE(grp, '')" if structural else ""
+    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || char(31) || COALESCE(person_id, '')
+  || char(31) || COALESCE(window_start, '') || char(31) || COALESCE(window_end, '') || char(31)
+  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+SELECT r.person_id, r.grp,
+  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS STRING) AS window_start,
+  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS STRING) AS window_end,
+  NULLIF(array_join(array_sort(collect_set(r.event_id)), ';'), '') AS event_ids,
+  array_join(transform(array_sort(collect_set(lower(r.agency) || char(1) || r.agency)),
+    x -> split_part(x, char(1), 2)), ';') AS agencies,
+  array_join(transform(array_sort(collect_list(struct(r.d, r.event_id, r.agency))),
+    s -> s.agency), ';') AS agencies_in_order,
+  array_join(array_sort(collect_set(r.event_type)), ';') AS event_types,
+  COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
+  MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
+FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
+GROUP BY r.person_id, r.grp) a"""
+
+
+def spark_session(master: str | None = None):
+    """The active SparkSession, or a new one against ``master`` (default ``local[*]``)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ChronosError("the spark engine needs pyspark",
+                           hint='pip install "chronos[spark]" (and Java 17)') from exc
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    builder = SparkSession.builder.appName("chronos screen").master(master or "local[*]")
+    builder = builder.config("spark.sql.session.timeZone", "UTC")
+    local = (master or "local[*]").startswith("local")
+    builder = builder.config("spark.sql.shuffle.partitions", "4" if local else "200")
+    builder = builder.config("spark.ui.enabled", "false")
+    builder = builder.config("spark.jars", _similarity_jar())
+    return builder.getOrCreate()
+
+
+def _similarity_jar() -> str:
+    """splink's jar of string-similarity functions (jaro_winkler, damerau_levenshtein)."""
+    from splink.backends.spark import similarity_jar_location
+
+    return similarity_jar_location()

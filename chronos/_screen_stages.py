@@ -1,0 +1,224 @@
+"""The stages of ``chronos screen`` (see :mod:`chronos.screen`).
+
+Each ``run_<stage>(run, stage_dir)`` writes its outputs into a temporary folder that
+becomes ``stage_dir`` only when complete, and returns its counts for the marker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from chronos import model
+from chronos.errors import ChronosError
+from chronos.report.safe_files import atomic_directory
+
+PERSON_RECORD_COLUMNS = [*model.PERSONS, "record_key"]
+
+
+# --------------------------------------------------------------------------- ingest
+
+def run_ingest(run, stage_dir: Path) -> dict:
+    """Read every source with its ingester, one at a time, each appended as Parquet."""
+    from chronos.ingest.base import read_source
+
+    sources = run.case.sources
+    summaries, quarantined = [], 0
+    with atomic_directory(stage_dir) as tmp:
+        for sub in ("events", "person_records", "relationships", "quarantine"):
+            (tmp / sub).mkdir()
+        for number, source in enumerate(sources):
+            run.say("ingest", number, len(sources), f"reading {source.name}")
+            if run.case.as_of:
+                source.options.setdefault("as_of", run.case.as_of)
+            result = read_source(source)
+            if not result.reconciles():
+                raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
+                                   file=source.file_label)
+            _write_source(tmp, f"{number:04d}-{source.name}", result)
+            summaries.append(result.summary())
+            quarantined += len(result.quarantine)
+        run.say("ingest", len(sources), len(sources), "done")
+        _json(tmp / "ingest-report.json", {"sources": summaries})
+    return {"sources": len(sources), "events": sum(s["events"] for s in summaries),
+            "person_records": sum(s["persons"] for s in summaries), "quarantined": quarantined}
+
+
+def _write_source(tmp: Path, stem: str, result) -> None:
+    events = model.conform(result.events, "events")[list(model.EVENTS)]
+    events.to_parquet(tmp / "events" / f"{stem}.parquet", index=False)
+    persons = model.conform(result.persons, "persons")
+    if "record_key" not in persons:
+        persons["record_key"] = pd.Series(dtype="string")
+    persons[PERSON_RECORD_COLUMNS].astype({"record_key": "string"}).to_parquet(
+        tmp / "person_records" / f"{stem}.parquet", index=False)
+    model.conform(result.relationships, "relationships")[list(model.RELATIONSHIPS)].to_parquet(
+        tmp / "relationships" / f"{stem}.parquet", index=False)
+    quarantine = model.conform([q.as_dict() | {"reason": q.code, "source_format": result.format}
+                                for q in result.quarantine], "quarantine")
+    quarantine[list(model.QUARANTINE)].to_parquet(tmp / "quarantine" / f"{stem}.parquet",
+                                                   index=False)
+
+
+# --------------------------------------------------------------------------- link
+
+def run_link(run, stage_dir: Path) -> dict:
+    """Link every person record (splink, trained on a sample of the data), then map the
+    events' and relationships' record keys to person ids."""
+    from chronos.link.apply import apply_person_ids
+    from chronos.link.people import link_people
+
+    ingest = run.work / "ingest"
+    records = pd.read_parquet(ingest / "person_records")
+    as_of = run.case.as_of or run.engine.max_event_date(ingest / "events" / "*.parquet")
+    run.say("link", 0, 3, f"linking {len(records):,} person records")
+    settings, trained = link_settings(run, records, as_of)
+    linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
+                         as_of=_date(as_of), db_api=run.engine.link_api())
+    run.say("link", 1, 3, f"{len(linked.persons):,} people; mapping events")
+    with atomic_directory(stage_dir) as tmp:
+        linked.persons.to_parquet(tmp / "persons.parquet", index=False)
+        linked.links.to_parquet(tmp / "links.parquet", index=False)
+        linked.review.to_csv(tmp / "link-review.csv", index=False)
+        relationships = pd.read_parquet(ingest / "relationships")
+        _, relationships = apply_person_ids(model.empty("events"), relationships,
+                                            linked.record_to_person)
+        relationships.to_parquet(tmp / "relationships.parquet", index=False)
+        events = run.engine.map_events(ingest / "events" / "*.parquet", tmp / "links.parquet",
+                                       tmp / "events.parquet")
+        run.say("link", 3, 3, "done")
+    run.state["as_of"] = as_of
+    return {"person_records": len(records), "persons": len(linked.persons), "events": events,
+            "review_pairs": len(linked.review), "trained": trained,
+            "warnings": len(linked.warnings)}
+
+
+def link_settings(run, records: pd.DataFrame, as_of: str):
+    """Population linking settings: narrow blocking rules; m and u trained on a sample of
+    the data when there are enough records (else the shipped model). ``(settings, trained)``."""
+    from chronos.link.people import as_settings
+    from chronos.screen import POPULATION_BLOCKING
+
+    overrides = {"blocking_rules": list(POPULATION_BLOCKING), **run.opts.link}
+    settings = as_settings(overrides)
+    if not run.opts.train or len(records) < settings.min_records_to_train:
+        return settings, False
+    trained = _train_on_sample(records, settings, as_of)
+    return (as_settings({**overrides, "comparisons": trained}), True) if trained else (settings, False)
+
+
+def _train_on_sample(records: pd.DataFrame, settings, as_of: str):
+    """Comparisons of the shipped model with m/u re-estimated by splink on a deterministic
+    sample of at most LINK_TRAIN_SAMPLE records (u from random pairs, m by EM)."""
+    from chronos.link.identifiers import prepare_records
+    from chronos.link.scoring import score_pairs
+    from chronos.screen import LINK_TRAIN_SAMPLE
+
+    order = pd.util.hash_pandas_object(records["record_key"].astype(str), index=False)
+    sample = records.loc[order.sort_values(kind="stable").index[:LINK_TRAIN_SAMPLE]]
+    frame, _ = prepare_records(sample.reset_index(drop=True), as_of=_date(as_of))
+    model_json = score_pairs(frame, settings, train=True).model
+    return _trained_comparisons(settings, model_json)
+
+
+def _trained_comparisons(settings, model_json: dict) -> list | None:
+    """The model's comparisons with m and u from a splink model JSON (veto flags kept)."""
+    learnt = {c.get("output_column_name"): [lv for lv in c["comparison_levels"]
+                                             if not lv.get("is_null_level")]
+              for c in (model_json or {}).get("comparisons", [])}
+    out = []
+    for comparison in settings.raw["comparisons"]:
+        levels = learnt.get(comparison["name"])
+        if not levels or len(levels) != len(comparison["levels"]):
+            return None
+        new = []
+        for mine, theirs in zip(comparison["levels"], levels):
+            m = _probability(theirs.get("m_probability"), mine["m"])
+            u = _probability(theirs.get("u_probability"), mine["u"])
+            new.append({**mine, "m": m, "u": u})
+        out.append({**comparison, "levels": new})
+    return out
+
+
+def _probability(value, default: float) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(value, 1e-9), 1.0) if value == value else default
+
+
+def _date(iso: str | None):
+    return dt.date.fromisoformat(iso) if iso else None
+
+
+# --------------------------------------------------------------------------- rules
+
+def run_rules(run, stage_dir: Path) -> dict:
+    """Run the catalogue on the engine; the events part of the harm index per child."""
+    from chronos.patterns.engine import resolve_rules
+    from chronos.patterns.harm import harm_config
+
+    link = run.work / "link"
+    as_of = run.state["as_of"]
+    start = period_start(as_of, run.opts.since, run.opts.period_months)
+    rules = resolve_rules(run.opts.rules, run.opts.params)
+    run.say("rules", 0, 2, f"{len(rules)} rules on {run.engine.name}")
+    findings, notes = run.engine.run_rules(link / "events.parquet", link / "persons.parquet",
+                                           link / "relationships.parquet", rules, as_of)
+    run.say("rules", 1, 2, f"{len(findings):,} findings; harm index")
+    cfg = harm_config()
+    harm = run.engine.harm_events(harm_weights(cfg), as_of, start,
+                                  float(cfg["half_life_months"]) * 30.4375)
+    with atomic_directory(stage_dir) as tmp:
+        findings.to_parquet(tmp / "findings.parquet", index=False)
+        notes.to_parquet(tmp / "notes.parquet", index=False)
+        harm.to_parquet(tmp / "harm_events.parquet", index=False)
+        _json(tmp / "rules.json", [{"rule_id": r.id, "title": r.title, "category": r.category,
+                                    "severity": r.severity, "type": r.type,
+                                    "file": Path(r.file).name if r.file else ""} for r in rules])
+    run.say("rules", 2, 2, "done")
+    run.state["period_start"] = start
+    return {"rules": len(rules), "findings": len(findings), "children_with_findings":
+            int(findings["person_id"].nunique())}
+
+
+def period_start(as_of: str, since: str | None, months: int) -> str:
+    """The first day of the screening period."""
+    if since:
+        try:
+            return dt.date.fromisoformat(str(since)).isoformat()
+        except ValueError:
+            raise ChronosError(f"--since must be an ISO date (YYYY-MM-DD), got {since!r}") from None
+    end = pd.Timestamp(as_of)
+    return (end - pd.DateOffset(months=int(months)) + pd.Timedelta(days=1)).date().isoformat()
+
+
+def harm_weights(cfg: dict) -> pd.DataFrame:
+    """Event type -> weight in the harm index (as :mod:`chronos.patterns.harm`)."""
+    vocab = model.vocabulary()
+    rows = []
+    for name, entry in vocab.event_types.items():
+        weight = cfg["type_weights"].get(name, cfg["kind_weights"].get(entry.kind, 0.0))
+        rows.append({"event_type": name, "weight": float(weight)})
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- scorecard
+
+def run_scorecard(run, stage_dir: Path) -> dict:
+    """Scorecard tables, charts and the JSON summary, ready to publish."""
+    from chronos import _screen_scorecard as card
+
+    with atomic_directory(stage_dir) as tmp:
+        summary = card.build(run, tmp)
+    return {"findings_in_period": summary["findings_in_period"],
+            "children_in_period": summary["children_with_findings"],
+            "harm_crossed": summary["harm"]["crossed"]}
+
+
+def _json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
