@@ -88,6 +88,10 @@ def find_manifest(path: str | Path) -> Path:
     if not path.exists():
         raise ManifestError("case manifest not found", file=str(path),
                             hint="give a case.yaml or a folder that holds one")
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise ManifestError("this is not a case manifest", file=str(path),
+                            hint="give a case.yaml (or its folder); to see what one export "
+                                 "becomes, use: chronos inspect FILE")
     return path
 
 

@@ -86,6 +86,13 @@ def test_manifest_errors_are_clear(tmp_path, text, fragment):
     assert "case.yaml" in str(err.value)
 
 
+def test_an_export_given_as_the_case_is_refused_with_a_hint(tmp_path):
+    (tmp_path / "gp.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(ManifestError, match="not a case manifest") as err:
+        load_case(tmp_path / "gp.csv")
+    assert "chronos inspect" in str(err.value)
+
+
 def test_missing_manifest_names_the_path(tmp_path):
     with pytest.raises(ManifestError, match="case manifest not found"):
         load_case(tmp_path / "nowhere")
