@@ -476,18 +476,19 @@ named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
 cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
   ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL),
 seen AS (SELECT DISTINCT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
-  FROM cand c JOIN ev e ON (e.person_id = c.member_id OR (c.given <> '' AND c.family <> ''
+  FROM cand c JOIN subj s ON s.child_id = c.child_id JOIN ev e ON e.person_id = s.member_id
+  WHERE e.d IS NOT NULL AND e.d <= {date_lit(as_of)} AND e.event_type NOT IN ({tlist})
+    AND (e.person_id = c.member_id OR (c.given <> '' AND c.family <> ''
     AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.given) > 0
-    AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.family) > 0))
-  WHERE e.d IS NOT NULL AND e.d <= {date_lit(as_of)} AND e.event_type NOT IN ({tlist})),
+    AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.family) > 0))),
 evidence AS (SELECT c.child_id, c.member_id, x.event_id, x.d, x.agency, x.event_type
     FROM cand c JOIN asm x ON x.person_id = c.child_id
   UNION SELECT child_id, member_id, event_id, d, agency, event_type FROM seen),
-counts AS (SELECT c.child_id, c.member_id,
-    (SELECT COUNT(DISTINCT x.event_id) FROM asm x WHERE x.person_id = c.child_id) AS n_asm,
-    (SELECT COUNT(DISTINCT s.event_id) FROM seen s
-      WHERE s.child_id = c.child_id AND s.member_id = c.member_id) AS n_seen
-  FROM cand c)
+n_asm AS (SELECT person_id AS child_id, COUNT(DISTINCT event_id) AS n FROM asm GROUP BY 1),
+n_seen AS (SELECT child_id, member_id, COUNT(DISTINCT event_id) AS n FROM seen GROUP BY 1, 2),
+counts AS (SELECT c.child_id, c.member_id, COALESCE(a.n, 0) AS n_asm, COALESCE(s.n, 0) AS n_seen
+  FROM cand c LEFT JOIN n_asm a ON a.child_id = c.child_id
+  LEFT JOIN n_seen s ON s.child_id = c.child_id AND s.member_id = c.member_id)
 SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, v.event_id, v.d, v.agency, v.event_type,
   'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role
