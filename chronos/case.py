@@ -194,7 +194,10 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
     """Ingest every source of the case and assemble the contract's tables.
 
     ``stages`` limits the optional stages that run after ingest (``link``, ``dedupe``,
-    ``findings``); by default every available one runs. With ``strict``, any quarantined
+    ``findings``); by default every available one runs. Until the ``link`` stage runs,
+    events and relationships refer to people by source record keys, ``persons`` and
+    ``links`` are empty, and the source person records are in
+    ``result.extras["person_records"]``. With ``strict``, any quarantined
     row raises :class:`StrictModeError` (after the whole case was read, so the message
     can say how many).
     """
@@ -264,13 +267,12 @@ def _assemble(case: Case, results: list) -> CaseResult:
     quarantine = model.conform([_quarantine_row(q, r.format)
                                 for r in results for q in r.quarantine], "quarantine")
     warnings = [w for r in results for w in r.warnings]
-    persons, links = _exact_identifier_links(records)
-    result = CaseResult(case=case, events=events, persons=persons, links=links,
+    result = CaseResult(case=case, events=events, persons=model.empty("persons"),
+                        links=model.empty("links"),
                         relationships=relationships, quarantine=quarantine,
                         findings=model.empty("findings"), report={}, sources=results,
                         warnings=warnings)
     result.extras["person_records"] = records
-    _apply_person_ids(result)
     result.report = ingest_report(result)
     return result
 
@@ -309,78 +311,6 @@ def _findings_stage(result: CaseResult) -> None:
     result.extras["rule_notes"] = run.notes
     result.report["findings"] = {"count": len(run.findings), "as_of": run.as_of,
                                  "data_quality_notes": len(run.notes)}
-
-
-# ---------------------------------------------------------------- exact linking
-
-
-def _exact_identifier_links(records):
-    """Persons and links from exact identifier matches (the fallback before linking).
-
-    Records sharing an NHS number, UPN or LA child id (or the same record key) become one
-    person; everyone else is a person of their own.
-    """
-    import networkx as nx
-
-    from chronos import model
-
-    if records is None or not len(records):
-        return model.empty("persons"), model.empty("links")
-    graph = nx.Graph()
-    keys = records["record_key"].astype(str).tolist()
-    graph.add_nodes_from(keys)
-    for column in ("nhs_number", "upn", "la_child_id"):
-        values = records[column].fillna("").astype(str).str.replace(" ", "").str.upper()
-        for _, group in records.assign(_v=values)[values != ""].groupby("_v"):
-            members = group["record_key"].astype(str).tolist()
-            graph.add_edges_from(zip(members, members[1:]))
-    persons, links = [], []
-    for component in sorted(nx.connected_components(graph), key=lambda c: sorted(c)[0]):
-        members = sorted(component)
-        person_id = model.stable_id("P", *members, length=10)
-        rows = records[records["record_key"].astype(str).isin(members)]
-        persons.append(_best_person(rows, person_id))
-        method = "identifier" if len(members) > 1 else "single"
-        for _, row in rows.iterrows():
-            links.append({"source_file": row["source_file"], "source_ref": row["source_ref"],
-                          "record_key": row["record_key"], "person_id": person_id,
-                          "match_probability": 1.0, "method": method})
-    return (model.conform(persons, "persons").sort_values("person_id", ignore_index=True),
-            model.conform(links, "links"))
-
-
-def _best_person(rows, person_id: str) -> dict:
-    """One person row from several source records: the first non-empty value of each
-    column, preferring records in source order."""
-    from chronos import model
-
-    best = {"person_id": person_id}
-    for column in model.PERSONS:
-        if column in ("person_id", "source_file", "source_ref"):
-            continue
-        values = rows[column].dropna() if column in rows else []
-        values = [v for v in values if str(v) != ""]
-        best[column] = values[0] if len(values) else None
-    best["source_file"] = ";".join(sorted(set(rows["source_file"].dropna().astype(str))))
-    best["source_ref"] = ";".join(rows["record_key"].astype(str))
-    return best
-
-
-def _apply_person_ids(result: CaseResult) -> None:
-    """Replace record keys in events and relationships with person ids."""
-    mapping = dict(zip(result.links["record_key"].astype(str),
-                       result.links["person_id"].astype(str)))
-    result.extras["record_to_person"] = mapping
-    result.events["person_ids"] = result.events["person_ids"].map(
-        lambda keys: _map_keys(keys, mapping), na_action="ignore").astype("string")
-    for column in ("person_a", "person_b"):
-        result.relationships[column] = result.relationships[column].map(
-            lambda key: mapping.get(str(key), key), na_action="ignore").astype("string")
-
-
-def _map_keys(keys: str, mapping: dict[str, str]) -> str:
-    mapped = [mapping.get(k, k) for k in str(keys).split(";") if k]
-    return ";".join(dict.fromkeys(mapped))
 
 
 # ---------------------------------------------------------------- report and outputs

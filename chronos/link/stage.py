@@ -37,20 +37,6 @@ def _as_of(case) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
-def _source_tables(result):
-    """Events and relationships as the sources gave them (person ids = record keys)."""
-    import pandas as pd
-
-    def concat(table: str):
-        frames = [model.conform(getattr(r, table), table) for r in result.sources
-                  if getattr(r, table) is not None and len(getattr(r, table))]
-        if not frames:
-            return model.empty(table)
-        return model.conform(pd.concat(frames, ignore_index=True), table)
-
-    return concat("events"), concat("relationships")
-
-
 def link_stage(result, *, train: bool | None = None) -> None:
     """Link the case's person records; replace persons and links; map record keys in
     events and relationships to person ids; add derived household relationships."""
@@ -65,9 +51,8 @@ def link_stage(result, *, train: bool | None = None) -> None:
     linked = link_people(records, overrides=result.case.overrides_path, settings=settings,
                          train=train_default if train is None else train,
                          as_of=_as_of(result.case))
-    events, relationships = _source_tables(result)
     result.events, result.relationships = apply_person_ids(
-        events, relationships, linked.record_to_person)
+        result.events, result.relationships, linked.record_to_person)
     result.persons, result.links = linked.persons, linked.links
     derived = households(_records_with_person(records, linked), result.relationships,
                          result.events)
