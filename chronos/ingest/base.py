@@ -217,6 +217,8 @@ def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResul
     if rows is None:
         yield read_source(source)
         return
+    if int(rows) < 1:
+        raise ValueError(f"rows must be at least 1, got {rows!r}")
     fmt = _source_format(source)
     for part in get_ingester(fmt).read_parts(source, int(rows)):
         part.format = part.format or fmt

@@ -304,11 +304,12 @@ def _distinct_pairs(frame: pd.DataFrame) -> pd.DataFrame:
     """Symmetric kinds with the pair in order, without self-pairs, each pair once."""
     if not len(frame):
         return frame
-    frame = frame.copy()
     symmetric = frame["kind"].isin(SYMMETRIC)
-    low = frame[["person_a", "person_b"]].min(axis=1)
-    high = frame[["person_a", "person_b"]].max(axis=1)
-    frame.loc[symmetric, "person_a"], frame.loc[symmetric, "person_b"] = low[symmetric], high[symmetric]
+    if symmetric.any():
+        frame = frame.copy()
+        pairs = frame.loc[symmetric, ["person_a", "person_b"]]
+        frame.loc[symmetric, "person_a"] = pairs.min(axis=1)
+        frame.loc[symmetric, "person_b"] = pairs.max(axis=1)
     frame = frame[frame["person_a"] != frame["person_b"]]
     return frame.drop_duplicates(["person_a", "person_b", "kind", "subtype"])
 
@@ -320,8 +321,9 @@ def _related_rows(ing, spec, persons: pd.DataFrame, data: pd.Series) -> pd.DataF
         "subtype": ing.values(spec.subtype).str.lower(),
         "start": _optional_date(ing, spec.start), "end": _optional_date(ing, spec.end),
         "source_ref": ing.rows.refs})[mask]
-    frame["other"] = frame["other"].str.split(";")
-    frame = frame.explode("other")
+    if frame["other"].str.contains(";", regex=False).any():  # several people in a cell
+        frame["other"] = frame["other"].str.split(";")
+        frame = frame.explode("other")
     forward = spec.direction == "to_subject"
     frame["person_a"] = frame["other"] if forward else frame["subject"]
     frame["person_b"] = frame["subject"] if forward else frame["other"]

@@ -195,7 +195,7 @@ def test_workbooks_are_read_whole(tmp_path):
 _CELLS = st.sampled_from(["", " ", "P1", "P2", "M1", "Total", "Patient ID", "01/02/2020",
                           "13/01/2021", "12/25/2021", "2021-05-06", "31/02/2021", "Attended",
                           "DNA", "Skip", "Odd", "10:00", "x,y", "a\nb", "Jade Smith", "F",
-                          "7", "H1"])
+                          "7", "H1", "M1;M2", "M2; P1"])
 
 
 @settings(max_examples=40, deadline=None,
