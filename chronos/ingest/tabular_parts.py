@@ -156,7 +156,7 @@ def line_numbers(frame: pd.DataFrame, first: int, quoted: bool) -> tuple[pd.Seri
 
     start = np.arange(len(frame), dtype="int64") + first
     after = first + len(frame)
-    if quoted and len(frame):
+    if quoted and len(frame) and _any_newline(frame):
         newlines = sum(frame[c].str.count("\n").to_numpy(dtype="int64", na_value=0)
                        for c in frame.columns)
         start[1:] += np.cumsum(newlines)[:-1]
@@ -164,6 +164,23 @@ def line_numbers(frame: pd.DataFrame, first: int, quoted: bool) -> tuple[pd.Seri
     text = pa.array(start).cast(pa.string())
     refs = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([text])), index=frame.index)
     return refs, after
+
+
+def _any_newline(frame: pd.DataFrame) -> bool:
+    """True when some cell may hold a newline: a scan of the columns' character buffers
+    at memory speed (a buffer shared with rows outside the frame can only say yes)."""
+    import numpy as np
+    import pyarrow as pa
+
+    for column in frame.columns:
+        array = pa.array(frame[column].array)
+        for chunk in array.chunks if isinstance(array, pa.ChunkedArray) else [array]:
+            if chunk.type not in (pa.string(), pa.large_string()):
+                return True  # not plain text: let the exact count decide
+            data = chunk.buffers()[2]
+            if data is not None and (np.frombuffer(data, dtype=np.uint8) == 10).any():
+                return True
+    return False
 
 
 def iter_records(plan: DelimitedPlan, rows: int, usecols: list[str] | None = None
