@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -36,11 +37,12 @@ except ChronosError as exc:
 """
 
 
-def run_once(sources: Path, out: Path, mode: str) -> dict:
-    """One ingest run in a child process: the stage's marker (seconds, peak_mb, counts)."""
+def run_once(sources: Path, out: Path, mode: str, code: Path = ROOT) -> dict:
+    """One ingest run in a child process with the chronos of ``code``: the stage's marker
+    (seconds, peak_mb, counts)."""
     shutil.rmtree(out, ignore_errors=True)
     subprocess.run([sys.executable, "-c", CHILD, str(sources), str(out), mode],
-                   cwd=ROOT, check=True)
+                   cwd=code, check=True, env={**os.environ, "PYTHONPATH": str(code)})
     return json.loads((out / "work" / "ingest.done.json").read_text())
 
 
@@ -70,16 +72,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="rows per block")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--no-compare", action="store_true", help="skip the table comparison")
+    parser.add_argument("--before", type=Path, help="also run the whole read with the chronos "
+                        "of this checkout (e.g. /work/main), as the baseline")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from chronos._screen_stages import INGEST_BLOCK_ROWS
 
     rows = args.rows or INGEST_BLOCK_ROWS
-    modes = {"whole": "whole", f"blocks of {rows:,}": str(rows)}
+    modes = {"whole": ("whole", ROOT), f"blocks of {rows:,}": (str(rows), ROOT)}
+    if args.before:
+        modes = {"before (whole)": ("whole", args.before), **modes}
     seen: dict[str, list[dict]] = {name: [] for name in modes}
     for i in range(args.repeat):
-        for name, mode in modes.items():
-            done = run_once(args.sources, args.out / mode, mode)
+        for name, (mode, code) in modes.items():
+            done = run_once(args.sources, args.out / name.split()[0], mode, code)
             seen[name].append(done)
             print(f"run {i + 1} {name:>20}: {done['seconds']:7.1f} s  {done['peak_mb']:8.0f} MB",
                   flush=True)
@@ -87,11 +93,16 @@ def main() -> None:
                       statistics.median(d["peak_mb"] for d in runs)) for name, runs in seen.items()}
     for name, (seconds, mb) in medians.items():
         print(f"median {name:>20}: {seconds:7.1f} s  {mb:8.0f} MB")
-    (whole_s, whole_mb), (part_s, part_mb) = medians.values()
-    print(f"ratio blocks / whole: time {part_s / whole_s:.2f}x, peak memory {part_mb / whole_mb:.2f}x")
+    part_s, part_mb = medians[f"blocks of {rows:,}"]
+    for name, (seconds, mb) in medians.items():
+        if not name.startswith("blocks"):
+            print(f"ratio blocks / {name}: time {part_s / seconds:.2f}x, "
+                  f"peak memory {part_mb / mb:.2f}x")
     if not args.no_compare:
-        same = same_tables(*(args.out / mode for mode in modes.values()))
-        print("tables identical" if same else "TABLES DIFFER")
+        for name in modes:
+            if not name.startswith("blocks"):
+                same = same_tables(args.out / name.split()[0], args.out / "blocks")
+                print(f"tables of blocks and {name}: " + ("identical" if same else "DIFFER"))
 
 
 if __name__ == "__main__":
