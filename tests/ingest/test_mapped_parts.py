@@ -205,3 +205,17 @@ _CELLS = st.sampled_from(["", " ", "P1", "P2", "M1", "Total", "Patient ID", "01/
 def test_any_file_in_blocks_equals_whole_read(tmp_path, rows, block):
     path = _write(tmp_path / "h.csv", [_row()] + rows)
     assert_same_read(_source(path), block)
+
+
+@pytest.mark.parametrize("rows", [1, 3])
+def test_every_kind_of_date_column_is_decided_over_the_whole_file(tmp_path, rows):
+    mapping = {"person": {"id": "Patient ID", "name": "Name", "dob": "DOB", "dod": "End"},
+               "related": [{"column": "Mother", "kind": "parent", "start": "Appt Date",
+                            "end": "End"}],
+               "events": [{"date": "Appt Date", "end_date": "End", "type": "referral"}]}
+    early = [_row(pid=f"P{i}", date="01/02/2021", end="02/02/2021") for i in range(4)]
+    late = [_row(pid="P9", date="03/04/2021", end="12/20/2021", dob="10/30/2014")]
+    path = _write(tmp_path / "x.csv", early + late)
+    assert_same_read(_source(path, mapping=mapping), rows)
+    warned = {(w.code, w.column) for w in read_source(_source(path, mapping=mapping)).warnings}
+    assert {("date.month_first", "End"), ("date.month_first", "DOB")} <= warned
