@@ -179,26 +179,30 @@ FROM (
   FROM dd_events
   WHERE COALESCE(date_precision, '') = 'day' AND date IS NOT NULL
     AND COALESCE(person_ids, '') <> '' AND event_id IS NOT NULL AND event_type IS NOT NULL
-    AND event_type NOT IN ({never})
-    AND event_id NOT IN (SELECT event_id FROM dd_events WHERE event_id IS NOT NULL
-                         GROUP BY event_id HAVING COUNT(*) > 1)) c
+    AND event_type NOT IN ({never})) c
 LEFT JOIN dd_types t ON t.event_type = c.event_type
 WHERE LENGTH(TRIM(c.person)) > 0 AND c.day IS NOT NULL"""
 
 
 #: candidates in (person, group) blocks with more than one source file, then every pair
-#: within the larger tolerance: the events that could be merged
+#: within the larger tolerance: the events that could be merged, less those whose event id
+#: is not unique (never candidates; any partner they gave another event is harmless)
 FLAGGED_SQL = """
 WITH b AS (SELECT person, grp FROM dd_cand GROUP BY person, grp
-           HAVING COUNT(DISTINCT source_file) > 1),
-c AS (SELECT d.* FROM dd_cand d JOIN b ON b.person = d.person AND b.grp = d.grp)
-SELECT DISTINCT x.event_id FROM c x JOIN c y
+           HAVING MIN(source_file) <> MAX(source_file)),
+c AS (SELECT d.* FROM dd_cand d JOIN b ON b.person = d.person AND b.grp = d.grp),
+f AS (SELECT DISTINCT x.event_id FROM c x JOIN c y
   ON x.person = y.person AND x.grp = y.grp AND x.source_file <> y.source_file
- AND ABS(x.day - y.day) <= GREATEST(x.tol, y.tol)"""
+ AND ABS(x.day - y.day) <= GREATEST(x.tol, y.tol)),
+twice AS (SELECT e.event_id FROM dd_events e JOIN f ON f.event_id = e.event_id
+  GROUP BY e.event_id HAVING COUNT(*) > 1)
+SELECT f.event_id FROM f LEFT JOIN twice t ON t.event_id = f.event_id
+WHERE t.event_id IS NULL"""
 
 
 def _components(rows: pd.DataFrame) -> pd.Series:
-    """event_id -> the smallest event id of its component (events sharing a person)."""
+    """event_id -> its component (events that share a person, directly or through other
+    events), named by a person: union-find over the events that name several people."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -209,12 +213,14 @@ def _components(rows: pd.DataFrame) -> pd.Series:
             parent[x], x = root, parent[x]
         return root
 
-    for event_id, person in zip(rows["event_id"], "p:" + rows["person"]):
-        a, b = find(event_id), find(person)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    ids = rows["event_id"].drop_duplicates()
-    return pd.Series([find(e) for e in ids], index=ids.to_numpy())
+    shared = rows[rows["event_id"].duplicated(keep=False)]
+    for _, people in shared.groupby("event_id", sort=False)["person"]:
+        roots = sorted({find(p) for p in people})
+        for other in roots[1:]:
+            parent[other] = roots[0]
+    first = rows.drop_duplicates("event_id")
+    roots = {p: find(p) for p in first["person"].unique()}
+    return pd.Series(first["person"].map(roots).to_numpy(), index=first["event_id"].to_numpy())
 
 
 def _chunks(rows: pd.DataFrame, chunk_rows: int) -> pd.DataFrame:
@@ -253,8 +259,8 @@ def dedupe_population(run, events: Path, tmp: Path, config=None) -> dict:
     if sql.spark:
         counts = _spark_dedupe(run, cfg, tmp)
     else:
-        counts = _duck_dedupe(run, cfg, tmp, n_chunks)
-    sql.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks")
+        counts = _duck_dedupe(run, cfg, tmp, n_chunks, events)
+    sql.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks", "dd_rows")
     return {"could_merge": len(chunks), "chunks": n_chunks, **counts}
 
 
@@ -265,22 +271,27 @@ def _split(frame: pd.DataFrame, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     return kept[list(model.EVENTS)], duplicates[[*model.EVENTS, "duplicate_of"]]
 
 
-def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int) -> dict:
+def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
     con = run.engine.con
     for sub in ("kept", "duplicates"):
         (tmp / sub).mkdir()
+    con.execute("CREATE OR REPLACE TEMP TABLE dd_rows AS SELECT e.*, c.chunk FROM dd_events e "
+                "JOIN dd_chunks c ON c.event_id = e.event_id")
     for chunk in range(n_chunks):
         run.say("dedupe", 1, 3, f"chunk {chunk + 1} of {n_chunks}")
-        frame = con.execute("SELECT e.* FROM dd_events e JOIN dd_chunks c "
-                            "ON c.event_id = e.event_id WHERE c.chunk = ?", [chunk]).df()
+        frame = con.execute("SELECT * EXCLUDE (chunk) FROM dd_rows WHERE chunk = ?",
+                            [chunk]).df()
         kept, duplicates = _split(frame, cfg)
         kept.to_parquet(tmp / "kept" / f"{chunk:05d}.parquet", index=False)
         duplicates.to_parquet(tmp / "duplicates" / f"{chunk:05d}.parquet", index=False)
     run.say("dedupe", 2, 3, "writing events")
     kept_sql, dups_sql = _parts(tmp, n_chunks)
-    con.execute(f"""COPY (SELECT e.* FROM dd_events e
+    if n_chunks:   # row order is not part of the result (every output is sorted)
+        con.execute(f"""COPY (SELECT e.* FROM dd_events e
   LEFT JOIN dd_chunks c ON c.event_id = e.event_id WHERE c.event_id IS NULL
-  {kept_sql} ORDER BY event_id) TO '{tmp / 'events.parquet'}' (FORMAT parquet)""")
+  {kept_sql}) TO '{tmp / 'events.parquet'}' (FORMAT parquet)""")
+    else:          # nothing to merge: the linked events as they are
+        _link_or_copy(events, tmp / "events.parquet")
     con.execute(f"COPY ({dups_sql} ORDER BY date NULLS LAST, event_id) "
                 f"TO '{tmp / 'duplicates.parquet'}' (FORMAT parquet)")
     for sub in ("kept", "duplicates"):
@@ -288,6 +299,16 @@ def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int) -> dict:
             part.unlink()
         (tmp / sub).rmdir()
     return _counts(con.execute, tmp)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    import os
+    import shutil
+
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _parts(tmp: Path, n_chunks: int) -> tuple[str, str]:
@@ -333,7 +354,7 @@ def _spark_dedupe(run, cfg, tmp: Path) -> dict:
     run.say("dedupe", 2, 3, "writing events")
     kept = merged.where(F.col("duplicate_of").isNull()).drop("duplicate_of")
     rest = events.join(spark.table("dd_chunks").select("event_id"), "event_id", "left_anti")
-    rest.unionByName(kept).orderBy("event_id").write.mode("overwrite").parquet(
+    rest.unionByName(kept).write.mode("overwrite").parquet(
         str(tmp / "events.parquet"))
     merged.where(F.col("duplicate_of").isNotNull()).orderBy(
         F.col("date").asc_nulls_last(), "event_id").write.mode("overwrite").parquet(
