@@ -114,8 +114,8 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
     """Screen every child in ``sources`` (a case manifest, or a folder that holds one).
 
     Writes to ``out_dir``: ``findings.parquet``/``findings.csv``, ``scorecard/*.csv``,
-    ``charts/*.png``, ``events-duplicates.csv`` and, last, ``screen.json``. ``engine`` is ``duckdb`` (default) or
-    ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
+    ``charts/*.png``, ``events-duplicates.csv`` and, last, ``screen.json``. ``engine``
+    is ``duckdb`` (default) or ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
     completed stage whose inputs did not change. The period is ``since`` (ISO date) to the
     manifest's ``as_of`` (or the latest event), by default the last ``period_months``.
     ``fail_after`` (a stage name) stops with an error after that stage: for testing resume.

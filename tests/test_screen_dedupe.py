@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronos._screen_dedupe import _chunks, address_spans
 from chronos.screen import screen
@@ -255,3 +257,66 @@ def test_spark_merges_the_same_letters(populations, tmp_path):
         assert dedupe.counts["duplicates"] == n_letters
     for name in ("findings.csv", "events-duplicates.csv"):
         assert (tmp_path / "duck" / name).read_bytes() == (tmp_path / "spark" / name).read_bytes()
+
+
+# --------------------------------------------------------------------------- chunked = whole
+
+_event = st.fixed_dictionaries({
+    "n": st.integers(0, 40), "day": st.sampled_from([None, 1, 2, 3, 4]),
+    "precision": st.sampled_from(["day", "day", "day", "month"]),
+    "type": st.sampled_from(["ae_attendance", "injury", "was_not_brought", "referral",
+                             "birth", "attendance_summary"]),
+    "file": st.sampled_from(["a.csv", "b.csv", "c.csv"]),
+    "people": st.sampled_from([[], ["P1"], ["P2"], ["P3"], ["P1", "P2"], ["P2", "P3"]]),
+    "summary": st.sampled_from(["", "x", "longer"]), "time": st.sampled_from(["", "09:00"])})
+
+
+def _frame(drawn: list[dict]) -> pd.DataFrame:
+    from chronos import model
+
+    rows = [{"event_id": f"E{i:03d}" if d["n"] > 3 else "E999",   # a few ids used twice
+             "date": None if d["day"] is None else f"2021-03-{d['day']:02d}",
+             "date_precision": "unknown" if d["day"] is None else d["precision"],
+             "event_type": d["type"], "source_file": d["file"], "source_ref": str(i),
+             "person_ids": ";".join(sorted(set(d["people"]))) or None,
+             "summary": d["summary"] or None, "time": d["time"] or None}
+            for i, d in enumerate(drawn)]
+    return model.conform(rows, "events")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_event, min_size=2, max_size=30))
+def test_chunked_dedupe_is_dedupe_events_on_the_whole_table(tmp_path_factory, drawn):
+    from chronos import _screen_dedupe as dd
+    from chronos._screen_engines import DuckEngine
+    from chronos.link.events import dedupe_events
+
+    frame = _frame(drawn)
+    folder = tmp_path_factory.mktemp("chunked")
+    frame.to_parquet(folder / "events.parquet", index=False)
+
+    class Run:
+        engine = DuckEngine(folder / "work")
+
+        @staticmethod
+        def say(*_):
+            pass
+
+    (folder / "out").mkdir()
+    limit, dd.CHUNK_ROWS = dd.CHUNK_ROWS, 1            # one component per chunk
+    try:
+        dd.dedupe_population(Run, folder / "events.parquet", folder / "out")
+    finally:
+        dd.CHUNK_ROWS = limit
+        Run.engine.close()
+    whole = dedupe_events(frame)
+    events = pd.read_parquet(folder / "out" / "events.parquet")
+    duplicates = pd.read_parquet(folder / "out" / "duplicates.parquet")
+
+    def same(a, b, columns):
+        a = a[columns].astype(object).fillna("").sort_values(columns, ignore_index=True)
+        b = b[columns].astype(object).fillna("").sort_values(columns, ignore_index=True)
+        pd.testing.assert_frame_equal(a, b)
+
+    same(events, whole.events, ["event_id", "person_ids", "corroborated_by", "details"])
+    same(duplicates, whole.duplicates, ["event_id", "duplicate_of"])
