@@ -100,8 +100,9 @@ def derived_households(engine, records: pd.DataFrame, record_to_person: dict,
     out, as there), with the address pairs' dates computed by the engine over ``events``."""
     from chronos.link.households import households
 
-    frame = model.conform(records, "persons")
-    frame["person_id"] = frame["record_key"].map(record_to_person)
+    used = ["postcode", "address", "family_name", "source_file", "source_ref"]
+    frame = model.conform(records[[c for c in used if c in records]], "persons")
+    frame["person_id"] = records["record_key"].map(record_to_person).to_numpy()
     derived = households(frame, relationships, None)
     derived = derived[derived["subtype"] != "stated"].reset_index(drop=True)
     address = derived["subtype"] == "address"
