@@ -103,8 +103,8 @@ def main() -> None:
     relationships = relationships[relationships["kind"] != "household"]
     mapping = dict(zip(links["record_key"], links["person_id"]))
     derived = []
-    step("households (link stage)", lambda: derived.append(
-        dd.derived_households(engine, records, mapping, relationships, events)))
+    step("households (link stage)", lambda: derived.append(dd.derived_households(
+        engine, dd.household_records(records, mapping), relationships, events)))
     del records, links
 
     def dedupe(source: Path, name: str):

@@ -94,16 +94,22 @@ def _q(value) -> str:
 
 # --------------------------------------------------------------------------- households
 
-def derived_households(engine, records: pd.DataFrame, record_to_person: dict,
-                       relationships: pd.DataFrame, events: Path) -> pd.DataFrame:
-    """The household relationships case mode adds in its link stage (``stated`` ones left
-    out, as there), with the address pairs' dates computed by the engine over ``events``."""
-    from chronos.link.households import households
-
+def household_records(records: pd.DataFrame, record_to_person: dict) -> pd.DataFrame:
+    """The person records' columns households need, with their ``person_id``."""
     used = ["postcode", "address", "family_name", "source_file", "source_ref"]
     frame = model.conform(records[[c for c in used if c in records]], "persons")
     frame["person_id"] = records["record_key"].map(record_to_person).to_numpy()
-    derived = households(frame, relationships, None)
+    return frame
+
+
+def derived_households(engine, homes: pd.DataFrame, relationships: pd.DataFrame,
+                       events: Path) -> pd.DataFrame:
+    """The household relationships case mode adds in its link stage (``stated`` ones left
+    out, as there) from :func:`household_records` and the mapped ``relationships``, with
+    the address pairs' dates computed by the engine over ``events``."""
+    from chronos.link.households import households
+
+    derived = households(homes, relationships, None)
     derived = derived[derived["subtype"] != "stated"].reset_index(drop=True)
     address = derived["subtype"] == "address"
     if not address.any():

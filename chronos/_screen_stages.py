@@ -70,7 +70,7 @@ def run_link(run, stage_dir: Path) -> dict:
     """Link every person record (splink, trained on a sample of the data), map the
     events' and relationships' record keys to person ids, and add the households derived
     from shared addresses and partners (as case mode's link stage does)."""
-    from chronos._screen_dedupe import derived_households
+    from chronos._screen_dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
 
@@ -82,6 +82,9 @@ def run_link(run, stage_dir: Path) -> dict:
     linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
                          as_of=_date(as_of), db_api=run.engine.link_api())
     run.say("link", 1, 3, f"{len(linked.persons):,} people; mapping events")
+    counts = {"person_records": len(records), "persons": len(linked.persons),
+              "review_pairs": len(linked.review), "trained": trained,
+              "warnings": len(linked.warnings)}
     with atomic_directory(stage_dir) as tmp:
         linked.persons.to_parquet(tmp / "persons.parquet", index=False)
         linked.links.to_parquet(tmp / "links.parquet", index=False)
@@ -89,21 +92,20 @@ def run_link(run, stage_dir: Path) -> dict:
         relationships = pd.read_parquet(ingest / "relationships")
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
-        events = run.engine.map_events(ingest / "events" / "*.parquet", tmp / "links.parquet",
-                                       tmp / "events.parquet")
+        homes = household_records(records, linked.record_to_person)
+        del linked, records   # the engine maps events out of core
+        counts["events"] = run.engine.map_events(ingest / "events" / "*.parquet",
+                                                 tmp / "links.parquet", tmp / "events.parquet")
         run.say("link", 2, 3, "households from shared addresses")
         started = time.perf_counter()
-        derived = derived_households(run.engine, records, linked.record_to_person,
-                                     relationships, tmp / "events.parquet")
+        derived = derived_households(run.engine, homes, relationships, tmp / "events.parquet")
         model.conform(pd.concat([relationships, derived], ignore_index=True),
                       "relationships").to_parquet(tmp / "relationships.parquet", index=False)
-        households_seconds = round(time.perf_counter() - started, 3)
+        counts.update(households=len(derived),
+                      households_seconds=round(time.perf_counter() - started, 3))
         run.say("link", 3, 3, "done")
     run.state["as_of"] = as_of
-    return {"person_records": len(records), "persons": len(linked.persons), "events": events,
-            "review_pairs": len(linked.review), "trained": trained,
-            "warnings": len(linked.warnings), "households": len(derived),
-            "households_seconds": households_seconds}
+    return counts
 
 
 def link_settings(run, records: pd.DataFrame, as_of: str):
