@@ -39,16 +39,16 @@ def _bare_scan(events: Path) -> float:
 
 
 def _rules_alone(work: Path) -> float:
-    """The rules on DuckDB over the linked events Parquet, nothing else."""
+    """The rules on DuckDB over the de-duplicated events Parquet, nothing else."""
     import duckdb
 
     from chronos.patterns.engine import resolve_rules, run_on_connection
 
     con = duckdb.connect()
     link = work / "link"
-    for name, file in (("events_in", "events"), ("persons_in", "persons"),
-                       ("relationships_in", "relationships")):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{link / file}.parquet')")
+    for name, file in (("events_in", work / "dedupe" / "events"), ("persons_in", link / "persons"),
+                       ("relationships_in", link / "relationships")):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{file}.parquet')")
     start = time.perf_counter()
     run_on_connection(con, resolve_rules(), None)
     return time.perf_counter() - start
@@ -87,7 +87,7 @@ def main() -> None:
               f"in {time.perf_counter() - start:.1f}s")
         result = screen(root / "population", root / "out", resume=False)
         total = _print_stages(f"DuckDB, {args.children:,} children", result)
-        events = root / "out" / "work" / "link" / "events.parquet"
+        events = root / "out" / "work" / "dedupe" / "events.parquet"
         scan, rules = _bare_scan(events), _rules_alone(root / "out" / "work")
         print(f"  rules alone {rules:.2f}s vs bare DuckDB scan {scan:.2f}s: ratio {rules / scan:.1f}x")
         print(f"  whole run {total:.1f}s; peak memory {max(s.peak_mb for s in result.stages):,.0f} MB")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -98,8 +99,10 @@ def _write_table(path: Path, name: str, value, fmt: str) -> None:
 # --------------------------------------------------------------------------- link
 
 def run_link(run, stage_dir: Path) -> dict:
-    """Link every person record (splink, trained on a sample of the data), then map the
-    events' and relationships' record keys to person ids."""
+    """Link every person record (splink, trained on a sample of the data), map the
+    events' and relationships' record keys to person ids, and add the households derived
+    from shared addresses and partners (as case mode's link stage does)."""
+    from chronos._screen_dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
 
@@ -121,10 +124,17 @@ def run_link(run, stage_dir: Path) -> dict:
         relationships = pd.read_parquet(ingest / "relationships")
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
-        relationships.to_parquet(tmp / "relationships.parquet", index=False)
-        del linked, records, relationships   # the engine maps events out of core
+        homes = household_records(records, linked.record_to_person)
+        del linked, records   # the engine maps events out of core
         counts["events"] = run.engine.map_events(ingest / "events" / "*.parquet",
                                                  tmp / "links.parquet", tmp / "events.parquet")
+        run.say("link", 2, 3, "households from shared addresses")
+        started = time.perf_counter()
+        derived = derived_households(run.engine, homes, relationships, tmp / "events.parquet")
+        model.conform(pd.concat([relationships, derived], ignore_index=True),
+                      "relationships").to_parquet(tmp / "relationships.parquet", index=False)
+        counts.update(households=len(derived),
+                      households_seconds=round(time.perf_counter() - started, 3))
         run.say("link", 3, 3, "done")
     run.state["as_of"] = as_of
     return counts
@@ -189,6 +199,29 @@ def _date(iso: str | None):
     return dt.date.fromisoformat(iso) if iso else None
 
 
+# --------------------------------------------------------------------------- dedupe
+
+def run_dedupe(run, stage_dir: Path) -> dict:
+    """Merge the same event reported by several agencies (case mode's dedupe stage, with
+    the manifest's ``dedupe:`` settings): ``events.parquet`` with ``corroborated_by``,
+    the merged reports in ``duplicates.parquet`` and, to publish, events-duplicates.csv."""
+    from chronos._screen_dedupe import dedupe_population, write_duplicates_csv
+
+    events = run.work / "link" / "events.parquet"
+    run.say("dedupe", 0, 3, "finding events reported by more than one agency")
+    with atomic_directory(stage_dir) as tmp:
+        counts = dedupe_population(run, events, tmp, dedupe_settings(run.case))
+        (tmp / "publish").mkdir()
+        write_duplicates_csv(tmp / "duplicates.parquet", tmp / "publish" / "events-duplicates.csv")
+    run.say("dedupe", 3, 3, f"{counts['duplicates']:,} reports merged into another event")
+    return counts
+
+
+def dedupe_settings(case) -> dict | None:
+    """The manifest's ``dedupe:`` keys (see chronos/data/dedupe.yaml)."""
+    return (getattr(case, "settings", None) or {}).get("dedupe")
+
+
 # --------------------------------------------------------------------------- rules
 
 def run_rules(run, stage_dir: Path) -> dict:
@@ -197,11 +230,12 @@ def run_rules(run, stage_dir: Path) -> dict:
     from chronos.patterns.harm import harm_config
 
     link = run.work / "link"
+    events = run.work / "dedupe" / "events.parquet"
     as_of = run.state["as_of"]
     start = period_start(as_of, run.opts.since, run.opts.period_months)
     rules = resolve_rules(run.opts.rules, run.opts.params)
     run.say("rules", 0, 2, f"{len(rules)} rules on {run.engine.name}")
-    findings, notes = run.engine.run_rules(link / "events.parquet", link / "persons.parquet",
+    findings, notes = run.engine.run_rules(events, link / "persons.parquet",
                                            link / "relationships.parquet", rules, as_of)
     run.say("rules", 1, 2, f"{len(findings):,} findings; harm index")
     cfg = harm_config()
