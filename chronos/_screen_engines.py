@@ -9,6 +9,9 @@ compiled catalogue; findings rendered by :func:`chronos.patterns.engine.render`)
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -112,24 +115,35 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
 
 
 class SparkEngine:
-    """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot."""
+    """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot.
+
+    The prepared tables are written to Parquet under ``<work>/spark-tables`` and read back
+    (then cached): each rule's plan starts from a short scan instead of repeating the
+    prepared tables' lineage (Spark inlines views, and a view holding a ``WITH`` never
+    matches its cached copy). Each rule runs as its own query, so plans stay small."""
 
     name = "spark"
-    PREPARED = ("dup_ids", "ev", "approx_ids", "people", "rel", "par", "hh", "subj", "sev", "sibs")
+    PREPARED = ("dup_ids", "ev", "approx_ids", "people", "rel", "par", "hh", "subj", "sev",
+                "sibs", "harm_weights")
 
     def __init__(self, master: str | None, work: Path):
         self.spark = spark_session(master)
         self.work = work
+        self.tables = work / "spark-tables"
         context = self.spark.sparkContext
         if context.getCheckpointDir() is None:  # splink breaks lineage with checkpoints
             context.setCheckpointDir(str(work / "spark-checkpoints"))
 
     def close(self) -> None:
         for name in self.PREPARED:
+            if self.spark.catalog.tableExists(name):
+                self.spark.catalog.uncacheTable(name)
             self.spark.catalog.dropTempView(name)
+        shutil.rmtree(self.tables, ignore_errors=True)
+        shutil.rmtree(self.work / "spark-checkpoints", ignore_errors=True)
 
     def view(self, name: str, path) -> None:
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self.spark.read.parquet(_spark_path(path)).createOrReplaceTempView(name)
 
     def max_event_date(self, events) -> str | None:
         self.view("events_raw", events)
@@ -139,7 +153,7 @@ class SparkEngine:
     def map_events(self, events, links, out: Path) -> int:
         from pyspark.sql import functions as F
 
-        ev = self.spark.read.parquet(str(events))
+        ev = self.spark.read.parquet(_spark_path(events))
         links_df = self.spark.read.parquet(str(links)).select("record_key", "person_id")
         keys = ev.select("event_id", F.explode(F.split("person_ids", ";")).alias("k"))
         keys = keys.withColumn("k", F.trim("k")).where(F.col("k") != "")
@@ -150,29 +164,34 @@ class SparkEngine:
         mapped.select(*ev.columns).orderBy("event_id").write.mode("overwrite").parquet(str(out))
         return self.spark.read.parquet(str(out)).count()
 
+    def materialise(self, name: str, sql: str) -> None:
+        """Write the Spark SQL query ``sql`` to Parquet and make it the cached view ``name``."""
+        path = str(self.tables / name)
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+        if self.spark.catalog.tableExists(name):
+            self.spark.catalog.uncacheTable(name)
+        self.spark.read.parquet(path).createOrReplaceTempView(name)
+        self.spark.catalog.cacheTable(name)
+
     def _prepare(self, as_of: str, rules) -> None:
         from chronos.patterns import compile as comp
 
         for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
-            self.spark.sql(comp.to_dialect(statement, "spark"))
-            name = statement.split(" AS", 1)[0].split()[-1]
-            self.spark.sql(f"CACHE TABLE {name}")
+            name, select = _temp_table(statement)
+            self.materialise(name, comp.to_dialect(select, "spark"))
 
     def run_rules(self, events, persons, relationships, rules, as_of: str):
-        from chronos.patterns import compile as comp
         from chronos.patterns.engine import NOTE_COLUMNS, render
 
         self.view("events_in", events)
         self.view("persons_in", persons)
         self.view("relationships_in", relationships)
         self._prepare(as_of, rules)
-        parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'), rule.id, structural=rule.type == 'structural')}) f"
-                 for rule in rules]
-        raw = self.spark.sql("\nUNION ALL\n".join(parts)).toPandas() if parts else None
-        groups = dict(tuple(raw.groupby("rule_id", sort=False))) if raw is not None else {}
-        frames = [render(rule, groups[rule.id].drop(columns="rule_id"), as_of)
-                  for rule in rules if rule.id in groups]
+        frames = []
+        for rule in rules:
+            raw = self.spark.sql(spark_rule_sql(rule, as_of)).toPandas()
+            if len(raw):
+                frames.append(render(rule, raw, as_of))
         return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
 
     def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
@@ -188,6 +207,28 @@ class SparkEngine:
         from splink import SparkAPI
 
         return SparkAPI(spark_session=self.spark)
+
+
+def _spark_path(path) -> str:
+    """Spark reads a folder of Parquet files directly: ``dir/*.parquet`` becomes ``dir``."""
+    text = str(path)
+    return text[: -len("/*.parquet")] if text.endswith("/*.parquet") else text
+
+
+def _temp_table(statement: str) -> tuple[str, str]:
+    """``(name, select)`` of a ``CREATE OR REPLACE TEMP TABLE name AS select`` statement."""
+    match = re.match(r"\s*CREATE OR REPLACE TEMP TABLE (\w+) AS\s(.*)", statement, re.S)
+    if match is None:
+        raise ChronosError(f"not a prepared-table statement: {statement[:60]!r}")
+    return match.group(1), match.group(2)
+
+
+def spark_rule_sql(rule, as_of: str) -> str:
+    """One rule's findings query in Spark SQL (evidence rows aggregated per finding)."""
+    from chronos.patterns import compile as comp
+
+    evidence = comp.compile_rule(rule, as_of, dialect="spark")
+    return spark_findings_sql(evidence, rule.id, structural=rule.type == "structural")
 
 
 def spark_findings_sql(rule_sql: str, rule_id: str, *, structural: bool = False) -> str:
@@ -214,8 +255,18 @@ FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
 GROUP BY r.person_id, r.grp) a"""
 
 
+#: Spark settings for local mode (one machine): few shuffle partitions (AQE coalesces
+#: further), a driver heap big enough for the prepared tables' cache, no console bars.
+LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g",
+              "spark.sql.autoBroadcastJoinThreshold": str(64 * 1024 * 1024)}
+
+
 def spark_session(master: str | None = None):
-    """The active SparkSession, or a new one against ``master`` (default ``local[*]``)."""
+    """The active SparkSession, or a new one against ``master`` (default ``local[*]``).
+
+    Under ``spark-submit`` (no ``master`` given) the submitted settings are kept; in local
+    mode :data:`LOCAL_CONF` applies unless ``CHRONOS_SPARK_CONF`` overrides single keys
+    (``key=value,key=value``)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -224,13 +275,26 @@ def spark_session(master: str | None = None):
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    builder = SparkSession.builder.appName("chronos screen").master(master or "local[*]")
-    builder = builder.config("spark.sql.session.timeZone", "UTC")
-    local = (master or "local[*]").startswith("local")
-    builder = builder.config("spark.sql.shuffle.partitions", "4" if local else "200")
-    builder = builder.config("spark.ui.enabled", "false")
-    builder = builder.config("spark.jars", _similarity_jar())
-    return builder.getOrCreate()
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder.appName("chronos screen")
+    if not submitted:
+        builder = builder.master(master or "local[*]")
+    conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false", "spark.jars": _similarity_jar()}
+    if not submitted and (master or "local[*]").startswith("local"):
+        conf.update(LOCAL_CONF)
+    conf.update(_env_conf())
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _env_conf() -> dict:
+    text = os.environ.get("CHRONOS_SPARK_CONF", "")
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def _similarity_jar() -> str:
