@@ -125,8 +125,6 @@ class SparkEngine:
     stay small (one UNION ALL of 32 rules planned for minutes and ran out of heap)."""
 
     name = "spark"
-    PREPARED = ("dup_ids", "ev", "approx_ids", "people", "rel", "par", "hh", "subj", "sev",
-                "sibs", "harm_weights")
     #: cache the prepared tables in memory too (not worth it: a Parquet scan of the few
     #: columns a rule reads costs about what the cache's own pass does)
     cache_prepared = False
@@ -137,13 +135,14 @@ class SparkEngine:
         self.spark = spark_session(master)
         self.work = work
         self.tables = work / "spark-tables"
+        self.views: set[str] = set()
         context = self.spark.sparkContext
         if context.getCheckpointDir() is None:  # splink breaks lineage with checkpoints
             context.setCheckpointDir(str(work / "spark-checkpoints"))
 
     def close(self) -> None:
-        for name in self.PREPARED:
-            if self.spark.catalog.tableExists(name):
+        for name in sorted(self.views):
+            if self.cache_prepared and self.spark.catalog.tableExists(name):
                 self.spark.catalog.uncacheTable(name)
             self.spark.catalog.dropTempView(name)
         shutil.rmtree(self.tables, ignore_errors=True)
@@ -151,6 +150,7 @@ class SparkEngine:
 
     def view(self, name: str, path) -> None:
         self.spark.read.parquet(_spark_path(path)).createOrReplaceTempView(name)
+        self.views.add(name)
 
     def max_event_date(self, events) -> str | None:
         self.view("events_raw", events)
@@ -160,6 +160,7 @@ class SparkEngine:
     def map_events(self, events, links, out: Path) -> int:
         from pyspark.sql import functions as F
 
+        self.spark.catalog.clearCache()  # splink's persisted tables: linking is done
         ev = self.spark.read.parquet(_spark_path(events))
         links_df = self.spark.read.parquet(str(links)).select("record_key", "person_id")
         keys = ev.select("event_id", F.explode(F.split("person_ids", ";")).alias("k"))
@@ -172,12 +173,10 @@ class SparkEngine:
         return self.spark.read.parquet(str(out)).count()
 
     def materialise(self, name: str, sql: str) -> None:
-        """Write the Spark SQL query ``sql`` to Parquet and make it the cached view ``name``."""
+        """Write the Spark SQL query ``sql`` to Parquet and make it the view ``name``."""
         path = str(self.tables / name)
         self.spark.sql(sql).write.mode("overwrite").parquet(path)
-        if self.spark.catalog.tableExists(name):
-            self.spark.catalog.uncacheTable(name)
-        self.spark.read.parquet(path).createOrReplaceTempView(name)
+        self.view(name, path)
         if self.cache_prepared:
             self.spark.catalog.cacheTable(name)
 
@@ -185,8 +184,12 @@ class SparkEngine:
         from chronos.patterns import compile as comp
 
         for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
-            name, select = _temp_table(statement)
-            self.materialise(name, comp.to_dialect(select, "spark"))
+            kind, name, select = _temp_table(statement)
+            if kind == "TABLE":
+                self.materialise(name, comp.to_dialect(select, "spark"))
+            else:
+                self.spark.sql(comp.to_dialect(select, "spark")).createOrReplaceTempView(name)
+                self.views.add(name)
 
     def run_rules(self, events, persons, relationships, rules, as_of: str):
         from chronos.patterns.engine import NOTE_COLUMNS, render
@@ -205,6 +208,7 @@ class SparkEngine:
         from chronos.patterns import compile as comp
 
         self.spark.createDataFrame(weights).createOrReplaceTempView("harm_weights")
+        self.views.add("harm_weights")
         sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
                                      half=float(half_life_days))
         frame = self.spark.sql(comp.to_dialect(sql, "spark")).toPandas()
@@ -226,12 +230,13 @@ def _spark_path(path) -> str:
     return text[: -len("/*.parquet")] if text.endswith("/*.parquet") else text
 
 
-def _temp_table(statement: str) -> tuple[str, str]:
-    """``(name, select)`` of a ``CREATE OR REPLACE TEMP TABLE name AS select`` statement."""
-    match = re.match(r"\s*CREATE OR REPLACE TEMP TABLE (\w+) AS\s(.*)", statement, re.S)
+def _temp_table(statement: str) -> tuple[str, str, str]:
+    """``(kind, name, select)`` of a ``CREATE OR REPLACE TEMP TABLE|VIEW name AS select``
+    statement (``kind`` is ``TABLE`` or ``VIEW``)."""
+    match = re.match(r"\s*CREATE OR REPLACE TEMP (TABLE|VIEW) (\w+) AS\s(.*)", statement, re.S)
     if match is None:
         raise ChronosError(f"not a prepared-table statement: {statement[:60]!r}")
-    return match.group(1), match.group(2)
+    return match.group(1), match.group(2), match.group(3)
 
 
 def spark_rule_sql(rule, as_of: str) -> str:
