@@ -215,11 +215,27 @@ class SparkEngine:
         return frame.sort_values("person_id", ignore_index=True)
 
     def link_api(self):
-        """splink's Spark API, breaking lineage with Parquet checkpoints (its default; at
-        100,000 children persisting in memory instead filled a 4 GB heap)."""
-        from splink import SparkAPI
+        """splink's Spark API, breaking lineage with Parquet checkpoints (its default), the
+        person records handed over through Parquet (see :func:`_splink_spark_api`)."""
+        return _splink_spark_api(self.spark, self.tables / "splink-input")
 
-        return SparkAPI(spark_session=self.spark)
+
+def _splink_spark_api(spark, folder: Path):
+    """splink's ``SparkAPI`` that registers pandas frames by writing them to Parquet in
+    ``folder``: ``createDataFrame`` keeps the frame inside every plan that reads it, and
+    splink's plans read the records many times (257,000 records filled a 4 GB heap)."""
+    from splink import SparkAPI
+
+    class ParquetSparkAPI(SparkAPI):
+        def _table_registration(self, input, table_name):
+            if isinstance(input, pd.DataFrame):
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"t{table_name}.parquet"  # Spark skips names starting "_"
+                input.to_parquet(path, index=False)
+                input = self.spark.read.parquet(str(path))
+            super()._table_registration(input, table_name)
+
+    return ParquetSparkAPI(spark_session=spark)
 
 
 def _spark_path(path) -> str:
