@@ -20,12 +20,14 @@ import pandas as pd
 from chronos import model
 from chronos.errors import ChronosError
 
+#: Each event's term is summed as an exact decimal, so the total does not depend on the
+#: order the engine adds them in (DuckDB and Spark differed in the last digit otherwise).
 HARM_EVENTS_SQL = """
 SELECT person_id,
-  SUM(CASE WHEN d <= {asof} THEN w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half}) ELSE 0 END)
-    AS events_end,
-  SUM(CASE WHEN d <= {since} THEN w.weight * POWER(0.5, date_diff('day', d, {since}) / {half}) ELSE 0 END)
-    AS events_start
+  CAST(SUM(CASE WHEN d <= {asof} THEN CAST(w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half})
+    AS DECIMAL(38, 12)) ELSE 0 END) AS DOUBLE) AS events_end,
+  CAST(SUM(CASE WHEN d <= {since} THEN CAST(w.weight * POWER(0.5, date_diff('day', d, {since}) / {half})
+    AS DECIMAL(38, 12)) ELSE 0 END) AS DOUBLE) AS events_start
 FROM (SELECT DISTINCT person_id, event_id, d, event_type FROM sev WHERE d IS NOT NULL) e
 JOIN harm_weights w ON w.event_type = e.event_type
 WHERE w.weight <> 0
