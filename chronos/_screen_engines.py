@@ -21,7 +21,8 @@ from chronos import model
 from chronos.errors import ChronosError
 
 #: Each event's term is summed as an exact decimal, so the total does not depend on the
-#: order the engine adds them in (DuckDB and Spark differed in the last digit otherwise).
+#: order the engine adds them in; the half-life is a DOUBLE (Spark reads ``182.6`` as a
+#: DECIMAL and divided with six decimals, so the two engines' indexes differed).
 HARM_EVENTS_SQL = """
 SELECT person_id,
   CAST(SUM(CASE WHEN d <= {asof} THEN CAST(w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half})
@@ -108,7 +109,7 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         self.con.register("harm_weights_df", weights)
         self.con.execute("CREATE OR REPLACE TEMP TABLE harm_weights AS SELECT * FROM harm_weights_df")
         sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=float(half_life_days))
+                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
         return self.con.execute(sql + " ORDER BY person_id").df()
 
     def link_api(self):
@@ -212,7 +213,7 @@ class SparkEngine:
         self.spark.createDataFrame(weights).createOrReplaceTempView("harm_weights")
         self.views.add("harm_weights")
         sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=float(half_life_days))
+                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
         frame = self.spark.sql(comp.to_dialect(sql, "spark")).toPandas()
         return frame.sort_values("person_id", ignore_index=True)
 
