@@ -291,8 +291,8 @@ GROUP BY r.person_id, r.grp) a"""
 #: Spark settings for local mode (one machine): few shuffle partitions, a 4 GB driver heap
 #: (the default 1 GB ran out collecting results) and no adaptive re-planning (on one
 #: machine it costs more than it saves: the catalogue ran 20-70% faster without it).
-#: The broadcast threshold stays Spark's 10 MB: at 64 MB splink's self-joins of 257,000
-#: person records were broadcast and filled the heap.
+#: The broadcast threshold stays Spark's 10 MB (a 64 MB one was dropped while chasing a
+#: full heap at 100,000 children whose cause was splink's pandas input; see link_api).
 LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g",
               "spark.sql.adaptive.enabled": "false"}
 
