@@ -6,12 +6,16 @@ measured in the same run:
 
 * rules alone vs a bare DuckDB scan of the same events Parquet (``SELECT`` of every
   column, aggregated so nothing is materialised in Python): target within 5x;
-* with ``--spark N``: Spark local mode on N children vs DuckDB on the same N (the
-  findings are compared row for row).
+* with ``--spark N``: Spark local mode on N children vs DuckDB on the same N, stage by
+  stage and overall (median of ``--repeat`` runs each, alternating engines), with the
+  findings, links and scorecard compared row for row. The Spark session's start (JVM
+  launch) is timed on its own and left out of the stages.
 
 Not asserted in tests. Usage::
 
     python benchmarks/bench_screen.py --children 100000 [--spark 2000] [--keep DIR]
+    python benchmarks/bench_screen.py --children 0 --spark 10000 \
+        --spark-population /work/pop/p10k --keep /tmp/bench10k --repeat 3
 """
 
 from __future__ import annotations
@@ -66,43 +70,105 @@ def _print_stages(label: str, result) -> float:
     return total
 
 
+def _stage_seconds(result) -> dict[str, float]:
+    return {stage.name: stage.seconds for stage in result.stages}
+
+
+def _same_results(duck: Path, spark: Path) -> dict[str, bool]:
+    """Which outputs of the two engines are identical (findings row for row)."""
+    import pandas as pd
+
+    def frame_equal(a, b) -> bool:
+        try:
+            pd.testing.assert_frame_equal(a, b)
+            return True
+        except AssertionError:
+            return False
+
+    links = [pd.read_parquet(p / "work" / "link" / "links.parquet")[["record_key", "person_id"]]
+             for p in (duck, spark)]
+    cards = sorted(p.name for p in (duck / "scorecard").glob("*.csv"))
+    return {
+        "findings": frame_equal(pd.read_parquet(duck / "findings.parquet"),
+                                pd.read_parquet(spark / "findings.parquet")),
+        "findings.csv": (duck / "findings.csv").read_bytes() == (spark / "findings.csv").read_bytes(),
+        "links": frame_equal(*links),
+        "scorecard": all((duck / "scorecard" / n).read_bytes() == (spark / "scorecard" / n).read_bytes()
+                         for n in cards),
+    }
+
+
+def compare_spark(population: Path, root: Path, repeat: int) -> None:
+    """Spark local vs DuckDB on one population: per-stage medians, ratios, identity."""
+    import statistics
+
+    from chronos._screen_engines import spark_session
+    from chronos.screen import STAGES, screen
+
+    start = time.perf_counter()
+    spark_session(None)
+    session = time.perf_counter() - start
+    runs: dict[str, list[dict]] = {"duckdb": [], "spark": []}
+    for _ in range(repeat):
+        for engine in ("duckdb", "spark"):
+            result = screen(population, root / f"out-{engine}", engine=engine, resume=False)
+            runs[engine].append(_stage_seconds(result))
+            print(f"  {engine}: {json.dumps(runs[engine][-1])}", flush=True)
+    med = {e: {s: statistics.median(r[s] for r in rs) for s in STAGES} for e, rs in runs.items()}
+    print(f"\nSpark local vs DuckDB, {population} (median of {repeat}; seconds)")
+    print(f"  {'stage':<10} {'DuckDB':>9} {'Spark':>9} {'ratio':>7}")
+    for stage in STAGES:
+        d, s = med["duckdb"][stage], med["spark"][stage]
+        print(f"  {stage:<10} {d:>9.1f} {s:>9.1f} {s / d if d else float('nan'):>6.1f}x")
+    d, s = sum(med["duckdb"].values()), sum(med["spark"].values())
+    print(f"  {'total':<10} {d:>9.1f} {s:>9.1f} {s / d:>6.1f}x")
+    print(f"  Spark session start {session:.1f}s (not in the stages); with it the ratio is "
+          f"{(s + session) / d:.1f}x")
+    same = _same_results(root / "out-duckdb", root / "out-spark")
+    print(f"  identical: {json.dumps(same)}; findings identical: {same['findings']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--children", type=int, default=100_000,
+                        help="children for the DuckDB benchmark (0: skip it)")
     parser.add_argument("--spark", type=int, default=0, help="children for the Spark comparison")
+    parser.add_argument("--spark-population", type=Path,
+                        help="an existing population folder for the Spark comparison")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per engine (medians)")
     parser.add_argument("--keep", type=Path, help="keep the data and outputs in this folder")
     args = parser.parse_args()
 
-    import pandas as pd
-
     from population import generate
-
-    from chronos.screen import screen
 
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-screen-"))
     try:
-        start = time.perf_counter()
-        info = generate(args.children, root / "population")
-        print(f"generated {args.children:,} children, {info['events']:,} export rows "
-              f"in {time.perf_counter() - start:.1f}s")
-        result = screen(root / "population", root / "out", resume=False)
-        total = _print_stages(f"DuckDB, {args.children:,} children", result)
-        events = root / "out" / "work" / "dedupe" / "events.parquet"
-        scan, rules = _bare_scan(events), _rules_alone(root / "out" / "work")
-        print(f"  rules alone {rules:.2f}s vs bare DuckDB scan {scan:.2f}s: ratio {rules / scan:.1f}x")
-        print(f"  whole run {total:.1f}s; peak memory {max(s.peak_mb for s in result.stages):,.0f} MB")
-        if args.spark:
-            generate(args.spark, root / "small")
-            duck = screen(root / "small", root / "small-duck", resume=False)
-            spark = screen(root / "small", root / "small-spark", engine="spark", resume=False)
-            d, s = _print_stages("DuckDB (small)", duck), _print_stages("Spark local (small)", spark)
-            same = pd.read_parquet(root / "small-duck" / "findings.parquet").equals(
-                pd.read_parquet(root / "small-spark" / "findings.parquet"))
-            print(f"  Spark/DuckDB time ratio on {args.spark:,} children: {s / d:.1f}x; "
-                  f"findings identical: {same}")
+        if args.children:
+            _duckdb_benchmark(args.children, root, generate)
+        if args.spark or args.spark_population:
+            population = args.spark_population
+            if population is None:
+                population = root / "small"
+                generate(args.spark, population)
+            compare_spark(population, root / "spark-vs-duckdb", args.repeat)
     finally:
         if args.keep is None:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def _duckdb_benchmark(children: int, root: Path, generate) -> None:
+    from chronos.screen import screen
+
+    start = time.perf_counter()
+    info = generate(children, root / "population")
+    print(f"generated {children:,} children, {info['events']:,} export rows "
+          f"in {time.perf_counter() - start:.1f}s")
+    result = screen(root / "population", root / "out", resume=False)
+    total = _print_stages(f"DuckDB, {children:,} children", result)
+    events = root / "out" / "work" / "dedupe" / "events.parquet"
+    scan, rules = _bare_scan(events), _rules_alone(root / "out" / "work")
+    print(f"  rules alone {rules:.2f}s vs bare DuckDB scan {scan:.2f}s: ratio {rules / scan:.1f}x")
+    print(f"  whole run {total:.1f}s; peak memory {max(s.peak_mb for s in result.stages):,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,11 @@ compiled catalogue; findings rendered by :func:`chronos.patterns.engine.render`)
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -16,12 +21,15 @@ import pandas as pd
 from chronos import model
 from chronos.errors import ChronosError
 
+#: Each event's term is summed as an exact decimal, so the total does not depend on the
+#: order the engine adds them in; the half-life is a DOUBLE (Spark reads ``182.6`` as a
+#: DECIMAL and divided with six decimals, so the two engines' indexes differed).
 HARM_EVENTS_SQL = """
 SELECT person_id,
-  SUM(CASE WHEN d <= {asof} THEN w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half}) ELSE 0 END)
-    AS events_end,
-  SUM(CASE WHEN d <= {since} THEN w.weight * POWER(0.5, date_diff('day', d, {since}) / {half}) ELSE 0 END)
-    AS events_start
+  CAST(SUM(CASE WHEN d <= {asof} THEN CAST(w.weight * POWER(0.5, date_diff('day', d, {asof}) / {half})
+    AS DECIMAL(38, 12)) ELSE 0 END) AS DOUBLE) AS events_end,
+  CAST(SUM(CASE WHEN d <= {since} THEN CAST(w.weight * POWER(0.5, date_diff('day', d, {since}) / {half})
+    AS DECIMAL(38, 12)) ELSE 0 END) AS DOUBLE) AS events_start
 FROM (SELECT DISTINCT person_id, event_id, d, event_type FROM sev WHERE d IS NOT NULL) e
 JOIN harm_weights w ON w.event_type = e.event_type
 WHERE w.weight <> 0
@@ -114,7 +122,7 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         self.con.register("harm_weights_df", weights)
         self.con.execute("CREATE OR REPLACE TEMP TABLE harm_weights AS SELECT * FROM harm_weights_df")
         sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=float(half_life_days))
+                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
         return self.con.execute(sql + " ORDER BY person_id").df()
 
     def link_api(self):
@@ -126,24 +134,41 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
 
 
 class SparkEngine:
-    """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot."""
+    """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot.
+
+    The prepared tables are written to Parquet under ``<work>/spark-tables`` and read back:
+    each rule's plan starts from a short scan instead of repeating the prepared tables'
+    lineage (Spark inlines views, and a cached view holding a ``WITH`` never matches its
+    cache, so every rule re-ran e.g. ``sibs``). Each rule runs as its own query, so plans
+    stay small (one UNION ALL of 32 rules planned for minutes and ran out of heap)."""
 
     name = "spark"
-    PREPARED = ("dup_ids", "ev", "approx_ids", "people", "rel", "par", "hh", "subj", "sev", "sibs")
+    #: cache the prepared tables in memory too (not worth it: a Parquet scan of the few
+    #: columns a rule reads costs about what the cache's own pass does)
+    cache_prepared = False
+    #: rules in flight at once: one rule's planning on the driver overlaps another's tasks
+    rule_threads = 2
 
     def __init__(self, master: str | None, work: Path):
         self.spark = spark_session(master)
         self.work = work
+        self.tables = work / "spark-tables"
+        self.views: set[str] = set()
         context = self.spark.sparkContext
         if context.getCheckpointDir() is None:  # splink breaks lineage with checkpoints
             context.setCheckpointDir(str(work / "spark-checkpoints"))
 
     def close(self) -> None:
-        for name in self.PREPARED:
+        for name in sorted(self.views):
+            if self.cache_prepared and self.spark.catalog.tableExists(name):
+                self.spark.catalog.uncacheTable(name)
             self.spark.catalog.dropTempView(name)
+        shutil.rmtree(self.tables, ignore_errors=True)
+        shutil.rmtree(self.work / "spark-checkpoints", ignore_errors=True)
 
     def view(self, name: str, path) -> None:
-        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
+        self.spark.read.parquet(_spark_path(path)).createOrReplaceTempView(name)
+        self.views.add(name)
 
     def max_event_date(self, events) -> str | None:
         self.view("events_raw", events)
@@ -153,7 +178,8 @@ class SparkEngine:
     def map_events(self, events, links, out: Path) -> int:
         from pyspark.sql import functions as F
 
-        ev = self.spark.read.parquet(str(events))
+        self.spark.catalog.clearCache()  # anything splink persisted: linking is done
+        ev = self.spark.read.parquet(_spark_path(events))
         links_df = self.spark.read.parquet(str(links)).select("record_key", "person_id")
         keys = ev.select("event_id", F.explode(F.split("person_ids", ";")).alias("k"))
         keys = keys.withColumn("k", F.trim("k")).where(F.col("k") != "")
@@ -164,44 +190,93 @@ class SparkEngine:
         mapped.select(*ev.columns).orderBy("event_id").write.mode("overwrite").parquet(str(out))
         return self.spark.read.parquet(str(out)).count()
 
+    def materialise(self, name: str, sql: str) -> None:
+        """Write the Spark SQL query ``sql`` to Parquet and make it the view ``name``."""
+        path = str(self.tables / name)
+        self.spark.sql(sql).write.mode("overwrite").parquet(path)
+        self.view(name, path)
+        if self.cache_prepared:
+            self.spark.catalog.cacheTable(name)
+
     def _prepare(self, as_of: str, rules) -> None:
         from chronos.patterns import compile as comp
 
         for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
-            self.spark.sql(comp.to_dialect(statement, "spark"))
-            name = statement.split(" AS", 1)[0].split()[-1]
-            self.spark.sql(f"CACHE TABLE {name}")
+            kind, name, select = _temp_table(statement)
+            if kind == "TABLE":
+                self.materialise(name, comp.to_dialect(select, "spark"))
+            else:
+                self.spark.sql(comp.to_dialect(select, "spark")).createOrReplaceTempView(name)
+                self.views.add(name)
 
     def run_rules(self, events, persons, relationships, rules, as_of: str):
-        from chronos.patterns import compile as comp
         from chronos.patterns.engine import NOTE_COLUMNS, render
 
         self.view("events_in", events)
         self.view("persons_in", persons)
         self.view("relationships_in", relationships)
         self._prepare(as_of, rules)
-        parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-                 f"{spark_findings_sql(comp.compile_rule(rule, as_of, dialect='spark'), rule.id, structural=rule.type == 'structural')}) f"
-                 for rule in rules]
-        raw = self.spark.sql("\nUNION ALL\n".join(parts)).toPandas() if parts else None
-        groups = dict(tuple(raw.groupby("rule_id", sort=False))) if raw is not None else {}
-        frames = [render(rule, groups[rule.id].drop(columns="rule_id"), as_of)
-                  for rule in rules if rule.id in groups]
+        with ThreadPoolExecutor(self.rule_threads) as pool:
+            raws = list(pool.map(lambda rule: self.spark.sql(spark_rule_sql(rule, as_of))
+                                 .toPandas(), rules))
+        frames = [render(rule, raw, as_of) for rule, raw in zip(rules, raws) if len(raw)]
         return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
 
     def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
         from chronos.patterns import compile as comp
 
         self.spark.createDataFrame(weights).createOrReplaceTempView("harm_weights")
+        self.views.add("harm_weights")
         sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=float(half_life_days))
+                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
         frame = self.spark.sql(comp.to_dialect(sql, "spark")).toPandas()
         return frame.sort_values("person_id", ignore_index=True)
 
     def link_api(self):
-        from splink import SparkAPI
+        """splink's Spark API, breaking lineage with Parquet checkpoints (its default), the
+        person records handed over through Parquet (see :func:`_splink_spark_api`)."""
+        return _splink_spark_api(self.spark, self.tables / "splink-input")
 
-        return SparkAPI(spark_session=self.spark)
+
+def _splink_spark_api(spark, folder: Path):
+    """splink's ``SparkAPI`` that registers pandas frames by writing them to Parquet in
+    ``folder``: ``createDataFrame`` keeps the frame inside every plan that reads it, and
+    splink's plans read the records many times (257,000 records filled a 4 GB heap)."""
+    from splink import SparkAPI
+
+    class ParquetSparkAPI(SparkAPI):
+        def _table_registration(self, input, table_name):
+            if isinstance(input, pd.DataFrame):
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"t{table_name}.parquet"  # Spark skips names starting "_"
+                input.to_parquet(path, index=False)
+                input = self.spark.read.parquet(str(path))
+            super()._table_registration(input, table_name)
+
+    return ParquetSparkAPI(spark_session=spark)
+
+
+def _spark_path(path) -> str:
+    """Spark reads a folder of Parquet files directly: ``dir/*.parquet`` becomes ``dir``."""
+    text = str(path)
+    return text[: -len("/*.parquet")] if text.endswith("/*.parquet") else text
+
+
+def _temp_table(statement: str) -> tuple[str, str, str]:
+    """``(kind, name, select)`` of a ``CREATE OR REPLACE TEMP TABLE|VIEW name AS select``
+    statement (``kind`` is ``TABLE`` or ``VIEW``)."""
+    match = re.match(r"\s*CREATE OR REPLACE TEMP (TABLE|VIEW) (\w+) AS\s(.*)", statement, re.S)
+    if match is None:
+        raise ChronosError(f"not a prepared-table statement: {statement[:60]!r}")
+    return match.group(1), match.group(2), match.group(3)
+
+
+def spark_rule_sql(rule, as_of: str) -> str:
+    """One rule's findings query in Spark SQL (evidence rows aggregated per finding)."""
+    from chronos.patterns import compile as comp
+
+    evidence = comp.compile_rule(rule, as_of, dialect="spark")
+    return spark_findings_sql(evidence, rule.id, structural=rule.type == "structural")
 
 
 def spark_findings_sql(rule_sql: str, rule_id: str, *, structural: bool = False) -> str:
@@ -228,8 +303,21 @@ FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
 GROUP BY r.person_id, r.grp) a"""
 
 
+#: Spark settings for local mode (one machine): few shuffle partitions, a 4 GB driver heap
+#: (the default 1 GB ran out collecting results) and no adaptive re-planning (on one
+#: machine it costs more than it saves: the catalogue ran 20-70% faster without it).
+#: The broadcast threshold stays Spark's 10 MB (a 64 MB one was dropped while chasing a
+#: full heap at 100,000 children whose cause was splink's pandas input; see link_api).
+LOCAL_CONF = {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g",
+              "spark.sql.adaptive.enabled": "false"}
+
+
 def spark_session(master: str | None = None):
-    """The active SparkSession, or a new one against ``master`` (default ``local[*]``)."""
+    """The active SparkSession, or a new one against ``master`` (default ``local[*]``).
+
+    Under ``spark-submit`` (no ``master`` given) the submitted settings are kept; in local
+    mode :data:`LOCAL_CONF` applies unless ``CHRONOS_SPARK_CONF`` overrides single keys
+    (``key=value,key=value``)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
@@ -238,18 +326,29 @@ def spark_session(master: str | None = None):
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    if (master or "local[*]").startswith("local"):  # Python workers (the dedupe stage's
-        import os                                     # applyInPandas) need this Python
-        import sys
-
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    if not submitted and (master or "local[*]").startswith("local"):
+        # Python workers (the dedupe stage's applyInPandas) need this Python
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.appName("chronos screen").master(master or "local[*]")
-    builder = builder.config("spark.sql.session.timeZone", "UTC")
-    local = (master or "local[*]").startswith("local")
-    builder = builder.config("spark.sql.shuffle.partitions", "4" if local else "200")
-    builder = builder.config("spark.ui.enabled", "false")
-    builder = builder.config("spark.jars", _similarity_jar())
-    return builder.getOrCreate()
+    builder = SparkSession.builder.appName("chronos screen")
+    if not submitted:
+        builder = builder.master(master or "local[*]")
+    conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false", "spark.jars": _similarity_jar()}
+    if not submitted and (master or "local[*]").startswith("local"):
+        conf.update(LOCAL_CONF)
+    conf.update(_env_conf())
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def _env_conf() -> dict:
+    text = os.environ.get("CHRONOS_SPARK_CONF", "")
+    pairs = (item.split("=", 1) for item in text.split(",") if "=" in item)
+    return {key.strip(): value.strip() for key, value in pairs}
 
 
 def _similarity_jar() -> str:

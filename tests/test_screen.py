@@ -252,7 +252,7 @@ def spark():
         pytest.skip(reason)
     from chronos._screen_engines import spark_session
 
-    session = spark_session("local[1]")
+    session = spark_session("local[2]")
     yield session
     session.stop()
 
