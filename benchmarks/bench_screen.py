@@ -12,6 +12,11 @@ measured in the same run:
 Not asserted in tests. Usage::
 
     python benchmarks/bench_screen.py --children 100000 [--spark 2000] [--keep DIR]
+    python benchmarks/bench_screen.py --link OUT/work/link [--repeats 3]
+
+``--link`` skips generating and screening: it times the rules alone and the bare scan on
+the linked Parquet of an earlier screen (``<out>/work/link``), ``--repeats`` times each,
+interleaved, and prints the medians and their ratio.
 """
 
 from __future__ import annotations
@@ -54,6 +59,20 @@ def _rules_alone(work: Path) -> float:
     return time.perf_counter() - start
 
 
+def _ratio(link: Path, repeats: int) -> None:
+    """Medians of the rules alone and of the bare scan on linked Parquet, interleaved."""
+    import statistics
+
+    scans, rules = [], []
+    for _ in range(repeats):
+        scans.append(_bare_scan(link / "events.parquet"))
+        rules.append(_rules_alone(link.parent))
+    scan, rule = statistics.median(scans), statistics.median(rules)
+    print(f"rules alone: median {rule:.2f}s of {[round(x, 2) for x in rules]}")
+    print(f"bare scan:   median {scan:.3f}s of {[round(x, 3) for x in scans]}")
+    print(f"ratio {rule / scan:.1f}x (median over median, {repeats} runs each)")
+
+
 def _print_stages(label: str, result) -> float:
     total = 0.0
     print(f"\n{label}")
@@ -71,7 +90,12 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=100_000)
     parser.add_argument("--spark", type=int, default=0, help="children for the Spark comparison")
     parser.add_argument("--keep", type=Path, help="keep the data and outputs in this folder")
+    parser.add_argument("--link", type=Path, help="time rules vs scan on this linked folder only")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.link:
+        _ratio(args.link, args.repeats)
+        return
 
     import pandas as pd
 

@@ -227,9 +227,10 @@ def _undated_child_filters(sel: Selector) -> list[str]:
     return conds
 
 
-def undated_sql(rule: Rule) -> str | None:
+def undated_sql(rule: Rule, source: str = "sev") -> str | None:
     """Events a windowed rule would select but cannot place in time (undated, or a
-    precision below the rule's ``min_precision``): for the data-quality note."""
+    precision below the rule's ``min_precision``): for the data-quality note. ``source``
+    is ``sev`` or a table of some of its rows (every row whose ``prec`` is not ``day``)."""
     if rule.type == "structural" or (rule.type == "threshold" and rule.params["mode"] == "each"):
         return None
     allowed = PRECISION_ALLOWED[rule.params.get("min_precision", "month")]
@@ -237,7 +238,7 @@ def undated_sql(rule: Rule) -> str | None:
     for sel in rule.selectors.values():
         conds = _event_filters(sel) + _undated_child_filters(sel)
         conds.append(f"(e.d IS NULL OR e.prec NOT IN ({', '.join(q(p) for p in allowed)}))")
-        parts.append("SELECT DISTINCT e.person_id, e.event_id FROM sev e WHERE "
+        parts.append(f"SELECT DISTINCT e.person_id, e.event_id FROM {source} e WHERE "
                      + " AND ".join(conds))
     return "\nUNION\n".join(parts)
 
