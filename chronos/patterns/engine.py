@@ -106,7 +106,7 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
     ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
     as_of = _as_of(con, as_of)
-    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
+    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules):
         con.execute(statement)
     raw = _run_all(con, rules, as_of)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
@@ -144,7 +144,7 @@ def _notes(con, rules: list[Rule]) -> pd.DataFrame:
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, u.* FROM ({comp.undated_sql(rule, 'usev')}) u"
              for rule in rules if comp.undated_sql(rule)]
     if parts:
-        con.execute("CREATE OR REPLACE TEMP TABLE usev AS SELECT * FROM sev WHERE prec <> 'day'")
+        con.execute("CREATE OR REPLACE TEMP TABLE usev AS SELECT * FROM rsev WHERE prec <> 'day'")
     if not parts or not con.execute("SELECT 1 FROM usev LIMIT 1").fetchall():
         return pd.DataFrame(columns=NOTE_COLUMNS)
     frame = con.execute(
