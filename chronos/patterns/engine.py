@@ -27,6 +27,7 @@ from chronos.patterns.rules import (
 
 SMALL_CASE = 50_000
 TINY_CASE = 5_000
+ONE_PASS_ROWS = 50_000  # from this many event rows, findings are aggregated in one pass
 NOTE_COLUMNS = ["rule_id", "person_id", "undated_events", "event_ids", "note"]
 
 
@@ -108,7 +109,8 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     as_of = _as_of(con, as_of)
     for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules):
         con.execute(statement)
-    raw = _run_all(con, rules, as_of)
+    one_pass = con.execute("SELECT COUNT(*) FROM ev").fetchone()[0] >= ONE_PASS_ROWS
+    raw = _run_all(con, rules, as_of, one_pass=one_pass)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
     notes = _notes(con, rules)
     findings = model.conform(_findings_frame(parts), "findings")
@@ -127,12 +129,12 @@ def _as_of(con, as_of) -> str:
     return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
 
 
-def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
+def _run_all(con, rules: list[Rule], as_of: str, *, one_pass: bool = False) -> dict[str, pd.DataFrame]:
     """Run every rule in one query (one round trip; DuckDB plans them together)."""
     if not rules:
         return {}
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural')}) f"
+             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural', one_pass=one_pass)}) f"
              for rule in rules]
     frame = con.execute("\nUNION ALL\n".join(parts)).df()
     return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
