@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import string
 from dataclasses import dataclass
 from functools import lru_cache
@@ -225,10 +226,14 @@ def _fmt_number(text: str) -> str:
     return str(int(num)) if num.is_integer() else f"{num:g}"
 
 
+#: one ``key=value`` part of an info string (the key ends at the part's first '=')
+_PAIR = re.compile(r"(?:^|;)([^;=]*)=([^;]*)")
+
+
 def _info(text) -> dict:
     if not isinstance(text, str) or not text:
         return {}
-    return dict(part.split("=", 1) for part in text.split(";") if "=" in part)
+    return dict(_PAIR.findall(text))
 
 
 def _window_text(rule: Rule) -> str:
@@ -325,6 +330,18 @@ _NO_INFO = frozenset(_FAST) - {"measures", "value", "before", "after", "member_n
                                 "member_role", "status"}
 
 
+class _Columns(dict):
+    """The raw frame's columns as lists, each converted when first used."""
+
+    def __init__(self, raw: pd.DataFrame):
+        super().__init__()
+        self.raw = raw
+
+    def __missing__(self, name: str) -> list:
+        self[name] = _clean_column(self.raw[name])
+        return self[name]
+
+
 def _clean_column(series: pd.Series) -> list:
     """The column as a list, with every kind of missing value as ``None``."""
     values = series.tolist()
@@ -368,7 +385,7 @@ def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
 
 def render_columns(rule: Rule, raw: pd.DataFrame, as_of: str) -> dict[str, list]:
     """:func:`render` as lists, one per FINDINGS column (cheaper to concatenate)."""
-    cols = {c: _clean_column(raw[c]) for c in raw.columns}
+    cols = _Columns(raw)
     fields = _fields(rule.explanation)
     n = len(cols["n"])
     if all(f in _NO_INFO or _param_value(rule, f) for f in fields):
@@ -393,9 +410,22 @@ def _findings_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
     """One FINDINGS frame from :func:`render_columns` parts, typed without per-cell work."""
     if not parts:
         return model.empty("findings")
-    data = {name: pd.Series([v for part in parts for v in part[name]], dtype=dtype)
+    data = {name: _text_series([part[name] for part in parts], dtype)
             for name, dtype in model.FINDINGS.items()}
     return pd.DataFrame(data, columns=list(model.FINDINGS))
+
+
+def _text_series(chunks: list[list], dtype: str) -> pd.Series:
+    """A string column from lists of str (or None), built by Arrow in one pass."""
+    import pyarrow as pa
+
+    try:
+        array = pa.chunked_array([pa.array(c, type=pa.large_string()) for c in chunks],
+                                 type=pa.large_string())
+        series = pd.Series(pd.arrays.ArrowStringArray(array))
+    except (pa.ArrowException, TypeError, ValueError):
+        series = pd.Series([v for chunk in chunks for v in chunk], dtype=dtype)
+    return series if str(series.dtype) == dtype else series.astype(dtype)
 
 
 def _param_value(rule: Rule, name: str) -> bool:
@@ -404,7 +434,9 @@ def _param_value(rule: Rule, name: str) -> bool:
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.split())
+    # the only whitespace a printable string can hold is ' ': most texts need no collapsing
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     return text[:1].upper() + text[1:]
 
 
