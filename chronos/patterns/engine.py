@@ -13,6 +13,7 @@ import datetime as dt
 import math
 import re
 import string
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -110,7 +111,7 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     as_of = _as_of(con, as_of)
     for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules):
         con.execute(statement)
-    one_pass = con.execute("SELECT COUNT(*) FROM ev").fetchone()[0] >= ONE_PASS_ROWS
+    one_pass = con.execute("SELECT COUNT(*) FROM ev").fetchall()[0][0] >= ONE_PASS_ROWS
     raw = _run_all(con, rules, as_of, one_pass=one_pass)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
     notes = _notes(con, rules)
@@ -126,19 +127,39 @@ def _as_of(con, as_of) -> str:
             return dt.date.fromisoformat(str(as_of)[:10]).isoformat()
         except ValueError:
             raise RuleError(f"as_of {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
-    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchone()[0]
+    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchall()[0][0]
     return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
 
 
-def _run_all(con, rules: list[Rule], as_of: str, *, one_pass: bool = False) -> dict[str, pd.DataFrame]:
-    """Run every rule in one query (one round trip; DuckDB plans them together)."""
+def _run_all(con, rules: list[Rule], as_of: str, *, one_pass: bool = False) -> dict:
+    """Run every rule in one query (one round trip; DuckDB plans them together): rule id ->
+    its aggregated rows, a DataFrame, or with ``one_pass`` (a population) an Arrow table
+    (much cheaper to fetch than pandas for many rows)."""
     if not rules:
         return {}
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
              f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural', one_pass=one_pass)}) f"
              for rule in rules]
-    frame = con.execute("\nUNION ALL\n".join(parts)).df()
-    return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
+    result = con.execute("\nUNION ALL\n".join(parts))
+    if not one_pass:
+        frame = result.df()
+        return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
+    return _by_rule(_arrow(result))
+
+
+def _arrow(result):
+    """The Arrow table of an executed query. DuckDB warns that this copies the rows once;
+    ``con.sql(...)`` would not, but plans the ~30 rule queries twice, which costs more."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return result.to_arrow_table()
+
+
+def _by_rule(table) -> dict:
+    import pyarrow.compute as pc
+
+    ids = table.column("rule_id")
+    return {rid: table.filter(pc.equal(ids, rid)) for rid in pc.unique(ids).to_pylist()}
 
 
 def _notes(con, rules: list[Rule]) -> pd.DataFrame:
@@ -331,14 +352,16 @@ _NO_INFO = frozenset(_FAST) - {"measures", "value", "before", "after", "member_n
 
 
 class _Columns(dict):
-    """The raw frame's columns as lists, each converted when first used."""
+    """The raw rows' columns (a DataFrame or an Arrow table) as lists, each converted when
+    first used."""
 
-    def __init__(self, raw: pd.DataFrame):
+    def __init__(self, raw):
         super().__init__()
         self.raw = raw
 
     def __missing__(self, name: str) -> list:
-        self[name] = _clean_column(self.raw[name])
+        column = self.raw[name]
+        self[name] = _clean_column(column) if isinstance(column, pd.Series) else column.to_pylist()
         return self[name]
 
 
@@ -383,8 +406,9 @@ def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     return _findings_frame([render_columns(rule, raw, as_of)])
 
 
-def render_columns(rule: Rule, raw: pd.DataFrame, as_of: str) -> dict[str, list]:
-    """:func:`render` as lists, one per FINDINGS column (cheaper to concatenate)."""
+def render_columns(rule: Rule, raw, as_of: str) -> dict[str, list]:
+    """:func:`render` as lists, one per FINDINGS column (cheaper to concatenate); ``raw``
+    is a DataFrame or an Arrow table."""
     cols = _Columns(raw)
     fields = _fields(rule.explanation)
     n = len(cols["n"])
