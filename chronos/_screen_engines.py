@@ -28,11 +28,22 @@ WHERE w.weight <> 0
 GROUP BY person_id"""
 
 
+#: DuckDB's memory limit when none is given: DuckDB's own default (80% of RAM) lets one
+#: query take most of the machine; with this, big joins and sorts spill to the work folder.
+DEFAULT_MEMORY_LIMIT = "4GB"
+
+
 def make_engine(opts, work: Path):
     """The engine named by ``opts.engine``."""
     if opts.engine == "spark":
         return SparkEngine(opts.spark_master, work)
     return DuckEngine(work, opts.memory_limit)
+
+
+def duckdb_config(work: Path, memory_limit: str | None) -> dict:
+    """Settings for every DuckDB connection of a screen: bounded memory, spill to ``work``."""
+    return {"memory_limit": memory_limit or DEFAULT_MEMORY_LIMIT,
+            "temp_directory": str(work / "spill"), "preserve_insertion_order": False}
 
 
 def _sorted_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -51,13 +62,14 @@ class DuckEngine:
         import duckdb
 
         work.mkdir(parents=True, exist_ok=True)
+        self.work, self.memory_limit = work, memory_limit
         self.path = work / "screen.duckdb"
         self.path.unlink(missing_ok=True)
-        self.con = duckdb.connect(str(self.path))
-        self.con.execute(f"SET temp_directory = '{work / 'spill'}'")
-        self.con.execute("SET preserve_insertion_order = false")
-        if memory_limit:
-            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        try:
+            self.con = duckdb.connect(str(self.path), config=duckdb_config(work, memory_limit))
+        except duckdb.Error as exc:
+            raise ChronosError(f"cannot start DuckDB: {exc}",
+                               hint="check --memory-limit (e.g. 6GB) and the output folder") from None
 
     def close(self) -> None:
         self.con.close()
@@ -106,9 +118,11 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         return self.con.execute(sql + " ORDER BY person_id").df()
 
     def link_api(self):
+        """splink on its own in-memory DuckDB, with the same memory limit and spill folder."""
+        import duckdb
         from splink import DuckDBAPI
 
-        return DuckDBAPI()
+        return DuckDBAPI(duckdb.connect(config=duckdb_config(self.work, self.memory_limit)))
 
 
 class SparkEngine:

@@ -79,6 +79,9 @@ def run_link(run, stage_dir: Path) -> dict:
     linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
                          as_of=_date(as_of), db_api=run.engine.link_api())
     run.say("link", 1, 3, f"{len(linked.persons):,} people; mapping events")
+    counts = {"person_records": len(records), "persons": len(linked.persons),
+              "review_pairs": len(linked.review), "trained": trained,
+              "warnings": len(linked.warnings)}
     with atomic_directory(stage_dir) as tmp:
         linked.persons.to_parquet(tmp / "persons.parquet", index=False)
         linked.links.to_parquet(tmp / "links.parquet", index=False)
@@ -87,13 +90,12 @@ def run_link(run, stage_dir: Path) -> dict:
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
         relationships.to_parquet(tmp / "relationships.parquet", index=False)
-        events = run.engine.map_events(ingest / "events" / "*.parquet", tmp / "links.parquet",
-                                       tmp / "events.parquet")
+        del linked, records, relationships   # the engine maps events out of core
+        counts["events"] = run.engine.map_events(ingest / "events" / "*.parquet",
+                                                 tmp / "links.parquet", tmp / "events.parquet")
         run.say("link", 3, 3, "done")
     run.state["as_of"] = as_of
-    return {"person_records": len(records), "persons": len(linked.persons), "events": events,
-            "review_pairs": len(linked.review), "trained": trained,
-            "warnings": len(linked.warnings)}
+    return counts
 
 
 def link_settings(run, records: pd.DataFrame, as_of: str):

@@ -729,7 +729,8 @@ def screen_command(
     params: Optional[Path] = typer.Option(None, "--params", help="Rule overrides YAML."),
     fresh: bool = typer.Option(False, "--fresh", help="Redo every stage (no resume)."),
     memory_limit: Optional[str] = typer.Option(None, "--memory-limit",
-                                               help="DuckDB memory limit, e.g. 6GB."),
+                                               help="DuckDB memory limit, e.g. 6GB (default 4GB; "
+                                                    "beyond it DuckDB spills to disk)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors on stderr."),
     json_out: bool = typer.Option(False, "--json", help="Print the scorecard as JSON on stdout."),
 ) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import resource
 import shutil
 import time
@@ -48,6 +49,8 @@ POPULATION_BLOCKING = (
     "l.dob_swap = r.dob and l.family_first = r.family_first",
     "l.given_canon = r.given_canon and l.family_first = r.family_first and l.dob_year = r.dob_year",
 )
+
+_MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 
 #: progress(stage, done, total, message): called as work advances (total 0: unknown).
 Progress = Callable[[str, int, int, str], None]
@@ -121,6 +124,9 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
 
     if engine not in ENGINES:
         raise ChronosError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if memory_limit is not None and not _MEMORY.fullmatch(str(memory_limit).strip()):
+        raise ChronosError(f"memory limit {memory_limit!r} is not a size",
+                           hint="give a number and a unit, e.g. 6GB or 512MB")
     case = load_case(sources)
     opts = ScreenOptions(engine, spark_master, since, period_months, harm_threshold, rules,
                          params, dict(link or {}), train, memory_limit)
@@ -147,8 +153,10 @@ class _Run:
         return self._engine
 
     def execute(self, fail_after: str | None) -> ScreenResult:
-        self.out.mkdir(parents=True, exist_ok=True)
-        self.work.mkdir(parents=True, exist_ok=True)
+        from chronos.report.safe_files import private_dir
+
+        private_dir(self.out)     # folders chronos creates are readable by their owner only
+        private_dir(self.work)
         (self.out / COMPLETE_MARKER).unlink(missing_ok=True)
         runs, previous = [], _input_hash(self.case, self.opts)
         try:

@@ -200,6 +200,21 @@ def test_changed_options_rerun_only_later_stages(population, tmp_path):
     assert again.scorecard["harm"]["threshold"] == 2.0
 
 
+def test_outputs_are_readable_by_their_owner_only(screened):
+    _, out = screened
+    for path in [out, *out.rglob("*")]:
+        mode = path.stat().st_mode & 0o777
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.mark.parametrize("limit", ["lots", "6", "GB", "-1GB"])
+def test_a_bad_memory_limit_is_refused_before_any_work(population, tmp_path, limit):
+    folder, _ = population
+    with pytest.raises(ChronosError, match="not a size"):
+        screen(folder, tmp_path / "out", memory_limit=limit)
+    assert not (tmp_path / "out").exists()
+
+
 def test_cli_screen_json(population, screened):
     from typer.testing import CliRunner
 

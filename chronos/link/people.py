@@ -135,6 +135,15 @@ class _Clock:
         self._last = now
 
 
+def lookup(keys, mapping: dict):
+    """``keys.map(mapping)`` for a plain dict, as an object Series aligned with ``keys``
+    (a dict lookup per key: several times faster than pandas' map on string columns)."""
+    import pandas as pd
+
+    get = mapping.get
+    return pd.Series([get(k) for k in keys.tolist()], index=keys.index, dtype="object")
+
+
 # --- input ------------------------------------------------------------------------------
 
 def _records_table(records):
@@ -281,7 +290,7 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
 
     cluster_of = {key: i for i, group in enumerate(groups) for key in group}
     work = frame[["record_key", *IDENTIFIER_COLUMNS]].copy()
-    work["c"] = work["record_key"].map(cluster_of)
+    work["c"] = lookup(work["record_key"], cluster_of)
     basis: list = [None] * len(groups)
     decided = [False] * len(groups)
     for column in IDENTIFIER_COLUMNS:
@@ -315,11 +324,11 @@ def _links(records, record_to_person, accepted: list[Edge]):
             if key not in best or rank > best[key]:
                 best[key] = rank
     keys = records["record_key"]
-    probability = keys.map({k: v[1] for k, v in best.items()}).astype("object")
-    method = keys.map({k: v[2] for k, v in best.items()}).astype("object")
+    probability = lookup(keys, {k: v[1] for k, v in best.items()})
+    method = lookup(keys, {k: v[2] for k, v in best.items()})
     links = pd.DataFrame({
         "source_file": records["source_file"], "source_ref": records["source_ref"],
-        "record_key": keys, "person_id": keys.map(record_to_person).astype("string"),
+        "record_key": keys, "person_id": lookup(keys, record_to_person).astype("string"),
         "match_probability": pd.to_numeric(probability).astype("Float64"),
         "method": method.fillna("single").astype("string")})
     return links.sort_values("record_key", kind="stable").reset_index(drop=True)
@@ -337,7 +346,7 @@ def _persons(records, frame, record_to_person):
     import pandas as pd
 
     work = records.copy()
-    work["person_id"] = work["record_key"].map(record_to_person)
+    work["person_id"] = lookup(work["record_key"], record_to_person)
     work["nhs_number"], work["upn"], work["la_child_id"] = frame["nhs"], frame["upn"], frame["la_id"]
     work["postcode"], work["sex"] = frame["postcode"], frame["sex"]
     partial = work["dob"].where(frame["dob"].isna() & frame["dob_year"].notna())
@@ -407,7 +416,7 @@ def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):
     keys = pd.Series(list(zip(pairs["key_l"], pairs["key_r"])), index=pairs.index)
     marked = keys.isin(set(plan.ambiguous) | refused_keys)
     conflict = (pairs["identifiers"] != "") & (pairs["vetoes"] != "")
-    apart = pairs["key_l"].map(record_to_person) != pairs["key_r"].map(record_to_person)
+    apart = lookup(pairs["key_l"], record_to_person) != lookup(pairs["key_r"], record_to_person)
     band = ((pairs["vetoes"] == "") & (pairs["identifiers"] == "")
             & (pairs["match_probability"] < settings.link_threshold) & apart)
     return pairs[marked | conflict | band]
@@ -437,7 +446,7 @@ def _review_table(rows, record_to_person, frame, records):
     raw = records.set_index("record_key")
     for side in ("a", "b"):
         keys = table[f"record_key_{side}"]
-        table[f"person_id_{side}"] = keys.map(record_to_person)
+        table[f"person_id_{side}"] = lookup(keys, record_to_person)
         name = (facts["given"].fillna("") + " " + facts["family"].fillna("")).str.strip()
         table[f"name_{side}"] = keys.map(name)
         for column, target in (("dob", "dob"), ("nhs", "nhs"), ("postcode", "postcode")):

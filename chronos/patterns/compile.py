@@ -518,12 +518,14 @@ def _is_child_at_asof(as_of: str) -> str:
 
 
 def _compile_unassessed(rule: Rule, as_of: str) -> str:
-    """Adults in the child's household in no assessment: not named on any assessment event
-    (``person_ids``) and not mentioned by name (given and family name) in the details or
-    summary of the child's assessments (e.g. a 'persons assessed' field). The records that
-    show the adult are found in two equi-joins: those naming the adult (``person_ids``)
-    and those of the child's household that mention the adult's names. Evidence rows may
-    repeat (:func:`findings_sql` does not mind); the counts are of distinct events."""
+    """Adults in the household of a child with at least ``min_assessments`` (1) assessments
+    who are in none of them: not named on any assessment event (``person_ids``) and not
+    mentioned by name (given and family name) in the details or summary of the child's
+    assessments (e.g. a 'persons assessed' field). A child nobody assessed has no finding:
+    the question is who the assessments left out. The records that show the adult are
+    found in two equi-joins: those naming the adult (``person_ids``) and those of the
+    child's household that mention the adult's names. Evidence rows may repeat
+    (:func:`findings_sql` does not mind); the counts are of distinct events."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
@@ -533,7 +535,10 @@ def _compile_unassessed(rule: Rule, as_of: str) -> str:
   lower(COALESCE(details, '') || ' ' || COALESCE(summary, '')) AS txt FROM ev
   WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {date_lit(as_of)}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
-kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
+asm_n AS (SELECT person_id, COUNT(DISTINCT event_id) AS n FROM asm GROUP BY 1),
+kids AS (SELECT s.member_id AS child_id FROM subj s LEFT JOIN asm_n a ON a.person_id = s.member_id
+  WHERE s.via = 'self' AND COALESCE(a.n, 0) >= {1 if p.get('min_assessments') is None else int(p['min_assessments'])}
+    AND {_is_child_at_asof(as_of)}),
 members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
   COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
   FROM hh h JOIN kids k ON k.child_id = h.child_id

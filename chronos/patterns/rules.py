@@ -64,7 +64,7 @@ TYPE_PARAMS = {
                   "at_most": None, "mode": "each", "higher_is_worse": True,
                   "min_precision": "month"},
     "structural": {"check": None, "assessment_types": None, "member_kinds": None,
-                   "sex": None, "max_older": 2, "min_younger": 10, "count_types": None},
+                   "sex": None, "min_assessments": None, "max_older": 2, "min_younger": 10, "count_types": None},
 }
 REQUIRED = ("id", "title", "type", "category", "severity", "explanation", "source")
 OPTIONAL = ("age_band", "params", "description", "tags") + tuple(
@@ -345,7 +345,7 @@ def _check_params(rule: Rule) -> None:
                 parse_window(p[key])
             except ValueError as exc:
                 _fail(str(exc), rule.file, rule.id, f"params.{key}")
-    for key in ("min_count", "min_groups", "max_older", "min_younger"):
+    for key in ("min_count", "min_groups", "max_older", "min_younger", "min_assessments"):
         val = p.get(key)
         if key in p and val is not None and (not isinstance(val, int) or isinstance(val, bool) or val < 0):
             _fail(f"{key} must be a whole number >= 0", rule.file, rule.id, f"params.{key}")

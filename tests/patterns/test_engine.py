@@ -8,6 +8,7 @@ import pytest
 from chronos import model
 from chronos.errors import ChronosError
 from chronos.patterns.engine import evaluate, human_span, run_rules, significance_by_event
+from chronos.patterns.rules import apply_overrides
 
 from tests.patterns.family import FAMILY, RELATIONSHIPS, event, events_from
 
@@ -330,6 +331,8 @@ STRUCT_CASES = [
     ("partner assessed with another child", [("A1", "2023-03-01", "assessment", "C1;M1", "CSC"),
                                              ("A2", "2023-04-01", "assessment", "S0;P1", "CSC")], []),
     ("no assessment at all", [("E1", "2023-03-01", "was_not_brought")], []),
+    ("partner seen but the child never assessed",
+     [("E1", "2023-03-01", "domestic_abuse_incident", "C1;P1", "Police")], []),
 ]
 
 
@@ -339,6 +342,21 @@ def test_structural_adult_unassessed(catalogue, name, rows, expected):
     assert [(h[0], h[1]) for h in hits] == expected
     if expected:
         assert "Paul Other (adult)" in run.findings["explanation"].iloc[0]
+
+
+@pytest.mark.parametrize("min_assessments,expected", [
+    (0, [("B1", "E1"), ("C1", "E1"), ("S0", "E1"), ("T1", "E1")]), (1, []), (2, [])])
+def test_structural_adult_unassessed_needs_assessments_of_the_child(catalogue, min_assessments,
+                                                                    expected):
+    """The question is who the child's assessments left out: with none, no finding unless
+    the rule is told so (min_assessments: 0); with one, none when two are asked for."""
+    rule = apply_overrides([catalogue["invisible_adult"]],
+                           {"invisible_adult": {"min_assessments": min_assessments}})[0]
+    rows = [("E1", "2023-03-01", "domestic_abuse_incident", "C1;P1", "Police")]
+    assert [(h[0], h[1]) for h in found(rule, rows, as_of="2024-01-01")[1]] == expected
+    with_one = rows + [("A1", "2023-05-01", "assessment", "C1;M1", "CSC")]
+    hits = found(rule, with_one, as_of="2024-01-01")[1]
+    assert bool(hits) == (min_assessments <= 1)
 
 
 @pytest.mark.parametrize("older_records,expected", [(0, ["S0", "T1"]), (2, ["S0", "T1"]), (3, ["T1"])])
