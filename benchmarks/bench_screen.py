@@ -16,8 +16,9 @@ Not asserted in tests. Usage::
     python benchmarks/bench_screen.py --link OUT/work/link [--repeats 3]
 
 ``--link`` skips generating and screening: it times the rules alone and the bare scan on
-the linked Parquet of an earlier screen (``<out>/work/link``), ``--repeats`` times each,
-interleaved, and prints the medians and their ratio.
+the Parquet of an earlier screen (``<out>/work/link``, with the events of
+``<out>/work/dedupe`` when there is one), ``--repeats`` times each, interleaved, and
+prints the medians and their ratio.
 """
 
 from __future__ import annotations
@@ -57,17 +58,24 @@ def _bare_scan(events: Path, columns=RULE_COLUMNS) -> tuple[float, float]:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
+def _events(work: Path) -> Path:
+    """The events the rules read: the de-duplicated ones, or (a screen from before the
+    dedupe stage) the linked ones."""
+    deduped = work / "dedupe" / "events.parquet"
+    return deduped if deduped.exists() else work / "link" / "events.parquet"
+
+
 def _rules_alone(work: Path) -> tuple[float, float]:
-    """(wall, CPU) seconds of the rules on DuckDB over the linked events Parquet, nothing else."""
+    """(wall, CPU) seconds of the rules on DuckDB over the events Parquet, nothing else."""
     import duckdb
 
     from chronos.patterns.engine import resolve_rules, run_on_connection
 
     con = duckdb.connect()
     link = work / "link"
-    for name, file in (("events_in", "events"), ("persons_in", "persons"),
-                       ("relationships_in", "relationships")):
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{link / file}.parquet')")
+    for name, file in (("events_in", _events(work)), ("persons_in", link / "persons.parquet"),
+                       ("relationships_in", link / "relationships.parquet")):
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{file}')")
     rules = resolve_rules()
     start, cpu = time.perf_counter(), time.process_time()
     run_on_connection(con, rules, None)
@@ -81,8 +89,8 @@ def _ratio(link: Path, repeats: int) -> None:
 
     runs = {"rules": [], "scan": [], "scan6": []}
     for _ in range(repeats):
-        runs["scan"].append(_bare_scan(link / "events.parquet"))
-        runs["scan6"].append(_bare_scan(link / "events.parquet", SESSION1_COLUMNS))
+        runs["scan"].append(_bare_scan(_events(link.parent)))
+        runs["scan6"].append(_bare_scan(_events(link.parent), SESSION1_COLUMNS))
         runs["rules"].append(_rules_alone(link.parent))
     med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v))
            for k, v in runs.items()}
@@ -133,7 +141,7 @@ def main() -> None:
               f"in {time.perf_counter() - start:.1f}s")
         result = screen(root / "population", root / "out", resume=False)
         total = _print_stages(f"DuckDB, {args.children:,} children", result)
-        events = root / "out" / "work" / "link" / "events.parquet"
+        events = _events(root / "out" / "work")
         (scan, _), (rules, _) = _bare_scan(events), _rules_alone(root / "out" / "work")
         print(f"  rules alone {rules:.2f}s vs bare DuckDB scan of the rule columns {scan:.2f}s: "
               f"ratio {rules / scan:.1f}x")

@@ -238,6 +238,11 @@ def spark_session(master: str | None = None):
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
+    if (master or "local[*]").startswith("local"):  # Python workers (the dedupe stage's
+        import os                                     # applyInPandas) need this Python
+        import sys
+
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("chronos screen").master(master or "local[*]")
     builder = builder.config("spark.sql.session.timeZone", "UTC")
     local = (master or "local[*]").startswith("local")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -21,9 +22,16 @@ PERSON_RECORD_COLUMNS = [*model.PERSONS, "record_key"]
 
 # --------------------------------------------------------------------------- ingest
 
+#: Rows per block when a CSV/TSV source is read in parts: what bounds the ingest's
+#: memory (a block's rows and their working columns; about 0.6 GB at 500,000 GP rows).
+INGEST_BLOCK_ROWS = 500_000
+
+
 def run_ingest(run, stage_dir: Path) -> dict:
-    """Read every source with its ingester, one at a time, each appended as Parquet."""
-    from chronos.ingest.base import read_source
+    """Read every source with its ingester, one at a time, big CSV/TSV exports a block of
+    rows at a time (:func:`chronos.ingest.base.iter_source`); each part appended as Parquet."""
+    from chronos.ingest.base import iter_source
+    from chronos.ingest.parts import SourceTally
 
     sources = run.case.sources
     summaries, quarantined = [], 0
@@ -34,40 +42,67 @@ def run_ingest(run, stage_dir: Path) -> dict:
             run.say("ingest", number, len(sources), f"reading {source.name}")
             if run.case.as_of:
                 source.options.setdefault("as_of", run.case.as_of)
-            result = read_source(source)
-            if not result.reconciles():
-                raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
+            tally, written, stem = SourceTally(source), set(), f"{number:04d}-{source.name}"
+            for part_number, part in enumerate(iter_source(source, rows=INGEST_BLOCK_ROWS)):
+                _write_source(tmp, f"{stem}-{part_number:05d}", part, written)
+                tally.add(part)
+                if part_number and part.records_read:
+                    run.say("ingest", number, len(sources), f"reading {source.name}: "
+                            f"{tally.counts['records_read']:,} rows")
+            _write_missing(tmp, f"{stem}-none", written)
+            if not tally.reconciles():
+                raise ChronosError(f"ingest counts do not reconcile: {tally.summary()}",
                                    file=source.file_label)
-            _write_source(tmp, f"{number:04d}-{source.name}", result)
-            summaries.append(result.summary())
-            quarantined += len(result.quarantine)
+            summaries.append(tally.summary())
+            quarantined += sum(tally.quarantine_by_reason.values())
         run.say("ingest", len(sources), len(sources), "done")
         _json(tmp / "ingest-report.json", {"sources": summaries})
     return {"sources": len(sources), "events": sum(s["events"] for s in summaries),
             "person_records": sum(s["persons"] for s in summaries), "quarantined": quarantined}
 
 
-def _write_source(tmp: Path, stem: str, result) -> None:
-    events = model.conform(result.events, "events")[list(model.EVENTS)]
-    events.to_parquet(tmp / "events" / f"{stem}.parquet", index=False)
-    persons = model.conform(result.persons, "persons")
-    if "record_key" not in persons:
-        persons["record_key"] = pd.Series(dtype="string")
-    persons[PERSON_RECORD_COLUMNS].astype({"record_key": "string"}).to_parquet(
-        tmp / "person_records" / f"{stem}.parquet", index=False)
-    model.conform(result.relationships, "relationships")[list(model.RELATIONSHIPS)].to_parquet(
-        tmp / "relationships" / f"{stem}.parquet", index=False)
-    quarantine = model.conform([q.as_dict() | {"reason": q.code, "source_format": result.format}
-                                for q in result.quarantine], "quarantine")
-    quarantine[list(model.QUARANTINE)].to_parquet(tmp / "quarantine" / f"{stem}.parquet",
-                                                   index=False)
+def _write_source(tmp: Path, stem: str, result, written: set[str]) -> None:
+    """One part of a source as Parquet: the tables it holds (a block of a source read in
+    parts has no persons or relationships: those come with its last part). ``written``
+    collects the tables written; :func:`_write_missing` fills in the others at the end."""
+    tables = {"events": result.events, "person_records": result.persons,
+              "relationships": result.relationships, "quarantine": result.quarantine}
+    for name, value in tables.items():
+        if value is not None:
+            _write_table(tmp / name / f"{stem}.parquet", name, value, result.format)
+            written.add(name)
+
+
+def _write_missing(tmp: Path, stem: str, written: set[str]) -> None:
+    """An empty file for each table no part of a source held (every source has each)."""
+    for name in ("events", "person_records", "relationships", "quarantine"):
+        if name not in written:
+            _write_table(tmp / name / f"{stem}.parquet", name, None, "")
+
+
+def _write_table(path: Path, name: str, value, fmt: str) -> None:
+    if name == "events":
+        frame = model.conform(value, "events")[list(model.EVENTS)]
+    elif name == "person_records":
+        frame = model.conform(value, "persons")
+        if "record_key" not in frame:
+            frame["record_key"] = pd.Series(dtype="string")
+        frame = frame[PERSON_RECORD_COLUMNS].astype({"record_key": "string"})
+    elif name == "relationships":
+        frame = model.conform(value, "relationships")[list(model.RELATIONSHIPS)]
+    else:
+        frame = model.conform([q.as_dict() | {"reason": q.code, "source_format": fmt}
+                               for q in value or []], "quarantine")[list(model.QUARANTINE)]
+    frame.to_parquet(path, index=False)
 
 
 # --------------------------------------------------------------------------- link
 
 def run_link(run, stage_dir: Path) -> dict:
-    """Link every person record (splink, trained on a sample of the data), then map the
-    events' and relationships' record keys to person ids."""
+    """Link every person record (splink, trained on a sample of the data), map the
+    events' and relationships' record keys to person ids, and add the households derived
+    from shared addresses and partners (as case mode's link stage does)."""
+    from chronos._screen_dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
 
@@ -89,10 +124,17 @@ def run_link(run, stage_dir: Path) -> dict:
         relationships = pd.read_parquet(ingest / "relationships")
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
-        relationships.to_parquet(tmp / "relationships.parquet", index=False)
-        del linked, records, relationships   # the engine maps events out of core
+        homes = household_records(records, linked.record_to_person)
+        del linked, records   # the engine maps events out of core
         counts["events"] = run.engine.map_events(ingest / "events" / "*.parquet",
                                                  tmp / "links.parquet", tmp / "events.parquet")
+        run.say("link", 2, 3, "households from shared addresses")
+        started = time.perf_counter()
+        derived = derived_households(run.engine, homes, relationships, tmp / "events.parquet")
+        model.conform(pd.concat([relationships, derived], ignore_index=True),
+                      "relationships").to_parquet(tmp / "relationships.parquet", index=False)
+        counts.update(households=len(derived),
+                      households_seconds=round(time.perf_counter() - started, 3))
         run.say("link", 3, 3, "done")
     run.state["as_of"] = as_of
     return counts
@@ -157,6 +199,29 @@ def _date(iso: str | None):
     return dt.date.fromisoformat(iso) if iso else None
 
 
+# --------------------------------------------------------------------------- dedupe
+
+def run_dedupe(run, stage_dir: Path) -> dict:
+    """Merge the same event reported by several agencies (case mode's dedupe stage, with
+    the manifest's ``dedupe:`` settings): ``events.parquet`` with ``corroborated_by``,
+    the merged reports in ``duplicates.parquet`` and, to publish, events-duplicates.csv."""
+    from chronos._screen_dedupe import dedupe_population, write_duplicates_csv
+
+    events = run.work / "link" / "events.parquet"
+    run.say("dedupe", 0, 3, "finding events reported by more than one agency")
+    with atomic_directory(stage_dir) as tmp:
+        counts = dedupe_population(run, events, tmp, dedupe_settings(run.case))
+        (tmp / "publish").mkdir()
+        write_duplicates_csv(tmp / "duplicates.parquet", tmp / "publish" / "events-duplicates.csv")
+    run.say("dedupe", 3, 3, f"{counts['duplicates']:,} reports merged into another event")
+    return counts
+
+
+def dedupe_settings(case) -> dict | None:
+    """The manifest's ``dedupe:`` keys (see chronos/data/dedupe.yaml)."""
+    return (getattr(case, "settings", None) or {}).get("dedupe")
+
+
 # --------------------------------------------------------------------------- rules
 
 def run_rules(run, stage_dir: Path) -> dict:
@@ -165,11 +230,12 @@ def run_rules(run, stage_dir: Path) -> dict:
     from chronos.patterns.harm import harm_config
 
     link = run.work / "link"
+    events = run.work / "dedupe" / "events.parquet"
     as_of = run.state["as_of"]
     start = period_start(as_of, run.opts.since, run.opts.period_months)
     rules = resolve_rules(run.opts.rules, run.opts.params)
     run.say("rules", 0, 2, f"{len(rules)} rules on {run.engine.name}")
-    findings, notes = run.engine.run_rules(link / "events.parquet", link / "persons.parquet",
+    findings, notes = run.engine.run_rules(events, link / "persons.parquet",
                                            link / "relationships.parquet", rules, as_of)
     run.say("rules", 1, 2, f"{len(findings):,} findings; harm index")
     cfg = harm_config()

@@ -558,6 +558,21 @@ def parse_column(values: Any, dayfirst: bool | None = None, file: str = "", colu
     return DateColumn(table.frame(codes, series.index), warnings, order)
 
 
+def column_order(uniques: list, rows: Any, dayfirst: bool | None = None, file: str = "",
+                 column: str = "") -> tuple[str, list[Issue]]:
+    """The day/month order :func:`parse_column` chooses for a column whose distinct values
+    are ``uniques``, value ``i`` appearing on ``rows[i]`` rows, and the warning it gives:
+    ``("dayfirst" | "monthfirst", warnings)``. For deciding once for a column read in parts."""
+    import numpy as np
+
+    fast = _FastScan.of(list(uniques))
+    day_only, month_only = fast.day_only.copy(), fast.month_only.copy()
+    for i in np.flatnonzero(~fast.matched):
+        day_only[i], month_only[i] = _order_evidence(_safe_scan(uniques[i]))
+    return _decide_order(day_only, month_only, np.asarray(rows, dtype=np.int64), list(uniques),
+                         dayfirst, file, column)
+
+
 _FAST_TIME = r"(?:{sep}(?P<hh>\d{{2}}):(?P<mi>\d{{2}})(?::(?P<ss>\d{{2}})(?:[.,]\d+)?)?{tz})?"
 _FAST_DMY = (r"^\s*(?P<d>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<y>\d{4}|\d{2})"
              + _FAST_TIME.format(sep=" ", tz="") + r"\s*$")

@@ -1,11 +1,14 @@
 """Screen a whole population: every child in an authority through the same rules.
 
-:func:`screen` runs four stages over many agency exports (a case manifest, or a folder
+:func:`screen` runs five stages over many agency exports (a case manifest, or a folder
 that holds one), keeping events out of core in Parquet and DuckDB (or Spark)::
 
     ingest     each source read by its ingester, one at a time, appended to Parquet
     link       splink person linking over every person record (trained on the data),
-               events' record keys mapped to person ids in SQL
+               events' record keys mapped to person ids in SQL, households derived
+               from shared addresses and partners (as ``chronos build``)
+    dedupe     the same event reported by several agencies merged into one
+               (``corroborated_by``), as ``chronos build`` does; events-duplicates.csv
     rules      the whole catalogue compiled to SQL, run on DuckDB (or Spark SQL);
                the events part of the cumulative harm index per child
     scorecard  findings as Parquet and CSV, the scorecard tables and charts
@@ -34,7 +37,7 @@ from typing import Any, Callable
 
 from chronos.errors import ChronosError
 
-STAGES = ("ingest", "link", "rules", "scorecard")
+STAGES = ("ingest", "link", "dedupe", "rules", "scorecard")
 ENGINES = ("duckdb", "spark")
 COMPLETE_MARKER = "screen.json"
 LINK_TRAIN_SAMPLE = 200_000
@@ -114,8 +117,8 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
     """Screen every child in ``sources`` (a case manifest, or a folder that holds one).
 
     Writes to ``out_dir``: ``findings.parquet``/``findings.csv``, ``scorecard/*.csv``,
-    ``charts/*.png`` and, last, ``screen.json``. ``engine`` is ``duckdb`` (default) or
-    ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
+    ``charts/*.png``, ``events-duplicates.csv`` and, last, ``screen.json``. ``engine``
+    is ``duckdb`` (default) or ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
     completed stage whose inputs did not change. The period is ``since`` (ISO date) to the
     manifest's ``as_of`` (or the latest event), by default the last ``period_months``.
     ``fail_after`` (a stage name) stops with an error after that stage: for testing resume.
@@ -161,7 +164,7 @@ class _Run:
         runs, previous = [], _input_hash(self.case, self.opts)
         try:
             for name in STAGES:
-                previous = _hash(previous, _stage_options(name, self.opts))
+                previous = _hash(previous, _stage_options(name, self.opts, self.case))
                 runs.append(self._stage(name, previous))
                 if fail_after == name:
                     raise ChronosError(f"stopped after stage {name} (fail_after)")
@@ -192,6 +195,7 @@ class _Run:
 
     def _finish(self, runs: list[StageRun]) -> ScreenResult:
         _publish(self.work / "scorecard" / "publish", self.out)
+        _publish(self.work / "dedupe" / "publish", self.out)
         card = json.loads((self.work / "scorecard" / "scorecard.json").read_text("utf-8"))
         files = sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*")
                        if p.is_file() and "work" not in p.relative_to(self.out).parts)
@@ -229,9 +233,11 @@ def _rules_fingerprint(opts: ScreenOptions) -> str:
     return _hash([[r.id, r.type, r.raw, r.params] for r in rules])
 
 
-def _stage_options(name: str, opts: ScreenOptions) -> Any:
+def _stage_options(name: str, opts: ScreenOptions, case=None) -> Any:
     if name == "link":
-        return [opts.link, opts.train, opts.engine]
+        return [opts.link, opts.train, opts.engine, "households"]
+    if name == "dedupe":
+        return [opts.engine, (getattr(case, "settings", None) or {}).get("dedupe")]
     if name == "rules":
         return [_rules_fingerprint(opts), opts.engine, opts.since, opts.period_months]
     if name == "scorecard":
@@ -279,5 +285,5 @@ def clear(out_dir) -> None:
     shutil.rmtree(out / "work", ignore_errors=True)
     for name in ("scorecard", "charts"):
         shutil.rmtree(out / name, ignore_errors=True)
-    for name in ("findings.parquet", "findings.csv", COMPLETE_MARKER):
+    for name in ("findings.parquet", "findings.csv", "events-duplicates.csv", COMPLETE_MARKER):
         (out / name).unlink(missing_ok=True)

@@ -134,7 +134,7 @@ def test_harm_list_agrees_with_the_harm_index(screened):
 
     result, out = screened
     link = out / "work" / "link"
-    events = pd.read_parquet(link / "events.parquet")
+    events = pd.read_parquet(out / "work" / "dedupe" / "events.parquet")
     persons = pd.read_parquet(link / "persons.parquet")
     relationships = pd.read_parquet(link / "relationships.parquet")
     findings = pd.read_parquet(out / "findings.parquet")
@@ -183,7 +183,7 @@ def test_resume_after_a_failure_redoes_only_what_is_missing(population, screened
     monkeypatch.undo()
     seen = []
     result = screen(folder, out, since=SINCE, progress=lambda s, d, t, m: seen.append((s, m)))
-    assert [s.resumed for s in result.stages] == [True, True, False, False]
+    assert [s.resumed for s in result.stages] == [True, True, True, False, False]
     assert ("ingest", "already done (resumed)") in seen
     assert (out / "findings.csv").read_bytes() == (first / "findings.csv").read_bytes()
     assert screen_mod.is_complete(out)
@@ -196,7 +196,7 @@ def test_changed_options_rerun_only_later_stages(population, tmp_path):
         screen(folder, out, since=SINCE, fail_after="scorecard")
     assert not screen_mod.is_complete(out)
     again = screen(folder, out, since=SINCE, harm_threshold=2.0)
-    assert [s.resumed for s in again.stages] == [True, True, True, False]
+    assert [s.resumed for s in again.stages] == [True, True, True, True, False]
     assert again.scorecard["harm"]["threshold"] == 2.0
 
 

@@ -57,6 +57,13 @@ class MappedIngester(Ingester):
         """Read ``source`` through ``source.mapping`` (a dict, Mapping or YAML path)."""
         return read_mapped(source)
 
+    def read_parts(self, source: Source, rows: int):
+        """Read a CSV/TSV ``source`` a block of ``rows`` rows at a time
+        (:mod:`chronos.ingest.mapped_parts`); a workbook is read whole."""
+        from chronos.ingest.mapped_parts import read_mapped_parts
+
+        return read_mapped_parts(source, rows)
+
 
 def resolve_mapping(raw: Any, origin: str = "mapping") -> Mapping:
     """A :class:`Mapping` from a dict, a Mapping, or the path of a YAML file."""
@@ -73,11 +80,24 @@ def read_mapped(source: Source, mapping: Any = None) -> SourceResult:
     mapping = resolve_mapping(source.mapping if mapping is None else mapping,
                               origin=f"inline mapping of source {source.name!r}")
     label = source.file_label
-    options = {**mapping.reader, **{k: source.options[k] for k in READER_KEYS
-                                     if k in source.options}}
-    tables = read_tables(source.path, label, mapping.columns, options)
+    tables = read_tables(source.path, label, mapping.columns, reader_options(source, mapping))
     rows = _Rows.combine(tables, mapping, label)
     return _Ingest(source, mapping, rows).run()
+
+
+def reader_options(source: Source, mapping: Mapping) -> dict:
+    """The reader options of a source: the mapping's, overridden by the manifest's."""
+    return {**mapping.reader, **{k: source.options[k] for k in READER_KEYS
+                                 if k in source.options}}
+
+
+def reader_warnings(info: dict, label: str) -> list[Issue]:
+    """The warning about how the file was decoded (a file that is not UTF-8)."""
+    encoding = info.get("encoding")
+    if encoding and encoding.replace("_", "-").lower() in ("cp1252", "windows-1252", "latin-1"):
+        return [Issue("encoding.not_utf8", f"the file is not UTF-8: read as {encoding}",
+                      source_file=label)]
+    return []
 
 
 # --------------------------------------------------------------------------- rows
@@ -119,22 +139,36 @@ class _Rows:
 class _Ingest:
     """One run of the mapped ingester over the rows of one source."""
 
-    def __init__(self, source: Source, mapping: Mapping, rows: _Rows):
+    def __init__(self, source: Source, mapping: Mapping, rows: _Rows, *,
+                 orders: dict | None = None, as_of: str | None = None):
         self.source = source
         self.mapping = mapping
         self.rows = rows
         self.frame = rows.frame
         self.label = source.file_label
-        self.warnings: list[Issue] = []
+        self.log = WarningLog()
         self.problem = pd.DataFrame(index=self.frame.index,
                                     columns=["code", "column", "value", "message"],
                                     dtype="object")
         self.dayfirst = source.options.get("dayfirst", mapping.dayfirst)
-        self.as_of = _iso(source.options.get("as_of")) or dt.date.today().isoformat()
+        self.as_of = as_of or source_as_of(source)
+        #: column -> (dayfirst, warnings) decided over the whole file (a file read in parts)
+        self.orders = orders
+        self.made: set[int] = set()
         self._dates: dict[str, pd.DataFrame] = {}
 
     def run(self) -> SourceResult:
         """Classify every row, then build the tables from the data rows."""
+        result, persons, data = self.read_rows()
+        result.persons = self._persons(persons, data)
+        result.relationships = self._relationships(persons, data)
+        result.warnings = self._reader_warnings() + self.log.issues(self.made, self.label)
+        return result
+
+    def read_rows(self) -> tuple[SourceResult, pd.DataFrame, pd.Series]:
+        """The row-wise work of :meth:`run`: a result with the events, quarantine and
+        counts; and the subject of every row and which rows are data (for the persons
+        and relationships)."""
         result = SourceResult(source=self.source, format="mapped")
         result.records_read = len(self.frame)
         skip = self._skipped_rows()
@@ -146,11 +180,9 @@ class _Ingest:
         result.records_skipped = {k: int(v) for k, v in skip.value_counts().sort_index().items()}
         result.quarantine = self._quarantine_issues(quarantined)
         result.events = self._events(specs, data, persons)
-        result.persons = self._persons(persons, data)
-        result.relationships = self._relationships(persons, data)
-        result.warnings = self._reader_warnings() + self.warnings
+        self.made = {s["ordinal"] for s in specs if bool((data & s["applies"]).any())}
         _set_info(result, self.rows.info | {"as_of": self.as_of})
-        return result
+        return result, persons, data
 
     def _outcomes(self, skip: pd.Series, specs: list[dict]):
         """(skip reasons, quarantined rows, data rows): every row in exactly one."""
@@ -242,11 +274,7 @@ class _Ingest:
                 for p, ref in zip(rows.itertuples(index=False), refs)]
 
     def _reader_warnings(self) -> list[Issue]:
-        encoding = self.rows.info.get("encoding")
-        if encoding and encoding.replace("_", "-").lower() in ("cp1252", "windows-1252", "latin-1"):
-            return [Issue("encoding.not_utf8", f"the file is not UTF-8: read as {encoding}",
-                          source_file=self.label)]
-        return []
+        return reader_warnings(self.rows.info, self.label)
 
     # ----------------------------------------------------------------- values
 
@@ -268,22 +296,34 @@ class _Ingest:
             from chronos.dates import parse_column
 
             values = self.frame[column]
-            parsed = parse_column(values, dayfirst=self.dayfirst, file=self.label, column=column)
-            self.warnings.extend(parsed.warnings)
+            decided = self._order(column)
+            dayfirst = self.dayfirst if decided is None else decided[0]
+            parsed = parse_column(values, dayfirst=dayfirst, file=self.label, column=column)
+            self.log.once(parsed.warnings if decided is None else decided[1], column)
             frame = parsed.frame.copy()
             frame["empty"] = values.eq("") | frame["error"].eq("date.empty").fillna(False)
             self._dates[column] = frame
         return self._dates[column]
 
-    def cell_warnings(self, mask: pd.Series, code: str, column: str, message: str) -> None:
-        """One warning per flagged cell, summarised after :data:`WARNING_CAP`."""
+    def _order(self, column: str) -> tuple | None:
+        """The whole file's (dayfirst, warnings) for a date column of a file read in
+        parts; None when this read decides (a whole file, or the order is set)."""
+        if self.orders is None or self.dayfirst is not None:
+            return None
+        if column not in self.orders:  # every date column is decided up front
+            raise RuntimeError(f"no whole-file day/month order for the column {column!r}")
+        return self.orders[column]
+
+    def cell_warnings(self, mask: pd.Series, code: str, column: str, message: str,
+                      needs: int | None = None) -> None:
+        """One warning per flagged cell, summarised after :data:`WARNING_CAP` (logged even
+        when no cell is flagged: see :class:`WarningLog`). ``needs``: the ordinal of the
+        ``events:`` entry without whose events the warnings are not given."""
         refs = self.rows.refs[mask]
         values = self.frame.loc[mask, column] if column in self.frame else refs
-        for ref, value in list(zip(refs, values))[:WARNING_CAP]:
-            self.warnings.append(Issue(code, message, self.label, str(ref), column, str(value)))
-        if len(refs) > WARNING_CAP:
-            self.warnings.append(Issue(code, f"{len(refs) - WARNING_CAP} more rows: {message}",
-                                       self.label, "", column))
+        issues = [Issue(code, message, self.label, str(ref), column, str(value))
+                  for ref, value in zip(refs.iloc[:WARNING_CAP], values.iloc[:WARNING_CAP])]
+        self.log.cells(issues, len(refs), code, column, message, needs)
 
     # ----------------------------------------------------------------- persons
 
@@ -333,8 +373,6 @@ class _Ingest:
     def _check_type(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
                     applies: pd.Series) -> None:
         unknown = applies & types.isna()
-        if not unknown.any():
-            return
         column = spec.type.column
         if spec.type.unmapped == "other":
             types[unknown] = "other"
@@ -460,6 +498,57 @@ def _first_filled(frame: pd.DataFrame, lengths: dict, width: int):
         take = pc.and_(pc.equal(out, ""), pa.array(lengths[col] > 0))
         out = pc.if_else(take, arrow_text(frame[col]), out)
     return out
+
+
+def source_as_of(source: Source) -> str:
+    """The as-of date of a source read (its ``as_of`` option, else today)."""
+    return _iso(source.options.get("as_of")) or dt.date.today().isoformat()
+
+
+class WarningLog:
+    """A read's warnings, kept by the place in the code that gave them, in the order the
+    read reaches those places. Each place logs every time, with or without warnings, so
+    that the logs of blocks of one file read apart line up place by place and
+    :meth:`absorb` gives the log of the whole file (per-cell warnings capped at
+    :data:`WARNING_CAP` over the whole file, whole-file warnings kept once)."""
+
+    def __init__(self):
+        self.entries: list[dict] = []
+
+    def cells(self, issues: list[Issue], total: int, code: str, column: str, message: str,
+              needs: int | None = None) -> None:
+        """Per-cell warnings: the first of them, and how many cells there were."""
+        self.entries.append({"key": ("cells", code, column), "issues": list(issues),
+                             "total": total, "message": message, "needs": needs})
+
+    def once(self, issues: list[Issue], column: str) -> None:
+        """Warnings about a whole column (the same in every block of a file)."""
+        self.entries.append({"key": ("once", "", column), "issues": list(issues),
+                             "total": len(issues), "message": "", "needs": None})
+
+    def absorb(self, later: "WarningLog") -> None:
+        """Add the log of the next block of the same file."""
+        if [e["key"] for e in later.entries] != [e["key"] for e in self.entries]:
+            raise RuntimeError("the warning logs of the blocks of one file do not line up")
+        for mine, theirs in zip(self.entries, later.entries):
+            if mine["key"][0] == "cells":
+                room = max(0, WARNING_CAP - len(mine["issues"]))
+                mine["issues"] += theirs["issues"][:room]
+                mine["total"] += theirs["total"]
+
+    def issues(self, made: set[int], label: str) -> list[Issue]:
+        """The warnings, summarised past the cap; a place that ``needs`` an events:
+        entry counts only when that entry made events (``made``: their ordinals)."""
+        out: list[Issue] = []
+        for entry in self.entries:
+            if entry["needs"] is not None and entry["needs"] not in made:
+                continue
+            out += entry["issues"]
+            kind, code, column = entry["key"]
+            if kind == "cells" and entry["total"] > WARNING_CAP:
+                out.append(Issue(code, f"{entry['total'] - WARNING_CAP} more rows: "
+                                       f"{entry['message']}", label, "", column))
+        return out
 
 
 def _iso(value: Any) -> str | None:

@@ -36,6 +36,10 @@ def build_events(ing, specs: list[dict], data: pd.Series, persons: pd.DataFrame)
 def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.DataFrame:
     spec = s["spec"]
     mask = data & s["applies"]
+    # read (and warned about) before knowing whether this block makes events: the
+    # warning log of every block lists the same places (mapped.WarningLog)
+    times = _times(ing, spec.time, s["ordinal"]) if spec.time else None
+    numbers = _numbers(ing, spec.value, mask)
     if not mask.any():
         return pd.DataFrame()
     types = pick(s["types"], mask).astype("string")
@@ -43,7 +47,7 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     out = pd.DataFrame(index=types.index)
     out["_row"] = out.index
     out["_ordinal"] = s["ordinal"]
-    _dates(ing, spec, out, mask)
+    _dates(ing, spec, out, mask, times)
     out["person_ids"] = _person_ids(ing, persons, mask)
     out["agency"] = pick(_agency(ing, spec), mask)
     org = spec.source_org or ing.mapping.source_org
@@ -52,7 +56,7 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     out["categories"] = map_values(types, vocab.categories_for)
     out["summary"] = _summary(ing, spec, s, mask, types)
     out["outcome"] = pick(ing.values(spec.outcome), mask)
-    out["value"] = _numbers(ing, spec.value, mask)
+    out["value"] = numbers
     out["details"] = _details(ing, spec, mask)
     out["source_format"] = "mapped"
     out["source_file"] = ing.label
@@ -60,7 +64,7 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     return out
 
 
-def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
+def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series, times: pd.Series | None) -> None:
     if spec.date:
         parsed = pick(ing.dates(spec.date), mask)
         out["date"] = parsed["date"]
@@ -73,18 +77,20 @@ def _dates(ing, spec, out: pd.DataFrame, mask: pd.Series) -> None:
                             ("date_uncertain", False), ("time", pd.NA), ("end_date", pd.NA)):
             out[name] = value
     if spec.time:
-        times = pick(_times(ing, spec.time), mask)
+        times = pick(times, mask)
         out["time"] = times.where(times.ne(""), out["time"])
     if spec.end_date:
         out["end_date"] = pick(ing.dates(spec.end_date), mask)["date"]
 
 
-def _times(ing, column: str) -> pd.Series:
+def _times(ing, column: str, ordinal: int) -> pd.Series:
+    """The times of a column (warned about on every row that has one it cannot read,
+    when the ``events:`` entry ``ordinal`` makes any event)."""
     values = ing.frame[column]
     times = map_values(values, lambda v: parse_time(v) or "")
     bad = values.ne("") & times.eq("")
-    if bad.any():
-        ing.cell_warnings(bad, "time.unparseable", column, "cannot read this time; left empty")
+    ing.cell_warnings(bad, "time.unparseable", column, "cannot read this time; left empty",
+                      needs=ordinal)
     return times
 
 
@@ -149,8 +155,7 @@ def _numbers(ing, column: str | None, mask: pd.Series) -> pd.Series:
     cleaned = values.str.replace("%", "", regex=False).str.replace(",", "", regex=False)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype("Float64")
     bad = mask & values.ne("") & numbers.isna()
-    if bad.any():
-        ing.cell_warnings(bad, "value.not_numeric", column, "not a number; value left empty")
+    ing.cell_warnings(bad, "value.not_numeric", column, "not a number; value left empty")
     return pick(numbers, mask)
 
 

@@ -95,9 +95,8 @@ def _person_date(ing, spec, what: str) -> tuple[pd.Series, pd.Series]:
         return blank, blank
     parsed = ing.dates(spec.column)
     bad = ~parsed["empty"] & parsed["error"].notna()
-    if bad.any():
-        ing.cell_warnings(bad, f"person.{what}_invalid", spec.column,
-                          f"the {what} cannot be read; the person is kept without it")
+    ing.cell_warnings(bad, f"person.{what}_invalid", spec.column,
+                      f"the {what} cannot be read; the person is kept without it")
     date = parsed["date"].fillna("").astype("string")
     precision = parsed["precision"].where(parsed["date"].notna(), "").fillna("")
     return date, precision.astype("string")
@@ -109,7 +108,7 @@ def _sex(ing, spec) -> pd.Series:
         return values
     codes = map_values(values, lambda v: _SEX.get(normalise_wording(v)))
     unknown = codes.isna() & values.ne("")
-    if unknown.any() and spec.column:
+    if spec.column:
         ing.cell_warnings(unknown, "person.sex_unknown_value", spec.column,
                           "unknown sex code; recorded as U (unknown)")
     return codes.fillna("U").where(values.ne(""), "").astype("string")
@@ -169,11 +168,27 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
 
 def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
     """One record per record key among the data rows (first non-empty value of each field)."""
+    return finish_person_records(ing, [first_person_rows(ing, persons, data)])
+
+
+def first_person_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame | None:
+    """Per record key among the data rows, the first non-empty value of each field, in
+    order of first appearance (None when the rows hold no person)."""
     if not ing.mapping.person or not data.any():
-        return _with_key(model.empty("persons"))
+        return None
     used = ["record_key"] + [c for c in PERSON_OUT if _is_mapped(ing, c)]
     rows = pick(persons[used], data).assign(source_ref=pick(ing.rows.refs, data))
-    first = first_filled_per_key(rows[rows["record_key"].fillna("").ne("")], "record_key")
+    return first_filled_per_key(rows[rows["record_key"].fillna("").ne("")], "record_key")
+
+
+def finish_person_records(ing, parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The person records from the :func:`first_person_rows` of consecutive blocks of
+    rows (one block: the whole file): the first non-empty value over all, by key."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return _with_key(model.empty("persons"))
+    first = parts[0] if len(parts) == 1 else \
+        first_filled_per_key(pd.concat(parts, ignore_index=True), "record_key")
     for name, value in (("agency", _agency_constant(ing)), ("source_format", "mapped"),
                         ("source_file", ing.label)):
         first[name] = text_column(value, first.index)
@@ -253,23 +268,50 @@ def related_keys(ing, spec) -> pd.Series:
 
 def relationships(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
     """Relationships from ``related:`` columns and the ``household:`` column."""
-    rows = []
-    for spec in ing.mapping.related:
-        rows.append(_related_rows(ing, spec, persons, data))
+    return finish_relationships(ing, [relationship_rows(ing, persons, data)])
+
+
+def relationship_rows(ing, persons: pd.DataFrame, data: pd.Series) -> dict:
+    """A block of rows' share of the relationships: the pairs of each ``related:``
+    column (each pair once, in row order) and the first row of each household member."""
+    related = [_distinct_pairs(_related_rows(ing, spec, persons, data))
+               for spec in ing.mapping.related]
+    members = None
     if ing.mapping.household is not None:
-        rows.append(_household_rows(ing, persons, data))
+        members = _household_members(ing, persons, data)
+    return {"related": related, "members": members}
+
+
+def finish_relationships(ing, parts: list[dict]) -> pd.DataFrame:
+    """The relationships from the :func:`relationship_rows` of consecutive blocks of
+    rows (one block: the whole file)."""
+    if not parts:
+        return model.empty("relationships")
+    rows = [pd.concat([p["related"][i] for p in parts], ignore_index=True)
+            for i in range(len(ing.mapping.related))]
+    if ing.mapping.household is not None:
+        members = pd.concat([p["members"] for p in parts], ignore_index=True)
+        rows.append(_household_rows(ing, members.drop_duplicates(["household", "key"])))
     rows = [r for r in rows if len(r)]
     if not rows:
         return model.empty("relationships")
-    frame = pd.concat(rows, ignore_index=True)
-    symmetric = frame["kind"].isin(SYMMETRIC)
-    low = frame[["person_a", "person_b"]].min(axis=1)
-    high = frame[["person_a", "person_b"]].max(axis=1)
-    frame.loc[symmetric, "person_a"], frame.loc[symmetric, "person_b"] = low[symmetric], high[symmetric]
-    frame = frame[frame["person_a"] != frame["person_b"]]
-    frame = frame.drop_duplicates(["person_a", "person_b", "kind", "subtype"])
+    frame = _distinct_pairs(pd.concat(rows, ignore_index=True))
     frame = frame.sort_values(["person_a", "person_b", "kind"], kind="mergesort")
     return model.conform(frame.replace("", pd.NA), "relationships")
+
+
+def _distinct_pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Symmetric kinds with the pair in order, without self-pairs, each pair once."""
+    if not len(frame):
+        return frame
+    symmetric = frame["kind"].isin(SYMMETRIC)
+    if symmetric.any():
+        frame = frame.copy()
+        pairs = frame.loc[symmetric, ["person_a", "person_b"]]
+        frame.loc[symmetric, "person_a"] = pairs.min(axis=1)
+        frame.loc[symmetric, "person_b"] = pairs.max(axis=1)
+    frame = frame[frame["person_a"] != frame["person_b"]]
+    return frame.drop_duplicates(["person_a", "person_b", "kind", "subtype"])
 
 
 def _related_rows(ing, spec, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
@@ -279,8 +321,9 @@ def _related_rows(ing, spec, persons: pd.DataFrame, data: pd.Series) -> pd.DataF
         "subtype": ing.values(spec.subtype).str.lower(),
         "start": _optional_date(ing, spec.start), "end": _optional_date(ing, spec.end),
         "source_ref": ing.rows.refs})[mask]
-    frame["other"] = frame["other"].str.split(";")
-    frame = frame.explode("other")
+    if frame["other"].str.contains(";", regex=False).any():  # several people in a cell
+        frame["other"] = frame["other"].str.split(";")
+        frame = frame.explode("other")
     forward = spec.direction == "to_subject"
     frame["person_a"] = frame["other"] if forward else frame["subject"]
     frame["person_b"] = frame["subject"] if forward else frame["other"]
@@ -289,15 +332,20 @@ def _related_rows(ing, spec, persons: pd.DataFrame, data: pd.Series) -> pd.DataF
     return frame.drop(columns=["subject", "other"])
 
 
-def _household_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+def _household_members(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
+    """The first row of each person in each household (household, key, ref)."""
     households = ing.values(ing.mapping.household)
     mask = data & persons["record_key"].ne("") & households.ne("")
     frame = pd.DataFrame({"household": households, "key": persons["record_key"],
                           "ref": ing.rows.refs})[mask]
+    return frame.drop_duplicates(["household", "key"])
+
+
+def _household_rows(ing, members: pd.DataFrame) -> pd.DataFrame:
+    """Every pair of members of each household (the pair's row: the first member's)."""
     rows = []
-    for _, group in frame.groupby("household", sort=True):
-        members = group.drop_duplicates("key")
-        for (a, ref), (b, _) in combinations(zip(members["key"], members["ref"]), 2):
+    for _, group in members.groupby("household", sort=True):
+        for (a, ref), (b, _) in combinations(zip(group["key"], group["ref"]), 2):
             rows.append({"person_a": a, "person_b": b, "kind": "household", "subtype": "",
                          "source_file": ing.label, "source_ref": ref})
     return pd.DataFrame(rows)

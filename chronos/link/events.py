@@ -73,20 +73,25 @@ def dedupe_events(events, config=None) -> Deduplicated:
         duplicates = model.conform(events.iloc[0:0], "events")
         duplicates["duplicate_of"] = duplicates["event_id"]
         return Deduplicated(_sorted(events), duplicates)
-    by_id = events.set_index("event_id", drop=False)
-    kept = by_id.copy()
-    dup_rows = []
-    for members in groups:
-        primary, others = _choose_primary(by_id.loc[members])
-        kept = _merge_into(kept, by_id, primary, others)
-        for other in others:
-            row = by_id.loc[other].to_dict()
-            row["duplicate_of"] = primary
-            dup_rows.append(row)
-    dropped = {r["event_id"] for r in dup_rows}
-    kept = kept[~kept["event_id"].isin(dropped)].reset_index(drop=True)
-    duplicates = model.conform(dup_rows, "events")
-    return Deduplicated(_sorted(kept), _sorted(duplicates))
+    members = {e for group in groups for e in group}
+    rows = events[_in(events["event_id"], members)].set_index("event_id", drop=False)
+    columns = ["date_uncertain", "time", "summary", "person_ids", "source_file",
+               "source_ref", "corroborated_by", "details"]
+    values = [_objects(rows[c]) for c in columns]
+    facts = {e: dict(zip(columns, row)) for e, row in zip(rows.index, zip(*values))}
+    merged, duplicate_of = {}, {}
+    for group in groups:
+        primary, others = _choose_primary(group, facts)
+        merged[primary] = _merged(facts, primary, others)
+        duplicate_of.update(dict.fromkeys(others, primary))
+    kept = events[~_in(events["event_id"], duplicate_of)].reset_index(drop=True)
+    is_primary = _in(kept["event_id"], merged)
+    for column in ("corroborated_by", "person_ids", "details"):
+        kept.loc[is_primary, column] = kept.loc[is_primary, "event_id"].map(
+            {e: m[column] for e, m in merged.items()})
+    duplicates = events[_in(events["event_id"], duplicate_of)].reset_index(drop=True)
+    duplicates["duplicate_of"] = duplicates["event_id"].map(duplicate_of)
+    return Deduplicated(_sorted(kept), _sorted(model.conform(duplicates, "events")))
 
 
 def _sorted(frame):
@@ -98,14 +103,17 @@ def _candidates(events, cfg: DedupeConfig):
     """One row per (event, person) for events that may be merged."""
     ok = (events["date_precision"].fillna("") == "day") & events["date"].notna() \
         & events["person_ids"].fillna("").str.len().gt(0) \
-        & ~events["event_type"].isin(cfg.never_merge) & events["event_id"].notna() \
+        & events["event_type"].notna() & ~events["event_type"].isin(cfg.never_merge) \
+        & events["event_id"].notna() \
         & ~events["event_id"].duplicated(keep=False)
     cand = events.loc[ok, ["event_id", "date", "event_type", "source_file", "person_ids"]].copy()
     cand["person"] = cand["person_ids"].str.split(";")
     cand = cand.explode("person")
     cand = cand[cand["person"].str.strip().str.len() > 0]
-    cand["group"] = cand["event_type"].map(cfg.group_of)
-    cand["day"] = cand["date"].map(lambda d: date.fromisoformat(str(d)[:10]).toordinal())
+    types, dates = cand["event_type"].unique(), cand["date"].unique()
+    cand["group"] = cand["event_type"].map({t: cfg.group_of(t) for t in types})
+    cand["day"] = cand["date"].map({d: date.fromisoformat(str(d)[:10]).toordinal()
+                                    for d in dates})
     return cand.sort_values(["person", "group", "day", "event_id"], kind="stable")
 
 
@@ -117,33 +125,65 @@ def _groups(events, cfg: DedupeConfig) -> list[list[str]]:
     cand = _candidates(events, cfg)
     taken: set[str] = set()
     groups = []
-    for _, block in cand.groupby(["person", "group"], sort=True):
-        rows = [r for r in block.itertuples() if r.event_id not in taken]
+    for block in _blocks(cand):
+        rows = [r for r in block if r[0] not in taken]
         while rows:
             first, rest = rows[0], rows[1:]
-            limit = first.day + cfg.tolerance(first.event_type)
-            members, files, leftover = [first.event_id], {first.source_file}, []
+            limit = first[1] + cfg.tolerance(first[2])
+            members, files, leftover = [first[0]], {first[3]}, []
             for r in rest:
-                if r.day <= limit and r.source_file not in files and r.event_id not in members:
-                    members.append(r.event_id)
-                    files.add(r.source_file)
+                if r[1] <= limit and r[3] not in files and r[0] not in members:
+                    members.append(r[0])
+                    files.add(r[3])
                 else:
                     leftover.append(r)
             if len(members) > 1:
                 groups.append(members)
                 taken.update(members)
-            rows = [r for r in leftover if r.event_id not in taken]
+            rows = [r for r in leftover if r[0] not in taken]
     return groups
 
 
-def _choose_primary(rows) -> tuple[str, list[str]]:
-    """The fullest report: a certain date, a time, the longest summary, then the id."""
-    def rank(row) -> tuple:
-        uncertain = _text(row["date_uncertain"]).lower() in {"true", "1"}
-        return (uncertain, _text(row["time"]) == "", -len(_text(row["summary"])),
-                row["event_id"])
+def _blocks(cand):
+    """The candidates' ``(event_id, day, event_type, source_file)`` rows, one list per
+    (person, group) block, blocks in sorted order (``cand`` is sorted)."""
+    keys = list(zip(_objects(cand["person"]), _objects(cand["group"])))
+    rows = list(zip(_objects(cand["event_id"]), cand["day"].tolist(),
+                    _objects(cand["event_type"]), _objects(cand["source_file"])))
+    block: list = []
+    for i, row in enumerate(rows):
+        if block and keys[i] != keys[i - 1]:
+            yield block
+            block = []
+        block.append(row)
+    if block:
+        yield block
 
-    order = sorted((rank(row) for _, row in rows.iterrows()))
+
+def _in(series, values):
+    """``series.isin(values)`` for a set or dict of strings, as a NumPy mask (faster
+    than pandas' isin on Arrow strings)."""
+    import numpy as np
+
+    column = series.to_numpy(dtype=object, na_value=None)
+    return np.fromiter((v in values for v in column), dtype=bool, count=len(column))
+
+
+def _objects(series) -> list:
+    """A column's values as Python objects, missing values as ``pd.NA``."""
+    import pandas as pd
+
+    return series.to_numpy(dtype=object, na_value=pd.NA).tolist()
+
+
+def _choose_primary(members: list[str], facts: dict) -> tuple[str, list[str]]:
+    """The fullest report: a certain date, a time, the longest summary, then the id."""
+    def rank(event_id: str) -> tuple:
+        row = facts[event_id]
+        uncertain = _text(row["date_uncertain"]).lower() in {"true", "1"}
+        return (uncertain, _text(row["time"]) == "", -len(_text(row["summary"])), event_id)
+
+    order = sorted(rank(e) for e in members)
     return order[0][-1], [r[-1] for r in order[1:]]
 
 
@@ -154,16 +194,16 @@ def _text(value) -> str:
                                                      and value != value) else str(value)
 
 
-def _merge_into(kept, by_id, primary: str, others: list[str]):
-    """Record the duplicates on the primary: ids, people and their sources."""
-    ids = set(filter(None, _text(kept.at[primary, "corroborated_by"]).split(";")))
-    kept.at[primary, "corroborated_by"] = ";".join(sorted(ids | set(others)))
+def _merged(facts: dict, primary: str, others: list[str]) -> dict:
+    """The primary's new ``corroborated_by``, ``person_ids`` and ``details``: the
+    duplicates' ids, everyone they name, and where they were reported."""
+    ids = set(filter(None, _text(facts[primary]["corroborated_by"]).split(";")))
     people = set()
     for event in [primary, *others]:
-        people |= set(filter(None, _text(by_id.at[event, "person_ids"]).split(";")))
-    kept.at[primary, "person_ids"] = ";".join(sorted(people))
-    sources = "|".join(sorted(f"{by_id.at[e, 'source_file']}#{by_id.at[e, 'source_ref']}"
+        people |= set(filter(None, _text(facts[event]["person_ids"]).split(";")))
+    sources = "|".join(sorted(f"{facts[e]['source_file']}#{facts[e]['source_ref']}"
                               for e in others))
-    details = _text(kept.at[primary, "details"])
-    kept.at[primary, "details"] = ";".join(filter(None, [details, f"also_reported_in={sources}"]))
-    return kept
+    details = _text(facts[primary]["details"])
+    return {"corroborated_by": ";".join(sorted(ids | set(others))),
+            "person_ids": ";".join(sorted(people)),
+            "details": ";".join(filter(None, [details, f"also_reported_in={sources}"]))}

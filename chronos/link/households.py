@@ -14,6 +14,7 @@ linked people, from three kinds of evidence (in ``subtype``):
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 
 from chronos import model
 from chronos.link.identifiers import name_tokens, normalise_postcode
@@ -81,10 +82,25 @@ def _address_key(row) -> str | None:
     return f"{postcode}|~{family[0]}" if family else None
 
 
+_Home = namedtuple("_Home", "postcode address family_name person_id source_file source_ref")
+
+
+def _homes(persons):
+    """The persons' rows (only the columns used here), missing values as ``pd.NA``."""
+    import pandas as pd
+
+    columns = [persons[c].to_numpy(dtype=object, na_value=pd.NA) for c in _Home._fields]
+    return [_Home(*values) for values in zip(*columns)]
+
+
 def _address_pairs(persons, spans) -> list[dict]:
     homes: dict[str, list] = {}
-    for row in persons.itertuples():
-        key = _address_key(row)
+    keys: dict[tuple, str | None] = {}    # one key per distinct postcode, address, name
+    for row in _homes(persons):
+        where = (row.postcode, row.address, row.family_name)
+        if where not in keys:
+            keys[where] = _address_key(row)
+        key = keys[where]
         if key and isinstance(row.person_id, str):
             homes.setdefault(key, []).append(row)
     rows = []
