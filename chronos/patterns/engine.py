@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import string
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,6 +29,7 @@ from chronos.patterns.rules import (
 
 SMALL_CASE = 50_000
 TINY_CASE = 5_000
+ONE_PASS_ROWS = 50_000  # from this many event rows, findings are aggregated in one pass
 NOTE_COLUMNS = ["rule_id", "person_id", "undated_events", "event_ids", "note"]
 
 
@@ -106,13 +109,13 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
     ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
     as_of = _as_of(con, as_of)
-    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules)):
+    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules):
         con.execute(statement)
-    raw = _run_all(con, rules, as_of)
-    frames = [render(rule, raw.get(rule.id, _EMPTY_RAW), as_of) for rule in rules]
+    one_pass = con.execute("SELECT COUNT(*) FROM ev").fetchall()[0][0] >= ONE_PASS_ROWS
+    raw = _run_all(con, rules, as_of, one_pass=one_pass)
+    parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
     notes = _notes(con, rules)
-    findings = pd.concat(frames, ignore_index=True) if frames else model.empty("findings")
-    findings = model.conform(findings, "findings")
+    findings = model.conform(_findings_frame(parts), "findings")
     findings = findings.sort_values(["person_id", "rule_id", "window_start", "finding_id"],
                                     kind="stable").reset_index(drop=True)
     return RuleRun(findings, notes.reset_index(drop=True), as_of)
@@ -124,29 +127,49 @@ def _as_of(con, as_of) -> str:
             return dt.date.fromisoformat(str(as_of)[:10]).isoformat()
         except ValueError:
             raise RuleError(f"as_of {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
-    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchone()[0]
+    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchall()[0][0]
     return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
 
 
-_EMPTY_RAW = pd.DataFrame(columns=["finding_id", "person_id", "grp", "window_start", "window_end", "event_ids",
-                                   "agencies", "agencies_in_order", "event_types", "n", "info", "approx"])
-
-
-def _run_all(con, rules: list[Rule], as_of: str) -> dict[str, pd.DataFrame]:
-    """Run every rule in one query (one round trip; DuckDB plans them together)."""
+def _run_all(con, rules: list[Rule], as_of: str, *, one_pass: bool = False) -> dict:
+    """Run every rule in one query (one round trip; DuckDB plans them together): rule id ->
+    its aggregated rows, a DataFrame, or with ``one_pass`` (a population) an Arrow table
+    (much cheaper to fetch than pandas for many rows)."""
     if not rules:
         return {}
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural')}) f"
+             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural', one_pass=one_pass)}) f"
              for rule in rules]
-    frame = con.execute("\nUNION ALL\n".join(parts)).df()
-    return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
+    result = con.execute("\nUNION ALL\n".join(parts))
+    if not one_pass:
+        frame = result.df()
+        return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
+    return _by_rule(_arrow(result))
+
+
+def _arrow(result):
+    """The Arrow table of an executed query. DuckDB warns that this copies the rows once;
+    ``con.sql(...)`` would not, but plans the ~30 rule queries twice, which costs more."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return result.to_arrow_table()
+
+
+def _by_rule(table) -> dict:
+    import pyarrow.compute as pc
+
+    ids = table.column("rule_id")
+    return {rid: table.filter(pc.equal(ids, rid)) for rid in pc.unique(ids).to_pylist()}
 
 
 def _notes(con, rules: list[Rule]) -> pd.DataFrame:
-    parts = [f"SELECT {comp.q(rule.id)} AS rule_id, u.* FROM ({comp.undated_sql(rule)}) u"
+    """The data-quality notes, looked for only among the undated or imprecisely dated
+    events (every precision a rule allows includes ``day``): usually few or none."""
+    parts = [f"SELECT {comp.q(rule.id)} AS rule_id, u.* FROM ({comp.undated_sql(rule, 'usev')}) u"
              for rule in rules if comp.undated_sql(rule)]
-    if not parts:
+    if parts:
+        con.execute("CREATE OR REPLACE TEMP TABLE usev AS SELECT * FROM rsev WHERE prec <> 'day'")
+    if not parts or not con.execute("SELECT 1 FROM usev LIMIT 1").fetchall():
         return pd.DataFrame(columns=NOTE_COLUMNS)
     frame = con.execute(
         "SELECT rule_id, person_id, COUNT(*) AS undated_events, "
@@ -224,11 +247,14 @@ def _fmt_number(text: str) -> str:
     return str(int(num)) if num.is_integer() else f"{num:g}"
 
 
+#: one ``key=value`` part of an info string (the key ends at the part's first '=')
+_PAIR = re.compile(r"(?:^|;)([^;=]*)=([^;]*)")
+
+
 def _info(text) -> dict:
     if not isinstance(text, str) or not text:
         return {}
-    pairs = (part.split("=", 1) for part in text.split(";") if "=" in part)
-    return {k: v for k, v in pairs}
+    return dict(_PAIR.findall(text))
 
 
 def _window_text(rule: Rule) -> str:
@@ -246,7 +272,12 @@ def _type_labels(types: str) -> str:
 
 def _agencies_text(row: dict) -> str:
     ordered = row.get("agencies_in_order") or row.get("agencies") or ""
-    names = list(dict.fromkeys(a for a in str(ordered).split(";") if a)) if isinstance(ordered, str) else []
+    return _agencies_listed(ordered) if isinstance(ordered, str) else "agency not recorded"
+
+
+@lru_cache(maxsize=65536)
+def _agencies_listed(ordered: str) -> str:
+    names = list(dict.fromkeys(a for a in ordered.split(";") if a))
     return ", ".join(names) if names else "agency not recorded"
 
 
@@ -291,7 +322,8 @@ _FAST = {  # template variables computed column-wise: (columns, rule, as_of, inf
     "window": lambda c, r, a, i: [_window_text(r)] * len(c["n"]),
     "title": lambda c, r, a, i: [r.title] * len(c["n"]),
     "as_of": lambda c, r, a, i: [_uk(a)] * len(c["n"]),
-    "agencies": lambda c, r, a, i: [_agencies_text({"agencies_in_order": x}) for x in c["agencies_in_order"]],
+    "agencies": lambda c, r, a, i: [_agencies_listed(x) if isinstance(x, str) else "agency not recorded"
+                                    for x in c["agencies_in_order"]],
     "agency_count": lambda c, r, a, i: [len({y for y in (x or "").split(";") if y}) for x in c["agencies"]],
     "types": lambda c, r, a, i: [_type_labels(x or "") for x in c["event_types"]],
     "measures": lambda c, r, a, i: [_measures(x) for x in i],
@@ -314,25 +346,80 @@ def _column(name: str, rule: Rule, cols: dict, as_of: str, infos: list) -> list:
     return [info.get(name, "{" + name + "}") for info in infos]
 
 
-def _clean(values: list) -> list:
+#: template variables that do not read the ``info`` column
+_NO_INFO = frozenset(_FAST) - {"measures", "value", "before", "after", "member_name",
+                                "member_role", "status"}
+
+
+class _Columns(dict):
+    """The raw rows' columns (a DataFrame or an Arrow table) as lists, each converted when
+    first used."""
+
+    def __init__(self, raw):
+        super().__init__()
+        self.raw = raw
+
+    def __missing__(self, name: str) -> list:
+        column = self.raw[name]
+        self[name] = _clean_column(column) if isinstance(column, pd.Series) else column.to_pylist()
+        return self[name]
+
+
+def _clean_column(series: pd.Series) -> list:
+    """The column as a list, with every kind of missing value as ``None``."""
+    values = series.tolist()
+    if not series.hasnans:
+        return values
     return [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v
             for v in values]
+
+
+@lru_cache(maxsize=1024)
+def _positional(template: str) -> str | None:
+    """``template`` with its fields numbered in order of first use ('{0} and {1}'), for
+    ``str.format(*values)``; None when a field is not a plain name (e.g. ``{a.b}``)."""
+    names, out = _fields(template), []
+    for literal, name, spec, conv in string.Formatter().parse(template):
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if not name.isidentifier():
+            return None
+        out.append("{" + str(names.index(name)) + (f"!{conv}" if conv else "")
+                   + (f":{spec}" if spec else "") + "}")
+    return "".join(out)
+
+
+def _texts(template: str, fields: list[str], values: list[list], n: int) -> list[str]:
+    if not fields:
+        return [template] * n
+    positional = _positional(template)
+    if positional is not None:
+        return [positional.format(*vals) for vals in zip(*values)]
+    return [template.format_map(_Row(zip(fields, vals))) for vals in zip(*values)]
 
 
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """Turn aggregated evidence rows into FINDINGS rows for one rule."""
     if raw.empty:
         return model.empty("findings")
-    cols = {c: _clean(raw[c].tolist()) for c in raw.columns}
+    return _findings_frame([render_columns(rule, raw, as_of)])
+
+
+def render_columns(rule: Rule, raw, as_of: str) -> dict[str, list]:
+    """:func:`render` as lists, one per FINDINGS column (cheaper to concatenate); ``raw``
+    is a DataFrame or an Arrow table."""
+    cols = _Columns(raw)
     fields = _fields(rule.explanation)
-    infos = [_info(x) for x in cols["info"]]
+    n = len(cols["n"])
+    if all(f in _NO_INFO or _param_value(rule, f) for f in fields):
+        infos = [None] * n  # no variable reads the info column: skip parsing it
+    else:
+        infos = [_info(x) for x in cols["info"]]
     values = [_column(f, rule, cols, as_of, infos) for f in fields]
-    texts = [rule.explanation.format_map(_Row(zip(fields, vals))) for vals in zip(*values)] \
-        if fields else [rule.explanation] * len(cols["n"])
     texts = [_tidy(t) + (" (some dates approximate)" if ax else "")
-             for t, ax in zip(texts, cols["approx"])]
-    n = len(texts)
-    return pd.DataFrame({
+             for t, ax in zip(_texts(rule.explanation, fields, values, n), cols["approx"])]
+    return {
         "finding_id": cols["finding_id"], "rule_id": [rule.id] * n, "title": [rule.title] * n,
         "person_id": cols["person_id"], "category": [rule.category] * n,
         "severity": [rule.severity] * n,
@@ -340,11 +427,40 @@ def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
         "window_end": [x or "" for x in cols["window_end"]],
         "event_ids": [x or "" for x in cols["event_ids"]],
         "agencies": [x or "" for x in cols["agencies"]], "explanation": texts,
-    }, columns=list(model.FINDINGS))
+    }
+
+
+def _findings_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
+    """One FINDINGS frame from :func:`render_columns` parts, typed without per-cell work."""
+    if not parts:
+        return model.empty("findings")
+    data = {name: _text_series([part[name] for part in parts], dtype)
+            for name, dtype in model.FINDINGS.items()}
+    return pd.DataFrame(data, columns=list(model.FINDINGS))
+
+
+def _text_series(chunks: list[list], dtype: str) -> pd.Series:
+    """A string column from lists of str (or None), built by Arrow in one pass."""
+    import pyarrow as pa
+
+    try:
+        array = pa.chunked_array([pa.array(c, type=pa.large_string()) for c in chunks],
+                                 type=pa.large_string())
+        series = pd.Series(pd.arrays.ArrowStringArray(array))
+    except (pa.ArrowException, TypeError, ValueError):
+        series = pd.Series([v for chunk in chunks for v in chunk], dtype=dtype)
+    return series if str(series.dtype) == dtype else series.astype(dtype)
+
+
+def _param_value(rule: Rule, name: str) -> bool:
+    value = rule.params.get(name)
+    return value is not None and not isinstance(value, (list, dict))
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.split())
+    # the only whitespace a printable string can hold is ' ': most texts need no collapsing
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     return text[:1].upper() + text[1:]
 
 
