@@ -96,9 +96,11 @@ def _q(value) -> str:
 
 def household_records(records: pd.DataFrame, record_to_person: dict) -> pd.DataFrame:
     """The person records' columns households need, with their ``person_id``."""
+    from chronos.link.people import lookup
+
     used = ["postcode", "address", "family_name", "source_file", "source_ref"]
     frame = model.conform(records[[c for c in used if c in records]], "persons")
-    frame["person_id"] = records["record_key"].map(record_to_person).to_numpy()
+    frame["person_id"] = lookup(records["record_key"], record_to_person).to_numpy()
     return frame
 
 
