@@ -61,7 +61,8 @@ Progress = Callable[[str, int, int, str], None]
 
 @dataclass
 class StageRun:
-    """How one stage went: seconds, peak memory of the process so far, resumed or run."""
+    """How one stage went: seconds, peak memory (of this process during the stage where
+    the system can tell, else so far; a Spark JVM's is not included), resumed or run."""
 
     name: str
     seconds: float = 0.0
@@ -185,6 +186,7 @@ class _Run:
         marker.unlink(missing_ok=True)
         from chronos import _screen_stages as stages
 
+        reset_peak()
         start = time.perf_counter()
         counts = getattr(stages, f"run_{name}")(self, stage_dir)
         run = StageRun(name, round(time.perf_counter() - start, 3), peak_mb(), False, counts)
@@ -263,8 +265,27 @@ def _publish(source: Path, out: Path) -> None:
 
 
 def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB."""
+    """Peak resident memory of this process, in MB: since :func:`reset_peak` where Linux
+    allows resetting it, else since the process started."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def reset_peak() -> bool:
+    """Start measuring the peak resident memory afresh (Linux: ``/proc/self/clear_refs``),
+    so each stage reports its own peak; False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def _write_json(path: Path, data: dict) -> None:

@@ -215,6 +215,16 @@ def test_a_bad_memory_limit_is_refused_before_any_work(population, tmp_path, lim
     assert not (tmp_path / "out").exists()
 
 
+def test_each_stage_reports_its_own_peak_memory():
+    block = bytearray(300 * 1024 * 1024)      # 300 MB touched, then let go
+    block[::4096] = b"x" * len(block[::4096])
+    before = screen_mod.peak_mb()
+    del block
+    if not screen_mod.reset_peak():
+        pytest.skip("this system cannot reset the peak resident memory")
+    assert screen_mod.peak_mb() < before - 200
+
+
 def test_cli_screen_json(population, screened):
     from typer.testing import CliRunner
 
