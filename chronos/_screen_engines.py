@@ -140,12 +140,11 @@ class SparkEngine:
     each rule's plan starts from a short scan instead of repeating the prepared tables'
     lineage (Spark inlines views, and a cached view holding a ``WITH`` never matches its
     cache, so every rule re-ran e.g. ``sibs``). Each rule runs as its own query, so plans
-    stay small (one UNION ALL of 32 rules planned for minutes and ran out of heap)."""
+    stay small (one UNION ALL of 32 rules planned for minutes and ran out of heap). The
+    tables are not cached in memory as well: a Parquet scan of the few columns a rule reads
+    cost about what the cache's own pass did."""
 
     name = "spark"
-    #: cache the prepared tables in memory too (not worth it: a Parquet scan of the few
-    #: columns a rule reads costs about what the cache's own pass does)
-    cache_prepared = False
     #: rules in flight at once: one rule's planning on the driver overlaps another's tasks
     rule_threads = 2
 
@@ -160,8 +159,6 @@ class SparkEngine:
 
     def close(self) -> None:
         for name in sorted(self.views):
-            if self.cache_prepared and self.spark.catalog.tableExists(name):
-                self.spark.catalog.uncacheTable(name)
             self.spark.catalog.dropTempView(name)
         shutil.rmtree(self.tables, ignore_errors=True)
         shutil.rmtree(self.work / "spark-checkpoints", ignore_errors=True)
@@ -195,8 +192,6 @@ class SparkEngine:
         path = str(self.tables / name)
         self.spark.sql(sql).write.mode("overwrite").parquet(path)
         self.view(name, path)
-        if self.cache_prepared:
-            self.spark.catalog.cacheTable(name)
 
     def _prepare(self, as_of: str, rules) -> None:
         from chronos.patterns import compile as comp
@@ -327,15 +322,15 @@ def spark_session(master: str | None = None):
     if active is not None and master is None:
         return active
     submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
-    if not submitted and (master or "local[*]").startswith("local"):
-        # Python workers (the dedupe stage's applyInPandas) need this Python
+    local = not submitted and (master or "local[*]").startswith("local")
+    if local:   # Python workers (the dedupe stage's applyInPandas) need this Python
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("chronos screen")
     if not submitted:
         builder = builder.master(master or "local[*]")
     conf = {"spark.sql.session.timeZone": "UTC", "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false", "spark.jars": _similarity_jar()}
-    if not submitted and (master or "local[*]").startswith("local"):
+    if local:
         conf.update(LOCAL_CONF)
     conf.update(_env_conf())
     for key, value in conf.items():

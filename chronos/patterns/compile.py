@@ -643,9 +643,7 @@ def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False,
         return _findings_sql_ordered(rule_sql, rule_id, grp)
     part = "split_part(x, chr(2), {})"
     agency = part.format(4)
-    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
-  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
-  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+    return _with_finding_id(rule_id, grp, f"""
 SELECT person_id, grp, window_start, window_end, array_to_string(ids, ';') AS event_ids,
   array_to_string(list_transform(list_sort(list_distinct(list_transform(ags,
     lambda x: lower(x) || chr(1) || x))), lambda x: split_part(x, chr(1), 2)), ';') AS agencies,
@@ -664,13 +662,18 @@ FROM (SELECT r.person_id, r.grp,
     || COALESCE('=' || r.agency, ''), chr(3)), chr(3))) AS xs,
   MAX(r.info) AS info, MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
 FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp) g) h) a"""
+GROUP BY r.person_id, r.grp) g) h""")
+
+
+def _with_finding_id(rule_id: str, grp: str, aggregated: str) -> str:
+    """``aggregated`` (one row per finding) with its stable ``finding_id`` in front."""
+    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
+  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
+  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM ({aggregated}) a"""
 
 
 def _findings_sql_ordered(rule_sql: str, rule_id: str, grp: str) -> str:
-    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
-  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
-  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
+    return _with_finding_id(rule_id, grp, f"""
 SELECT r.person_id, r.grp,
   CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
   CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
@@ -682,7 +685,7 @@ SELECT r.person_id, r.grp,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
 FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp) a"""
+GROUP BY r.person_id, r.grp""")
 
 
 def to_dialect(sql: str, dialect: str = "spark") -> str:
