@@ -443,10 +443,11 @@ def _text_series(chunks: list[list], dtype: str) -> pd.Series:
     """A string column from lists of str (or None), built by Arrow in one pass."""
     import pyarrow as pa
 
+    from chronos.ingest.tabular import pa_text, string_series
+
     try:
-        array = pa.chunked_array([pa.array(c, type=pa.large_string()) for c in chunks],
-                                 type=pa.large_string())
-        series = pd.Series(pd.arrays.ArrowStringArray(array))
+        series = string_series(pa.chunked_array([pa_text(c) for c in chunks],
+                                                type=pa.large_string()))
     except (pa.ArrowException, TypeError, ValueError):
         series = pd.Series([v for chunk in chunks for v in chunk], dtype=dtype)
     return series if str(series.dtype) == dtype else series.astype(dtype)
