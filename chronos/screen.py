@@ -128,6 +128,8 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
 
     if engine not in ENGINES:
         raise ChronosError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if engine == "spark":
+        _check_spark()
     if memory_limit is not None and not _MEMORY.fullmatch(str(memory_limit).strip()):
         raise ChronosError(f"memory limit {memory_limit!r} is not a size",
                            hint="give a number and a unit, e.g. 6GB or 512MB")
@@ -206,6 +208,19 @@ class _Run:
                               files + [COMPLETE_MARKER])
         _write_json(self.out / COMPLETE_MARKER, result.as_dict())
         return result
+
+
+def _check_spark() -> None:
+    """Refuse ``--engine spark`` before any work when pyspark or Java is missing."""
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise ChronosError("the spark engine needs pyspark",
+                           hint='pip install "chronos[spark]" (and Java 17)')
+    if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
+        raise ChronosError("the spark engine needs Java (17 or later)",
+                           hint="install a Java runtime, or set JAVA_HOME")
 
 
 # --------------------------------------------------------------------------- hashing

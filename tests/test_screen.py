@@ -215,6 +215,18 @@ def test_a_bad_memory_limit_is_refused_before_any_work(population, tmp_path, lim
     assert not (tmp_path / "out").exists()
 
 
+def test_spark_without_pyspark_is_refused_before_any_work(population, tmp_path, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyspark" else real(name, *a))
+    folder, _ = population
+    with pytest.raises(ChronosError, match="needs pyspark"):
+        screen(folder, tmp_path / "out", engine="spark")
+    assert not (tmp_path / "out").exists()
+
+
 def test_each_stage_reports_its_own_peak_memory():
     block = bytearray(300 * 1024 * 1024)      # 300 MB touched, then let go
     block[::4096] = b"x" * len(block[::4096])
