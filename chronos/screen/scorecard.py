@@ -63,7 +63,7 @@ def build(run, tmp: Path) -> dict:
     for name, table in tables.items():
         write_csv(table, publish / "scorecard" / f"{name}.csv")
     summary = _summary(run, tables, period, persons, findings, as_of, start, threshold)
-    from chronos import _screen_charts as charts
+    from chronos.screen import charts
 
     charts.draw(tables, publish / "charts", as_of=as_of, start=start)
     (tmp / "scorecard.json").write_text(json.dumps(summary, indent=2, sort_keys=True,

@@ -153,7 +153,7 @@ class _Run:
     def engine(self):
         """The SQL engine (created on first use)."""
         if self._engine is None:
-            from chronos import _screen_engines as engines
+            from chronos.screen import engines
 
             self._engine = engines.make_engine(self.opts, self.work)
         return self._engine
@@ -186,7 +186,7 @@ class _Run:
                 self.state.update(done.get("state", {}))
                 return StageRun(name, done["seconds"], done["peak_mb"], True, done["counts"])
         marker.unlink(missing_ok=True)
-        from chronos import _screen_stages as stages
+        from chronos.screen import stages
 
         reset_peak()
         start = time.perf_counter()

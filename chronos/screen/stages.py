@@ -102,7 +102,7 @@ def run_link(run, stage_dir: Path) -> dict:
     """Link every person record (splink, trained on a sample of the data), map the
     events' and relationships' record keys to person ids, and add the households derived
     from shared addresses and partners (as case mode's link stage does)."""
-    from chronos._screen_dedupe import derived_households, household_records
+    from chronos.screen.dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
 
@@ -144,7 +144,7 @@ def link_settings(run, records: pd.DataFrame, as_of: str):
     """Population linking settings: narrow blocking rules; m and u trained on a sample of
     the data when there are enough records (else the shipped model). ``(settings, trained)``."""
     from chronos.link.people import as_settings
-    from chronos.screen import POPULATION_BLOCKING
+    from chronos.screen.run import POPULATION_BLOCKING
 
     overrides = {"blocking_rules": list(POPULATION_BLOCKING), **run.opts.link}
     settings = as_settings(overrides)
@@ -159,7 +159,7 @@ def _train_on_sample(records: pd.DataFrame, settings, as_of: str):
     sample of at most LINK_TRAIN_SAMPLE records (u from random pairs, m by EM)."""
     from chronos.link.identifiers import prepare_records
     from chronos.link.scoring import score_pairs
-    from chronos.screen import LINK_TRAIN_SAMPLE
+    from chronos.screen.run import LINK_TRAIN_SAMPLE
 
     order = pd.util.hash_pandas_object(records["record_key"].astype(str), index=False)
     sample = records.loc[order.sort_values(kind="stable").index[:LINK_TRAIN_SAMPLE]]
@@ -205,7 +205,7 @@ def run_dedupe(run, stage_dir: Path) -> dict:
     """Merge the same event reported by several agencies (case mode's dedupe stage, with
     the manifest's ``dedupe:`` settings): ``events.parquet`` with ``corroborated_by``,
     the merged reports in ``duplicates.parquet`` and, to publish, events-duplicates.csv."""
-    from chronos._screen_dedupe import dedupe_population, write_duplicates_csv
+    from chronos.screen.dedupe import dedupe_population, write_duplicates_csv
 
     events = run.work / "link" / "events.parquet"
     run.say("dedupe", 0, 3, "finding events reported by more than one agency")
@@ -279,7 +279,7 @@ def harm_weights(cfg: dict) -> pd.DataFrame:
 
 def run_scorecard(run, stage_dir: Path) -> dict:
     """Scorecard tables, charts and the JSON summary, ready to publish."""
-    from chronos import _screen_scorecard as card
+    from chronos.screen import scorecard as card
 
     with atomic_directory(stage_dir) as tmp:
         summary = card.build(run, tmp)
