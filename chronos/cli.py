@@ -314,7 +314,7 @@ def link(
     from chronos.link.stage import link_case
 
     result = link_case(case, out=out, train=train, progress=_progress(quiet))
-    linked = result.extras["link_result"]
+    linked = result.link_result
     if json_out:
         import json
 

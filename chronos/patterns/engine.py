@@ -94,14 +94,14 @@ def connect(events, persons, relationships=None):
     import duckdb
 
     con = duckdb.connect()
-    events = model.conform(events, "events")
+    events = model.conformed(events, "events")
     if len(events) < SMALL_CASE:
         con.execute("SET threads = 1")  # a family: thread start-up costs more than it saves
     if len(events) < TINY_CASE:
         con.execute("PRAGMA disable_optimizer")  # planning ~30 rules costs more than running them
     con.register("events_in", events)
-    con.register("persons_in", model.conform(persons, "persons"))
-    con.register("relationships_in", model.conform(relationships, "relationships"))
+    con.register("persons_in", model.conformed(persons, "persons"))
+    con.register("relationships_in", model.conformed(relationships, "relationships"))
     return con
 
 

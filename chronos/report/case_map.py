@@ -94,7 +94,7 @@ def _positive(rows: pd.DataFrame) -> list[Item]:
 def _protective(result: Any, rows: pd.DataFrame) -> list[Item]:
     names = people.display_names(result)
     kids = {k["person_id"] for k in people.index_children(result)}
-    persons = model.conform(result.persons, "persons").drop_duplicates("person_id")
+    persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     roles = dict(zip(persons["person_id"], persons["role"].fillna("")))
     counts: dict[str, list[str]] = {}
     for rec in rows[rows["kind"] == "positive"].to_dict("records"):
@@ -151,7 +151,7 @@ def _missing_agencies(result: Any, rows: pd.DataFrame) -> list[Item]:
 
 
 def _unassessed_adults(result: Any, rows: pd.DataFrame) -> list[Item]:
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
     kids = {k["person_id"] for k in people.index_children(result)}
     parents = set(rel.loc[(rel["kind"] == "parent") & rel["person_b"].isin(kids), "person_a"])
     around = set()
@@ -168,8 +168,8 @@ def _unassessed_adults(result: Any, rows: pd.DataFrame) -> list[Item]:
 
 
 def _unknown_fathers(result: Any) -> list[Item]:
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
-    persons = model.conform(result.persons, "persons").drop_duplicates("person_id")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
+    persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     sex = dict(zip(persons["person_id"], persons["sex"].fillna("U")))
     out = []
     for kid in people.index_children(result):

@@ -14,7 +14,7 @@ ADULT_KINDS = {"parent", "partner", "household"}
 
 def _persons(result: Any) -> pd.DataFrame:
     persons = getattr(result, "persons", None)
-    frame = model.conform(persons, "persons")
+    frame = model.conformed(persons, "persons")
     return frame.drop_duplicates("person_id", keep="first").reset_index(drop=True)
 
 
@@ -85,7 +85,7 @@ def index_children(result: Any) -> list[dict]:
 
 def circle_of(result: Any, child: str) -> set[str]:
     """The child and the adults around them: parents, their partners, household members."""
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
     rel = rel[rel["kind"].isin(ADULT_KINDS)]
     parents = set(rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == child), "person_a"])
     circle = {child} | parents

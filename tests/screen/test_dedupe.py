@@ -96,7 +96,7 @@ def screened(example_with_letters, tmp_path_factory):
 
 def test_letters_are_merged_in_the_build(built):
     result, _ = built
-    duplicates = result.extras["event_duplicates"]
+    duplicates = result.event_duplicates
     assert len(duplicates) == len(LETTERS) - 1      # all but the home visit
     assert (result.events["corroborated_by"].notna()).sum() == len(LETTERS) - 1
 

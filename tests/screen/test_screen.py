@@ -178,7 +178,7 @@ def test_resume_after_a_failure_redoes_only_what_is_missing(population, screened
     with pytest.raises(RuntimeError):
         screen(folder, out, since=SINCE)
     assert (out / "work" / "link.done.json").exists()
-    assert not (out / "work" / "rules").exists()      # nothing half-written
+    assert not (out / "work" / "findings").exists()   # nothing half-written
     assert not (out / "screen.json").exists()         # not complete
     monkeypatch.undo()
     seen = []
