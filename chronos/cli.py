@@ -216,12 +216,11 @@ def genogram(
 
     Example: chronos genogram examples/smith-family --out genogram.png --as-of 2023-01-01
     """
-    from chronos.genogram.case import draw_genogram_file
+    from chronos import app
 
-    written, warnings = draw_genogram_file(case, out, as_of=_iso_option(as_of),
-                                           pseudonymise=pseudonymise_names,
-                                           progress=_progress(quiet))
-    _report_chart(written, warnings, quiet)
+    chart = app.genogram(case, out, as_of=_iso_option(as_of), pseudonymise=pseudonymise_names,
+                         progress=_progress(quiet))
+    _report_chart(chart.files, chart.warnings, quiet)
 
 
 @app.command()
@@ -238,11 +237,11 @@ def ecomap(
 
     Example: chronos ecomap examples/smith-family --out ecomap.png
     """
-    from chronos.genogram.case import draw_ecomap_file
+    from chronos import app
 
-    written = draw_ecomap_file(case, out, as_of=_iso_option(as_of),
-                               pseudonymise=pseudonymise_names, progress=_progress(quiet))
-    _report_chart(written, [], quiet)
+    chart = app.ecomap(case, out, as_of=_iso_option(as_of), pseudonymise=pseudonymise_names,
+                       progress=_progress(quiet))
+    _report_chart(chart.files, chart.warnings, quiet)
 
 
 def _iso_option(value: Optional[str]) -> Optional[str]:
@@ -311,9 +310,9 @@ def link(
 
     Example: chronos link examples/smith-family --out out/smith
     """
-    from chronos.link.stage import link_case
+    from chronos import app
 
-    result = link_case(case, out=out, train=train, progress=_progress(quiet))
+    result = app.link(case, out=out, train=train, progress=_progress(quiet))
     linked = result.link_result
     if json_out:
         import json
@@ -354,9 +353,9 @@ def explain_link_command(
 
     Example: chronos explain-link examples/smith-family gp:P003 school:U17 --chart why.png
     """
-    from chronos.link.stage import explain_case_link
+    from chronos import app
 
-    explanation = explain_case_link(case, record_a, record_b, waterfall=chart)
+    explanation = app.explain_link(case, record_a, record_b, chart=chart)
     table = explanation.table[["field", "value_a", "value_b", "level", "m", "u",
                                "match_weight", "veto"]]
     if csv_out:
@@ -530,7 +529,7 @@ def casemap(
     Example: chronos casemap examples/smith-family --out case-map.docx
     """
     from chronos.case import build_case
-    from chronos.report.case_map import write_case_map
+    from chronos.report.outputs import write_case_map
 
     result = build_case(case, progress=_progress(quiet))
     print(write_case_map(result, out))

@@ -141,20 +141,6 @@ def output_writers() -> list[tuple[str, object]]:
     return [("link review and event duplicates", write_link_outputs)]
 
 
-def link_case(case, *, out: Path | None = None, train: bool = False, progress=None):
-    """Ingest and link a case (no de-duplication, no findings); write ``persons.csv``,
-    ``links.csv``, ``link-review.csv`` and ``link-warnings.csv`` to ``out`` if given.
-    Returns the :class:`~chronos.case.CaseResult`."""
-    from chronos.case import build_case, load_case
-
-    case = case if hasattr(case, "sources") else load_case(case)
-    result = build_case(case, progress=progress, stages=())
-    link_stage(result, train=train)
-    if out is not None:
-        write_link_files(result, Path(out))
-    return result
-
-
 def write_link_files(result, out: Path) -> None:
     """Each file is replaced atomically; other files in ``out`` (a build) are kept."""
     import pandas as pd
@@ -170,13 +156,12 @@ def write_link_files(result, out: Path) -> None:
         write_csv(table, out / name)
 
 
-def explain_case_link(case, key_a: str, key_b: str, *, waterfall: Path | None = None):
-    """Explain a pair of the case's person records (ingests the case first)."""
-    from chronos.case import build_case, load_case
+def explain_records(result, key_a: str, key_b: str, *, waterfall: Path | None = None):
+    """Why two of a case's person records were or were not joined (``result``: the case
+    after its ingest stage), with the case's linking settings and overrides."""
     from chronos.link.explain import explain_link
 
-    case = case if hasattr(case, "sources") else load_case(case)
-    result = build_case(case, stages=())
+    case = result.case
     settings, _ = _case_settings(case)
     explanation = explain_link(result.person_records, key_a, key_b, settings,
                                overrides=case.overrides_path, as_of=_as_of(case))

@@ -229,25 +229,6 @@ def case_map_html(cm: CaseMap) -> str:
             f"{items('Information gaps', cm.gaps)}</div></div></section>")
 
 
-def write_case_map(result: Any, path: str | Path) -> Path:
-    """The case map as .docx (for the meeting) or .html (a page on its own)."""
-    from chronos.errors import ChronosError
-
-    path = Path(path)
-    if path.suffix.lower() == ".docx":
-        return write_case_map_docx(result, path)
-    if path.suffix.lower() in (".html", ".htm"):
-        from chronos.report.html_writer import page
-        from chronos.report.safe_files import write_text
-
-        cm = build_case_map(result)
-        from chronos.report.case_report import REPORT_CSS
-
-        html = page(f"Case map: {cm.case}", case_map_html(cm))
-        return write_text(path, html.replace("</style>", REPORT_CSS + "</style>", 1))
-    raise ChronosError(f"cannot write a case map to {path.name}", hint="use .docx or .html")
-
-
 def write_case_map_docx(result: Any, path: str | Path, chronology=None) -> Path:
     """The case map as a landscape Word document for the meeting to complete (scaling
     question and next steps left blank)."""
