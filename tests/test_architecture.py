@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chronos"
 #: From the top down. A module belongs to the layer of its longest listed prefix; it may
 #: import its own layer and the ones below, never one above.
 LAYERS = [
-    ("interface", ["chronos.cli", "chronos.__main__"]),
+    ("interface", ["chronos.cli", "chronos.cli_render", "chronos.__main__"]),
     ("application", ["chronos.app"]),
     ("orchestration", ["chronos.case", "chronos.screen"]),
     ("pipeline", ["chronos.pipeline"]),
@@ -34,7 +34,7 @@ KNOWN_CYCLES = [{"chronos.genogram.layout", "chronos.genogram.geometry"}]
 
 #: Only the command line knows about the terminal.
 TERMINAL_MODULES = ("typer", "click", "rich")
-TERMINAL_OWNERS = ("chronos.cli", "chronos.__main__")
+TERMINAL_OWNERS = ("chronos.cli", "chronos.cli_render", "chronos.__main__")
 
 
 def modules(root: Path) -> dict[str, Path]:

@@ -6,7 +6,10 @@ de-duplicates events and derives households at scale; :mod:`chronos.screen.score
 :mod:`chronos.screen.charts` write the scorecard.
 """
 
-from chronos.screen.run import (  # noqa: F401
+from chronos.screen.run import (
     COMPLETE_MARKER, ENGINES, STAGES, ScreenOptions, ScreenResult, StageRun, clear,
     is_complete, peak_mb, reset_peak, screen,
 )
+
+__all__ = ["COMPLETE_MARKER", "ENGINES", "STAGES", "ScreenOptions", "ScreenResult", "StageRun",
+           "clear", "is_complete", "peak_mb", "reset_peak", "screen"]
