@@ -394,7 +394,7 @@ def spark_session(master: str | None = None):
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise ChronosError("the spark engine needs pyspark",
-                           hint='pip install "chronos[spark]" (and Java 17)') from exc
+                           hint='pip install "chronos-safeguarding[spark]" (and Java 17)') from exc
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active

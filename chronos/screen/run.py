@@ -213,7 +213,7 @@ def _check_spark() -> None:
 
     if importlib.util.find_spec("pyspark") is None:
         raise ChronosError("the spark engine needs pyspark",
-                           hint='pip install "chronos[spark]" (and Java 17)')
+                           hint='pip install "chronos-safeguarding[spark]" (and Java 17)')
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise ChronosError("the spark engine needs Java (17 or later)",
                            hint="install a Java runtime, or set JAVA_HOME")
