@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import sys
-from chronos import _screen_stages
+from chronos.screen import stages as _screen_stages
 from chronos.errors import ChronosError
 from chronos.screen import screen
 rows = None if sys.argv[3] == "whole" else int(sys.argv[3])
@@ -76,7 +76,7 @@ def main() -> None:
                         "of this checkout (e.g. /work/main), as the baseline")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from chronos._screen_stages import INGEST_BLOCK_ROWS
+    from chronos.screen.stages import INGEST_BLOCK_ROWS
 
     rows = args.rows or INGEST_BLOCK_ROWS
     modes = {"whole": ("whole", ROOT), f"blocks of {rows:,}": (str(rows), ROOT)}

@@ -151,7 +151,7 @@ def compare_spark(population: Path, root: Path, repeat: int) -> None:
     """Spark local vs DuckDB on one population: per-stage medians, ratios, identity."""
     import statistics
 
-    from chronos._screen_engines import spark_session
+    from chronos.screen.engines import spark_session
     from chronos.screen import STAGES, screen
 
     start = time.perf_counter()

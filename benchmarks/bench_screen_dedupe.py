@@ -81,8 +81,8 @@ def main() -> None:
 
     import pandas as pd
 
-    from chronos import _screen_dedupe as dd
-    from chronos._screen_engines import DuckEngine
+    from chronos.screen import dedupe as dd
+    from chronos.screen.engines import DuckEngine
     from chronos.screen import peak_mb
 
     events = args.work / "link" / "events.parquet"

@@ -22,9 +22,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from chronos.errors import ChronosError, Issue, ManifestError, StrictModeError
+from chronos.pipeline import CaseResult, Progress, run_stages
 
 MANIFEST_NAME = "case.yaml"
 SOURCE_KEYS = {"name", "path", "format", "agency", "mapping"}
@@ -43,38 +44,6 @@ class Case:
     overrides_path: Path | None = None      # linking: must_link / cannot_link
     rule_params_path: Path | None = None    # patterns: {rule_id: {param: value}}
     settings: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class CaseResult:
-    """Everything a build produced: the contract's tables, the ingest report and the
-    per-source results. Tables are pandas DataFrames (see :mod:`chronos.model`)."""
-
-    case: Case
-    events: Any
-    persons: Any
-    links: Any
-    relationships: Any
-    quarantine: Any
-    findings: Any
-    report: dict
-    sources: list
-    warnings: list[Issue] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def name(self) -> str:
-        return self.case.name
-
-    @property
-    def index_children(self) -> list[str]:
-        """The index children as person ids (resolved from the manifest's record keys or
-        names once people are linked)."""
-        return self.extras.get("index_person_ids") or self.case.index_children
-
-    @property
-    def as_of(self) -> str | None:
-        return self.case.as_of
 
 
 # ---------------------------------------------------------------- manifest
@@ -185,39 +154,71 @@ def _as_of(value: Any, manifest: Path) -> str | None:
 # ---------------------------------------------------------------- build
 
 
-Progress = Callable[[str], None]
-
-
 def build_case(case: Case | str | Path, *, strict: bool = False,
-               progress: Progress | None = None, stages: tuple[str, ...] | None = None
-               ) -> CaseResult:
-    """Ingest every source of the case and assemble the contract's tables.
+               progress: Progress | None = None, stages: Iterable[str] | None = None,
+               rules=None, params=None, train: bool | None = None) -> CaseResult:
+    """Ingest every source of the case and run the stages (:mod:`chronos.pipeline`).
 
     ``stages`` limits the optional stages that run after ingest (``link``, ``dedupe``,
-    ``findings``); by default every available one runs. Until the ``link`` stage runs,
-    events and relationships refer to people by source record keys, ``persons`` and
-    ``links`` are empty, and the source person records are in
-    ``result.extras["person_records"]``. With ``strict``, any quarantined
-    row raises :class:`StrictModeError` (after the whole case was read, so the message
-    can say how many).
+    ``findings``); by default every one runs. Until the ``link`` stage runs, events and
+    relationships refer to people by source record keys, ``persons`` and ``links`` are
+    empty, and the source person records are in ``result.person_records``. ``rules``
+    (rule files that add to or replace catalogue rules) and ``params`` (rule parameter
+    overrides, on top of the case's) go to the findings stage; ``train`` (re-estimate the
+    linking model) to the link stage. With ``strict``, any quarantined row raises
+    :class:`StrictModeError` (after the whole case was read, so the message can say how
+    many).
     """
     if not isinstance(case, Case):
         case = load_case(case)
     say = progress or (lambda _msg: None)
-    results = []
-    for source in case.sources:
-        say(f"reading {source.name} ({source.file_label})")
-        results.append(_read(source, case))
-    result = _assemble(case, results)
-    for name, stage in _stages():
-        if stages is None or name in stages:
-            say(name)
-            stage(result)
+    result = new_result(case)
+    only = None if stages is None else {"ingest", *stages}
+    run_stages(case_stages(say, rules=rules, params=params, train=train), result, only=only,
+               progress=lambda name: name == "ingest" or say(name))
     _resolve_index_children(result)
     if strict and len(result.quarantine):
         raise StrictModeError(f"{len(result.quarantine)} row(s) quarantined (--strict)",
                               hint="see quarantine.csv, or run without --strict")
     return result
+
+
+def case_stages(progress: Progress | None = None, *, rules=None, params=None,
+                train: bool | None = None) -> list:
+    """The stages of a case build, in order (:data:`chronos.pipeline.STAGES`)."""
+    from chronos.link.stage import DedupeStage, LinkStage
+    from chronos.patterns.stage import FindingsStage
+
+    return [IngestStage(progress), LinkStage(train=train), DedupeStage(),
+            FindingsStage(rules=rules, params=params)]
+
+
+def new_result(case: Case) -> CaseResult:
+    """An empty result for ``case``: what the ingest stage starts from."""
+    from chronos import model
+
+    return CaseResult(case=case, events=model.empty("events"), persons=model.empty("persons"),
+                      links=model.empty("links"), relationships=model.empty("relationships"),
+                      quarantine=model.empty("quarantine"), findings=model.empty("findings"),
+                      report={}, sources=[])
+
+
+class IngestStage:
+    """Read every source of the case with its ingester and assemble the tables."""
+
+    name = "ingest"
+
+    def __init__(self, progress: Progress | None = None):
+        self.say = progress or (lambda _msg: None)
+
+    def run(self, result: CaseResult) -> dict:
+        case = result.case
+        results = []
+        for source in case.sources:
+            self.say(f"reading {source.name} ({source.file_label})")
+            results.append(_read(source, case))
+        _assemble(result, results)
+        return {"sources": len(results), "events": len(result.events)}
 
 
 def _resolve_index_children(result: CaseResult) -> None:
@@ -226,7 +227,7 @@ def _resolve_index_children(result: CaseResult) -> None:
     wanted = result.case.index_children
     if not wanted or not len(result.persons):
         return
-    record_map = result.extras.get("record_to_person", {})
+    record_map = result.record_to_person
     persons = result.persons
     names = (persons["given_name"].fillna("") + " " + persons["family_name"].fillna(""))
     by_name = dict(zip(names.str.strip().str.lower(), persons["person_id"]))
@@ -242,7 +243,7 @@ def _resolve_index_children(result: CaseResult) -> None:
                                          str(result.case.manifest_path), "", "index_children",
                                          item))
     found = list(dict.fromkeys(found))
-    result.extras["index_person_ids"] = found
+    result.index_person_ids = found
     persons["is_index"] = persons["person_id"].astype(str).isin(found).astype("boolean")
 
 
@@ -258,23 +259,17 @@ def _read(source, case: Case):
     return result
 
 
-def _assemble(case: Case, results: list) -> CaseResult:
+def _assemble(result: CaseResult, results: list) -> None:
     from chronos import model
 
-    events = _concat([r.events for r in results], "events")
-    records = _concat([r.persons for r in results], "persons")
-    relationships = _concat([r.relationships for r in results], "relationships")
-    quarantine = model.conform([_quarantine_row(q, r.format)
-                                for r in results for q in r.quarantine], "quarantine")
-    warnings = [w for r in results for w in r.warnings]
-    result = CaseResult(case=case, events=events, persons=model.empty("persons"),
-                        links=model.empty("links"),
-                        relationships=relationships, quarantine=quarantine,
-                        findings=model.empty("findings"), report={}, sources=results,
-                        warnings=warnings)
-    result.extras["person_records"] = records
+    result.events = _concat([r.events for r in results], "events")
+    result.person_records = _concat([r.persons for r in results], "persons")
+    result.relationships = _concat([r.relationships for r in results], "relationships")
+    result.quarantine = model.conform([_quarantine_row(q, r.format)
+                                       for r in results for q in r.quarantine], "quarantine")
+    result.sources = results
+    result.warnings = [w for r in results for w in r.warnings]
     result.report = ingest_report(result)
-    return result
 
 
 def _quarantine_row(issue: Issue, source_format: str) -> dict:
@@ -285,32 +280,15 @@ def _quarantine_row(issue: Issue, source_format: str) -> dict:
 
 
 def _concat(frames: list, table: str):
+    """The sources' tables as one, conformed once (columns outside the contract kept)."""
     import pandas as pd
 
     from chronos import model
 
-    frames = [model.conform(f, table) for f in frames if f is not None and len(f)]
+    frames = [f for f in frames if f is not None and len(f)]
     if not frames:
         return model.empty(table)
-    return model.conform(pd.concat(frames, ignore_index=True), table)
-
-
-def _stages() -> list[tuple[str, Callable[[CaseResult], None]]]:
-    """Optional stages after ingest, in order. Each takes and updates the result."""
-    from chronos.link.stage import dedupe_stage, link_stage
-
-    return [("link", link_stage), ("dedupe", dedupe_stage), ("findings", _findings_stage)]
-
-
-def _findings_stage(result: CaseResult) -> None:
-    """Run the indicator catalogue (with the case's rule parameters) over the events."""
-    from chronos.patterns.present import case_findings
-
-    run = case_findings(result)
-    result.findings = run.findings
-    result.extras["rule_notes"] = run.notes
-    result.report["findings"] = {"count": len(run.findings), "as_of": run.as_of,
-                                 "data_quality_notes": len(run.notes)}
+    return model.conformed(pd.concat(frames, ignore_index=True), table)
 
 
 # ---------------------------------------------------------------- report and outputs

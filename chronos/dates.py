@@ -972,3 +972,26 @@ def _is_whole(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     return isinstance(value, int) or (_is_numpy_number(value) and value.dtype.kind in "iu")
+
+
+def date_option(text: str | None, option: str = "date") -> str | None:
+    """A date a person typed for a command option (``--as-of``, ``--since``,
+    ``--summarise-before``), as ISO ``YYYY-MM-DD``; None when not given.
+
+    ISO first (any year: family trees go back centuries), else as practitioners write
+    dates, day first (``01/04/2020``, ``1 Apr 2020``); a partial date means its first day.
+    Raises :class:`chronos.errors.ChronosError` naming the option when it is not a date.
+    """
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return dt.date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        pass
+    parsed = parse_date(text)
+    if not parsed.date:
+        from chronos.errors import ChronosError
+
+        raise ChronosError(f"{option}: {text!r} is not a date",
+                           hint="for example 2020-04-01 or 01/04/2020 (day first)")
+    return parsed.date

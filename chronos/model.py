@@ -99,6 +99,24 @@ FINDINGS = {
     "explanation": STR,
 }
 
+#: The raw findings a rule's SQL gives, one row per finding, before they are rendered into
+#: FINDINGS rows (:func:`chronos.patterns.engine.render`). The findings SQL of every engine
+#: (:func:`chronos.patterns.compile.findings_sql`, the Spark engine's) gives exactly these.
+RAW_FINDINGS = {
+    "finding_id": STR,         # 'F' + hash of rule id, child, window and evidence ids
+    "person_id": STR,          # the child
+    "grp": STR,                # structural rules: the group a finding is about
+    "window_start": STR,
+    "window_end": STR,
+    "event_ids": STR,          # the evidence, sorted, ';'-joined
+    "agencies": STR,           # distinct, sorted case-insensitively, ';'-joined
+    "agencies_in_order": STR,  # in the order of the evidence (date, event id), repeats kept
+    "event_types": STR,        # distinct, sorted, ';'-joined
+    "n": "int64",              # number of evidence events
+    "info": STR,               # 'key=value;...' facts for the explanation
+    "approx": "int64",         # 1 when any evidence date is approximate
+}
+
 QUARANTINE = {
     "source_file": STR,
     "source_ref": STR,
@@ -145,6 +163,29 @@ def conform(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame
             frame[name] = _as_dtype(frame[name], dtype)
     extra = [c for c in frame.columns if c not in spec]
     return frame[list(spec) + extra].reset_index(drop=True)
+
+
+def conformed(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame:
+    """``frame`` itself when it already has the contract's columns for ``table`` (in
+    order, typed, default index), else :func:`conform` of it: for a boundary that may be
+    handed a table conformed before (no copy, no per-column work)."""
+    if isinstance(frame, pd.DataFrame) and is_conformed(frame, table):
+        return frame
+    return conform(frame, table)
+
+
+def is_conformed(frame: pd.DataFrame, table: str) -> bool:
+    """True when ``frame`` is as :func:`conform` would return it."""
+    spec = TABLES[table]
+    columns = list(frame.columns)
+    if columns[:len(spec)] != list(spec) or len(set(columns)) != len(columns):
+        return False
+    if any(c in spec for c in columns[len(spec):]):
+        return False
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        return False
+    return all(str(frame[name].dtype) == dtype for name, dtype in spec.items())
 
 
 def _as_dtype(series: pd.Series, dtype: str) -> pd.Series:

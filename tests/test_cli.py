@@ -54,3 +54,56 @@ def test_build_on_a_wrong_file_names_it(tmp_path):
     assert result.exit_code == 3
     assert "notes.txt" in result.output and "formats tried" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def _commands():
+    """Every command of the ``chronos`` tree: (name, click command)."""
+    import typer
+
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            if getattr(command, "commands", None):
+                yield from walk(command, f"{prefix}{name} ")
+            else:
+                yield f"{prefix}{name}", command
+
+    return list(walk(typer.main.get_command(app), ""))
+
+
+def test_every_command_prints_json_when_asked():
+    without = [name for name, command in _commands()
+               if not any("--json" in p.opts for p in command.params)]
+    assert without == []
+
+
+def test_an_option_name_means_one_thing_in_every_command():
+    """Each option name has one help text across commands (--out says what is written)."""
+    meanings: dict[str, set[str]] = {}
+    for _, command in _commands():
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("-") and opt not in ("--out", "-o"):
+                    meanings.setdefault(opt, set()).add(param.help)
+    assert {opt: helps for opt, helps in meanings.items() if len(helps) > 1} == {}
+    assert {"--quiet", "--rules", "--json", "--child"} <= set(meanings)
+
+
+def test_shell_completion_is_offered():
+    result = runner.invoke(app, ["--help"])
+    assert "--install-completion" in result.output and "--show-completion" in result.output
+
+
+@pytest.mark.parametrize("text, iso", [("2020-04-01", "2020-04-01"), ("01/04/2020", "2020-04-01"),
+                                       ("1850-01-01", "1850-01-01"), (None, None)])
+def test_one_date_option_parser(text, iso):
+    from chronos.dates import date_option
+
+    assert date_option(text, "--as-of") == iso
+
+
+def test_a_bad_date_option_names_the_option():
+    from chronos.dates import date_option
+    from chronos.errors import ChronosError
+
+    with pytest.raises(ChronosError, match="--since: '31/02/2020' is not a date"):
+        date_option("31/02/2020", "--since")

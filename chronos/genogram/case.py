@@ -70,34 +70,24 @@ def write_ecomap_png(result, path: Path) -> None:
     ecomap_for_case(result, path)
 
 
-def draw_genogram_file(case, out, *, as_of=None, pseudonymise: bool = False,
+def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False,
                        progress=None) -> tuple[list[Path], list[str]]:
-    """``chronos genogram``: draw a case's (or a .ged file's) genogram to ``out``.
+    """``chronos genogram``: draw the genogram of ``source`` (a built case, or the path of
+    a GEDCOM .ged file) to ``out``.
 
     Returns the files written and the layout's warnings (families that could not be
     drawn cleanly)."""
     from chronos.genogram.layout import layout_genogram
 
     say = progress or (lambda _msg: None)
-    path = Path(case)
-    if path.suffix.lower() == ".ged":
+    if isinstance(source, (str, Path)):
+        path = Path(source)
         say(f"reading {path.name}")
         graph, title = graph_from_gedcom(path, as_of=as_of), path.stem
     else:
-        from chronos.case import build_case, load_case
-
-        result = build_case(load_case(path), progress=say)
-        graph, title = case_graph(result, as_of=as_of), result.name
+        graph, title = case_graph(source, as_of=as_of), source.name
     say("laying out")
     layout = layout_genogram(graph, pseudonymised=pseudonymise)
     say(f"drawing {out}")
     written = render_genogram(graph, out, layout=layout, title=title, pseudonymise=pseudonymise)
     return written, list(graph.graph["warnings"]) + list(layout.warnings)
-
-
-def draw_ecomap_file(case, out, *, as_of=None, pseudonymise: bool = False, progress=None) -> list[Path]:
-    """``chronos ecomap``: draw a case's ecomap to ``out``."""
-    from chronos.case import build_case, load_case
-
-    result = build_case(load_case(Path(case)), progress=progress)
-    return ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)

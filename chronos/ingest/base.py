@@ -26,7 +26,7 @@ from chronos.errors import FormatNotRecognised, Issue, SourceError
 
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
-    "chronos.ingest.mapped",
+    "chronos.ingest.mapped_format",
     "chronos.ingest.fhir",
     "chronos.ingest.cin_census",
     "chronos.ingest.ssda903",

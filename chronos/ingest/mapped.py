@@ -16,7 +16,6 @@ its events is kept, so that the counts reconcile and a fix to the row brings all
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.errors import Issue, MappingError
-from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.base import Source, SourceResult
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
                                     parse_mapping)
@@ -38,31 +37,6 @@ WARNING_CAP = 200
 TOTALS = re.compile(r"^\s*(?:(?:grand|sub)[\s-]?)?totals?\b|^\s*(?:sum|count)\s*[:=]", re.I)
 TOTALS_START = ("total", "grand", "sub", "sum", "count")
 DATE_FIELDS = ("date", "date_precision", "date_uncertain", "time", "end_date")
-
-
-@register
-class MappedIngester(Ingester):
-    """CSV, TSV or XLSX agency export read through a YAML mapping (every sheet or one)."""
-
-    name = "mapped"
-    description = "CSV/TSV/XLSX agency export read through a YAML mapping"
-    extensions = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
-    needs_mapping = True
-
-    def sniff(self, path: Path, head: bytes) -> float:
-        """Any delimited text or workbook can be mapped; only used when a mapping is given."""
-        return 0.5 if path.suffix.lower() in self.extensions else 0.0
-
-    def read(self, source: Source) -> SourceResult:
-        """Read ``source`` through ``source.mapping`` (a dict, Mapping or YAML path)."""
-        return read_mapped(source)
-
-    def read_parts(self, source: Source, rows: int):
-        """Read a CSV/TSV ``source`` a block of ``rows`` rows at a time
-        (:mod:`chronos.ingest.mapped_parts`); a workbook is read whole."""
-        from chronos.ingest.mapped_parts import read_mapped_parts
-
-        return read_mapped_parts(source, rows)
 
 
 def resolve_mapping(raw: Any, origin: str = "mapping") -> Mapping:
@@ -81,8 +55,8 @@ def read_mapped(source: Source, mapping: Any = None) -> SourceResult:
                               origin=f"inline mapping of source {source.name!r}")
     label = source.file_label
     tables = read_tables(source.path, label, mapping.columns, reader_options(source, mapping))
-    rows = _Rows.combine(tables, mapping, label)
-    return _Ingest(source, mapping, rows).run()
+    rows = MappedRows.combine(tables, mapping, label)
+    return MappedIngest(source, mapping, rows).run()
 
 
 def reader_options(source: Source, mapping: Mapping) -> dict:
@@ -102,7 +76,7 @@ def reader_warnings(info: dict, label: str) -> list[Issue]:
 
 # --------------------------------------------------------------------------- rows
 
-class _Rows:
+class MappedRows:
     """Every row below the header(s): string cells (stripped), refs, reader info."""
 
     def __init__(self, frame: pd.DataFrame, refs: pd.Series, extra: list[str], info: dict):
@@ -112,7 +86,7 @@ class _Rows:
         self.info = info
 
     @classmethod
-    def combine(cls, tables: list[Table], mapping: Mapping, label: str) -> "_Rows":
+    def combine(cls, tables: list[Table], mapping: Mapping, label: str) -> "MappedRows":
         frames, refs, extra = [], [], []
         for table in tables:
             where = label if "sheet" not in table.info or len(tables) == 1 \
@@ -136,10 +110,10 @@ class _Rows:
 
 # --------------------------------------------------------------------------- ingest
 
-class _Ingest:
+class MappedIngest:
     """One run of the mapped ingester over the rows of one source."""
 
-    def __init__(self, source: Source, mapping: Mapping, rows: _Rows, *,
+    def __init__(self, source: Source, mapping: Mapping, rows: MappedRows, *,
                  orders: dict | None = None, as_of: str | None = None):
         self.source = source
         self.mapping = mapping
@@ -566,42 +540,4 @@ def _set_info(result: SourceResult, info: dict) -> None:
         result.__dict__["info"] = info
 
 
-#: From this many events on, ids are hashed in DuckDB (same SHA-1, several times faster).
-BULK_IDS = 50_000
-
-
-def event_ids(source_file: str, refs, types, dates, ordinals) -> pd.Series:
-    """:func:`chronos.model.make_event_id` for many events at once (the same ids), as a
-    ``string`` Series (positions as in the inputs). A missing date counts as ""."""
-    if len(refs) >= BULK_IDS:
-        return _event_ids_duckdb(source_file, refs, types, dates, ordinals)
-    sha1 = hashlib.sha1
-    lists = [list(x) if not hasattr(x, "tolist") else x.tolist()
-             for x in (refs, types, dates, ordinals)]
-    lists[2] = ["" if d is None or d is pd.NA else d for d in lists[2]]
-    ids = ["E" + sha1(f"{source_file}\x1f{r}\x1f{t}\x1f{d}\x1f{o}".encode()).hexdigest()[:12]
-           for r, t, d, o in zip(*lists)]
-    return pd.Series(ids, dtype="string")
-
-
-def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Series:
-    """The ids hashed in one DuckDB pass over Arrow columns (no per-row Python)."""
-    import duckdb
-    import pyarrow as pa
-
-    table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
-                      "o": pa.array(pd.Series(ordinals).to_numpy())})
-    sep = "chr(31)"
-    literal = "'" + source_file.replace("'", "''") + "'"
-    # concat() reads a missing date (NULL) as "" and a number as its decimal text
-    query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
-             " o)), 1, 12) as id from ids_in")
-    with duckdb.connect() as con:
-        con.execute("set threads = 1")  # the work is one pass; threads only add overhead
-        con.register("ids_in", table)
-        ids = con.sql(query).to_arrow_table().column("id")
-    return string_series(ids)
-
-
-__all__ = ["MappedIngester", "read_mapped", "resolve_mapping", "event_ids", "EXCEL_EXTENSIONS",
-           "model"]
+__all__ = ["read_mapped", "resolve_mapping", "EXCEL_EXTENSIONS", "model"]

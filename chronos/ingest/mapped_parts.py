@@ -28,8 +28,9 @@ from typing import Any, Iterator
 from chronos import model
 from chronos.ingest import mapped_people as people
 from chronos.ingest.base import Source, SourceResult
-from chronos.ingest.mapped import (WarningLog, _Ingest, _Rows, read_mapped, reader_options,
-                                   reader_warnings, resolve_mapping, source_as_of)
+from chronos.ingest.mapped import (MappedIngest, MappedRows, WarningLog, read_mapped,
+                                   reader_options, reader_warnings, resolve_mapping,
+                                   source_as_of)
 from chronos.ingest.mapping import Mapping
 from chronos.ingest.tabular import EXCEL_EXTENSIONS
 from chronos.ingest.tabular_parts import DelimitedPlan, iter_records, iter_tables, plan_delimited
@@ -49,8 +50,8 @@ def read_mapped_parts(source: Source, rows: int, mapping: Any = None) -> Iterato
     orders = date_orders(plan, mapping, source, rows)
     whole = _Whole(source, mapping, plan.info | {"as_of": as_of})
     for table in iter_tables(plan, rows):
-        block = _Ingest(source, mapping, _Rows.combine([table], mapping, source.file_label),
-                        orders=orders, as_of=as_of)
+        rows_of_block = MappedRows.combine([table], mapping, source.file_label)
+        block = MappedIngest(source, mapping, rows_of_block, orders=orders, as_of=as_of)
         part, persons, data = block.read_rows()
         whole.add(block, persons, data)
         yield part
@@ -68,7 +69,7 @@ class _Whole:
         self.persons: list = []
         self.relationships: list[dict] = []
 
-    def add(self, block: _Ingest, persons, data) -> None:
+    def add(self, block: MappedIngest, persons, data) -> None:
         """Take in one block's person rows, relationship rows and warnings."""
         self.persons.append(people.first_person_rows(block, persons, data))
         self.relationships.append(people.relationship_rows(block, persons, data))

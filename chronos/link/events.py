@@ -67,7 +67,7 @@ def load_dedupe_config(config=None) -> DedupeConfig:
 def dedupe_events(events, config=None) -> Deduplicated:
     """Merge the same event reported by several sources (see module docstring)."""
     cfg = load_dedupe_config(config)
-    events = model.conform(events, "events")
+    events = model.conformed(events, "events")
     groups = _groups(events, cfg)
     if not groups:
         duplicates = model.conform(events.iloc[0:0], "events")
@@ -91,7 +91,7 @@ def dedupe_events(events, config=None) -> Deduplicated:
             {e: m[column] for e, m in merged.items()})
     duplicates = events[_in(events["event_id"], duplicate_of)].reset_index(drop=True)
     duplicates["duplicate_of"] = duplicates["event_id"].map(duplicate_of)
-    return Deduplicated(_sorted(kept), _sorted(model.conform(duplicates, "events")))
+    return Deduplicated(_sorted(kept), _sorted(model.conformed(duplicates, "events")))
 
 
 def _sorted(frame):

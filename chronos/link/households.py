@@ -31,8 +31,8 @@ def households(persons, relationships=None, events=None):
     ``persons``: canonical persons (``LinkResult.persons``) or source person records with
     a ``person_id`` column (several addresses per person then count).
     """
-    persons = model.conform(persons, "persons")
-    relationships = model.conform(relationships, "relationships")
+    persons = model.conformed(persons, "persons")
+    relationships = model.conformed(relationships, "relationships")
     spans = _event_spans(events)
     rows = _stated(relationships) + _address_pairs(persons, spans)
     table = model.conform(rows, "relationships")
@@ -121,7 +121,7 @@ def _event_spans(events) -> dict:
     spans: dict = {}
     if events is None or len(events) == 0:
         return spans
-    events = model.conform(events, "events")
+    events = model.conformed(events, "events")
     for r in events[events["date"].notna()].itertuples():
         ids = r.person_ids if isinstance(r.person_ids, str) else ""
         people = sorted(set(filter(None, ids.split(";"))))

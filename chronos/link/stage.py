@@ -1,9 +1,8 @@
-"""Linking and de-duplication as stages of a case build (:mod:`chronos.case`).
+"""Linking and de-duplication as stages of a case build (:mod:`chronos.pipeline`).
 
-``build_case`` calls :func:`link_stage` then :func:`dedupe_stage` on its
-:class:`~chronos.case.CaseResult`; ``write_outputs`` adds the files of
-:func:`output_writers`. :func:`link_case` and :func:`explain_case_link` are what the
-``chronos link`` and ``chronos explain-link`` commands call.
+``build_case`` runs :class:`LinkStage` then :class:`DedupeStage` on its
+:class:`~chronos.pipeline.CaseResult`; ``write_outputs`` adds the files of
+:func:`output_writers`; :func:`write_link_files` writes what ``chronos link`` writes.
 
 Manifest keys read (all optional)::
 
@@ -37,6 +36,27 @@ def _as_of(case) -> date | None:
     return date.fromisoformat(str(value)[:10]) if value else None
 
 
+class LinkStage:
+    """The ``link`` stage: :func:`link_stage` (``train`` overrides the manifest's)."""
+
+    name = "link"
+
+    def __init__(self, *, train: bool | None = None):
+        self.train = train
+
+    def run(self, result) -> None:
+        link_stage(result, train=self.train)
+
+
+class DedupeStage:
+    """The ``dedupe`` stage: :func:`dedupe_stage`."""
+
+    name = "dedupe"
+
+    def run(self, result) -> None:
+        dedupe_stage(result)
+
+
 def link_stage(result, *, train: bool | None = None) -> None:
     """Link the case's person records; replace persons and links; map record keys in
     events and relationships to person ids; add derived household relationships."""
@@ -46,7 +66,7 @@ def link_stage(result, *, train: bool | None = None) -> None:
     from chronos.link.households import households
     from chronos.link.people import link_people
 
-    records = result.extras.get("person_records")
+    records = result.person_records
     settings, train_default = _case_settings(result.case)
     linked = link_people(records, overrides=result.case.overrides_path, settings=settings,
                          train=train_default if train is None else train,
@@ -60,8 +80,8 @@ def link_stage(result, *, train: bool | None = None) -> None:
     result.relationships = model.conform(pd.concat([result.relationships, derived],
                                                    ignore_index=True), "relationships")
     result.warnings.extend(linked.warnings)
-    result.extras.update(record_to_person=linked.record_to_person, link_result=linked,
-                         link_review=linked.review)
+    result.record_to_person, result.link_result = linked.record_to_person, linked
+    result.link_review = linked.review
     if isinstance(result.report, dict):
         result.report["linking"] = linked.summary()
         result.report.setdefault("warnings", []).extend(w.as_dict() for w in linked.warnings)
@@ -70,7 +90,7 @@ def link_stage(result, *, train: bool | None = None) -> None:
 def _records_with_person(records, linked):
     if records is None or len(records) == 0:
         return model.empty("persons")
-    frame = model.conform(records, "persons")
+    frame = model.conformed(records, "persons").copy()
     frame["person_id"] = frame["record_key"].map(linked.record_to_person)
     return frame
 
@@ -82,7 +102,7 @@ def dedupe_stage(result) -> None:
     config = (getattr(result.case, "settings", None) or {}).get("dedupe")
     before = len(result.events)
     result.events, duplicates = dedupe_events(result.events, config)
-    result.extras["event_duplicates"] = duplicates
+    result.event_duplicates = duplicates
     if isinstance(result.report, dict):
         result.report["dedupe"] = {"events_in": before, "events_out": len(result.events),
                                    "duplicates": len(duplicates)}
@@ -95,7 +115,7 @@ def write_link_review(result, path: Path) -> None:
 
     import pandas as pd
 
-    review = result.extras.get("link_review")
+    review = result.link_review
     write_csv(review if review is not None else pd.DataFrame(columns=REVIEW_COLUMNS), path)
 
 
@@ -103,7 +123,7 @@ def write_event_duplicates(result, path: Path) -> None:
     """``events-duplicates.csv``: the reports merged into another event (duplicate_of)."""
     from chronos.report.safe_files import write_csv
 
-    duplicates = result.extras.get("event_duplicates")
+    duplicates = result.event_duplicates
     if duplicates is None:
         duplicates = model.empty("events")
         duplicates["duplicate_of"] = duplicates["event_id"]
@@ -121,27 +141,13 @@ def output_writers() -> list[tuple[str, object]]:
     return [("link review and event duplicates", write_link_outputs)]
 
 
-def link_case(case, *, out: Path | None = None, train: bool = False, progress=None):
-    """Ingest and link a case (no de-duplication, no findings); write ``persons.csv``,
-    ``links.csv``, ``link-review.csv`` and ``link-warnings.csv`` to ``out`` if given.
-    Returns the :class:`~chronos.case.CaseResult`."""
-    from chronos.case import build_case, load_case
-
-    case = case if hasattr(case, "sources") else load_case(case)
-    result = build_case(case, progress=progress, stages=())
-    link_stage(result, train=train)
-    if out is not None:
-        _write_link_files(result, Path(out))
-    return result
-
-
-def _write_link_files(result, out: Path) -> None:
+def write_link_files(result, out: Path) -> None:
     """Each file is replaced atomically; other files in ``out`` (a build) are kept."""
     import pandas as pd
 
     from chronos.report.safe_files import write_csv
 
-    linked = result.extras["link_result"]
+    linked = result.link_result
     warnings = pd.DataFrame([w.as_dict() for w in linked.warnings],
                             columns=["code", "message", "source_file", "source_ref",
                                      "column", "value", "severity"])
@@ -150,15 +156,14 @@ def _write_link_files(result, out: Path) -> None:
         write_csv(table, out / name)
 
 
-def explain_case_link(case, key_a: str, key_b: str, *, waterfall: Path | None = None):
-    """Explain a pair of the case's person records (ingests the case first)."""
-    from chronos.case import build_case, load_case
+def explain_records(result, key_a: str, key_b: str, *, waterfall: Path | None = None):
+    """Why two of a case's person records were or were not joined (``result``: the case
+    after its ingest stage), with the case's linking settings and overrides."""
     from chronos.link.explain import explain_link
 
-    case = case if hasattr(case, "sources") else load_case(case)
-    result = build_case(case, stages=())
+    case = result.case
     settings, _ = _case_settings(case)
-    explanation = explain_link(result.extras.get("person_records"), key_a, key_b, settings,
+    explanation = explain_link(result.person_records, key_a, key_b, settings,
                                overrides=case.overrides_path, as_of=_as_of(case))
     if waterfall is not None:
         explanation.save_waterfall(waterfall)

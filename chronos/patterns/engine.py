@@ -94,14 +94,14 @@ def connect(events, persons, relationships=None):
     import duckdb
 
     con = duckdb.connect()
-    events = model.conform(events, "events")
+    events = model.conformed(events, "events")
     if len(events) < SMALL_CASE:
         con.execute("SET threads = 1")  # a family: thread start-up costs more than it saves
     if len(events) < TINY_CASE:
         con.execute("PRAGMA disable_optimizer")  # planning ~30 rules costs more than running them
     con.register("events_in", events)
-    con.register("persons_in", model.conform(persons, "persons"))
-    con.register("relationships_in", model.conform(relationships, "relationships"))
+    con.register("persons_in", model.conformed(persons, "persons"))
+    con.register("relationships_in", model.conformed(relationships, "relationships"))
     return con
 
 
@@ -287,8 +287,8 @@ def _measures(info: dict) -> str:
 
 
 def template_vars(rule: Rule, row: dict, as_of: str) -> dict:
-    """All the variables an explanation template can use, for one finding (an aggregated
-    row: n, window_start, window_end, agencies, agencies_in_order, event_types, info)."""
+    """All the variables an explanation template can use, for one finding (a raw finding
+    row, :data:`chronos.model.RAW_FINDINGS`)."""
     keys = ("n", "window_start", "window_end", "agencies", "agencies_in_order", "event_types")
     cols = {k: [row.get(k)] for k in keys}
     infos = [_info(row.get("info"))]
@@ -400,7 +400,8 @@ def _texts(template: str, fields: list[str], values: list[list], n: int) -> list
 
 
 def render(rule: Rule, raw: pd.DataFrame, as_of: str) -> pd.DataFrame:
-    """Turn aggregated evidence rows into FINDINGS rows for one rule."""
+    """Turn raw findings (:data:`chronos.model.RAW_FINDINGS`) into FINDINGS rows for one
+    rule."""
     if raw.empty:
         return model.empty("findings")
     return _findings_frame([render_columns(rule, raw, as_of)])

@@ -83,7 +83,7 @@ def harm_index(events, findings, persons, relationships=None, *, config=None,
             f"WHERE d IS NOT NULL AND d <= {comp.date_lit(as_of)}").df()
     finally:
         con.close()
-    items = _weighted_items(child_events, model.conform(findings, "findings"), cfg, as_of)
+    items = _weighted_items(child_events, model.conformed(findings, "findings"), cfg, as_of)
     frames = [_child_series(pid, grp, cfg, as_of) for pid, grp in items.groupby("person_id", sort=True)]
     if not frames:
         return pd.DataFrame(columns=HARM_COLUMNS)

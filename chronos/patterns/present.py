@@ -43,8 +43,8 @@ def flags_by_child(findings, events, persons) -> list[dict]:
     from chronos.dates import format_display
 
     vocab = model.vocabulary()
-    people = {str(p["person_id"]): p for p in model.conform(persons, "persons").to_dict("records")}
-    by_id = {str(e["event_id"]): e for e in model.conform(events, "events").to_dict("records")}
+    people = {str(p["person_id"]): p for p in model.conformed(persons, "persons").to_dict("records")}
+    by_id = {str(e["event_id"]): e for e in model.conformed(events, "events").to_dict("records")}
     children: dict[str, dict] = {}
     for f in findings.to_dict("records"):
         pid = str(f["person_id"])

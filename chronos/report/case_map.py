@@ -94,7 +94,7 @@ def _positive(rows: pd.DataFrame) -> list[Item]:
 def _protective(result: Any, rows: pd.DataFrame) -> list[Item]:
     names = people.display_names(result)
     kids = {k["person_id"] for k in people.index_children(result)}
-    persons = model.conform(result.persons, "persons").drop_duplicates("person_id")
+    persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     roles = dict(zip(persons["person_id"], persons["role"].fillna("")))
     counts: dict[str, list[str]] = {}
     for rec in rows[rows["kind"] == "positive"].to_dict("records"):
@@ -151,7 +151,7 @@ def _missing_agencies(result: Any, rows: pd.DataFrame) -> list[Item]:
 
 
 def _unassessed_adults(result: Any, rows: pd.DataFrame) -> list[Item]:
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
     kids = {k["person_id"] for k in people.index_children(result)}
     parents = set(rel.loc[(rel["kind"] == "parent") & rel["person_b"].isin(kids), "person_a"])
     around = set()
@@ -168,8 +168,8 @@ def _unassessed_adults(result: Any, rows: pd.DataFrame) -> list[Item]:
 
 
 def _unknown_fathers(result: Any) -> list[Item]:
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
-    persons = model.conform(result.persons, "persons").drop_duplicates("person_id")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
+    persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     sex = dict(zip(persons["person_id"], persons["sex"].fillna("U")))
     out = []
     for kid in people.index_children(result):
@@ -227,25 +227,6 @@ def case_map_html(cm: CaseMap) -> str:
             f"{items('Protective people', cm.protective_people)}</div>"
             f'<div class="cm unknown"><h3>What do we not know?</h3>'
             f"{items('Information gaps', cm.gaps)}</div></div></section>")
-
-
-def write_case_map(result: Any, path: str | Path) -> Path:
-    """The case map as .docx (for the meeting) or .html (a page on its own)."""
-    from chronos.errors import ChronosError
-
-    path = Path(path)
-    if path.suffix.lower() == ".docx":
-        return write_case_map_docx(result, path)
-    if path.suffix.lower() in (".html", ".htm"):
-        from chronos.report.html_writer import page
-        from chronos.report.safe_files import write_text
-
-        cm = build_case_map(result)
-        from chronos.report.case_report import REPORT_CSS
-
-        html = page(f"Case map: {cm.case}", case_map_html(cm))
-        return write_text(path, html.replace("</style>", REPORT_CSS + "</style>", 1))
-    raise ChronosError(f"cannot write a case map to {path.name}", hint="use .docx or .html")
 
 
 def write_case_map_docx(result: Any, path: str | Path, chronology=None) -> Path:

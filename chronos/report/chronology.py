@@ -102,7 +102,7 @@ def _index_children(result, people: dict[str, dict]) -> list[str]:
     if flagged:
         return flagged
     wanted = set(getattr(result, "index_children", None) or [])
-    record_map = result.extras.get("record_to_person", {}) if hasattr(result, "extras") else {}
+    record_map = getattr(result, "record_to_person", None) or {}
     return sorted({record_map.get(w, w) for w in wanted} & set(people))
 
 

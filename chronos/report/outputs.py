@@ -127,3 +127,23 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
 def run_formats(run: ReportRun, stage: Path) -> set[str]:
     """Formats already written in this run (by output file name)."""
     return {"report"} if any(f.name == "case-report.html" for f in run.files) else set()
+
+
+def write_case_map(result: Any, path: str | Path) -> Path:
+    """The case map as .docx (for the meeting) or .html (a page on its own)."""
+    from chronos.errors import ChronosError
+    from chronos.report.case_map import write_case_map_docx
+
+    path = Path(path)
+    if path.suffix.lower() == ".docx":
+        return write_case_map_docx(result, path)
+    if path.suffix.lower() in (".html", ".htm"):
+        from chronos.report.case_map import build_case_map, case_map_html
+        from chronos.report.case_report import REPORT_CSS
+        from chronos.report.html_writer import page
+        from chronos.report.safe_files import write_text
+
+        cm = build_case_map(result)
+        html = page(f"Case map: {cm.case}", case_map_html(cm))
+        return write_text(path, html.replace("</style>", REPORT_CSS + "</style>", 1))
+    raise ChronosError(f"cannot write a case map to {path.name}", hint="use .docx or .html")

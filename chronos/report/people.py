@@ -14,7 +14,7 @@ ADULT_KINDS = {"parent", "partner", "household"}
 
 def _persons(result: Any) -> pd.DataFrame:
     persons = getattr(result, "persons", None)
-    frame = model.conform(persons, "persons")
+    frame = model.conformed(persons, "persons")
     return frame.drop_duplicates("person_id", keep="first").reset_index(drop=True)
 
 
@@ -85,7 +85,7 @@ def index_children(result: Any) -> list[dict]:
 
 def circle_of(result: Any, child: str) -> set[str]:
     """The child and the adults around them: parents, their partners, household members."""
-    rel = model.conform(getattr(result, "relationships", None), "relationships")
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
     rel = rel[rel["kind"].isin(ADULT_KINDS)]
     parents = set(rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == child), "person_a"])
     circle = {child} | parents
@@ -97,12 +97,13 @@ def circle_of(result: Any, child: str) -> set[str]:
 
 def person_table(result: Any) -> pd.DataFrame:
     """Persons for the 'Persons' sheet: name, date of birth, sex, role, identifiers."""
-    from chronos.report.chronology import format_date
+    from chronos.dates import format_display
 
     out = []
     for r in _persons(result).to_dict("records"):
         out.append({"Person": r["person_id"], "Name": full_name(r),
-                    "Date of birth": format_date(r["dob"], r["dob_precision"] or "day", False)
+                    "Date of birth": format_display(_s(r["dob"]), _s(r["dob_precision"]) or "day",
+                                                    False)
                     if _s(r["dob"]) else "", "Sex": _s(r["sex"]), "Role": _s(r["role"]),
                     "NHS number": _s(r["nhs_number"]), "UPN": _s(r["upn"]),
                     "LA child id": _s(r["la_child_id"]), "Address": _s(r["address"])})

@@ -37,7 +37,7 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     dated = rows[rows["date"] != ""].copy()
     dated["when"] = pd.to_datetime(dated["date"], errors="coerce")
     dated = dated[dated["when"].notna()]
-    harm = _harm(result, harm_index)
+    harm = _harm(result, harm_index, child)
     lanes = sorted(set(dated["agency"].replace("", "Unknown agency")))
     fig, axes = _figure(plt, len(lanes), harm is not None)
     ax = axes[0]
@@ -179,22 +179,27 @@ def _legend(ax) -> None:
               fontsize=8, frameon=False)
 
 
-def _harm(result: Any, harm_index: Any):
-    """The cumulative harm index (date, value) from the argument or the case, if any."""
+def _harm(result: Any, harm_index: Any, child: str | None):
+    """The cumulative harm index to plot (``date``, ``index``): the argument, else the
+    child's rows of the case's ``harm_index`` (:data:`chronos.patterns.harm.HARM_COLUMNS`,
+    set by the findings stage); None when there is none, or no single child to show."""
     if harm_index is None:
-        extras = getattr(result, "extras", None) or {}
         harm_index = getattr(result, "harm_index", None)
-        harm_index = extras.get("harm_index") if harm_index is None else harm_index
     if harm_index is None or not len(harm_index):
         return None
     frame = pd.DataFrame(harm_index)
+    if "person_id" in frame:
+        if child is None:
+            return None
+        frame = frame[frame["person_id"] == child]
     frame["when"] = pd.to_datetime(frame["date"], errors="coerce")
-    return frame.dropna(subset=["when"]).sort_values("when")
+    frame = frame.dropna(subset=["when"]).sort_values("when")
+    return frame if len(frame) else None
 
 
 def _harm_panel(ax, harm: pd.DataFrame) -> None:
-    ax.step(harm["when"], harm["value"].astype(float), where="post", color="#B3261E")
-    ax.fill_between(harm["when"], harm["value"].astype(float), step="post",
+    ax.step(harm["when"], harm["index"].astype(float), where="post", color="#B3261E")
+    ax.fill_between(harm["when"], harm["index"].astype(float), step="post",
                     color="#B3261E", alpha=0.15)
     ax.set_ylabel("Cumulative\nharm index", fontsize=8)
     ax.grid(axis="x", color="#e5e5e5")

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from chronos.errors import MappingError, SourceError
 from chronos.ingest.base import Source, read_source, registry
-from chronos.ingest.mapped import event_ids, render_template
+from chronos.ingest.mapped import render_template
+from chronos.ingest.mapped_events import event_ids
 from chronos.ingest.mapped_events import parse_time
 from chronos.ingest.mapped_people import first_filled_per_key, split_name
 from chronos.ingest.mapping import load_mapping, parse_mapping, shipped_wordings

@@ -92,12 +92,12 @@ def test_build_stages_link_map_and_dedupe(case_dir):
     from chronos.case import build_case
 
     result = build_case(case_dir)
-    kayden = result.extras["record_to_person"]["hosp:H1"]
+    kayden = result.record_to_person["hosp:H1"]
     assert not result.events["person_ids"].str.contains(":").any()
     ae = result.events[result.events["event_type"] == "ae_attendance"]
     assert len(ae) == 2                                   # the GP's report merged into one
     merged = ae[ae["person_ids"] == kayden].iloc[0]
-    assert merged["corroborated_by"] == result.extras["event_duplicates"]["event_id"].iloc[0]
+    assert merged["corroborated_by"] == result.event_duplicates["event_id"].iloc[0]
     assert result.report["dedupe"] == {"events_in": 4, "events_out": 3, "duplicates": 1}
     household = result.relationships[result.relationships["kind"] == "household"]
     assert len(household) == 3                            # all at one postcode, same surname

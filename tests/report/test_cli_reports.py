@@ -21,7 +21,7 @@ def run(*args):
 
 
 def test_report_writes_the_chosen_formats(built, tmp_path):
-    result = run("report", "case.yaml", "--out", tmp_path / "out", "--format", "docx,xlsx,csv",
+    result = run("report", "case.yaml", "--out", tmp_path / "out", "--outputs", "docx,xlsx,csv",
                  "--quiet")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
@@ -29,9 +29,9 @@ def test_report_writes_the_chosen_formats(built, tmp_path):
     assert result.stdout.strip().splitlines()[0].endswith("chronology.docx")
 
 
-def test_report_court_since_and_child(built, tmp_path):
-    result = run("report", "case.yaml", "--out", tmp_path / "o", "-f", "csv", "--court",
-                 "--since", "01/01/2019", "--child", "Jordan", "-q")
+def test_report_court_summarise_before_and_child(built, tmp_path):
+    result = run("report", "case.yaml", "--out", tmp_path / "o", "--outputs", "csv", "--court",
+                 "--summarise-before", "01/01/2019", "--child", "Jordan", "-q")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "o" / "chronology.csv").read_text("utf-8-sig")
     assert text.splitlines()[0] == "No.,Date,Event,Document reference"
@@ -39,7 +39,7 @@ def test_report_court_since_and_child(built, tmp_path):
 
 
 def test_report_pseudonymised_with_key_outside(built, tmp_path):
-    result = run("report", "case.yaml", "--out", tmp_path / "shared", "-f", "docx",
+    result = run("report", "case.yaml", "--out", tmp_path / "shared", "--outputs", "docx",
                  "--pseudonymise", "--shift-days", "10", "--key", tmp_path / "k.json", "-q")
     assert result.exit_code == 0, result.output
     with zipfile.ZipFile(tmp_path / "shared" / "chronology.docx") as z:
@@ -52,8 +52,8 @@ def test_report_pseudonymised_with_key_outside(built, tmp_path):
 
 
 def test_bad_options_are_clear_errors(built, tmp_path):
-    assert run("report", "c", "--out", tmp_path / "o", "-f", "pptx").exit_code == 1
-    bad_date = run("report", "c", "--out", tmp_path / "o", "--since", "31/02/2020")
+    assert run("report", "c", "--out", tmp_path / "o", "--outputs", "pptx").exit_code == 1
+    bad_date = run("report", "c", "--out", tmp_path / "o", "--summarise-before", "31/02/2020")
     assert bad_date.exit_code == 1 and "not a date" in bad_date.output
     assert run("timeline", "c", "--out", tmp_path / "t.gif").exit_code == 1
     assert not (tmp_path / "o").exists()

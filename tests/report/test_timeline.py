@@ -26,9 +26,28 @@ def test_one_lane_per_agency_and_a_marker_per_dated_event(example):
 
 def test_harm_index_panel_only_when_present(example):
     assert len([a for a in draw_timeline(example).axes if a.get_ylabel()]) == 0
-    fig = draw_timeline(example, harm_index=[{"date": "2016-05-22", "value": 1},
-                                             {"date": "2020-06-18", "value": 4}])
+    fig = draw_timeline(example, harm_index=[{"date": "2016-05-22", "index": 1},
+                                             {"date": "2020-06-18", "index": 4}])
     assert any("harm" in a.get_ylabel() for a in fig.axes)
+
+
+def test_harm_index_of_a_build_reaches_the_childs_timeline():
+    """The findings stage sets ``harm_index``; the timeline plots the child's series."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.patterns.harm import HARM_COLUMNS
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "smith-family")
+    assert list(result.harm_index.columns) == HARM_COLUMNS
+    child = result.index_children[0]
+    mine = result.harm_index[result.harm_index["person_id"] == child]
+    assert len(mine) > 12 and mine["index"].max() > 0
+    panel = [a for a in draw_timeline(result, child=child).axes if "harm" in a.get_ylabel()]
+    assert len(panel) == 1
+    plotted = panel[0].lines[0].get_ydata()
+    assert list(plotted) == list(mine.sort_values("date")["index"].astype(float))
+    assert not any("harm" in a.get_ylabel() for a in draw_timeline(result).axes)
 
 
 def test_svg_is_deterministic(example, tmp_path):

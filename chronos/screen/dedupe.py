@@ -35,59 +35,6 @@ from chronos import model
 CHUNK_ROWS = 200_000
 
 
-# --------------------------------------------------------------------------- SQL access
-
-class _Sql:
-    """The few SQL operations this module needs, on DuckDB or Spark (DuckDB SQL,
-    transpiled by sqlglot for Spark)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.spark = engine.name == "spark"
-
-    def view(self, name: str, path) -> None:
-        self.engine.view(name, path)
-
-    def _text(self, sql: str) -> str:
-        if not self.spark:
-            return sql
-        from chronos.patterns.compile import to_dialect
-
-        return to_dialect(sql, "spark")
-
-    def table(self, name: str, select: str) -> None:
-        """Materialise ``select`` as the temporary table ``name``."""
-        if self.spark:
-            frame = self.engine.spark.sql(self._text(select)).cache()
-            frame.count()
-            frame.createOrReplaceTempView(name)
-        else:
-            self.engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
-
-    def df(self, select: str) -> pd.DataFrame:
-        if self.spark:
-            return self.engine.spark.sql(self._text(select)).toPandas()
-        return self.engine.con.execute(select).df()
-
-    def register(self, name: str, frame: pd.DataFrame, schema: str) -> None:
-        """``frame`` as the temporary table ``name`` (``schema``: Spark DDL)."""
-        if self.spark:
-            rows = frame.astype(object).where(frame.notna(), None)
-            data = self.engine.spark.createDataFrame(rows.to_dict("records") or [], schema)
-            data.createOrReplaceTempView(name)
-        else:
-            self.engine.con.register(f"{name}_df", frame)
-            self.engine.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
-            self.engine.con.unregister(f"{name}_df")
-
-    def drop(self, *names: str) -> None:
-        for name in names:
-            if self.spark:
-                self.engine.spark.catalog.dropTempView(name)
-            else:
-                self.engine.con.execute(f"DROP TABLE IF EXISTS {name}")
-
-
 def _q(value) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -152,12 +99,11 @@ LEFT JOIN own oa ON oa.p = h.person_a LEFT JOIN own ob ON ob.p = h.person_b"""
 def address_spans(engine, pairs: pd.DataFrame, events: Path) -> pd.DataFrame:
     """``person_a, person_b, start, end`` for each pair, as
     :func:`chronos.link.households._span` computes them from the events."""
-    sql = _Sql(engine)
-    sql.view("hh_events", events)
-    sql.register("hh_pairs", pairs.drop_duplicates().astype(str),
-                 "person_a string, person_b string")
-    spans = sql.df(SPANS_SQL)
-    sql.drop("hh_pairs")
+    engine.view("hh_events", events)
+    engine.register("hh_pairs", pairs.drop_duplicates().astype(str),
+                    "person_a string, person_b string")
+    spans = engine.df(SPANS_SQL)
+    engine.drop("hh_pairs")
     for column in ("start", "end"):
         spans[column] = spans[column].astype("string")
     return spans.astype({"person_a": str, "person_b": str})
@@ -252,24 +198,21 @@ def dedupe_population(run, events: Path, tmp: Path, config=None) -> dict:
     from chronos.link.events import load_dedupe_config
 
     cfg = load_dedupe_config(config)
-    sql = _Sql(run.engine)
-    sql.view("dd_events", events)
-    sql.register("dd_types", _type_table(cfg), "event_type string, grp string, tol bigint")
-    sql.table("dd_cand", _candidates_sql(cfg))
-    sql.table("dd_flagged", FLAGGED_SQL)
-    rows = sql.df("SELECT c.event_id, c.person FROM dd_cand c "
-                  "JOIN dd_flagged f ON f.event_id = c.event_id")
+    engine = run.engine
+    engine.view("dd_events", events)
+    engine.register("dd_types", _type_table(cfg), "event_type string, grp string, tol bigint")
+    engine.table("dd_cand", _candidates_sql(cfg))
+    engine.table("dd_flagged", FLAGGED_SQL)
+    rows = engine.df("SELECT c.event_id, c.person FROM dd_cand c "
+                     "JOIN dd_flagged f ON f.event_id = c.event_id")
     chunks = _chunks(rows, CHUNK_ROWS) if len(rows) else pd.DataFrame(
         {"event_id": pd.Series(dtype=str), "chunk": pd.Series(dtype="int64")})
     n_chunks = int(chunks["chunk"].max()) + 1 if len(chunks) else 0
     run.say("dedupe", 1, 3, f"{len(chunks):,} events could be duplicates; "
                             f"{n_chunks} chunk(s)")
-    sql.register("dd_chunks", chunks, "event_id string, chunk bigint")
-    if sql.spark:
-        counts = _spark_dedupe(run, cfg, tmp)
-    else:
-        counts = _duck_dedupe(run, cfg, tmp, n_chunks, events)
-    sql.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks", "dd_rows")
+    engine.register("dd_chunks", chunks, "event_id string, chunk bigint")
+    counts = _CHUNKED[engine.name](run, cfg, tmp, n_chunks, events)
+    engine.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks", "dd_rows")
     return {"could_merge": len(chunks), "chunks": n_chunks, **counts}
 
 
@@ -341,7 +284,7 @@ def _counts(execute, tmp: Path) -> dict:
     return {"events": int(events), "duplicates": int(dups)}
 
 
-def _spark_dedupe(run, cfg, tmp: Path) -> dict:
+def _spark_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
     """The chunks deduplicated by ``applyInPandas``, one group per chunk."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -371,6 +314,11 @@ def _spark_dedupe(run, cfg, tmp: Path) -> dict:
     merged.unpersist()
     return {"events": spark.read.parquet(str(tmp / "events.parquet")).count(),
             "duplicates": spark.read.parquet(str(tmp / "duplicates.parquet")).count()}
+
+
+#: how each engine deduplicates the chunks with pandas: DuckDB one chunk at a time,
+#: Spark one ``applyInPandas`` group per chunk
+_CHUNKED = {"duckdb": _duck_dedupe, "spark": _spark_dedupe}
 
 
 # --------------------------------------------------------------------------- output

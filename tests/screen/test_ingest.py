@@ -1,5 +1,5 @@
 """The screen's ingest stage writes the same tables whether sources are read whole or a
-block of rows at a time (chronos._screen_stages.run_ingest, INGEST_BLOCK_ROWS)."""
+block of rows at a time (chronos.screen.stages.run_ingest, INGEST_BLOCK_ROWS)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chronos import _screen_stages
+from chronos.screen import stages as _screen_stages
 from chronos.errors import ChronosError
 from chronos.screen import screen
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"events": ["event_id"], "person_records": ["record_key"],
           "relationships": ["person_a", "person_b", "kind", "subtype"],
           "quarantine": ["source_file", "source_ref"]}

@@ -1,7 +1,9 @@
-"""The stages of ``chronos screen`` (see :mod:`chronos.screen`).
+"""The stages of ``chronos screen`` (see :mod:`chronos.screen.run`): :data:`SCREEN_STAGES`.
 
-Each ``run_<stage>(run, stage_dir)`` writes its outputs into a temporary folder that
-becomes ``stage_dir`` only when complete, and returns its counts for the marker.
+Each ``run_<stage>(ctx, stage_dir)`` takes the run's
+:class:`~chronos.screen.run.ScreenContext`, writes its outputs into a temporary folder
+that becomes ``stage_dir`` (``<out>/work/<stage>``) only when complete, and returns its
+counts for the marker.
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -18,6 +22,30 @@ from chronos.errors import ChronosError
 from chronos.report.safe_files import atomic_directory
 
 PERSON_RECORD_COLUMNS = [*model.PERSONS, "record_key"]
+LINK_TRAIN_SAMPLE = 200_000
+#: Blocking rules for a population: every rule is narrow enough that no block explodes
+#: (the family model's ``l.dob = r.dob`` alone would pair every child born on a day).
+POPULATION_BLOCKING = (
+    "l.nhs = r.nhs",
+    "l.upn = r.upn",
+    "l.la_id = r.la_id",
+    "l.dob = r.dob and l.family_first = r.family_first",
+    "l.dob = r.dob and l.given_canon = r.given_canon",
+    "l.dob_swap = r.dob and l.family_first = r.family_first",
+    "l.given_canon = r.given_canon and l.family_first = r.family_first and l.dob_year = r.dob_year",
+)
+
+
+@dataclass(frozen=True)
+class PopulationStage:
+    """A stage of a screen (:class:`chronos.pipeline.Stage`): ``work(ctx, stage_dir)``
+    with ``stage_dir`` = ``<out>/work/<name>``."""
+
+    name: str
+    work: Callable[..., dict]
+
+    def run(self, ctx) -> dict:
+        return self.work(ctx, ctx.work / self.name)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -102,7 +130,7 @@ def run_link(run, stage_dir: Path) -> dict:
     """Link every person record (splink, trained on a sample of the data), map the
     events' and relationships' record keys to person ids, and add the households derived
     from shared addresses and partners (as case mode's link stage does)."""
-    from chronos._screen_dedupe import derived_households, household_records
+    from chronos.screen.dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
 
@@ -136,7 +164,7 @@ def run_link(run, stage_dir: Path) -> dict:
         counts.update(households=len(derived),
                       households_seconds=round(time.perf_counter() - started, 3))
         run.say("link", 3, 3, "done")
-    run.state["as_of"] = as_of
+    run.as_of = as_of
     return counts
 
 
@@ -144,8 +172,6 @@ def link_settings(run, records: pd.DataFrame, as_of: str):
     """Population linking settings: narrow blocking rules; m and u trained on a sample of
     the data when there are enough records (else the shipped model). ``(settings, trained)``."""
     from chronos.link.people import as_settings
-    from chronos.screen import POPULATION_BLOCKING
-
     overrides = {"blocking_rules": list(POPULATION_BLOCKING), **run.opts.link}
     settings = as_settings(overrides)
     if not run.opts.train or len(records) < settings.min_records_to_train:
@@ -159,8 +185,6 @@ def _train_on_sample(records: pd.DataFrame, settings, as_of: str):
     sample of at most LINK_TRAIN_SAMPLE records (u from random pairs, m by EM)."""
     from chronos.link.identifiers import prepare_records
     from chronos.link.scoring import score_pairs
-    from chronos.screen import LINK_TRAIN_SAMPLE
-
     order = pd.util.hash_pandas_object(records["record_key"].astype(str), index=False)
     sample = records.loc[order.sort_values(kind="stable").index[:LINK_TRAIN_SAMPLE]]
     frame, _ = prepare_records(sample.reset_index(drop=True), as_of=_date(as_of))
@@ -205,7 +229,7 @@ def run_dedupe(run, stage_dir: Path) -> dict:
     """Merge the same event reported by several agencies (case mode's dedupe stage, with
     the manifest's ``dedupe:`` settings): ``events.parquet`` with ``corroborated_by``,
     the merged reports in ``duplicates.parquet`` and, to publish, events-duplicates.csv."""
-    from chronos._screen_dedupe import dedupe_population, write_duplicates_csv
+    from chronos.screen.dedupe import dedupe_population, write_duplicates_csv
 
     events = run.work / "link" / "events.parquet"
     run.say("dedupe", 0, 3, "finding events reported by more than one agency")
@@ -224,20 +248,20 @@ def dedupe_settings(case) -> dict | None:
 
 # --------------------------------------------------------------------------- rules
 
-def run_rules(run, stage_dir: Path) -> dict:
+def run_findings(run, stage_dir: Path) -> dict:
     """Run the catalogue on the engine; the events part of the harm index per child."""
     from chronos.patterns.engine import resolve_rules
     from chronos.patterns.harm import harm_config
 
     link = run.work / "link"
     events = run.work / "dedupe" / "events.parquet"
-    as_of = run.state["as_of"]
+    as_of = run.as_of
     start = period_start(as_of, run.opts.since, run.opts.period_months)
     rules = resolve_rules(run.opts.rules, run.opts.params)
-    run.say("rules", 0, 2, f"{len(rules)} rules on {run.engine.name}")
+    run.say("findings", 0, 2, f"{len(rules)} rules on {run.engine.name}")
     findings, notes = run.engine.run_rules(events, link / "persons.parquet",
                                            link / "relationships.parquet", rules, as_of)
-    run.say("rules", 1, 2, f"{len(findings):,} findings; harm index")
+    run.say("findings", 1, 2, f"{len(findings):,} findings; harm index")
     cfg = harm_config()
     harm = run.engine.harm_events(harm_weights(cfg), as_of, start,
                                   float(cfg["half_life_months"]) * 30.4375)
@@ -248,8 +272,8 @@ def run_rules(run, stage_dir: Path) -> dict:
         _json(tmp / "rules.json", [{"rule_id": r.id, "title": r.title, "category": r.category,
                                     "severity": r.severity, "type": r.type,
                                     "file": Path(r.file).name if r.file else ""} for r in rules])
-    run.say("rules", 2, 2, "done")
-    run.state["period_start"] = start
+    run.say("findings", 2, 2, "done")
+    run.period_start = start
     return {"rules": len(rules), "findings": len(findings), "children_with_findings":
             int(findings["person_id"].nunique())}
 
@@ -279,7 +303,7 @@ def harm_weights(cfg: dict) -> pd.DataFrame:
 
 def run_scorecard(run, stage_dir: Path) -> dict:
     """Scorecard tables, charts and the JSON summary, ready to publish."""
-    from chronos import _screen_scorecard as card
+    from chronos.screen import scorecard as card
 
     with atomic_directory(stage_dir) as tmp:
         summary = card.build(run, tmp)
@@ -290,3 +314,11 @@ def run_scorecard(run, stage_dir: Path) -> dict:
 
 def _json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n", "utf-8")
+
+
+#: the stages of a screen, in order: the pipeline's (:data:`chronos.pipeline.STAGES`)
+#: on Parquet and the engine, then the scorecard
+SCREEN_STAGES = (PopulationStage("ingest", run_ingest), PopulationStage("link", run_link),
+                 PopulationStage("dedupe", run_dedupe),
+                 PopulationStage("findings", run_findings),
+                 PopulationStage("scorecard", run_scorecard))

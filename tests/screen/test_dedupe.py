@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chronos._screen_dedupe import _chunks, address_spans
+from chronos.screen.dedupe import _chunks, address_spans
 from chronos.screen import screen
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "smith-family"
 SINCE = "2000-01-01"
 
@@ -96,7 +96,7 @@ def screened(example_with_letters, tmp_path_factory):
 
 def test_letters_are_merged_in_the_build(built):
     result, _ = built
-    duplicates = result.extras["event_duplicates"]
+    duplicates = result.event_duplicates
     assert len(duplicates) == len(LETTERS) - 1      # all but the home visit
     assert (result.events["corroborated_by"].notna()).sum() == len(LETTERS) - 1
 
@@ -155,7 +155,7 @@ def test_chunks_keep_events_sharing_a_person_together():
 
 
 def test_address_spans_follow_the_household_rule(tmp_path):
-    from chronos._screen_engines import DuckEngine
+    from chronos.screen.engines import DuckEngine
     from chronos.link.households import _event_spans, _span
 
     events = pd.DataFrame({
@@ -287,8 +287,8 @@ def _frame(drawn: list[dict]) -> pd.DataFrame:
 @settings(max_examples=40, deadline=None)
 @given(st.lists(_event, min_size=2, max_size=30))
 def test_chunked_dedupe_is_dedupe_events_on_the_whole_table(tmp_path_factory, drawn):
-    from chronos import _screen_dedupe as dd
-    from chronos._screen_engines import DuckEngine
+    from chronos.screen import dedupe as dd
+    from chronos.screen.engines import DuckEngine
     from chronos.link.events import dedupe_events
 
     frame = _frame(drawn)

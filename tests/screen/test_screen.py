@@ -16,11 +16,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from chronos import screen as screen_mod
+from chronos.screen import run as screen_mod
 from chronos.errors import ChronosError
 from chronos.screen import screen
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SINCE = "2015-01-01"  # the whole history: every planted pattern is in the period
 
 
@@ -169,7 +169,7 @@ def test_resume_after_a_failure_redoes_only_what_is_missing(population, screened
     folder, _ = population
     _, first = screened
     out = tmp_path / "out"
-    from chronos import _screen_engines
+    from chronos.screen import engines as _screen_engines
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -178,7 +178,7 @@ def test_resume_after_a_failure_redoes_only_what_is_missing(population, screened
     with pytest.raises(RuntimeError):
         screen(folder, out, since=SINCE)
     assert (out / "work" / "link.done.json").exists()
-    assert not (out / "work" / "rules").exists()      # nothing half-written
+    assert not (out / "work" / "findings").exists()   # nothing half-written
     assert not (out / "screen.json").exists()         # not complete
     monkeypatch.undo()
     seen = []
@@ -272,7 +272,7 @@ def spark():
     reason = _spark_available()
     if reason:
         pytest.skip(reason)
-    from chronos._screen_engines import spark_session
+    from chronos.screen.engines import spark_session
 
     session = spark_session("local[2]")
     yield session

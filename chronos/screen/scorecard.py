@@ -47,8 +47,8 @@ def _children(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def build(run, tmp: Path) -> dict:
     """Write the scorecard into ``tmp/publish`` (and ``tmp/scorecard.json``); return it."""
-    rules_dir, link_dir = run.work / "rules", run.work / "link"
-    as_of, start = run.state["as_of"], run.state["period_start"]
+    rules_dir, link_dir = run.work / "findings", run.work / "link"
+    as_of, start = run.as_of, run.period_start
     findings = pd.read_parquet(rules_dir / "findings.parquet")
     rules = pd.DataFrame(json.loads((rules_dir / "rules.json").read_text("utf-8")))
     persons = pd.read_parquet(link_dir / "persons.parquet")
@@ -63,7 +63,7 @@ def build(run, tmp: Path) -> dict:
     for name, table in tables.items():
         write_csv(table, publish / "scorecard" / f"{name}.csv")
     summary = _summary(run, tables, period, persons, findings, as_of, start, threshold)
-    from chronos import _screen_charts as charts
+    from chronos.screen import charts
 
     charts.draw(tables, publish / "charts", as_of=as_of, start=start)
     (tmp / "scorecard.json").write_text(json.dumps(summary, indent=2, sort_keys=True,
@@ -137,7 +137,7 @@ def _harm_list(run, findings, persons, start: str, as_of: str):
     threshold = run.opts.harm_threshold
     threshold = float(cfg["bands"]["high"] if threshold is None else threshold)
     half = float(cfg["half_life_months"]) * 30.4375
-    scores = pd.read_parquet(run.work / "rules" / "harm_events.parquet").set_index("person_id")
+    scores = pd.read_parquet(run.work / "findings" / "harm_events.parquet").set_index("person_id")
     parts = [_findings_score(findings, cfg, day, half).rename(col)
              for day, col in ((as_of, "findings_end"), (start, "findings_start"))]
     scores = scores.join(parts, how="outer").fillna(0.0)

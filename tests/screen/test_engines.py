@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from chronos import _screen_engines as engines
+from chronos.screen import engines
 from chronos.errors import ChronosError
 from chronos.patterns import compile as comp
 from chronos.patterns.engine import resolve_rules

@@ -9,11 +9,13 @@ that holds one), keeping events out of core in Parquet and DuckDB (or Spark)::
                from shared addresses and partners (as ``chronos build``)
     dedupe     the same event reported by several agencies merged into one
                (``corroborated_by``), as ``chronos build`` does; events-duplicates.csv
-    rules      the whole catalogue compiled to SQL, run on DuckDB (or Spark SQL);
+    findings   the whole catalogue compiled to SQL, run on DuckDB (or Spark SQL);
                the events part of the cumulative harm index per child
     scorecard  findings as Parquet and CSV, the scorecard tables and charts
 
-Resumability: every stage writes its output into a temporary folder that becomes
+These are the stages of a case build (:data:`chronos.pipeline.STAGES`) and a
+``scorecard``, run by the same runner (:func:`chronos.pipeline.run_stages`) on a
+:class:`ScreenContext`. Resumability: every stage writes its output into a temporary folder that becomes
 ``<out>/work/<stage>`` only when complete, then a marker ``<out>/work/<stage>.done.json``
 holding a hash of its inputs (the previous stage's hash, the source files' sizes and
 modification times, the mappings, the rules and the options). A rerun skips every stage
@@ -24,51 +26,25 @@ it is removed when a run starts and written last.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import re
-import resource
 import shutil
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from chronos import pipeline
 from chronos.errors import ChronosError
+from chronos.pipeline import StageRun, digest, peak_mb, reset_peak  # noqa: F401
 
-STAGES = ("ingest", "link", "dedupe", "rules", "scorecard")
+STAGES = (*pipeline.STAGES, "scorecard")
 ENGINES = ("duckdb", "spark")
 COMPLETE_MARKER = "screen.json"
-LINK_TRAIN_SAMPLE = 200_000
-#: Blocking rules for a population: every rule is narrow enough that no block explodes
-#: (the family model's ``l.dob = r.dob`` alone would pair every child born on a day).
-POPULATION_BLOCKING = (
-    "l.nhs = r.nhs",
-    "l.upn = r.upn",
-    "l.la_id = r.la_id",
-    "l.dob = r.dob and l.family_first = r.family_first",
-    "l.dob = r.dob and l.given_canon = r.given_canon",
-    "l.dob_swap = r.dob and l.family_first = r.family_first",
-    "l.given_canon = r.given_canon and l.family_first = r.family_first and l.dob_year = r.dob_year",
-)
 
 _MEMORY = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", re.IGNORECASE)
 
 #: progress(stage, done, total, message): called as work advances (total 0: unknown).
 Progress = Callable[[str, int, int, str], None]
-
-
-@dataclass
-class StageRun:
-    """How one stage went: seconds, peak memory (of this process during the stage where
-    the system can tell, else so far; a Spark JVM's is not included), resumed or run."""
-
-    name: str
-    seconds: float = 0.0
-    peak_mb: float = 0.0
-    resumed: bool = False
-    counts: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -140,62 +116,82 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
     return run.execute(fail_after)
 
 
-class _Run:
-    """One screening run: the stage loop, markers and hashes."""
+@dataclass
+class ScreenContext:
+    """A population run as its stages hand it on: the sources, the options, the engine,
+    and what a stage found that a later one needs (kept in the resume markers)."""
 
-    def __init__(self, case, out: Path, opts: ScreenOptions, progress: Progress, resume: bool):
-        self.case, self.out, self.opts, self.say, self.resume = case, out, opts, progress, resume
-        self.work = out / "work"
-        self.state: dict[str, Any] = {}
-        self._engine = None
+    case: Any                           # chronos.case.Case
+    out: Path
+    opts: ScreenOptions
+    say: Progress
+    #: link: the manifest's as-of date, else the latest event's
+    as_of: str | None = None
+    #: findings: the first day of the screening period
+    period_start: str | None = None
+    _engine: Any = field(default=None, repr=False)
+
+    @property
+    def work(self) -> Path:
+        """Where the stages keep their outputs (``<out>/work/<stage>``) and markers."""
+        return self.out / "work"
 
     @property
     def engine(self):
         """The SQL engine (created on first use)."""
         if self._engine is None:
-            from chronos import _screen_engines as engines
+            from chronos.screen import engines
 
             self._engine = engines.make_engine(self.opts, self.work)
         return self._engine
 
+    def state(self) -> dict:
+        """What the resume markers keep of this context."""
+        return {"as_of": self.as_of, "period_start": self.period_start}
+
+    def restore(self, state: dict) -> None:
+        """Take back what a resumed stage had found."""
+        for key in ("as_of", "period_start"):
+            if state.get(key) is not None:
+                setattr(self, key, state[key])
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+
+
+class _Run:
+    """One screening run: the stages through the pipeline's runner, with resume markers."""
+
+    def __init__(self, case, out: Path, opts: ScreenOptions, progress: Progress, resume: bool):
+        self.context = ScreenContext(case, out, opts, progress)
+        self.case, self.out, self.opts, self.resume = case, out, opts, resume
+        self.work = self.context.work
+
     def execute(self, fail_after: str | None) -> ScreenResult:
         from chronos.report.safe_files import private_dir
+        from chronos.screen.stages import SCREEN_STAGES
 
         private_dir(self.out)     # folders chronos creates are readable by their owner only
         private_dir(self.work)
         (self.out / COMPLETE_MARKER).unlink(missing_ok=True)
-        runs, previous = [], _input_hash(self.case, self.opts)
+        ctx = self.context
+        markers = pipeline.Markers(
+            self.work, _inputdigest(self.case, self.opts),
+            lambda name: _stage_options(name, self.opts, self.case),
+            state=ctx.state, restore=ctx.restore, resume=self.resume,
+            say=lambda name, message: ctx.say(name, 1, 1, message))
+
+        def stop(run: StageRun) -> None:
+            if fail_after == run.name:
+                raise ChronosError(f"stopped after stage {run.name} (fail_after)")
+
         try:
-            for name in STAGES:
-                previous = _hash(previous, _stage_options(name, self.opts, self.case))
-                runs.append(self._stage(name, previous))
-                if fail_after == name:
-                    raise ChronosError(f"stopped after stage {name} (fail_after)")
+            runs = pipeline.run_stages(SCREEN_STAGES, ctx, checkpoints=markers, measure=True,
+                                       after=stop)
         finally:
-            if self._engine is not None:
-                self._engine.close()
+            ctx.close()
         return self._finish(runs)
-
-    def _stage(self, name: str, digest: str) -> StageRun:
-        marker = self.work / f"{name}.done.json"
-        stage_dir = self.work / name
-        if self.resume and marker.exists() and stage_dir.exists():
-            done = json.loads(marker.read_text("utf-8"))
-            if done.get("hash") == digest:
-                self.say(name, 1, 1, "already done (resumed)")
-                self.state.update(done.get("state", {}))
-                return StageRun(name, done["seconds"], done["peak_mb"], True, done["counts"])
-        marker.unlink(missing_ok=True)
-        from chronos import _screen_stages as stages
-
-        reset_peak()
-        start = time.perf_counter()
-        counts = getattr(stages, f"run_{name}")(self, stage_dir)
-        run = StageRun(name, round(time.perf_counter() - start, 3), peak_mb(), False, counts)
-        _write_json(marker, {"stage": name, "hash": digest, "seconds": run.seconds,
-                             "peak_mb": run.peak_mb, "counts": counts, "state": self.state,
-                             "finished": dt.datetime.now().isoformat(timespec="seconds")})
-        return run
 
     def _finish(self, runs: list[StageRun]) -> ScreenResult:
         _publish(self.work / "scorecard" / "publish", self.out)
@@ -203,10 +199,10 @@ class _Run:
         card = json.loads((self.work / "scorecard" / "scorecard.json").read_text("utf-8"))
         files = sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*")
                        if p.is_file() and "work" not in p.relative_to(self.out).parts)
-        result = ScreenResult(self.out, self.opts.engine, self.state["as_of"],
-                              self.state["period_start"], runs, card,
+        result = ScreenResult(self.out, self.opts.engine, self.context.as_of,
+                              self.context.period_start, runs, card,
                               files + [COMPLETE_MARKER])
-        _write_json(self.out / COMPLETE_MARKER, result.as_dict())
+        pipeline.write_json(self.out / COMPLETE_MARKER, result.as_dict())
         return result
 
 
@@ -217,7 +213,7 @@ def _check_spark() -> None:
 
     if importlib.util.find_spec("pyspark") is None:
         raise ChronosError("the spark engine needs pyspark",
-                           hint='pip install "chronos[spark]" (and Java 17)')
+                           hint='pip install "chronos-safeguarding[spark]" (and Java 17)')
     if not os.environ.get("JAVA_HOME") and shutil.which("java") is None:
         raise ChronosError("the spark engine needs Java (17 or later)",
                            hint="install a Java runtime, or set JAVA_HOME")
@@ -225,12 +221,7 @@ def _check_spark() -> None:
 
 # --------------------------------------------------------------------------- hashing
 
-def _hash(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _input_hash(case, opts: ScreenOptions) -> str:
+def _inputdigest(case, opts: ScreenOptions) -> str:
     """The sources as they are now: manifest, each file's size and mtime, mappings."""
     import chronos
 
@@ -240,14 +231,14 @@ def _input_hash(case, opts: ScreenOptions) -> str:
         files.append([source.name, source.file_label, source.format, source.agency,
                       source.mapping, source.options,
                       [stat.st_size, stat.st_mtime_ns] if stat else None])
-    return _hash(chronos.__version__, case.as_of, files)
+    return digest(chronos.__version__, case.as_of, files)
 
 
 def _rules_fingerprint(opts: ScreenOptions) -> str:
     from chronos.patterns.engine import resolve_rules
 
     rules = resolve_rules(opts.rules, opts.params)
-    return _hash([[r.id, r.type, r.raw, r.params] for r in rules])
+    return digest([[r.id, r.type, r.raw, r.params] for r in rules])
 
 
 def _stage_options(name: str, opts: ScreenOptions, case=None) -> Any:
@@ -255,7 +246,7 @@ def _stage_options(name: str, opts: ScreenOptions, case=None) -> Any:
         return [opts.link, opts.train, opts.engine, "households"]
     if name == "dedupe":
         return [opts.engine, (getattr(case, "settings", None) or {}).get("dedupe")]
-    if name == "rules":
+    if name == "findings":
         return [_rules_fingerprint(opts), opts.engine, opts.since, opts.period_months]
     if name == "scorecard":
         return [opts.harm_threshold]
@@ -277,37 +268,6 @@ def _publish(source: Path, out: Path) -> None:
         else:
             with atomic_path(out / item.name) as tmp:
                 shutil.copy2(item, tmp)
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process, in MB: since :func:`reset_peak` where Linux
-    allows resetting it, else since the process started."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def reset_peak() -> bool:
-    """Start measuring the peak resident memory afresh (Linux: ``/proc/self/clear_refs``),
-    so each stage reports its own peak; False where that is not possible."""
-    try:
-        with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
-
-
-def _write_json(path: Path, data: dict) -> None:
-    from chronos.report.safe_files import atomic_file
-
-    with atomic_file(path, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def is_complete(out_dir) -> bool:

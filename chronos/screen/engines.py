@@ -1,10 +1,8 @@
 """The two engines of ``chronos screen``: DuckDB (embedded, out of core) and Spark.
 
-Both offer the same operations over Parquet files, so the stages do not care which runs:
-``max_event_date``, ``map_events`` (record keys -> person ids), ``run_rules`` (the
-compiled catalogue; findings rendered by :func:`chronos.patterns.engine.render`),
-``harm_events`` (the events part of the cumulative harm index at two dates) and
-``link_api`` (the splink database API for person linking).
+Both are an :class:`Engine`: the same operations over Parquet files, so the stages do not
+care which runs. SQL is written once in DuckDB's dialect; :meth:`Engine.sql` gives it in
+the engine's own (Spark SQL through sqlglot).
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 
@@ -41,7 +40,62 @@ GROUP BY person_id"""
 DEFAULT_MEMORY_LIMIT = "4GB"
 
 
-def make_engine(opts, work: Path):
+class Engine(Protocol):
+    """What the stages of a screen ask of an engine (DuckDB or Spark)."""
+
+    name: str
+
+    def sql(self, text: str) -> str:
+        """``text`` (DuckDB SQL) in this engine's dialect."""
+
+    def view(self, name: str, path) -> None:
+        """A view ``name`` over a Parquet file, folder or glob."""
+
+    def table(self, name: str, select: str) -> None:
+        """Materialise ``select`` (DuckDB SQL) as the temporary table ``name``."""
+
+    def df(self, select: str) -> pd.DataFrame:
+        """The rows of ``select`` (DuckDB SQL) as pandas."""
+
+    def register(self, name: str, frame: pd.DataFrame, schema: str) -> None:
+        """``frame`` as the temporary table ``name`` (``schema``: column types, Spark DDL)."""
+
+    def drop(self, *names: str) -> None:
+        """Drop the temporary tables ``names`` (those that exist)."""
+
+    def max_event_date(self, events) -> str | None:
+        """The latest event date in the events Parquet, ISO, or None."""
+
+    def map_events(self, events, links, out: Path) -> int:
+        """Write ``out``: the events with record keys replaced by person ids; their count."""
+
+    def run_rules(self, events, persons, relationships, rules, as_of: str):
+        """``(findings, notes)`` of ``rules`` over the Parquet tables."""
+
+    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str,
+                    half_life_days: float) -> pd.DataFrame:
+        """Per child: the events part of the harm index at ``as_of`` and at ``since``."""
+
+    def link_api(self):
+        """The splink database API for person linking."""
+
+    def close(self) -> None:
+        """Release the engine and its temporary files."""
+
+
+class _SqlEngine:
+    """What both engines do the same way, through :class:`Engine`'s operations."""
+
+    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
+        """Per child: the events part of the harm index at ``as_of`` and at ``since``
+        (needs the prepared tables of :meth:`run_rules`)."""
+        self.register("harm_weights", weights, "event_type string, weight double")
+        sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
+                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
+        return self.df(sql).sort_values("person_id", ignore_index=True)
+
+
+def make_engine(opts, work: Path) -> Engine:
     """The engine named by ``opts.engine``."""
     if opts.engine == "spark":
         return SparkEngine(opts.spark_master, work)
@@ -61,7 +115,7 @@ def _sorted_findings(frames: list[pd.DataFrame]) -> pd.DataFrame:
                                 kind="stable").reset_index(drop=True)
 
 
-class DuckEngine:
+class DuckEngine(_SqlEngine):
     """DuckDB with a database file and spill folder in the work folder (out of core)."""
 
     name = "duckdb"
@@ -83,9 +137,27 @@ class DuckEngine:
         self.con.close()
         self.path.unlink(missing_ok=True)
 
+    def sql(self, text: str) -> str:
+        return text
+
     def view(self, name: str, path) -> None:
         """A view ``name`` over a Parquet file or glob."""
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{path}')")
+
+    def table(self, name: str, select: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {select}")
+
+    def df(self, select: str) -> pd.DataFrame:
+        return self.con.execute(select).df()
+
+    def register(self, name: str, frame: pd.DataFrame, schema: str) -> None:
+        self.con.register(f"{name}_df", frame)
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+        self.con.unregister(f"{name}_df")
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def max_event_date(self, events) -> str | None:
         value = self.con.execute(
@@ -116,15 +188,6 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         run = run_on_connection(self.con, rules, as_of)
         return run.findings, run.notes
 
-    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
-        """Per child: the events part of the harm index at ``as_of`` and at ``since``
-        (needs the prepared tables of :meth:`run_rules`)."""
-        self.con.register("harm_weights_df", weights)
-        self.con.execute("CREATE OR REPLACE TEMP TABLE harm_weights AS SELECT * FROM harm_weights_df")
-        sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
-        return self.con.execute(sql + " ORDER BY person_id").df()
-
     def link_api(self):
         """splink on its own in-memory DuckDB, with the same memory limit and spill folder."""
         import duckdb
@@ -133,7 +196,7 @@ ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         return DuckDBAPI(duckdb.connect(config=duckdb_config(self.work, self.memory_limit)))
 
 
-class SparkEngine:
+class SparkEngine(_SqlEngine):
     """Spark SQL (local or a cluster): the same rule SQL, transpiled by sqlglot.
 
     The prepared tables are written to Parquet under ``<work>/spark-tables`` and read back:
@@ -163,9 +226,33 @@ class SparkEngine:
         shutil.rmtree(self.tables, ignore_errors=True)
         shutil.rmtree(self.work / "spark-checkpoints", ignore_errors=True)
 
+    def sql(self, text: str) -> str:
+        from chronos.patterns.compile import to_dialect
+
+        return to_dialect(text, "spark")
+
     def view(self, name: str, path) -> None:
         self.spark.read.parquet(_spark_path(path)).createOrReplaceTempView(name)
         self.views.add(name)
+
+    def table(self, name: str, select: str) -> None:
+        """Cached in memory (a stage's working tables are small next to its inputs)."""
+        frame = self.spark.sql(self.sql(select)).cache()
+        frame.count()
+        frame.createOrReplaceTempView(name)
+
+    def df(self, select: str) -> pd.DataFrame:
+        return self.spark.sql(self.sql(select)).toPandas()
+
+    def register(self, name: str, frame: pd.DataFrame, schema: str) -> None:
+        rows = frame.astype(object).where(frame.notna(), None)
+        self.spark.createDataFrame(rows.to_dict("records") or [], schema).createOrReplaceTempView(name)
+        self.views.add(name)
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.spark.catalog.dropTempView(name)
+            self.views.discard(name)
 
     def max_event_date(self, events) -> str | None:
         self.view("events_raw", events)
@@ -216,16 +303,6 @@ class SparkEngine:
                                  .toPandas(), rules))
         frames = [render(rule, raw, as_of) for rule, raw in zip(rules, raws) if len(raw)]
         return _sorted_findings(frames), pd.DataFrame(columns=NOTE_COLUMNS)
-
-    def harm_events(self, weights: pd.DataFrame, as_of: str, since: str, half_life_days: float):
-        from chronos.patterns import compile as comp
-
-        self.spark.createDataFrame(weights).createOrReplaceTempView("harm_weights")
-        self.views.add("harm_weights")
-        sql = HARM_EVENTS_SQL.format(asof=f"DATE '{as_of}'", since=f"DATE '{since}'",
-                                     half=f"CAST({float(half_life_days)!r} AS DOUBLE)")
-        frame = self.spark.sql(comp.to_dialect(sql, "spark")).toPandas()
-        return frame.sort_values("person_id", ignore_index=True)
 
     def link_api(self):
         """splink's Spark API, breaking lineage with Parquet checkpoints (its default), the
@@ -317,7 +394,7 @@ def spark_session(master: str | None = None):
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise ChronosError("the spark engine needs pyspark",
-                           hint='pip install "chronos[spark]" (and Java 17)') from exc
+                           hint='pip install "chronos-safeguarding[spark]" (and Java 17)') from exc
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active

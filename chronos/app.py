@@ -1,0 +1,334 @@
+"""The application layer: what each ``chronos`` command does, as functions.
+
+The command line (:mod:`chronos.cli`) parses arguments, calls one function here and renders
+what it returns; anything else that drives chronos (a notebook, a workspace server) calls
+the same functions. Nothing here prints or knows about a terminal: progress goes to the
+``progress`` callback, results come back as values (tables, dataclasses with ``as_dict()``
+for JSON), and problems are raised as :class:`chronos.errors.ChronosError`. Dates are ISO
+(``YYYY-MM-DD``); :func:`chronos.dates.date_option` reads the ways users write them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chronos.pipeline import CaseResult, Progress
+
+
+@dataclass
+class Chart:
+    """Files a chart command wrote, and what the drawing could not do cleanly."""
+
+    files: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"files": [str(p) for p in self.files], "warnings": list(self.warnings)}
+
+
+@dataclass
+class Written:
+    """Files a command wrote (in the order written), what it skipped, and the pseudonym
+    key it wrote (kept apart from the shared files)."""
+
+    files: list[Path]
+    skipped: list[str] = field(default_factory=list)
+    key_path: Path | None = None
+
+    def as_dict(self) -> dict:
+        return {"files": [str(p) for p in self.files], "skipped": list(self.skipped),
+                "key": str(self.key_path) if self.key_path else None}
+
+
+@dataclass
+class Flags:
+    """The findings of a case by child and category, each with its evidence, and the
+    rules' data-quality notes (:func:`flags`)."""
+
+    case: str
+    as_of: str
+    children: list[dict]
+    notes: list[dict]
+
+    def as_dict(self) -> dict:
+        return {"case": self.case, "as_of": self.as_of, "children": self.children,
+                "data_quality": self.notes}
+
+
+@dataclass
+class RuleTests:
+    """A rule file checked (:func:`check_rules`): its valid rules and each worked example."""
+
+    file: Path
+    rules: int
+    results: list
+
+    @property
+    def failed(self) -> list:
+        return [r for r in self.results if not r.passed]
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.file), "rules": self.rules, "failed": len(self.failed),
+                "examples": [{"rule_id": r.rule_id, "name": r.name, "passed": r.passed,
+                              "expected": r.expected, "got": r.got} for r in self.results]}
+
+
+def _child(result: CaseResult, child: str | None) -> str | None:
+    """``--child``: a person id, a source record key or a name, as a person id."""
+    if not child:
+        return None
+    from chronos.report.people import resolve_person
+
+    return resolve_person(result, child)
+
+
+# --------------------------------------------------------------------------- the case
+
+
+def build(case, out: Path, *, strict: bool = False,
+          progress: Progress | None = None) -> CaseResult:
+    """Build the case and write every table and output to ``out`` (atomically);
+    ``result.report`` is the ingest report."""
+    from chronos.case import build_case, write_outputs
+
+    result = build_case(case, strict=strict, progress=progress)
+    write_outputs(result, out, progress=progress)
+    return result
+
+
+def chronology(case, *, child: str | None = None, progress: Progress | None = None):
+    """``(result, rows)``: the case and its chronology (the columns practitioners read),
+    for one child (a person id, record key or name) or the whole family."""
+    from chronos.case import build_case
+    from chronos.report.chronology import DISPLAY_COLUMNS, chronology_rows
+
+    result = build_case(case, progress=progress)
+    return result, chronology_rows(result, child=_child(result, child))[DISPLAY_COLUMNS]
+
+
+def flags(case, *, rules=None, params=None, child: str | None = None,
+          progress: Progress | None = None) -> Flags:
+    """The findings of cumulative harm by child and category, with their evidence.
+    ``rules``: rule files added to the catalogue (a rule with a catalogue id replaces it);
+    ``params``: parameter overrides on top of the case's."""
+    from chronos.case import build_case
+    from chronos.patterns.present import flags_by_child
+
+    result = build_case(case, progress=progress, rules=rules, params=params)
+    findings = result.findings
+    if child:
+        findings = findings[findings["person_id"] == _child(result, child)]
+    grouped = flags_by_child(findings, result.events, result.persons)
+    return Flags(result.name, result.report["findings"]["as_of"], grouped,
+                 result.rule_notes.to_dict("records"))
+
+
+def report(case, out: Path, *, outputs: str | None = None, child: str | None = None,
+           summarise_before: str | None = None, court: bool = False,
+           pseudonymise: bool = False, shift_days: int | None = None,
+           key: Path | None = None, progress: Progress | None = None) -> Written:
+    """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
+    into ``out``; events before ``summarise_before`` are summarised per year and
+    category; pseudonymised, the key goes to ``key`` (outside ``out``)."""
+    from chronos.case import build_case
+    from chronos.report.document import ChronologyOptions
+    from chronos.report.outputs import parse_formats, write_reports
+    from chronos.report.privacy import load_key
+
+    formats = parse_formats(outputs)
+    options = ChronologyOptions(child=child, since=summarise_before, court=court)
+    reuse = load_key(key) if key and Path(key).exists() else None
+    result = build_case(case, progress=progress)
+    run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
+                        shift_days=shift_days, key_path=key, key=reuse)
+    return Written(list(run.files), list(run.skipped), run.key_path)
+
+
+def timeline(case, out: Path, *, child: str | None = None,
+             progress: Progress | None = None) -> Written:
+    """Draw the timeline chart (.png, .svg or .pdf) of the family or of one child."""
+    from chronos.case import build_case
+    from chronos.errors import ChronosError
+    from chronos.report.timeline import write_timeline
+
+    if Path(out).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise ChronosError(f"cannot draw to {Path(out).name}", hint="use .png, .svg or .pdf")
+    result = build_case(case, progress=progress)
+    return Written([write_timeline(result, out, child=_child(result, child))])
+
+
+def casemap(case, out: Path, *, progress: Progress | None = None) -> Written:
+    """Write the case map (Word .docx or HTML .html) for a meeting to complete."""
+    from chronos.case import build_case
+    from chronos.report.outputs import write_case_map
+
+    return Written([write_case_map(build_case(case, progress=progress), out)])
+
+
+def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
+    """Put the real names, identifiers and dates back into a returned shared document."""
+    from chronos.report.privacy import load_key
+    from chronos.report.privacy import reidentify as restore
+
+    return Written([Path(restore(file, load_key(key), out))])
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def formats() -> list[dict]:
+    """The formats chronos reads: name, description, file extensions."""
+    from chronos.ingest.base import registry
+
+    return [{"name": name, "description": cls.description, "extensions": list(cls.extensions)}
+            for name, cls in registry().items()]
+
+
+def inspect(file: Path, fmt: str = "auto"):
+    """What one file becomes (format, events, person records, issues), writing nothing:
+    a :class:`chronos.ingest.preview.Inspection`."""
+    from chronos.ingest.preview import inspect_file
+
+    return inspect_file(file, fmt)
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def catalogue(extra=None, *, only_extra: bool = False) -> list:
+    """The indicator rules: the catalogue with ``extra`` rule files added (a rule with a
+    catalogue id replaces it), or with ``only_extra`` those files alone."""
+    from chronos.errors import RuleError
+    from chronos.patterns.rules import load_catalogue, load_rules
+
+    if only_extra:
+        if not extra:
+            raise RuleError("no rule files to run instead of the catalogue",
+                            hint="add --rules FILE")
+        return load_rules(list(extra))
+    return load_catalogue(extra=extra)
+
+
+def rule_summaries(extra=None) -> list[dict]:
+    """One line of facts per rule: id, type, category, severity, age band, title."""
+    from chronos.patterns.present import rule_summary
+
+    return [rule_summary(r) for r in catalogue(extra)]
+
+
+def rules_markdown(extra=None) -> str:
+    """Every rule as Markdown (docs/rules.md is made with this)."""
+    from chronos.patterns.present import catalogue_markdown
+
+    return catalogue_markdown(catalogue(extra))
+
+
+def rule(rule_id: str, extra=None) -> dict:
+    """One rule with its effective parameters and source."""
+    from chronos.errors import RuleError
+    from chronos.patterns.present import rule_detail
+
+    found = {r.id: r for r in catalogue(extra)}
+    if rule_id not in found:
+        raise RuleError(f"no rule {rule_id!r}", hint="run 'chronos rules list' for the ids")
+    return rule_detail(found[rule_id])
+
+
+def check_rules(file: Path) -> RuleTests:
+    """Validate a rule file and run its worked examples (its ``tests:``)."""
+    import yaml
+
+    from chronos.patterns.checks import run_rule_tests
+    from chronos.patterns.rules import load_rules
+
+    file = Path(file)
+    data = yaml.safe_load(file.read_text("utf-8")) if file.exists() else None
+    valid = load_rules([file]) if (data or {}).get("rules") or not file.exists() else []
+    return RuleTests(file, len(valid), run_rule_tests(file))
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def link(case, *, out: Path | None = None, train: bool = False,
+         progress: Progress | None = None) -> CaseResult:
+    """Ingest and link a case (no de-duplication, no findings); write ``persons.csv``,
+    ``links.csv``, ``link-review.csv`` and ``link-warnings.csv`` to ``out`` if given.
+    ``result.link_result.summary()`` is the summary."""
+    from chronos.case import build_case
+    from chronos.link.stage import link_stage, write_link_files
+
+    result = build_case(case, progress=progress, stages=())
+    link_stage(result, train=train)
+    if out is not None:
+        write_link_files(result, Path(out))
+    return result
+
+
+def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = None):
+    """Why two person records were or were not joined, field by field (a
+    :class:`chronos.link.explain.LinkExplanation`); the waterfall chart to ``chart``."""
+    from chronos.case import build_case
+    from chronos.link.stage import explain_records
+
+    result = build_case(case, stages=())
+    return explain_records(result, record_a, record_b, waterfall=chart)
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
+             progress: Progress | None = None) -> Chart:
+    """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
+    from chronos.genogram.case import draw_genogram_file
+
+    path = Path(source)
+    if path.suffix.lower() != ".ged":
+        from chronos.case import build_case
+
+        source = build_case(path, progress=progress)
+    else:
+        source = path
+    written, warnings = draw_genogram_file(source, out, as_of=as_of, pseudonymise=pseudonymise,
+                                           progress=progress)
+    return Chart(list(written), list(warnings))
+
+
+def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
+           progress: Progress | None = None) -> Chart:
+    """Draw the ecomap of a case: the family in the centre, the agencies around it."""
+    from chronos.case import build_case
+    from chronos.genogram.case import ecomap_for_case
+
+    result = build_case(case, progress=progress)
+    return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
+
+
+
+
+# --------------------------------------------------------------------------- population
+
+
+def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | None = None,
+           fresh: bool = False, since: str | None = None, period: int = 12,
+           harm_threshold: float | None = None, rules=None, only_rules: bool = False,
+           params=None, memory_limit: str | None = None, progress=None):
+    """Screen a whole population (:func:`chronos.screen.screen`): a
+    :class:`chronos.screen.ScreenResult`. ``rules``: rule files added to the catalogue
+    (with ``only_rules``, run instead of it); ``fresh`` redoes every stage;
+    ``progress(stage, done, total, message)``."""
+    from chronos.screen import screen as run_screen
+
+    chosen = catalogue(rules, only_extra=only_rules) if rules or only_rules else None
+    return run_screen(sources, out, engine=engine, spark_master=spark_master,
+                      resume=not fresh, progress=progress, since=since, period_months=period,
+                      harm_threshold=harm_threshold, rules=chosen,
+                      params=str(params) if params else None, memory_limit=memory_limit)
+
+
+__all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "casemap", "catalogue",
+           "check_rules", "chronology", "ecomap", "explain_link", "flags", "formats",
+           "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
+           "rules_markdown", "screen", "timeline"]

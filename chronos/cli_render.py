@@ -1,0 +1,268 @@
+"""What the ``chronos`` command shows in the terminal (:mod:`chronos.cli`): tables and
+summaries on stderr for people, data on stdout (tables, CSV, JSON). Only the command line
+uses this module; rich is imported when something is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+
+def stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def stdout():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def progress(quiet: bool):
+    """One dim line on stderr per step of a build (None when quiet)."""
+    if quiet:
+        return None
+    from rich.markup import escape
+
+    console = stderr()
+    return lambda message: console.print(f"[dim]… {escape(message)}[/]", markup=True)
+
+
+def json_data(data) -> None:
+    """``data`` as indented JSON on stdout (keys sorted)."""
+    import json
+
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def files(written, as_json: bool) -> None:
+    """The files a command wrote, one per line (or as JSON)."""
+    if as_json:
+        json_data(written.as_dict())
+    else:
+        for path in written.files:
+            print(path)
+
+
+def frame(data, *, title: str) -> None:
+    """A DataFrame as a table on stdout."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in data.columns:
+        table.add_column(str(column), overflow="fold")
+    for values in data.itertuples(index=False):
+        table.add_row(*["" if v is None else str(v) for v in values])
+    stdout().print(table)
+
+
+def csv(data) -> None:
+    """A DataFrame as CSV on stdout (cells a spreadsheet would run as formulas neutralised)."""
+    from chronos.report.safe_files import neutralise_frame
+
+    neutralise_frame(data).to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+def ingest_summary(report: dict, out: Path) -> None:
+    """The ingest report as a table on stderr: per source, read / to data / quarantined."""
+    from rich.table import Table
+
+    table = Table(title=f"Ingest report: {report['case']}", title_justify="left")
+    for column in ("source", "format", "read", "to data", "quarantined", "skipped", "events"):
+        table.add_column(column, justify="left" if column in ("source", "format") else "right")
+    for s in report["sources"]:
+        table.add_row(s["source"], s["format"], str(s["records_read"]),
+                      str(s["records_to_data"]), str(s["records_quarantined"]),
+                      str(sum(s["records_skipped"].values())), str(s["events"]))
+    console = stderr()
+    console.print(table)
+    totals = report["totals"]
+    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined "
+                  f"({'counts reconcile' if report['reconciles'] else 'COUNTS DO NOT RECONCILE'})"
+                  f"; {len(report['warnings'])} warnings. Written to {out}/")
+    for source in report["sources"]:
+        for reason, count in source["quarantine_by_reason"].items():
+            console.print(f"  quarantined in {source['file']}: {count} x {reason}")
+
+
+def chart(drawn, quiet: bool, as_json: bool) -> None:
+    """What a chart command wrote (JSON on stdout with --json), its warnings on stderr."""
+    if as_json:
+        json_data(drawn.as_dict())
+    console = stderr()
+    for warning in drawn.warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if not quiet:
+        console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
+
+
+def link_summary(linked, out: Optional[Path]) -> None:
+    """How linking went (records -> people, pairs to review, warnings), on stderr."""
+    from rich.markup import escape
+
+    console = stderr()
+    summary = linked.summary()
+    methods = ", ".join(f"{count} {name}" for name, count in summary["by_method"].items())
+    console.print(f"{summary['records']} person records -> {summary['persons']} people "
+                  f"({methods or 'none'}); {summary['review_pairs']} pair(s) to review; "
+                  f"{summary['warnings']} warning(s)" + (" [trained model]" if summary["trained"] else ""))
+    for warning in linked.warnings[:20]:
+        console.print(f"  warning: {escape(str(warning))}")
+    if len(linked.warnings) > 20:
+        console.print(f"  ... {len(linked.warnings) - 20} more (link-warnings.csv)")
+    if out is not None:
+        console.print(f"Written to {out}/ (decide pairs in link-review.csv, then add them to "
+                      "overrides.yaml)")
+
+
+def inspection(found, rows: int) -> None:
+    """What one file becomes: format and counts on stderr, first events and persons."""
+    from rich.markup import escape
+
+    summary = found.result.summary()
+    err = stderr()
+    scores = ", ".join(f"{name} {score:.2f}" for name, score in found.scores if score > 0)
+    err.print(f"{escape(str(found.path))}: format [bold]{found.format}[/]"
+              + (f" (sniff scores: {escape(scores)})" if scores else ""), markup=True)
+    err.print(f"{summary['records_read']} records read, {summary['records_to_data']} to data, "
+              f"{summary['records_quarantined']} quarantined, skipped "
+              f"{summary['records_skipped'] or 0}; {summary['events']} events, "
+              f"{summary['persons']} persons, {summary['relationships']} relationships")
+    columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
+    frame(found.result.events[columns].head(rows),
+                 title=f"First {rows} events of {summary['events']}")
+    if summary["persons"]:
+        people = ["record_key", "given_name", "family_name", "dob", "sex", "nhs_number",
+                  "upn", "la_child_id", "role"]
+        frame(found.result.persons[people].head(rows), title="Person records")
+    for issue in (found.result.quarantine + found.result.warnings)[:rows]:
+        err.print(f"  {issue.severity}: {escape(str(issue))}", markup=True, soft_wrap=True)
+
+
+def flags(found) -> None:
+    """Findings by child and category, each with its evidence events."""
+    from rich.markup import escape
+
+    console = stdout()
+    total = sum(len(c["findings"]) for child in found.children for c in child["categories"])
+    console.print(f"[bold]Findings: {escape(found.case)}[/] (as of {found.as_of}): {total} "
+                  f"finding(s) for {len(found.children)} child(ren)", markup=True)
+    for child in found.children:
+        console.print(f"\n[bold]{escape(child['name'])}[/] ({child['person_id']}"
+                      + (f", born {child['dob']}" if child["dob"] else "") + ")", markup=True)
+        for cat in child["categories"]:
+            console.print(f"  [underline]{cat['category']}[/]", markup=True)
+            for f in cat["findings"]:
+                console.print(f"    [{f['severity']}] {escape(f['title'])}: "
+                              f"{escape(f['explanation'])}", markup=False, soft_wrap=True)
+                for ev in f["evidence"]:
+                    console.print(f"      - {ev['date']}  {ev['event']}  {ev['agency']}"
+                                  + (f"  ({ev['source']})" if ev["source"] else ""),
+                                  markup=False, soft_wrap=True)
+    if found.notes:
+        stderr().print(f"{len(found.notes)} data-quality note(s): undated events not counted "
+                        "in windows (see --json)")
+
+
+class ScreenProgress:
+    """Rich progress bars on stderr, one per stage (a no-op when quiet)."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bars, self.tasks = quiet, None, {}
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bars = Progress(TextColumn("{task.description:<10}"), BarColumn(),
+                             TextColumn("{task.fields[message]}"), TimeElapsedColumn(),
+                             console=stderr())
+        self.bars.start()
+        return self.update
+
+    def update(self, stage: str, done: int, total: int, message: str) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bars.add_task(stage, total=max(total, 1), message="")
+        self.bars.update(self.tasks[stage], completed=done, total=max(total, 1), message=message)
+
+    def __exit__(self, *exc):
+        if self.bars is not None:
+            self.bars.stop()
+        return False
+
+
+def screen_summary(result) -> None:
+    """How each stage of a screen went and what the scorecard says, on stderr."""
+    console = stderr()
+    card = result.scorecard
+    for stage in result.stages:
+        how = "resumed" if stage.resumed else f"{stage.seconds:.1f}s, peak {stage.peak_mb:,.0f} MB"
+        console.print(f"  {stage.name:<10} {how}")
+    console.print(f"{card['children_screened']:,} children screened ({result.period_start} to "
+                  f"{result.as_of}, {result.engine}); {card['children_with_findings']:,} meet at "
+                  f"least one indicator, {card['children_with_several_categories']:,} in several "
+                  f"categories; harm index crossed {card['harm']['threshold']:g} for "
+                  f"{card['harm']['crossed']:,} (for a multi-agency conversation, not a decision)")
+    console.print(f"Written to {result.out_dir}/ (scorecard/, charts/, findings.csv)")
+
+
+
+
+def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_json: bool) -> None:
+    """Why two person records were or were not joined: a table (or CSV, or JSON)."""
+    table = explained.table[["field", "value_a", "value_b", "level", "m", "u",
+                             "match_weight", "veto"]]
+    if as_json:
+        json_data({"record_a": record_a, "record_b": record_b,
+                   "fields": table.astype(object).where(table.notna(), None).to_dict("records"),
+                   "match_weight": explained.match_weight,
+                   "match_probability": explained.match_probability,
+                   "vetoes": explained.vetoes, "decision": explained.decision,
+                   "outcome": explained.outcome})
+        return
+    if as_csv:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return
+    frame(table.round({"match_weight": 2}).astype("object").where(table.notna(), ""),
+          title=f"{record_a} vs {record_b}")
+    note = " (before the veto)" if explained.vetoes else ""
+    out = stdout()
+    out.print(f"total match weight {explained.match_weight:+.2f} -> probability "
+              f"{explained.match_probability:.4f}{note}")
+    out.print(explained.decision)
+    out.print(explained.outcome)
+
+
+def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> None:
+    """A rule file's worked examples: ok / FAIL per example, then a summary on stderr."""
+    if as_json:
+        json_data(checked.as_dict())
+    else:
+        for r in checked.results:
+            if not r.passed or not failures_only:
+                print(f"{'ok  ' if r.passed else 'FAIL'} {r.rule_id}: {r.name}")
+                if not r.passed:
+                    print(f"     expected {r.expected}\n     got      {r.got}")
+    if not quiet:
+        stderr().print(f"{checked.rules} rule(s) valid; "
+                       f"{len(checked.results) - len(checked.failed)}/{len(checked.results)} "
+                       "example(s) passed")
+
+
+def rules_table(rows: list[dict]) -> None:
+    """One line per rule: id, type, category, severity, age band, title."""
+    for r in rows:
+        print(f"{r['id']:<30} {r['type']:<20} {r['category']:<12} {r['severity']:<7} "
+              f"{r['age_band'] or '-':<10} {r['title']}")
+
+
+def formats(found: list[dict]) -> None:
+    """One line per format: name, description, extensions."""
+    for f in found:
+        exts = ", ".join(f["extensions"])
+        print(f"{f['name']:<20} {f['description']}" + (f" [{exts}]" if exts else ""))
