@@ -15,8 +15,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from chronos import __version__
 from chronos import cli_render as render
+from chronos.datafiles import version
 
 HELP = """chronos: one chronology from many agencies' records about a child.
 
@@ -66,7 +66,7 @@ Key = Annotated[Optional[Path], typer.Option("--key", help=KEY_HELP)]
 
 def _version(value: bool) -> None:
     if value:
-        print(f"chronos {__version__}")
+        print(f"chronos {version()}")
         raise typer.Exit()
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import pandas as pd  # the model is the one place every table passes through
+
+from chronos.datafiles import data_text
 
 STR = "string"
 BOOL = "boolean"
@@ -255,7 +256,7 @@ def vocabulary() -> Vocabulary:
     """The controlled vocabulary shipped with chronos."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_types.yaml").read_text("utf-8")
+    text = data_text("event_types.yaml")
     raw = yaml.safe_load(text)
     types = {
         name: EventType(name, spec["label"], spec.get("kind", "other"),

@@ -25,10 +25,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from functools import lru_cache
-from importlib import resources
 
 import networkx as nx
 import pandas as pd
+
+from chronos.datafiles import data_text
 
 PARENT_SUBTYPES = ("biological", "adoptive", "foster", "step")
 PARTNER_SUBTYPES = ("married", "cohabiting", "separated", "divorced", "partner")
@@ -41,7 +42,7 @@ def settings() -> dict:
     """The genogram and ecomap rules (``chronos/data/genogram.yaml``)."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "genogram.yaml").read_text("utf-8")
+    text = data_text("genogram.yaml")
     return yaml.safe_load(text)
 
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from chronos import model
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
@@ -72,8 +72,7 @@ def load_spec() -> AnnexSpec:
     """The Annex A description shipped with chronos (event types checked)."""
     import yaml
 
-    raw = yaml.safe_load(resources.files("chronos").joinpath("data", "annex_a.yaml")
-                         .read_text("utf-8"))
+    raw = yaml.safe_load(data_text("annex_a.yaml"))
     lists = {int(n): _list_spec(int(n), spec) for n, spec in raw["lists"].items()}
     vocab = model.vocabulary()
     for spec in lists.values():

@@ -23,9 +23,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
@@ -77,8 +77,7 @@ def attendance_codes() -> dict[str, AttendanceCode]:
     """The register codes shipped in ``attendance_codes.yaml``, by code."""
     import yaml
 
-    raw = yaml.safe_load(resources.files("chronos").joinpath("data", "attendance_codes.yaml")
-                         .read_text("utf-8"))
+    raw = yaml.safe_load(data_text("attendance_codes.yaml"))
     return {str(code): AttendanceCode(str(code), spec["meaning"], spec["category"],
                                       bool(spec.get("legacy")))
             for code, spec in raw["codes"].items()}

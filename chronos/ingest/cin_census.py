@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, iso_day,
                                     local_name, person_frame, reject_dtd, relationship_frame,
@@ -63,7 +63,7 @@ def codes() -> dict:
     """The CIN census code lists (``chronos/data/cin_codes.yaml``)."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "cin_codes.yaml").read_text("utf-8")
+    text = data_text("cin_codes.yaml")
     return {name: {str(k): v for k, v in table.items()}
             for name, table in yaml.safe_load(text).items()}
 

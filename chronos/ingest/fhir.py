@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, age_on, details, issue,
                                     iso_day, person_frame, relationship_frame, text_head)
@@ -57,8 +57,7 @@ def code_map() -> dict:
     """The SNOMED CT / encounter class mapping shipped in ``snomed_event_types.yaml``."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "snomed_event_types.yaml").read_text(
-        "utf-8")
+    text = data_text("snomed_event_types.yaml")
     raw = yaml.safe_load(text)
     return {"codes": {str(k): v for k, v in (raw.get("codes") or {}).items()},
             "classes": dict(raw.get("encounter_classes") or {}),

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from chronos import model
+from chronos.datafiles import data_text
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def load_rules(path: str | Path | None = None) -> tuple[KeywordRule, ...]:
 def _shipped_rules() -> tuple[KeywordRule, ...]:
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_keywords.yaml").read_text("utf-8")
+    text = data_text("event_keywords.yaml")
     return _compile(yaml.safe_load(text))
 
 

@@ -17,10 +17,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chronos.datafiles import data_text
 from chronos.errors import MappingError
 
 PERSON_FIELDS = ("id", "given_name", "family_name", "name", "other_names", "dob", "dod",
@@ -427,7 +427,7 @@ def shipped_wordings() -> dict[str, str]:
     """The shipped synonyms: normalised agency wording -> event type."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_wordings.yaml").read_text("utf-8")
+    text = data_text("event_wordings.yaml")
     table: dict[str, str] = {}
     for event_type, wordings in yaml.safe_load(text)["wordings"].items():
         for wording in wordings:

@@ -23,9 +23,9 @@ import csv
 import io
 import re
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, person_frame,
                                     relationship_frame, uk_or_iso_day)
@@ -55,7 +55,7 @@ def codes() -> dict:
     """SSDA903 code lists (``chronos/data/ssda903_codes.yaml``)."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "ssda903_codes.yaml").read_text("utf-8")
+    text = data_text("ssda903_codes.yaml")
     return {name: {str(k): v for k, v in table.items()}
             for name, table in yaml.safe_load(text).items()}
 

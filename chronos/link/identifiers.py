@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue
 
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # check letters: no I, O or S
@@ -149,7 +149,7 @@ def nickname_table() -> dict[str, tuple[str, ...]]:
     """Variant (upper case) -> the canonical names it may stand for (sorted)."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "nicknames.yaml").read_text("utf-8")
+    text = data_text("nicknames.yaml")
     table: dict[str, set[str]] = {}
     for canonical, variants in yaml.safe_load(text)["nicknames"].items():
         canon = canonical.upper()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chronos.datafiles import data_text
 from chronos.errors import ChronosError
 
 
@@ -125,7 +125,7 @@ def load_settings(path: str | Path | None = None, overrides: dict | None = None)
     import yaml
 
     if path is None:
-        text = resources.files("chronos").joinpath("data", "link_model.yaml").read_text("utf-8")
+        text = data_text("link_model.yaml")
         label = "link_model.yaml"
     else:
         try:

@@ -223,7 +223,7 @@ def _check_spark() -> None:
 
 def _inputdigest(case, opts: ScreenOptions) -> str:
     """The sources as they are now: manifest, each file's size and mtime, mappings."""
-    import chronos
+    from chronos.datafiles import version
 
     files = []
     for source in case.sources:
@@ -231,7 +231,7 @@ def _inputdigest(case, opts: ScreenOptions) -> str:
         files.append([source.name, source.file_label, source.format, source.agency,
                       source.mapping, source.options,
                       [stat.st_size, stat.st_mtime_ns] if stat else None])
-    return digest(chronos.__version__, case.as_of, files)
+    return digest(version(), case.as_of, files)
 
 
 def _rules_fingerprint(opts: ScreenOptions) -> str:
