@@ -87,6 +87,11 @@ def ingest_summary(report: dict, out: Path) -> None:
     for source in report["sources"]:
         for reason, count in source["quarantine_by_reason"].items():
             console.print(f"  quarantined in {source['file']}: {count} x {reason}")
+        nobody = source.get("events_unattributed", 0)
+        if nobody:
+            console.print(f"  {nobody} event(s) of {source['file']} name nobody: they reach "
+                          "no child's rules (add subject: to the source, see "
+                          "docs/manifest.md)")
 
 
 def chart(drawn, quiet: bool, as_json: bool) -> None:
@@ -132,6 +137,15 @@ def inspection(found, rows: int) -> None:
               f"{summary['records_quarantined']} quarantined, skipped "
               f"{summary['records_skipped'] or 0}; {summary['events']} events, "
               f"{summary['persons']} persons, {summary['relationships']} relationships")
+    if summary.get("parts_quarantined"):
+        err.print(f"{summary['parts_quarantined']} date(s) or event(s) quarantined inside "
+                  "records that stayed data")
+    if summary.get("events_unattributed"):
+        err.print(f"{summary['events_unattributed']} event(s) name nobody (give the source "
+                  "a subject:)")
+    subject = summary.get("info", {}).get("subject")
+    if subject:
+        err.print(f"subject: {escape(str(subject))}", markup=False)
     columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
     frame(found.result.events[columns].head(rows),
                  title=f"First {rows} events of {summary['events']}")

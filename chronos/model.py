@@ -41,6 +41,7 @@ EVENTS = {
     "source_file": STR,
     "source_ref": STR,        # 1-based data row, or resource id / element path
     "corroborated_by": STR,   # ';'-joined event ids of duplicates merged into this one
+    "author": STR,            # who recorded it (a role or a name), when the source says
 }
 
 PERSONS = {
@@ -64,6 +65,7 @@ PERSONS = {
     "source_format": STR,
     "source_file": STR,
     "source_ref": STR,
+    "deceased": BOOL,         # dead (with or without a known dod); empty: not known to be
 }
 
 LINKS = {

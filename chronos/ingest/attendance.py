@@ -28,6 +28,7 @@ from pathlib import Path
 from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details,
                                    peek_rows, read_csv_rows, read_workbook)
@@ -235,6 +236,17 @@ class _Reader:
         self.result_ = SourceResult(source=source, format=FORMAT)
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
+        self.future = FutureDates(source)
+
+    def after_as_of(self, ref: str, column: str, value, iso: str | None) -> bool:
+        """True when the row's date is after the as-of date and the row goes to
+        quarantine for it (``future_dates: warn`` keeps it, with a warning)."""
+        if not self.future.is_future(iso):
+            return False
+        found = self.future.issue(ref, column, cell_text(value) or iso)
+        (self.result_.quarantine if self.future.quarantines else self.result_.warnings
+         ).append(found)
+        return self.future.quarantines
 
     def get(self, row, name):
         position = self.columns.get(name)
@@ -331,6 +343,8 @@ class _SessionReader(_Reader):
         if not when.date:
             self.quarantine(ref, when.error or "attendance.missing_date",
                             when.message or "row has no date", "date", self.get(row, "date"))
+            return None
+        if self.after_as_of(ref, "date", self.raw(row, "date"), when.date):
             return None
         marks = self._marks(row, ref)
         if marks is None:
@@ -436,6 +450,8 @@ class _AggregateReader(_Reader):
         if term is None:
             self.quarantine(ref, "attendance.bad_term", "cannot tell which term this row is",
                             "term", self.get(row, "term") or self.get(row, "term_start"))
+            return False
+        if self.after_as_of(ref, "term", self.get(row, "term") or term.start, term.start):
             return False
         counts = self._counts(row, ref)
         if counts is None:

@@ -51,6 +51,8 @@ class Source:
     mapping: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)  # dayfirst, sheet, encoding ...
     display_path: str = ""          # the path as written in the manifest (provenance)
+    #: the person the source is about (manifest ``subject:``; a subject.Subject or raw value)
+    subject: Any = None
 
     @property
     def file_label(self) -> str:
@@ -74,11 +76,21 @@ class SourceResult:
     records_skipped: dict[str, int] = field(default_factory=dict)
     #: how the file was read (encoding, delimiter, sheet(s), header row ...), for the report
     info: dict[str, Any] = field(default_factory=dict)
+    #: the person the file itself says it is about (a subject.Subject), when a reader found one
+    subject: Any = None
 
     @property
     def records_quarantined(self) -> int:
-        """Records that went to quarantine (one issue per record)."""
-        return len({(q.source_file, q.source_ref) for q in self.quarantine})
+        """Records that went to quarantine (one issue per record). A quarantined *part* of
+        a record that otherwise became data (an event of a census child, a future date of
+        birth: an issue whose ``extra`` names ``part_of``) is counted apart."""
+        return len({(q.source_file, q.source_ref) for q in self.quarantine
+                    if "part_of" not in q.extra})
+
+    @property
+    def parts_quarantined(self) -> int:
+        """Parts of records (events, dates) quarantined while the record became data."""
+        return sum(1 for q in self.quarantine if "part_of" in q.extra)
 
     def reconciles(self) -> bool:
         """True when every record read is accounted for."""
@@ -95,8 +107,10 @@ class SourceResult:
             "records_read": self.records_read,
             "records_to_data": self.records_to_data,
             "records_quarantined": self.records_quarantined,
+            "parts_quarantined": self.parts_quarantined,
             "records_skipped": dict(sorted(self.records_skipped.items())),
             "events": 0 if self.events is None else len(self.events),
+            "events_unattributed": _unattributed(self.events),
             "persons": 0 if self.persons is None else len(self.persons),
             "relationships": 0 if self.relationships is None else len(self.relationships),
             "quarantine_by_reason": _count_by(self.quarantine),
@@ -104,6 +118,12 @@ class SourceResult:
             "reconciles": self.reconciles(),
             "info": dict(self.info),
         }
+
+
+def _unattributed(events) -> int:
+    from chronos.ingest.subject import unattributed
+
+    return unattributed(events)
 
 
 def _count_by(issues: list[Issue]) -> dict[str, int]:
@@ -200,7 +220,23 @@ def read_source(source: Source) -> SourceResult:
     fmt = _source_format(source)
     result = get_ingester(fmt).read(source)
     result.format = result.format or fmt
+    apply_subject(result, source)
     return result
+
+
+def apply_subject(result: SourceResult, source: Source, *, add_person: bool = True) -> None:
+    """Put the source's subject (the manifest's, else the one the file names) on the
+    events that name nobody (see :mod:`chronos.ingest.subject`)."""
+    from chronos.ingest.subject import (attribute_to_subject, parse_subject,
+                                        subject_mismatch)
+
+    subject = result.subject
+    if source.subject is not None:
+        chosen = parse_subject(source.subject, f"source {source.name!r} subject")
+        result.warnings.extend(subject_mismatch(chosen, subject, source.file_label))
+        subject = chosen
+    if subject is not None:
+        attribute_to_subject(result, subject, add_person=add_person)
 
 
 def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResult]:
@@ -220,9 +256,14 @@ def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResul
     if int(rows) < 1:
         raise ValueError(f"rows must be at least 1, got {rows!r}")
     fmt = _source_format(source)
-    for part in get_ingester(fmt).read_parts(source, int(rows)):
+    parts = get_ingester(fmt).read_parts(source, int(rows))
+    part = next(parts, None)
+    while part is not None:
+        following = next(parts, None)
         part.format = part.format or fmt
+        apply_subject(part, source, add_person=following is None)
         yield part
+        part = following
 
 
 def _source_format(source: Source) -> str:

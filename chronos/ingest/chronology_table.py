@@ -17,12 +17,16 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.keywords import classify
+from chronos.ingest.subject import detect_subject
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details, norm_header,
                                    peek_rows, read_csv_rows, read_workbook)
 
@@ -34,7 +38,9 @@ FIELDS = {
     "time": ["time", "time of event"],
     "agency": ["agency", "source", "organisation", "source agency", "agency source", "service",
                "source of information", "agency or professional", "agency professional",
-               "who", "professional", "organisation agency"],
+               "organisation agency"],
+    "author": ["who", "professional", "author", "recorded by", "entered by", "worker",
+               "practitioner", "staff member", "role", "by whom", "completed by"],
     "event": ["event", "description", "event description", "details", "what happened",
               "event details", "incident", "significant event", "summary", "information",
               "narrative", "event incident", "description of event", "key event",
@@ -48,6 +54,22 @@ FIELDS = {
                "child name", "person involved"],
     "ref": ["ref", "reference", "source reference", "record id", "record ref", "id", "no"],
 }
+
+
+@lru_cache(maxsize=1)
+def _roles():
+    import yaml
+
+    from chronos.ingest.keywords import _pattern
+
+    raw = yaml.safe_load(data_text("author_roles.yaml"))
+    return _pattern(raw.get("phrases"), re.IGNORECASE), _pattern(raw.get("acronyms"), 0)
+
+
+def is_role(text: str) -> bool:
+    """True when an agency cell names a role in an agency (``author_roles.yaml``)."""
+    phrases, acronyms = _roles()
+    return bool((phrases and phrases.search(text)) or (acronyms and acronyms.search(text)))
 
 
 def find_header(rows) -> tuple[int | None, dict[str, int]]:
@@ -81,24 +103,30 @@ class ChronologyTableIngester(Ingester):
         return 0.0
 
     def read(self, source: Source) -> SourceResult:
-        """Read every table with chronology headings."""
+        """Read every table with chronology headings; the child named above the first
+        one (if any) is the source's subject (:mod:`chronos.ingest.subject`)."""
         reader = _TableReader(source)
-        for label, rows in _tables(source):
+        tables, preamble = _tables(source)
+        reader.preamble.extend(preamble)
+        for label, rows in tables:
             reader.read_table(label, rows)
         return reader.finish()
 
 
-def _tables(source: Source) -> list[tuple[str, list]]:
+def _tables(source: Source) -> tuple[list[tuple[str, list]], list[str]]:
+    """(tables as (label, rows), lines written before the first chronology table: in a
+    Word document its page header, paragraphs and small tables; in a sheet or a CSV,
+    the rows above the headings, which :meth:`_TableReader.read_table` collects)."""
     suffix = source.path.suffix.lower()
     if suffix == ".docx":
         return _docx_tables(source)
     if suffix in (".xlsx", ".xlsm"):
-        return list(read_workbook(source.path, source.file_label).items())
+        return list(read_workbook(source.path, source.file_label).items()), []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
-    return [("", [tuple(r) for r in rows])]
+    return [("", [tuple(r) for r in rows])], []
 
 
-def _docx_tables(source: Source) -> list[tuple[str, list]]:
+def _docx_tables(source: Source) -> tuple[list[tuple[str, list]], list[str]]:
     try:
         import docx
 
@@ -111,7 +139,32 @@ def _docx_tables(source: Source) -> list[tuple[str, list]]:
     for number, table in enumerate(document.tables, start=1):
         rows = [tuple(_unique_cells(row)) for row in table.rows]
         tables.append((f"T{number}", rows))
-    return tables
+    return tables, _docx_preamble(document, tables)
+
+
+def _docx_preamble(document, tables: list[tuple[str, list]]) -> list[str]:
+    """The page headers, then the body's paragraphs and table rows up to the first table
+    with chronology headings, in document order."""
+    lines = [p.text for section in document.sections for p in section.header.paragraphs]
+    by_element = {table._tbl: rows for table, (_, rows) in zip(document.tables, tables)}
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif child.tag.endswith("}tbl") and child in by_element:
+            rows = by_element[child]
+            if find_header(rows)[0] is not None:
+                break
+            lines += [_as_line(row) for row in rows]
+    return [line for line in lines if line.strip()]
+
+
+def _as_line(row) -> str:
+    """A row of label and value cells as one line: ``Child's name: Jade Smith``."""
+    cells = [cell_text(v) for v in row]
+    cells = [c for c in cells if c]
+    if len(cells) >= 2 and not cells[0].endswith(":"):
+        return f"{cells[0]}: {' '.join(cells[1:])}"
+    return " ".join(cells)
 
 
 def _unique_cells(row) -> list[str]:
@@ -152,6 +205,10 @@ class _TableReader:
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
         self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
+        self.future = FutureDates(source)
+        self.preamble: list[str] = []       # lines above the first chronology table
+        self.roles_as_agency: set[str] = set()
+        self._found_table = False
 
     def read_table(self, label: str, rows: list) -> None:
         """Read one table (or sheet), or skip it with a warning."""
@@ -159,6 +216,9 @@ class _TableReader:
         if not filled:
             return
         header, columns = find_header(rows)
+        if header is not None and not self._found_table:
+            self.preamble += [_as_line(row) for row in rows[:header]]
+            self._found_table = True
         start = header + 1 if header is not None else 0
         if header is None and self._continues(label, rows):
             columns = self.previous[1]
@@ -199,13 +259,34 @@ class _TableReader:
                 when.error, when.message or "cannot read the date", self.source.file_label, ref,
                 "date", cell_text(raw_date) or "", severity="error"))
             return
+        if self.future.is_future(when.date):
+            found = self.future.issue(ref, "date", cell_text(raw_date) or when.date)
+            if self.future.quarantines:
+                self.result_.quarantine.append(found)
+                return
+            self.result_.warnings.append(found)
         description = get("event")
+        agency, author = self._agency_and_author(get("agency"), get("author"))
         self.events.append(records.event_row(
             self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
             person_ids=self._person(get("person"), ref), summary=description,
-            outcome=get("action"), agency=get("agency") or self.source.agency or None,
+            outcome=get("action"), agency=agency, author=author,
             details=join_details([("impact", get("impact")), ("ref", get("ref"))]) or None))
         self.result_.records_to_data += 1
+
+    def _agency_and_author(self, column: str | None, author: str | None):
+        """(agency, author) of a row. A cell of the agency column that names a role
+        ("Class teacher", "DSL", "School office": ``author_roles.yaml``) says who wrote
+        the entry: with a manifest agency, that is the agency and the cell the author;
+        without one the cell stays the agency too (and a warning asks for ``agency:``).
+        A cell naming an agency ("GP", "Police") is the row's agency."""
+        agency = self.source.agency or None
+        if not column or not is_role(column):
+            return column or agency, author
+        if agency is None:
+            self.roles_as_agency.add(column)
+            return column, author or column
+        return agency, author or column
 
     def _person(self, name: str | None, ref: str) -> str:
         if not name:
@@ -225,6 +306,13 @@ class _TableReader:
             raise SourceError("no chronology table found", file=self.source.file_label,
                               hint="the heading row needs a date column and an event or "
                                    "description column")
+        out.subject = detect_subject(self.preamble)
+        if self.roles_as_agency:
+            out.warnings.append(Issue(
+                "chronology.roles_as_agency", "the agency column names roles, not agencies ("
+                + ", ".join(sorted(self.roles_as_agency)) + "): each shows as an agency; "
+                "give the source's agency: in the manifest", self.source.file_label,
+                column="agency"))
         out.events = records.events_frame(self.events)
         out.persons = records.persons_frame(self.people)
         out.relationships = records.relationships_frame([])

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
-from chronos.ingest._common import (BadDate, Day, EventRows, age_on, details, issue,
-                                    iso_day, person_frame, relationship_frame, text_head)
+from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, age_on, details,
+                                    issue, iso_day, person_frame, relationship_frame,
+                                    text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 
 FORMAT = "fhir"
@@ -35,6 +36,9 @@ NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 SEX = {"male": "M", "female": "F", "other": "X", "unknown": "U"}
 SKIP_STATUS = {"entered-in-error"}
 ROUTINE_OBSERVATIONS = {"vital-signs", "laboratory"}
+#: coded resource -> (its clinical date element, its recorded date element)
+DATE_FIELDS = {"condition": ("onset", "recordedDate"), "observation": ("effective", "issued"),
+               "procedure": ("performed", "performed")}
 #: RelatedPerson.relationship codes (v3 RoleCode) -> (role, relationship kind, subtype)
 RELATION = {
     "MTH": ("parent", "parent", "biological"), "FTH": ("parent", "parent", "biological"),
@@ -199,6 +203,7 @@ class FhirReader:
         self.index: dict[str, dict] = {}
         self.dob: dict[str, str] = {}          # person record key -> ISO birth date
         self._unresolved: set[tuple[str, str]] = set()
+        self.future = FutureDates(source)
 
     def read(self) -> SourceResult:
         """Read every resource (people first, so ages are known for events)."""
@@ -248,6 +253,9 @@ class FhirReader:
             return 0
         try:
             skip_reason = handler(self, resource, ref)
+        except FutureDate as future:
+            self.quarantine.append(self.future.issue(ref, future.field, future.value))
+            return 0
         except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
             self.quarantine.append(issue("fhir.malformed_resource", f"resource does not "
                                          f"follow FHIR R4: {exc}", self.label, ref,
@@ -302,6 +310,29 @@ class FhirReader:
                                        column=field, value=value))
             return None
 
+    def add_event(self, ref: str, event_type: str, day: Day | None, *, field: str,
+                  **facts) -> None:
+        """Add the resource's event; a date after the as-of date quarantines the whole
+        resource (raises :class:`FutureDate`) or, with ``future_dates: warn``, warns."""
+        if self.future.is_future(day):
+            if self.future.quarantines:
+                raise FutureDate(field, day.date)
+            self.warnings.append(self.future.issue(ref, field, day.date))
+        self.events.add(ref, event_type, day, **facts)
+
+    def birth_date(self, res: dict, ref: str) -> Day | None:
+        """A person's birthDate; one after the as-of date is quarantined as a part of
+        the person record (which stays, without it) or, under ``warn``, kept."""
+        dob = self.day(res.get("birthDate"), ref, "birthDate")
+        if not self.future.is_future(dob):
+            return dob
+        issue_ = self.future.issue(ref, "birthDate", dob.date, part_of=ref)
+        if not self.future.quarantines:
+            self.warnings.append(issue_)
+            return dob
+        self.quarantine.append(issue_)
+        return None
+
     def is_child(self, person: str, day: Day | None) -> bool | None:
         """Whether the person was under 18 on the day (None when unknown)."""
         age = age_on(self.dob.get(person), day.date if day else None)
@@ -331,7 +362,7 @@ class FhirReader:
 
 def _patient(reader: FhirReader, res: dict, ref: str) -> None:
     key = reader.key_for(res)
-    dob = reader.day(res.get("birthDate"), ref, "birthDate")
+    dob = reader.birth_date(res, ref)
     if dob:
         reader.dob[key] = dob.date
     reader.persons.append(_person_row(reader, res, ref, key, dob, role=None))
@@ -343,7 +374,7 @@ def _related_person(reader: FhirReader, res: dict, ref: str) -> None:
              for c in cc.get("coding") or []]
     role, kind, subtype = next((RELATION[c] for c in codes if c in RELATION),
                                ("carer", "household", ""))
-    dob = reader.day(res.get("birthDate"), ref, "birthDate")
+    dob = reader.birth_date(res, ref)
     reader.persons.append(_person_row(reader, res, ref, key, dob, role=role))
     patient = reader.person_key(res.get("patient"), ref, "patient")
     if patient:
@@ -365,6 +396,7 @@ def _person_row(reader: FhirReader, res: dict, ref: str, key: str, dob: Day | No
         "record_key": key, "person_id": key, "given_name": given, "family_name": family,
         "other_names": others, "dob": dob.date if dob else None,
         "dob_precision": dob.precision if dob else None, "dod": dod.date if dod else None,
+        "deceased": True if dod or res.get("deceasedBoolean") is True else None,
         "sex": SEX.get(str(res.get("gender", "")).lower()), "nhs_number": nhs,
         "other_ids": other_ids, "postcode": address.get("postalCode"),
         "address": ", ".join(str(p) for p in [*(address.get("line") or []),
@@ -417,8 +449,9 @@ def _encounter(reader: FhirReader, res: dict, ref: str) -> str | None:
     period = res.get("period") or {}
     day = reader.day(period.get("start"), ref, "period.start")
     end = reader.day(period.get("end"), ref, "period.end")
-    reader.events.add(
-        ref, event_type, day, person_ids=reader.person_key(res.get("subject"), ref, "subject"),
+    reader.add_event(
+        ref, event_type, day, field="period.start",
+        person_ids=reader.person_key(res.get("subject"), ref, "subject"),
         summary=_text((res.get("type") or [None])[0]) or label or f"{class_code or 'Health'} encounter",
         outcome=_text((res.get("hospitalization") or {}).get("dischargeDisposition")),
         end_date=end.date if end and day and end.date != day.date else None,
@@ -459,9 +492,9 @@ def _appointment(reader: FhirReader, res: dict, ref: str) -> str | None:
         return f"appointment.{status or 'no_status'}"
     summary = (_text((res.get("serviceType") or [None])[0]) or _text(res.get("appointmentType"))
                or res.get("description") or "Appointment")
-    reader.events.add(ref, event_type, day, person_ids=person, summary=summary,
-                      outcome=_text(res.get("cancelationReason")),
-                      details=details(status=status))
+    reader.add_event(ref, event_type, day, field="start", person_ids=person, summary=summary,
+                     outcome=_text(res.get("cancelationReason")),
+                     details=details(status=status))
 
 
 def _appointment_person(reader: FhirReader, res: dict, ref: str) -> str:
@@ -540,10 +573,11 @@ def _coded_event(reader: FhirReader, res: dict, ref: str, *, codes: list[str],
         event_type = entry.get("child_event_type") if child and entry.get(
             "child_event_type") else entry["event_type"]
     day = clinical or recorded if entry else clinical
-    reader.events.add(ref, event_type, day, person_ids=person, value=value,
-                      summary=_text(res.get("code")) or (entry or {}).get("label", kind),
-                      end_date=end.date if end and day and end.date != day.date else None,
-                      details=details(snomed=codes[0] if codes else "", **facts))
+    field = DATE_FIELDS[kind][0 if clinical else 1]
+    reader.add_event(ref, event_type, day, field=field, person_ids=person, value=value,
+                     summary=_text(res.get("code")) or (entry or {}).get("label", kind),
+                     end_date=end.date if end and day and end.date != day.date else None,
+                     details=details(snomed=codes[0] if codes else "", **facts))
     return None
 
 
@@ -553,14 +587,22 @@ def _immunization(reader: FhirReader, res: dict, ref: str) -> str | None:
     if status not in types:
         return f"immunization.{status or 'no_status'}"
     occurrence = _first_present(res, "occurrenceDateTime", "occurrenceString")
-    reader.events.add(
-        ref, types[status], reader.day(occurrence, ref, "occurrence"),
+    reader.add_event(
+        ref, types[status], reader.day(occurrence, ref, "occurrence"), field="occurrence",
         person_ids=reader.person_key(res.get("patient"), ref, "patient"),
         summary=_text(res.get("vaccineCode")) or "Immunisation",
         outcome=_text(res.get("statusReason")), details=details(status=status))
 
 
 # --------------------------------------------------------------------------- small helpers
+
+class FutureDate(Exception):
+    """A resource's date is after the as-of date: the resource goes to quarantine."""
+
+    def __init__(self, field: str, value: str):
+        super().__init__(f"{field} {value} is in the future")
+        self.field, self.value = field, value
+
 
 def _rtype(resource: object) -> str:
     return str(resource.get("resourceType", "")) if isinstance(resource, dict) else ""

@@ -24,6 +24,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.errors import Issue, MappingError
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Source, SourceResult
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
@@ -126,6 +127,7 @@ class MappedIngest:
                                     dtype="object")
         self.dayfirst = source.options.get("dayfirst", mapping.dayfirst)
         self.as_of = as_of or source_as_of(source)
+        self.future_policy = FutureDates(source).policy
         #: column -> (dayfirst, warnings) decided over the whole file (a file read in parts)
         self.orders = orders
         self.made: set[int] = set()
@@ -373,6 +375,11 @@ class MappedIngest:
             self._flag(mask, code, col, values,
                        parsed["message"].fillna("cannot read this date").astype("string"))
         future = applies & parsed["date"].fillna("").astype("string").gt(self.as_of)
+        if self.future_policy == "warn":
+            self.cell_warnings(future, "date.future", col,
+                               f"the date is after the as-of date {self.as_of}: kept "
+                               "(future_dates: warn)")
+            return
         self._flag(future, "date.future", col, values,
                    f"the date is after the case's as-of date {self.as_of}")
 

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
-from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, person_frame,
-                                    relationship_frame, uk_or_iso_day)
+from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, details, issue,
+                                    person_frame, relationship_frame, uk_or_iso_day)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 
 FORMAT = "ssda903"
@@ -99,6 +99,8 @@ class Ssda903Reader:
         self.warnings: list[Issue] = []
         self.quarantine: list[Issue] = []
         self.skipped: dict[str, int] = {}
+        self.future = FutureDates(source)
+        self._future_cell: tuple[str, str] | None = None   # (column, text) of this row
 
     def read(self) -> SourceResult:
         """Recognise the table, then turn each row into events and person records."""
@@ -132,8 +134,24 @@ class Ssda903Reader:
             return 0
         if table in ("oc2", "oc3"):
             return self._skip(f"{table}.no_dated_events")
+        return self.record(handler, row, ref)
+
+    def record(self, handler, row: dict, ref: str) -> int:
+        """Run one record's handler; a record with a future date (policy ``quarantine``)
+        leaves nothing behind and goes to quarantine whole: 1 when it became data."""
+        made, key = len(self.events.rows), f"{self.source.name}:{row['CHILD']}"
+        new_person = key not in self.persons
+        self._future_cell = None
         handler(row, ref, self._person(row, ref))
-        return 1
+        if self._future_cell is None:
+            return 1
+        del self.events.rows[made:]
+        self.events.forget(ref)
+        if new_person:
+            self.persons.pop(key, None)
+        column, text = self._future_cell
+        self.quarantine.append(self.future.issue(ref, column, text))
+        return 0
 
     def _skip(self, reason: str) -> int:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -167,6 +185,11 @@ class Ssda903Reader:
         if not row.get(column):
             return None
         day = self.day(row[column], ref, column)
+        if self.future.is_future(day):
+            if self.future.quarantines:
+                self._future_cell = self._future_cell or (column, row[column])
+                return None
+            self.warnings.append(self.future.issue(ref, column, row[column]))
         self.events.add(ref, event_type, day, person_ids=key, summary=summary, **extra)
         return day
 

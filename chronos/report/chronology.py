@@ -157,11 +157,12 @@ except ImportError:  # pragma: no cover
 
 
 def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
-    """Age of each child the event is about (else of the index children), at the event:
-    ``2y 3m``, ``7m``, ``5 weeks``, ``unborn``; names first when there are several."""
+    """Age of each child the event is about (else, for an event about an adult, of the
+    index children), at the event: ``2y 3m``, ``7m``, ``5 weeks``, ``unborn``; names first
+    when there are several. An event about nobody shows no one's age."""
     format_age = _dates().format_age
     date = ev.get("date")
-    if not date:
+    if not date or not ids:
         return ""
     children = [i for i in ids if _is_child(people.get(i), date)] or index
     ages = []
@@ -203,7 +204,10 @@ def _is_child(person: dict | None, date: str) -> bool:
 
 
 def _agency(ev: dict) -> str:
+    """``School (Oakfield Primary)``: the agency, then the organisation or, failing that,
+    who wrote the entry (``School (Class teacher)``)."""
     agency, org = _text(ev.get("agency")), _text(ev.get("source_org"))
+    org = org or _text(ev.get("author"))
     return f"{agency} ({org})" if org and org != agency else agency or org
 
 

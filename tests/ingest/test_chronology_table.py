@@ -110,3 +110,16 @@ def test_broken_and_foreign_files(tmp_path):
     empty.save(empty_path)
     with pytest.raises(SourceError, match="no chronology table"):
         read(empty_path)
+
+
+def test_a_row_dated_after_as_of_is_quarantined(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_text("Date,Agency,Event,Action\n"
+                    "12/01/2024,School,Head lice noted,Letter home\n"
+                    "12/01/2042,School,Was not brought to the dentist,Rebooked\n",
+                    encoding="utf-8")
+    result = ChronologyTableIngester().read(Source(path=path, name="rev", agency="School",
+                                                   options={"as_of": "2024-03-31"}))
+    assert [(q.code, q.source_ref, q.value) for q in result.quarantine] == [
+        ("date.future", "2", "12/01/2042")]
+    assert list(result.events["event_type"]) == ["head_lice"] and result.reconciles()

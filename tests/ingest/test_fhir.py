@@ -12,11 +12,13 @@ from chronos.ingest.base import Source
 from chronos.ingest.fhir import FhirIngester, code_map
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fhir"
+#: the fixtures date an appointment in 2035 (the patient is 19 then): facts, not typos
+LATER = {"as_of": "2040-01-01"}
 PABLO = "fhir/Pablo44_Sporer811_ea2dd5fa-0e9e-4d5b-6384-13f67dc0c142.json"
 
 
-def read(path, name="gp"):
-    return FhirIngester().read(Source(path=Path(path), name=name))
+def read(path, name="gp", **options):
+    return FhirIngester().read(Source(path=Path(path), name=name, options=options))
 
 
 def test_real_bundle_counts_and_patient(shared_data):
@@ -46,7 +48,7 @@ def test_every_real_bundle_reads_and_reconciles(shared_data):
 
 
 def test_fixture_event_types_and_people():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     by_ref = dict(zip(result.events["source_ref"], result.events["event_type"]))
     assert by_ref["Appointment/appt-1"] == "was_not_brought"             # aged 2
     assert by_ref["Appointment/appt-2"] == "missed_appointment_adult"    # aged 19
@@ -70,7 +72,7 @@ def test_fixture_event_types_and_people():
 
 
 def test_dangling_reference_is_a_warning_and_event_kept():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     warnings = [w for w in result.warnings if w.code == "fhir.reference_unresolved"]
     assert [w.source_ref for w in warnings] == ["Encounter/enc-ghost"]
     ghost = result.events[result.events["source_ref"] == "Encounter/enc-ghost"].iloc[0]
@@ -79,7 +81,7 @@ def test_dangling_reference_is_a_warning_and_event_kept():
 
 
 def test_bad_date_warns_and_keeps_event_undated():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     row = result.events[result.events["source_ref"] == "Observation/obs-bad-date"].iloc[0]
     assert row["event_type"] == "dental_decay" and row["date_precision"] == "unknown"
     assert any(w.code == "date.invalid" and w.source_ref == "Observation/obs-bad-date"
@@ -87,7 +89,7 @@ def test_bad_date_warns_and_keeps_event_undated():
 
 
 def test_truncated_bundle_keeps_complete_entries():
-    result = read(DATA / "truncated_bundle.json")
+    result = read(DATA / "truncated_bundle.json", **LATER)
     assert [q.code for q in result.quarantine] == ["json.truncated"]
     assert result.quarantine[0].source_ref.startswith("line ")
     assert "gp:Patient/child-1" in set(result.persons["record_key"])
@@ -125,7 +127,7 @@ def test_not_fhir_json_is_a_clear_error(tmp_path):
 
 
 def test_same_input_same_event_ids():
-    first, second = read(DATA / "dangling_refs.json"), read(DATA / "dangling_refs.json")
+    first, second = read(DATA / "dangling_refs.json", **LATER), read(DATA / "dangling_refs.json", **LATER)
     assert list(first.events["event_id"]) == list(second.events["event_id"])
     assert first.events["event_id"].is_unique
 
@@ -152,7 +154,7 @@ def test_appointment_status_and_age_decide_type(tmp_path_factory, status, day):
                       "start": day.isoformat(),
                       "participant": [{"actor": {"reference": "Patient/p"}}]}}]}
     path.write_text(json.dumps(bundle))
-    result = read(path)
+    result = read(path, as_of="9999-12-31")   # the dates are what decide, not the policy
     assert result.reconciles()
     types = list(result.events["event_type"])
     adult = (day.year, day.month, day.day) >= (2028, 6, 15)

@@ -81,3 +81,44 @@ def test_unknown_table_is_refused(tmp_path):
 ])
 def test_identify(columns, table):
     assert identify(columns) == table
+
+
+def test_dates_after_as_of_quarantine_the_whole_row(tmp_path):
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("CHILD,DOB,REVIEW,REVIEW_CODE\n"
+                       "C1,03/04/2010,15/06/2021,PN1\n"
+                       "C1,03/04/2010,15/06/2031,PN1\n"      # a 2031 review: a typo
+                       "C2,01/01/2012,02/02/2022,PN4\n", encoding="utf-8")
+    result = Ssda903Ingester().read(Source(path=reviews, name="lac",
+                                           options={"as_of": "2024-03-31"}))
+    assert [(q.code, q.source_ref, q.column, q.value, q.severity) for q in result.quarantine] \
+        == [("date.future", "2", "REVIEW", "15/06/2031", "error")]
+    assert list(result.events["date"]) == ["2021-06-15", "2022-02-02"]
+    assert result.records_to_data == 2 and result.reconciles()
+
+
+def test_an_episode_ending_after_as_of_leaves_no_event_of_its_row(tmp_path):
+    episodes = tmp_path / "episodes.csv"
+    episodes.write_text("CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC\n"
+                        "E1,01/05/2023,S,C2,N1,U1,PR1,,\n"
+                        "E2,01/06/2023,S,C2,N1,U1,PR1,12/12/2029,E13\n", encoding="utf-8")
+    header = tmp_path / "header.csv"
+    header.write_text("CHILD,SEX,DOB,ETHNIC\nE1,1,01/01/2015,WBRI\nE3,2,01/01/2030,WBRI\n",
+                      encoding="utf-8")
+    options = {"as_of": "2024-03-31"}
+    result = Ssda903Ingester().read(Source(path=episodes, name="lac", options=options))
+    assert list(result.events["person_ids"]) == ["lac:E1"]     # E2's start went with its row
+    assert sorted(result.persons["record_key"]) == ["lac:E1"]
+    assert [q.source_ref for q in result.quarantine] == ["2"] and result.reconciles()
+    people = Ssda903Ingester().read(Source(path=header, name="lac", options=options))
+    assert sorted(people.persons["record_key"]) == ["lac:E1"]   # born 2030: not a fact
+    assert people.quarantine[0].column == "DOB" and people.reconciles()
+
+
+def test_future_dates_warn_keeps_the_row(tmp_path):
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text("CHILD,REVIEW\nC1,15/06/2031\n", encoding="utf-8")
+    result = Ssda903Ingester().read(Source(path=reviews, name="lac", options={
+        "as_of": "2024-03-31", "future_dates": "warn"}))
+    assert list(result.events["date"]) == ["2031-06-15"] and not result.quarantine
+    assert [w.code for w in result.warnings] == ["date.future"]
