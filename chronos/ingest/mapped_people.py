@@ -160,10 +160,20 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
                          lambda v: prefix + "~" + model.stable_id("", v, length=10))
     keys = (prefix + ids).where(~no_id, derived)
     nobody = no_id & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
-    column = getattr(ing.mapping.person.get("id"), "column", None) or ""
-    ing._flag(nobody, "person.missing", column, ids,
-              "the row names nobody: no id, no name and no date of birth")
+    ing.nobody = nobody   # quarantined (person.missing) only where an event applies
     return keys.where(~nobody, "").astype("string")
+
+
+def flag_nobody(ing, wanted: pd.Series) -> None:
+    """Quarantine the rows that name nobody (``person.missing``) among ``wanted``: the
+    rows an event applies to (after its ``when:``), or every row of a persons file."""
+    nobody = getattr(ing, "nobody", None)
+    if nobody is None or not ing.mapping.person:
+        return
+    spec = ing.mapping.person.get("id")
+    column = getattr(spec, "column", None) or ""
+    ing._flag(nobody & wanted, "person.missing", column, ing.values(spec),
+              "the row names nobody: no id, no name and no date of birth")
 
 
 def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:

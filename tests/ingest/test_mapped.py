@@ -565,3 +565,30 @@ def test_utf8_detection_agrees_with_python(data):
         expected = "cp1252"
     if not data.startswith(b"\xef\xbb\xbf"):
         assert detect_encoding(data) == expected
+
+
+def test_a_totals_row_labelled_under_a_later_column_is_skipped(tmp_path):
+    # a finance-style export: the label sits under "Clinic", the counts under the rest
+    rows = [HEADER, ROWS[0], ROWS[1], ["", "", "", "", "", "", "", "Total appointments", "2"],
+            ["", "", "", "", "", "", "", "TOTALS:", "£1,204.50"],
+            ["P9", "", "", "", "", "", "", "Total clinic", "DNA"]]   # a person: not totals
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 2}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("date.missing", "6")]
+    assert_reconciles(result)
+
+
+def test_rows_a_when_filter_leaves_out_are_skipped_whoever_they_name(tmp_path):
+    # a school log: only the "Concern" rows are events; the notes rows name nobody and
+    # must not be quarantined as person.missing (a --strict build would never pass)
+    mapping = {"person": {"id": "UPN", "name": "Pupil"},
+               "events": [{"date": "Date", "type": {"value": "hygiene_clothing"},
+                           "summary": "Note", "when": {"column": "Kind", "equals": "Concern"}}]}
+    rows = [["UPN", "Pupil", "Date", "Kind", "Note"],
+            ["A123456789012", "Jade Smith", "12/09/2023", "Concern", "Smelt of urine"],
+            ["", "", "13/09/2023", "Staff note", "Cover teacher in class"],
+            ["", "", "14/09/2023", "Concern", "No coat in the rain"]]
+    result = ingest(write_csv(tmp_path / "log.csv", rows), mapping=mapping, name="school")
+    assert result.records_skipped == {"no_event": 1}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
+    assert_reconciles(result)
