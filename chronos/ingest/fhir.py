@@ -4,12 +4,19 @@ What becomes what (see ``docs/formats.md``):
 
 - ``Patient`` -> a person record (names, birthDate, gender, NHS number; other identifiers
   in ``other_ids``). ``RelatedPerson`` -> a person record and a relationship to the patient.
-- ``Encounter`` -> an event typed by class (EMER A&E, IMP admission, ...) or type code.
-- ``Appointment`` -> ``was_not_brought`` (no-show of a child under 18 on the day),
-  ``missed_appointment_adult``, ``appointment_cancelled`` or ``appointment_attended``.
+- ``Encounter`` -> an event typed by class (EMER A&E, IMP admission, ...) or type code,
+  else by the service it was for (:mod:`chronos.ingest.fhir_types`: antenatal, health
+  visiting, emergency care ...).
+- ``Appointment`` -> typed by its status *and* the service it was for (``serviceType``,
+  ``specialty``, ``appointmentType``, ``reasonCode``, ``serviceCategory``: codes first,
+  then words): a no-show is ``antenatal_missed`` at an antenatal clinic,
+  ``immunisation_missed`` for a child's immunisations, else ``was_not_brought`` (under
+  18 on the day) or ``missed_appointment_adult``; attended ``antenatal_contact``,
+  ``health_visitor_contact`` or ``appointment_attended``; ``appointment_cancelled``.
 - ``Condition`` / ``Observation`` / ``Procedure`` -> event types by SNOMED CT code through
-  ``chronos/data/snomed_event_types.yaml``; unmapped findings become ``other`` events only
-  when clinically dated, otherwise they are counted as skipped.
+  ``chronos/data/snomed_event_types.yaml``, else by the keyword classifier over their text
+  ("Dental extraction under general anaesthetic": ``dental_decay``); what neither types
+  becomes an ``other`` event only when clinically dated, otherwise it is counted skipped.
 - ``Immunization`` -> ``immunisation_given`` / ``immunisation_missed`` (not-done).
 
 ``source_ref`` is ``ResourceType/id``. Other resource types are counted in
@@ -29,6 +36,8 @@ from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, age_on
                                     issue, iso_day, person_frame, relationship_frame,
                                     text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.fhir_types import (classify_text, concept_words, event_type_for,
+                                       service_of)
 
 FORMAT = "fhir"
 SNOMED = "http://snomed.info/sct"
@@ -444,6 +453,11 @@ def _encounter(reader: FhirReader, res: dict, ref: str) -> str | None:
     class_code = _class_code(res.get("class"))
     type_codes = _snomed(res.get("type") or [])
     event_type, label = _encounter_type(class_code, type_codes)
+    found = None
+    if event_type == "health_contact":   # no class or type chronos knows: what service?
+        found = service_of([*_as_list(res.get("serviceType")), *(res.get("type") or []),
+                            *(res.get("reasonCode") or [])], [])
+        event_type = event_type_for(found, "encounter")
     if status == "cancelled":
         event_type = "appointment_cancelled"
     period = res.get("period") or {}
@@ -452,12 +466,24 @@ def _encounter(reader: FhirReader, res: dict, ref: str) -> str | None:
     reader.add_event(
         ref, event_type, day, field="period.start",
         person_ids=reader.person_key(res.get("subject"), ref, "subject"),
-        summary=_text((res.get("type") or [None])[0]) or label or f"{class_code or 'Health'} encounter",
+        summary=_text((res.get("type") or [None])[0]) or label or
+        (f"{found.service.label.capitalize()} encounter" if found else
+         f"{class_code or 'Health'} encounter"),
         outcome=_text((res.get("hospitalization") or {}).get("dischargeDisposition")),
         end_date=end.date if end and day and end.date != day.date else None,
         source_org=reader.org_name(res.get("serviceProvider")),
         details=details(**{"class": class_code,
-                           "snomed": type_codes[0] if type_codes else "", "status": status}))
+                           "snomed": type_codes[0] if type_codes else "", "status": status,
+                           "service": found.service.name if found else "",
+                           "service_from": found.how if found else ""}))
+
+
+def _as_list(value: object) -> list:
+    """A repeating element as a list (R4 Encounter.serviceType is one CodeableConcept,
+    R5's a list)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _class_code(value: object) -> str:
@@ -482,19 +508,31 @@ def _appointment(reader: FhirReader, res: dict, ref: str) -> str | None:
     status = res.get("status", "")
     day = reader.day(res.get("start"), ref, "start")
     person = _appointment_person(reader, res, ref)
+    found = service_of(_appointment_concepts(res), [str(res.get("description") or ""),
+                                                    str(res.get("comment") or "")])
     if status == "noshow":
-        event_type = _no_show_type(reader, person, day, ref)
+        event_type = event_type_for(found, _no_show_outcome(reader, person, day, ref, found))
     elif status == "cancelled":
         event_type = "appointment_cancelled"
     elif status in ("fulfilled", "arrived", "checked-in"):
-        event_type = "appointment_attended"
+        event_type = event_type_for(found, "attended")
     else:
         return f"appointment.{status or 'no_status'}"
     summary = (_text((res.get("serviceType") or [None])[0]) or _text(res.get("appointmentType"))
-               or res.get("description") or "Appointment")
+               or _text((res.get("specialty") or [None])[0]) or res.get("description")
+               or (found.service.label.capitalize() + " appointment" if found else "Appointment"))
     reader.add_event(ref, event_type, day, field="start", person_ids=person, summary=summary,
                      outcome=_text(res.get("cancelationReason")),
-                     details=details(status=status))
+                     details=details(status=status,
+                                     service=found.service.name if found else "",
+                                     service_from=found.how if found else ""))
+
+
+def _appointment_concepts(res: dict) -> list:
+    """The coded fields that say what an appointment was for, most specific first."""
+    return [*(res.get("serviceType") or []), *(res.get("specialty") or []),
+            *_as_list(res.get("appointmentType")), *(res.get("reasonCode") or []),
+            *_as_list(res.get("serviceCategory"))]
 
 
 def _appointment_person(reader: FhirReader, res: dict, ref: str) -> str:
@@ -508,13 +546,17 @@ def _appointment_person(reader: FhirReader, res: dict, ref: str) -> str:
     return ""
 
 
-def _no_show_type(reader: FhirReader, person: str, day: Day | None, ref: str) -> str:
+def _no_show_outcome(reader: FhirReader, person: str, day: Day | None, ref: str,
+                     found) -> str:
+    """``no_show_child`` or ``no_show_adult`` by the patient's age on the day (unknown
+    age: a child's, with a warning, unless the service types both the same)."""
     child = reader.is_child(person, day)
-    if child is None:
+    if child is None and event_type_for(found, "no_show_child") != event_type_for(
+            found, "no_show_adult"):
         reader.warnings.append(issue(
-            "fhir.age_unknown", "no-show recorded as was_not_brought: the patient's age on "
-            "the day is unknown", reader.label, ref, column="start"))
-    return "missed_appointment_adult" if child is False else "was_not_brought"
+            "fhir.age_unknown", f"no-show recorded as {event_type_for(found, 'no_show_child')}:"
+            " the patient's age on the day is unknown", reader.label, ref, column="start"))
+    return "no_show_adult" if child is False else "no_show_child"
 
 
 def _condition(reader: FhirReader, res: dict, ref: str) -> str | None:
@@ -565,11 +607,16 @@ def _coded_event(reader: FhirReader, res: dict, ref: str, *, codes: list[str],
     """An event from a SNOMED-coded resource, or the reason it is skipped."""
     person = reader.person_key(res.get("subject") or res.get("patient"), ref, "subject")
     entry = _mapped(codes)
+    child = reader.is_child(person, clinical or recorded)
+    if entry is None:   # no code chronos knows: what do the words say?
+        worded = classify_text(concept_words(res.get("code")), child=child)
+        if worded:
+            entry = {"event_type": worded, "label": kind}
+            facts = {**facts, "typed_from": "text"}
     if entry is None and clinical is None:
         return f"{kind}.unmapped_undated"
     event_type = "other"
     if entry:
-        child = reader.is_child(person, clinical or recorded)
         event_type = entry.get("child_event_type") if child and entry.get(
             "child_event_type") else entry["event_type"]
     day = clinical or recorded if entry else clinical

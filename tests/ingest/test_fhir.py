@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -161,3 +162,69 @@ def test_appointment_status_and_age_decide_type(tmp_path_factory, status, day):
     expected = {"noshow": ["missed_appointment_adult" if adult else "was_not_brought"],
                 "cancelled": ["appointment_cancelled"], "fulfilled": ["appointment_attended"]}
     assert types == expected.get(status, [])
+
+
+def test_what_an_appointment_was_for_decides_its_type():
+    # a mother's and a child's records as a GP system exports them (written here):
+    # codes in specialty, serviceType, serviceCategory; words where there is no code
+    result = read(DATA / "services.json", as_of="2024-03-31")
+    events = result.events.set_index("source_ref")
+    expected = {
+        "Appointment/anc-1": ("antenatal_missed", "antenatal"),   # SNOMED obstetrics, mum 23
+        "Appointment/anc-2": ("antenatal_missed", "antenatal"),   # "Community midwife clinic"
+        "Appointment/dent-1": ("was_not_brought", "dental"),      # treatment function 142
+        "Appointment/imm-1": ("immunisation_missed", "immunisation"),   # service-type 57
+        "Appointment/hv-1": ("health_visitor_contact", "health_visiting"),
+        "Appointment/aud-1": ("was_not_brought", "audiology"),
+        "Appointment/mh-1": ("missed_appointment_adult", "mental_health"),
+        "Encounter/enc-mw": ("antenatal_contact", "antenatal"),   # treatment function 560
+    }
+    for ref, (event_type, service) in expected.items():
+        assert events.loc[ref, "event_type"] == event_type, ref
+        assert f"service={service}" in events.loc[ref, "details"], ref
+    assert "service_from=code http://snomed.info/sct|408470005" in \
+        events.loc["Appointment/anc-1", "details"]
+    assert "service_from=words" in events.loc["Appointment/anc-2", "details"]
+    assert result.reconciles() and not result.warnings
+
+
+def test_records_with_text_and_no_code_are_typed_by_their_words():
+    events = read(DATA / "services.json", as_of="2024-03-31").events.set_index("source_ref")
+    assert events.loc["Procedure/proc-ga", "event_type"] == "dental_decay"
+    assert events.loc["Condition/cond-lice", "event_type"] == "head_lice"
+    assert events.loc["Observation/obs-home", "event_type"] == "home_conditions"
+    # a child's own low mood is not a parent's mental ill-health
+    assert events.loc["Condition/cond-mood", "event_type"] == "other"
+    assert "typed_from=text" in events.loc["Procedure/proc-ga", "details"]
+
+
+def test_every_service_outcome_is_an_event_type():
+    from chronos.ingest.fhir_types import OUTCOMES, services
+    from chronos.model import vocabulary
+
+    vocab = vocabulary()
+    assert {s.name for s in services()} >= {"antenatal", "dental", "immunisation",
+                                            "health_visiting", "audiology", "mental_health"}
+    for service in services():
+        assert all(service.event_type(o) in vocab for o in OUTCOMES), service.name
+
+
+def test_a_resource_dated_after_as_of_is_quarantined_a_future_birth_date_dropped(tmp_path):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "2032-01-01"}},
+        {"resource": {"resourceType": "Encounter", "id": "seen", "status": "finished",
+                      "class": {"code": "EMER"}, "subject": {"reference": "Patient/p"},
+                      "period": {"start": "2023-01-05"}}},
+        {"resource": {"resourceType": "Encounter", "id": "typo", "status": "finished",
+                      "class": {"code": "EMER"}, "subject": {"reference": "Patient/p"},
+                      "period": {"start": "2033-01-05"}}}]}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    result = read(path, as_of="2024-03-31")
+    found = {(q.source_ref, q.column, q.extra.get("part_of")) for q in result.quarantine}
+    assert found == {("Encounter/typo", "period.start", None),
+                     ("Patient/p", "birthDate", "Patient/p")}
+    assert list(result.events["source_ref"]) == ["Encounter/seen"]
+    assert result.persons.iloc[0]["dob"] is pd.NA or pd.isna(result.persons.iloc[0]["dob"])
+    assert result.records_quarantined == 1 and result.parts_quarantined == 1
+    assert result.reconciles()
