@@ -236,8 +236,8 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
                    "fields": table.astype(object).where(table.notna(), None).to_dict("records"),
                    "match_weight": explained.match_weight,
                    "match_probability": explained.match_probability,
-                   "vetoes": explained.vetoes, "decision": explained.decision,
-                   "outcome": explained.outcome})
+                   "vetoes": explained.vetoes, "blocking_rules": explained.blocking,
+                   "decision": explained.decision, "outcome": explained.outcome})
         return
     if as_csv:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -248,8 +248,9 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
     out = stdout()
     out.print(f"total match weight {explained.match_weight:+.2f} -> probability "
               f"{explained.match_probability:.4f}{note}")
-    out.print(explained.decision)
-    out.print(explained.outcome)
+    out.print(explained.compared, markup=False)
+    out.print(explained.decision, markup=False)
+    out.print(explained.outcome, markup=False)
 
 
 def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> None:

@@ -61,6 +61,8 @@ class LinkSettings:
     comparisons: tuple[Comparison, ...]
     blocking_rules: tuple[str, ...]
     link_threshold: float = 0.9
+    #: the link threshold for a pair where a record has no name at all
+    thin_link_threshold: float = 0.98
     review_threshold: float = 0.3
     ambiguity_margin: float = 3.0
     vague_ambiguity_margin: float = 10.0
@@ -68,6 +70,8 @@ class LinkSettings:
     expected_records_per_person: float = 2.0
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
     min_records_to_train: int = 5000
+    #: formats whose records are each a different person (a family tree's individuals)
+    distinct_formats: tuple[str, ...] = ()
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def prior(self, n_records: int) -> float:
@@ -152,12 +156,15 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             comparisons=comparisons, blocking_rules=tuple(raw["blocking_rules"]),
             link_threshold=float(raw.get("link_threshold", 0.9)),
             review_threshold=float(raw.get("review_threshold", 0.3)),
+            thin_link_threshold=float(raw.get("thin_link_threshold", 0.98)),
             ambiguity_margin=float(raw.get("ambiguity_margin", 3.0)),
             vague_ambiguity_margin=float(raw.get("vague_ambiguity_margin", 10.0)),
             distinct_within_source=bool(raw.get("distinct_within_source", True)),
             expected_records_per_person=float(raw.get("expected_records_per_person", 2.0)),
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
-            min_records_to_train=int(raw.get("min_records_to_train", 5000)), raw=raw)
+            min_records_to_train=int(raw.get("min_records_to_train", 5000)),
+            distinct_formats=tuple(str(f) for f in raw.get("distinct_formats") or ()),
+            raw=raw)
     except (KeyError, TypeError, ValueError) as exc:
         raise LinkSettingsError(f"invalid linking model: {exc!r}", file=label,
                                 hint="compare with chronos/data/link_model.yaml") from exc
