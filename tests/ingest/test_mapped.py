@@ -592,3 +592,19 @@ def test_rows_a_when_filter_leaves_out_are_skipped_whoever_they_name(tmp_path):
     assert result.records_skipped == {"no_event": 1}
     assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
     assert_reconciles(result)
+
+
+def test_the_postcode_is_taken_out_of_an_address_column(tmp_path):
+    mapping = {"person": {"id": "ID", "name": "Name", "address": "Address"},
+               "events": [{"date": "Date", "type": {"value": "home_visit"}}]}
+    rows = [["ID", "Name", "Address", "Date"],
+            ["H1", "Jade Smith", "Flat 2, 12 Oak Road, Leeds ls6 2ab", "01/02/2023"],
+            ["H2", "Kai Brown", "4 Elm Close, Bradford BD7 1AA (temporary)", "02/02/2023"],
+            ["H3", "Amy Cole", "No fixed abode", "03/02/2023"]]
+    result = ingest(write_csv(tmp_path / "housing.csv", rows), mapping=mapping, name="h")
+    postcodes = result.persons.set_index("record_key")["postcode"]
+    assert postcodes["h:H1"] == "LS6 2AB" and postcodes["h:H2"] == "BD7 1AA"
+    assert pd.isna(postcodes["h:H3"])
+    same_column = {**mapping, "person": {"id": "ID", "name": "Name", "postcode": "Address"}}
+    again = ingest(write_csv(tmp_path / "h2.csv", rows), mapping=same_column, name="h")
+    assert again.persons.set_index("record_key")["postcode"]["h:H1"] == "LS6 2AB"
