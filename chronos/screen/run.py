@@ -110,8 +110,10 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
         raise ChronosError(f"memory limit {memory_limit!r} is not a size",
                            hint="give a number and a unit, e.g. 6GB or 512MB")
     case = load_case(sources)
+    linking = {**dict(case.settings.get("linking") or {}), **dict(link or {})}
+    train = bool(linking.pop("train", train))   # the manifest's linking: {train: false}
     opts = ScreenOptions(engine, spark_master, since, period_months, harm_threshold, rules,
-                         params, dict(link or {}), train, memory_limit)
+                         params, linking, train, memory_limit)
     run = _Run(case, Path(out_dir), opts, progress or (lambda *a: None), resume)
     return run.execute(fail_after)
 

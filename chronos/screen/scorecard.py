@@ -28,9 +28,11 @@ def age_band(dob: pd.Series, on: pd.Series) -> pd.Series:
     dob, on = pd.to_datetime(dob, errors="coerce"), pd.to_datetime(on, errors="coerce")
     months = (on.dt.year - dob.dt.year) * 12 + (on.dt.month - dob.dt.month) \
         - (on.dt.day < dob.dt.day).astype("Int64")
-    bands = np.select([months < 0, months < 24, months < 60, months < 144, months < 216],
+    known = months.notna().to_numpy()
+    value = months.fillna(0).astype("int64").to_numpy()   # no date of birth: 'unknown' below
+    bands = np.select([value < 0, value < 24, value < 60, value < 144, value < 216],
                       ["prenatal", "0-2", "2-4", "5-11", "12-18"], "18+")
-    return pd.Series(np.where(months.isna(), "unknown", bands), index=dob.index)
+    return pd.Series(np.where(known, bands, "unknown"), index=dob.index)
 
 
 def _in_period(findings: pd.DataFrame, start: str, as_of: str) -> pd.DataFrame:
