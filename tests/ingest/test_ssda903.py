@@ -122,3 +122,112 @@ def test_future_dates_warn_keeps_the_row(tmp_path):
         "as_of": "2024-03-31", "future_dates": "warn"}))
     assert list(result.events["date"]) == ["2031-06-15"] and not result.quarantine
     assert [w.code for w in result.warnings] == ["date.future"]
+
+
+# --- the XML return (tests/data/ssda903/return.xml, written from the DfE layout) --------
+
+def test_xml_return_every_group_of_every_child():
+    result = Ssda903Ingester().read(Source(path=DATA / "return.xml", name="lac",
+                                           options={"as_of": "2024-03-31"}))
+    # 3 headers + UASC + AD1 + OC3 (header elements) + 5 episodes + 3 reviews + 1 missing
+    # + OC2 + permanence + adoption placement + DoLO = 19 groups
+    assert result.records_read == 19 and result.reconciles()
+    assert result.records_skipped == {"oc2.no_dated_events": 1, "oc3.no_dated_events": 1}
+    people = result.persons.set_index("record_key")
+    assert list(people.index) == ["lac:900001", "lac:900002", "lac:900003"]
+    assert (people.loc["lac:900001", "dob"], people.loc["lac:900001", "upn"]) == \
+        ("2012-02-14", "A801200005001")
+    events = result.events
+    by_ref = events.groupby("source_ref")["event_type"].apply(list).to_dict()
+    assert by_ref["CHILD[1]/EPISODE[1]"] == ["looked_after_start"]    # REC X1: no end
+    assert by_ref["CHILD[1]/HEADER/AMISSING[1]"] == ["missing_episode"]
+    assert by_ref["CHILD[2]/DOLO[1]"] == ["legal_order", "legal_order"]
+    assert by_ref["CHILD[3]/HEADER/AD1"] == ["adoption", "adoption"]
+    assert by_ref["CHILD[2]/HEADER/UASC"] == ["other"]
+    start = events[events["source_ref"] == "CHILD[1]/EPISODE[1]"].iloc[0]
+    assert (start["date"], start["end_date"]) == ("2021-04-01", "2021-08-15")
+    assert "PLACE=U1" in start["details"]                     # <PL> is the PLACE column
+    # the review typed 2031: quarantined with its group, nothing else of that child lost
+    assert [(q.code, q.source_ref, q.value) for q in result.quarantine] == [
+        ("date.future", "CHILD[3]/HEADER/AREVIEW[1]", "12/06/2031")]
+    # Zz/Zz/Zzzz: the date is not known, so the permanence order stays undated, unwarned
+    assert not [w for w in result.warnings if w.code == "date.invalid"]
+
+
+def test_xml_return_is_sniffed_and_named_format_works(tmp_path):
+    from chronos.ingest.base import read_head, sniff
+
+    path = DATA / "return.xml"
+    assert sniff(path)[0] == "ssda903"
+    assert Ssda903Ingester().sniff(path, read_head(path)) == 0.95
+    named = read_source_named(path, "ssda903")
+    assert named.format == "ssda903" and len(named.persons) == 3
+
+
+def read_source_named(path, fmt):
+    from chronos.ingest.base import read_source
+
+    return read_source(Source(path=path, name="lac", format=fmt,
+                              options={"as_of": "2024-03-31"}))
+
+
+def test_xml_with_a_doctype_is_refused(tmp_path):
+    path = tmp_path / "evil.xml"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "aaaa">]>\n'
+                    "<EXPSSDA903><CHILD><HEADER><CHILDID>1</CHILDID></HEADER></CHILD>"
+                    "</EXPSSDA903>\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="DOCTYPE"):
+        read(path)
+
+
+def test_a_broken_xml_return_keeps_the_children_before_the_break(tmp_path):
+    text = (DATA / "return.xml").read_text(encoding="utf-8")
+    cut = text[:text.index("<CHILD>", text.index("900002"))] + "<CHILD><HEADER><CHILDID>9"
+    path = tmp_path / "cut.xml"
+    path.write_text(cut, encoding="utf-8")
+    result = read(path)
+    assert sorted(result.persons["record_key"]) == ["lac:900001", "lac:900002"]
+    assert [q.code for q in result.quarantine] == ["xml.broken"] and result.reconciles()
+
+
+def test_xml_is_read_child_by_child(tmp_path):
+    # a return of 3,000 children: each CHILD is dropped once read, so the tree never grows
+    import tracemalloc
+
+    child = ("<CHILD><HEADER><CHILDID>{n}</CHILDID><SEX>1</SEX><DOB>01/01/2010</DOB>"
+             "<ETHNIC>WBRI</ETHNIC></HEADER><EPISODE><DECOM>01/02/2020</DECOM><RNE>S</RNE>"
+             "<LS>C2</LS><CIN>N1</CIN><PL>U1</PL></EPISODE></CHILD>\n")
+    path = tmp_path / "big.xml"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("<EXPSSDA903>\n")
+        for n in range(3000):
+            handle.write(child.format(n=n))
+        handle.write("</EXPSSDA903>\n")
+    from chronos.ingest import ssda903_xml
+
+    seen = {}
+    parse = ssda903_xml.ET.iterparse
+
+    def watched(*args, **kwargs):
+        for event, elem in parse(*args, **kwargs):
+            seen.setdefault("root", elem)
+            seen["most"] = max(seen.get("most", 0), len(seen["root"]))
+            yield event, elem
+    ssda903_xml.ET.iterparse = watched
+    try:
+        result = read(path)
+    finally:
+        ssda903_xml.ET.iterparse = parse
+    assert result.records_read == 6000 and len(result.persons) == 3000
+    # never more children held than one read buffer of the parser parses (~16 KB), not 3,000
+    assert seen["most"] < 300 and len(seen["root"]) == 0
+
+
+def test_dolo_table(tmp_path):
+    path = tmp_path / "dolo.csv"
+    path.write_text("CHILD,DOB,DOLO_START,DOLO_END\nC9,01/02/2009,05/06/2022,\n",
+                    encoding="utf-8")
+    result = read(path)
+    assert identify(["CHILD", "DOB", "DOLO_START", "DOLO_END"]) == "dolo"
+    assert list(result.events["event_type"]) == ["legal_order"]
+    assert result.events.iloc[0]["date"] == "2022-06-05" and result.reconciles()
