@@ -1,4 +1,5 @@
-"""HL7 FHIR R4 JSON: a Bundle of any type, a single resource, or an NDJSON bulk export.
+"""HL7 FHIR R4, JSON or XML: a Bundle of any type, a single resource, or an NDJSON bulk
+export. The XML form is read into the JSON form's structures (:mod:`chronos.ingest.fhir_xml`).
 
 What becomes what (see ``docs/formats.md``):
 
@@ -98,6 +99,11 @@ def load(path: Path, label: str) -> Loaded:
         for file in files:
             _load_ndjson(_read_text(file, label), f"{label}/{file.name}", loaded)
         return loaded
+    if _starts_xml(path):
+        from chronos.ingest.fhir_xml import load_xml
+
+        load_xml(path, label, loaded)
+        return loaded
     text = _read_text(path, label)
     try:
         data = json.loads(text)
@@ -106,6 +112,16 @@ def load(path: Path, label: str) -> Loaded:
         return loaded
     _load_document(data, label, loaded)
     return loaded
+
+
+def _starts_xml(path: Path) -> bool:
+    """True when the file is XML (FHIR's XML form) rather than JSON."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _read_text(path: Path, label: str) -> str:
@@ -713,16 +729,22 @@ EVENT_HANDLERS = {"Encounter": _encounter, "Appointment": _appointment,
 
 @register
 class FhirIngester(Ingester):
-    """HL7 FHIR R4 JSON: Bundle (any type), single resource, or NDJSON bulk export."""
+    """HL7 FHIR R4, JSON or XML: Bundle (any type), single resource, or NDJSON bulk
+    export."""
 
     name = FORMAT
-    description = ("HL7 FHIR R4 JSON: Bundle of any type, a resource, or NDJSON bulk export "
-                   "(a file, or a folder of *.ndjson)")
-    extensions = (".json", ".ndjson")
+    description = ("HL7 FHIR R4, JSON or XML: Bundle of any type, a resource, or NDJSON bulk "
+                   "export (a file, or a folder of *.ndjson)")
+    extensions = (".json", ".ndjson", ".xml")
 
     def sniff(self, path: Path, head: bytes) -> float:
-        """High when the JSON (or its first NDJSON line) names a FHIR resourceType."""
+        """High when the JSON (or its first NDJSON line) names a FHIR resourceType, or
+        the XML is in the FHIR namespace."""
+        from chronos.ingest.fhir_xml import is_fhir_xml
+
         text = text_head(path, head)
+        if text.startswith("<"):
+            return 0.95 if is_fhir_xml(text) else 0.0
         if not text.startswith("{"):
             return 0.0
         window = text[:4096]

@@ -228,3 +228,61 @@ def test_a_resource_dated_after_as_of_is_quarantined_a_future_birth_date_dropped
     assert result.persons.iloc[0]["dob"] is pd.NA or pd.isna(result.persons.iloc[0]["dob"])
     assert result.records_quarantined == 1 and result.parts_quarantined == 1
     assert result.reconciles()
+
+
+# --- FHIR R4 XML (tests/data/fhir/services.xml: services.json in the XML representation) --
+
+def test_xml_gives_what_the_same_records_in_json_give():
+    xml = read(DATA / "services.xml", as_of="2024-03-31")
+    json_ = read(DATA / "services.json", as_of="2024-03-31")
+    columns = ["event_type", "date", "time", "person_ids", "summary", "details", "source_ref"]
+    assert xml.events[columns].equals(json_.events[columns])
+    assert xml.persons.drop(columns="source_file").equals(
+        json_.persons.drop(columns="source_file"))
+    assert xml.records_read == json_.records_read and xml.reconciles()
+    assert set(xml.events["source_file"]) == {"services.xml"}
+
+
+def test_xml_is_sniffed_as_fhir():
+    from chronos.ingest.base import read_head, sniff
+
+    path = DATA / "services.xml"
+    assert sniff(path)[0] == "fhir"
+    assert FhirIngester().sniff(path, read_head(path)) == 0.95
+
+
+def test_a_single_xml_resource_and_repeating_elements(tmp_path):
+    path = tmp_path / "patient.xml"
+    path.write_text(
+        '<Patient xmlns="http://hl7.org/fhir"><id value="p1"/>'
+        '<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml">'
+        '<p>Amy Jo</p></div></text>'
+        '<identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/>'
+        '<value value="9434765919"/></identifier>'
+        '<name><use value="official"/><family value="Testchild"/><given value="Amy"/>'
+        '<given value="Jo"/></name><gender value="female"/>'
+        '<birthDate value="2016-05-04"/><deceasedBoolean value="false"/></Patient>',
+        encoding="utf-8")
+    person = read(path).persons.iloc[0]
+    assert (person["given_name"], person["nhs_number"], person["dob"]) == \
+        ("Amy Jo", "9434765919", "2016-05-04")
+    assert pd.isna(person["deceased"])          # "false" read as the boolean false
+
+
+def test_xml_with_a_doctype_is_refused(tmp_path):
+    path = tmp_path / "evil.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE Bundle [<!ENTITY e "x">]>'
+                    '<Bundle xmlns="http://hl7.org/fhir"/>', encoding="utf-8")
+    with pytest.raises(SourceError, match="DOCTYPE"):
+        read(path)
+
+
+def test_a_broken_xml_bundle_keeps_the_entries_before_the_break(tmp_path):
+    text = (DATA / "services.xml").read_text(encoding="utf-8")
+    cut = text[:text.index("anc-2")]
+    path = tmp_path / "cut.xml"
+    path.write_text(cut, encoding="utf-8")
+    result = read(path, as_of="2024-03-31")
+    assert {"gp:Patient/mum", "gp:Patient/leo"} <= set(result.persons["record_key"])
+    assert list(result.events["source_ref"]) == ["Appointment/anc-1"]
+    assert [q.code for q in result.quarantine] == ["xml.broken"] and result.reconciles()
