@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
-from chronos.errors import FormatNotRecognised, Issue, SourceError
+from chronos.errors import ChronosError, FormatNotRecognised, Issue, SourceError
 
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
@@ -142,6 +142,8 @@ class Ingester:
     extensions: ClassVar[tuple[str, ...]] = ()
     #: True when the format needs a mapping in the manifest (it cannot run on its own)
     needs_mapping: ClassVar[bool] = False
+    #: True when a source of this format may be a folder (FHIR bulk export: *.ndjson)
+    reads_folders: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: bytes) -> float:
         """Confidence in 0..1 that ``path`` is in this format (``head``: its first 64 KiB)."""
@@ -217,11 +219,59 @@ def sniff(path: Path, *, allow_mapped: bool = False) -> tuple[str, list[tuple[st
 
 def read_source(source: Source) -> SourceResult:
     """Read one source with its named ingester, or the sniffed one for ``auto``."""
-    fmt = _source_format(source)
-    result = get_ingester(fmt).read(source)
+    return read_with(_source_format(source), source)
+
+
+def read_with(fmt: str, source: Source) -> SourceResult:
+    """Read ``source`` as format ``fmt``: a file that is not in that format is a
+    :class:`SourceError` naming it, whatever the reader met on the way (a folder, bytes
+    that are not text, a zip that is not a workbook ...), never an internal error."""
+    ingester = get_ingester(fmt)
+    if source.path.is_dir() and not ingester.reads_folders:
+        raise SourceError(f"a folder, not a file: the {fmt} format reads one file",
+                          file=source.file_label,
+                          hint="name the export file itself in the manifest")
+    with not_this_format(fmt, source.file_label):
+        result = ingester.read(source)
     result.format = result.format or fmt
     apply_subject(result, source)
     return result
+
+
+class not_this_format:
+    """Turn what a reader raises on a file of another format (undecodable bytes, a broken
+    zip, a CSV with NUL bytes, XML that does not parse) into a :class:`SourceError`."""
+
+    def __init__(self, fmt: str, label: str):
+        self.fmt, self.label = fmt, label
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, _tb) -> bool:
+        if exc is None or isinstance(exc, ChronosError) or not isinstance(exc, _input_errors()):
+            return False
+        raise SourceError(f"cannot read this file as {self.fmt}: {type(exc).__name__}: "
+                          f"{str(exc)[:200]}", file=self.label,
+                          hint="check the file, or name its format (chronos formats lists "
+                               "them; chronos inspect FILE shows what each makes of it)"
+                          ) from exc
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """What reading a file that is not in the expected format raises."""
+    import csv
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    found: list[type[BaseException]] = [OSError, UnicodeError, csv.Error, ET.ParseError,
+                                        zipfile.BadZipFile, EOFError]
+    try:
+        from openpyxl.utils.exceptions import InvalidFileException
+        found.append(InvalidFileException)
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        pass
+    return tuple(found)
 
 
 def apply_subject(result: SourceResult, source: Source, *, add_person: bool = True) -> None:
@@ -256,10 +306,15 @@ def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResul
     if int(rows) < 1:
         raise ValueError(f"rows must be at least 1, got {rows!r}")
     fmt = _source_format(source)
-    parts = get_ingester(fmt).read_parts(source, int(rows))
-    part = next(parts, None)
+    if source.path.is_dir() and not get_ingester(fmt).reads_folders:
+        raise SourceError(f"a folder, not a file: the {fmt} format reads one file",
+                          file=source.file_label)
+    with not_this_format(fmt, source.file_label):
+        parts = get_ingester(fmt).read_parts(source, int(rows))
+        part = next(parts, None)
     while part is not None:
-        following = next(parts, None)
+        with not_this_format(fmt, source.file_label):
+            following = next(parts, None)
         part.format = part.format or fmt
         apply_subject(part, source, add_person=following is None)
         yield part

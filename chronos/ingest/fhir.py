@@ -736,6 +736,7 @@ class FhirIngester(Ingester):
     description = ("HL7 FHIR R4, JSON or XML: Bundle of any type, a resource, or NDJSON bulk "
                    "export (a file, or a folder of *.ndjson)")
     extensions = (".json", ".ndjson", ".xml")
+    reads_folders = True
 
     def sniff(self, path: Path, head: bytes) -> float:
         """High when the JSON (or its first NDJSON line) names a FHIR resourceType, or

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chronos.errors import SourceError
-from chronos.ingest.base import Source, SourceResult, get_ingester, read_head, registry, sniff
+from chronos.ingest.base import Source, SourceResult, read_head, read_with, registry, sniff
 
 
 @dataclass
@@ -60,7 +60,7 @@ def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
         fmt = sniff(path)[0]
     source = Source(path=path, name=name, format=fmt, options=dict(options or {}),
                     display_path=str(path))
-    result = get_ingester(fmt).read(source)
+    result = read_with(fmt, source)
     return Inspection(path=path, format=fmt, scores=scores, result=result)
 
 
