@@ -97,7 +97,7 @@ def load_case(path: str | Path) -> Case:
     for number, entry in enumerate(sources, 1):
         _future_policy(entry.get("future_dates"), manifest, f"sources[{number}].future_dates")
     return Case(
-        name=str(raw.get("case") or root.name),
+        name=str(raw.get("case") or root.resolve().name),
         root=root,
         manifest_path=manifest,
         sources=parsed,

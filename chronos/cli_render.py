@@ -81,9 +81,18 @@ def ingest_summary(report: dict, out: Path) -> None:
     console = stderr()
     console.print(table)
     totals = report["totals"]
-    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined "
+    parts = totals.get("parts_quarantined", 0)
+    inside = f" and {parts} date(s) inside records that stayed data" if parts else ""
+    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined"
+                  f"{inside} "
                   f"({'counts reconcile' if report['reconciles'] else 'COUNTS DO NOT RECONCILE'})"
                   f"; {len(report['warnings'])} warnings. Written to {out}/")
+    if report.get("as_of_from") == "today":
+        console.print(f"  as of today ({report.get('as_of')}): the manifest gives no as_of, so "
+                      "a later build may differ", markup=False)
+    for warning in report["warnings"]:
+        if warning.get("code") == "manifest.unknown_key":
+            console.print(f"  manifest: {warning['message']}", markup=False)
     for source in report["sources"]:
         for reason, count in source["quarantine_by_reason"].items():
             console.print(f"  quarantined in {source['file']}: {count} x {reason}")
