@@ -63,7 +63,9 @@ def sample_files(shared: Path | None) -> list[Path]:
 def test_no_file_read_as_any_format_ends_in_an_internal_error(tmp_path, request):
     shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
     files = odd_files(tmp_path) + sample_files(shared if shared.is_dir() else None)
-    formats = ["auto", *registry()]
+    # chronos's own formats (other test modules register test-only ones)
+    formats = ["auto", *(name for name, cls in registry().items()
+                         if cls.__module__.startswith("chronos.ingest."))]
     outcomes = {"data": 0, "refused": 0}
     for path in files:
         for fmt in formats:
