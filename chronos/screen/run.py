@@ -97,7 +97,7 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
     ``charts/*.png``, ``events-duplicates.csv`` and, last, ``screen.json``. ``engine``
     is ``duckdb`` (default) or ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
     completed stage whose inputs did not change. The period is ``since`` (ISO date) to the
-    manifest's ``as_of`` (or the latest event), by default the last ``period_months``.
+    manifest's ``as_of`` (today when it gives none), by default the last ``period_months``.
     ``fail_after`` (a stage name) stops with an error after that stage: for testing resume.
     """
     from chronos.case import load_case
@@ -127,7 +127,7 @@ class ScreenContext:
     out: Path
     opts: ScreenOptions
     say: Progress
-    #: link: the manifest's as-of date, else the latest event's
+    #: link: the manifest's as-of date (the day the manifest was read when it gives none)
     as_of: str | None = None
     #: findings: the first day of the screening period
     period_start: str | None = None
