@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
-import pytest
 
 from chronos.errors import ChronosError
 from chronos.ingest.base import registry

@@ -192,8 +192,6 @@ def test_a_broken_xml_return_keeps_the_children_before_the_break(tmp_path):
 
 def test_xml_is_read_child_by_child(tmp_path):
     # a return of 3,000 children: each CHILD is dropped once read, so the tree never grows
-    import tracemalloc
-
     child = ("<CHILD><HEADER><CHILDID>{n}</CHILDID><SEX>1</SEX><DOB>01/01/2010</DOB>"
              "<ETHNIC>WBRI</ETHNIC></HEADER><EPISODE><DECOM>01/02/2020</DECOM><RNE>S</RNE>"
              "<LS>C2</LS><CIN>N1</CIN><PL>U1</PL></EPISODE></CHILD>\n")
