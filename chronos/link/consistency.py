@@ -40,6 +40,12 @@ def split_chains(groups: list[list[str]], accepted: list, anchored: set[str],
     ``anchored``: records with a date of birth; ``support``: pairs of records (frozensets)
     with direct evidence that they are one person (a likely match, or an override)."""
     group_of = {key: i for i, group in enumerate(groups) for key in group}
+    partners: dict[str, set[str]] = {}
+    for pair in support:
+        if len(pair) == 2:
+            a, b = tuple(pair)
+            partners.setdefault(a, set()).add(b)
+            partners.setdefault(b, set()).add(a)
     by_group: dict[int, list] = {}
     for edge in accepted:
         by_group.setdefault(group_of[edge.a], []).append(edge)
@@ -49,7 +55,7 @@ def split_chains(groups: list[list[str]], accepted: list, anchored: set[str],
         if len(group) < 3 or not may_chain(group, anchored):
             out.append(group)
             continue
-        parts, refused = _replay(group, edges, anchored, support)
+        parts, refused = _replay(group, edges, anchored, partners)
         out.extend(parts)
         detached.extend(refused)
     return sorted(sorted(g) for g in out), detached
@@ -61,8 +67,8 @@ def may_chain(group: list[str], anchored: set[str]) -> bool:
     return dated >= 2 and dated < len(group)
 
 
-def _replay(group, edges, anchored, support) -> tuple[list[list[str]], list[Detached]]:
-    anchor_of = _anchor_sets(group, edges, anchored, support)
+def _replay(group, edges, anchored, partners) -> tuple[list[list[str]], list[Detached]]:
+    anchor_of = _anchor_sets(group, edges, anchored, partners)
     parent = {key: key for key in group}
     anchors = {key: ({anchor_of[key]} if key in anchor_of else set()) for key in group}
 
@@ -89,7 +95,7 @@ def _replay(group, edges, anchored, support) -> tuple[list[list[str]], list[Deta
     return [sorted(p) for p in parts.values()], refused
 
 
-def _anchor_sets(group, edges, anchored, support) -> dict[str, int]:
+def _anchor_sets(group, edges, anchored, partners) -> dict[str, int]:
     """Anchor -> the number of its set: anchors joined directly (an accepted join, a
     likely scored pair or an override between two anchors) are one set."""
     dated = [key for key in group if key in anchored]
@@ -102,8 +108,7 @@ def _anchor_sets(group, edges, anchored, support) -> dict[str, int]:
         return key
 
     direct = [(e.a, e.b) for e in edges if e.a in parent and e.b in parent]
-    keys = set(parent)
-    direct += [tuple(pair) for pair in support if len(pair) == 2 and pair <= keys]
+    direct += [(a, b) for a in dated for b in partners.get(a, ()) if b in parent]
     for a, b in direct:
         parent[find(a)] = find(b)
     roots = sorted({find(key) for key in dated})

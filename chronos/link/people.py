@@ -261,8 +261,12 @@ def _without_chains(groups, accepted, frame, pairs, settings):
                  & (pairs["vetoes"] == "")
                  & (pairs["match_probability"] >= settings.review_threshold)]
     support = {frozenset(p) for p in zip(near["key_l"], near["key_r"])}
-    support |= {frozenset((e.a, e.b)) for e in accepted if e.method == "override"}
-    return split_chains(groups, accepted, anchored, support)
+    inside = [e for e in accepted if e.a in keys]          # joins within the suspect groups
+    support |= {frozenset((e.a, e.b)) for e in inside if e.method == "override"}
+    parts, detached = split_chains(suspect, inside, anchored, support)
+    if not detached:
+        return groups, []
+    return sorted([g for g in groups if not (len(g) >= 3 and g[0] in keys)] + parts), detached
 
 
 def _still_accepted(accepted, detached):
