@@ -56,6 +56,9 @@ MAX_XML_TEXT_BYTES = 6 * MAX_CELL_CHARS
 #: Levels of nesting in JSON (FHIR). A real FHIR resource nests about 10 deep.
 MAX_JSON_DEPTH = 200
 
+#: Levels of nesting in an XML source (CIN census: about 6).
+MAX_XML_DEPTH = 200
+
 #: Digits in one JSON number (Python itself refuses to convert more than 4,300).
 MAX_NUMBER_DIGITS = 1_000
 

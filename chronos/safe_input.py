@@ -61,7 +61,7 @@ def check_regular(path: str | Path, label: str | None = None, *, folder_ok: bool
 
 
 def open_regular(path: str | Path, label: str | None = None, *,
-                 error: type[ChronosError] = SourceError) -> IO[bytes]:
+                 error: type[ChronosError] = SourceError, what: str = "file") -> IO[bytes]:
     """``path`` opened for reading in binary, refused unless it is a regular file.
 
     Opened non-blocking (a named pipe put in its place after any earlier check cannot
@@ -72,7 +72,7 @@ def open_regular(path: str | Path, label: str | None = None, *,
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise os_error(exc, label, error) from None
+        raise os_error(exc, label, error, what) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -87,14 +87,15 @@ def open_regular(path: str | Path, label: str | None = None, *,
 
 
 def read_bytes(path: str | Path, label: str | None = None, *, limit: int | None = None,
-               error: type[ChronosError] = SourceError) -> bytes:
-    """The whole of a regular file (``error`` when it is not one, or longer than ``limit``)."""
+               error: type[ChronosError] = SourceError, what: str = "file") -> bytes:
+    """The whole of a regular file (``error`` when it is not one, or longer than ``limit``;
+    ``what`` names the file in messages: ``mapping file not found``)."""
     label = label or str(path)
-    with open_regular(path, label, error=error) as handle:
+    with open_regular(path, label, error=error, what=what) as handle:
         try:
             data = handle.read(-1 if limit is None else limit + 1)
         except OSError as exc:
-            raise os_error(exc, label, error) from None
+            raise os_error(exc, label, error, what) from None
     if limit is not None and len(data) > limit:
         raise error(f"the file is larger than {limit:,} bytes, the most chronos reads "
                     "for this kind of file", file=label)
@@ -138,7 +139,7 @@ def load_yaml(path: str | Path, *, error: type[ChronosError], label: str | None 
     :class:`ChronosError` subclass) for a file that is missing, not a regular file, too
     large, not UTF-8, not YAML, or that expands too far."""
     label = label or str(path)
-    data = read_bytes(path, label, limit=limits.MAX_YAML_BYTES, error=error)
+    data = read_bytes(path, label, limit=limits.MAX_YAML_BYTES, error=error, what=what)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

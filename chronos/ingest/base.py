@@ -192,11 +192,26 @@ def sniff(path: Path, *, allow_mapped: bool = False) -> tuple[str, list[tuple[st
         scores.append((name, score))
     scores.sort(key=lambda item: (-item[1], item[0]))
     if not scores or scores[0][1] < 0.5:
+        _explain_unreadable(path)
         tried = ", ".join(name for name, _ in scores) or "none"
         raise FormatNotRecognised("the file matches no known format", file=str(path),
                                   hint=f"formats tried: {tried}; name one with format: "
                                        "in the manifest, or give a mapping")
     return scores[0][0], scores
+
+
+#: Extensions of zip containers whose damage is worth naming when nothing recognises them
+ZIP_KINDS = {".xlsx": "workbook", ".xlsm": "workbook", ".docx": "Word document"}
+
+
+def _explain_unreadable(path: Path) -> None:
+    """When no format recognises a workbook or Word document, say why if it cannot be
+    read at all (not a zip, truncated, a zip bomb, a DTD...) rather than 'no format'."""
+    kind = ZIP_KINDS.get(path.suffix.lower())
+    if kind:
+        from chronos.ingest.guards import check_zip
+
+        check_zip(path, str(path), kind)
 
 
 def read_source(source: Source) -> SourceResult:

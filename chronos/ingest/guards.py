@@ -307,6 +307,15 @@ def _scan_member(archive, info, label: str, kind: str, facts: ZipFacts) -> None:
 
 # --------------------------------------------------------------------------- JSON
 
+class JsonLimit(SourceError):
+    """JSON over a limit (``code``: ``json.too_deep`` or ``json.number_too_long``): an
+    error for a whole document, a quarantined line in NDJSON."""
+
+    def __init__(self, code: str, message: str, **where):
+        self.code = code
+        super().__init__(message, **where)
+
+
 class _TooManyDigits(ValueError):
     pass
 
@@ -327,9 +336,9 @@ def load_json(text: str, label: str, *, row: str | None = None) -> Any:
     try:
         data = json.loads(text, parse_int=_int)
     except _TooManyDigits as exc:
-        raise SourceError(f"a number with {len(str(exc)):,} digits, more than "
-                          f"{limits.MAX_NUMBER_DIGITS:,}", file=label,
-                          row=row or _line_of(text, str(exc))) from None
+        raise JsonLimit("json.number_too_long", f"a number with {len(str(exc)):,} digits, "
+                        f"more than {limits.MAX_NUMBER_DIGITS:,}", file=label,
+                        row=row or _line_of(text, str(exc))) from None
     except RecursionError:
         raise _too_deep(label, row) from None
     except ValueError as exc:
@@ -340,10 +349,10 @@ def load_json(text: str, label: str, *, row: str | None = None) -> Any:
     return data
 
 
-def _too_deep(label: str, row: str | None) -> SourceError:
-    return SourceError(f"JSON nested more than {limits.MAX_JSON_DEPTH} levels deep",
-                       file=label, row=row, hint="a FHIR resource nests about ten levels; "
-                       "this file is damaged or not FHIR")
+def _too_deep(label: str, row: str | None) -> JsonLimit:
+    return JsonLimit("json.too_deep", f"JSON nested more than {limits.MAX_JSON_DEPTH} levels "
+                     "deep", file=label, row=row, hint="a FHIR resource nests about ten "
+                     "levels; this file is damaged or not FHIR")
 
 
 def _line_of(text: str, needle: str) -> str | None:

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from chronos.errors import SourceError
 
 #: Excel error values and other spellings of "no value"
 MISSING_VALUES = {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#null!", "#num!",
@@ -201,9 +200,11 @@ def decode_text(data: bytes, label: str, encoding: str | None = None) -> str:
     return decode(data, label, encoding or "auto").text
 
 
-def read_csv_rows(path: Path, label: str, encoding: str | None = None) -> CsvRows:
-    """A delimited text file (comma, tab, semicolon or pipe) as rows of strings, with the
-    limits of :mod:`chronos.limits` and a warning for each byte that does not decode."""
+def read_csv_rows(path: Path, label: str, encoding: str | None = None,
+                  delimiter: str | None = None) -> CsvRows:
+    """A delimited text file (comma, tab, semicolon or pipe, or ``delimiter``) as rows of
+    strings, with the limits of :mod:`chronos.limits` and a warning for each byte that
+    does not decode."""
     from chronos.ingest.delimited import records
     from chronos.ingest.encoding import decode
     from chronos.ingest.guards import CHUNK, check_lines
@@ -212,7 +213,7 @@ def read_csv_rows(path: Path, label: str, encoding: str | None = None) -> CsvRow
     data = read_bytes(path, label)
     check_lines((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)), label)
     decoded = decode(data, label, encoding or "auto")
-    rows, lines = records(decoded.text, _delimiter(decoded.text), label)
+    rows, lines = records(decoded.text, delimiter or _delimiter(decoded.text), label)
     return CsvRows(rows, lines, decoded.placed_issues(label, lines, rows))
 
 

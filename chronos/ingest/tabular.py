@@ -377,11 +377,9 @@ def widest_row(data: bytes, delim: str) -> int:
 def _unclosed_quote(exc: Exception, data: bytes, encoding: str, delim: str, label: str) -> None:
     """Raise the unclosed-quote error when pandas stopped at the end of the file inside a
     quoted cell (its message counts records, not lines: the line is found here)."""
-    import re as _re
-
     from chronos.ingest.delimited import record_line, unclosed_quote
 
-    found = _re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
     if not found:
         return
     text = data.decode(encoding, errors="replace")
