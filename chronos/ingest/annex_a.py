@@ -18,8 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from chronos import model
-from chronos.limits import MAX_HEADER_CELLS
+from chronos import limits, model
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
@@ -123,7 +122,7 @@ def list_number_from_name(title: str, spec: AnnexSpec) -> int | None:
 def find_header_row(rows, spec: AnnexSpec) -> int | None:
     """Index of the heading row: the first of the first rows with an identifier heading."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        if any(match_header(cell, spec.person["id"]) for cell in row[:MAX_HEADER_CELLS]
+        if any(match_header(cell, spec.person["id"]) for cell in row[:limits.MAX_HEADER_CELLS]
                if isinstance(cell, str)):
             return index
     return None

@@ -28,7 +28,7 @@ from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, iso
                                     local_name, person_frame, reject_dtd, relationship_frame,
                                     text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
-from chronos.limits import MAX_XML_DEPTH
+from chronos import limits
 from chronos.safe_input import open_regular
 
 FORMAT = "cin_census"
@@ -116,8 +116,8 @@ class CinReader:
         return root_seen
 
     def _deeper(self, depth: int, elem) -> int:
-        if depth >= MAX_XML_DEPTH:
-            raise SourceError(f"the XML nests more than {MAX_XML_DEPTH} elements deep (at "
+        if depth >= limits.MAX_XML_DEPTH:
+            raise SourceError(f"the XML nests more than {limits.MAX_XML_DEPTH} elements deep (at "
                               f"<{local_name(elem.tag)}>)", file=self.label,
                               hint="a CIN census file nests about six levels; this file is "
                                    "not one")

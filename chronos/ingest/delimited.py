@@ -32,9 +32,9 @@ def records(text: str, delimiter: str, label: str) -> tuple[list[list[str]], lis
 
 
 def raise_field_limit() -> None:
-    """Let the csv module read cells up to the line limit (the default stops at 131,072)."""
-    if csv.field_size_limit() < limits.MAX_LINE_BYTES:
-        csv.field_size_limit(limits.MAX_LINE_BYTES)
+    """Let the csv module read cells up to the line limit (its default stops at 131,072
+    characters; the setting is the process's, so it is made before every read)."""
+    csv.field_size_limit(limits.MAX_LINE_BYTES)
 
 
 def _read(text: str, delimiter: str, label: str, strict: bool):

@@ -80,20 +80,27 @@ class Decoded:
             column=column, value=value)
 
     def placed_issues(self, label: str, starts: list[int], rows) -> list[Issue]:
-        """:meth:`issues` and a warning per bad byte, placed in its row and column:
-        ``starts`` is the line each row starts on (ascending), ``rows`` the rows (lists
-        of cell texts, or a callable giving row ``i``'s ``(ref, {column: text})``)."""
-        out = self.issues(label)
-        for bad in self.bad:
-            index = bisect.bisect_right(starts, bad.line) - 1
+        """:meth:`issues`, then a warning per bad byte placed in its row and column
+        (:meth:`place`)."""
+        return self.issues(label) + self.place(self.bad, label, starts, rows)
+
+    def place(self, bad: list[BadByte], label: str, starts: list[int], rows) -> list[Issue]:
+        """A warning per byte of ``bad``, placed in its row and column: ``starts`` is the
+        line each row starts on (ascending), ``rows`` the rows (lists of cell texts, or a
+        callable giving row ``i``'s ``(ref, {column: text})``). A byte above the first
+        row is named by its line."""
+        out = []
+        for byte in bad:
+            index = bisect.bisect_right(starts, byte.line) - 1
             if index < 0:
-                out.append(self.byte_issue(bad, label))
+                out.append(self.byte_issue(byte, label))
                 continue
-            ref, cells = rows(index) if callable(rows) else \
-                (f"line {starts[index]}", {f"column {i + 1}": c for i, c in enumerate(rows[index])})
+            ref, cells = rows(index) if callable(rows) else (
+                f"line {starts[index]}",
+                {f"column {i + 1}": c for i, c in enumerate(rows[index])})
             column = next((name for name, text in cells.items()
                            if isinstance(text, str) and "\ufffd" in text), "")
-            out.append(self.byte_issue(bad, label, ref, column, cells.get(column, "") or ""))
+            out.append(self.byte_issue(byte, label, ref, column, cells.get(column, "") or ""))
         return out
 
 

@@ -29,7 +29,7 @@ from chronos.ingest._common import (BadDate, Day, EventRows, age_on, details, is
                                     iso_day, person_frame, relationship_frame, text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import JsonLimit, check_depth, load_json
-from chronos.limits import MAX_JSON_DEPTH, MAX_NUMBER_DIGITS
+from chronos import limits
 from chronos.safe_input import is_inside, read_bytes
 
 FORMAT = "fhir"
@@ -195,9 +195,9 @@ def _salvage_entries(text: str, label: str, loaded: Loaded) -> bool:
         except (RecursionError, ValueError, JsonLimit):
             line = text.count("\n", 0, pos) + 1
             loaded.broken.append(issue(
-                "json.too_deep", f"an entry nests more than {MAX_JSON_DEPTH} levels deep or "
-                f"holds a number over {MAX_NUMBER_DIGITS} digits; the entries before it were "
-                "read", label, f"line {line}", severity="error"))
+                "json.too_deep", f"an entry nests more than {limits.MAX_JSON_DEPTH} levels "
+                f"deep or holds a number over {limits.MAX_NUMBER_DIGITS} digits; the entries "
+                "before it were read", label, f"line {line}", severity="error"))
             break
         _add_entry(entry, loaded)
     return True

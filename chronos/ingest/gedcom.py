@@ -30,7 +30,7 @@ from chronos.ingest.ansel import decode_ansel
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import CHUNK, check_lines
 from chronos.ingest.sheets import join_details
-from chronos.limits import MAX_CELL_CHARS
+from chronos import limits
 from chronos.safe_input import read_bytes
 
 FORMAT = "gedcom"
@@ -112,15 +112,20 @@ def _decode(data: bytes, encoding: str, label: str) -> tuple[str, list[Issue]]:
     try:
         return data.decode(encoding), []
     except UnicodeDecodeError:
-        text = data.decode(encoding, errors="replace")
-        return text, _bad_bytes(text.count("\ufffd"), encoding.upper(), label)
+        from chronos.ingest.encoding import decode
+
+        decoded = decode(data, label, encoding)
+        first = decoded.bad[0] if decoded.bad else None
+        return decoded.text, _bad_bytes(decoded.bad_count, encoding.upper(), label, first)
 
 
-def _bad_bytes(count: int, charset: str, label: str) -> list[Issue]:
+def _bad_bytes(count: int, charset: str, label: str, first=None) -> list[Issue]:
     if not count:
         return []
-    return [Issue("gedcom.encoding", f"{count} byte(s) could not be decoded as {charset}; "
-                  "they show as \ufffd", source_file=label)]
+    where = f" (the first, 0x{first.byte:02X}, on line {first.line})" if first else ""
+    return [Issue("gedcom.encoding", f"{count} byte(s) could not be decoded as {charset}"
+                  f"{where}; they show as \ufffd", source_file=label,
+                  source_ref=f"line {first.line}" if first else "")]
 
 
 # --- lines into records -----------------------------------------------------------------
@@ -168,10 +173,10 @@ class _Continuations:
 
     def capped(self, value: str, line: int, tag: str) -> str:
         """``value`` cut at the cell limit (with a warning when it was longer)."""
-        if len(value) <= MAX_CELL_CHARS:
+        if len(value) <= limits.MAX_CELL_CHARS:
             return value
         self._warn(line, tag, len(value))
-        return value[:MAX_CELL_CHARS]
+        return value[:limits.MAX_CELL_CHARS]
 
     def add(self, node: Node, piece: str) -> None:
         """Add a CONT/CONC piece to ``node``'s value."""
@@ -180,9 +185,9 @@ class _Continuations:
             entry = self.values[id(node)] = [node, [node.value], len(node.value), False]
         if entry[3]:
             return
-        if entry[2] + len(piece) > MAX_CELL_CHARS:
-            entry[1].append(piece[:MAX_CELL_CHARS - entry[2]])
-            entry[2], entry[3] = MAX_CELL_CHARS, True
+        if entry[2] + len(piece) > limits.MAX_CELL_CHARS:
+            entry[1].append(piece[:limits.MAX_CELL_CHARS - entry[2]])
+            entry[2], entry[3] = limits.MAX_CELL_CHARS, True
             self._warn(node.line, node.tag, None)
             return
         entry[1].append(piece)
@@ -196,8 +201,9 @@ class _Continuations:
     def _warn(self, line: int, tag: str, length: int | None) -> None:
         size = f"{length:,} characters" if length else "with its CONC/CONT lines"
         self.warnings.append(Issue(
-            "gedcom.value_too_long", f"the {tag} value is longer than the {MAX_CELL_CHARS:,} "
-            f"characters chronos reads in one value ({size}); the rest was not read",
+            "gedcom.value_too_long", f"the {tag} value is longer than the "
+            f"{limits.MAX_CELL_CHARS:,} characters chronos reads in one value ({size}); the "
+            "rest was not read",
             self.label, f"line {line}"))
 
 

@@ -54,9 +54,10 @@ class XmlScan:
     (``<f>``) appears (:attr:`formulas`). UTF-16 documents are scanned as UTF-8.
     """
 
-    def __init__(self, label: str, part: str = "", limit: int = limits.MAX_XML_TEXT_BYTES,
+    def __init__(self, label: str, part: str = "", limit: int | None = None,
                  *, find_formulas: bool = False):
-        self.label, self.part, self.limit = label, part, limit
+        self.label, self.part = label, part
+        self.limit = limits.MAX_XML_TEXT_BYTES if limit is None else limit
         self.find_formulas = find_formulas
         self.buf = b""
         self.offset = 0            # offset in the (UTF-8) stream of buf[0]
@@ -64,6 +65,7 @@ class XmlScan:
         self.last_lt = -1          # offset of the last '<' (or end of a special token)
         self.special: tuple[bytes, int, int] | None = None   # (end marker, start, line)
         self.formulas = False
+        self._tail = b""           # the last bytes scanned, for a formula tag across chunks
         self._decoder = None
         self._started = False
 
@@ -119,7 +121,9 @@ class XmlScan:
         if stop <= i:
             return
         if self.find_formulas and not self.formulas:
-            self.formulas = any(buf.find(tag, max(0, i - 8), stop) != -1 for tag in _FORMULA)
+            window = self._tail + buf[i:stop]
+            self.formulas = any(tag in window for tag in _FORMULA)
+            self._tail = window[-8:]
         last = self.last_lt
         while True:
             low = max(last + 1, base + i)
@@ -204,9 +208,10 @@ def _complete_prefix(head: bytes) -> bool:
     return not (b"<!--".startswith(head) or b"<![CDATA[".startswith(head))
 
 
-def scan_xml(chunks: Iterable[bytes], label: str, part: str = "") -> XmlScan:
+def scan_xml(chunks: Iterable[bytes], label: str, part: str = "",
+             limit: int | None = None) -> XmlScan:
     """Run an :class:`XmlScan` over ``chunks`` (raises on the first problem)."""
-    scan = XmlScan(label, part)
+    scan = XmlScan(label, part, limit)
     for chunk in chunks:
         scan.feed(chunk)
     return scan.close()
@@ -336,7 +341,8 @@ def load_json(text: str, label: str, *, row: str | None = None) -> Any:
     try:
         data = json.loads(text, parse_int=_int)
     except _TooManyDigits as exc:
-        raise JsonLimit("json.number_too_long", f"a number with {len(str(exc)):,} digits, "
+        raise JsonLimit("json.number_too_long", f"a number with "
+                        f"{len(str(exc).lstrip('-')):,} digits, "
                         f"more than {limits.MAX_NUMBER_DIGITS:,}", file=label,
                         row=row or _line_of(text, str(exc))) from None
     except RecursionError:
@@ -375,29 +381,36 @@ def check_depth(data: Any, label: str, row: str | None = None) -> None:
 
 # --------------------------------------------------------------------------- text
 
-def check_lines(chunks: Iterable[bytes], label: str,
-                limit: int = limits.MAX_LINE_BYTES) -> None:
-    """Refuse a text file with a line longer than ``limit`` bytes (streaming, in C: a line
-    ends at LF or CR; ``chunks`` must be shorter than ``limit``)."""
-    line, run = 1, 0
+def check_lines(chunks: Iterable[bytes], label: str, limit: int | None = None) -> None:
+    """Refuse a text file with a line longer than ``limit`` bytes (default
+    :data:`~chronos.limits.MAX_LINE_BYTES`; streaming, in C: a line ends at LF or CR)."""
+    limit = limits.MAX_LINE_BYTES if limit is None else limit
+    last, offset, lines = -1, 0, 1          # last line end seen, chunk start, line there
     for chunk in chunks:
-        first = _first_of(chunk, b"\n", b"\r")
-        if first == -1:
-            run += len(chunk)
-        else:
-            run += first
-        if run > limit:
-            raise SourceError(f"line {line} is longer than {limit:,} bytes", file=label,
-                              row=f"line {line}",
-                              hint="no export writes lines this long: is it a text file?")
-        if first != -1:
-            line += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-            run = len(chunk) - 1 - max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
+        ends = chunk.replace(b"\r", b"\n") if b"\r" in chunk else chunk
+        end = offset + len(ends)
+        while True:
+            high = last + limit + 2          # a line end must come before this offset
+            found = ends.rfind(b"\n", max(last + 1, offset) - offset, min(high, end) - offset)
+            if found == -1:
+                if high <= end:
+                    _line_too_long(label, lines + _line_ends(chunk, max(last + 1 - offset, 0)),
+                                   limit)
+                break
+            last = offset + found
+        lines += _line_ends(chunk, len(chunk))
+        offset = end
 
 
-def _first_of(data: bytes, *needles: bytes) -> int:
-    found = [i for i in (data.find(n) for n in needles) if i != -1]
-    return min(found) if found else -1
+def _line_ends(data: bytes, stop: int) -> int:
+    return data.count(b"\n", 0, stop) + data.count(b"\r", 0, stop) \
+        - data.count(b"\r\n", 0, stop)
+
+
+def _line_too_long(label: str, line: int, limit: int) -> None:
+    raise SourceError(f"line {line} is longer than {limit:,} bytes", file=label,
+                      row=f"line {line}",
+                      hint="no export writes lines this long: is it a text file?")
 
 
 def long_cells(values) -> list[tuple[int, int]]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from chronos.errors import MappingError, SourceError
-from chronos.limits import MAX_COLUMNS
+from chronos import limits
 
 #: How many rows at the top of a sheet are searched for the header row.
 HEADER_SEARCH_ROWS = 30
@@ -181,11 +181,13 @@ def find_header(rows: list[list[str]], wanted: list[str], label: str,
         if score > best[0]:
             best = (score, first, count, names)
     if best[0] == 0:
-        first = [c for c in (rows[0] if rows else []) if c]
+        cells = len([c for c in (rows[0] if rows else []) if c])
         raise MappingError("none of the mapped columns is in the first "
                            f"{HEADER_SEARCH_ROWS} rows", file=label,
-                           hint=f"mapped columns: {', '.join(wanted)}; first row has: "
-                                f"{', '.join(first[:12]) or '(nothing)'}")
+                           hint=f"mapped columns: {', '.join(wanted)}; the first row has "
+                                f"{cells} filled cell(s) (not shown: chronos does not echo a "
+                                "file it cannot read as an export); is it the right file, "
+                                "and is the delimiter right?")
     return best[1], best[2], _unique_names(best[3])
 
 
@@ -240,14 +242,12 @@ def place_bytes(decoded, table: Table, label: str, bad: list) -> list:
     (in the header) are named by line."""
     if not bad:
         return []
-    starts = [int(r) for r in table.refs]
-    frame = table.frame
+    frame, refs = table.frame, table.refs
 
     def row(index: int):
-        return table.refs.iloc[index], {c: frame.iat[index, j] for j, c in enumerate(frame.columns)}
+        return refs.iloc[index], {c: frame.iat[index, j] for j, c in enumerate(frame.columns)}
 
-    return decoded.placed_issues(label, starts, row)[len(decoded.issues(label)):] \
-        if starts else [decoded.byte_issue(b, label) for b in bad]
+    return decoded.place(bad, label, [int(r) for r in refs], row)
 
 
 def detect_delimiter(text: str, suffix: str, requested: str = "auto") -> str:
@@ -347,8 +347,8 @@ def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: i
         raise SourceError(f"cannot decode the file as {encoding}: {exc}", file=label,
                           hint="set encoding: in the mapping's reader options") from exc
     widest = widest_row(data, delim)
-    if widest > MAX_COLUMNS:
-        raise SourceError(f"a line has {widest:,} cells, more than {MAX_COLUMNS:,}",
+    if widest > limits.MAX_COLUMNS:
+        raise SourceError(f"a line has {widest:,} cells, more than {limits.MAX_COLUMNS:,}",
                           file=label, hint="is the delimiter right? set delimiter: in the "
                                            "mapping's reader options")
     extra = [f"(extra field {i})" for i in range(len(names) + 1, widest + 1)]
