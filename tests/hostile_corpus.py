@@ -264,7 +264,7 @@ def _cell_row(number: int, *cells: str) -> str:
 
 
 def _zip_bomb(folder: Path) -> str:
-    write_zip(folder / "bomb.xlsx", _xlsx_parts([SHEET_HEAD, *repeat(" ", 400 * MB, 4 * MB),
+    write_zip(folder / "bomb.xlsx", _xlsx_parts([SHEET_HEAD, *repeat(" ", 160 * MB, 4 * MB),
                                                  SHEET_TAIL]))
     return "bomb.xlsx"
 
@@ -380,13 +380,13 @@ def _docx_bomb(folder: Path) -> str:
         "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxml'
                                'formats.org/package/2006/content-types"/>',
         "word/document.xml": [f'<?xml version="1.0"?><w:document xmlns:w="{main}"><w:body>',
-                              *repeat("<w:p/>", 300 * MB, 4 * MB), "</w:body></w:document>"]})
+                              *repeat("<w:p/>", 100 * MB, 4 * MB), "</w:body></w:document>"]})
     return "bomb.docx"
 
 
 ZIPS = [
     Case("zip_bomb", _zip_bomb),
-    Case("big_cell_xlsx", _big_cell(24 * MB, "bigcell.xlsx")),
+    Case("big_cell_xlsx", _big_cell(8 * MB, "bigcell.xlsx")),
     Case("gigacell_xlsx", _compressible_cell, slow=True),
     Case("laughs_xlsx", _sheet_with_dtd("laughs")),
     Case("xxe_xlsx", _sheet_with_dtd("xxe")),
@@ -451,7 +451,10 @@ def _a_chronology(folder: Path) -> str:
 
 
 def _mapping_bomb(folder: Path) -> str:
-    (folder / "bomb.yaml").write_text(BOMB + "columns: *h\n", encoding="utf-8")
+    nested = "".join("  " + line + "\n" for line in BOMB.splitlines())
+    (folder / "bomb.yaml").write_text("description:\n" + nested + "person: {id: NHS Number}\n"
+                                      "events:\n  - {date: Date, type: {value: other}, "
+                                      "details: *h}\n", encoding="utf-8")
     (folder / "data.csv").write_text(MAPPED_HEADER + MAPPED_ROW, encoding="utf-8")
     return "data.csv"
 
@@ -480,7 +483,8 @@ MANIFESTS = [
     *(_special(k) for k in ("zero", "fifo", "loop", "folder", "link_out", "passwd", "shadow",
                             "missing")),
     Case("manifest_alias_bomb", _a_chronology,
-         manifest=_own_manifest(BOMB + "case: x\nsources: *h\n")),
+         manifest=_own_manifest(BOMB + "case: x\nindex_children: *h\nsources:\n"
+                                "  - {{path: {source}}}\n")),
     Case("manifest_deep", _a_chronology,
          manifest=_own_manifest("case: x\nsources:\n  - path: {source}\nx: " + "[" * 5000
                                 + "]" * 5000 + "\n")),
