@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from chronos.errors import MappingError, SourceError
 from chronos import limits
+from chronos.errors import MappingError, SourceError
 
 #: How many rows at the top of a sheet are searched for the header row.
 HEADER_SEARCH_ROWS = 30

@@ -69,3 +69,16 @@ def test_a_damaged_sheet_is_named(tmp_path):
     rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: xml[:len(xml) // 2])
     with pytest.raises(SourceError, match="sheet 'Sheet' cannot be read after row"):
         read_sheets(path, "d.xlsx")
+
+
+def test_the_mapped_reader_quarantines_an_unsaved_formula_in_a_mapped_column(tmp_path):
+    path = chronology_workbook(tmp_path / "f.xlsx", rows=4, formulas=True)
+    mapping = {"events": [{"date": "Date", "type": {"value": "other"}, "summary": "{Event}",
+                           "outcome": "Outcome"}], "person": {"id": {"value": "x"}}}
+    result = read_mapped(Source(path=path, name="m", mapping=mapping))
+    assert [(q.code, q.source_ref, q.column, q.value) for q in result.quarantine] == [
+        ("cell.formula_not_calculated", "Sheet!3", "Outcome", '=CONCATENATE("Seen ", B3)')]
+    assert result.records_to_data == 3 and result.reconciles()
+    unmapped = {**mapping, "events": [{**mapping["events"][0], "outcome": None}]}
+    del unmapped["events"][0]["outcome"]
+    assert not read_mapped(Source(path=path, name="m", mapping=unmapped)).quarantine
