@@ -35,7 +35,8 @@ WORKERS = 3
 
 #: Refusals: case -> (exit code of build, words of the message)
 REFUSED = {
-    "empty_csv": (3, "empty"), "junk_csv": (3, "matches no known format"), "long_line": (3, "longer than"),
+    "empty_csv": (3, "empty"), "junk_csv": (3, "matches no known format"),
+    "long_line": (3, "longer than"),
     "unclosed_csv": (3, "never closed"), "unclosed_big": (3, "unclosed quote"),
     "unclosed_mapped_csv": (3, "never closed"), "many_columns": (3, "more than 16,384"),
     "deep_json": (3, "nested more than"), "bignum_json": (3, "digits"),
@@ -46,7 +47,8 @@ REFUSED = {
     "zip_bomb": (3, "zip bomb"), "big_cell_xlsx": (3, "text longer than"),
     "gigacell_xlsx": (3, "zip bomb"), "laughs_xlsx": (3, "DOCTYPE"), "xxe_xlsx": (3, "DOCTYPE"),
     "wide_sparse_xlsx": (3, "cells"), "truncated_xlsx": (3, "zip"),
-    "not_a_zip_xlsx": (3, "zip"), "not_a_zip_docx": (3, "zip"), "empty_xlsx": (3, "zip"), "truncated_docx": (3, "zip"), "docx_bomb": (3, "zip bomb"),
+    "not_a_zip_xlsx": (3, "zip"), "not_a_zip_docx": (3, "zip"), "empty_xlsx": (3, "zip"),
+    "truncated_docx": (3, "zip"), "docx_bomb": (3, "zip bomb"),
     "ged_long_line": (3, "longer than"),
     "zero": (2, "outside the case folder"), "fifo": (3, "named pipe"), "loop": (3, "loop"),
     "folder": (3, "folder, not a file"), "link_out": (2, "outside the case folder"),
@@ -61,8 +63,10 @@ REFUSED = {
 ARRIVED = {
     "long_field_csv": {"quarantine": {"cell.too_long": 1}, "to_data": 1},
     "mapped_long_cell": {"quarantine": {"cell.too_long": 1}, "to_data": 2},
-    "one_bad_byte_csv": {"warnings": {"encoding.invalid_byte": 1}, "to_data": 6},
-    "cp1252_csv": {"warnings": {"encoding.not_utf8": 1}, "to_data": 5},
+    "one_bad_byte_csv": {"warnings": {"encoding.invalid_byte": 1}, "to_data": 6,
+                         "text": {"persons.csv": "Zoë"}, "not": {"persons.csv": "ZoÃ«"}},
+    "cp1252_csv": {"warnings": {"encoding.not_utf8": 1}, "to_data": 5,
+                   "text": {"persons.csv": "Zoë"}},
     "bom_utf8_csv": {"to_data": 1}, "bom_utf16_csv": {"to_data": 3},
     "bom_utf16_chronology_csv": {"to_data": 3},
     "mixed_line_ends_csv": {"to_data": 4},
@@ -198,6 +202,10 @@ def _check_arrived(expected: dict, out: Path) -> None:
         assert source["quarantine_by_reason"].get(code) == count, source
     for code, count in expected.get("warnings", {}).items():
         assert source["warnings_by_code"].get(code) == count, source
+    for name, text in expected.get("text", {}).items():
+        assert text in (out / name).read_text("utf-8")
+    for name, text in expected.get("not", {}).items():
+        assert text not in (out / name).read_text("utf-8")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.slow], ids=lambda c: c.name)
