@@ -85,6 +85,7 @@ def load_case(path: str | Path) -> Case:
     if not sources or not isinstance(sources, list):
         raise ManifestError("the manifest lists no sources", file=str(manifest),
                             column="sources")
+    _check_shapes(raw, manifest)
     folders = allowed_folders(raw, root, manifest)
     parsed = [_source(entry, i, root, manifest, folders) for i, entry in enumerate(sources, 1)]
     _check_unique_names(parsed, manifest)
@@ -96,12 +97,38 @@ def load_case(path: str | Path) -> Case:
         root=root,
         manifest_path=manifest,
         sources=parsed,
-        index_children=[str(c) for c in raw.get("index_children") or []],
+        index_children=_index_children(raw.get("index_children"), manifest),
         as_of=_as_of(raw.get("as_of"), manifest),
         overrides_path=overrides,
         rule_params_path=rule_params,
         settings={k: v for k, v in raw.items() if k not in CASE_KEYS},
     )
+
+
+#: settings sections that must be mappings when given
+SETTINGS_SECTIONS = ("linking", "dedupe")
+
+
+def _check_shapes(raw: dict, manifest: Path) -> None:
+    """Refuse settings of the wrong shape by name (a number where a section belongs)."""
+    for key in SETTINGS_SECTIONS:
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            raise ManifestError(f"{key}: must be a mapping of settings", file=str(manifest),
+                                column=key)
+    model_path = (raw.get("linking") or {}).get("model_path")
+    if model_path is not None and not isinstance(model_path, str):
+        raise ManifestError("linking: model_path must be a file name", file=str(manifest),
+                            column="linking")
+
+
+def _index_children(value: Any, manifest: Path) -> list[str]:
+    if value in (None, ""):
+        return []
+    values = [value] if isinstance(value, (str, int)) else value
+    if not isinstance(values, list) or not all(isinstance(v, (str, int)) for v in values):
+        raise ManifestError("index_children must be a list of record keys or names",
+                            file=str(manifest), column="index_children")
+    return [str(v) for v in values]
 
 
 def allowed_folders(raw: dict, root: Path, manifest: Path) -> list[Path]:

@@ -494,6 +494,11 @@ MANIFESTS = [
          manifest=lambda folder, source: (folder / "case.yaml").write_bytes(
              os.urandom(4096)) and "case.yaml"),
     Case("manifest_names_itself", lambda folder: "case.yaml", inspect=False),
+    Case("manifest_index_children_shape", _a_chronology, inspect=False,
+         manifest=_own_manifest("case: x\nindex_children: {{a: 1}}\nsources:\n"
+                                "  - {{path: {source}}}\n")),
+    Case("manifest_linking_shape", _a_chronology, inspect=False,
+         manifest=_own_manifest("case: x\nlinking: 5\nsources:\n  - {{path: {source}}}\n")),
     Case("mapping_alias_bomb", _mapping_bomb, {"format": "mapped", "mapping": "bomb.yaml"}),
     Case("mapping_outside", _a_chronology, {"format": "mapped", "mapping": "/etc/passwd"}),
 ]

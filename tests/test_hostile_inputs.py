@@ -57,6 +57,8 @@ REFUSED = {
     "manifest_deep": (2, "nest"), "manifest_self_alias": (2, "refers to itself"),
     "manifest_binary": (2, "case.yaml"), "mapping_alias_bomb": (2, "alias bomb"),
     "mapping_outside": (2, "outside the case folder"),
+    "manifest_index_children_shape": (2, "index_children must be a list"),
+    "manifest_linking_shape": (2, "linking: must be a mapping"),
 }
 
 #: Data: case -> what the ingest report must show for the source
