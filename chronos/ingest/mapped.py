@@ -131,6 +131,7 @@ class MappedIngest:
         self.orders = orders
         self.made: set[int] = set()
         self._dates: dict[str, pd.DataFrame] = {}
+        self._lengths: dict = {}            # column -> UTF-8 length of every cell
 
     def run(self) -> SourceResult:
         """Classify every row, then build the tables from the data rows."""
@@ -181,7 +182,7 @@ class MappedIngest:
         reason = pd.Series(pd.NA, index=frame.index, dtype="object")
         if not len(frame):
             return reason
-        lengths = {c: cell_lengths(frame[c]) for c in frame}
+        lengths = self._lengths = {c: cell_lengths(frame[c]) for c in frame}
         reason[self._blank_rows(lengths)] = "blank_row"
         reason[reason.isna() & self._totals_rows(lengths)] = "totals_row"
         reason[reason.isna() & self._repeated_headers()] = "repeated_header"
@@ -234,7 +235,9 @@ class MappedIngest:
 
         for column in self.frame.columns:
             values = self.frame[column]
-            if not len(values) or int(cell_lengths(values).max()) <= MAX_CELL_CHARS:
+            most = self._lengths.get(column)
+            most = cell_lengths(values) if most is None else most
+            if not len(values) or int(most.max()) <= MAX_CELL_CHARS:
                 continue                       # bytes >= characters: nothing can be long
             chars = pd.Series(pc.fill_null(pc.utf8_length(pa.array(values.array)), 0)
                               .to_numpy(zero_copy_only=False), index=values.index)
