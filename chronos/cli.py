@@ -337,8 +337,6 @@ def report(
     render.files(written, json_out)
     if not quiet:
         err = render.stderr()
-        for skipped in written.skipped:
-            err.print(f"skipped {skipped}: no offline renderer installed (chromium)")
         if written.key_path:
             err.print(f"pseudonym key written to {written.key_path}: keep it apart from the "
                       "shared files", soft_wrap=True)

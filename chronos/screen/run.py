@@ -169,11 +169,17 @@ class _Run:
         self.work = self.context.work
 
     def execute(self, fail_after: str | None) -> ScreenResult:
+        from chronos.report.safe_files import input_folders, output_folder
+
+        # refused before any work: a folder chronos did not make, the case's folders
+        with output_folder(self.out, protect=input_folders(self.case), kind="screen"):
+            return self._execute(fail_after)
+
+    def _execute(self, fail_after: str | None) -> ScreenResult:
         from chronos.report.safe_files import private_dir
         from chronos.screen.stages import SCREEN_STAGES
 
-        private_dir(self.out)     # folders chronos creates are readable by their owner only
-        private_dir(self.work)
+        private_dir(self.work)    # folders chronos creates are readable by their owner only
         (self.out / COMPLETE_MARKER).unlink(missing_ok=True)
         ctx = self.context
         markers = pipeline.Markers(
@@ -203,6 +209,9 @@ class _Run:
                               self.context.period_start, runs, card,
                               files + [COMPLETE_MARKER])
         pipeline.write_json(self.out / COMPLETE_MARKER, result.as_dict())
+        from chronos.report.safe_files import record_files
+
+        record_files(self.out, result.files, kind="screen")
         return result
 
 
@@ -262,7 +271,7 @@ def _publish(source: Path, out: Path) -> None:
 
     for item in sorted(source.iterdir()):
         if item.is_dir():
-            with atomic_directory(out / item.name) as tmp:
+            with atomic_directory(out / item.name, inside_output=True) as tmp:
                 for child in item.iterdir():
                     shutil.copy2(child, tmp / child.name)
         else:

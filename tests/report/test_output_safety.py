@@ -4,7 +4,8 @@ import pytest
 
 from chronos.report import docx_writer, xlsx_writer
 from chronos.report.outputs import parse_formats, write_reports
-from chronos.report.safe_files import staged_files
+from chronos.errors import OutputError
+from chronos.report.safe_files import MARKER, staged_files
 
 
 def mode(path):
@@ -17,7 +18,8 @@ def test_every_output_is_owner_only(example, tmp_path):
                                                "casemap", "report"])
     assert mode(out) == 0o700 and mode(out.parent) == 0o700
     assert run.files and all(mode(p) == 0o600 for p in run.files)
-    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in run.files)
+    assert mode(out / MARKER) == 0o600
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, *(p.name for p in run.files)])
 
 
 @pytest.mark.parametrize("module, writer, name", [
@@ -49,17 +51,31 @@ def test_a_failed_run_changes_nothing_in_the_output_folder(example, tmp_path, mo
     example.events = example.events.iloc[:5]
     with pytest.raises(ZeroDivisionError):
         write_reports(example, out, formats=["csv", "md"])
-    assert sorted(p.name for p in out.iterdir()) == ["chronology.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "chronology.csv"]
     assert (out / "chronology.csv").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
-def test_staged_files_keep_other_files_in_the_folder(tmp_path):
-    (tmp_path / "out").mkdir()
+def test_staged_files_keep_what_a_person_added_to_a_chronos_folder(tmp_path):
+    with staged_files(tmp_path / "out") as stage:
+        (stage / "old.txt").write_text("x")
     (tmp_path / "out" / "mine.txt").write_text("keep")
     with staged_files(tmp_path / "out") as stage:
         (stage / "new.txt").write_text("x")
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mine.txt", "new.txt"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        MARKER, "mine.txt", "new.txt", "old.txt"]
+    assert (tmp_path / "out" / "mine.txt").read_text() == "keep"
+
+
+def test_staged_files_refuse_a_folder_chronos_did_not_make(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep")
+    with pytest.raises(OutputError, match="files chronos did not write"):
+        with staged_files(tmp_path / "out") as stage:
+            (stage / "mine.txt").write_text("x")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["mine.txt"]
+    assert (tmp_path / "out" / "mine.txt").read_text() == "keep"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
 
 
 def test_parse_formats():
