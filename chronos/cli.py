@@ -544,7 +544,11 @@ def _one_line_summaries() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Files made by anything chronos runs (DuckDB's spill
+    files, matplotlib's cache) are owner-only too: the process umask is 077."""
+    import os
+
+    os.umask(0o077)
     app()
 
 

@@ -658,6 +658,9 @@ def staged_files(target: Path, *, protect: Iterable = (), kind: str | None = Non
     taken by a file chronos did not write (or that was changed since) stops the run
     before anything moves."""
     target = Path(target)
+    if _in_progress(target):
+        yield target            # already a private folder that appears whole or not at all
+        return
     check_output(target, folder=True, protect=protect)
     private_dir(target.parent)
     with output_lock(target):
@@ -680,6 +683,14 @@ def staged_files(target: Path, *, protect: Iterable = (), kind: str | None = Non
             _move_staged(stage, target, previous, new, kind)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+
+
+def _in_progress(folder: Path) -> bool:
+    """True for the temporary folder of a run of :func:`atomic_directory` (its marker
+    says 'writing'): what is written there is staged already."""
+    marker = read_marker(folder) if folder.is_dir() and not folder.is_symlink() else None
+    return bool(marker and marker.get("state") == "writing"
+                and _leftover_pattern(folder.name.split(f".{TAG}")[0][1:]).match(folder.name))
 
 
 def _move_staged(stage: Path, target: Path, previous: _Contents, new: dict, kind) -> None:
