@@ -85,3 +85,73 @@ def test_parse_formats():
     assert "report" in parse_formats(None)
     with pytest.raises(ChronosError, match="unknown format"):
         parse_formats("docx,pptx")
+
+
+# --------------------------------------------------------------- --out never removes (issue 13)
+import hashlib
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from chronos.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "smith-family"
+
+
+def snapshot(root: Path) -> dict:
+    """Every path under ``root`` with its kind and content hash."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            found[rel] = "link->" + str(path.readlink())
+        elif path.is_dir():
+            found[rel] = "dir"
+        else:
+            found[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return found
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    """A copy of the example case, a person's notes folder, a file and a link beside it."""
+    shutil.copytree(EXAMPLE, tmp_path / "case")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "visit.txt").write_text("my notes")
+    (tmp_path / "summary.docx").write_text("not chronos's")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "keep.txt").write_text("keep")
+    (tmp_path / "linked").symlink_to(tmp_path / "elsewhere")
+    return tmp_path
+
+
+OUTS = {"the case folder": "case", "inside the case folder": "case/out",
+        "the exports folder": "case/exports", "inside the exports folder": "case/exports/out",
+        "the case folder's parent": ".", "a folder of notes": "notes",
+        "a file": "summary.docx", "a symbolic link": "linked", "under a file": "summary.docx/out"}
+
+
+@pytest.mark.parametrize("command", ["build", "report", "screen", "link"])
+@pytest.mark.parametrize("where", list(OUTS))
+def test_out_never_removes_a_file_chronos_did_not_write(workspace, command, where):
+    before = snapshot(workspace)
+    out = workspace / OUTS[where] if OUTS[where] != "." else workspace
+    result = CliRunner().invoke(app, [command, str(workspace / "case"), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "hint:" in result.output
+    assert snapshot(workspace) == before
+
+
+@pytest.mark.parametrize("command, name", [("genogram", "g.png"), ("ecomap", "e.png"),
+                                           ("timeline", "t.png"), ("casemap", "c.docx")])
+def test_a_chart_is_never_written_into_the_case_or_over_a_link(workspace, command, name):
+    (workspace / "elsewhere" / name).write_text("mine")
+    (workspace / "link.png").symlink_to(workspace / "elsewhere" / name)
+    before = snapshot(workspace)
+    for out in (workspace / "case" / "exports" / name, workspace / "link.png",
+                workspace / "notes"):
+        result = CliRunner().invoke(app, [command, str(workspace / "case"), "--out", str(out)])
+        assert result.exit_code == 1, result.output
+        assert "hint:" in result.output
+    assert snapshot(workspace) == before
