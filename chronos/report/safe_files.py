@@ -54,7 +54,14 @@ MARKER = ".chronos-output.json"
 #: every temporary name chronos makes carries this tag
 TAG = "chronos-"
 #: seconds a run waits for another run that writes the same output folder
-LOCK_WAIT = float(os.environ.get("CHRONOS_LOCK_WAIT", "30"))
+def _lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CHRONOS_LOCK_WAIT", "30")))
+    except ValueError:
+        return 30.0
+
+
+LOCK_WAIT = _lock_wait()
 #: files up to this size are hashed in the marker (larger: size and time only)
 HASH_LIMIT = 256 * 2**20
 _MARKER_MAX_BYTES = 64 * 2**20
@@ -448,10 +455,7 @@ def _dispose(folder: Path, target: Path, *, trusted: bool = False) -> bool:
         return True
     contents = _sort_contents(folder, marker)
     for rel in contents.foreign + contents.edited:
-        dest = target / rel
-        if not os.path.lexists(dest) and target.is_dir() and not target.is_symlink():
-            private_dir(dest.parent)
-            os.rename(folder / rel, dest)
+        _rescue(folder, target, rel)
     for rel in contents.ours:
         (folder / rel).unlink()
     _remove_empty_dirs(folder)
@@ -460,6 +464,23 @@ def _dispose(folder: Path, target: Path, *, trusted: bool = False) -> bool:
         folder.rmdir()
         return True
     return False
+
+
+def _rescue(folder: Path, target: Path, rel: str) -> None:
+    """Move a person's file (or folder) ``rel`` from a left-over output into ``target``;
+    drop the left-over name only where ``target`` holds the very same file (a hard
+    link). Anything else stays where it is."""
+    source, dest = folder / rel, target / rel
+    if not target.is_dir() or target.is_symlink():
+        return
+    if not os.path.lexists(dest):
+        private_dir(dest.parent)
+        os.rename(source, dest)
+    elif source.is_dir() and not source.is_symlink() and dest.is_dir():
+        for name in os.listdir(source):
+            _rescue(folder, target, f"{rel}/{name}")
+    elif _same_file(source, dest):
+        os.unlink(source)
 
 
 def _remove_empty_dirs(folder: Path) -> None:
@@ -588,10 +609,37 @@ def atomic_directory(target: Path, *, overwrite: bool = True, protect: Iterable 
                                   f"outputs: {', '.join(clash[:5])}", file=str(target),
                                   hint="move them out of the folder and run again")
             _write_marker(tmp, "complete", files, kind)
+            _link_foreign(target, tmp, previous.foreign)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         _swap_into_place(tmp, target, trusted=inside_output)
+
+
+def _link_foreign(target: Path, tmp: Path, foreign: list[str]) -> None:
+    """Put the files a person added to ``target`` into the new output ``tmp`` before the
+    swap, as hard links (the same files, not copies): whenever the run is killed, the
+    output in place holds them. Where links cannot be made they move after the swap."""
+    for rel in foreign:
+        source = target / rel
+        with contextlib.suppress(OSError):
+            if source.is_dir() and not source.is_symlink():
+                for root, dirs, names in os.walk(source):
+                    base = tmp / Path(root).relative_to(target)
+                    base.mkdir(mode=DIR_MODE, exist_ok=True)
+                    for name in names:
+                        os.link(Path(root) / name, base / name, follow_symlinks=False)
+            else:
+                (tmp / rel).parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                os.link(source, tmp / rel, follow_symlinks=False)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        sa, sb = os.lstat(a), os.lstat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
 
 
 def _finish_folder(folder: Path) -> dict:
@@ -728,8 +776,12 @@ def output_folder(target: Path, *, protect: Iterable = (), kind: str | None = No
         yield target
 
 
-def record_files(target: Path, names: Iterable[str], kind: str | None = None) -> None:
-    """Add ``names`` (paths relative to ``target``) to its marker, as chronos's files."""
+def record_files(target: Path, names: Iterable[str], kind: str | None = None, *,
+                 coming: dict[str, Path] | None = None) -> None:
+    """Add ``names`` (paths relative to ``target``) to its marker as chronos's files.
+    ``coming``: files about to be copied in (relative name: the source, same bytes and
+    time): accepted as chronos's beside what is there now, so a run killed while it
+    copies leaves no file that looks changed."""
     target = Path(target)
     marker = read_marker(target) or {"files": {}}
     files = dict(marker["files"])
@@ -737,6 +789,9 @@ def record_files(target: Path, names: Iterable[str], kind: str | None = None) ->
         path = target / rel
         if path.is_file() and not path.is_symlink():
             files[Path(rel).as_posix()] = [_facts(path)]
+    for rel, source in (coming or {}).items():
+        rel = Path(rel).as_posix()
+        files[rel] = _versions(files.get(rel)) + [_facts(Path(source))]
     _write_marker(target, "complete", files, kind or marker.get("kind"))
 
 

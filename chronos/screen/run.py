@@ -200,17 +200,22 @@ class _Run:
         return self._finish(runs)
 
     def _finish(self, runs: list[StageRun]) -> ScreenResult:
-        _publish(self.work / "scorecard" / "publish", self.out)
-        _publish(self.work / "dedupe" / "publish", self.out)
+        from chronos.report.safe_files import MARKER, record_files
+
+        sources = [self.work / "scorecard" / "publish", self.work / "dedupe" / "publish"]
+        record_files(self.out, [], kind="screen", coming={
+            str(path.relative_to(source)): path for source in sources
+            for path in source.rglob("*") if path.is_file()})
+        for source in sources:
+            _publish(source, self.out)
         card = json.loads((self.work / "scorecard" / "scorecard.json").read_text("utf-8"))
         files = sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*")
-                       if p.is_file() and "work" not in p.relative_to(self.out).parts)
+                       if p.is_file() and "work" not in p.relative_to(self.out).parts
+                       and p.name != MARKER)
         result = ScreenResult(self.out, self.opts.engine, self.context.as_of,
                               self.context.period_start, runs, card,
                               files + [COMPLETE_MARKER])
         pipeline.write_json(self.out / COMPLETE_MARKER, result.as_dict())
-        from chronos.report.safe_files import record_files
-
         record_files(self.out, result.files, kind="screen")
         return result
 

@@ -279,3 +279,29 @@ def test_visible_shows_characters_xml_cannot_hold():
     assert visible("tab\tand\nline") == "tab\tand\nline"
     assert visible("\ud800x") == "\ufffdx"
     assert visible(3) == 3
+
+
+def test_a_run_killed_after_linking_a_persons_files_leaves_one_copy(tmp_path):
+    out = write_output(tmp_path / "out", {"a.csv": "old"})
+    (out / "notes.txt").write_text("mine")
+    left = _leftover(tmp_path, ".out.chronos-abc123.part", "complete", {"a.csv": "new"})
+    os.link(out / "notes.txt", left / "notes.txt")     # as the run links it before the swap
+    safe_files.clean_leftovers(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_the_new_output_holds_a_persons_files_before_the_swap(tmp_path, monkeypatch):
+    out = write_output(tmp_path / "out", {"a.csv": "old"})
+    (out / "notes.txt").write_text("mine")
+    seen = {}
+
+    def exchange(a, b):
+        seen["new"] = sorted(p.name for p in Path(a).iterdir())
+        return False                          # and take the two-rename way
+
+    monkeypatch.setattr(safe_files, "_exchange", exchange)
+    write_output(out, {"a.csv": "new"})
+    assert seen["new"] == [MARKER, "a.csv", "notes.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.csv", "notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
