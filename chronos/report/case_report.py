@@ -56,6 +56,13 @@ def write_case_report(result: Any, path: str | Path, options: ChronologyOptions 
     return write_text(Path(path), build_case_report(result, options, chronology, images))
 
 
+def case_images(result: Any, child: str | None = None) -> dict[str, bytes | None]:
+    """The case report's pictures as PNG bytes ('genogram', 'ecomap', 'timeline'; None
+    where one cannot be drawn), for :func:`build_case_report` and the PDF."""
+    return {"genogram": _genogram(result, "genogram"), "ecomap": _genogram(result, "ecomap"),
+            "timeline": _timeline(result, child)}
+
+
 def _toc() -> str:
     links = [("summary", "Summary"), ("findings", "Findings"), ("genogram", "Genogram"),
              ("ecomap", "Ecomap"), ("timeline", "Timeline"), ("casemap", "Case map"),

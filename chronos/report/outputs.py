@@ -28,6 +28,8 @@ class ReportRun:
     files: list[Path] = field(default_factory=list)
     key_path: Path | None = None
     skipped: list[str] = field(default_factory=list)
+    #: the case report's pictures, drawn once for its HTML and PDF forms
+    images: dict = field(default_factory=dict, repr=False)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -115,14 +117,18 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
 
         write_case_map_docx(result, stage / "case-map.docx")
         return "case-map.docx"
+    from chronos.report.case_report import case_images, write_case_report
+
+    if not run.images:      # drawn once for the HTML and the PDF case report
+        run.images = case_images(result, options.child if options else None)
     if fmt == "pdf":
         from chronos.report.pdf_writer import write_case_report_pdf
 
-        write_case_report_pdf(result, stage / "case-report.pdf", options=options, chronology=chron)
+        write_case_report_pdf(result, stage / "case-report.pdf", options=options, chronology=chron,
+                              images=run.images)
         return "case-report.pdf"
-    from chronos.report.case_report import write_case_report
-
-    write_case_report(result, stage / "case-report.html", options=options, chronology=chron)
+    write_case_report(result, stage / "case-report.html", options=options, chronology=chron,
+                      images=run.images)
     return "case-report.html"
 
 

@@ -10,15 +10,16 @@ case. It holds what the HTML case report holds, in print form: the title block, 
 summary, the findings with their evidence, the genogram, ecomap and timeline, the case
 map and the chronology (its header row on every page).
 
-The font is DejaVu Sans, which matplotlib ships (so it is always there); characters it
-lacks are drawn as its missing-glyph box. Control characters are shown as symbols
-(:func:`chronos.report.safe_files.visible`) and a cell is cut at :data:`MAX_CELL_CHARS`
-characters (saying so): the full text is in the other chronology formats.
+The font is DejaVu Sans, which matplotlib ships (so it is always there); a character it
+lacks is drawn as '�' and a control character as its escape (``\\x00``), never dropped.
+A cell is cut at :data:`MAX_CELL_CHARS` characters (saying so): the full text is in the
+other chronology formats.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 from pathlib import Path
@@ -71,12 +72,28 @@ def write_case_report_pdf(result: Any, path: str | Path,
 
 
 def _text(value) -> str:
+    """Cell text the font can draw: control characters as ``\\x00`` escapes (the font has
+    no control pictures), other characters it lacks as '�', never dropped."""
     if value is None or value != value:
         return ""
     text = visible(str(value))
     if len(text) > MAX_CELL_CHARS:
         text = text[:MAX_CELL_CHARS] + f" … [cut at {MAX_CELL_CHARS:,} characters]"
-    return text
+    drawable = _drawable()
+    if all(ord(ch) in drawable for ch in text):
+        return text
+    return "".join(ch if ord(ch) in drawable else
+                   f"\\x{ord(ch) - 0x2400:02x}" if 0x2400 <= ord(ch) < 0x2420 else "\ufffd"
+                   for ch in text)
+
+
+@functools.lru_cache(maxsize=1)
+def _drawable() -> frozenset[int]:
+    """The characters DejaVu Sans has (regular and bold share them)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(str(_fonts() / "DejaVuSans.ttf"), lazy=True) as font:
+        return frozenset(font.getBestCmap()) | {ord("\n")}
 
 
 def _fonts() -> Path:
@@ -94,6 +111,7 @@ def _report_class():
         def __init__(self, chron: Chronology):
             super().__init__(orientation="L", unit="mm", format="A4")
             self.chron = chron
+            self._widths: dict = {}
             fonts = _fonts()
             self.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
             self.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
@@ -253,24 +271,105 @@ def _report_class():
 
         def grid(self, columns, rows, widths, *, headings: bool = True, size: float = 8,
                  fill_column: int | None = None, fills=None):
-            from fpdf.fonts import FontFace
+            """A table whose rows never split across pages, the header row repeated on
+            each page. Laid out here (word widths cached) rather than with fpdf2's table,
+            which measured every character of every cell: 2,000 rows took 72 s."""
+            scale = self.epw / sum(widths)
+            widths = [w * scale for w in widths]
+            line, pad = size * 0.45, 0.9
+            limit = self.h - self.b_margin
+            if headings:
+                self._grid_row(columns, widths, size, line, pad, header=True)
+            for i, values in enumerate(rows):
+                texts = [_text(v) for v in values]
+                lines = [self._wrap(t, w - 2 * pad, size, "") for t, w in zip(texts, widths)]
+                height = max(len(x) for x in lines) * line + 2 * pad
+                if self.get_y() + height > limit:
+                    self.add_page()
+                    if headings:
+                        self._grid_row(columns, widths, size, line, pad, header=True)
+                room = int((limit - self.get_y() - 2 * pad) // line)
+                if height > limit - self.get_y():            # taller than a page: cut
+                    lines = [x[:room - 1] + ["…"] if len(x) > room else x for x in lines]
+                    height = room * line + 2 * pad
+                fill = fills[i] if fills and fill_column is not None else None
+                self._grid_cells(lines, widths, size, line, pad, height, i % 2 == 1,
+                                 {fill_column: fill} if fill else {})
 
-            self.set_font("DejaVu", "", size)
-            style = FontFace(emphasis="BOLD", color=(255, 255, 255), fill_color=HEAD)
-            with self.table(col_widths=widths, headings_style=style,
-                            first_row_as_headings=headings, line_height=size * 0.5,
-                            text_align="LEFT", borders_layout="HORIZONTAL_LINES",
-                            padding=0.8) as table:
-                if headings:
-                    head = table.row()
-                    for column in columns:
-                        head.cell(column)
-                for i, values in enumerate(rows):
-                    row = table.row()
-                    for j, value in enumerate(values):
-                        fill = fills[i] if fills and j == fill_column else None
-                        row.cell(_text(value) or " ",
-                                 style=FontFace(fill_color=fill) if fill else None)
+        def _grid_row(self, texts, widths, size, line, pad, *, header: bool):
+            lines = [self._wrap(_text(t), w - 2 * pad, size, "B") for t, w in zip(texts, widths)]
+            height = max(len(x) for x in lines) * line + 2 * pad
+            self.set_fill_color(*HEAD)
+            self.rect(self.l_margin, self.get_y(), sum(widths), height, style="F")
+            self.set_text_color(255, 255, 255)
+            self._grid_text(lines, widths, size, line, pad, "B")
+            self.set_text_color(*INK)
+            self.set_y(self.get_y() + height)
+
+        def _grid_cells(self, lines, widths, size, line, pad, height, zebra, fills):
+            top = self.get_y()
+            if zebra:
+                self.set_fill_color(247, 248, 251)
+                self.rect(self.l_margin, top, sum(widths), height, style="F")
+            x = self.l_margin
+            for j, width in enumerate(widths):
+                if fills.get(j):
+                    self.set_fill_color(*fills[j])
+                    self.rect(x, top, width, height, style="F")
+                x += width
+            self._grid_text(lines, widths, size, line, pad, "")
+            self.set_draw_color(200, 205, 212)
+            self.line(self.l_margin, top + height, self.l_margin + sum(widths), top + height)
+            self.set_draw_color(0, 0, 0)
+            self.set_y(top + height)
+
+        def _grid_text(self, lines, widths, size, line, pad, style):
+            self.set_font("DejaVu", style, size)
+            top, x = self.get_y(), self.l_margin
+            for cell, width in zip(lines, widths):
+                for k, text in enumerate(cell):
+                    if text:
+                        self.text(x + pad, top + pad + line * (k + 0.78), text)
+                x += width
+
+        def _wrap(self, text: str, width: float, size: float, style: str) -> list[str]:
+            """``text`` broken into lines no wider than ``width`` (mm), at spaces where it
+            can, inside a word where it must."""
+            self.set_font("DejaVu", style, size)
+            out = []
+            space = self._width(" ", size, style)
+            for paragraph in text.split("\n"):
+                current, used = "", 0.0
+                for word in paragraph.split(" "):
+                    w = self._width(word, size, style)
+                    if current and used + space + w <= width:
+                        current, used = f"{current} {word}", used + space + w
+                        continue
+                    if current:
+                        out.append(current)
+                    while w > width and len(word) > 1:
+                        cut = self._fit(word, width, size, style)
+                        out.append(word[:cut])
+                        word = word[cut:]
+                        w = self._width(word, size, style)
+                    current, used = word, w
+                out.append(current)
+            return out or [""]
+
+        def _fit(self, word: str, width: float, size: float, style: str) -> int:
+            total = 0.0
+            for n, ch in enumerate(word):
+                total += self._width(ch, size, style)
+                if total > width:
+                    return max(1, n)
+            return len(word)
+
+        def _width(self, word: str, size: float, style: str) -> float:
+            key = (word, size, style)
+            found = self._widths.get(key)
+            if found is None:
+                found = self._widths[key] = self.get_string_width(word)
+            return found
 
     return Report
 
