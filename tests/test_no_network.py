@@ -55,7 +55,13 @@ def test_the_guard_catches_an_attempt(no_internet):
 
 
 @pytest.mark.slow
-def test_build_report_and_screen_open_no_internet_socket(no_internet, tmp_path):
+def test_build_report_and_screen_open_no_internet_socket(no_internet, tmp_path, monkeypatch):
+    import tempfile
+
+    long_tmp = tmp_path / ("t" * 60) / ("m" * 60)     # over 80 characters
+    long_tmp.mkdir(parents=True)
+    monkeypatch.setenv("TMPDIR", str(long_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
     app.build(EXAMPLE, tmp_path / "build")
     written = app.report(EXAMPLE, tmp_path / "report")
     app.screen(EXAMPLE, tmp_path / "screen")

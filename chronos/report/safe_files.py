@@ -66,6 +66,7 @@ LOCK_WAIT = _lock_wait()
 HASH_LIMIT = 256 * 2**20
 _MARKER_MAX_BYTES = 64 * 2**20
 _CSV_SPECIAL = re.compile('[,"\r\n\t]')
+_MARKER_PART = re.compile(rf"^\.{re.escape(MARKER)}\.{TAG}\d+\.part$")
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -328,7 +329,9 @@ def _sort_contents(folder: Path, marker: dict) -> _Contents:
             rel = (base / name).as_posix()
             if rel == MARKER:
                 continue
-            if rel not in files:
+            if _MARKER_PART.match(rel):
+                contents.ours.append(rel)      # a marker being written when a run was killed
+            elif rel not in files:
                 contents.foreign.append(rel)
             elif _unchanged(Path(root) / name, files[rel]):
                 contents.ours.append(rel)
