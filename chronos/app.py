@@ -86,15 +86,15 @@ def _child(result: CaseResult, child: str | None) -> str | None:
 # --------------------------------------------------------------------------- the case
 
 
-def _case_checked(case, out: Path | None = None, *, folder: bool = True):
-    """``case`` unchanged, once ``out`` is known to be a path chronos may write, refused
-    before any work (:mod:`chronos.report.safe_files`: not in or around the case's
-    folder, not a file, link or someone else's folder). Sources kept elsewhere are
-    checked again when the outputs are written, under the output's lock."""
+def _check_out(case, out: Path | None, *, folder: bool = True) -> None:
+    """Refuse, before any work, an ``out`` chronos may not write
+    (:mod:`chronos.report.safe_files`): in or around the case's folder, a file, a link,
+    or a folder chronos did not make. Sources kept elsewhere are checked again when the
+    outputs are written, under the output's lock."""
     from chronos.report.safe_files import check_output, check_output_folder, input_folders
 
     if out is None:
-        return case
+        return
     if hasattr(case, "sources"):
         protect = input_folders(case)
     else:
@@ -104,7 +104,6 @@ def _case_checked(case, out: Path | None = None, *, folder: bool = True):
         check_output_folder(out, protect=protect)
     else:
         check_output(out, folder=False, protect=protect)
-    return case
 
 
 def build(case, out: Path, *, strict: bool = False,
@@ -113,7 +112,7 @@ def build(case, out: Path, *, strict: bool = False,
     ``result.report`` is the ingest report."""
     from chronos.case import build_case, write_outputs
 
-    case = _case_checked(case, out)
+    _check_out(case, out)
     result = build_case(case, strict=strict, progress=progress)
     write_outputs(result, out, progress=progress)
     return result
@@ -160,9 +159,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
 
     formats = parse_formats(outputs)
     options = ChronologyOptions(child=child, since=summarise_before, court=court)
-    case = _case_checked(case, out)
-    if key is not None:
-        _case_checked(case, key, folder=False)
+    _check_out(case, out)
+    _check_out(case, key, folder=False)
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
@@ -179,7 +177,8 @@ def timeline(case, out: Path, *, child: str | None = None,
 
     if Path(out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ChronosError(f"cannot draw to {Path(out).name}", hint="use .png, .svg or .pdf")
-    result = build_case(_case_checked(case, out, folder=False), progress=progress)
+    _check_out(case, out, folder=False)
+    result = build_case(case, progress=progress)
     return Written([write_timeline(result, out, child=_child(result, child))])
 
 
@@ -188,7 +187,7 @@ def casemap(case, out: Path, *, progress: Progress | None = None) -> Written:
     from chronos.case import build_case
     from chronos.report.outputs import write_case_map
 
-    case = _case_checked(case, out, folder=False)
+    _check_out(case, out, folder=False)
     return Written([write_case_map(build_case(case, progress=progress), out)])
 
 
@@ -288,7 +287,7 @@ def link(case, *, out: Path | None = None, train: bool = False,
     from chronos.case import build_case
     from chronos.link.stage import link_stage, write_link_files
 
-    case = _case_checked(case, out)
+    _check_out(case, out)
     result = build_case(case, progress=progress, stages=())
     link_stage(result, train=train)
     if out is not None:
@@ -302,7 +301,8 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
     from chronos.case import build_case
     from chronos.link.stage import explain_records
 
-    result = build_case(_case_checked(case, chart, folder=False), stages=())
+    _check_out(case, chart, folder=False)
+    result = build_case(case, stages=())
     return explain_records(result, record_a, record_b, waterfall=chart)
 
 
@@ -313,7 +313,6 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
              progress: Progress | None = None) -> Chart:
     """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
     from chronos.genogram.case import draw_genogram_file
-
     from chronos.report.safe_files import check_output
 
     path = Path(source)
@@ -322,7 +321,7 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
         from chronos.case import build_case
 
         for target in targets:
-            _case_checked(path, target, folder=False)
+            _check_out(path, target, folder=False)
         source = build_case(path, progress=progress)
     else:
         for target in targets:
@@ -340,7 +339,7 @@ def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = Fa
     from chronos.genogram.case import ecomap_for_case
 
     for target in (out if isinstance(out, (list, tuple)) else [out]):
-        _case_checked(case, target, folder=False)
+        _check_out(case, target, folder=False)
     result = build_case(case, progress=progress)
     return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
 
