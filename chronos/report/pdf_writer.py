@@ -49,7 +49,8 @@ def write_case_report_pdf(result: Any, path: str | Path,
                           chronology: Chronology | None = None,
                           images: dict[str, bytes | None] | None = None) -> Path:
     """Write the case report of ``result`` as a PDF to ``path`` (atomically, owner-only).
-    ``images`` may give ready-made PNGs ('genogram', 'ecomap', 'timeline')."""
+    ``images`` may give ready-made PNGs ('genogram', 'ecomap', 'timeline'; None for none);
+    those not given are drawn."""
     from chronos.report.case_report import _genogram, _timeline
 
     chron = chronology or build_chronology(result, options)
@@ -60,8 +61,9 @@ def write_case_report_pdf(result: Any, path: str | Path,
     pdf.summary()
     pdf.findings()
     for key, title in (("genogram", "Genogram"), ("ecomap", "Ecomap"), ("timeline", "Timeline")):
-        image = images.get(key)
-        if image is None:
+        if key in images:       # given (None: none to show)
+            image = images[key]
+        else:
             image = _timeline(result, child) if key == "timeline" else _genogram(result, key)
         pdf.figure(title, image)
     pdf.case_map(result)

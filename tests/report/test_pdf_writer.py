@@ -11,7 +11,7 @@ from chronos.report._example import example_result  # noqa: E402
 from chronos.report.document import ChronologyOptions, build_chronology  # noqa: E402
 from chronos.report.pdf_writer import MAX_CELL_CHARS, write_case_report_pdf  # noqa: E402
 
-NO_IMAGES = {"genogram": None, "ecomap": None, "timeline": None}
+NO_IMAGES = {"genogram": None, "ecomap": None, "timeline": None}   # none to show
 
 
 def pdf_text(path) -> list[str]:
