@@ -30,6 +30,7 @@ from chronos.report.safe_files import atomic_path, visible
 
 MARKING = "OFFICIAL-SENSITIVE: contains personal data. Do not share beyond those who need it."
 MAX_CELL_CHARS = 2000
+PAGES = "{all-pages}"
 HEAD = (31, 56, 100)
 INK = (33, 37, 41)
 MUTED = (96, 103, 112)
@@ -123,7 +124,7 @@ def _report_class():
             self.set_title(f"Case report: {chron.case}")
             self.set_creator("chronos")
             self.set_creation_date(_produced(chron))
-            self.alias_nb_pages()
+            self.alias_nb_pages(PAGES)      # room for a five-digit page count
             self.add_page()
 
         def header(self):
@@ -137,7 +138,7 @@ def _report_class():
             self.set_font("DejaVu", "", 7)
             self.set_text_color(*MUTED)
             self.cell(0, 4, f"Case report: {_text(self.chron.case)}   ·   Page {self.page_no()} "
-                            "of {nb}", align="C")
+                            f"of {PAGES}", align="C")
             self.set_text_color(*INK)
 
         def heading(self, text: str, size: float = 14, colour=HEAD, *, page: bool = False):
