@@ -71,6 +71,7 @@ ARRIVED = {
                    "text": {"persons.csv": "Zoë"}},
     "bom_utf8_csv": {"to_data": 1}, "bom_utf16_csv": {"to_data": 3},
     "bom_utf16_chronology_csv": {"to_data": 3},
+    "control_chars_csv": {"read": 3, "to_data": 3},
     "mixed_line_ends_csv": {"to_data": 4},
     "stale_dimension": {"read": 10, "to_data": 10},
     "unsaved_formula": {"quarantine": {"cell.formula_not_calculated": 1}, "to_data": 9},
@@ -163,17 +164,9 @@ def _names(case, source: Path) -> set[str]:
     return names
 
 
-#: Output faults another change fixes (safe-out, the output half of issue 13: the Excel
-#: writer refuses control characters): expected to fail this way until it is merged.
-OUTPUT_FAULTS = {"control_chars_csv": "IllegalCharacterError"}
-
-
 def check_case(case, found: dict) -> None:
     """The checks every case passes, and the known outcome of those in REFUSED/ARRIVED."""
-    fault = OUTPUT_FAULTS.get(case.name)
     build = found["runs"]["build"]
-    if fault and build.code == 70 and fault in build.stderr:
-        pytest.xfail(f"the output side ({fault}) is fixed by the safe-out branch")
     for command, run in found["runs"].items():
         where = f"{case.name}: chronos {command}"
         assert run.code is not None, f"{where} ran past {SECONDS} s"
