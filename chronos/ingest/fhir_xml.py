@@ -19,9 +19,10 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from chronos import limits
 from chronos.errors import SourceError
 from chronos.ingest._common import issue, local_name, reject_dtd
-from chronos.ingest.base import read_head
+from chronos.safe_input import open_regular
 
 FHIR_NS = "http://hl7.org/fhir"
 #: elements whose maximum cardinality is more than one in the R4 resources chronos reads
@@ -109,13 +110,27 @@ def _primitive(name: str, text: str):
 def load_xml(path: Path, label: str, loaded) -> None:
     """Read a FHIR XML file into ``loaded`` (a :class:`chronos.ingest.fhir.Loaded`): a
     Bundle's entries one at a time, or a single resource."""
-    reject_dtd(read_head(path), label)
+    reject_dtd(path, label)
+    with open_regular(path, label) as handle:
+        entries = _parse(handle, label, loaded)
+    if not entries and not loaded.items and not loaded.broken:
+        raise SourceError("no FHIR resource in this XML", file=label,
+                          hint="expected a Bundle or a resource in the http://hl7.org/fhir "
+                               "namespace")
+
+
+def _parse(handle, label: str, loaded) -> int:
+    """Read the entries (or the one resource); the number of entries read."""
     stack: list = []
     entries = 0
     try:
-        for event, elem in ET.iterparse(path, events=("start", "end")):
+        for event, elem in ET.iterparse(handle, events=("start", "end")):
             if event == "start":
                 stack.append(elem)
+                if len(stack) > limits.MAX_XML_DEPTH:
+                    raise SourceError(f"the XML nests more than {limits.MAX_XML_DEPTH} "
+                                      f"elements deep (at <{local_name(elem.tag)}>)",
+                                      file=label)
                 continue
             stack.pop()
             if not stack:                                  # the document element
@@ -135,10 +150,7 @@ def load_xml(path: Path, label: str, loaded) -> None:
         loaded.broken.append(issue("xml.broken", f"XML breaks here ({exc}); the {entries} "
                                    "entries before it were read", label,
                                    f"line {line} column {column}", severity="error"))
-    if not entries and not loaded.items and not loaded.broken:
-        raise SourceError("no FHIR resource in this XML", file=label,
-                          hint="expected a Bundle or a resource in the http://hl7.org/fhir "
-                               "namespace")
+    return entries
 
 
 def _entry(elem, loaded) -> None:

@@ -23,7 +23,6 @@ in PrevPerm) gives month or year precision.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +31,8 @@ from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, details, issue,
                                     person_frame, relationship_frame, uk_or_iso_day)
-from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.base import Ingester, Source, SourceResult, read_head, register
+from chronos.ingest.sheets import read_csv_rows
 
 FORMAT = "ssda903"
 #: table name -> columns that identify it (checked in this order)
@@ -77,21 +77,19 @@ def identify(columns: list[str]) -> str | None:
 
 def read_rows(path: Path, label: str, encoding: str | None = None) -> tuple[list[str],
                                                                               list[dict]]:
-    """The header and the rows of a CSV table (UTF-8, else Windows-1252)."""
-    raw = path.read_bytes()
-    for enc in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SourceError(f"cannot decode the file as {encoding}", file=label)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [c.strip().upper() for c in next(reader, [])]
-    rows = [dict(zip(header, (v.strip() for v in values)), _width=len(values))
-            for values in reader]
+    """The header and the rows of a CSV table (see :func:`read_table`)."""
+    header, rows, _ = read_table(path, label, encoding)
     return header, rows
+
+
+def read_table(path: Path, label: str, encoding: str | None = None):
+    """``(header, rows, warnings)`` of a CSV table, decoded by the policy of
+    :mod:`chronos.ingest.encoding` (warnings name the bytes that did not decode)."""
+    table = read_csv_rows(path, label, encoding, delimiter=",")
+    header = [c.strip().upper() for c in (table[0] if table else [])]
+    rows = [dict(zip(header, (v.strip() for v in values)), _width=len(values))
+            for values in table[1:]]
+    return header, rows, table.issues
 
 
 class Ssda903Reader:
@@ -112,8 +110,9 @@ class Ssda903Reader:
         XML return: every group of every child, :mod:`chronos.ingest.ssda903_xml`)."""
         if _is_xml(self.source.path):
             return self._read_xml()
-        header, rows = read_rows(self.source.path, self.label,
-                                 self.source.options.get("encoding"))
+        header, rows, decoding = read_table(self.source.path, self.label,
+                                            self.source.options.get("encoding"))
+        self.warnings.extend(decoding)
         table = identify(header)
         if table is None:
             raise SourceError("not an SSDA903 table: header columns match no known table",
@@ -306,12 +305,7 @@ class Ssda903Reader:
 
 def _is_xml(path: Path) -> bool:
     """True when the file is XML (an SSDA903 XML return) rather than a CSV table."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(512)
-    except OSError:
-        return False
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+    return read_head(path, 512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _partial(text: str | None) -> Day | None:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from chronos import limits
 from chronos.errors import SourceError
 from chronos.ingest._common import issue, local_name, reject_dtd
-from chronos.ingest.base import read_head
+from chronos.safe_input import open_regular
 
 #: element names that stand for a CSV column of another name
 RENAMED = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -49,13 +50,27 @@ def is_903_xml(text: str) -> bool:
 def read_xml(reader) -> None:
     """Stream the children of ``reader.source`` into ``reader`` (an Ssda903Reader)."""
     label = reader.label
-    reject_dtd(read_head(reader.source.path), label)
+    reject_dtd(reader.source.path, label)
+    with open_regular(reader.source.path, label) as handle:
+        children = _parse(reader, handle, label)
+    if children == 0 and not reader.quarantine:
+        raise SourceError("no <CHILD> element: not an SSDA903 XML return", file=label,
+                          hint="expected <CHILD> elements holding <HEADER> and <EPISODE>")
+
+
+def _parse(reader, handle, label: str) -> int:
+    """Read the children one at a time; the number read."""
     children = 0
     try:
         stack: list = []
-        for event, elem in ET.iterparse(reader.source.path, events=("start", "end")):
+        for event, elem in ET.iterparse(handle, events=("start", "end")):
             if event == "start":
                 stack.append(elem)
+                if len(stack) > limits.MAX_XML_DEPTH:
+                    raise SourceError(f"the XML nests more than {limits.MAX_XML_DEPTH} "
+                                      f"elements deep (at <{local_name(elem.tag)}>)",
+                                      file=label, hint="an SSDA903 return nests about four "
+                                                       "levels; this file is not one")
                 continue
             stack.pop()
             if local_name(elem.tag) == "CHILD":
@@ -72,9 +87,7 @@ def read_xml(reader) -> None:
         reader.quarantine.append(issue(
             "xml.broken", f"XML breaks here ({exc}); the {children} children before it "
             "were read", label, f"line {line} column {column}", severity="error"))
-    if children == 0 and not reader.quarantine:
-        raise SourceError("no <CHILD> element: not an SSDA903 XML return", file=label,
-                          hint="expected <CHILD> elements holding <HEADER> and <EPISODE>")
+    return children
 
 
 def _child(reader, elem, path: str) -> None:
