@@ -126,6 +126,9 @@ def _parse(handle, label: str, loaded) -> int:
     try:
         for event, elem in ET.iterparse(handle, events=("start", "end")):
             if event == "start":
+                if not stack and not elem.tag.startswith("{" + FHIR_NS + "}"):
+                    raise SourceError(f"not FHIR XML: the root <{local_name(elem.tag)}> is not "
+                                      f"in the FHIR namespace ({FHIR_NS})", file=label)
                 stack.append(elem)
                 if len(stack) > limits.MAX_XML_DEPTH:
                     raise SourceError(f"the XML nests more than {limits.MAX_XML_DEPTH} "

@@ -325,3 +325,8 @@ def test_a_link_out_of_an_ndjson_folder_is_refused(tmp_path):
     (folder / "a.ndjson").symlink_to(tmp_path / "secret.ndjson")
     with pytest.raises(SourceError, match="leads out of the folder"):
         FhirIngester().read(Source(path=folder, name="b", format="fhir"))
+
+
+def test_xml_outside_the_fhir_namespace_is_not_fhir():
+    with pytest.raises(SourceError, match="not FHIR XML"):
+        read(Path(__file__).resolve().parents[1] / "data" / "ssda903" / "return.xml")
