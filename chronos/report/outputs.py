@@ -47,11 +47,13 @@ def parse_formats(text: str | None) -> list[str]:
 def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = None,
                   options: ChronologyOptions | None = None, *, pseudonymise: bool = False,
                   shift_days: int | None = None, key_path: str | Path | None = None,
-                  key: Any = None) -> ReportRun:
+                  key: Any = None, dates_of_birth: str = "age") -> ReportRun:
     """Write the chosen outputs of ``result`` into ``out_dir``.
 
-    With ``pseudonymise`` every output is made from the pseudonymised case and the key
-    goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
+    With ``pseudonymise`` every output is made from the pseudonymised case
+    (:func:`chronos.report.privacy.pseudonymise`: dates shifted by ``shift_days``, a
+    random shift by default; ``dates_of_birth`` shown as an 'age' or a 'year') and the
+    key goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
     """
     from chronos.report.safe_files import staged_files
 
@@ -61,8 +63,10 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
     if pseudonymise:
         key_path = _check_key_path(key_path or out_dir.with_name(
             f"{out_dir.name}.pseudonym-key.json"), out_dir)
-        result, key = _pseudonymise(result, key, shift_days)
-    chron = build_chronology(result, options)
+        result, key, chron, options = _pseudonymise(result, key, shift_days, options,
+                                                     dates_of_birth)
+    else:
+        chron = build_chronology(result, options)
     with staged_files(out_dir) as stage:
         for fmt in formats:
             name = _write_one(fmt, result, chron, stage, options, run)
@@ -77,10 +81,16 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
     return run
 
 
-def _pseudonymise(result, key, shift_days):
+def _pseudonymise(result, key, shift_days, options, dates_of_birth):
+    """The shared case, its key, its chronology and the options in its ids."""
     from chronos.report.privacy import pseudonymise
+    from chronos.report.privacy_document import shared_chronology, shared_options
 
-    return pseudonymise(result, key=key, shift_days=shift_days)
+    shared, key = pseudonymise(result, key=key, shift_days=shift_days,
+                               dates_of_birth=dates_of_birth)
+    options = options or ChronologyOptions()
+    chron = shared_chronology(result, shared, key, options)
+    return shared, key, chron, shared_options(result, key, options)
 
 
 def _check_key_path(path, out_dir: Path) -> Path:

@@ -1,0 +1,114 @@
+"""Putting a returned document's original text back (:func:`chronos.report.privacy.reidentify`).
+
+Two layers. A chronology cell the recipient left as it was is looked up whole in the key's
+``texts`` (shared text -> original, written when the document was shared), so it comes
+back exactly, dates of birth and name variants included. Anything else (edited cells,
+new notes) gets each pseudonym replaced by the original it stands for and its dates
+shifted back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from html import escape as html_escape
+from html import unescape
+
+from chronos.report import privacy_text as text_rules
+from chronos.report.safe_files import FORMULA_TRIGGERS, neutralise
+
+TEXT_NODE = re.compile(r">([^<]+)<")
+
+
+def restore_tokens(text: str, originals: dict[str, str], shift_days: int, escape: bool) -> str:
+    """``text`` with its dates shifted back and each pseudonym replaced by its original."""
+    if shift_days:
+        text = text_rules.shift_dates(text, -shift_days)
+    if not originals:
+        return text
+    pattern = _pattern(tuple(sorted(originals, key=len, reverse=True)))
+    fix = (lambda s: html_escape(s, quote=True)) if escape else (lambda s: s)
+    return pattern.sub(lambda m: fix(originals[m.group(0)]), text)
+
+
+_PATTERNS: dict = {}
+
+
+def _pattern(words: tuple):
+    if words not in _PATTERNS:
+        _PATTERNS.clear()
+        _PATTERNS[words] = re.compile(
+            rf"{text_rules.BOUNDARY_BEFORE}(?:" + "|".join(re.escape(w) for w in words) +
+            rf"){text_rules.BOUNDARY_AFTER}")
+    return _PATTERNS[words]
+
+
+def restore_text(text: str, originals: dict[str, str], shift_days: int, escape: bool,
+                 texts: dict) -> str:
+    """A whole document's text (XML and HTML when ``escape``): text nodes found whole in
+    ``texts`` come back exactly, the rest through :func:`restore_tokens`."""
+    if not escape or not texts:
+        return restore_tokens(text, originals, shift_days, escape)
+    out, last = [], 0
+    for m in TEXT_NODE.finditer(text):
+        original = _whole(unescape(m.group(1)), texts)
+        if original is None:
+            continue
+        out.append(restore_tokens(text[last:m.start(1)], originals, shift_days, True))
+        out.append(html_escape(original, quote=False))
+        last = m.end(1)
+    out.append(restore_tokens(text[last:], originals, shift_days, True))
+    return "".join(out)
+
+
+def _whole(value: str, texts: dict) -> str | None:
+    entry = texts.get(value)
+    if entry is None:
+        return None
+    return entry if isinstance(entry, str) else entry[0]
+
+
+def restore_csv(text: str, texts: dict, fallback) -> str:
+    """A returned CSV with every cell put back: a cell found in ``texts`` exactly (a text
+    several originals became gives them back in the order they were written), any other
+    through ``fallback``. Written back as chronos writes CSV, so an unedited file comes
+    back byte for byte."""
+    bom = text.startswith("\ufeff")
+    body = text[1:] if bom else text
+    ending = "\r\n" if "\r\n" in body else "\n"
+    seen: dict[str, int] = {}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=ending)
+    for row in csv.reader(io.StringIO(body, newline="")):
+        writer.writerow([_cell(value, texts, seen, fallback) for value in row])
+    return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def _cell(value: str, texts: dict, seen: dict, fallback) -> str:
+    plain = value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS) else value
+    entry = texts.get(plain)
+    if entry is None:
+        return fallback(value)
+    if not isinstance(entry, str):
+        n = seen.get(plain, 0)
+        seen[plain] = n + 1
+        entry = entry[n % len(entry)]
+    return neutralise(entry)
+
+
+def record_cells(texts: dict, pairs, fallback) -> None:
+    """Remember, for the cells of a shared document, the original of every cell that
+    :func:`restore_tokens` (``fallback``) would not give back exactly. ``pairs``:
+    ``(shared, original)`` in the order the document writes them."""
+    occurrences: dict[str, list[str]] = {}
+    for shared, original in pairs:
+        occurrences.setdefault(shared, []).append(original)
+    for shared, originals in occurrences.items():
+        if all(o == originals[0] for o in originals):
+            if fallback(shared) != originals[0]:
+                texts[shared] = originals[0]
+            else:
+                texts.pop(shared, None)
+        else:
+            texts[shared] = originals
