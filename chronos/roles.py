@@ -1,8 +1,9 @@
 """Role pseudonyms: what each person is to the index children, as case reviews write it.
 
-"Child 1", "Child 2" (eldest first), "Mother", "Father of Child 2 and Child 3",
-"Mother's partner", "Maternal grandmother", "Foster carer", "Household member 1",
-"Adult 1". Computed from the relationships alone (never from names), so the shared
+"Child 1", "Child 2" (index children eldest first, then other children), "Mother",
+"Father of Child 2 and Child 3", "Sibling", "Half-sibling", "Mother's partner",
+"Father's ex-partner", "Maternal grandmother", "Paternal uncle", "Foster carer",
+"Household member 1", "Adult 1". Computed from the relationships alone (never from names), so the shared
 documents, the genogram and the ecomap of one case all call a person the same::
 
     labels = role_labels(people, relationships, index_ids=["P1", "P2"])
@@ -36,6 +37,7 @@ def role_labels(people: list[dict], relationships: list[dict],
     rels = _Relations(relationships, people)
     children = set(labels)
     _parents(labels, rels, people, order, index or list(children))
+    _siblings(labels, rels, order, index or list(children))
     _grandparents_and_kin(labels, rels, people, order)
     _partners(labels, rels, order)
     for pid in order:
@@ -104,6 +106,18 @@ def _parent_word(sex: str, subtype: str) -> str:
         return STEP_WORDS.get(sex, "Step-parent")
     word = PARENT_WORDS.get(sex, "Parent")
     return f"Adoptive {word.lower()}" if subtype == "adoptive" else word
+
+
+def _siblings(labels: dict, rels: _Relations, order: list[str], index: list[str]) -> None:
+    """Grown-up brothers and sisters: 'Sibling' (both parents shared) or 'Half-sibling'."""
+    parents_of = {p: {a for a, _ in rels.parents.get(p, ())} for p in order}
+    for pid in order:
+        if pid in labels or not parents_of[pid]:
+            continue
+        shared = [len(parents_of[pid] & parents_of[c]) for c in index if parents_of[c]]
+        if any(shared) or pid in {s for c in index for s in rels.siblings.get(c, ())}:
+            full = any(n >= 2 or n == len(parents_of[pid]) for n in shared)
+            labels[pid] = "Sibling" if full or not shared else "Half-sibling"
 
 
 def _grandparents_and_kin(labels: dict, rels: _Relations, people: dict, order: list[str]) -> None:

@@ -35,6 +35,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.report import privacy_text as text_rules
+from chronos.report.privacy_people import OrderedIds
 from chronos.report.safe_files import atomic_path, write_text
 
 ID_COLUMNS = {"nhs_number": "NHS", "upn": "UPN", "la_child_id": "LAID"}
@@ -189,8 +190,8 @@ class _Plan:
         self._professionals(_table(result, "events"))
         self._organisations(_table(result, "events"))
         self._found_in_text(result)
-        self.event_ids = _OrderedIds("E", key.event_ids, _table(result, "events")["event_id"])
-        self.finding_ids = _OrderedIds("F", key.finding_ids, _table(result, "findings")["finding_id"])
+        self.event_ids = OrderedIds("E", key.event_ids, _table(result, "events")["event_id"])
+        self.finding_ids = OrderedIds("F", key.finding_ids, _table(result, "findings")["finding_id"])
         self._pattern = _alternation(self.terms, self.exact)
 
     # -- labels
@@ -405,33 +406,6 @@ class _Plan:
         for column in ("family_name", "other_names"):
             persons[column] = pd.Series(pd.NA, index=persons.index, dtype="string")
         return persons
-
-
-class _OrderedIds:
-    """Random ids (prefix + 12 hex digits) that sort as the original ids do, so that every
-    table and document keeps its order; the key keeps the ones given before."""
-
-    def __init__(self, prefix: str, known: dict[str, str], originals):
-        self.prefix, self.known = prefix, known
-        self.to_new = {old: new for new, old in known.items()}
-        wanted = sorted({str(v) for v in originals.dropna() if str(v)} | set(self.to_new))
-        for i, old in enumerate(wanted):
-            if old not in self.to_new:
-                self._give(old, wanted, i)
-
-    def _give(self, old: str, wanted: list[str], i: int) -> None:
-        low = max((int(self.to_new[o][1:], 16) for o in wanted[:i] if o in self.to_new), default=0)
-        high = min((int(self.to_new[o][1:], 16) for o in wanted[i + 1:] if o in self.to_new),
-                   default=16 ** 12)
-        value = low + 1 + secrets.randbelow(max(1, min(high - low - 1, 16 ** 9)))
-        new = f"{self.prefix}{value:012x}"
-        self.to_new[old] = new
-        self.known[new] = old
-
-    def get(self, old: str) -> str:
-        if old not in self.to_new:
-            self._give(old, sorted(set(self.to_new) | {old}), sorted(set(self.to_new) | {old}).index(old))
-        return self.to_new[old]
 
 
 def _alternation(terms: dict[str, str], exact: dict[str, str]):

@@ -5,6 +5,7 @@ in any source (linked records, nicknames, initials), their role pseudonym
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,13 +97,12 @@ def _proper(name: str) -> str:
 def assign_labels(plan, case: CasePeople) -> dict[str, str]:
     """Give every person a role pseudonym, a shared id and their name forms as terms of
     ``plan`` (a :class:`chronos.report.privacy._Plan`). Returns person id -> pseudonym."""
-    from chronos.report.privacy import _OrderedIds
     from chronos.roles import role_labels
 
     result_people = [{"person_id": p.person_id, "sex": p.sex, "dob": p.dob, "role": p.role,
                       "age": p.age} for p in case.people]
     labels = role_labels(result_people, plan.relationships, plan.index_ids)
-    ids = _OrderedIds("P", plan.key.person_ids, pd.Series([p.person_id for p in case.people]))
+    ids = OrderedIds("P", plan.key.person_ids, pd.Series([p.person_id for p in case.people]))
     plan.person_ids = ids.to_new
     given: dict[str, str] = {}
     for p in case.people:
@@ -197,3 +197,30 @@ def _s(value) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return ""
     return str(value)
+
+
+class OrderedIds:
+    """Random ids (prefix + 12 hex digits) that sort as the original ids do, so that every
+    table and document keeps its order; the key keeps the ones given before."""
+
+    def __init__(self, prefix: str, known: dict[str, str], originals):
+        self.prefix, self.known = prefix, known
+        self.to_new = {old: new for new, old in known.items()}
+        wanted = sorted({str(v) for v in originals.dropna() if str(v)} | set(self.to_new))
+        for i, old in enumerate(wanted):
+            if old not in self.to_new:
+                self._give(old, wanted, i)
+
+    def _give(self, old: str, wanted: list[str], i: int) -> None:
+        low = max((int(self.to_new[o][1:], 16) for o in wanted[:i] if o in self.to_new), default=0)
+        high = min((int(self.to_new[o][1:], 16) for o in wanted[i + 1:] if o in self.to_new),
+                   default=16 ** 12)
+        value = low + 1 + secrets.randbelow(max(1, min(high - low - 1, 16 ** 9)))
+        new = f"{self.prefix}{value:012x}"
+        self.to_new[old] = new
+        self.known[new] = old
+
+    def get(self, old: str) -> str:
+        if old not in self.to_new:
+            self._give(old, sorted(set(self.to_new) | {old}), sorted(set(self.to_new) | {old}).index(old))
+        return self.to_new[old]
