@@ -1,5 +1,6 @@
 """Write a case's review-ready outputs in one go: chronology documents (docx, xlsx, html,
-csv, md), the timeline chart, the case map and the case report, optionally pseudonymised.
+csv, md), the timeline chart, the genogram (PNG and SVG) and ecomap, the case map and the
+case report, optionally pseudonymised.
 
 All files appear together or not at all (staged, then moved into the folder), each
 readable only by its owner. The pseudonym key is written *outside* the output folder.
@@ -15,7 +16,7 @@ from chronos.report.document import ChronologyOptions, build_chronology
 
 CHRONOLOGY_FORMATS = {"docx": "write_docx", "xlsx": "write_xlsx", "html": "write_html",
                       "csv": "write_csv", "md": "write_markdown"}
-EXTRA_FORMATS = ("timeline", "casemap", "report", "pdf")
+EXTRA_FORMATS = ("timeline", "genogram", "ecomap", "casemap", "report", "pdf")
 ALL_FORMATS = tuple(CHRONOLOGY_FORMATS) + EXTRA_FORMATS
 MODULES = {"docx": "docx_writer", "xlsx": "xlsx_writer", "html": "html_writer",
            "csv": "csv_writer", "md": "md_writer"}
@@ -69,9 +70,9 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
         chron = build_chronology(result, options)
     with staged_files(out_dir) as stage:
         for fmt in formats:
-            name = _write_one(fmt, result, chron, stage, options, run)
-            if name:
-                run.files.append(out_dir / name)
+            names = _write_one(fmt, result, chron, stage, options, run)
+            if names:
+                run.files += [out_dir / n for n in ([names] if isinstance(names, str) else names)]
             else:
                 run.skipped.append(fmt)
     if pseudonymise:
@@ -103,7 +104,7 @@ def _check_key_path(path, out_dir: Path) -> Path:
     return path
 
 
-def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) -> str | None:
+def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) -> str | list[str] | None:
     import importlib
 
     if fmt in CHRONOLOGY_FORMATS:
@@ -116,6 +117,8 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
 
         write_timeline(result, stage / "timeline.png", child=options.child if options else None)
         return "timeline.png"
+    if fmt in ("genogram", "ecomap"):
+        return _chart(fmt, result, stage, run)
     if fmt == "casemap":
         from chronos.report.case_map import write_case_map_docx
 
@@ -132,6 +135,17 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     if "report" not in run_formats(run, stage):
         html.unlink()
     return "case-report.pdf" if pdf else None
+
+
+def _chart(fmt: str, result, stage: Path, run: ReportRun) -> str | list[str]:
+    """genogram.png and genogram.svg (the SVG's text can be searched), or ecomap.png."""
+    from chronos.genogram import ecomap_for_case, genogram_for_case
+
+    if fmt == "ecomap":
+        ecomap_for_case(result, stage / "ecomap.png")
+        return "ecomap.png"
+    genogram_for_case(result, [stage / "genogram.png", stage / "genogram.svg"])
+    return ["genogram.png", "genogram.svg"]
 
 
 def run_formats(run: ReportRun, stage: Path) -> set[str]:

@@ -317,13 +317,13 @@ class _Plan:
         shifted (a date of birth shown as an age at ``when``, or its year)."""
         if not isinstance(text, str) or not text:
             return text
-        if self._pattern is None:
+        if not self._pattern:
             return self._dates(text, when)
         out, last = [], 0
-        for m in self._pattern.finditer(text):
-            out.append(self._dates(text[last:m.start()], when))
-            out.append(self.exact.get(m.group(0)) or self.terms[m.group(0).lower()])
-            last = m.end()
+        for start, end, label in self._pattern.finditer(text):
+            out.append(self._dates(text[last:start], when))
+            out.append(label)
+            last = end
         out.append(self._dates(text[last:], when))
         return "".join(out)
 
@@ -409,12 +409,7 @@ class _Plan:
 
 
 def _alternation(terms: dict[str, str], exact: dict[str, str]):
-    words = [(t, False) for t in terms] + [(t, True) for t in exact]
-    words = sorted(words, key=lambda w: (-len(w[0]), w[0]))
-    if not words:
-        return None
-    body = "|".join(re.escape(w) if cs else f"(?i:{re.escape(w)})" for w, cs in words)
-    return re.compile(rf"{text_rules.BOUNDARY_BEFORE}(?:{body}){text_rules.BOUNDARY_AFTER}")
+    return text_rules.TermMatcher(terms, exact)
 
 
 def _texts_of(result: Any):

@@ -80,6 +80,51 @@ def rules() -> Rules:
                  tuple(data["street_types"]), frozenset(w.lower() for w in data["given_names"]))
 
 
+# ---------------------------------------------------------------- known terms
+
+WORD = re.compile(r"[^\W_]+")
+
+
+class TermMatcher:
+    """Finds many known terms in a text at once, as whole words (an underscore counts as a
+    boundary), longest first, left to right. ``terms``: lower-case term -> value (any
+    letter case matches); ``exact``: term -> value (only as written). Indexed by each
+    term's first word, so the cost grows with the words of the text, not the terms."""
+
+    def __init__(self, terms: dict[str, str], exact: dict[str, str] | None = None):
+        self.index: dict[str, list[tuple[int, str, bool, str]]] = {}
+        for term, value, cs in [(t, v, False) for t, v in terms.items()] + \
+                [(t, v, True) for t, v in (exact or {}).items()]:
+            first = WORD.search(term)
+            if first:
+                self.index.setdefault(first.group(0).lower(), []).append(
+                    (first.start(), term, cs, value))
+        for candidates in self.index.values():
+            candidates.sort(key=lambda c: -len(c[1]))
+
+    def __bool__(self) -> bool:
+        return bool(self.index)
+
+    def finditer(self, text: str):
+        """``(start, end, value)`` of every term found, in order, not overlapping."""
+        pos = 0
+        for word in WORD.finditer(text):
+            for offset, term, cs, value in self.index.get(word.group(0).lower(), ()):
+                start = word.start() - offset
+                end = start + len(term)
+                if start < pos or start < 0 or end > len(text):
+                    continue
+                piece = text[start:end]
+                if (piece == term if cs else piece.lower() == term) and _bounded(text, start, end):
+                    yield start, end, value
+                    pos = end
+                    break
+
+
+def _bounded(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+
+
 # ---------------------------------------------------------------- identifiers in text
 
 
@@ -103,7 +148,7 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 NHS = re.compile(r"(?<![\d-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d-])")
 NHS_CONTEXT = re.compile(r"NHS\s*(?:no\.?|number|num|#)?\s*:?\s*$", re.IGNORECASE)
 UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
-POSTCODE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
+POSTCODE = re.compile(r"(?<![#\w])([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
 REFERENCE = re.compile(r"\b(?:[A-Z]{1,4}[-/]?\d{5,}|[A-Z]{2,5}/\d{2}/\d{3,6})\b")
 
 
@@ -129,16 +174,21 @@ def _upns(text: str):
             yield Found(m.start(), m.end(), m.group(0), "upn", "UPN")
 
 
+PHONE_CANDIDATE = re.compile(r"(?<![^\W_])(?:\+\s?\d{2}|\(?0)[\d ()\-]{8,18}\d(?![^\W_])")
+
+
 def _phones(text: str):
-    if sum(c.isdigit() for c in text) < 10:
-        return
+    """UK-dialable numbers (starting 0 or +) that libphonenumber finds possible."""
     import phonenumbers
 
-    for m in phonenumbers.PhoneNumberMatcher(text, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
-        raw = m.raw_string
-        digits = re.sub(r"\D", "", raw)
-        if raw.lstrip("(").startswith(("0", "+")) and 10 <= len(digits) <= 13:
-            yield Found(m.start, m.end, raw, "phone", "Phone")
+    for candidate in PHONE_CANDIDATE.finditer(text):
+        piece = candidate.group(0)
+        for m in phonenumbers.PhoneNumberMatcher(piece, "GB", leniency=phonenumbers.Leniency.POSSIBLE):
+            raw = m.raw_string
+            digits = re.sub(r"\D", "", raw)
+            if raw.lstrip("(").startswith(("0", "+")) and 10 <= len(digits) <= 13:
+                start = candidate.start() + m.start
+                yield Found(start, start + len(raw), raw, "phone", "Phone")
 
 
 def _postcodes(text: str):
