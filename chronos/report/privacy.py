@@ -321,8 +321,10 @@ class _Plan:
             return self._dates(text, when)
         out, last = [], 0
         for start, end, label in self._pattern.finditer(text):
-            out.append(self._dates(text[last:start], when))
-            out.append(label)
+            before = self._dates(text[last:start], when)
+            if before.lower().endswith(label.lower() + " "):  # 'Mother Donna' -> 'Mother'
+                before, label = before[:-1], ""
+            out += [before, label]
             last = end
         out.append(self._dates(text[last:], when))
         return "".join(out)
@@ -515,7 +517,7 @@ def reidentify(path: str | Path, key: PseudonymKey, out: str | Path | None = Non
     elif path.suffix.lower() == ".csv":
         from chronos.report.privacy_restore import restore_csv
 
-        write_text(out, restore_csv(path.read_text("utf-8"), key.texts,
+        write_text(out, restore_csv(path.read_bytes().decode("utf-8"), key.texts,
                                     lambda s: _restore(s, originals, key.shift_days, False)))
     else:
         escape = path.suffix.lower() in (".html", ".htm")

@@ -35,7 +35,11 @@ def shared_chronology(real: Any, shared: Any, key, options: ChronologyOptions | 
 
 def shared_options(real: Any, key, options: ChronologyOptions) -> ChronologyOptions:
     """``options`` for the shared case: a ``child`` given by name or id becomes the
-    child's shared id."""
+    child's shared id, the ``since`` date moves with the other dates."""
+    from chronos.report.privacy_text import shift_iso
+
+    if options.since and key.shift_days:
+        options = dataclasses.replace(options, since=shift_iso(options.since, key.shift_days))
     if not options.child:
         return options
     from chronos.report.people import resolve_person
@@ -50,8 +54,8 @@ def shown_births(chron: Chronology, shared: Any) -> Chronology:
     an age (or a year) instead of a date of birth."""
     mode = getattr(shared, "dates_of_birth", "age")
     end = _period_end(chron, shared)
-    kids = [dict(c, name=f"{c['name']} ({birth_words(c['dob'], end, mode)})" if c["dob"] else c["name"],
-                 first_name=c["name"], dob=None) for c in chron.children]
+    kids = [dict(c, birth=birth_words(c["dob"], end, mode) or None, first_name=c["name"], dob=None)
+            for c in chron.children]
     persons = chron.persons.copy()
     if "Date of birth" in persons:
         dob = dict(zip(shared.persons["person_id"], shared.persons["dob"]))
@@ -98,13 +102,16 @@ def _originals(key) -> dict[str, str]:
 
 def _pairs(chron: Chronology, theirs: Chronology):
     """(shared, original) text of every cell the writers write, in writing order: the
-    chronology rows first (as the CSV writes them), then the other tables and lines."""
+    chronology rows first (as the CSV writes them), then the findings and sources tables
+    and the title lines (the persons table shows ages where the original has dates of
+    birth: those are not put back)."""
     parts = [_frame_pairs(chron.rows[chron.columns], theirs.rows[theirs.columns])]
-    for name in ("findings", "source_table", "persons"):  # matched by position
-        parts.append(_frame_pairs(getattr(chron, name), getattr(theirs, name)))
+    for name in ("findings", "source_table"):  # matched by position; text cells only
+        parts.append([(a, b) for a, b in _frame_pairs(getattr(chron, name), getattr(theirs, name))
+                      if len(a) > 3 and not a.replace(".", "").isdigit()])
     lines = [(chron.title, theirs.title), (chron.case, theirs.case), (chron.period, theirs.period)]
     lines += list(zip(chron.sources, theirs.sources)) + list(zip(chron.notes, theirs.notes))
-    lines += [(a["first_name"], b["name"]) for a, b in zip(chron.children, theirs.children)]
+    lines += [(a["name"], b["name"]) for a, b in zip(chron.children, theirs.children)]
     parts.append(lines)
     return chain.from_iterable(parts)
 
