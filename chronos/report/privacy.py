@@ -259,6 +259,9 @@ class _Plan:
             street = re.sub(r"^(?:Flat|Apartment|Apt|Unit)\s+\d+\w*,?\s*", "", address, flags=re.I)
             if street != address and len(street.split(",")[0]) >= 6:
                 self.add_term(street.split(",")[0], label)
+            for place in parts[1:]:  # the town or district: 'Millbrook'
+                if place and not any(c.isdigit() for c in place) and _looks_like_place(place):
+                    self.add_term(place, self._label(place, "Place"))
 
     def _professionals(self, events: pd.DataFrame) -> None:
         keys = text_rules.rules().person_detail_keys
@@ -273,7 +276,9 @@ class _Plan:
     def professional(self, name: str, role: str) -> str:
         """Register a professional's name and its forms; returns the pseudonym."""
         bare = re.sub(rf"^(?:{'|'.join(map(re.escape, text_rules.rules().titles))})\.?\s+", "", name)
-        label = self.reverse.get(name) or self.reverse.get(bare) or self._label(name, role)
+        words = bare.split()
+        label = self.reverse.get(name) or self.reverse.get(bare) or \
+            (self.exact.get(words[0]) if len(words) == 1 and words else None) or self._label(name, role)
         self.add_term(name, label)
         words = bare.split()
         if bare != name:
@@ -338,7 +343,7 @@ class _Plan:
             out.append(text[last:span.start])
             is_dob = span.iso in self.dobs or _ends_with_dob_phrase(text[:span.start])
             if is_dob and span.precision == "day":
-                out.append(_dob_words(span.iso, self.shift(when) if when else None, self.dob_mode))
+                out.append(_dob_words(span.iso, when, self.dob_mode))
             else:
                 out.append(text_rules.write_date(
                     text_rules.shift_iso(span.iso, self.key.shift_days, span.precision), span.style))
@@ -448,6 +453,12 @@ def _dob_words(iso: str, when: str | None, mode: str) -> str:
 
     age = age_at(iso, when) if when else None
     return f"withheld, aged {age[0]}" if age else "withheld"
+
+
+def _looks_like_place(value: str) -> bool:
+    words = value.split()
+    return 1 <= len(words) <= 3 and all(w[:1].isupper() for w in words) and \
+        not text_rules.POSTCODE.fullmatch(value)
 
 
 def _looks_like_name(value: str) -> bool:

@@ -184,6 +184,9 @@ class BuildIdentifiers:
             first = ", ".join(parts[:n])
             if len(first) >= 6 and any(c.isdigit() for c in first):
                 self.add(first, "address")
+        for place in parts[1:]:
+            if place and not any(c.isdigit() for c in place):
+                self.add(place, "place")
 
     def _events(self, events: pd.DataFrame) -> None:
         keys = text_rules.rules().person_detail_keys

@@ -46,7 +46,7 @@ class Found:
     start: int
     end: int
     text: str
-    kind: str      # email phone nhs upn postcode address reference name
+    kind: str      # email phone nhs upn postcode address reference organisation name
     label: str     # 'Phone', 'Doctor', 'Social worker', 'Person' ...
 
 
@@ -63,6 +63,7 @@ class Rules:
     common_word_names: frozenset
     street_types: tuple
     given_names: frozenset
+    organisation_words: dict
 
 
 @lru_cache(maxsize=1)
@@ -77,7 +78,8 @@ def rules() -> Rules:
                  {k.lower(): v for k, v in data["person_detail_keys"].items()},
                  frozenset(w.lower() for w in data["not_names"]),
                  frozenset(w.lower() for w in data["common_word_names"]),
-                 tuple(data["street_types"]), frozenset(w.lower() for w in data["given_names"]))
+                 tuple(data["street_types"]), frozenset(w.lower() for w in data["given_names"]),
+                 dict(data["organisation_words"]))
 
 
 # ---------------------------------------------------------------- known terms
@@ -136,7 +138,7 @@ def find_identifiers(text: str, known_names: frozenset = frozenset()) -> list[Fo
         return []
     found: list[Found] = []
     for finder in (_emails, _nhs_numbers, _upns, _phones, _postcodes, _addresses,
-                   _references, _titled_names, _role_names, _listed_names):
+                   _references, _organisations, _titled_names, _role_names, _listed_names):
         for item in finder(text):
             if not any(item.start < f.end and f.start < item.end for f in found):
                 found.append(item)
@@ -218,6 +220,21 @@ def _addresses(text: str):
 def _references(text: str):
     for m in REFERENCE.finditer(text):
         yield Found(m.start(), m.end(), m.group(0), "reference", "Ref")
+
+
+@lru_cache(maxsize=1)
+def _organisation_pattern():
+    words = "|".join(sorted((re.escape(w) for w in rules().organisation_words), key=len, reverse=True))
+    place = rf"(?:St\.?\s+)?{NAME}(?:['\u2019]s)?"
+    return re.compile(rf"\b(?P<name>{place}(?:\s+{place}){{0,2}})\s+(?P<kind>{words})\b")
+
+
+def _organisations(text: str):
+    r = rules()
+    for m in _organisation_pattern().finditer(text):
+        words = [w.lower() for w in _name_words(m.group("name"))]
+        if words and not all(w in r.not_names or w.rstrip("'s") in r.not_names for w in words):
+            yield Found(m.start(), m.end(), m.group(0), "organisation", r.organisation_words[m.group("kind")])
 
 
 @lru_cache(maxsize=1)
