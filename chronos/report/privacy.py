@@ -14,7 +14,9 @@ role ("Doctor 1", "Social worker 2"); organisations "<agency> 1" ("GP 1"); ident
 "Phone 1", e-mail addresses "Email 1". Free text is scrubbed of every form of a known
 name (:func:`chronos.report.privacy_text.name_forms`: nicknames, initials, "SMITH,
 Donna", titles, surnames alone) and of what :func:`privacy_text.find_identifiers`
-recognises. Every date moves by the key's shift (intervals and ages stay true); dates of
+recognises. Every date in the tables moves by the key's shift, whatever its precision, so that
+intervals, ages and the order of events stay true ('May 2016' may show as 'March 2016');
+a month written in free text moves by whole months. Dates of
 birth are shown as an age at the end of the period covered, or as a year only. Person,
 event and finding ids are replaced by random ids that sort as the originals do (ids
 made from identifiers could be reversed).
@@ -41,7 +43,6 @@ from chronos.report.safe_files import atomic_path, write_text
 ID_COLUMNS = {"nhs_number": "NHS", "upn": "UPN", "la_child_id": "LAID"}
 DATE_COLUMNS = {"events": ["date", "end_date"], "persons": ["dob", "dod"],
                 "relationships": ["start", "end"], "findings": ["window_start", "window_end"]}
-PRECISION_COLUMNS = {("events", "date"): "date_precision", ("persons", "dob"): "dob_precision"}
 PERSON_ID_COLUMNS = {"events": ["person_ids"], "persons": ["person_id"],
                      "relationships": ["person_a", "person_b"], "findings": ["person_id"],
                      "links": ["person_id"]}
@@ -372,12 +373,8 @@ class _Plan:
         values = frame[column]
         if column in PERSON_ID_COLUMNS.get(name, []):
             return values.map(self._map_person_ids, na_action="ignore")
-        if column in DATE_COLUMNS.get(name, []):
-            precision = frame.get(PRECISION_COLUMNS.get((name, column), ""), None)
-            precision = precision if precision is not None else pd.Series(["day"] * len(frame))
-            return pd.Series([self.shift(v, p if isinstance(p, str) else "day") if isinstance(v, str)
-                              else v for v, p in zip(values, precision)], index=values.index,
-                             dtype=values.dtype)
+        if column in DATE_COLUMNS.get(name, []):  # every date by the same days: order kept
+            return values.map(self.shift, na_action="ignore")
         if column in ("event_id", "event_ids", "corroborated_by"):
             return values.map(lambda v: ";".join(self.event_ids.get(e) for e in v.split(";")),
                               na_action="ignore")

@@ -109,7 +109,7 @@ def test_date_shift_moves_every_date_and_keeps_ages(noisy):
     moved = build_chronology(shared)
     assert key.shift_days == -41
     assert "?11/04/2016" in set(moved.rows["Date"]) and "?22/05/2016" not in set(moved.rows["Date"])
-    assert "April 2015" in set(moved.rows["Date"]) and "May 2015" in set(plain.rows["Date"])
+    assert "March 2015" in set(moved.rows["Date"]) and "May 2015" in set(plain.rows["Date"])
     for a, b in zip(moved.rows["Age of child"], plain.rows["Age of child"]):
         assert len(months(a)) == len(months(b))
         assert all(abs(x - y) <= 1 for x, y in zip(months(a), months(b))), (a, b)
