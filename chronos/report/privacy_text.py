@@ -406,8 +406,8 @@ def _numeric_dates(text: str):
         day, sep, month, year = m.group(1), m.group(2), m.group(3), m.group(4)
         iso = _iso(_full_year(year), int(month), int(day))
         if iso:
-            yield DateSpan(m.start(), m.end(), iso, "day",
-                           ("numeric", sep, len(day) == 2, len(month) == 2, len(year)))
+            padded = len(day) == 2 and len(month) == 2  # '3/4/2021' is written unpadded
+            yield DateSpan(m.start(), m.end(), iso, "day", ("numeric", sep, padded, padded, len(year)))
 
 
 def _iso_dates(text: str):
@@ -423,7 +423,7 @@ def _word_dates(text: str):
         if iso:
             yield DateSpan(m.start(), m.end(), iso, "day",
                            ("word", m.group(2) or "", m.group(3), _month_style(m.group(4)),
-                            m.group(5), len(m.group(1)) == 2))
+                            m.group(5), m.group(1).startswith("0")))
 
 
 def _month_years(text: str):
@@ -454,7 +454,8 @@ def write_date(iso: str, style: tuple) -> str:
 def shift_dates(text: str, days: int) -> str:
     """``text`` with every date in it moved by ``days`` (month-and-year dates by the
     nearest whole number of months), each written as it was; shifting by ``-days``
-    gives ``text`` back."""
+    gives ``text`` back (but for 'Oct' moved onto 'May', which is both the full and the
+    short name, and a padded day moved onto a two-digit one: '01 May' -> '31 March')."""
     if not days or not isinstance(text, str) or not text:
         return text
     out, last = [], 0
