@@ -59,7 +59,8 @@ Params = Annotated[Optional[Path], typer.Option(
 AsOf = Annotated[Optional[str], typer.Option(
     "--as-of", help="As on this date: the family and household then, contacts up to it.")]
 PseudonymiseNames = Annotated[bool, typer.Option(
-    "--pseudonymise-names", help="Child A, Adult B ... instead of names.")]
+    "--pseudonymise-names",
+    help="Name people by role (Child 1, Mother, Father of Child 2 ...) and show ages, not years.")]
 KEY_HELP = "The pseudonym key file (kept apart from the shared files)."
 Key = Annotated[Optional[Path], typer.Option("--key", help=KEY_HELP)]
 
