@@ -162,7 +162,7 @@ def _harm(result: Any, plan: "_Plan"):
     for column in harm.columns:
         if column == "person_id":
             harm[column] = harm[column].map(lambda p: plan.person_ids.get(p, p))
-        elif column in ("month", "date", "period"):
+        elif column in ("date", "escalation_start"):
             harm[column] = harm[column].map(lambda v: plan.shift(v) if isinstance(v, str)
                                             and len(v) >= 10 else v)
     return harm
