@@ -175,6 +175,7 @@ class _Plan:
         from chronos.report import privacy_people
 
         self.key, self.dob_mode = key, dates_of_birth
+        self._counts: dict[str, int] = {}      # labels given per prefix ('Phone' -> 3)
         self.reverse = {v: k for k, v in key.values.items()}   # original -> pseudonym
         self.person_ids = {v: k for k, v in key.person_ids.items()}
         self.terms: dict[str, str] = {}        # lower-case form -> pseudonym
@@ -203,8 +204,12 @@ class _Plan:
         if fixed:
             label = f"{prefix} {fixed}"
         else:
-            n = 1 + sum(1 for v in self.key.values if v.startswith(prefix + " ")
+            n = self._counts.get(prefix)
+            if n is None:
+                n = sum(1 for v in self.key.values if v.startswith(prefix + " ")
                         and v[len(prefix) + 1:].isdigit())
+            n += 1
+            self._counts[prefix] = n
             label = f"{prefix} {n}"
         self.key.values[label] = original
         self.reverse[original] = label

@@ -203,24 +203,52 @@ class OrderedIds:
     """Random ids (prefix + 12 hex digits) that sort as the original ids do, so that every
     table and document keeps its order; the key keeps the ones given before."""
 
+    SPACE = 16 ** 12
+
     def __init__(self, prefix: str, known: dict[str, str], originals):
-        self.prefix, self.known = prefix, known
+        import bisect
+
+        self.prefix, self.known, self._bisect = prefix, known, bisect
         self.to_new = {old: new for new, old in known.items()}
         wanted = sorted({str(v) for v in originals.dropna() if str(v)} | set(self.to_new))
-        for i, old in enumerate(wanted):
-            if old not in self.to_new:
-                self._give(old, wanted, i)
+        i = 0
+        while i < len(wanted):
+            if wanted[i] in self.to_new:
+                i += 1
+                continue
+            j = i
+            while j < len(wanted) and wanted[j] not in self.to_new:
+                j += 1
+            low = self._value(wanted[i - 1]) if i else 0
+            high = self._value(wanted[j]) if j < len(wanted) else self.SPACE
+            for old, value in zip(wanted[i:j], _between(low, high, j - i)):
+                self._set(old, value)
+            i = j
+        self.order = sorted(self.to_new)
 
-    def _give(self, old: str, wanted: list[str], i: int) -> None:
-        low = max((int(self.to_new[o][1:], 16) for o in wanted[:i] if o in self.to_new), default=0)
-        high = min((int(self.to_new[o][1:], 16) for o in wanted[i + 1:] if o in self.to_new),
-                   default=16 ** 12)
-        value = low + 1 + secrets.randbelow(max(1, min(high - low - 1, 16 ** 9)))
+    def _value(self, old: str) -> int:
+        return int(self.to_new[old][len(self.prefix):], 16)
+
+    def _set(self, old: str, value: int) -> None:
         new = f"{self.prefix}{value:012x}"
         self.to_new[old] = new
         self.known[new] = old
 
     def get(self, old: str) -> str:
+        """The shared id of ``old`` (given one now, between its neighbours, if new)."""
         if old not in self.to_new:
-            self._give(old, sorted(set(self.to_new) | {old}), sorted(set(self.to_new) | {old}).index(old))
+            at = self._bisect.bisect(self.order, old)
+            low = self._value(self.order[at - 1]) if at else 0
+            high = self._value(self.order[at]) if at < len(self.order) else self.SPACE
+            self._set(old, _between(low, high, 1)[0])
+            self.order.insert(at, old)
         return self.to_new[old]
+
+
+def _between(low: int, high: int, count: int) -> list[int]:
+    """``count`` distinct random numbers between ``low`` and ``high``, sorted (after
+    ``high`` when there is no room: the order is then lost, never the uniqueness)."""
+    rng = secrets.SystemRandom()
+    if high - low - 1 >= count:
+        return sorted(rng.sample(range(low + 1, high), count))
+    return sorted(rng.sample(range(max(high, low) + 1, OrderedIds.SPACE), count))

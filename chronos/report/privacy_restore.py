@@ -25,23 +25,26 @@ def restore_tokens(text: str, originals: dict[str, str], shift_days: int, escape
     """``text`` with its dates shifted back and each pseudonym replaced by its original."""
     if shift_days:
         text = text_rules.shift_dates(text, -shift_days)
-    if not originals:
+    if not originals or not text:
         return text
-    pattern = _pattern(tuple(sorted(originals, key=len, reverse=True)))
-    fix = (lambda s: html_escape(s, quote=True)) if escape else (lambda s: s)
-    return pattern.sub(lambda m: fix(originals[m.group(0)]), text)
+    out, last = [], 0
+    for start, end, original in _matcher(originals).finditer(text):
+        out += [text[last:start], html_escape(original, quote=True) if escape else original]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
 
 
-_PATTERNS: dict = {}
+_MATCHERS: dict = {}
 
 
-def _pattern(words: tuple):
-    if words not in _PATTERNS:
-        _PATTERNS.clear()
-        _PATTERNS[words] = re.compile(
-            rf"{text_rules.BOUNDARY_BEFORE}(?:" + "|".join(re.escape(w) for w in words) +
-            rf"){text_rules.BOUNDARY_AFTER}")
-    return _PATTERNS[words]
+def _matcher(originals: dict[str, str]) -> text_rules.TermMatcher:
+    """The pseudonyms of a key as one matcher (made once per key)."""
+    held = _MATCHERS.get("for")
+    if held is not originals or _MATCHERS.get("size") != len(originals):
+        _MATCHERS.update({"for": originals, "size": len(originals),
+                          "matcher": text_rules.TermMatcher({}, originals)})
+    return _MATCHERS["matcher"]
 
 
 def restore_text(text: str, originals: dict[str, str], shift_days: int, escape: bool,

@@ -147,7 +147,7 @@ def find_identifiers(text: str, known_names: frozenset = frozenset()) -> list[Fo
 
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-NHS = re.compile(r"(?<![\d-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\d-])")
+NHS = re.compile(r"(?<![\w-])(\d{3})([ -]?)(\d{3})\2(\d{4})(?![\w-])")
 NHS_CONTEXT = re.compile(r"NHS\s*(?:no\.?|number|num|#)?\s*:?\s*$", re.IGNORECASE)
 UPN = re.compile(r"\b[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]\b")
 POSTCODE = re.compile(r"(?<![#\w])([A-Z]{1,2}\d[A-Z\d]?) ?(\d[ABD-HJLNP-UW-Z]{2})\b", re.IGNORECASE)
