@@ -16,6 +16,8 @@ import chronos.model as model
 from chronos.datafiles import version
 from chronos.ingest.keywords import classify
 from chronos.patterns.rules import load_catalogue
+from chronos.report.privacy_text import rules
+assert rules().given_names
 print(model.vocabulary().label("head_lice"), classify("nits seen"), len(load_catalogue()) > 10,
       version())
 """
@@ -23,7 +25,7 @@ print(model.vocabulary().label("head_lice"), classify("nits seen"), len(load_cat
 
 def test_every_data_file_the_code_names_exists():
     names = {"event_types.yaml", "event_keywords.yaml", "link_model.yaml", "nicknames.yaml",
-             "snomed_event_types.yaml", "ssda903_codes.yaml", "cin_codes.yaml"}
+             "snomed_event_types.yaml", "ssda903_codes.yaml", "cin_codes.yaml", "privacy.yaml"}
     for name in names:
         assert data_path(name).is_file(), name
         assert data_text(name).strip()
@@ -45,3 +47,12 @@ def test_the_library_works_from_a_folder_that_holds_a_chronos_directory(tmp_path
 def test_version_is_the_packages():
     text = (ROOT / "chronos" / "__init__.py").read_text("utf-8")
     assert f'__version__ = "{version()}"' in text
+
+
+def test_no_module_finds_shipped_data_through_importlib_resources():
+    # the MultiplexedPath TypeError came back each time a module did; datafiles.py is the way
+    offenders = [str(path.relative_to(ROOT)) for path in (ROOT / "chronos").rglob("*.py")
+                 if "importlib import resources" in path.read_text("utf-8")
+                 or "importlib.resources" in path.read_text("utf-8").replace(
+                     ":mod:`importlib.resources`", "")]
+    assert offenders == []
