@@ -87,7 +87,8 @@ def ingest_summary(report: dict, out: Path) -> None:
     console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined"
                   f"{inside} "
                   f"({'counts reconcile' if report['reconciles'] else 'COUNTS DO NOT RECONCILE'})"
-                  f"; {len(report['warnings'])} warnings. Written to {out}/")
+                  f"; {len(report['warnings'])} warnings. Written to {out}/ (every row and warning "
+                  "in ingest-report.json and quarantine.csv)")
     if report.get("as_of_from") == "today":
         console.print(f"  as of today ({report.get('as_of')}): the manifest gives no as_of, so "
                       "a later build may differ", markup=False)
@@ -97,6 +98,10 @@ def ingest_summary(report: dict, out: Path) -> None:
     for source in report["sources"]:
         for reason, count in source["quarantine_by_reason"].items():
             console.print(f"  quarantined in {source['file']}: {count} x {reason}")
+        for reason, count in source.get("records_skipped", {}).items():
+            console.print(f"  skipped in {source['file']}: {count} x {reason}")
+        for code, count in source.get("warnings_by_code", {}).items():
+            console.print(f"  warned in {source['file']}: {count} x {code}")
         nobody = source.get("events_unattributed", 0)
         if nobody:
             console.print(f"  {nobody} event(s) of {source['file']} name nobody: they reach "

@@ -437,10 +437,14 @@ class MappedIngest:
                     applies: pd.Series) -> None:
         unknown = applies & types.isna()
         column = spec.type.column
-        if spec.type.unmapped == "other":
+        if spec.type.unmapped == "keywords":
+            unknown = self._type_from_words(spec, types, raw, unknown)
+        if spec.type.unmapped in ("other", "keywords"):
             types[unknown] = "other"
+            said = "no known words in the text either" if spec.type.unmapped == "keywords" \
+                else "unknown wording"
             self.cell_warnings(unknown, "event_type.other", column,
-                               "unknown wording kept as event type 'other'")
+                               f"{said}: kept as event type 'other'")
             return
         empty = unknown & raw.eq("")
         self._flag(empty, "event_type.missing", column, raw,
@@ -448,6 +452,23 @@ class MappedIngest:
         message = ("unknown event wording '" + raw + f"' in column {column!r}: add it to "
                    "the mapping's type map (or say unmapped: other)")
         self._flag(unknown & ~empty, "event_type.unmapped", column, raw, message)
+
+    def _type_from_words(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
+                         unknown: pd.Series) -> pd.Series:
+        """``unmapped: keywords``: the rows whose wording is unknown typed by the keyword
+        classifier over the wording, the summary and the outcome; the rows still unknown."""
+        from chronos.ingest.keywords import classify
+
+        if not unknown.any():
+            return unknown
+        text = raw[unknown]
+        for extra in (spec.summary, spec.outcome):
+            if extra is not None:
+                text = text + " . " + self.values(extra)[unknown]
+        found = map_values(text, lambda t: classify(t, default="") or None)
+        typed = found.notna()
+        types[typed[typed].index] = found[typed]
+        return unknown & ~types.notna()
 
     def _check_date(self, spec: EventSpec, applies: pd.Series) -> None:
         col = spec.date

@@ -28,8 +28,8 @@ PERSON_FIELDS = ("id", "given_name", "family_name", "name", "other_names", "dob"
 TOP_KEYS = ("reader", "dayfirst", "agency", "source_org", "person", "related", "household",
             "events", "description")
 READER_KEYS = ("sheet", "encoding", "header_row", "delimiter")
-EVENT_KEYS = ("date", "time", "end_date", "type", "summary", "outcome", "value", "details",
-              "when", "undated", "agency", "source_org", "name")
+EVENT_KEYS = ("date", "time", "end_date", "type", "summary", "outcome", "author", "value",
+              "details", "when", "undated", "agency", "source_org", "name")
 TYPE_KEYS = ("column", "value", "map", "unmapped")
 RELATED_KEYS = ("column", "kind", "subtype", "direction", "start", "end", "separator",
                 "in_events")
@@ -107,7 +107,7 @@ class TypeSpec:
     column: str | None = None
     value: str | None = None
     map: dict[str, str] = field(default_factory=dict)   # normalised wording -> type/ignore
-    unmapped: str = "quarantine"                          # quarantine | other | ignore
+    unmapped: str = "quarantine"                # quarantine | other | ignore | keywords
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ class EventSpec:
     end_date: str | None = None
     summary: Field | None = None
     outcome: Field | None = None
+    author: Field | None = None                           # who recorded it (role or name)
     value: str | None = None
     details: tuple[tuple[str, str], ...] = ()             # (key, column)
     when: tuple[Condition, ...] = ()                      # all must hold
@@ -133,7 +134,7 @@ class EventSpec:
         """Every export column this event reads."""
         cols = [self.date, self.time, self.end_date, self.type.column, self.value]
         cols += [c for _, c in self.details]
-        for spec in (self.summary, self.outcome, self.agency, self.source_org):
+        for spec in (self.summary, self.outcome, self.author, self.agency, self.source_org):
             cols += spec.columns if spec else []
         cols += [c.column for c in self.when]
         return [c for c in cols if c]
@@ -297,6 +298,7 @@ def _event(raw: Any, index: int, origin: str) -> EventSpec:
         end_date=_column(raw.get("end_date"), where, origin),
         summary=_field(raw.get("summary"), f"{where}.summary", origin),
         outcome=_field(raw.get("outcome"), f"{where}.outcome", origin),
+        author=_field(raw.get("author"), f"{where}.author", origin),
         value=_column(raw.get("value"), where, origin),
         details=_details(raw.get("details"), where, origin),
         when=tuple(_when(w, where, origin) for w in _as_list(raw.get("when"))),
@@ -341,9 +343,9 @@ def _type(raw: Any, where: str, origin: str) -> TypeSpec:
     if raw.get("value"):
         return TypeSpec(value=_known_type(str(raw["value"]), vocab, where, origin))
     unmapped = str(raw.get("unmapped", "quarantine"))
-    if unmapped not in ("quarantine", "other", "ignore"):
-        raise MappingError(f"{where}.type.unmapped must be quarantine, other or ignore",
-                           file=origin)
+    if unmapped not in ("quarantine", "other", "ignore", "keywords"):
+        raise MappingError(f"{where}.type.unmapped must be quarantine, other, ignore or "
+                           "keywords", file=origin)
     table = {}
     for wording, target in (raw.get("map") or {}).items():
         target = IGNORE if target in (None, "ignore", "skip") else \

@@ -610,3 +610,36 @@ def test_the_postcode_is_taken_out_of_an_address_column(tmp_path):
     same_column = {**mapping, "person": {"id": "ID", "name": "Name", "postcode": "Address"}}
     again = ingest(write_csv(tmp_path / "h2.csv", rows), mapping=same_column, name="h")
     assert again.persons.set_index("record_key")["postcode"]["h:H1"] == "LS6 2AB"
+
+
+def test_unknown_wordings_typed_by_the_words_of_the_note(tmp_path):
+    # a school welfare log whose categories no shipped wording knows ("Welfare"): with
+    # unmapped: keywords the note's words decide; a note with none stays "other", warned
+    mapping = {"agency": "School",
+               "person": {"id": "Pupil Ref", "name": "Pupil"},
+               "events": [{"date": "Incident Date", "summary": "Notes", "author": "Logged By",
+                           "type": {"column": "Category", "map": {"Attendance": "school_absence"},
+                                    "unmapped": "keywords"}}]}
+    rows = [["Pupil Ref", "Pupil", "Incident Date", "Category", "Notes", "Logged By"],
+            ["P1", "Kayden Brookes", "12-Sep-2023", "Welfare",
+             "Came in hungry again, asked for toast at breakfast club", "Class teacher"],
+            ["P1", "Kayden Brookes", "19-Sep-2023", "Attendance", "Late 4 times", "School office"],
+            ["P1", "Kayden Brookes", "04-Oct-2023", "Welfare",
+             "Bruise on left forearm, says she fell off her bike", "DSL"],
+            ["P1", "Kayden Brookes", "05-Oct-2023", "Welfare", "Parents evening booked", ""]]
+    result = ingest(write_csv(tmp_path / "log.csv", rows), mapping=mapping, name="school")
+    events = result.events.set_index("source_ref")
+    assert list(events["event_type"]) == ["hunger", "school_absence", "injury", "other"]
+    assert list(events["author"].fillna("")) == ["Class teacher", "School office", "DSL", ""]
+    assert set(events["agency"]) == {"School"}
+    warned = [(w.code, w.source_ref, w.value, "no known words" in w.message)
+              for w in result.warnings if w.code.startswith("event_type")]
+    assert warned == [("event_type.other", "5", "Welfare", True)]
+    assert_reconciles(result)
+
+
+def test_unmapped_must_be_a_known_choice():
+    mapping = {**GP_MAPPING, "events": [{**GP_MAPPING["events"][0],
+                                         "type": {"column": "Outcome", "unmapped": "guess"}}]}
+    with pytest.raises(MappingError, match="keywords"):
+        parse_mapping(mapping)
