@@ -54,7 +54,10 @@ def iso_day(text: str | None) -> Day | None:
 
 
 def uk_or_iso_day(text: str | None) -> Day | None:
-    """Parse ``DD/MM/YYYY`` (UK day-first) or ISO ``YYYY-MM-DD``: ``None`` for empty."""
+    """Parse ``DD/MM/YYYY`` (UK day-first) or ISO ``YYYY-MM-DD``: ``None`` for empty.
+    A whole day written another way once the table went through a spreadsheet
+    (``11-12-2018``, ``11.12.2018``, ``11/12/2018 00:00``) is read day-first by
+    :func:`chronos.dates.parse_date`; anything less than a day raises :class:`BadDate`."""
     if text is None or not str(text).strip():
         return None
     match = _UK.match(str(text))
@@ -62,7 +65,17 @@ def uk_or_iso_day(text: str | None) -> Day | None:
         day, month, year = (int(part) for part in match.groups())
         _checked(year, month, day, text)
         return Day(f"{year:04d}-{month:02d}-{day:02d}")
-    return iso_day(text)
+    try:
+        return iso_day(text)
+    except BadDate:
+        from chronos.dates import parse_date
+
+        parsed = parse_date(str(text), dayfirst=True)
+        if parsed.error is None and parsed.precision == "day" and not parsed.uncertain \
+                and parsed.end_date is None:
+            return Day(parsed.date, "day", parsed.time)
+        raise BadDate(f"not a date as DD/MM/YYYY: {text!r}"
+                      + (f" ({parsed.message})" if parsed.message else "")) from None
 
 
 def _checked(year: int, month: int, day: int, text: str) -> None:

@@ -1,5 +1,6 @@
 """SSDA903 CSV tables: the real episode samples and own fixtures."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,25 @@ def test_dolo_table(tmp_path):
     assert identify(["CHILD", "DOB", "DOLO_START", "DOLO_END"]) == "dolo"
     assert list(result.events["event_type"]) == ["legal_order"]
     assert result.events.iloc[0]["date"] == "2022-06-05" and result.reconciles()
+
+
+def test_dates_rewritten_by_a_spreadsheet_read_the_same(shared_data, tmp_path):
+    # the published episodes table saved again with dashes, dots or a midnight time: the
+    # same events on the same days; a day that does not exist is warned about by cell
+    original = shared_data / "ssda903" / "SSDA903_2020_episodes.csv"
+    lines = original.read_text("utf-8").splitlines()
+    expected = read(original).events[["source_ref", "event_type", "date"]]
+    for style in ("-", ".", " 00:00"):
+        body = [re.sub(r"(\d{2})/(\d{2})/(\d{4})",
+                       (r"\1/\2/\3 00:00" if style == " 00:00" else rf"\1{style}\2{style}\3"),
+                       line) for line in lines[1:]]
+        path = tmp_path / f"episodes{len(style)}.csv"
+        path.write_text("\n".join([lines[0], *body]) + "\n", "utf-8")
+        result = read(path)
+        assert not result.warnings, style
+        assert result.events[["source_ref", "event_type", "date"]].equals(expected), style
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace("11/12/2018", "31.11.2018")]) + "\n",
+                   "utf-8")
+    warned = [(w.code, w.source_ref, w.column, w.value) for w in read(bad).warnings]
+    assert warned == [("date.invalid", "1", "DECOM", "31.11.2018")]
