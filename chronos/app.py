@@ -225,12 +225,12 @@ def formats() -> list[dict]:
             for name, cls in registry().items()]
 
 
-def inspect(file: Path, fmt: str = "auto"):
+def inspect(file: Path, fmt: str = "auto", mapping: Path | None = None):
     """What one file becomes (format, events, person records, issues), writing nothing:
-    a :class:`chronos.ingest.preview.Inspection`."""
+    a :class:`chronos.ingest.preview.Inspection`; with ``mapping``, read through it."""
     from chronos.ingest.preview import inspect_file
 
-    return inspect_file(file, fmt)
+    return inspect_file(file, fmt, mapping=mapping)
 
 
 # --------------------------------------------------------------------------- rules

@@ -281,6 +281,9 @@ def explain_link_command(
 def inspect(
     file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
+    mapping: Optional[Path] = typer.Option(
+        None, "--mapping", "-m", help="A mapping YAML to read the file through (the mapped "
+        "format), to try it before naming it in case.yaml."),
     rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
     json_out: Json = False,
 ) -> None:
@@ -288,10 +291,12 @@ def inspect(
     warnings of one file, without writing anything.
 
     Example: chronos inspect exports/cin_census_2024.xml
+
+    Example: chronos inspect exports/school_log.csv --mapping mappings/school.yaml
     """
     from chronos import app as run
 
-    found = run.inspect(file, fmt)
+    found = run.inspect(file, fmt, mapping)
     if json_out:
         render.json_data(found.as_dict(rows))
         return

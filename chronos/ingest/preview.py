@@ -46,19 +46,27 @@ def _records(frame, rows: int) -> list[dict]:
 
 
 def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
-                 options: dict | None = None) -> Inspection:
-    """Read ``path`` with the named format (or the sniffed one for ``auto``).
+                 options: dict | None = None, mapping: Path | str | None = None) -> Inspection:
+    """Read ``path`` with the named format (or the sniffed one for ``auto``); with a
+    ``mapping`` file, through it (the ``mapped`` format), as a source naming it would be.
 
     Raises :class:`~chronos.errors.SourceError` (or ``FormatNotRecognised``, naming the
-    formats tried) when the file cannot be read.
+    formats tried) when the file cannot be read, a ``MappingError`` when the mapping
+    cannot be used.
     """
     path = Path(path)
+    spec = None
+    if mapping is not None:
+        from chronos.ingest.mapping import load_mapping
+
+        spec = load_mapping(mapping)
+        fmt = "mapped" if fmt in ("", "auto", None) else fmt
     check_source(path, str(path), fmt)
     scores = _scores(path)
     if fmt in ("", "auto", None):
         fmt = sniff(path)[0]
     source = Source(path=path, name=name, format=fmt, options=dict(options or {}),
-                    display_path=str(path))
+                    display_path=str(path), mapping=spec)
     result = read_with(fmt, source)
     return Inspection(path=path, format=fmt, scores=scores, result=result)
 
