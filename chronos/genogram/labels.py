@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 
 WIDTH = 17  # characters per label line
 NAME_WIDTH = 12  # longer names go on two lines (given, family)
 LINE_H_DEFAULT = 0.42  # height of one label line, in symbol widths
+FONT_PT = 7.0  # label font size when one symbol width is UNIT_PT points
+UNIT_PT = 21.6  # one symbol width in points on a full-size chart (0.3 inch)
+NOTE_SCALE = 0.92  # annotation lines are drawn this much smaller
 
 
 def person_label(data: dict, *, name: str | None = None, pseudonymised: bool = False) -> list[str]:
@@ -69,3 +73,37 @@ def _wrap(text: str, max_lines: int) -> list[str]:
         lines = lines[:max_lines]
         lines[-1] = lines[-1][: WIDTH - 1] + "\u2026"
     return lines
+
+
+# -- label geometry (symbol widths; y grows upwards) -------------------------------------
+
+@lru_cache(maxsize=4096)
+def _char_points(ch: str) -> float:
+    """Advance width of one character of the chart font at FONT_PT points."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    width = text_to_path.get_text_width_height_descent(ch, FontProperties(size=FONT_PT), False)[0]
+    return float(width)
+
+
+def text_width(text: str, scale: float = 1.0) -> float:
+    """Width of ``text`` in symbol widths at the label font (times ``scale``)."""
+    return sum(_char_points(ch) for ch in text) * scale / UNIT_PT * 1.04
+
+
+def label_top(data: dict, y: float) -> float:
+    """y of the top of a person's label: just under the symbol (or its double border)."""
+    return y - 0.5 - (0.3 if data.get("is_index") else 0.12)
+
+
+def label_box(data: dict, x: float, y: float, *, name: str | None = None,
+              pseudonymised: bool = False) -> tuple[float, float, float, float] | None:
+    """``(x0, y0, x1, y1)`` of the label under a symbol at ``(x, y)``; None if no label."""
+    lines = person_label(data, name=name, pseudonymised=pseudonymised)
+    if not lines:
+        return None
+    split = annotation_start(data, name=name, pseudonymised=pseudonymised)
+    width = max(text_width(t, 1.0 if k < split else NOTE_SCALE) for k, t in enumerate(lines))
+    top = label_top(data, y)
+    return (x - width / 2 - 0.05, top - len(lines) * LINE_H_DEFAULT - 0.05, x + width / 2 + 0.05, top)
