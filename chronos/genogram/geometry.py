@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import networkx as nx
 
-from chronos.genogram.layout import SYMBOL, Family, Layout, Line
+from chronos.genogram.chart import SYMBOL, Family, Layout, Line
 
 HALF = SYMBOL / 2
 TRACK = 0.35          # vertical distance between stacked sibship or partner tracks

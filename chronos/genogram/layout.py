@@ -28,89 +28,17 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import networkx as nx
 
+from chronos.genogram.chart import SYMBOL, Family, Layout, Line
+from chronos.genogram.geometry import build_geometry, straight_lines
 from chronos.genogram.labels import person_label
 
-SYMBOL = 1.0          # symbol width and height
 SLOT = 3.1            # centre-to-centre distance of neighbours on a row
 FAMILY_GAP = 0.5      # extra space between sibships of different families (in slots)
 from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H  # noqa: E402
 PRIMARY_ORDER = ("adoptive", "biological", "foster", "step")
-
-
-@dataclass
-class Family:
-    """A parent set and the children who hang from it."""
-
-    id: int
-    parents: tuple[str, ...]
-    children: list[str] = field(default_factory=list)
-    line: dict[str, str] = field(default_factory=dict)      # child -> line style
-    primary: set[str] = field(default_factory=set)
-    twins: list[list[str]] = field(default_factory=list)
-    anchor: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass
-class Line:
-    """A polyline of the chart: ``kind`` partner | descent | sibship | child | twin."""
-
-    points: list[tuple[float, float]]
-    kind: str
-    style: str
-    owner: str
-
-
-@dataclass
-class Layout:
-    """Positions of every person, the lines between them, and what could not be done."""
-
-    pos: dict[str, tuple[float, float]]
-    generation: dict[str, int]
-    rows: dict[int, list[str]]
-    families: list[Family]
-    lines: list[Line]
-    partnerships: list[dict]
-    warnings: list[str]
-    label_height: dict[str, float]
-
-    @property
-    def clean(self) -> bool:
-        """True when the family was laid out without compromises."""
-        return not self.warnings
-
-    def bounds(self) -> tuple[float, float, float, float]:
-        """``(xmin, xmax, ymin, ymax)`` of symbols, labels and lines."""
-        xs = [x for x, _ in self.pos.values()] + [x for ln in self.lines for x, _ in ln.points]
-        ys = [y for y, in ((y,) for _, y in self.pos.values())]
-        ys += [y - 0.6 - self.label_height.get(p, 0) for p, (_, y) in self.pos.items()]
-        ys += [y for ln in self.lines for _, y in ln.points]
-        if not xs:
-            return (0.0, 1.0, 0.0, 1.0)
-        return (min(xs) - SYMBOL, max(xs) + SYMBOL, min(ys) - 0.2, max(ys) + SYMBOL)
-
-    def overlapping_symbols(self) -> int:
-        """Pairs of symbols closer than one symbol width on the same row."""
-        count = 0
-        for members in self.rows.values():
-            xs = sorted(self.pos[p][0] for p in members)
-            count += sum(1 for a, b in zip(xs, xs[1:]) if b - a < SYMBOL - 1e-9)
-        return count
-
-    def crossings(self) -> int:
-        """Line crossings between different families and partnerships."""
-        from chronos.genogram.metrics import count_crossings
-
-        return count_crossings(self.lines)
-
-    def lines_through_symbols(self) -> int:
-        """Line segments that pass through a symbol they do not belong to."""
-        from chronos.genogram.metrics import count_lines_through_symbols
-
-        return count_lines_through_symbols(self.lines, self.pos)
 
 
 def layout_genogram(graph: nx.MultiDiGraph, *, spacing: float = 1.0, pseudonymised: bool = False,
@@ -600,8 +528,6 @@ class _Layouter:
     # ---- geometry
 
     def _geometry(self) -> Layout:
-        from chronos.genogram.geometry import build_geometry
-
         rows = {r: [p for i in self.row_units[r] for p in self.units[i]] for r in self.row_units}
         return build_geometry(self.g, self.x, self.gen, rows, self.families, self.partner_edges,
                               self.labels, self.warnings, self.unit_of)
@@ -665,8 +591,6 @@ def _isotonic_with_gaps(targets: list[float], weights: list[float], gaps: list[f
 
 def grid_layout(graph: nx.MultiDiGraph, reason: str) -> Layout:
     """The fallback: people in rows by birth year, straight lines between relatives."""
-    from chronos.genogram.geometry import straight_lines
-
     people = sorted(graph.nodes, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
     per_row = max(1, int(math.sqrt(len(people)) * 1.5))
     pos, gen, rows = {}, {}, defaultdict(list)
