@@ -31,9 +31,30 @@ def graph_from_gedcom(path, *, as_of=None, index_children=()):
                        index_children=index_children, as_of=as_of)
 
 
+def genogram_view(graph, *, focus=None, generations: int | None = None, case: bool = False):
+    """The part of the family to draw: around ``focus`` (ids or names) ``generations``
+    up and down (default two up, one down); for a case with no focus, around the index
+    children; otherwise the whole family."""
+    from chronos.errors import ChronosError
+    from chronos.genogram.focus import CASE_DOWN, CASE_UP, focus_graph
+
+    if generations is not None and generations < 0:
+        raise ChronosError("--generations must be 0 or more")
+    if not focus and case:
+        focus = graph.graph.get("index_children") or None
+    if not focus:
+        if generations is not None:
+            raise ChronosError("--generations needs someone to count from",
+                               hint="add --focus PERSON (a person id, GEDCOM id or name)")
+        return graph
+    up, down = (generations, generations) if generations is not None else (CASE_UP, CASE_DOWN)
+    return focus_graph(graph, list(focus), up=up, down=down)
+
+
 def genogram_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf)."""
-    graph = case_graph(result, as_of=as_of)
+    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf):
+    the index children, two generations up and one down, partners, siblings, household."""
+    graph = genogram_view(case_graph(result, as_of=as_of), case=True)
     return render_genogram(graph, out, title=result.name, pseudonymise=pseudonymise)
 
 
@@ -70,24 +91,31 @@ def write_ecomap_png(result, path: Path) -> None:
     ecomap_for_case(result, path)
 
 
-def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False,
-                       progress=None) -> tuple[list[Path], list[str]]:
+def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False, focus=None,
+                       generations: int | None = None, stats: bool = False,
+                       progress=None) -> tuple[list[Path], list[str], dict | None]:
     """``chronos genogram``: draw the genogram of ``source`` (a built case, or the path of
-    a GEDCOM .ged file) to ``out``.
+    a GEDCOM .ged file) to ``out``, around ``focus`` (see :func:`genogram_view`).
 
-    Returns the files written and the layout's warnings (families that could not be
-    drawn cleanly)."""
+    Returns the files written, the warnings (families that could not be drawn cleanly)
+    and, with ``stats``, the chart's figures (:func:`chronos.genogram.stats.genogram_stats`)."""
     from chronos.genogram.layout import layout_genogram
 
     say = progress or (lambda _msg: None)
     if isinstance(source, (str, Path)):
         path = Path(source)
         say(f"reading {path.name}")
-        graph, title = graph_from_gedcom(path, as_of=as_of), path.stem
+        graph, title, case = graph_from_gedcom(path, as_of=as_of), path.stem, False
     else:
-        graph, title = case_graph(source, as_of=as_of), source.name
+        graph, title, case = case_graph(source, as_of=as_of), source.name, True
+    graph = genogram_view(graph, focus=focus, generations=generations, case=case)
     say("laying out")
     layout = layout_genogram(graph, pseudonymised=pseudonymise)
     say(f"drawing {out}")
     written = render_genogram(graph, out, layout=layout, title=title, pseudonymise=pseudonymise)
-    return written, list(graph.graph["warnings"]) + list(layout.warnings)
+    figures = None
+    if stats:
+        from chronos.genogram.stats import genogram_stats
+
+        figures = genogram_stats(graph, layout)
+    return written, list(graph.graph["warnings"]) + list(layout.warnings), figures

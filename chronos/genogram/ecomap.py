@@ -83,7 +83,7 @@ def _family_people(graph) -> set[str]:
     for child in graph.graph.get("index_children", []):
         people.add(child)
         people |= set(graph.predecessors(child)) | set(graph.successors(child))
-    return people
+    return {p for p in people if graph.nodes[p].get("kind") == "person"}
 
 
 def _agency_links(rows: list[dict], rules: dict, lapsed_before: str) -> list[AgencyLink]:

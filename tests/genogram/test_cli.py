@@ -15,7 +15,7 @@ def test_genogram_of_a_gedcom_file(tmp_path):
                                       "--as-of", "1850-01-01", "--pseudonymise-names"])
     assert result.exit_code == 0, result.output
     svg = out.read_text("utf-8")
-    assert "as at 1850-01-01" in svg and "Brontë" not in svg and "Adult A" in svg
+    assert "as at 01/01/1850" in svg and "Brontë" not in svg and "Adult A" in svg
 
 
 def test_bad_as_of_is_an_error_not_a_traceback(tmp_path):
