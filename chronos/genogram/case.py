@@ -60,8 +60,13 @@ def genogram_for_case(result, out, *, as_of=None, pseudonymise: bool = False) ->
 
 def ecomap_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
     """Draw the case's ecomap to ``out`` (one path or several)."""
-    ecomap = case_ecomap(result, as_of=as_of)
-    return render_ecomap(ecomap, out, title=result.name, pseudonymise=pseudonymise)
+    from chronos.genogram.labels import pseudonyms
+
+    graph = case_graph(result, as_of=as_of)
+    ecomap = build_ecomap(result.events, result.persons, index_children=result.index_children or (),
+                          as_of=graph.graph["as_of"], graph=graph)
+    names = pseudonyms(graph) if pseudonymise else None
+    return render_ecomap(ecomap, out, title=result.name, pseudonymise=pseudonymise, names=names)
 
 
 def case_ecomap(result, *, as_of=None) -> Ecomap:

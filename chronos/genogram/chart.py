@@ -42,6 +42,7 @@ class Text:
     lines: list[str]
     kind: str
     box: tuple[float, float, float, float]
+    span: tuple[float, float] = (0.0, 0.0)     # where along its line the text may go
 
 
 @dataclass

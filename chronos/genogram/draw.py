@@ -267,49 +267,57 @@ def deceased_cross(x: float, y: float, size: float = 1.0) -> list:
     return [[(x - r, y - r), (x + r, y + r)], [(x - r, y + r), (x + r, y - r)]]
 
 
+def symbol_parts(data: dict, x: float, y: float, *, copy: bool = False) -> list[dict]:
+    """The pieces of a person's symbol at ``(x, y)``, as the conventions say: an
+    ``outline`` (``shape`` square, circle, diamond or triangle; ``dashed`` for a parent
+    not known), a second ``outline`` (size 1.28) round an index child, a ``cross`` of two
+    strokes for the deceased, a ``mark`` '?' when the sex or the person is not known."""
+    kind, sex = data.get("kind", "person"), data.get("sex", "U")
+    shape = "triangle" if kind == "pregnancy" else {"M": "square", "F": "circle"}.get(sex, "diamond")
+    parts = [{"part": "outline", "shape": shape, "size": 1.0, "dashed": kind == "unknown",
+              "points": symbol_path(sex, kind, x, y)}]
+    if data.get("is_index") and not copy:
+        parts.append({"part": "outline", "shape": shape, "size": 1.28, "dashed": False,
+                      "points": symbol_path(sex, kind, x, y, 1.28)})
+    if data.get("deceased"):
+        parts.append({"part": "cross", "strokes": deceased_cross(x, y)})
+    if kind == "unknown" or (kind == "person" and sex not in ("M", "F")):
+        parts.append({"part": "mark", "text": "?", "at": (x, y)})
+    return parts
+
+
 def _draw_symbols(ax, graph, layout: Layout, scale: float) -> None:
     from matplotlib.collections import LineCollection, PatchCollection
     from matplotlib.patches import Circle, Polygon
 
     lw = min(1.3, 1.3 * scale / INCH_PER_UNIT * 1.6)
-    shapes, unknown, rings, crosses = [], [], [], []
+    filled, dashed, rings, crosses, marks = [], [], [], [], []
     for pid in sorted(layout.pos):
         x, y = layout.pos[pid]
-        data = graph.nodes[layout.person(pid)]
-        patch = _patch(data, x, y, 1.0, Circle, Polygon)
-        (unknown if data.get("kind") == "unknown" else shapes).append(patch)
-        if data.get("is_index") and pid not in layout.clones:
-            rings.append(_patch(data, x, y, 1.28, Circle, Polygon))
-        if data.get("deceased"):
-            crosses += deceased_cross(x, y)
-    ax.add_collection(PatchCollection(shapes, facecolor="white", edgecolor=INK,
+        for part in symbol_parts(graph.nodes[layout.person(pid)], x, y, copy=pid in layout.clones):
+            if part["part"] == "outline":
+                patch = Circle((x, y), HALF * part["size"]) if part["points"] is None \
+                    else Polygon(part["points"], closed=True)
+                (rings if part["size"] > 1 else dashed if part["dashed"] else filled).append(patch)
+            elif part["part"] == "cross":
+                crosses += part["strokes"]
+            else:
+                marks.append(part["at"])
+    ax.add_collection(PatchCollection(filled, facecolor="white", edgecolor=INK,
                                       linewidths=lw, zorder=4))
-    if unknown:
-        ax.add_collection(PatchCollection(unknown, facecolor="white", edgecolor="#666666",
+    if dashed:
+        ax.add_collection(PatchCollection(dashed, facecolor="white", edgecolor="#666666",
                                           linewidths=lw, linestyle=(0, (2, 1.5)), zorder=4))
     if rings:
         ax.add_collection(PatchCollection(rings, facecolor="none", edgecolor=INK,
                                           linewidths=lw, zorder=4))
     if crosses:
         ax.add_collection(LineCollection(crosses, colors=INK, linewidths=lw, zorder=5))
-    _question_marks(ax, graph, layout, scale)
+    if len(layout.pos) < LARGE:
+        for x, y in marks:
+            ax.text(x, y, "?", ha="center", va="center", fontsize=7 * scale / INCH_PER_UNIT,
+                    color=INK, zorder=6)
     _copy_tags(ax, layout, scale)
-
-
-def _patch(data, x, y, size, Circle, Polygon):
-    points = symbol_path(data.get("sex", "U"), data.get("kind", "person"), x, y, size)
-    return Circle((x, y), HALF * size) if points is None else Polygon(points, closed=True)
-
-
-def _question_marks(ax, graph, layout: Layout, scale: float) -> None:
-    if len(layout.pos) >= LARGE:
-        return
-    size = 7 * scale / INCH_PER_UNIT
-    for pid, (x, y) in sorted(layout.pos.items()):
-        data = graph.nodes[layout.person(pid)]
-        unknown_sex = data.get("sex") not in ("M", "F") and data.get("kind") == "person"
-        if unknown_sex or data.get("kind") == "unknown":
-            ax.text(x, y, "?", ha="center", va="center", fontsize=size, color=INK, zorder=6)
 
 
 def copy_tags(layout: Layout) -> dict[str, int]:
@@ -484,8 +492,10 @@ def key_entries(graph, layout: Layout) -> list[tuple]:
                ("Index child", ("F", "person", True, False), lambda d: d.get("is_index")),
                ("Deceased", ("M", "person", False, True),
                 lambda d: d.get("deceased") and d.get("death") == "recorded"),
-               ("Died, date not known, or presumed\ndead (over 110): d. ?", ("M", "person", False, True),
-                lambda d: d.get("death") in ("date unknown", "presumed")),
+               ("Died, date not known (d. ?)", ("M", "person", False, True),
+                lambda d: d.get("death") == "date unknown"),
+               ("Presumed dead: over 110 (d. ?)", ("M", "person", False, True),
+                lambda d: d.get("death") == "presumed"),
                ("Pregnancy", ("U", "pregnancy", False, False), lambda d: d.get("kind") == "pregnancy"),
                ("Parent not known", ("M", "unknown", False, False),
                 lambda d: d.get("kind") == "unknown")]

@@ -78,6 +78,7 @@ def build_geometry(plan: Plan, warnings: list[str]) -> Layout:
         plan, kinds, pos, brackets, pitch, label_max, y_row, dates)
     lines += _family_lines(plan.families, pos, gen, anchors, sib_tracks, y_row, landings, plan.drops)
     lines += _emotional_lines(plan, kinds, pos, lanes)
+    texts = [_clear_spot(t, lines) for t in texts]
     _warn_long_lines(plan.families, gen, warnings)
     boxes = {p: _label_box(p, pos[p], plan) for p in pos if plan.label_w.get(p)}
     heights = {p: plan.label_h.get(p, 0.0) for p in pos}
@@ -294,7 +295,9 @@ def _partner_lines(plan, kinds, pos, brackets, pitch, label_max, y_row, dates):
             y_b = y_row[row] - label_max.get(row, HALF) - 0.3 - track * pitch[row]
             pts = [(xa + da, ya - EDGE), (xa + da, y_b), (xb + db, y_b), (xb + db, yb - EDGE)]
             anchor = ((xa + da + xb + db) / 2, y_b)
-            texts += _text((xa + da + anchor[0]) / 2, y_b - 0.06, words, "partner", up=False)
+            for text in _text((xa + da + anchor[0]) / 2, y_b - 0.06, words, "partner-below", up=False):
+                text.span = (xa + da, xb + db)
+                texts.append(text)
         else:
             pts = [(xa, ya), (xb, yb)]
             anchor = ((xa + xb) / 2, (ya + yb) / 2)
@@ -303,6 +306,29 @@ def _partner_lines(plan, kinds, pos, brackets, pitch, label_max, y_row, dates):
                              "points": pts, "anchor": anchor})
         anchors[pair] = anchor
     return lines, partnerships, anchors, texts
+
+
+def _clear_spot(text: Text, lines: list[Line]) -> Text:
+    """The text moved along its line (dates under a partner line that reaches past
+    others) to the nearest place no other line runs through; unmoved if there is none."""
+    if text.kind != "partner-below":
+        return text
+    x0, y0, x1, y1 = text.box
+    span = text.span
+    width = x1 - x0
+    verticals = [(a[0], min(a[1], b[1]), max(a[1], b[1])) for ln in lines
+                 for a, b in zip(ln.points, ln.points[1:]) if abs(a[0] - b[0]) < 1e-9]
+    def free(cx):
+        return not any(cx - width / 2 - 0.05 < vx < cx + width / 2 + 0.05 and lo < y1 and hi > y0
+                       for vx, lo, hi in verticals)
+    lo, hi = span[0] - width * 0.6, span[1] + width * 0.6
+    candidates = sorted((lo + width / 2 + k * 0.1 for k in range(int((hi - lo - width) / 0.1) + 1)),
+                        key=lambda cx: (not (span[0] <= cx - width / 2 and cx + width / 2 <= span[1]),
+                                        abs(cx - text.x)))
+    for cx in candidates:
+        if free(cx):
+            return Text(cx, text.top, text.lines, text.kind, (cx - width / 2, y0, cx + width / 2, y1))
+    return text
 
 
 def _text(x: float, y: float, lines: list[str], kind: str, *, up: bool) -> list[Text]:

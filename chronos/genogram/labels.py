@@ -172,6 +172,54 @@ def partner_dates(edge: dict, *, pseudonymised: bool = False) -> list[str]:
     return lines
 
 
+_RANK = ("parent", "grandparent", "sibling", "half-sibling", "partner", "aunt or uncle")
+
+
+def kinship(graph, person: str, index_children) -> str:
+    """How ``person`` is related to the index children, in words: 'mother', 'maternal
+    grandmother', 'half-brother', "mother's partner", 'aunt' ('' when not related). The
+    closest relation to any of them wins."""
+    found = [r for child in index_children for r in [_relation(graph, person, child)] if r]
+    return min(found)[1] if found else ""
+
+
+def _parents(graph, person: str) -> list[tuple[str, str]]:
+    return [(a, d.get("subtype") or "biological") for a, _, d in graph.in_edges(person, data=True)
+            if d["kind"] == "parent"]
+
+
+def _gendered(graph, person: str, female: str, male: str, other: str) -> str:
+    sex = graph.nodes[person].get("sex")
+    return female if sex == "F" else male if sex == "M" else other
+
+
+def _relation(graph, person: str, child: str) -> tuple[int, str] | None:
+    """(closeness, words) of ``person`` to ``child``; None when not related."""
+    parents = dict(_parents(graph, child))
+    if person in parents:
+        word = _gendered(graph, person, "mother", "father", "parent")
+        kind = parents[person]
+        return (0, word if kind == "biological" else f"{kind} {word}")
+    for parent in parents:
+        side = _gendered(graph, parent, "maternal ", "paternal ", "")
+        if person in dict(_parents(graph, parent)):
+            return (1, side + _gendered(graph, person, "grandmother", "grandfather", "grandparent"))
+    mine, theirs = set(parents), set(dict(_parents(graph, person)))
+    if mine and mine & theirs:
+        half = mine != theirs
+        return (2 + half, ("half-" if half else "") + _gendered(graph, person, "sister", "brother", "sibling"))
+    for parent in parents:
+        for a, b, d in list(graph.out_edges(parent, data=True)) + list(graph.in_edges(parent, data=True)):
+            if d["kind"] == "partner" and person in (a, b) and person != parent:
+                former = "" if d.get("current", True) else "former "
+                return (4, f"{_gendered(graph, parent, 'mother', 'father', 'parent')}'s {former}partner")
+    for parent in parents:
+        side = _gendered(graph, parent, "maternal ", "paternal ", "")
+        if set(dict(_parents(graph, person))) & set(dict(_parents(graph, parent))):
+            return (5, side + _gendered(graph, person, "aunt", "uncle", "aunt or uncle"))
+    return None
+
+
 def pseudonyms(graph) -> dict[str, str]:
     """Stable pseudonyms: 'Child A', 'Child B' (oldest first), 'Adult A', ..."""
     adult_age = 18

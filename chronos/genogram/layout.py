@@ -379,8 +379,8 @@ class _Layouter:
         if len(kids) == 1 and self.data(root)["sex"] == "M":
             return [root] + self._chain_right(tree, kids[0])
         left, right = kids[:1], kids[1:]
-        right = [k for k in right if not self._have_children(root, k)] + \
-            [k for k in right if self._have_children(root, k)]
+        rank = {k: n for n, k in enumerate(right)}
+        right.sort(key=lambda k: (self._have_children(root, k), tree.out_degree(k) > 0, rank[k]))
         out = [p for k in left for p in self._chain_left(tree, k)] + [root]
         return out + [p for k in right for p in self._chain_right(tree, k)]
 
@@ -759,11 +759,13 @@ class _Layouter:
         if person in self.copy_of or fam.parents[0].startswith("sibs:") or person not in self.x:
             return False
         unit = self.units[self.unit_of[person]]
-        if len(unit) == 1 or self._unit_home(unit) is fam:
+        if len(unit) == 1:
             return False
         parents = [self.gen[q] for q in fam.parents if q in self.gen]
         if parents and self.gen[person] - max(parents) > 1:
             return True
+        if self._unit_home(unit) is fam:
+            return False
         near = [self.x[c] for c in fam.children if c != person and c in self.x
                 and self.gen[c] == self.gen[person]] + [self._anchor_x(fam)]
         return min(abs(self.x[person] - v) for v in near if v is not None) > TWICE_AFTER * self.min_gap
