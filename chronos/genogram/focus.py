@@ -1,9 +1,10 @@
 """The family around one person (or a few): the part of a genogram a practitioner draws.
 
 :func:`focus_graph` keeps the focus people, their ancestors ``up`` generations up and
-descendants ``down`` generations down, their siblings (half-siblings too) and the
-siblings' other parents, the partners of all of these, and, for a case, everyone in the
-focus people's household at the chart date. :func:`find_people` reads who is meant: a
+descendants ``down`` generations down, the partners of all of these, the focus people's
+siblings (half-siblings too) and the siblings' other parents, and, for a case, everyone
+in the focus people's household at the chart date; and the "not known" parents of the
+children drawn. :func:`find_people` reads who is meant: a
 person id, a source record key, a GEDCOM cross-reference (``I52`` or ``@I52@``) or a
 name (every word of it, in any case).
 """
@@ -63,16 +64,13 @@ def focus_graph(graph, focus, *, up: int = CASE_UP, down: int = CASE_DOWN,
     (``(up, down)``) added, and ``household`` cut to the people drawn.
     """
     ids = find_people(graph, focus)
-    keep = set(ids)
-    ancestors = _walk(graph, ids, up, upward=True)
-    descendants = _walk(graph, ids, down, upward=False)
-    keep |= ancestors | descendants
+    line = set(ids) | _walk(graph, ids, up, upward=True) | _walk(graph, ids, down, upward=False)
+    keep = line | {q for p in line for q in _partners(graph, p)
+                   if graph.nodes[q].get("kind") != "unknown"}
     siblings = _siblings(graph, ids)
     keep |= siblings | _parents_of(graph, siblings)
     if households:
         keep |= _household_of(graph, ids)
-    keep |= {q for p in list(keep) for q in _partners(graph, p)
-             if graph.nodes[q].get("kind") != "unknown"}
     keep |= _unknown_parents(graph, keep)
     sub = graph.subgraph(sorted(keep)).copy()
     sub.graph.update(focus=ids, focus_depth=(up, down),
