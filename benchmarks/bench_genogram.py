@@ -49,7 +49,20 @@ def read(path: Path):
 
 
 def measure(graph, layout) -> dict:
-    """Legibility figures of a laid-out genogram (same definitions before and after)."""
+    """Legibility figures of a laid-out genogram (same definitions before and after):
+    ``chronos genogram --stats`` where this version has it."""
+    try:
+        from chronos.genogram.stats import genogram_stats
+    except ImportError:
+        return _measure_before(graph, layout)
+    got = genogram_stats(graph, layout)
+    return {"people": got["people"], "crossings": got["crossings"],
+            "through": got["lines_through_symbols"], "labels": got["lines_through_labels"],
+            "overlaps": got["label_overlaps"], "width": got["width"], "height": got["height"]}
+
+
+def _measure_before(graph, layout) -> dict:
+    """The same figures for a version without ``--stats`` (main before this work)."""
     from chronos.genogram.draw import _dpi, draw_genogram
     from chronos.genogram.metrics import count_label_overlaps, count_lines_through_labels, label_boxes
 

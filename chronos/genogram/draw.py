@@ -81,7 +81,6 @@ def draw_genogram(graph, layout: Layout | None = None, *, title: str = "",
     _draw_lines(ax, layout, scale)
     _draw_symbols(ax, graph, layout, scale)
     _draw_labels(ax, graph, layout, names, font, pseudonymise)
-    _draw_texts(ax, layout, font)
     _draw_header(fig, graph, layout, title, fh)
     key_ax = fig.add_axes(((fw - KEY_WIDTH - 0.1) / fw, 0.1 / fh, KEY_WIDTH / fw,
                            (fh - top - 0.1) / fh))
@@ -144,7 +143,9 @@ def _slash_marks(partnership: dict) -> list:
     marks = []
     for k in range(count):
         t = 0.3 + 0.12 * k
-        if abs(x2 - x1) > 1.4:
+        if len(pts) == 4:                     # below the row: near its right end,
+            t = 1 - (0.7 + 0.2 * k) / max(abs(x2 - x1), 1.4)   # clear of the dates
+        elif abs(x2 - x1) > 1.4:
             t = 0.5 - (0.55 + 0.2 * k) / abs(x2 - x1)
         cx, cy = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
         marks.append([(cx - 0.12, cy - 0.25), (cx + 0.12, cy + 0.25)])
@@ -332,12 +333,17 @@ def _copy_tags(ax, layout: Layout, scale: float) -> None:
     size = 5.5 * scale / INCH_PER_UNIT
     if size < 0.8:
         return
+    tags = sorted((pid, tag) for pid, tag in copy_tags(layout).items() if pid in layout.pos)
+    if len(layout.pos) > LARGE:
+        entries = [(layout.pos[p][0] + 0.62, layout.pos[p][1] + 0.72, [str(t)], "#8a5a00",
+                    5.5 / FONT, 0.3) for p, t in tags]
+        ax.add_artist(_fast_text(entries, FONT * scale / INCH_PER_UNIT))
+        return
     box = dict(boxstyle="square,pad=0.12", facecolor="#fff3c4", edgecolor="#8a5a00", linewidth=0.5)
-    for pid, tag in sorted(copy_tags(layout).items()):
-        if pid in layout.pos:
-            x, y = layout.pos[pid]
-            ax.text(x + 0.62, y + 0.5, str(tag), ha="center", va="center", fontsize=size,
-                    color="#8a5a00", zorder=6, bbox=box)
+    for pid, tag in tags:
+        x, y = layout.pos[pid]
+        ax.text(x + 0.62, y + 0.5, str(tag), ha="center", va="center", fontsize=size,
+                color="#8a5a00", zorder=6, bbox=box)
 
 
 # -- labels, texts, household, header ----------------------------------------------------
@@ -367,57 +373,55 @@ def _label_entries(graph, layout: Layout, names: dict, pseudonymise: bool) -> li
 def _draw_labels(ax, graph, layout: Layout, names: dict, font: float, pseudonymise: bool) -> None:
     if font < 0.8:
         return
-    entries = _label_entries(graph, layout, names, pseudonymise)
+    entries = [(x, top, lines, colour, 1.0 if colour == INK else NOTE_SCALE, LINE_H_DEFAULT)
+               for x, top, lines, colour in _label_entries(graph, layout, names, pseudonymise)]
+    entries += [(t.x, t.top, t.lines, "#333333", PARTNER_SCALE, PARTNER_LINE_H) for t in layout.texts]
     if len(layout.pos) > LARGE:
-        ax.add_artist(_fast_labels(entries, font))
+        ax.add_artist(_fast_text(entries, font))
         return
-    for x, top, lines, colour in entries:
-        size = font if colour == INK else font * NOTE_SCALE
+    for x, top, lines, colour, scale, pitch in entries:
         for k, line in enumerate(lines):
-            ax.text(x, top - k * LINE_H_DEFAULT, line, ha="center", va="top", color=colour,
-                    zorder=7, fontsize=size)
+            ax.text(x, top - k * pitch, line, ha="center", va="top", color=colour, zorder=7,
+                    fontsize=font * scale)
 
 
-def _draw_texts(ax, layout: Layout, font: float) -> None:
-    if font < 0.8:
-        return
-    for text in layout.texts:
-        for k, line in enumerate(text.lines):
-            ax.text(text.x, text.top - k * PARTNER_LINE_H, line, ha="center", va="top",
-                    color="#333333", fontsize=font * PARTNER_SCALE, zorder=7)
-
-
-def _fast_labels(entries, font):
-    """One artist drawing every label line directly (large charts): character widths
-    are measured once per character instead of laying out thousands of Text objects."""
+def _fast_text(entries, font):
+    """One artist drawing every line of text directly (large charts): character widths
+    are measured once per character and size instead of laying out thousands of Text
+    objects. ``entries``: ``(x, top, lines, colour, size scale, line pitch in units)``."""
     from matplotlib.artist import Artist
     from matplotlib.font_manager import FontProperties
 
-    class Labels(Artist):
+    class Texts(Artist):
         def draw(self, renderer):
             if not self.get_visible() or not entries:
                 return
-            prop = FontProperties(size=font)
-            size = renderer.points_to_pixels(font)
-            widths: dict[str, float] = {}
+            widths: dict[tuple, float] = {}
+            props = {}
 
-            def width(text):
-                for ch in set(text) - widths.keys():
-                    widths[ch] = renderer.get_text_width_height_descent(ch, prop, False)[0]
-                return sum(widths[ch] for ch in text)
+            def width(text, scale):
+                prop = props.setdefault(scale, FontProperties(size=font * scale))
+                for ch in set(text):
+                    if (ch, scale) not in widths:
+                        widths[(ch, scale)] = renderer.get_text_width_height_descent(ch, prop, False)[0]
+                return sum(widths[(ch, scale)] for ch in text)
 
-            tops = self.axes.transData.transform([(x, top) for x, top, _, _ in entries])
+            transform = self.axes.transData
+            unit = abs(transform.transform((0, 1))[1] - transform.transform((0, 0))[1])
+            tops = transform.transform([(e[0], e[1]) for e in entries])
             flip, height = renderer.flipy(), renderer.get_canvas_width_height()[1]
             gc = renderer.new_gc()
-            for (px, py), (_, _, lines, color) in zip(tops, entries):
-                gc.set_foreground(color)
+            for (px, py), (_, _, lines, colour, scale, pitch) in zip(tops, entries):
+                gc.set_foreground(colour)
+                prop = props.setdefault(scale, FontProperties(size=font * scale))
+                size = renderer.points_to_pixels(font * scale)
                 for k, line in enumerate(lines):
-                    drop = size * (0.9 + 1.3 * k)
+                    drop = size * 0.9 + unit * pitch * k
                     y = height - py + drop if flip else py - drop
-                    renderer.draw_text(gc, px - width(line) / 2, y, line, prop, 0)
+                    renderer.draw_text(gc, px - width(line, scale) / 2, y, line, prop, 0)
             gc.restore()
 
-    artist = Labels()
+    artist = Texts()
     artist.set_zorder(7)
     return artist
 
@@ -601,7 +605,8 @@ def _key_sample(ax, kind, arg, x, y, Circle, Polygon, Rectangle, LineCollection)
 # -- saving ----------------------------------------------------------------------------
 
 def save_figure(fig, path) -> Path:
-    """Save a figure as PNG, SVG or PDF (by suffix), byte-stable for the same chart."""
+    """Save a figure as PNG, SVG or PDF (by suffix), byte-stable for the same chart,
+    readable only by its owner, and whole or not at all (written beside, then moved)."""
     import matplotlib
 
     path = Path(path)
@@ -611,13 +616,14 @@ def save_figure(fig, path) -> Path:
 
         raise ChronosError(f"cannot write a chart as {path.suffix or 'a file without suffix'}",
                            file=str(path), hint="use .png, .svg or .pdf")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from chronos.report.safe_files import atomic_path
+
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}[suffix]
     dpi = _dpi(fig) if suffix == "png" else 72
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chronos",
-                                "pdf.compression": 6}):
-        fig.savefig(path, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
+                                "pdf.compression": 6}), atomic_path(path) as part:
+        fig.savefig(part, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
     return path
 
 

@@ -76,7 +76,8 @@ def focus_graph(graph, focus, *, up: int = CASE_UP, down: int = CASE_DOWN,
     sub.graph.update(focus=ids, focus_depth=(up, down),
                      household=[p for p in graph.graph.get("household", []) if p in keep],
                      index_children=[p for p in graph.graph.get("index_children", []) if p in keep],
-                     warnings=list(graph.graph.get("warnings", [])), people_in_family=len(graph))
+                     warnings=list(graph.graph.get("warnings", [])),
+                     people_in_family=sum(1 for _, d in graph.nodes(data=True) if d.get("kind") == "person"))
     return sub
 
 

@@ -78,7 +78,8 @@ def build_geometry(plan: Plan, warnings: list[str]) -> Layout:
         plan, kinds, pos, brackets, pitch, label_max, y_row, dates)
     lines += _family_lines(plan.families, pos, gen, anchors, sib_tracks, y_row, landings, plan.drops)
     lines += _emotional_lines(plan, kinds, pos, lanes)
-    texts = [_clear_spot(t, lines) for t in texts]
+    verticals = _verticals(lines)
+    texts = [_clear_spot(t, verticals) for t in texts]
     _warn_long_lines(plan.families, gen, warnings)
     boxes = {p: _label_box(p, pos[p], plan) for p in pos if plan.label_w.get(p)}
     heights = {p: plan.label_h.get(p, 0.0) for p in pos}
@@ -308,19 +309,28 @@ def _partner_lines(plan, kinds, pos, brackets, pitch, label_max, y_row, dates):
     return lines, partnerships, anchors, texts
 
 
-def _clear_spot(text: Text, lines: list[Line]) -> Text:
+def _verticals(lines: list[Line]) -> tuple[list[float], list[tuple]]:
+    """The vertical pieces of every line, sorted by x: ``(xs, [(x, low, high)])``."""
+    found = sorted((a[0], min(a[1], b[1]), max(a[1], b[1])) for ln in lines
+                   for a, b in zip(ln.points, ln.points[1:]) if abs(a[0] - b[0]) < 1e-9)
+    return [v[0] for v in found], found
+
+
+def _clear_spot(text: Text, verticals) -> Text:
     """The text moved along its line (dates under a partner line that reaches past
     others) to the nearest place no other line runs through; unmoved if there is none."""
+    from bisect import bisect_left, bisect_right
+
     if text.kind != "partner-below":
         return text
     x0, y0, x1, y1 = text.box
     span = text.span
     width = x1 - x0
-    verticals = [(a[0], min(a[1], b[1]), max(a[1], b[1])) for ln in lines
-                 for a, b in zip(ln.points, ln.points[1:]) if abs(a[0] - b[0]) < 1e-9]
+    xs, pieces = verticals
+
     def free(cx):
-        return not any(cx - width / 2 - 0.05 < vx < cx + width / 2 + 0.05 and lo < y1 and hi > y0
-                       for vx, lo, hi in verticals)
+        lo_i, hi_i = bisect_right(xs, cx - width / 2 - 0.05), bisect_left(xs, cx + width / 2 + 0.05)
+        return not any(lo < y1 and hi > y0 for _, lo, hi in pieces[lo_i:hi_i])
     lo, hi = span[0] - width * 0.6, span[1] + width * 0.6
     candidates = sorted((lo + width / 2 + k * 0.1 for k in range(int((hi - lo - width) / 0.1) + 1)),
                         key=lambda cx: (not (span[0] <= cx - width / 2 and cx + width / 2 <= span[1]),

@@ -93,6 +93,7 @@ class _Layouter:
         self._gap_cache: dict[tuple, float] = {}
         self._offset_cache: dict[tuple, list[float]] = {}
         self._root_cache: dict[tuple, str] = {}
+        self._home_memo: dict[int, Family | None] = {}
         for person in self.people:
             self._measure(person)
 
@@ -113,17 +114,24 @@ class _Layouter:
         self._collect_relations()
         self._make_families()
         base = list(self.warnings)
-        for attempt in range(3):
-            self.warnings = list(base)
-            self._gap_cache.clear()
-            self._offset_cache.clear()
-            self._assign_generations()
-            self._make_units()
-            self._plan_drops()
-            self._order_and_place()
-            if attempt == 2 or not self._draw_twice():
+        for _ in range(3):             # quick drafts: who has to be drawn twice
+            self._prepare(base)
+            self._order_and_place(sweeps=1)
+            if not self._draw_twice():
                 break
+        self._prepare(base)
+        self._order_and_place(sweeps=3)
         return self._geometry()
+
+    def _prepare(self, warnings: list[str]) -> None:
+        """Generations, units and downward lines for the families as they now stand."""
+        self.warnings = list(warnings)
+        self._gap_cache.clear()
+        self._offset_cache.clear()
+        self._home_memo.clear()
+        self._assign_generations()
+        self._make_units()
+        self._plan_drops()
 
     # ---- relations and families
 
@@ -480,7 +488,7 @@ class _Layouter:
 
     def _pair_gap(self, a: str, b: str) -> float:
         """Least centre distance of neighbours ``a`` (left) and ``b`` on a row."""
-        key = (a, b)
+        key = (a, b, self.label_dx.get(a), self.label_dx.get(b))     # the drops decide both
         if key in self._gap_cache:
             return self._gap_cache[key]
         right_a, left_b = self._extent(a)[1], self._extent(b)[0]
@@ -516,13 +524,14 @@ class _Layouter:
 
     # ---- ordering and coordinates
 
-    def _order_and_place(self) -> None:
+    def _order_and_place(self, sweeps: int = 3) -> None:
         self.row_units = defaultdict(list)
         for i, unit in enumerate(self.units):
             self.row_units[self.gen[unit[0]]].append(i)
         self.depth = max(self.row_units, default=0)
         self.x = {}
-        for sweep in range(3):
+        self._home_memo.clear()
+        for sweep in range(sweeps):
             for row in range(self.depth + 1):
                 self._order_row(row, first=sweep == 0)
                 self._place_row(row, down=True)
@@ -561,6 +570,13 @@ class _Layouter:
 
     def _unit_home(self, unit: list[str]) -> Family | None:
         """The family the unit hangs from: its most-partnered member's, if placed."""
+        memo = self._home_memo
+        key = id(unit)
+        if key not in memo:
+            memo[key] = self._find_unit_home(unit)
+        return memo[key]
+
+    def _find_unit_home(self, unit: list[str]) -> Family | None:
         root = self._unit_root(unit)
         if root in self.home and self._placed_parents(self.home[root]):
             return self.home[root]
@@ -636,13 +652,9 @@ class _Layouter:
         unit = self.units[i]
         if len(unit) >= 2 and _flip_better([self._wish(p) for p in unit], self.min_gap * 1.4):
             unit.reverse()
+            self._home_memo.pop(id(unit), None)
             for person in unit:
                 self._plan_person_drops(person)
-            members = set(unit)
-            for key in [k for k in self._gap_cache if k[0] in members or k[1] in members]:
-                del self._gap_cache[key]
-            self._offset_cache.pop(tuple(unit), None)
-            self._offset_cache.pop(tuple(reversed(unit)), None)
 
     def _compact(self, row: int) -> None:
         """Provisional positions: units side by side, centred on their wishes."""
@@ -666,6 +678,7 @@ class _Layouter:
         for i, left in zip(units, lefts):
             for p, off in zip(self.units[i], self._offsets(self.units[i])):
                 self.x[p] = left + off
+        self._home_memo.clear()          # the homes' anchors may have moved
 
     def _targets(self, units: list[int], down: bool) -> tuple[list[float], list[float]]:
         targets, weights = [], []

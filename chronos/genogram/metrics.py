@@ -103,9 +103,12 @@ def _through(x1, y1, x2, y2, sx, sy) -> int:
 # -- labels ----------------------------------------------------------------------------
 
 def label_boxes(graph, layout, *, names: dict | None = None, pseudonymised: bool = False) -> dict:
-    """person -> ``(x0, y0, x1, y1)`` of the label drawn under the person's symbol."""
+    """person -> ``(x0, y0, x1, y1)`` of the label drawn under the person's symbol (and
+    ``text:<n>`` -> the box of each piece of text on a line), as laid out."""
     from chronos.genogram.labels import label_box
 
+    if getattr(layout, "label_boxes", None):
+        return layout.text_boxes()
     names = names or {}
     boxes = {}
     for pid, (x, y) in layout.pos.items():
