@@ -4,8 +4,9 @@ For the public GEDCOM samples in ../shared/data/gedcom and the generated synthet
 (tests/genogram/trees.py: adoption, remarriage, cousins marrying, five generations), whole
 and focused on one person three generations deep, it prints: people drawn, line
 crossings, lines through symbols, lines through labels, label overlaps, the chart's
-width and height in pixels (PNG), and the median seconds to build, lay out and draw
-(with the ratio to reading the file with the GEDCOM ingester, measured in the same run).
+width and height in pixels (PNG), and the median CPU seconds (this process's, so that
+other jobs on a shared machine disturb them less) to build, lay out and draw, with the
+ratio to reading the file with the GEDCOM ingester, measured in the same run.
 The figures measured on main before the genogram work (commit c731ce8, same script) are
 printed beside them ("before").
 
@@ -87,19 +88,19 @@ def focused(graph, name: str):
 def run_once(path: Path, out: Path, focus: str | None) -> dict:
     from chronos.genogram import build_graph, layout_genogram, render_genogram
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     found = read(path)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     graph = build_graph(found.persons, found.relationships, as_of="2025-01-01")
     if focus:
         graph = focused(graph, focus)
         if graph is None:
             return {}
-    t2 = time.perf_counter()
+    t2 = time.process_time()
     layout = layout_genogram(graph)
-    t3 = time.perf_counter()
+    t3 = time.process_time()
     render_genogram(graph, out / (path.stem + ("-focus" if focus else "") + ".svg"), layout=layout)
-    t4 = time.perf_counter()
+    t4 = time.process_time()
     return {"read": t1 - t0, "layout": t3 - t2, "total": t4 - t1, "layout_obj": layout,
             "graph_obj": graph}
 
@@ -143,7 +144,7 @@ def main() -> None:
         print(f"no sample data at {DATA}: generated trees only", file=sys.stderr)
     paths += [tree.write(out) for tree in all_trees()]
     paths = [p for p in paths if not args.only or args.only in p.stem]
-    print("median seconds over", args.repeat, "runs; /read = total over reading the file")
+    print("median CPU seconds over", args.repeat, "runs; /read = total over reading the file")
     print(f"{'tree':<24} {'ppl':>5} {'cross':>6} {'thru':>5} {'lbls':>5} {'ovl':>5} {'w px':>6} "
           f"{'h px':>6} {'layout':>7} {'total':>7} {'/read':>7}")
     for path in paths:
