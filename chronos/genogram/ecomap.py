@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chronos.genogram.graph import _event_rows, _key_map, _records, _shift, iso, parse_details
-from chronos.genogram.labels import (chart_date, display_name, kinship, month_year, pseudonyms,
-                                     short_agency)
+from chronos.genogram.labels import chart_date, display_name, kinship, month_year, short_agency
 from chronos.genogram.settings import settings
 
 FAMILY = "family"
@@ -429,6 +428,11 @@ def draw_ecomap(ecomap: Ecomap, *, title: str = "", pseudonymise: bool = False, 
     ``names`` (person id -> name) replaces names when pseudonymised."""
     from matplotlib.figure import Figure
 
+    from chronos.genogram.labels import pseudonyms_by_age
+
+    if pseudonymise and not names:
+        names = pseudonyms_by_age([(m.pid, m.age) for m in ecomap.members]
+                                  + [(s.person, None) for s in ecomap.network if s.person])
     names = names or {}
     fig = Figure(figsize=(12.0, 9.6))
     ax = fig.add_axes((0.01, 0.03, 0.72, 0.87))
@@ -757,7 +761,3 @@ def render_ecomap(ecomap: Ecomap, out, *, title: str = "", pseudonymise: bool = 
     fig = draw_ecomap(ecomap, title=title, pseudonymise=pseudonymise, names=names)
     return [save_figure(fig, p) for p in paths]
 
-
-def ecomap_names(graph) -> dict[str, str]:
-    """The pseudonyms of the people an ecomap names (:func:`labels.pseudonyms`)."""
-    return pseudonyms(graph)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from chronos.genogram.chart import SYMBOL, Family, Layout, Line, Text
-from chronos.genogram.labels import (LINE_H_DEFAULT, PARTNER_LINE_H, PARTNER_SCALE, label_top,
-                                     partner_dates, text_width)
+from chronos.genogram.labels import (PARTNER_LINE_H, PARTNER_SCALE, label_top, partner_dates,
+                                     text_width)
 
 HALF = SYMBOL / 2
 TRACK = 0.35          # vertical distance between stacked sibship or partner tracks

@@ -242,6 +242,17 @@ def pseudonyms(graph) -> dict[str, str]:
     return names
 
 
+def pseudonyms_by_age(people) -> dict[str, str]:
+    """'Adult A', 'Child A', ... for ``(id, age)`` pairs, oldest first (as
+    :func:`pseudonyms` names them; an unknown age counts as an adult)."""
+    names, counters = {}, {"Child": 0, "Adult": 0}
+    for pid, age in sorted(people, key=lambda p: (-(p[1] if p[1] is not None else 999), p[0])):
+        group = "Adult" if age is None or age >= 18 else "Child"
+        names[pid] = f"{group} {_letters(counters[group])}"
+        counters[group] += 1
+    return names
+
+
 def _letters(n: int) -> str:
     text = ""
     n += 1

@@ -42,7 +42,7 @@ from collections import defaultdict
 
 import networkx as nx
 
-from chronos.genogram.chart import SYMBOL, Family, Layout, Line
+from chronos.genogram.chart import SYMBOL, Family, Layout, Line  # noqa: F401 (re-exported)
 from chronos.genogram.geometry import Plan, build_geometry, straight_lines
 from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H
 from chronos.genogram.labels import (PARTNER_SCALE, label_box, partner_dates, person_label,

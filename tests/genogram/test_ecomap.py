@@ -186,3 +186,10 @@ def test_case_helpers_write_both_charts(blended, tmp_path):
     (e,) = ecomap_for_case(result, tmp_path / "ecomap.png", pseudonymise=True)
     assert "as at 01/05/2023" in g.read_text("utf-8")          # latest event when no as_of
     assert e.stat().st_size > 10000
+
+
+def test_pseudonymised_ecomap_names_nobody(fam, family, tmp_path):
+    (path,) = render_ecomap(ecomap_of(fam, family), tmp_path / "p.svg", pseudonymise=True)
+    svg = path.read_text("utf-8")
+    assert "Pat Lee" not in svg and "mum Test" not in svg and "Test household" not in svg
+    assert "Adult A" in svg and "Child A" in svg
