@@ -48,6 +48,7 @@ class Plan:
     index: set = field(default_factory=set)
     copies: dict = field(default_factory=dict)
     pseudonymised: bool = False
+    household: set = field(default_factory=set)
 
 
 def is_virtual(fam: Family) -> bool:
@@ -289,7 +290,7 @@ def _partner_lines(plan, kinds, pos, brackets, pitch, label_max, y_row, dates):
             anchor = ((xa + xb) / 2, ya)
             lifted = pair in emotional_pairs or status in ("separated", "divorced")
             bottom = ya + (0.34 if lifted else 0.16)
-            texts += _text((xa + xb) / 2, bottom, words, "partner", up=True)
+            texts += _text(_outside_household(a, b, plan, pos, words), bottom, words, "partner", up=True)
         elif kind == "bracket":
             row, track = brackets[pair]
             da, db = _drop(plan.drops, a, key), _drop(plan.drops, b, key)
@@ -339,6 +340,21 @@ def _clear_spot(text: Text, verticals) -> Text:
         if free(cx):
             return Text(cx, text.top, text.lines, text.kind, (cx - width / 2, y0, cx + width / 2, y1))
     return text
+
+
+def _outside_household(a: str, b: str, plan: Plan, pos: dict, words: list[str]) -> float:
+    """Where the dates between neighbouring partners go: in the middle, or, when one of
+    them lives in the household and the other not, clear of the household boundary."""
+    (xa, _), (xb, _) = pos[a], pos[b]
+    middle = (xa + xb) / 2
+    if not words or (a in plan.household) == (b in plan.household):
+        return middle
+    half = max(text_width(t, PARTNER_SCALE) for t in words) / 2 + 0.04
+    if b in plan.household:            # a (left) outside: keep the words left of b's label
+        reach = max(plan.label_w.get(b, 0.0) / 2 - plan.label_dx.get(b, 0.0), HALF)
+        return max(min(middle, xb - reach - 0.45 - half), xa + HALF + 0.05 + half)
+    reach = max(plan.label_w.get(a, 0.0) / 2 + plan.label_dx.get(a, 0.0), HALF)
+    return min(max(middle, xa + reach + 0.45 + half), xb - HALF - 0.05 - half)
 
 
 def _text(x: float, y: float, lines: list[str], kind: str, *, up: bool) -> list[Text]:

@@ -53,9 +53,11 @@ MIN_GAP = 2.0         # least centre-to-centre distance of neighbours on a row
 LABEL_GAP = 0.4       # clear space between the labels of two neighbours
 FAMILY_GAP = 1.2      # extra space between sibships of different families
 HOUSEHOLD_GAP = 0.7   # extra space where the household boundary passes between neighbours
+HALF = SYMBOL / 2
 DROP = 0.34           # how far from a symbol's centre a partner line leaves it downwards
 LONE_DROP = 0.17      # ... and a lone parent's line to the children
 CLEAR = 0.12          # space between such a line and the label set aside for it
+BOUNDARY_CLEAR = 0.45 # space between a household member's label and words outside it
 TWICE_AFTER = 5.0     # draw twice a person married in further than this many gaps away
 PRIMARY_ORDER = ("adoptive", "biological", "foster", "step")
 
@@ -500,11 +502,16 @@ class _Layouter:
             if dx < 0:
                 need = max(need, -dx + CLEAR + right_a)
         pair = tuple(sorted((a, b)))
+        apart = (a in self.in_household) != (b in self.in_household)
         if pair in self.partner_edges and self._adjacent(a, b):
-            need = max(need, self._partner_text_width(pair) + SYMBOL + 0.5)
+            text = self._partner_text_width(pair)
+            need = max(need, text + SYMBOL + 0.5)
+            if apart and text:        # the dates sit outside the household boundary
+                inside = left_b if b in self.in_household else right_a
+                need = max(need, text + HALF + 0.25 + inside + BOUNDARY_CLEAR + HOUSEHOLD_GAP)
             if self.by_parents.get(pair):      # a descent line leaves the middle
                 need = max(need, 2 * max(right_a, left_b) + 2 * CLEAR)
-        if (a in self.in_household) != (b in self.in_household):
+        if apart:
             need += HOUSEHOLD_GAP
         self._gap_cache[key] = need
         return need
@@ -807,6 +814,7 @@ class _Layouter:
                     partner_edges=self.partner_edges, partner_data=self.partner_data,
                     label_w=self.label_w, label_h=self.label_h, label_dx=self.label_dx,
                     drops=self.drops, unit_of=self.unit_of, emotional=self.emotional,
+                    household=set(self.in_household),
                     index={p for p in self.people if self.data(p).get("is_index")},
                     copies=dict(self.copy_of), pseudonymised=self.pseudonymised)
         if self.both_sides:
