@@ -31,10 +31,13 @@ def graph_from_gedcom(path, *, as_of=None, index_children=()):
                        index_children=index_children, as_of=as_of)
 
 
-def genogram_view(graph, *, focus=None, generations: int | None = None, case: bool = False):
+def genogram_view(graph, *, focus=None, generations: int | None = None, case: bool = False,
+                  pseudonymise: bool = False):
     """The part of the family to draw: around ``focus`` (ids or names) ``generations``
     up and down (default two up, one down); for a case with no focus, around the index
-    children; otherwise the whole family."""
+    children; otherwise the whole family. To be drawn pseudonymised, the part carries the
+    role names of the whole family (``graph.graph['role_names']``), so that its people
+    are named as the shared documents name them."""
     from chronos.errors import ChronosError
     from chronos.genogram.focus import CASE_DOWN, CASE_UP, focus_graph
 
@@ -48,20 +51,31 @@ def genogram_view(graph, *, focus=None, generations: int | None = None, case: bo
                                hint="add --focus PERSON (a person id, GEDCOM id or name)")
         return graph
     up, down = (generations, generations) if generations is not None else (CASE_UP, CASE_DOWN)
-    return focus_graph(graph, list(focus), up=up, down=down)
+    view = focus_graph(graph, list(focus), up=up, down=down)
+    if pseudonymise:
+        from chronos.genogram.labels import role_names
+
+        view.graph["role_names"] = role_names(graph)
+    return view
 
 
 def genogram_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
     """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf):
-    the index children, two generations up and one down, partners, siblings, household."""
-    graph = genogram_view(case_graph(result, as_of=as_of), case=True)
+    the index children, two generations up and one down, partners, siblings, household.
+    A pseudonymised case (``result.pseudonymised``) is drawn pseudonymised, people named
+    by role as in the shared documents."""
+    pseudonymise = pseudonymise or bool(getattr(result, "pseudonymised", False))
+    graph = genogram_view(case_graph(result, as_of=as_of), case=True, pseudonymise=pseudonymise)
     return render_genogram(graph, out, title=result.name, pseudonymise=pseudonymise)
 
 
 def ecomap_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's ecomap to ``out`` (one path or several)."""
+    """Draw the case's ecomap to ``out`` (one path or several); pseudonymised (asked, or a
+    pseudonymised case), people are named by role ('Child 1', 'Mother') as in the shared
+    documents."""
     from chronos.genogram.labels import pseudonyms
 
+    pseudonymise = pseudonymise or bool(getattr(result, "pseudonymised", False))
     graph = case_graph(result, as_of=as_of)
     ecomap = build_ecomap(result.events, result.persons, index_children=result.index_children or (),
                           as_of=graph.graph["as_of"], graph=graph)
@@ -113,7 +127,8 @@ def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False, f
         graph, title, case = graph_from_gedcom(path, as_of=as_of), path.stem, False
     else:
         graph, title, case = case_graph(source, as_of=as_of), source.name, True
-    graph = genogram_view(graph, focus=focus, generations=generations, case=case)
+    graph = genogram_view(graph, focus=focus, generations=generations, case=case,
+                          pseudonymise=pseudonymise)
     say("laying out")
     layout = layout_genogram(graph, pseudonymised=pseudonymise)
     say(f"drawing {out}")

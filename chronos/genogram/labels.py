@@ -3,7 +3,8 @@
 Under each symbol: the name (or pseudonym), the years or age, what the case found about
 the person, the agencies involved. On partner lines: when the relationship started and
 ended. On the ecomap: who is who. Pseudonymisation hooks here: :func:`pseudonyms` gives
-the stable names (``Child A``, ``Adult B``) and every function takes the name to show.
+the role names (``Child 1``, ``Mother``, the shared documents' names: :func:`role_names`)
+and every function takes the name to show.
 Dates are written as practitioners write them (``03/2023``, ``2016``), never ISO.
 """
 
@@ -221,30 +222,39 @@ def _relation(graph, person: str, child: str) -> tuple[int, str] | None:
 
 
 def pseudonyms(graph) -> dict[str, str]:
-    """Stable pseudonyms: 'Child A', 'Child B' (oldest first), 'Adult A', ..."""
-    adult_age = 18
-    names, counters = {}, {"Child": 0, "Adult": 0}
-    people = sorted(graph.nodes, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
-    for pid in people:
-        data = graph.nodes[pid]
-        if data.get("kind") in ("pregnancy", "unknown"):
-            continue
-        if data.get("clone_of"):
-            continue
-        adult = data["age"] >= adult_age if data.get("age") is not None else \
-            (data.get("role") or "").lower() not in {"child"}
-        group = "Adult" if adult else "Child"
-        names[pid] = f"{group} {_letters(counters[group])}"
-        counters[group] += 1
+    """The names a pseudonymised chart shows: role pseudonyms ('Child 1', 'Mother',
+    'Maternal grandmother'; :func:`role_names`), as the shared documents name the same
+    people. A part of a family (a focused view) carries the names worked out on the whole
+    family in ``graph.graph['role_names']``, so that 'Adult 2' is the same person in both.
+    A person drawn twice has one name; a 'not known' parent none."""
+    whole = graph.graph.get("role_names") or role_names(graph)
+    names = {pid: whole[pid] for pid in graph.nodes if pid in whole}
     for pid, data in graph.nodes(data=True):
         if data.get("clone_of") in names:
             names[pid] = names[data["clone_of"]]
     return names
 
 
+def role_names(graph) -> dict[str, str]:
+    """Role pseudonyms for the people of a genogram graph ('Child 1', 'Mother', 'Father of
+    Child 2', 'Maternal grandmother'): the same names :mod:`chronos.report.privacy` gives
+    them in the shared documents (:func:`chronos.roles.role_labels`). Pregnancies, 'not
+    known' parents and second symbols of one person are not people here."""
+    from chronos.roles import role_labels
+
+    people = [{"person_id": pid, "sex": data.get("sex"), "dob": data.get("dob"),
+               "role": data.get("role"), "age": data.get("age")}
+              for pid, data in graph.nodes(data=True)
+              if data.get("kind") not in ("pregnancy", "unknown") and not data.get("clone_of")]
+    relationships = [{"person_a": a, "person_b": b, "kind": d.get("kind"), "subtype": d.get("subtype")}
+                     for a, b, d in graph.edges(data=True)]
+    return role_labels(people, relationships, graph.graph.get("index_children") or ())
+
+
 def pseudonyms_by_age(people) -> dict[str, str]:
-    """'Adult A', 'Child A', ... for ``(id, age)`` pairs, oldest first (as
-    :func:`pseudonyms` names them; an unknown age counts as an adult)."""
+    """'Adult A', 'Child A', ... for ``(id, age)`` pairs, oldest first (an unknown age
+    counts as an adult): for an ecomap drawn without the family's relationships, where
+    roles cannot be known."""
     names, counters = {}, {"Child": 0, "Adult": 0}
     for pid, age in sorted(people, key=lambda p: (-(p[1] if p[1] is not None else 999), p[0])):
         group = "Adult" if age is None or age >= 18 else "Child"
