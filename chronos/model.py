@@ -65,7 +65,7 @@ PERSONS = {
     "source_format": STR,
     "source_file": STR,
     "source_ref": STR,
-    "deceased": BOOL,         # dead (with or without a known dod); empty: not known to be
+    "deceased": BOOL,         # known to have died (a date of death, or a death without one)
 }
 
 LINKS = {

@@ -179,7 +179,7 @@ class CinReader:
             "record_key": key, "person_id": key, "la_child_id": ids.get("LAchildID"),
             "upn": ids.get("UPN"), "other_ids": other or None,
             "dob": dob.date if dob else None, "dob_precision": dob.precision if dob else None,
-            "dod": dod.date if dod else None, "deceased": True if dod else None,
+            "dod": dod.date if dod else None,
             "sex": SEX.get((ids.get("Sex") or ids.get("GenderCurrent") or "").upper()),
             "role": "child", "agency": self.source.agency, "source_format": FORMAT,
             "source_file": self.label, "source_ref": path}

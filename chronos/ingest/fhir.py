@@ -436,7 +436,7 @@ def _person_row(reader: FhirReader, res: dict, ref: str, key: str, dob: Day | No
         "record_key": key, "person_id": key, "given_name": given, "family_name": family,
         "other_names": others, "dob": dob.date if dob else None,
         "dob_precision": dob.precision if dob else None, "dod": dod.date if dod else None,
-        "deceased": True if dod or res.get("deceasedBoolean") is True else None,
+        "deceased": True if res.get("deceasedBoolean") is True and not dod else None,
         "sex": SEX.get(str(res.get("gender", "")).lower()), "nhs_number": nhs,
         "other_ids": other_ids, "postcode": address.get("postalCode"),
         "address": ", ".join(str(p) for p in [*(address.get("line") or []),

@@ -272,3 +272,13 @@ def test_declared_distinct_formats_come_from_the_model(tmp_path):
     relaxed = link_people(pd.DataFrame(rows), settings={"distinct_formats": [],
                                                         "distinct_within_source": False})
     assert same(relaxed, "tree:I1", "tree:I2")     # without the declaration: one Henry
+
+
+def test_persons_say_who_is_known_to_have_died():
+    rows = [rec("gp:1", "Ada", "Lowe", "1930-02-01", sex="F", dod="2001-05-06"),
+            rec("tree:9", "Bert", "Lowe", "1928-03-03", sex="M", deceased=True),
+            rec("gp:2", "Cara", "Lowe", "1960-01-01", sex="F")]
+    persons = link_people(pd.DataFrame(rows)).persons
+    assert list(persons.columns) == list(model.PERSONS)         # the contract's last column
+    assert persons.set_index("given_name")["deceased"].to_dict() == \
+        {"Ada": True, "Bert": True, "Cara": False}
