@@ -335,7 +335,8 @@ def _ssda903_tables(folder: Path, children: int) -> Path:
 def test_a_903_return_with_no_names_screens(tmp_path, linking):
     # more records than min_records_to_train: splink is trained on a sample in which no
     # record has a name (it used to fail in link/scoring.py via _train_on_sample)
-    manifest = _ssda903_tables(tmp_path, 1050)
+    (tmp_path / "case").mkdir()
+    manifest = _ssda903_tables(tmp_path / "case", 1050)   # outputs beside, not inside
     manifest.write_text(manifest.read_text() + linking, encoding="utf-8")
     result = screen(manifest, tmp_path / "out", resume=False)
     persons = pd.read_parquet(tmp_path / "out" / "work" / "link" / "persons.parquet")
