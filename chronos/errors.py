@@ -65,6 +65,18 @@ class RuleError(ChronosError):
     exit_code = 2
 
 
+class SettingsError(ChronosError):
+    """A settings file (chronos.toml) is unreadable or holds a value of the wrong kind."""
+
+    exit_code = 2
+
+
+class ReturnError(ChronosError):
+    """An agency return cannot be issued, checked or recorded (chronos.returns)."""
+
+    exit_code = 1
+
+
 class StrictModeError(ChronosError):
     """``--strict`` was given and rows were quarantined."""
 
