@@ -77,6 +77,13 @@ class ReturnError(ChronosError):
     exit_code = 1
 
 
+class OutputError(ChronosError):
+    """An output path chronos will not write to (writing there could lose someone's
+    files), or one that another chronos run is writing."""
+
+    exit_code = 1
+
+
 class StrictModeError(ChronosError):
     """``--strict`` was given and rows were quarantined."""
 
