@@ -120,10 +120,12 @@ def check_return(path: Path, *, register: Register | None = None, agency: str | 
     check.options = {"sheet": lay.CHRONOLOGY_SHEET} if layout.is_template_workbook else {}
     if any(m.code == "return.other_review" for m in check.messages):
         return check
-    check.messages += _child_messages(layout, match.expected)
-    if layout.main is None:
+    child = _child_messages(layout, match.expected)
+    if layout.main is None:        # nothing to read: only what makes the file unusable
+        check.messages = [m for m in check.messages + child if m.blocking]
         check.messages.append(_no_table(layout, match.expected))
         return check
+    check.messages += child
     _read_rows(check, layout, label)
     return check
 
@@ -294,12 +296,13 @@ def _no_table(layout: lay.Layout, expected: Expected) -> Message:
                 if missing:
                     return Message("return.unreadable", f"the table has no {' or '.join(missing)} "
                                    "column (deleted or renamed), so none of its rows can be read",
-                                   row=grid.file_row(index), table=grid.name)
+                                   row=grid.file_row(index), table=_table_name(layout, grid))
     return Message("return.unreadable", "no table with a Date and an Event heading was found")
 
 
 def _column_messages(layout: lay.Layout, expected: Expected) -> list[Message]:
     main = layout.main
+    table = _table_name(layout, main)
     headings = main.headings
     found = lay.heading_fields(headings)                  # position -> reader field
     at = {fld: pos for pos, fld in found.items()}
@@ -311,7 +314,7 @@ def _column_messages(layout: lay.Layout, expected: Expected) -> list[Message]:
             messages.append(Message("return.column_missing", f"the column {heading!r} was "
                                     f"deleted: this agency's events will have no "
                                     f"{FIELD_WORDS.get(fld, 'the ' + heading).removeprefix('the ')}", row=row,
-                                    table=main.name, value=heading))
+                                    table=table, value=heading))
     template = {_norm(h) for _, h, _ in wanted}
     fields = {fld for _, _, fld in wanted}
     for position, heading in enumerate(headings):
@@ -322,13 +325,14 @@ def _column_messages(layout: lay.Layout, expected: Expected) -> list[Message]:
                 f"{FIELD_WORDS.get(read_as, read_as)}" if read_as else
                 f"the column {heading!r} was added; it is not one of the review's columns, "
                 "so what it holds is not in the chronology's columns")
-        messages.append(Message("return.column_added", text, row=row, table=main.name,
+        messages.append(Message("return.column_added", text, row=row, table=table,
                                 column=main.column_name(position), value=heading))
-    messages += _renamed_or_moved(main, wanted, at, row)
+    messages += _renamed_or_moved(main, wanted, at, row, table)
     return messages
 
 
-def _renamed_or_moved(main: lay.Grid, wanted, at: dict, row: int) -> list[Message]:
+def _renamed_or_moved(main: lay.Grid, wanted, at: dict, row: int,
+                      table: str | None) -> list[Message]:
     messages = []
     headings = main.headings
     for key, heading, fld in wanted:
@@ -336,13 +340,13 @@ def _renamed_or_moved(main: lay.Grid, wanted, at: dict, row: int) -> list[Messag
         if position is not None and _norm(headings[position]) != _norm(heading):
             messages.append(Message("return.template_altered", f"the heading {heading!r} was "
                                     f"changed to {headings[position]!r} (read as "
-                                    f"{FIELD_WORDS.get(fld, fld)})", row=row, table=main.name,
+                                    f"{FIELD_WORDS.get(fld, fld)})", row=row, table=table,
                                     column=main.column_name(position), value=headings[position]))
     order = [fld for _, _, fld in wanted if fld in at]
     if order != sorted(order, key=lambda f: at[f]):
         moved = ", ".join(headings[at[f]] for f in sorted(order, key=lambda f: at[f]))
         messages.append(Message("return.template_altered", "the columns were moved; they are "
-                                f"now in the order {moved}", row=row, table=main.name))
+                                f"now in the order {moved}", row=row, table=table))
     return messages
 
 
@@ -365,7 +369,10 @@ def _read_rows(check: ReturnCheck, layout: lay.Layout, label: str) -> None:
     try:
         result = ChronologyTableIngester().read(source)
     except ChronosError as exc:
-        check.messages.append(Message("return.unreadable", exc.message))
+        empty = not any(i > (g.header or 0) for g in _grids_read(layout, check.options)
+                        if g.header is not None for i in g.filled)
+        check.messages.append(Message("return.nil_return", "the table has no events") if empty
+                              else Message("return.unreadable", exc.message))
         return
     check.events = result.events
     check.rows = result.records_to_data + result.records_quarantined

@@ -22,6 +22,7 @@ from chronos.returns.identity import Identity, read_identity
 from chronos.returns.templates import CHRONOLOGY_SHEET, INSTRUCTIONS_SHEET
 
 WORD, EXCEL = "docx", "xlsx"
+HEADER_SCAN = 10          # rows the chronology-table reader searches for the headings
 
 
 @dataclass(frozen=True)
@@ -241,14 +242,20 @@ def _excel(path: Path, where: str) -> tuple[list[Grid], list[str]]:
                        for m in sheet.merged_cells.ranges]
         grid.formulas = _excel_formulas(formulas[sheet.title])
         grids.append(grid)
-    preamble = []
+    return grids, [line for line in _excel_preamble(grids) if line.strip()]
+
+
+def _excel_preamble(grids: list[Grid]) -> list[str]:
+    """The rows above the first heading row (of the first sheet, when none has one)."""
+    def lines(rows):
+        return [" ".join(c for c in (cell_text(v) for v in row) if c) for row in rows]
+
     for grid in grids:
         header, _ = find_header(grid.rows)
         if header is not None and not grid.ours:
-            preamble = [" ".join(c for c in (cell_text(v) for v in row) if c)
-                        for row in grid.rows[:header]]
-            break
-    return grids, [line for line in preamble if line.strip()]
+            return lines(grid.rows[:header])
+    first = next((g for g in grids if not g.ours), None)
+    return lines(first.rows[:HEADER_SCAN]) if first else []
 
 
 def _excel_formulas(sheet) -> list[tuple[int, int, str]]:
