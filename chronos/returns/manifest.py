@@ -93,11 +93,10 @@ def add_source(manifest: Manifest, entry: dict, comment: str = "") -> str:
     start = _sources_line(lines, manifest)
     if start is None:
         lines += [f"sources:{nl}"]
-        start, indent = len(lines) - 1, "  "
-    else:
-        indent = _item_indent(lines, start)
+        start = len(lines) - 1
+    indent, dash = _item_style(lines, start)
     end = _block_end(lines, start)
-    block = _entry_lines(entry, indent, comment, nl)
+    block = _entry_lines(entry, indent, dash, comment, nl)
     new = "".join(lines[:end] + block + lines[end:])
     expected = copy.deepcopy(manifest.data)
     expected["sources"] = list(expected.get("sources") or []) + [entry]
@@ -174,11 +173,17 @@ def _block_end(lines: list[str], start: int) -> int:
 
 def _item_indent(lines: list[str], start: int) -> str:
     """How the list's items are indented (that of the first item; two spaces if none)."""
+    return _item_style(lines, start)[0]
+
+
+def _item_style(lines: list[str], start: int) -> tuple[str, str]:
+    """(indent, dash) of the list's first item: ``("    ", "-   ")`` for ``    -   name:``;
+    two spaces and ``"- "`` when the list is empty."""
     for line in lines[start + 1:_block_end(lines, start)]:
-        match = _ITEM.match(line)
+        match = re.match(r"^([ ]*)(-[ ]+)\S", line)
         if match:
-            return match["indent"]
-    return "  "
+            return match[1], match[2]
+    return "  ", "- "
 
 
 def _item_span(lines: list[str], start: int, end: int, name: str) -> tuple[int, int] | None:
@@ -211,11 +216,12 @@ def _key_indent(item_line: str) -> str:
     return " " * len(match[1]) if match else "    "
 
 
-def _entry_lines(entry: dict, indent: str, comment: str, nl: str) -> list[str]:
+def _entry_lines(entry: dict, indent: str, dash: str, comment: str, nl: str) -> list[str]:
     keys = list(entry)
     note = f"  # {comment}" if comment else ""
-    out = [f"{indent}- {keys[0]}: {_scalar(entry[keys[0]])}{note}{nl}"]
-    out += [f"{indent}  {key}: {_scalar(entry[key])}{nl}" for key in keys[1:]]
+    inner = indent + " " * len(dash)
+    out = [f"{indent}{dash}{keys[0]}: {_scalar(entry[keys[0]])}{note}{nl}"]
+    out += [f"{inner}{key}: {_scalar(entry[key])}{nl}" for key in keys[1:]]
     return out
 
 

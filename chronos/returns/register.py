@@ -101,6 +101,12 @@ class AgencyEntry:
         usable = [r for r in self.received if not r.blocking]
         return usable[-1] if usable else None
 
+    @property
+    def source(self) -> str | None:
+        """The manifest source the agency's returns go to (the latest one added)."""
+        named = [r.source for r in self.received if r.source]
+        return named[-1] if named else None
+
 
 @dataclass
 class Register:

@@ -38,7 +38,7 @@ class Recorded:
     """What recording one return did to the case."""
 
     agency: str
-    state: str                       # added | replaced | rejected | already recorded
+    state: str                       # added | replaced | rejected | nil return | already recorded
     file: str                        # where the case keeps it (relative to the case)
     source: str | None = None        # the manifest source
     copied_from: str | None = None
@@ -157,11 +157,16 @@ def record_return(case: CaseFiles, check: ReturnCheck, *,
         return Recorded(entry.agency, "rejected", relative, copied_from=copied,
                         note="not added to the case (see the blocking message)")
     previous = entry.current
-    name, change, state = _to_manifest(case, entry, previous, relative, check, now)
+    diff = _difference(case.root, previous, check) if previous else None
+    if check.event_count == 0 and check.rows == 0:
+        entry.received.append(received)
+        save_register(case.root, register)
+        return Recorded(entry.agency, "nil return", relative, copied_from=copied,
+                        difference=diff, note="no events: nothing added to case.yaml")
+    name, change, state = _to_manifest(case, entry, relative, check, now)
     received.source = name
     entry.received.append(received)
     save_register(case.root, register)
-    diff = _difference(case.root, previous, check) if previous else None
     return Recorded(entry.agency, state, relative, name, copied, change, diff)
 
 
@@ -194,14 +199,14 @@ def _received(check: ReturnCheck, relative: str, now: dt.datetime) -> Received:
         report=report, options=dict(check.options))
 
 
-def _to_manifest(case: CaseFiles, entry: AgencyEntry, previous: Received | None,
-                 relative: str, check: ReturnCheck, now: dt.datetime):
+def _to_manifest(case: CaseFiles, entry: AgencyEntry, relative: str, check: ReturnCheck,
+                 now: dt.datetime):
     """Add the return to the manifest, or replace the agency's previous one there:
     (source name, the change written, state)."""
     manifest = read_manifest(case.manifest)
     sheet = check.options.get("sheet")
-    if previous and previous.source and manifest.source(previous.source) is not None:
-        name = previous.source
+    if entry.source and manifest.source(entry.source) is not None:
+        name = entry.source
         text = update_source(manifest, name, {"path": relative, "sheet": sheet})
         state = "replaced"
     else:
@@ -233,6 +238,8 @@ def _difference(root: Path, previous: Received, check: ReturnCheck) -> Differenc
     from chronos.ingest.base import Source
     from chronos.ingest.chronology_table import ChronologyTableIngester
 
+    if previous.rows == 0:                  # a nil return: every row is new
+        return difference(None, check.events)
     path = root / previous.file
     if not path.is_file():
         return None
