@@ -154,7 +154,8 @@ def settings_files(case_root: str | Path | None = None) -> list[Path]:
     found = [user_settings_dir() / SETTINGS_FILE]
     if case_root is not None:
         root = Path(case_root)
-        found.append((root.parent if root.is_file() else root) / SETTINGS_FILE)
+        manifest = root.is_file() or root.suffix.lower() in (".yaml", ".yml")
+        found.append((root.parent if manifest else root) / SETTINGS_FILE)
     unique = list(dict.fromkeys(p.resolve() for p in found if p.is_file()))
     return unique
 

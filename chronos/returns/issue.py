@@ -228,6 +228,7 @@ def _columns(settings: Settings) -> list[list[str]]:
     reader recognises (a heading it would misread would lose the column)."""
     from chronos.ingest.chronology_table import FIELDS, find_header
     from chronos.ingest.sheets import find_columns
+    from chronos.settings import DEFAULT_HEADINGS
 
     columns = [[c.key, c.heading] for c in settings.returns()]
     headings = [h for _, h in columns]
@@ -237,7 +238,8 @@ def _columns(settings: Settings) -> list[list[str]]:
             raise ReturnError(f"the heading {heading!r} (column {key}) is not one chronos "
                               "recognises as that column, so returns could not be read",
                               file=", ".join(str(f) for f in settings.files) or None,
-                              hint=f"use a heading such as {FIELDS[READER_FIELDS[key]][0]!r}")
+                              hint=f"use {DEFAULT_HEADINGS[key]!r}, or another heading the "
+                                   "chronology-table reader knows (docs/formats.md)")
     if find_header([headings])[0] is None:
         raise ReturnError("a return needs at least three columns, with a date and an event",
                           hint="returns.columns in chronos.toml (docs/settings.md)")

@@ -110,3 +110,23 @@ def test_broken_and_foreign_files(tmp_path):
     empty.save(empty_path)
     with pytest.raises(SourceError, match="no chronology table"):
         read(empty_path)
+
+
+def test_a_workbook_read_from_the_sheet_the_manifest_names(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Chronology"
+    book.active.append(["Date", "Agency", "Event", "Action"])
+    book.active.append(["03/04/2021", "School", "Head lice", "Letter home"])
+    notes = book.create_sheet("Instructions")
+    notes.append(["Type one event per row"])
+    path = tmp_path / "return.xlsx"
+    book.save(path)
+    every = ChronologyTableIngester().read(Source(path=path, name="r"))
+    assert every.records_skipped == {"chronology.no_header": 1}
+    for sheet in ("Chronology", 1):
+        one = ChronologyTableIngester().read(Source(path=path, name="r",
+                                                    options={"sheet": sheet}))
+        assert one.records_skipped == {} and one.warnings == [] and len(one.events) == 1
+    with pytest.raises(SourceError, match="(?s)no sheet .Chronolgy.*Chronology, Instructions"):
+        ChronologyTableIngester().read(Source(path=path, name="r",
+                                              options={"sheet": "Chronolgy"}))
