@@ -320,9 +320,11 @@ def return_check(checked, *, quiet: bool, as_json: bool) -> None:
                       soft_wrap=True)
     if checked.recorded is not None:
         recorded_return(checked.recorded)
-    elif checked.expected.case is None:
+    elif checked.case_root is None:
         console.print("not recorded: the file is in no case folder (give --case CASE)",
                       markup=False)
+    else:
+        console.print(f"not recorded in {checked.case_root}", markup=False)
 
 
 def recorded_return(done) -> None:

@@ -60,6 +60,7 @@ class ReturnCheck:
     events: object = None           # DataFrame of the events the build will make
     options: dict = field(default_factory=dict)   # reading options for the manifest
     report_path: Path | None = None
+    case_root: Path | None = None   # the case folder it was checked against, if any
     recorded: object = None         # chronos.returns.status.Recorded, when recorded
 
     def count(self, severity: str) -> int:
@@ -90,6 +91,7 @@ class ReturnCheck:
                 "notes": self.count("note"), "blocking": self.blocking,
                 "messages": [{"n": n, **m.as_dict()} for n, m in self.numbered()],
                 "report": str(self.report_path) if self.report_path else None,
+                "case_folder": str(self.case_root) if self.case_root else None,
                 "recorded": self.recorded.as_dict() if self.recorded else None}
 
 

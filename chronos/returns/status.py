@@ -102,6 +102,7 @@ def check_and_record(path: Path, settings: Settings, *, case: CaseFiles | None =
     label = _label(path, case)
     check = check_return(path, register=case.register if case else None, agency=agency,
                          label=label)
+    check.case_root = case.root if case else None
     target = report or (_report_path(case.root, check, now) if case else None)
     if report is not None and Path(report).exists():
         raise ReturnError("the report file exists; chronos does not overwrite it",
