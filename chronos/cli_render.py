@@ -287,10 +287,10 @@ def returns_issued(issued, *, quiet: bool, as_json: bool) -> None:
         return
     if issued.created_manifest:
         console.print(f"created {issued.created_manifest} (a case with no sources yet)",
-                      markup=False)
+                      markup=False, soft_wrap=True)
     child = issued.child.name + (f", born {issued.child.dob}" if issued.child.dob else "")
     console.print(f"Templates for {len(issued.agencies)} agencies: {child}; period "
-                  f"{issued.period[0]} to {issued.period[1]}", markup=False)
+                  f"{issued.period[0]} to {issued.period[1]}", markup=False, soft_wrap=True)
     for agency in issued.agencies:
         due = f", due {agency['due']}" if agency["due"] else ""
         console.print(f"  {agency['agency']}: {agency['reference']}{due}", markup=False)
@@ -305,7 +305,7 @@ def return_check(checked, *, quiet: bool, as_json: bool) -> None:
         json_data(checked.as_dict())
     else:
         for number, message in checked.numbered():
-            print(f"{number}. [{message.severity} {message.number}] {message.where}: "
+            print(f"{number}. [{message.severity}, check {message.number}] {message.where}: "
                   f"{message.text}")
     if quiet:
         return
@@ -342,7 +342,7 @@ def recorded_return(done) -> None:
             console.print(f"    {line}", markup=False, soft_wrap=True)
     if done.manifest is not None:
         console.print(f"  case.yaml changed (previous kept in {done.manifest.backup}):",
-                      markup=False)
+                      markup=False, soft_wrap=True)
         for line in done.manifest.diff.splitlines():
             console.print(f"    {line}", markup=False, soft_wrap=True)
 

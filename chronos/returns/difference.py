@@ -2,7 +2,8 @@
 
 A row is its date, time, event and action as the chronology-table reader made them. Rows
 the same in both returns are matched first; of the rest, a removed and an added row with
-the same date whose texts are alike are one row changed; the others were removed or added.
+the same event (its date corrected), or with the same date and alike texts (its text
+edited), are one row changed; the others were removed or added.
 """
 
 from __future__ import annotations
@@ -61,12 +62,14 @@ def difference(before, after) -> Difference:
     common = Counter(map(key, old)) & Counter(map(key, new))
     removed, added = _minus(old, common, key), _minus(new, common, key)
     changed = []
-    for row in list(removed):
-        match = _alike(row, [a for a in added if a["date"] == row["date"]])
-        if match is not None:
-            changed.append((row, match))
-            removed.remove(row)
-            added.remove(match)
+    for same in (lambda r, a: a["event"] == r["event"] and r["event"],   # the date corrected
+                 lambda r, a: a["date"] == r["date"]):                    # the text edited
+        for row in list(removed):
+            match = _alike(row, [a for a in added if same(row, a)])
+            if match is not None:
+                changed.append((row, match))
+                removed.remove(row)
+                added.remove(match)
     return Difference(added, removed, changed, sum(common.values()))
 
 

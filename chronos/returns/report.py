@@ -61,13 +61,13 @@ def write_check_report(check: ReturnCheck, path: Path, settings: Settings, *,
             cells[0].text = str(number)
             cells[1].text = clean(message.where)
             cells[2].text = clean(f"{message.severity.capitalize()}: {message.text} "
-                                  f"({message.number}: {message.check.title})")
+                                  f"(check {message.number}: {message.check.title})")
             cells[3].text = clean(message.check.advice)
         set_widths(table, [1.2, 5.5, 11, 9])
     contact = settings.author.contact()
     doc.add_paragraph(
-        "Checked by chronos. The number in brackets after each problem is the number of the "
-        "check in the template's instructions." + (f" Questions: {contact}." if contact else ""))
+        "Checked by chronos. Each check has a number, listed in the template's instructions "
+        "(Checks made when the return arrives)." + (f" Questions: {contact}." if contact else ""))
     save(doc, path)
     return Path(path)
 

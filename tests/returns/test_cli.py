@@ -42,10 +42,10 @@ def test_check_prints_numbered_messages_and_exits_1_on_errors(review, tmp_path):
     result = run("check", path, "--case", review)
     assert result.exit_code == 1
     assert result.stdout.splitlines() == [
-        "1. [error 12] table 1, row 2, column 1 (Date): the date '31/02/2021' cannot be read: "
+        "1. [error, check 12] table 1, row 2, column 1 (Date): the date '31/02/2021' cannot be read: "
         "31 February 2021 does not exist; the row is not in the chronology until it is "
         "corrected",
-        "2. [error 14] table 1, row 3, column 4 (Event): the row has no event: nothing is said "
+        "2. [error, check 14] table 1, row 3, column 4 (Event): the row has no event: nothing is said "
         "about what happened"]
     assert "report for the agency" in result.output and "added as source" in result.output
     assert "return-health-visiting" in yaml.safe_load((review / "case.yaml").read_text())[

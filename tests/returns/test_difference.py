@@ -37,3 +37,12 @@ def test_rows_with_nothing_alike_on_the_same_day_are_removed_and_added():
 def test_from_nothing():
     found = difference(None, events(("2021-04-03", "Visit", "")))
     assert found.summary == "1 row(s) added, 0 removed, 0 changed, 0 the same"
+
+
+def test_a_corrected_date_is_a_change():
+    found = difference(events((None, "Dad left the family home", "")),
+                       events(("2019-09-01", "Dad left the family home", "")))
+    assert (found.added, found.removed) == ([], [])
+    assert [(a["date"], b["date"]) for a, b in found.changed] == [("", "2019-09-01")]
+    assert found.lines() == ["~ undated  Dad left the family home  ->  01/09/2019  Dad left "
+                             "the family home"]
