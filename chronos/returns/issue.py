@@ -77,15 +77,14 @@ def issue_templates(case: str | Path, request: Request, settings: Settings, *,
     today = today or dt.date.today()
     agencies = _agencies(request.agencies)
     root, manifest = case_folder(case)
-    created = _ensure_manifest(root, manifest)
-    raw = _manifest_data(manifest)
+    columns = _columns(settings)
+    raw = _manifest_data(manifest) if manifest.exists() else {}
     register = load_register(root)
     warnings: list[str] = []
     child = _child(request, register, manifest, raw)
     period = _period(request, register, child, raw, today)
-    columns = _columns(settings)
-    name = str(raw.get("case") or root.resolve().name)
     if register is None:
+        name = str(raw.get("case") or root.resolve().name)
         register = Register(name, child, period[0], period[1], columns)
     else:
         warnings += _changes(register, child, period, columns)
@@ -97,6 +96,7 @@ def issue_templates(case: str | Path, request: Request, settings: Settings, *,
                             register.agencies.get(slug(agency)))
     from chronos.report.safe_files import private_dir
 
+    created = _ensure_manifest(root, manifest)      # only once everything was checked
     private_dir(root / TEMPLATES)
     written = []
     for agency in agencies:

@@ -158,9 +158,10 @@ def test_the_period_defaults_to_the_childs_birth_until_the_cases_as_of(tmp_path)
     assert issued.period == ("2016-05-03", "2024-03-31") and issued.case == "Review of Jade"
 
 
-def test_no_child_no_review(tmp_path):
+def test_no_child_no_review_and_nothing_written(tmp_path):
     with pytest.raises(ReturnError, match="which child"):
         issue(tmp_path / "review", ["GP"], child=None)
+    assert not (tmp_path / "review").exists()
 
 
 def test_the_child_found_in_the_cases_sources(tmp_path):
