@@ -179,15 +179,13 @@ def read_settings_file(path: Path) -> dict:
     """The TOML of one settings file as a dict (a clear error when it cannot be read)."""
     import tomllib
 
+    from chronos.safe_input import read_bytes
+
     path = Path(path)
+    data = read_bytes(path, str(path), limit=MAX_BYTES, error=SettingsError,
+                      what="settings file")
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise SettingsError(f"the settings file is over {MAX_BYTES:,} bytes",
-                                file=str(path), hint="is this the right file?")
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise SettingsError(f"cannot read the settings file: {exc.strerror}",
-                            file=str(path)) from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SettingsError("the settings file is not UTF-8 text", file=str(path)) from None
     try:

@@ -12,6 +12,7 @@ rows are the cell values the reader gets (in Word a horizontally merged cell cou
 from __future__ import annotations
 
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,10 +143,17 @@ def read_layout(path: Path, label: str | None = None) -> Layout:
 
 
 def _word(path: Path, where: str) -> tuple[list[Grid], list[str]]:
+    from chronos.ingest.guards import check_zip
+    from chronos.safe_input import open_regular
+
+    check_zip(path, where, "Word document")
     try:
         import docx
 
-        document = docx.Document(str(path))
+        with open_regular(path, where) as handle:
+            document = docx.Document(handle)
+    except SourceError:
+        raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors ...
         raise SourceError(f"cannot open the Word document ({type(exc).__name__})", file=where,
                           hint="is the file a complete .docx document?") from None
@@ -226,23 +234,46 @@ def _word_preamble(document, grids: list[Grid]) -> list[str]:
 
 
 def _excel(path: Path, where: str) -> tuple[list[Grid], list[str]]:
-    try:
-        import openpyxl
+    """Every sheet as the chronology-table reader reads it (:mod:`chronos.ingest.workbook`:
+    checked before it is opened, every row), with its formulas and merged cells."""
+    from chronos.ingest.guards import check_zip
+    from chronos.ingest.workbook import formula_cells, read_sheets
 
-        values = openpyxl.load_workbook(path, data_only=True)
-        formulas = openpyxl.load_workbook(path, data_only=False)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise SourceError(f"cannot open the workbook ({type(exc).__name__})", file=where,
-                          hint="is the file a complete .xlsx workbook?") from None
+    facts = check_zip(path, where, "workbook")
+    sheets = read_sheets(path, where)
+    formulas = formula_cells(path, where, facts)
+    merges = _excel_merges(path, where)
     grids = []
-    for sheet in values.worksheets:
-        rows = [tuple(r) for r in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
-        grid = Grid(sheet.title, EXCEL, rows, ours=sheet.title == INSTRUCTIONS_SHEET)
-        grid.merges = [Merge(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1)
-                       for m in sheet.merged_cells.ranges]
-        grid.formulas = _excel_formulas(formulas[sheet.title])
+    for title, rows in sheets.items():
+        grid = Grid(title, EXCEL, rows, ours=title == INSTRUCTIONS_SHEET)
+        grid.merges = merges.get(title, [])
+        grid.formulas = [(number - 1, column, text)
+                         for number, cells in sorted(formulas.get(title, {}).items())
+                         for column, text in sorted(cells.items())]
         grids.append(grid)
     return grids, [line for line in _excel_preamble(grids) if line.strip()]
+
+
+def _excel_merges(path: Path, where: str) -> dict[str, list[Merge]]:
+    """The merged cells of each sheet, from its part's ``<mergeCell ref="A10:A12"/>``."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from chronos.ingest.workbook import open_workbook
+
+    with open_workbook(path, where) as (book, _):
+        parts = {s.title: getattr(s, "_worksheet_path", "").lstrip("/") for s in book.worksheets}
+    found: dict[str, list[Merge]] = {}
+    with zipfile.ZipFile(path) as archive:
+        for title, part in parts.items():
+            if part not in archive.namelist():
+                continue
+            with archive.open(part) as handle:
+                xml = handle.read().decode("utf-8", "replace")
+            for ref in re.findall(r'<mergeCell\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', xml):
+                first_col, first_row, last_col, last_row = range_boundaries(ref)
+                found.setdefault(title, []).append(
+                    Merge(first_row - 1, first_col - 1, last_row - 1, last_col - 1))
+    return found
 
 
 def _excel_preamble(grids: list[Grid]) -> list[str]:
@@ -256,16 +287,6 @@ def _excel_preamble(grids: list[Grid]) -> list[str]:
             return lines(grid.rows[:header])
     first = next((g for g in grids if not g.ours), None)
     return lines(first.rows[:HEADER_SCAN]) if first else []
-
-
-def _excel_formulas(sheet) -> list[tuple[int, int, str]]:
-    found = []
-    for row in sheet.iter_rows(min_row=1, min_col=1):
-        for cell in row:
-            if cell.data_type == "f":
-                text = getattr(cell.value, "text", cell.value)
-                found.append((cell.row - 1, cell.column - 1, str(text)))
-    return found
 
 
 # --------------------------------------------------------------------------- helpers

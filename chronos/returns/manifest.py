@@ -64,16 +64,17 @@ class ManifestChange:
 
 def read_manifest(path: Path) -> Manifest:
     """Read a manifest's text and data (a :class:`ReturnError` naming it if unreadable)."""
-    import yaml
+    from chronos import limits
+    from chronos.safe_input import parse_yaml, read_bytes
 
     path = Path(path)
+    raw = read_bytes(path, str(path), limit=limits.MAX_YAML_BYTES, error=ReturnError,
+                     what="manifest")
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8-sig")
-        data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ReturnError(f"cannot read the manifest ({type(exc).__name__})", file=str(path),
-                          hint="fix it, then run the command again") from None
+    except UnicodeDecodeError:
+        raise ReturnError("the manifest is not UTF-8 text", file=str(path)) from None
+    data = parse_yaml(text, error=ReturnError, label=str(path), what="manifest")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -251,11 +252,11 @@ def _unquote(text: str) -> str:
 
 def _verified(manifest: Manifest, new: str, expected: dict, snippet: str) -> str:
     """``new`` if it parses to exactly ``expected``; else an error with what to add."""
-    import yaml
+    from chronos.safe_input import parse_yaml
 
     try:
-        parsed = yaml.safe_load(new)
-    except yaml.YAMLError:
+        parsed = parse_yaml(new, error=ReturnError, label=str(manifest.path))
+    except ReturnError:
         parsed = None
     if parsed != expected:
         raise ReturnError("chronos could not change the manifest safely (its layout is "

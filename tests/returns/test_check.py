@@ -403,7 +403,7 @@ def test_files_that_are_not_returns(review, tmp_path):
     document = docx.Document()
     document.add_paragraph("Dear reviewer, we had no involvement.")
     document.save(empty)
-    for path, words in ((text, "Word (.docx) or Excel"), (broken, "cannot open"),
+    for path, words in ((text, "Word (.docx) or Excel"), (broken, "not a complete zip file"),
                         (empty, "no table with a Date and an Event heading")):
         found = check(review, path, agency="Housing")
         assert codes(found) == [("return.unreadable", "the file")], path
