@@ -26,6 +26,7 @@ NEW_MANIFEST = """\
 # A case made by 'chronos returns new': its sources are the agencies' returns, added here
 # as they arrive ('chronos returns status'); add agency exports as sources too.
 case: {name}
+index_children: [{child}]
 sources: []
 """
 
@@ -96,7 +97,7 @@ def issue_templates(case: str | Path, request: Request, settings: Settings, *,
                             register.agencies.get(slug(agency)))
     from chronos.report.safe_files import private_dir
 
-    created = _ensure_manifest(root, manifest)      # only once everything was checked
+    created = _ensure_manifest(root, manifest, child)   # only once everything was checked
     private_dir(root / TEMPLATES)
     written = []
     for agency in agencies:
@@ -117,17 +118,20 @@ def _agencies(names: list[str]) -> list[str]:
     return cleaned
 
 
-def _ensure_manifest(root: Path, manifest: Path) -> Path | None:
-    """Create a manifest with no sources when the case folder has none."""
+def _ensure_manifest(root: Path, manifest: Path, child: Child) -> Path | None:
+    """Create a manifest with no sources (the child as its index child) when the case
+    folder has none."""
+    import yaml
+
     from chronos.report.safe_files import private_dir, write_text
 
     if manifest.exists():
         return None
     private_dir(root)
-    import yaml
-
-    name = yaml.safe_dump(root.resolve().name, default_flow_style=True).replace("\n...\n", "")
-    write_text(manifest, NEW_MANIFEST.format(name=name.strip()))
+    scalar = lambda v: yaml.safe_dump(v, default_flow_style=True).replace(  # noqa: E731
+        "\n...\n", "").strip()
+    write_text(manifest, NEW_MANIFEST.format(name=scalar(root.resolve().name),
+                                             child=scalar(child.name)))
     return manifest
 
 

@@ -189,7 +189,11 @@ def _keep(root: Path, file: Path, entry: AgencyEntry, now: dt.datetime) -> tuple
 
 
 def _received(check: ReturnCheck, relative: str, now: dt.datetime) -> Received:
-    report = str(check.report_path) if check.report_path else None
+    report = None
+    if check.report_path:
+        inside = check.case_root and _inside(check.report_path, check.case_root)
+        report = str(check.report_path.resolve().relative_to(check.case_root.resolve())
+                     if inside else check.report_path)
     return Received(
         file=relative, sha256=check.sha256, received=now.isoformat(timespec="seconds"),
         reference=check.reference, matched_by=check.matched_by, rows=check.rows,

@@ -49,6 +49,7 @@ def test_a_return_from_elsewhere_is_copied_in_and_added_to_the_manifest(review, 
     received = load_register(review).entry("Oakfield Primary School").received
     assert [(r.rows, r.events, r.errors, r.source) for r in received] == [
         (3, 3, 0, "return-oakfield-primary-school")]
+    assert received[0].report == str(checked.report_path.relative_to(review))
 
 
 def test_an_excel_return_is_read_from_its_chronology_sheet(review, tmp_path):

@@ -10,6 +10,7 @@ import zipfile
 import docx
 import openpyxl
 import pytest
+import yaml
 
 from chronos.errors import ReturnError
 from chronos.ingest.chronology_table import HEADER_SCAN_ROWS
@@ -146,6 +147,7 @@ def test_a_new_case_folder_gets_a_manifest_with_no_sources(tmp_path):
     issued = issue(root, ["GP"])
     assert issued.created_manifest == root / "case.yaml"
     assert "sources: []" in (root / "case.yaml").read_text()
+    assert yaml.safe_load((root / "case.yaml").read_text())["index_children"] == ["Jade Smith"]
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     assert stat.S_IMODE((root / "returns" / "templates").stat().st_mode) == 0o700
 
