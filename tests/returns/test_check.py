@@ -331,6 +331,17 @@ def test_a_return_for_the_wrong_child_is_blocking(review, tmp_path):
     assert "Jade Smith (DOB 03/05/2016)" in found.messages[0].text
 
 
+def test_a_workbook_for_the_wrong_child(review, tmp_path):
+    def other_child(book, sheet, top):
+        row = next(r for r in range(1, top) if str(sheet.cell(r, 1).value).startswith("Child:"))
+        sheet.cell(row, 1, "Child: Kai BROWN (DOB 01/02/2015)")
+
+    path = fill_xlsx(template(review, "housing", ".xlsx"), tmp_path / "w.xlsx", GOOD,
+                     other_child)
+    found = check(review, path)
+    assert codes(found) == [("return.wrong_child", "the file")] and found.blocking
+
+
 def test_the_same_name_with_another_date_of_birth_is_another_child(review, tmp_path):
     path = fill_docx(template(review, "police", ".docx"), tmp_path / "w.docx", GOOD,
                      lambda d: set_paragraph(d, "Child:", "Child: Jade SMITH (DOB 14/09/2012)"))
