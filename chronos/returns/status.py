@@ -14,7 +14,6 @@ outstanding (or overdue), rejected, returned with problems, a nil return, or ret
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 

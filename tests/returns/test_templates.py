@@ -20,7 +20,7 @@ from chronos.returns.messages import catalogue
 from chronos.returns.register import load_register
 from chronos.settings import apply_settings, Settings
 from tests.conftest import EXAMPLE
-from tests.returns.agency import fill_docx, fill_xlsx
+from tests.returns.agency import fill_docx
 from tests.returns.conftest import issue, template
 
 MINE = {"organisation": "Northshire Safeguarding Children Partnership",
