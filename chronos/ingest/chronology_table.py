@@ -17,7 +17,9 @@ A chronology written about one child (an agency's return for a case review) name
 child once, above the table, not on every row: the manifest's ``subject:`` (``{name: Jade
 Smith, dob: 2016-05-03}``) makes that child one person record of the source, concerned by
 every event, so that linking finds the child in the other sources and an event another
-agency reported is recognised as the same event.
+agency reported is recognised as the same event. In such a return the agency column names
+the team or the person within the agency ("Class teacher", "PC 1234"): the manifest's
+``agency_column: team`` makes it the event's ``source_org``, the agency being the source's.
 """
 
 from __future__ import annotations
@@ -188,6 +190,7 @@ class _TableReader:
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
         self.subject = _subject(source)
+        self.teams = _teams(source)
         self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
         self.names: list[str] = []                        # the heading row's cell texts
 
@@ -245,10 +248,17 @@ class _TableReader:
         self.events.append(records.event_row(
             self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
             person_ids=self._people(get("person"), ref), summary=description,
-            outcome=get("action"), agency=get("agency") or self.source.agency or None,
+            outcome=get("action"), **self._agency(get("agency")),
             details=join_details([("impact", get("impact")), ("ref", get("ref"))]
                                  + self._other_cells(columns, row)) or None))
         self.result_.records_to_data += 1
+
+    def _agency(self, cell: str | None) -> dict:
+        """The row's agency (and team): the agency column's, else the source's; with
+        ``agency_column: team``, the source's agency and the column's team."""
+        if self.teams:
+            return {"agency": self.source.agency, "source_org": cell or None}
+        return {"agency": cell or self.source.agency or None}
 
     def _column_name(self, columns: dict, position: int) -> str:
         field_name = next((f for f, p in columns.items() if p == position), None)
@@ -356,6 +366,19 @@ def _subject(source: Source):
                               file=source.file_label, column="subject.dob",
                               hint="write it as 2016-05-03 or 03/05/2016")
     return " ".join(name.split()), dob
+
+
+def _teams(source: Source) -> bool:
+    """Whether the manifest's ``agency_column:`` says the column names teams within the
+    source's agency (``team``) rather than agencies (``agency``, the default)."""
+    given = source.options.get("agency_column", "agency")
+    if given not in ("agency", "team"):
+        raise SourceError(f"agency_column: must be agency or team, not {given!r}",
+                          file=source.file_label, column="agency_column")
+    if given == "team" and not source.agency:
+        raise SourceError("agency_column: team needs the source's agency: (whose teams they are)",
+                          file=source.file_label, column="agency_column")
+    return given == "team"
 
 
 def _same_person(name: str, subject: tuple) -> bool:

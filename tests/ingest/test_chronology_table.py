@@ -182,6 +182,26 @@ def test_a_subject_that_cannot_be_read_is_named(tmp_path, subject, message):
     assert "school.csv" in str(caught.value)
 
 
+def test_in_one_agencys_return_the_agency_column_names_its_teams(tmp_path):
+    path = tmp_path / "school.csv"
+    path.write_text("Date,Agency / source,Event,Outcome\n03/03/2021,Class teacher,Head lice,"
+                    "Letter home\n04/03/2021,,Hungry at breakfast club,Toast\n")
+    teams = ChronologyTableIngester().read(Source(
+        path=path, name="s", agency="Oakfield Primary School",
+        options={"agency_column": "team"})).events
+    assert list(teams["agency"]) == ["Oakfield Primary School"] * 2
+    assert list(teams["source_org"].fillna("")) == ["Class teacher", ""]
+    agencies = ChronologyTableIngester().read(Source(path=path, name="s", agency="Review")).events
+    assert list(agencies["agency"]) == ["Class teacher", "Review"]
+    assert agencies["source_org"].isna().all()
+    with pytest.raises(SourceError, match="agency_column: must be agency or team, not 'teams'"):
+        ChronologyTableIngester().read(Source(path=path, name="s", agency="School",
+                                              options={"agency_column": "teams"}))
+    with pytest.raises(SourceError, match="agency_column: team needs the source's agency"):
+        ChronologyTableIngester().read(Source(path=path, name="s",
+                                              options={"agency_column": "team"}))
+
+
 def test_columns_without_a_known_heading_are_kept_in_details(tmp_path):
     path = tmp_path / "chron.csv"
     path.write_text("Date,Agency,Event,Outcome,Worker notes\n"

@@ -32,13 +32,15 @@ RETURNS = {
     ("oakfield-primary-school", ".docx"): [
         ("03/03/2021", "", "", "Jade arrived hungry and unkempt, in dirty clothes",
          "Breakfast club offered", "Signs of neglect", "SIMS 12"),
-        ("10/03/2021", "", "", "Head lice noted by class teacher", "Letter home", "", ""),
+        ("10/03/2021", "", "Class teacher", "Head lice noted by class teacher", "Letter home",
+         "", ""),
         ("14/04/2021", "", "", "Head lice again; Jade scratching in class", "Spoke to mum", "",
          ""),
         ("2nd June 2021", "", "", "Head lice a third time; dirty clothes again",
          "Referral to school nurse", "", "")],
     ("health-visiting", ".xlsx"): [
-        (dt.datetime(2021, 6, 3), "19:30", "", "Mum took Jade to A&E with a scald to her hand",
+        (dt.datetime(2021, 6, 3), "19:30", "Health visitor",
+         "Mum took Jade to A&E with a scald to her hand",
          "Follow-up home visit booked", "Supervision", "HV-88"),
         ("June 2021", "", "", "Home visit: home conditions poor, no heating", "Advice given",
          "", "")],
@@ -120,6 +122,13 @@ def test_four_agencies_returns_through_the_build(case, tmp_path):
     from_returns = events[events["source_file"].str.startswith("returns/received/")]
     assert sorted(from_returns["agency"].unique()) == [
         "Health visiting", "Housing", "Oakfield Primary School", "Police"]
+    # the Agency / source column names the team within the agency that returned it
+    teams = dict(zip(from_returns["summary"], from_returns["source_org"].fillna("")))
+    assert teams["Head lice noted by class teacher"] == "Class teacher"
+    assert teams["Head lice again; Jade scratching in class"] == ""
+    scald_reports = pd.concat([events, duplicates]).query("date == '2021-06-03'")
+    assert sorted(zip(scald_reports["agency"], scald_reports["source_org"].fillna(""))) == [
+        ("Health visiting", "Health visitor"), ("Hospital", "")]
     types = dict(zip(from_returns["summary"], from_returns["event_type"]))
     assert types["Head lice noted by class teacher"] == "head_lice"
     assert types["Domestic incident at home, Jade present"] == "domestic_abuse_incident"
