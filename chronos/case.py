@@ -41,7 +41,7 @@ MANIFEST_KEYS = ("case", "sources", "index_children", "as_of", "future_dates", "
 SOURCE_KEYS = {"name", "path", "format", "agency", "mapping", "subject"}
 #: The other keys of a source: reading options handed to its ingester
 SOURCE_OPTIONS = ("dayfirst", "sheet", "encoding", "header_row", "delimiter", "as_of",
-                  "future_dates")
+                  "future_dates", "agency_column")
 #: The keys of ``linking:`` besides the top-level keys of chronos/data/link_model.yaml
 LINKING_KEYS = ("model_path", "train")
 #: top-level keys the manifest itself uses (the rest are settings other parts read)

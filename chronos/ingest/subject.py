@@ -156,6 +156,10 @@ def attribute_to_subject(result, subject: Subject | None, *, add_person: bool = 
               "agency": source.agency or None, "source_format": result.format,
               "source_file": source.file_label, "source_ref": f"subject ({subject.origin})"}
     persons = result.persons
+    if persons is not None and len(persons) and model.PERSON_RECORD_KEY in persons.columns:
+        # the reader made the subject's record itself (a chronology table names it on
+        # every event): this one, with every fact the manifest gives, replaces it
+        persons = persons[persons[model.PERSON_RECORD_KEY].ne(key).fillna(True)]
     if persons is None or not len(persons):
         persons = model.conform([record], "persons")
     else:
