@@ -205,8 +205,15 @@ def test_in_one_agencys_return_the_agency_column_names_its_teams(tmp_path):
     assert list(teams["agency"]) == ["Oakfield Primary School"] * 2
     assert list(teams["source_org"].fillna("")) == ["Class teacher", ""]
     agencies = ChronologyTableIngester().read(Source(path=path, name="s", agency="Review")).events
-    assert list(agencies["agency"]) == ["Class teacher", "Review"]
+    # without agency_column: team a role is still not an agency (issue 15): the author
+    assert list(agencies["agency"]) == ["Review", "Review"]
+    assert list(agencies["author"].fillna("")) == ["Class teacher", ""]
     assert agencies["source_org"].isna().all()
+    police = tmp_path / "multi.csv"
+    police.write_text("Date,Agency / source,Event,Outcome\n05/03/2021,Police,DA call-out,"
+                      "MARAC\n")
+    named = ChronologyTableIngester().read(Source(path=police, name="m", agency="Review"))
+    assert list(named.events["agency"]) == ["Police"]     # an agency cell is the agency
     with pytest.raises(SourceError, match="agency_column: must be agency or team, not 'teams'"):
         ChronologyTableIngester().read(Source(path=path, name="s", agency="School",
                                               options={"agency_column": "teams"}))
