@@ -57,6 +57,7 @@ def test_custom_rules_file_and_unknown_type(tmp_path):
     ("Dental extraction of 6 teeth under general anaesthetic", "dental_decay"),
     ("Complaining of toothache again, black teeth visible", "dental_decay"),
     ("Extraction of 4 carious deciduous teeth under GA", "dental_decay"),
+    ("Tyler left at school gate, nobody collected until 5.30pm", "unsupervised"),
     ("Listed for removal of six teeth under general anaesthetic", "dental_decay"),
     ("Weight has dropped two centiles since the 1 year review", "growth_concern"),
     ("Immunisations not up to date: MMR and pre-school booster outstanding",
