@@ -156,7 +156,8 @@ def _as_of(value: Any, manifest: Path) -> str | None:
 
 def build_case(case: Case | str | Path, *, strict: bool = False,
                progress: Progress | None = None, stages: Iterable[str] | None = None,
-               rules=None, params=None, train: bool | None = None) -> CaseResult:
+               rules=None, params=None, train: bool | None = None,
+               cache: bool = False) -> CaseResult:
     """Ingest every source of the case and run the stages (:mod:`chronos.pipeline`).
 
     ``stages`` limits the optional stages that run after ingest (``link``, ``dedupe``,
@@ -167,15 +168,18 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
     overrides, on top of the case's) go to the findings stage; ``train`` (re-estimate the
     linking model) to the link stage. With ``strict``, any quarantined row raises
     :class:`StrictModeError` (after the whole case was read, so the message can say how
-    many).
+    many). With ``cache``, sources whose file, manifest entry, mapping and chronos are
+    unchanged come from the cache of ingested sources (:mod:`chronos.cache`; what it did
+    is in ``result.cache_notes``); the ``chronos`` commands cache by default, a library
+    call only when asked.
     """
     if not isinstance(case, Case):
         case = load_case(case)
     say = progress or (lambda _msg: None)
     result = new_result(case)
     only = None if stages is None else {"ingest", *stages}
-    run_stages(case_stages(say, rules=rules, params=params, train=train), result, only=only,
-               progress=lambda name: name == "ingest" or say(name))
+    run_stages(case_stages(say, rules=rules, params=params, train=train, cache=cache), result,
+               only=only, progress=lambda name: name == "ingest" or say(name))
     _resolve_index_children(result)
     if strict and len(result.quarantine):
         raise StrictModeError(f"{len(result.quarantine)} row(s) quarantined (--strict)",
@@ -184,12 +188,12 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
 
 
 def case_stages(progress: Progress | None = None, *, rules=None, params=None,
-                train: bool | None = None) -> list:
+                train: bool | None = None, cache: bool = False) -> list:
     """The stages of a case build, in order (:data:`chronos.pipeline.STAGES`)."""
     from chronos.link.stage import DedupeStage, LinkStage
     from chronos.patterns.stage import FindingsStage
 
-    return [IngestStage(progress), LinkStage(train=train), DedupeStage(),
+    return [IngestStage(progress, cache=cache), LinkStage(train=train), DedupeStage(),
             FindingsStage(rules=rules, params=params)]
 
 
@@ -204,21 +208,33 @@ def new_result(case: Case) -> CaseResult:
 
 
 class IngestStage:
-    """Read every source of the case with its ingester and assemble the tables."""
+    """Read every source of the case with its ingester and assemble the tables; with
+    ``cache``, through the cache of ingested sources (:mod:`chronos.cache`)."""
 
     name = "ingest"
 
-    def __init__(self, progress: Progress | None = None):
+    def __init__(self, progress: Progress | None = None, *, cache: bool = False):
         self.say = progress or (lambda _msg: None)
+        self.cache = cache
 
     def run(self, result: CaseResult) -> dict:
+        from chronos.cache import SourceCache
+
         case = result.case
+        cache = SourceCache.for_case(case, enabled=self.cache)
         results = []
         for source in case.sources:
             self.say(f"reading {source.name} ({source.file_label})")
-            results.append(_read(source, case))
+            if case.as_of:
+                source.options.setdefault("as_of", case.as_of)
+            results.append(cache.read(source, lambda s: _read(s, case)))
+            for note in cache.notes[len(results) - 1:]:
+                if note.status in ("rebuilt", "off") and note.message:
+                    self.say(f"cache: {note}")
         _assemble(result, results)
-        return {"sources": len(results), "events": len(result.events)}
+        result.cache_notes = cache.notes
+        return {"sources": len(results), "events": len(result.events),
+                "from_cache": sum(n.status == "hit" for n in cache.notes)}
 
 
 def _resolve_index_children(result: CaseResult) -> None:
@@ -250,8 +266,6 @@ def _resolve_index_children(result: CaseResult) -> None:
 def _read(source, case: Case):
     from chronos.ingest.base import read_source
 
-    if case.as_of:
-        source.options.setdefault("as_of", case.as_of)
     result = read_source(source)
     if not result.reconciles():
         raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
