@@ -1,24 +1,31 @@
-"""The cache of ingested sources: a source whose file and description did not change is
-not read again.
+"""The case cache: what did not change since the last build is not computed again.
 
 Reading the exports is most of a family case's build; a person working on a case builds
-it again and again after changing one mapping, an override or a note. So each source's
-ingest result (its events, person records, relationships, quarantine, warnings and
-counts) is kept after it is read, keyed by everything the result depends on:
+it again and again after changing one mapping, an override or a note. So a case build
+(``build_case(cache=True)``, as every ``chronos`` command that builds a case does) keeps:
 
-- the **content** of the file (SHA-256 of its bytes; of every file, for a folder source),
-  never its name or modification time;
-- the source's **manifest entry** (name, format, agency, path, options such as ``sheet`` or
-  ``dayfirst``, and the ``as_of`` date; the day the build runs when there is none, since
-  future-dated rows depend on it) and its **mapping** (the mapping's content);
-- the **chronos version and code** (a fingerprint of the package's modules and data files,
-  so an upgrade, or an edit of an installed copy, never reuses an old reading).
+- each **source's reading** (its events, person records, relationships, quarantine,
+  warnings and counts), keyed by the **content** of the file (SHA-256 of its bytes; of
+  every file, for a folder source; never its name or date), the source's **manifest
+  entry** (name, format, agency, path, options such as ``sheet`` or ``dayfirst``, the
+  ``as_of`` date, or the day the build runs when there is none, since future-dated rows
+  depend on it) and its **mapping** (its content);
+- the **linking** of the person records (who is who), keyed by the content of the person
+  records, the overrides file, the linking settings and the as-of date;
+- the **findings** stage's results (findings, data-quality notes, harm index), keyed by
+  the content of the events, persons and relationships, the as-of date, the case's rule
+  parameters and any extra rule files or parameters;
 
-A source with the same key is taken from the cache; anything else is read and stored.
-An entry is trusted only when its record (``entry.json``) parses, names this cache format,
-chronos version, code and key, and every table file has the SHA-256 the record lists;
-otherwise it is removed and the source read again, with a note saying why. Only the last
-reading of each source is kept, so a case's cache is never bigger than its ingested data.
+and every key also holds the **chronos version and code** (a fingerprint of the package's
+modules and data files, the rule catalogue among them), so an upgrade, or an edit of an
+installed copy, never reuses an old result. De-duplication and the assembling of tables
+run on every build (milliseconds), and outputs are always written afresh.
+
+An entry is trusted only when its record (``entry.json``) parses, names this cache
+format, chronos's code, the entry's kind and key, and every table file has the SHA-256
+and the types the record lists; otherwise it is removed and the work done again, with a
+note saying why (``result.cache_notes``, and a progress line). Only the latest entry of
+each source and stage is kept, so a case's cache is about the size of its data.
 
 **Where.** In the user's own cache folder, never in the case folder (chronos never writes
 among a case's inputs: ``chronos.report.safe_files``): ``$CHRONOS_CACHE_DIR`` if set, else
@@ -28,15 +35,14 @@ manifest's path). Everything is owner-only (folders 0700, files 0600). The cache
 personal data like the exports it was read from: a case's cache is removed by
 ``chronos cache clear CASE`` (``--all``: every case's), and a case's cache not used for
 :data:`KEEP_DAYS` days is removed when chronos next opens the cache. ``--no-cache`` (or
-``CHRONOS_NO_CACHE=1``) reads every source afresh and writes nothing.
+``CHRONOS_NO_CACHE=1``) computes everything afresh and writes nothing.
 
-Only ingest is cached: linking, de-duplication and the rules run on every build (they
-depend on every source together, the overrides and the rules, and take well under a
-second on a family case), and outputs are always written afresh.
+Entries are Parquet tables and JSON, never pickles: reading an entry runs no code from it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -58,7 +64,6 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 1
 #: a case's cache not used for this many days is removed
 KEEP_DAYS = 30
-TABLES = ("events", "persons", "relationships")
 ENTRY = "entry.json"
 TAG = "CACHEDIR.TAG"
 _TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -172,23 +177,235 @@ def _name_prefix(source_name: str) -> str:
     return hashlib.sha256(source_name.encode("utf-8")).hexdigest()[:16]
 
 
+# --------------------------------------------------------------------------- entries
+
+
+class StaleEntry(Exception):
+    """A cache entry that cannot be trusted (damaged, from another version, another key)."""
+
+
+class NotStorable(Exception):
+    """A value that would not come back the same from the cache (it is not kept)."""
+
+
+def store_entry(entry: Path, key: str, kind: str, values: dict) -> None:
+    """Write ``values`` (tables, chronos dataclasses and plain data) as the entry
+    ``entry``, atomically (a temporary folder renamed into place); :class:`NotStorable`
+    when a value would not come back the same."""
+    tables: dict[str, Any] = {}
+    encoded = _encode(values, tables)
+    record = {"cache_format": CACHE_FORMAT, "code": code_fingerprint(), "key": key,
+              "kind": kind, "values": encoded, "tables": {},
+              "written": dt.datetime.now().isoformat(timespec="seconds")}
+    blobs = {}
+    for name, frame in tables.items():
+        data, facts = _frame_bytes(frame)
+        blobs[name] = data
+        record["tables"][name] = facts
+    text = json.dumps(record, sort_keys=True)
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".entry-", dir=entry.parent))
+    try:
+        for name, data in blobs.items():
+            _write(tmp / f"{name}.parquet", data)
+        _write(tmp / ENTRY, text.encode("utf-8"))
+        if entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+        try:
+            os.replace(tmp, entry)
+        except OSError:       # another build stored the same reading meanwhile
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def load_entry(entry: Path, key: str, kind: str) -> dict:
+    """The values stored in ``entry``; :class:`StaleEntry` when it cannot be trusted."""
+    record = _read_record(entry, key, kind)
+    tables = {}
+    for name, facts in record["tables"].items():
+        try:
+            data = (entry / f"{name}.parquet").read_bytes()
+        except OSError as exc:
+            raise StaleEntry(f"cache entry damaged: table {name} unreadable") from exc
+        if hashlib.sha256(data).hexdigest() != facts.get("sha256"):
+            raise StaleEntry(f"cache entry damaged: table {name} does not match its checksum")
+        tables[name] = _frame_load(data, facts, name)
+    try:
+        values = _decode(record["values"], tables)
+    except (KeyError, TypeError, ValueError, AttributeError, ImportError) as exc:
+        raise StaleEntry(f"cache entry damaged: {exc}") from exc
+    _touch(entry)
+    return values
+
+
+def _read_record(entry: Path, key: str, kind: str) -> dict:
+    try:
+        record = json.loads((entry / ENTRY).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StaleEntry("cache entry damaged: its record is unreadable") from exc
+    if not isinstance(record, dict):
+        raise StaleEntry("cache entry damaged: its record is not a record")
+    if record.get("cache_format") != CACHE_FORMAT or record.get("code") != code_fingerprint():
+        raise StaleEntry("cache entry from another version of chronos")
+    if record.get("key") != key or record.get("kind") != kind:
+        raise StaleEntry("cache entry for other contents")
+    if not isinstance(record.get("tables"), dict) or "values" not in record:
+        raise StaleEntry("cache entry damaged: its record is incomplete")
+    return record
+
+
+# --- values: tables apart, chronos dataclasses by name, plain data as JSON
+
+def _encode(value, tables: dict):
+    import pandas as pd
+
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, (int, float)) and type(value) in (int, float):
+        return value
+    if isinstance(value, pd.DataFrame):
+        name = f"t{len(tables)}"
+        tables[name] = value
+        return {"$table": name}
+    if isinstance(value, list):
+        return [_encode(v, tables) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise NotStorable("a mapping with keys that are not text")
+        if any(k.startswith("$") for k in value):
+            raise NotStorable("a mapping with a key starting with $")
+        return {k: _encode(v, tables) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and type(value).__module__.startswith("chronos."):
+        cls = type(value)
+        return {"$dataclass": f"{cls.__module__}:{cls.__qualname__}",
+                "fields": {f.name: _encode(getattr(value, f.name), tables)
+                           for f in dataclasses.fields(value) if f.init}}
+    raise NotStorable(f"a value of type {type(value).__name__}")
+
+
+def _decode(value, tables: dict):
+    import importlib
+
+    if isinstance(value, list):
+        return [_decode(v, tables) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$table" in value:
+        return tables[value["$table"]]
+    if "$dataclass" in value:
+        module, _, name = value["$dataclass"].partition(":")
+        if not module.startswith("chronos."):
+            raise ValueError(f"not a chronos class: {value['$dataclass']}")
+        cls = getattr(importlib.import_module(module), name)
+        if not dataclasses.is_dataclass(cls):
+            raise ValueError(f"not a dataclass: {value['$dataclass']}")
+        return cls(**{k: _decode(v, tables) for k, v in value["fields"].items()})
+    return {k: _decode(v, tables) for k, v in value.items()}
+
+
+def _frame_bytes(frame) -> tuple[bytes, dict]:
+    """A table as Parquet bytes and the facts to check and restore it: text columns of
+    plain Python objects come back as such (missing values as None)."""
+    import pandas as pd
+
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
+        raise NotStorable("a table without the default index")
+    if not all(isinstance(c, str) for c in frame.columns) or frame.columns.has_duplicates:
+        raise NotStorable("a table whose column names are not distinct text")
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    for column in objects:
+        if not all(type(v) is str for v in frame[column].dropna()):
+            raise NotStorable(f"column {column!r} holds values that are not text")
+    buffer = io.BytesIO()
+    try:
+        frame.to_parquet(buffer, index=False)
+    except Exception as exc:  # pyarrow refuses a column it cannot type
+        raise NotStorable(f"a table Parquet cannot hold: {exc}") from exc
+    data = buffer.getvalue()
+    return data, {"sha256": hashlib.sha256(data).hexdigest(), "rows": len(frame),
+                  "objects": objects, "dtypes": [str(d) for d in frame.dtypes]}
+
+
+def _frame_load(data: bytes, facts: dict, name: str):
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+        for column in facts.get("objects", []):
+            values = frame[column].astype(object)
+            frame[column] = values.where(values.notna(), None)
+    except Exception as exc:  # a file that matched its checksum but does not parse
+        raise StaleEntry(f"cache entry damaged: table {name} unreadable") from exc
+    if len(frame) != facts.get("rows") or [str(d) for d in frame.dtypes] != facts.get("dtypes"):
+        raise StaleEntry(f"cache entry damaged: table {name} is not as it was stored")
+    return frame
+
+
+# --------------------------------------------------------------------------- digests
+
+
+def frame_digest(frame) -> str:
+    """A hash of a table's content (columns, types and every value)."""
+    import pandas as pd
+
+    digest = hashlib.sha256()
+    if frame is None:
+        return "none"
+    digest.update(json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
+    if len(frame):
+        rows = pd.util.hash_pandas_object(frame.astype(object), index=False)
+        digest.update(rows.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def file_digest(path) -> str | None:
+    """SHA-256 of a file's or a folder's content, None when there is none."""
+    if path is None:
+        return None
+    path = Path(path)
+    return content_digest(path) if path.exists() else "missing"
+
+
+def inputs_digest(*parts: Any) -> str:
+    """A key from plain parts (with chronos's code)."""
+    text = json.dumps([CACHE_FORMAT, code_fingerprint(), *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 # --------------------------------------------------------------------------- the cache
 
 
 @dataclass
-class SourceCache:
-    """The cache of one case's ingested sources (``folder`` None: caching is off)."""
+class CaseCache:
+    """The cache of one case: its sources' readings (:meth:`read`) and what a stage
+    computed from given inputs (:meth:`recall`, :meth:`keep`). ``folder`` None: caching
+    is off. Made unopened (``CaseCache(wanted=True)``), it opens on the first
+    :meth:`open` with the case, so that the stages of one build can share it."""
 
-    folder: Path | None
+    folder: Path | None = None
     notes: list[CacheNote] = field(default_factory=list)
+    wanted: bool = False
+    opened: bool = False
+    #: why an entry was not trusted, until the reading that replaces it is kept
+    stale: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def for_case(cls, case, *, enabled: bool = True) -> SourceCache:
-        """The cache of ``case`` (a :class:`chronos.case.Case`); off when not ``enabled``,
-        when ``CHRONOS_NO_CACHE`` is set, or when the cache folder cannot be made (a note
-        says why)."""
-        if not enabled or disabled_by_environment():
-            return cls(None)
+    def for_case(cls, case, *, enabled: bool = True) -> CaseCache:
+        """The cache of ``case`` (a :class:`chronos.case.Case`), opened."""
+        return cls(wanted=enabled).open(case)
+
+    def open(self, case) -> CaseCache:
+        """Open the cache of ``case`` (once); off when not wanted, when
+        ``CHRONOS_NO_CACHE`` is set, or when the cache folder cannot be made (a note says
+        why)."""
+        if self.opened:
+            return self
+        self.opened = True
+        if not self.wanted or disabled_by_environment():
+            return self
         try:
             root = _open_root(cache_root())
             folder = case_folder(case.manifest_path, root)
@@ -196,8 +413,11 @@ class SourceCache:
             _touch(folder)
             _prune(root)
         except OSError as exc:
-            return cls(None, [CacheNote("all sources", "off", f"cache folder not usable: {exc}")])
-        return cls(folder)
+            self.notes.append(CacheNote("all sources", "off",
+                                        f"cache folder not usable: {exc}"))
+            return self
+        self.folder = folder
+        return self
 
     @property
     def enabled(self) -> bool:
@@ -209,160 +429,65 @@ class SourceCache:
         if self.folder is None:
             return reader(source)
         key = source_key(source)
-        entry = self.folder / f"{_name_prefix(source.name)}-{key[:40]}"
-        problem = None
-        if entry.exists():
-            try:
-                result = load_entry(entry, key, source)
-                self.notes.append(CacheNote(source.name, "hit"))
-                return result
-            except StaleEntry as exc:
-                problem = str(exc)
-                shutil.rmtree(entry, ignore_errors=True)
+        label = f"source:{source.name}"
+        values = self.recall(label, key, note=source.name)
+        if values is not None:
+            return _source_result(source, values)
         result = reader(source)
-        self._store(entry, key, source, result, problem)
+        self.keep(label, key, {name: getattr(result, name) for name in SOURCE_FIELDS},
+                  note=source.name)
         return result
 
-    def _store(self, entry: Path, key: str, source: Source, result: SourceResult,
-               problem: str | None) -> None:
+    def recall(self, name: str, key: str, *, note: str | None = None) -> dict | None:
+        """The values kept under ``name`` for ``key``, or None (a damaged or stale entry
+        is removed, and the next :meth:`keep` notes why)."""
+        if self.folder is None:
+            return None
+        entry = self._entry(name, key)
+        if not entry.exists():
+            return None
         try:
-            stored = store_entry(entry, key, result)
-            why = "" if stored else "not kept: the reading's details are not plain data"
-        except (OSError, ValueError, TypeError) as exc:
+            values = load_entry(entry, key, name)
+        except StaleEntry as exc:
+            shutil.rmtree(entry, ignore_errors=True)
+            self.stale[name] = str(exc)
+            return None
+        self.notes.append(CacheNote(note or name, "hit"))
+        return values
+
+    def keep(self, name: str, key: str, values: dict, *, note: str | None = None) -> None:
+        """Keep ``values`` under ``name`` for ``key`` (replacing what was kept before)."""
+        if self.folder is None:
+            return
+        entry = self._entry(name, key)
+        problem = self.stale.pop(name, None)
+        try:
+            store_entry(entry, key, name, values)
+            stored, why = True, ""
+        except (NotStorable, OSError) as exc:
             stored, why = False, f"not kept: {exc}"
         if stored:
-            self._drop_older(entry, source.name)
-            status = "rebuilt" if problem else "stored"
-        else:
-            status = "off"
+            prefix = entry.name.split("-")[0]
+            for other in self.folder.glob(f"{prefix}-*"):
+                if other != entry and other.is_dir():
+                    shutil.rmtree(other, ignore_errors=True)
+        status = ("rebuilt" if problem else "stored") if stored else "off"
         message = "; ".join(m for m in (problem and f"{problem}, read again", why) if m)
-        self.notes.append(CacheNote(source.name, status, message))
+        self.notes.append(CacheNote(note or name, status, message))
 
-    def _drop_older(self, keep: Path, source_name: str) -> None:
-        """Remove the source's other (older) readings."""
-        for other in self.folder.glob(f"{_name_prefix(source_name)}-*"):
-            if other != keep and other.is_dir():
-                shutil.rmtree(other, ignore_errors=True)
+    def _entry(self, name: str, key: str) -> Path:
+        return self.folder / f"{_name_prefix(name)}-{key[:40]}"
 
 
-class StaleEntry(Exception):
-    """A cache entry that cannot be trusted (damaged, from another version, another key)."""
+#: what a source's reading is made of (besides the source itself)
+SOURCE_FIELDS = ("format", "events", "persons", "relationships", "quarantine", "warnings",
+                 "records_read", "records_to_data", "records_skipped", "info")
 
 
-def store_entry(entry: Path, key: str, result: SourceResult) -> bool:
-    """Write ``result`` as the entry ``entry`` (atomically: a temporary folder renamed);
-    False when the result cannot be stored faithfully (its details are not plain data)."""
-    record = _record(key, result)
-    if record is None:
-        return False
-    tmp = Path(tempfile.mkdtemp(prefix=".entry-", dir=entry.parent))
-    try:
-        for table in TABLES:
-            frame = getattr(result, table)
-            if frame is None:
-                continue
-            data = _parquet_bytes(frame)
-            _write(tmp / f"{table}.parquet", data)
-            record["tables"][table] = {"sha256": hashlib.sha256(data).hexdigest(),
-                                       "rows": len(frame)}
-        _write(tmp / ENTRY, json.dumps(record, sort_keys=True).encode("utf-8"))
-        try:
-            os.replace(tmp, entry)
-        except OSError:       # another build stored the same reading meanwhile
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return True
-
-
-def load_entry(entry: Path, key: str, source: Source) -> SourceResult:
-    """The reading stored in ``entry``; :class:`StaleEntry` when it cannot be trusted."""
-    import pandas as pd
-
+def _source_result(source: Source, values: dict) -> SourceResult:
     from chronos.ingest.base import SourceResult
 
-    record = _read_record(entry, key)
-    tables = {}
-    for table, facts in record["tables"].items():
-        try:
-            data = (entry / f"{table}.parquet").read_bytes()
-        except OSError as exc:
-            raise StaleEntry(f"cache entry damaged: {table} table unreadable") from exc
-        if hashlib.sha256(data).hexdigest() != facts.get("sha256"):
-            raise StaleEntry(f"cache entry damaged: {table} table does not match its checksum")
-        try:
-            tables[table] = pd.read_parquet(io.BytesIO(data))
-        except Exception as exc:  # a file that matched its checksum but does not parse
-            raise StaleEntry(f"cache entry damaged: {table} table unreadable") from exc
-        if len(tables[table]) != facts.get("rows"):
-            raise StaleEntry(f"cache entry damaged: {table} table has the wrong row count")
-    _touch(entry)
-    return SourceResult(
-        source=source, format=record["format"], events=tables.get("events"),
-        persons=tables.get("persons"), relationships=tables.get("relationships"),
-        quarantine=_issues(record["quarantine"]), warnings=_issues(record["warnings"]),
-        records_read=record["records_read"], records_to_data=record["records_to_data"],
-        records_skipped=record["records_skipped"], info=record["info"])
-
-
-def _read_record(entry: Path, key: str) -> dict:
-    try:
-        record = json.loads((entry / ENTRY).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise StaleEntry("cache entry damaged: its record is unreadable") from exc
-    if not isinstance(record, dict):
-        raise StaleEntry("cache entry damaged: its record is not a record")
-    for name, wanted in (("cache_format", CACHE_FORMAT), ("code", code_fingerprint()),
-                         ("key", key)):
-        if record.get(name) != wanted:
-            raise StaleEntry("cache entry from another version of chronos" if name != "key"
-                             else "cache entry for other contents")
-    if not isinstance(record.get("tables"), dict) or set(record["tables"]) - set(TABLES):
-        raise StaleEntry("cache entry damaged: its tables are not listed")
-    return record
-
-
-def _record(key: str, result: SourceResult) -> dict | None:
-    """The entry's record without the tables; None when a detail would not come back the
-    same from JSON (such a reading is not cached)."""
-    record = {
-        "cache_format": CACHE_FORMAT, "code": code_fingerprint(), "key": key,
-        "source": result.source.name, "format": result.format,
-        "quarantine": [_issue_dict(i) for i in result.quarantine],
-        "warnings": [_issue_dict(i) for i in result.warnings],
-        "records_read": int(result.records_read),
-        "records_to_data": int(result.records_to_data),
-        "records_skipped": {str(k): int(v) for k, v in result.records_skipped.items()},
-        "info": result.info, "written": dt.datetime.now().isoformat(timespec="seconds"),
-    }
-    try:
-        if json.loads(json.dumps(record)) != record:
-            return None
-    except (TypeError, ValueError):
-        return None
-    if dict(result.records_skipped) != record["records_skipped"]:
-        return None
-    record["tables"] = {}
-    return record
-
-
-def _issue_dict(issue) -> dict:
-    return {"code": issue.code, "message": issue.message, "source_file": issue.source_file,
-            "source_ref": issue.source_ref, "column": issue.column, "value": issue.value,
-            "severity": issue.severity, "extra": issue.extra}
-
-
-def _issues(items: list[dict]) -> list:
-    from chronos.errors import Issue
-
-    return [Issue(**item) for item in items]
-
-
-def _parquet_bytes(frame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=None)
-    return buffer.getvalue()
+    return SourceResult(source=source, **{k: values[k] for k in SOURCE_FIELDS})
 
 
 # --------------------------------------------------------------------------- files

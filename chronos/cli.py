@@ -548,7 +548,7 @@ def cache_show(case: Case, json_out: Json = False) -> None:
     if json_out:
         render.json_data(info)
     else:
-        print(f"{info['folder']}\t{info['entries']} source(s)\t{info['bytes']:,} bytes")
+        print(f"{info['folder']}\t{info['entries']} entries\t{info['bytes']:,} bytes")
 
 
 # ---------------------------------------------------------------- population

@@ -53,7 +53,7 @@ def cache_cleared(cleared, as_json: bool) -> None:
     if as_json:
         json_data(cleared.as_dict())
     else:
-        stderr().print(f"removed {cleared.entries} cached source reading(s), "
+        stderr().print(f"removed {cleared.entries} cache entries, "
                        f"{cleared.bytes:,} bytes, from {cleared.folder}", soft_wrap=True)
 
 

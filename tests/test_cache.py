@@ -54,13 +54,37 @@ def test_a_second_build_takes_every_source_from_the_cache_and_gives_the_same_cas
     first = build_case(case, cache=True)
     assert set(statuses(first).values()) == {"stored"}
     second = build_case(case, cache=True)
-    assert statuses(second) == {s.name: "hit" for s in load_case(case).sources}
+    assert statuses(second) == {**{s.name: "hit" for s in load_case(case).sources},
+                                "link": "hit", "findings": "hit"}
     uncached = build_case(case)
     for table in ("persons", "links", "findings", *TABLES):
         pd.testing.assert_frame_equal(getattr(second, table), getattr(uncached, table))
     assert json.dumps(second.report, sort_keys=True, default=str) == \
         json.dumps(uncached.report, sort_keys=True, default=str)
     assert_same_case(second, first)
+
+
+def test_what_changed_is_computed_again_and_nothing_else(case):
+    build_case(case, cache=True)
+    mapping = case / "mappings" / "gp.yaml"
+    mapping.write_text(mapping.read_text().replace("DNA: was_not_brought",
+                                                   "DNA: appointment_cancelled"))
+    changed = build_case(case, cache=True)         # other events, the same person records
+    assert {k: v for k, v in statuses(changed).items() if v != "hit"} == {
+        "gp": "stored", "findings": "stored"}
+    uncached = build_case(case)
+    for table in ("persons", "links", "findings", "harm_index", *TABLES):
+        pd.testing.assert_frame_equal(getattr(changed, table), getattr(uncached, table))
+    (case / "rule-params.yaml").write_text("wnb_health: {min_count: 2}\n")
+    (case / "overrides.yaml").write_text("cannot_link:\n  - [gp:G10236, family:F05]\n")
+    again = build_case(case, cache=True)           # new parameters, new overrides
+    assert {k: v for k, v in statuses(again).items() if v != "hit"} == {
+        "link": "stored", "findings": "stored"}
+    uncached = build_case(case)
+    for table in ("persons", "links", "findings", *TABLES):
+        pd.testing.assert_frame_equal(getattr(again, table), getattr(uncached, table))
+    assert json.dumps(again.report, sort_keys=True, default=str) == \
+        json.dumps(uncached.report, sort_keys=True, default=str)
 
 
 def test_a_mapping_change_reads_only_that_source_again(case):
@@ -215,9 +239,10 @@ def test_command_line_uses_the_cache_and_no_cache_bypasses_it(case, tmp_path):
     assert not cache.cache_root().exists()
     done = runner.invoke(app, ["flags", str(case), "--json"])
     assert done.exit_code == 0, done.output
+    kept = len(load_case(case).sources) + 2                # and the linking, the findings
     shown = runner.invoke(app, ["cache", "show", str(case), "--json"])
-    assert json.loads(shown.stdout)["entries"] == len(load_case(case).sources)
+    assert json.loads(shown.stdout)["entries"] == kept
     cleared = runner.invoke(app, ["cache", "clear", str(case), "--json"])
-    assert json.loads(cleared.stdout)["entries"] == len(load_case(case).sources)
+    assert json.loads(cleared.stdout)["entries"] == kept
     refused = runner.invoke(app, ["cache", "clear"])
     assert refused.exit_code == 1 and "--all" in refused.output
