@@ -144,19 +144,29 @@ def code_fingerprint() -> str:
 
 def content_digest(path: Path) -> str:
     """SHA-256 of a file's bytes; for a folder, of every file under it (relative names and
-    contents, in name order)."""
+    contents, in name order). :class:`NotStorable` for anything that is not a regular file
+    (a named pipe, a device) or a folder of them: the reader refuses those itself."""
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         digest = hashlib.sha256()
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+        for item in sorted(path.rglob("*")):
+            if item.is_dir() and not item.is_symlink():
+                continue
             digest.update(f"{item.relative_to(path).as_posix()}|{_file_sha(item)}\n".encode())
         return digest.hexdigest()
     return _file_sha(path)
 
 
 def _file_sha(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
+    """SHA-256 of a regular file, opened so that a named pipe cannot block."""
+    from chronos.errors import ChronosError
+    from chronos.safe_input import open_regular
+
+    try:
+        with open_regular(path) as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except (ChronosError, OSError) as exc:
+        raise NotStorable(f"not a regular file: {path.name}") from exc
 
 
 def source_key(source: Source) -> str:
@@ -164,12 +174,13 @@ def source_key(source: Source) -> str:
     mapping, the build's day when it has no ``as_of``, and chronos's code."""
     described = {
         "name": source.name, "format": source.format, "agency": source.agency,
-        "path": str(Path(source.path).resolve()), "display_path": source.display_path,
+        "path": os.path.abspath(source.path), "display_path": source.display_path,
         "options": source.options, "mapping": source.mapping,
         "today": None if source.options.get("as_of") else dt.date.today().isoformat(),
     }
-    text = json.dumps([CACHE_FORMAT, code_fingerprint(), content_digest(source.path),
-                       described], sort_keys=True, default=str)
+    content = content_digest(source.path)
+    text = json.dumps([CACHE_FORMAT, code_fingerprint(), content, described], sort_keys=True,
+                      default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -362,11 +373,17 @@ def frame_digest(frame) -> str:
 
 
 def file_digest(path) -> str | None:
-    """SHA-256 of a file's or a folder's content, None when there is none."""
+    """SHA-256 of a file's or a folder's content, None when there is none (and something
+    that is not a key, never equal to another, for a file that cannot be read as one)."""
     if path is None:
         return None
     path = Path(path)
-    return content_digest(path) if path.exists() else "missing"
+    if not path.exists():
+        return "missing"
+    try:
+        return content_digest(path)
+    except NotStorable:
+        return f"unreadable {time.time_ns()}"
 
 
 def inputs_digest(*parts: Any) -> str:
@@ -428,7 +445,10 @@ class CaseCache:
         the entry checks out, else ``reader(source)`` (then stored)."""
         if self.folder is None:
             return reader(source)
-        key = source_key(source)
+        try:
+            key = source_key(source)
+        except NotStorable:           # not a regular file: the reader says what it is
+            return reader(source)
         label = f"source:{source.name}"
         values = self.recall(label, key, note=source.name)
         if values is not None:
