@@ -106,6 +106,30 @@ def _check_out(case, out: Path | None, *, folder: bool = True) -> None:
         check_output(out, folder=False, protect=protect)
 
 
+def case_result(case, *, progress: Progress | None = None, cache: bool = True,
+                strict: bool = False) -> CaseResult:
+    """The case built in memory, nothing written but the cache: every table
+    (``result.events``, ``persons``, ``findings``...), the ingest report and
+    ``result.cache_notes``. What did not change since the last build of the case comes
+    from its cache (:mod:`chronos.cache`): a rebuild after an annotation, an override or
+    one mapping's change reads only what changed. For a long-running caller (the
+    workspace), one call per rebuild; :func:`write_case_outputs` then writes the outputs."""
+    from chronos.case import build_case
+
+    return build_case(case, strict=strict, progress=progress, cache=cache)
+
+
+def write_case_outputs(result: CaseResult, out: Path, *,
+                       progress: Progress | None = None) -> CaseResult:
+    """Write every table and output of a case built by :func:`case_result` to ``out``
+    (atomically; refused where :func:`build` refuses)."""
+    from chronos.case import write_outputs
+
+    _check_out(result.case, out)
+    write_outputs(result, out, progress=progress)
+    return result
+
+
 def build(case, out: Path, *, strict: bool = False, progress: Progress | None = None,
           cache: bool = True) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
@@ -395,7 +419,8 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
                       params=str(params) if params else None, memory_limit=memory_limit)
 
 
-__all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "cache_info", "casemap",
+__all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "cache_info", "case_result",
+           "casemap", "write_case_outputs",
            "catalogue", "check_rules", "clear_cache", "chronology", "ecomap", "explain_link", "flags", "formats",
            "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
            "rules_markdown", "screen", "timeline"]

@@ -27,15 +27,19 @@ and the types the record lists; otherwise it is removed and the work done again,
 note saying why (``result.cache_notes``, and a progress line). Only the latest entry of
 each source and stage is kept, so a case's cache is about the size of its data.
 
-**Where.** In the user's own cache folder, never in the case folder (chronos never writes
-among a case's inputs: ``chronos.report.safe_files``): ``$CHRONOS_CACHE_DIR`` if set, else
-``$XDG_CACHE_HOME/chronos`` or ``~/.cache/chronos`` (``~/Library/Caches/chronos`` on macOS,
-``%LOCALAPPDATA%/chronos/cache`` on Windows), one folder per case (named by a hash of the
-manifest's path). Everything is owner-only (folders 0700, files 0600). The cache holds
-personal data like the exports it was read from: a case's cache is removed by
-``chronos cache clear CASE`` (``--all``: every case's), and a case's cache not used for
-:data:`KEEP_DAYS` days is removed when chronos next opens the cache. ``--no-cache`` (or
-``CHRONOS_NO_CACHE=1``) computes everything afresh and writes nothing.
+**Where.** In the case's own folder, in a folder chronos makes and owns there,
+``.chronos-cache`` beside ``case.yaml`` (so a case's cache goes where the case goes, and
+nothing is written anywhere else), or in a folder a person names in
+``$CHRONOS_CACHE_DIR`` (one folder per case there, named by a hash of the manifest's
+path; useful when the case folder cannot be written, and for tests). chronos writes a
+``CACHEDIR.TAG`` in a cache folder it makes (backup tools skip it) and uses, clears or
+prunes a cache folder only when it holds that tag and is a real folder of the user's
+own: a ``.chronos-cache`` that chronos did not make is left alone and the build reads
+every source (with a note). Everything is owner-only (folders 0700, files 0600). The
+cache holds personal data like the exports it was read from: ``chronos cache clear CASE``
+removes it; under ``$CHRONOS_CACHE_DIR``, ``--all`` removes every case's, and a case's
+cache not used for :data:`KEEP_DAYS` days is removed when chronos next opens the cache.
+``--no-cache`` (or ``CHRONOS_NO_CACHE=1``) computes everything afresh and writes nothing.
 
 Entries are Parquet tables and JSON, never pickles: reading an entry runs no code from it.
 """
@@ -49,7 +53,7 @@ import io
 import json
 import os
 import shutil
-import sys
+import stat
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -66,6 +70,8 @@ CACHE_FORMAT = 1
 KEEP_DAYS = 30
 ENTRY = "entry.json"
 TAG = "CACHEDIR.TAG"
+#: the cache folder chronos makes in a case's folder
+CASE_FOLDER = ".chronos-cache"
 _TAG_TEXT = ("Signature: 8a477f597d28d172789f06886806bc55\n"
              "# chronos's cache of ingested exports (personal data): chronos cache clear\n")
 
@@ -99,23 +105,57 @@ class Cleared:
 # --------------------------------------------------------------------------- where
 
 
-def cache_root() -> Path:
-    """The user's chronos cache folder (see the module's docstring)."""
-    if os.environ.get("CHRONOS_CACHE_DIR"):
-        return Path(os.environ["CHRONOS_CACHE_DIR"]).expanduser()
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "chronos" / "cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "chronos"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "chronos"
+def cache_root() -> Path | None:
+    """The cache folder a person named (``$CHRONOS_CACHE_DIR``), or None: each case's
+    cache is then in its own folder (:data:`CASE_FOLDER`)."""
+    named = os.environ.get("CHRONOS_CACHE_DIR")
+    return Path(named).expanduser() if named else None
 
 
 def case_folder(manifest: str | Path, root: Path | None = None) -> Path:
-    """The cache folder of the case whose manifest is ``manifest``."""
-    where = str(Path(manifest).resolve())
-    return (root or cache_root()) / "cases" / hashlib.sha256(where.encode()).hexdigest()[:24]
+    """The cache folder of the case whose manifest is ``manifest``: ``.chronos-cache``
+    beside it, or a folder of its own in ``root`` (default: ``$CHRONOS_CACHE_DIR``)."""
+    where = Path(manifest).resolve()
+    root = root or cache_root()
+    if root is None:
+        return where.parent / CASE_FOLDER
+    return root / "cases" / hashlib.sha256(str(where).encode()).hexdigest()[:24]
+
+
+class NotOurs(OSError):
+    """A cache folder that chronos did not make (it is left alone)."""
+
+
+def owned(folder: Path) -> bool:
+    """Whether ``folder`` is a cache folder chronos made: a real folder (not a link) of
+    this user's, holding chronos's ``CACHEDIR.TAG``."""
+    try:
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode):
+            return False
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            return False
+        return (folder / TAG).read_bytes()[:len(_TAG_TEXT) + 1] == _TAG_TEXT.encode("ascii")
+    except OSError:
+        return False
+
+
+def claim(folder: Path) -> Path:
+    """``folder`` made (owner-only, with chronos's tag) when missing; :class:`NotOurs`
+    when it exists and chronos did not make it."""
+    if not os.path.lexists(folder):
+        _private_dir(folder.parent)
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:       # another build made it meanwhile
+            pass
+        else:
+            os.chmod(folder, 0o700)
+            _write_quietly(folder / TAG, _TAG_TEXT.encode("ascii"))
+    if not owned(folder):
+        raise NotOurs(f"{folder} was not made by chronos (no chronos CACHEDIR.TAG in it, "
+                      "or not a folder of yours): left alone")
+    return folder
 
 
 def disabled_by_environment() -> bool:
@@ -150,6 +190,8 @@ def content_digest(path: Path) -> str:
     if path.is_dir() and not path.is_symlink():
         digest = hashlib.sha256()
         for item in sorted(path.rglob("*")):
+            if CASE_FOLDER in item.relative_to(path).parts:
+                continue                 # the case's cache, if the case folder is a source
             if item.is_dir() and not item.is_symlink():
                 continue
             digest.update(f"{item.relative_to(path).as_posix()}|{_file_sha(item)}\n".encode())
@@ -424,11 +466,13 @@ class CaseCache:
         if not self.wanted or disabled_by_environment():
             return self
         try:
-            root = _open_root(cache_root())
-            folder = case_folder(case.manifest_path, root)
-            _private_dir(folder)
+            root = cache_root()
+            if root is not None:
+                _open_root(root)
+            folder = claim(case_folder(case.manifest_path, root))
             _touch(folder)
-            _prune(root)
+            if root is not None:
+                _prune(root)
         except OSError as exc:
             self.notes.append(CacheNote("all sources", "off",
                                         f"cache folder not usable: {exc}"))
@@ -526,11 +570,16 @@ def _private_dir(path: Path) -> Path:
 
 
 def _open_root(root: Path) -> Path:
-    """The cache root, made owner-only with its CACHEDIR.TAG (backup tools skip it)."""
-    _private_dir(root)
-    tag = root / TAG
-    if not tag.exists():
-        _write_quietly(tag, _TAG_TEXT.encode("ascii"))
+    """The named cache folder, made owner-only with its CACHEDIR.TAG when missing;
+    :class:`NotOurs` when it exists and chronos did not make it."""
+    if not os.path.lexists(root):
+        _private_dir(root)
+        _write_quietly(root / TAG, _TAG_TEXT.encode("ascii"))
+    elif not (root / TAG).exists() and root.is_dir() and not any(root.iterdir()):
+        _write_quietly(root / TAG, _TAG_TEXT.encode("ascii"))     # an empty folder named
+    if not owned(root):
+        raise NotOurs(f"{root} was not made by chronos (no chronos CACHEDIR.TAG in it, or "
+                      "not a folder of yours): left alone")
     return root
 
 
@@ -550,7 +599,7 @@ def _prune(root: Path) -> None:
     limit = time.time() - KEEP_DAYS * 86400
     cases = root / "cases"
     for folder in cases.iterdir() if cases.is_dir() else ():
-        if folder.is_dir() and folder.stat().st_mtime < limit:
+        if owned(folder) and folder.stat().st_mtime < limit:
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -562,19 +611,32 @@ def _size(folder: Path) -> tuple[int, int]:
 
 
 def clear(manifest: str | Path | None = None) -> Cleared:
-    """Remove the cache of the case whose manifest is ``manifest`` (None: every case's)."""
+    """Remove the cache of the case whose manifest is ``manifest`` (None: every case's in
+    ``$CHRONOS_CACHE_DIR``); a folder chronos did not make is never removed
+    (:class:`chronos.errors.ChronosError`)."""
+    from chronos.errors import ChronosError
+
     root = cache_root()
-    folder = case_folder(manifest, root) if manifest is not None else root / "cases"
-    entries, size = (0, 0)
     if manifest is None:
-        for case in (folder.iterdir() if folder.is_dir() else ()):
-            n, s = _size(case)
-            entries, size = entries + n, size + s
+        if root is None:
+            raise ChronosError("each case keeps its cache in its own folder "
+                               f"({CASE_FOLDER}): name the case",
+                               hint="chronos cache clear CASE")
+        cases = root / "cases"
+        folders = [f for f in (cases.iterdir() if cases.is_dir() else ()) if owned(f)]
     else:
-        entries, size = _size(folder)
-    if folder.is_dir():
+        folder = case_folder(manifest, root)
+        if os.path.lexists(folder) and not owned(folder):
+            raise ChronosError(f"{folder} was not made by chronos: left alone",
+                               hint="remove it yourself if it is not needed")
+        folders = [folder] if folder.is_dir() else []
+    entries = size = 0
+    for folder in folders:
+        n, s = _size(folder)
+        entries, size = entries + n, size + s
         shutil.rmtree(folder)
-    return Cleared(folder, entries, size)
+    return Cleared(case_folder(manifest, root) if manifest is not None else root / "cases",
+                   entries, size)
 
 
 def describe(manifest: str | Path) -> dict[str, Any]:

@@ -516,11 +516,13 @@ app.add_typer(cache_app, name="cache")
 def cache_clear(
     case: Annotated[Optional[Path], typer.Argument(
         help="A case.yaml, or a folder that holds one.", show_default=False)] = None,
-    all_cases: bool = typer.Option(False, "--all", help="Clear the cache of every case."),
+    all_cases: bool = typer.Option(False, "--all", help="Clear the cache of every case in "
+                                                        "$CHRONOS_CACHE_DIR."),
     json_out: Json = False,
 ) -> None:
-    """Remove the cached readings of a case's sources (personal data, kept in your own
-    cache folder); the next build reads every source again.
+    """Remove the cached readings of a case's sources (personal data, kept in the case's
+    folder, in .chronos-cache, or in $CHRONOS_CACHE_DIR when set); the next build reads
+    every source again. A folder chronos did not make is never removed.
 
     Example: chronos cache clear examples/smith-family
     """

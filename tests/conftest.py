@@ -35,7 +35,8 @@ _hypothesis_profile()
 
 def _private_cache() -> None:
     """The cache of ingested sources (chronos/cache.py) in a folder of the test run's own,
-    not the user's cache folder (commands run by the tests inherit it)."""
+    not in the case folders (the example's among them) where it goes by default
+    (commands run by the tests inherit it)."""
     folder = tempfile.mkdtemp(prefix="chronos-test-cache-")
     os.environ["CHRONOS_CACHE_DIR"] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)

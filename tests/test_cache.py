@@ -183,10 +183,80 @@ def test_everything_in_the_cache_is_owner_only(case):
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
 
 
-def test_the_cache_is_never_in_the_case_folder(case):
-    before = sorted(p.relative_to(case) for p in case.rglob("*"))
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file()}
+
+
+def test_a_named_cache_folder_leaves_the_case_folder_as_it_was(case):
+    before = _files(case)
     ingest(case, cache=True)
-    assert sorted(p.relative_to(case) for p in case.rglob("*")) == before
+    assert _files(case) == before and not (case / cache.CASE_FOLDER).exists()
+
+
+def test_by_default_the_cache_is_in_the_case_folder_and_nowhere_else(case, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.delenv("CHRONOS_CACHE_DIR")
+    for name in ("HOME", "XDG_CACHE_HOME", "TMPDIR"):
+        (tmp_path / name).mkdir()
+        monkeypatch.setenv(name, str(tmp_path / name))
+    before = _files(case)
+    first = ingest(case, cache=True)
+    second = ingest(case, cache=True)
+    assert set(statuses(second).values()) == {"hit"}
+    assert_same_case(first, second)
+    folder = case / cache.CASE_FOLDER
+    assert cache.case_folder(case / "case.yaml") == folder and cache.owned(folder)
+    for path in [folder, *folder.rglob("*")]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+    after = {k: v for k, v in _files(case).items() if not k.startswith(cache.CASE_FOLDER)}
+    assert after == before
+    for name in ("HOME", "XDG_CACHE_HOME", "TMPDIR"):
+        assert not any((tmp_path / name).iterdir()), name
+    assert cache.clear(case / "case.yaml").entries == len(load_case(case).sources)
+    assert not folder.exists() and _files(case) == before
+
+
+def _not_ours(case: Path, tmp_path: Path, kind: str) -> Path:
+    folder = case / cache.CASE_FOLDER
+    if kind == "a folder without the tag":
+        folder.mkdir()
+        (folder / "notes.txt").write_text("someone's notes")
+    else:                                  # a link to a folder chronos made elsewhere
+        elsewhere = tmp_path / "elsewhere"
+        cache.claim(elsewhere)
+        folder.symlink_to(elsewhere)
+    return folder
+
+
+@pytest.mark.parametrize("kind", ["a folder without the tag", "a link"])
+def test_a_cache_folder_chronos_did_not_make_is_left_alone(case, tmp_path, monkeypatch, kind):
+    monkeypatch.delenv("CHRONOS_CACHE_DIR")
+    folder = _not_ours(case, tmp_path, kind)
+    before = _files(case) | _files(tmp_path / "elsewhere" if kind == "a link" else case)
+    result = ingest(case, cache=True)
+    assert [(n.status, "not made by chronos" in n.message) for n in result.cache_notes] \
+        == [("off", True)]
+    assert_same_case(result, ingest(case))
+    refused = CliRunner().invoke(app, ["cache", "clear", str(case)])
+    assert refused.exit_code == 1 and "not made by chronos" in refused.output
+    assert os.path.lexists(folder)
+    assert _files(case) | _files(tmp_path / "elsewhere" if kind == "a link" else case) \
+        == before
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root writes into read-only folders")
+def test_a_case_folder_that_cannot_be_written_turns_the_cache_off(case, monkeypatch):
+    monkeypatch.delenv("CHRONOS_CACHE_DIR")
+    os.chmod(case, 0o500)
+    try:
+        result = ingest(case, cache=True)
+    finally:
+        os.chmod(case, 0o700)
+    assert [n.status for n in result.cache_notes] == ["off"]
+    assert not (case / cache.CASE_FOLDER).exists()
 
 
 def test_without_the_cache_nothing_is_kept(case, monkeypatch):
@@ -228,7 +298,7 @@ def test_clear_removes_one_case_or_every_case(case, tmp_path):
     assert not cache.case_folder(case / "case.yaml").exists()
     assert cache.case_folder(other / "case.yaml").exists()
     assert cache.clear().entries == len(load_case(other).sources)
-    assert not (cache.cache_root() / "cases").exists()
+    assert not any((cache.cache_root() / "cases").iterdir())
     assert (cache.cache_root() / "CACHEDIR.TAG").exists()     # only what it wrote for cases
 
 
@@ -246,3 +316,22 @@ def test_command_line_uses_the_cache_and_no_cache_bypasses_it(case, tmp_path):
     assert json.loads(cleared.stdout)["entries"] == kept
     refused = runner.invoke(app, ["cache", "clear"])
     assert refused.exit_code == 1 and "--all" in refused.output
+
+
+def test_the_library_entry_builds_through_the_cache_and_writes_what_build_writes(case,
+                                                                                  tmp_path):
+    from chronos import app as run
+
+    first = run.case_result(case)
+    again = run.case_result(case)
+    assert set(statuses(first).values()) == {"stored"}
+    assert set(statuses(again).values()) == {"hit"}
+    run.write_case_outputs(again, tmp_path / "out")
+    run.build(case, tmp_path / "built", cache=False)
+    for name in ("events.csv", "persons.csv", "findings.csv", "quarantine.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == \
+            (tmp_path / "built" / name).read_bytes(), name
+    from chronos.errors import OutputError
+
+    with pytest.raises(OutputError):
+        run.write_case_outputs(again, case / "out")         # never among the case's inputs
