@@ -175,11 +175,12 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
 def report(case, out: Path, *, outputs: str | None = None, child: str | None = None,
            summarise_before: str | None = None, court: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
-           key: Path | None = None, progress: Progress | None = None,
-           cache: bool = True) -> Written:
+           key: Path | None = None, dates_of_birth: str = "age",
+           progress: Progress | None = None, cache: bool = True) -> Written:
     """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
     into ``out``; events before ``summarise_before`` are summarised per year and
-    category; pseudonymised, the key goes to ``key`` (outside ``out``)."""
+    category; pseudonymised, the key goes to ``key`` (outside ``out``), dates move by
+    ``shift_days`` (random when None) and births show as an 'age' or a 'year'."""
     from chronos.case import build_case
     from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import parse_formats, write_reports
@@ -192,7 +193,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress, cache=cache)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
-                        shift_days=shift_days, key_path=key, key=reuse)
+                        shift_days=shift_days, key_path=key, key=reuse,
+                        dates_of_birth=dates_of_birth)
     return Written(list(run.files), list(run.skipped), run.key_path)
 
 
@@ -229,6 +231,15 @@ def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
     target = Path(out) if out else reidentified_path(file)
     check_output(target, folder=False, protect=[file, key])
     return Written([Path(restore(file, load_key(key), target))])
+
+
+def check_pseudonymised(directory: Path, against: Path):
+    """Every identifier of the real build ``against`` that survives in the shared folder
+    ``directory``, with file and position (a
+    :class:`chronos.report.privacy_check.PseudonymCheck`; ``.ok`` when there is none)."""
+    from chronos.report.privacy_check import check_pseudonymised as check
+
+    return check(directory, against)
 
 
 # --------------------------------------------------------------------------- sources
@@ -420,7 +431,7 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
 
 
 __all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "cache_info", "case_result",
-           "casemap", "write_case_outputs",
-           "catalogue", "check_rules", "clear_cache", "chronology", "ecomap", "explain_link", "flags", "formats",
+           "casemap", "catalogue", "check_pseudonymised", "check_rules", "clear_cache",
+           "chronology", "ecomap", "explain_link", "flags", "formats", "write_case_outputs",
            "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
            "rules_markdown", "screen", "timeline"]
