@@ -553,24 +553,37 @@ BUILD_REPORTS = ("csv", "xlsx", "docx", "html", "timeline", "casemap", "report")
 
 
 def output_writers() -> list[tuple[str, Writer]]:
-    """What ``chronos build`` writes after the tables: (label, writer(result, folder))."""
-    from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
-                                       write_genogram_svg)
+    """What ``chronos build`` writes after the tables: (label, writer(result, folder)).
+    Each chart is drawn once: the genogram for its PNG and SVG, and the case report
+    takes the genogram, ecomap and timeline pictures the writers before it saved."""
     from chronos.link.stage import output_writers as link_writers
 
     return [
+        ("genogram", _write_genogram),
+        ("ecomap", _write_ecomap),
         ("chronology and reports", _write_reports),
-        ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
-                                             write_genogram_svg(result, folder / "genogram.svg"))),
-        ("ecomap", lambda result, folder: write_ecomap_png(result, folder / "ecomap.png")),
         *link_writers(),
     ]
+
+
+def _write_genogram(result: CaseResult, folder: Path) -> None:
+    from chronos.genogram.case import genogram_for_case
+
+    genogram_for_case(result, [folder / "genogram.png", folder / "genogram.svg"])
+
+
+def _write_ecomap(result: CaseResult, folder: Path) -> None:
+    from chronos.genogram.case import write_ecomap_png
+
+    write_ecomap_png(result, folder / "ecomap.png")
 
 
 def _write_reports(result: CaseResult, folder: Path) -> None:
     from chronos.report.outputs import write_reports
 
-    write_reports(result, folder, formats=list(BUILD_REPORTS))
+    drawn = {kind: (folder / f"{kind}.png").read_bytes() for kind in ("genogram", "ecomap")
+             if (folder / f"{kind}.png").is_file()}
+    write_reports(result, folder, formats=list(BUILD_REPORTS), images=drawn)
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,
