@@ -344,35 +344,14 @@ def _temp_table(statement: str) -> tuple[str, str, str]:
 
 
 def spark_rule_sql(rule, as_of: str) -> str:
-    """One rule's findings query in Spark SQL (evidence rows aggregated per finding)."""
+    """One rule's findings query in Spark SQL: the evidence rows of
+    :func:`chronos.patterns.compile.compile_rule` aggregated per finding by
+    :func:`chronos.patterns.compile.findings_sql`, both in Spark's dialect."""
     from chronos.patterns import compile as comp
 
     evidence = comp.compile_rule(rule, as_of, dialect="spark")
-    return spark_findings_sql(evidence, rule.id, structural=rule.type == "structural")
-
-
-def spark_findings_sql(rule_sql: str, rule_id: str, *, structural: bool = False) -> str:
-    """:func:`chronos.patterns.compile.findings_sql` in Spark SQL: the same aggregation and
-    finding id, with DuckDB's ordered ``string_agg`` written as sorted collected arrays."""
-    from chronos.patterns.compile import q
-
-    grp = " || char(31) || COALESCE(grp, '')" if structural else ""
-    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || char(31) || COALESCE(person_id, '')
-  || char(31) || COALESCE(window_start, '') || char(31) || COALESCE(window_end, '') || char(31)
-  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM (
-SELECT r.person_id, r.grp,
-  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS STRING) AS window_start,
-  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS STRING) AS window_end,
-  NULLIF(array_join(array_sort(collect_set(r.event_id)), ';'), '') AS event_ids,
-  array_join(transform(array_sort(collect_set(lower(r.agency) || char(1) || r.agency)),
-    x -> split_part(x, char(1), 2)), ';') AS agencies,
-  array_join(transform(array_sort(collect_list(struct(r.d, r.event_id, r.agency))),
-    s -> s.agency), ';') AS agencies_in_order,
-  array_join(array_sort(collect_set(r.event_type)), ';') AS event_types,
-  COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
-  MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
-FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp) a"""
+    return comp.findings_sql(evidence, rule.id, structural=rule.type == "structural",
+                             dialect="spark")
 
 
 #: Spark settings for local mode (one machine): few shuffle partitions, a 4 GB driver heap

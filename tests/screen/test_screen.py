@@ -259,26 +259,6 @@ SPARK_RULES = ("wnb_health", "head_lice_repeated", "toxic_trio", "drift_cp_plan"
                "older_sibling_overlooked", "domestic_abuse_child_present")
 
 
-def _spark_available() -> str | None:
-    if shutil.which("java") is None:
-        return "Java is not installed"
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    reason = _spark_available()
-    if reason:
-        pytest.skip(reason)
-    from chronos.screen.engines import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
-
-
 @pytest.mark.spark
 def test_duckdb_and_spark_give_identical_findings(population, spark, tmp_path):
     from chronos.patterns.engine import resolve_rules
