@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chronos.ages import age_bands
 from chronos.patterns.rules import Rule, Selector, Window, measure_keys, parse_window
 from chronos.sql import Dialect, date_literal, literal
 from chronos.sql import dialect as sql_dialect
 
 UNLIMITED = 10**9
-PRENATAL_MONTHS = -9  # events up to 9 months before birth count for the (unborn) child
 _EPOCH = dt.date(1970, 1, 1)
 PRECISION_ALLOWED = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
 AGE = ("((year(e.d) * 12 + month(e.d)) - (year(s.dob) * 12 + month(s.dob))"
@@ -164,6 +164,9 @@ FROM (SELECT r.a, r.b, r.end_d,
 
 
 def _hh_sql(asof: str) -> str:
+    """Each child's household: parents, the adults sharing a household with the child,
+    and partners of parents (anyone younger than the last age band's end is a child)."""
+    adult = f"{asof} - INTERVAL {age_bands().child_months} MONTH"
     return f"""CREATE OR REPLACE TEMP TABLE hh AS
 SELECT DISTINCT child_id, member_id, kind FROM (
   SELECT child_id, parent_id AS member_id, 'parent' AS kind FROM par
@@ -172,9 +175,9 @@ SELECT DISTINCT child_id, member_id, kind FROM (
     SELECT a, b FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})
     UNION ALL SELECT b, a FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})) x
   JOIN people c ON c.person_id = x.a LEFT JOIN people m ON m.person_id = x.b
-  WHERE (c.role = 'child' OR (c.dob IS NOT NULL AND c.dob > {asof} - INTERVAL 18 YEAR))
+  WHERE (c.role = 'child' OR (c.dob IS NOT NULL AND c.dob > {adult}))
     AND COALESCE(m.role, '') <> 'child'
-    AND NOT (m.dob IS NOT NULL AND m.dob > {asof} - INTERVAL 18 YEAR)
+    AND NOT (m.dob IS NOT NULL AND m.dob > {adult})
   UNION ALL
   SELECT p.child_id, x.b AS member_id, 'partner_of_parent' AS kind FROM par p JOIN (
     SELECT a, b FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})
@@ -195,13 +198,17 @@ FROM hh h JOIN people c ON c.person_id = h.child_id"""
 _AGE_KEYS = "((e.ym - s.dob_ym) - CASE WHEN e.dd < s.dob_dd THEN 1 ELSE 0 END)"
 
 def _sev_sql(text: bool) -> str:
+    """The events that count for each child: the child's own and those of adults in the
+    child's household, while the child is a child (:func:`chronos.ages.age_bands`: younger
+    than the last band's end, or within ``prenatal_months`` before birth)."""
     outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+    bands = age_bands()
     return f"""CREATE OR REPLACE TEMP VIEW sev AS
 SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
   e.agency, e.event_type, e.categories, e.value, e.details, {outcome}, e.summary,
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {_AGE_KEYS} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
-       WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {PRENATAL_MONTHS} AND {_AGE_KEYS} < 216
+       WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {-bands.prenatal_months} AND {_AGE_KEYS} < {bands.child_months}
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
 FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
 
@@ -510,7 +517,8 @@ def compile_structural(rule: Rule, as_of: str) -> str:
 
 def _is_child_at_asof(as_of: str) -> str:
     age = AGE_AT_ASOF.format(asof=date_lit(as_of))
-    return f"(CASE WHEN s.dob IS NOT NULL THEN {age} >= 0 AND {age} < 216 ELSE COALESCE(s.role, '') = 'child' END)"
+    return (f"(CASE WHEN s.dob IS NOT NULL THEN {age} >= 0 AND {age} < {age_bands().child_months} "
+            "ELSE COALESCE(s.role, '') = 'child' END)")
 
 
 def _compile_unassessed(rule: Rule, as_of: str) -> str:

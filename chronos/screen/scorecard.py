@@ -17,20 +17,18 @@ import pandas as pd
 
 from chronos.report.safe_files import write_csv
 
-AGE_BANDS = ("prenatal", "0-2", "2-4", "5-11", "12-18", "18+", "unknown")
 CATEGORIES = ("medical", "nutritional", "emotional", "educational", "physical", "supervision")
 HARM_NOTE = ("for a multi-agency conversation about this child, not an automatic decision: "
              "read the findings and their evidence first")
 
 
 def age_band(dob: pd.Series, on: pd.Series) -> pd.Series:
-    """The age band (``prenatal``, ``0-2``, ``2-4``, ``5-11``, ``12-18``) on a date."""
-    dob, on = pd.to_datetime(dob, errors="coerce"), pd.to_datetime(on, errors="coerce")
-    months = (on.dt.year - dob.dt.year) * 12 + (on.dt.month - dob.dt.month) \
-        - (on.dt.day < dob.dt.day).astype("Int64")
-    bands = np.select([months < 0, months < 24, months < 60, months < 144, months < 216],
-                      ["prenatal", "0-2", "2-4", "5-11", "12-18"], "18+")
-    return pd.Series(np.where(months.isna(), "unknown", bands), index=dob.index)
+    """The age band (:func:`chronos.ages.age_bands`: ``prenatal``, ``0-2``, ``2-4``,
+    ``5-11``, ``12-18``, then ``18+``; ``unknown`` without a date of birth) on a date."""
+    from chronos.ages import age_bands, completed_months
+
+    return pd.Series(age_bands().of_months(completed_months(dob, on)).to_numpy(),
+                     index=dob.index)
 
 
 def _in_period(findings: pd.DataFrame, start: str, as_of: str) -> pd.DataFrame:
@@ -169,9 +167,13 @@ def _findings_score(findings: pd.DataFrame, cfg: dict, day: str, half: float) ->
 
 
 def _summary(run, tables, period, persons, findings, as_of, start, threshold) -> dict:
+    from chronos.ages import age_bands
+
     kids = age_band(persons["dob"], pd.Series(as_of, index=persons.index))
-    children = int(kids.isin(["0-2", "2-4", "5-11", "12-18"]).sum()
-                   + (persons["role"].fillna("").eq("child") & kids.eq("unknown")).sum())
+    bands = age_bands()
+    born = [name for name, (lo, _) in bands.bands.items() if lo is not None]
+    children = int(kids.isin(born).sum()
+                   + (persons["role"].fillna("").eq("child") & kids.eq(bands.unknown)).sum())
     ind = tables["indicators"]
     return {
         "as_of": as_of, "period_start": start, "engine": run.opts.engine,
