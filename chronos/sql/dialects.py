@@ -74,6 +74,10 @@ class Dialect:
         """``expr`` as text (a DATE as ``YYYY-MM-DD``)."""
         return f"CAST({expr} AS {self.text_type})"
 
+    def ident(self, name: str) -> str:
+        """``name`` as a quoted identifier (a column called ``date`` or ``end``)."""
+        return '"' + name.replace('"', '""') + '"'
+
     def split_part(self, text: str, sep: str, n: int) -> str:
         """The ``n``-th (1-based) part of ``text`` split on the literal ``sep``."""
         return f"split_part({text}, {sep}, {int(n)})"
@@ -221,6 +225,9 @@ class Spark(Dialect):
 
     def chr(self, code: int) -> str:
         return f"char({int(code)})"
+
+    def ident(self, name: str) -> str:
+        return "`" + name.replace("`", "``") + "`"
 
     def lam(self, var: str, body: str) -> str:
         return f"{var} -> {body}"

@@ -59,15 +59,15 @@ def _raw(frame: pd.DataFrame) -> list[tuple]:
 
 @pytest.fixture(scope="module")
 def spark_engine(connection, spark, tmp_path_factory):
-    from chronos.screen.engines import SparkEngine
+    from chronos.sql.engines import SparkSQLEngine
 
     folder = tmp_path_factory.mktemp("raw-spark")
     for name in ("events_in", "persons_in", "relationships_in"):
         connection.execute(f"COPY (SELECT * FROM {name}) TO '{folder / name}.parquet' (FORMAT parquet)")
-    engine = SparkEngine(None, folder)
+    engine = SparkSQLEngine(spark, folder / "tables")
     for name in ("events_in", "persons_in", "relationships_in"):
         engine.view(name, folder / f"{name}.parquet")
-    engine._prepare(AS_OF, resolve_rules())
+    engine.prepare(comp.prepare_sql(AS_OF, text=True))
     yield engine
     engine.close()
 
