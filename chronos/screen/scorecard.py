@@ -128,17 +128,13 @@ def _drift(period: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 
 def _harm_list(run, findings, persons, start: str, as_of: str):
     """Children whose harm index was below the threshold at the period's start and at or
-    above it at as-of (events part from the engine; findings part here)."""
+    above it at as-of (the index's parts at both dates come from the findings stage)."""
     from chronos.patterns.harm import harm_config
 
     cfg = harm_config()
     threshold = run.opts.harm_threshold
     threshold = float(cfg["bands"]["high"] if threshold is None else threshold)
-    half = float(cfg["half_life_months"]) * 30.4375
-    scores = pd.read_parquet(run.work / "findings" / "harm_events.parquet").set_index("person_id")
-    parts = [_findings_score(findings, cfg, day, half).rename(col)
-             for day, col in ((as_of, "findings_end"), (start, "findings_start"))]
-    scores = scores.join(parts, how="outer").fillna(0.0)
+    scores = pd.read_parquet(run.work / "findings" / "harm.parquet").set_index("person_id")
     scores["index_at_period_start"] = (scores["events_start"] + scores["findings_start"]).round(3)
     scores["index_at_as_of"] = (scores["events_end"] + scores["findings_end"]).round(3)
     crossed = scores[(scores["index_at_period_start"] < threshold)
@@ -156,14 +152,6 @@ def _harm_list(run, findings, persons, start: str, as_of: str):
                "index_at_period_start", "index_at_as_of", "rules", "categories", "note"]
     crossed = crossed.sort_values(["index_at_as_of", "person_id"], ascending=[False, True])
     return crossed[columns].reset_index(drop=True), threshold
-
-
-def _findings_score(findings: pd.DataFrame, cfg: dict, day: str, half: float) -> pd.Series:
-    end = pd.to_datetime(findings["window_end"].replace("", None), errors="coerce")
-    age = (pd.Timestamp(day) - end).dt.days
-    weight = findings["severity"].map(cfg["finding_weights"]).fillna(0.0).astype(float)
-    score = np.where(age >= 0, weight * np.power(0.5, age.clip(lower=0) / half), 0.0)
-    return pd.Series(score, index=findings.index).groupby(findings["person_id"]).sum()
 
 
 def _summary(run, tables, period, persons, findings, as_of, start, threshold) -> dict:
