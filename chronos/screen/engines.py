@@ -15,14 +15,11 @@ from pathlib import Path
 import pandas as pd
 
 from chronos.errors import ChronosError
-from chronos.sql.engines import DuckDBEngine, Engine, SparkSQLEngine, spark_path, temp_table
+from chronos.sql.engines import DuckDBEngine, Engine, SparkSQLEngine
 
 #: DuckDB's memory limit when none is given: DuckDB's own default (80% of RAM) lets one
 #: query take most of the machine; with this, big joins and sorts spill to the work folder.
 DEFAULT_MEMORY_LIMIT = "4GB"
-
-# the names the stages and tests know these by
-_spark_path, _temp_table = spark_path, temp_table
 
 
 class PopulationEngine:
