@@ -645,7 +645,10 @@ def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False,
     * ``one_pass`` (many evidence rows, e.g. a population on DuckDB): each evidence row
       becomes one string that sorts as (date, nulls last; event id), with the event type
       and agency after it; one sorted list per finding is collected and list functions
-      split and deduplicate it."""
+      split and deduplicate it.
+
+    A finding without agencies (or event types) has NULL or '' there: rendering reads
+    both as none."""
     d = sql_dialect(dialect)
     parts = [q(rule_id), "person_id", "window_start", "window_end", "event_ids"]
     if structural:
@@ -692,9 +695,9 @@ def _aggregated_one_pass(rule_sql: str, d: Dialect) -> str:
     by_key = d.list_map(d.list_sort(d.list_distinct(d.list_map("ags", "x", f"lower(x) || {d.chr(1)} || x"))),
                         "x", d.split_part("x", d.chr(1), 2))
     return f"""SELECT person_id, grp, window_start, window_end, {d.list_join('ids', "';'")} AS event_ids,
-  NULLIF({d.list_join(by_key, "';'")}, '') AS agencies,
-  NULLIF({d.list_join('ags', "';'")}, '') AS agencies_in_order,
-  NULLIF({d.list_join(types, "';'")}, '') AS event_types,
+  {d.list_join(by_key, "';'")} AS agencies,
+  {d.list_join('ags', "';'")} AS agencies_in_order,
+  {d.list_join(types, "';'")} AS event_types,
   {d.list_len('ids')} AS n, info, approx
 FROM (SELECT person_id, grp, window_start, window_end, info, approx, xs,
   {ids} AS ids,

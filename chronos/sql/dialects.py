@@ -33,6 +33,12 @@ def literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def _is_literal(expr: str) -> bool:
+    """True when ``expr`` is one string literal (never NULL)."""
+    text = expr.strip()
+    return len(text) >= 2 and text[0] == text[-1] == "'" and "'" not in text[1:-1].replace("''", "")
+
+
 def date_literal(iso: str) -> str:
     """A SQL DATE literal (the same in every dialect)."""
     return f"CAST({literal(iso)} AS DATE)"
@@ -144,7 +150,8 @@ class Dialect:
         one = self.chr(1)
         pairs = self.list_sort(self.agg_set(f"{key} || {one} || {value}"))
         values = self.list_map(pairs, "x", self.split_part("x", one, 2))
-        return f"NULLIF({self.list_join(values, sep)}, '')"
+        # not NULLIF(...): without an optimiser (a family's case) it would build the list twice
+        return f"CASE WHEN COUNT({value}) > 0 THEN {self.list_join(values, sep)} END"
 
     # ------------------------------------------------------------------ rows
 
@@ -160,7 +167,7 @@ class Dialect:
         of the text ``parts`` (expressions; NULL counts as '') joined with ``chr(31)``:
         :func:`chronos.model.stable_id` in SQL."""
         sep = f" || {self.chr(31)} || "
-        joined = sep.join(f"COALESCE({p}, '')" for p in parts)
+        joined = sep.join(p if _is_literal(p) else f"COALESCE({p}, '')" for p in parts)
         return f"{literal(prefix)} || substr(sha1({joined}), 1, {int(length)})"
 
 
