@@ -77,8 +77,8 @@ def evaluate(events, persons, relationships=None, *, rules=None, params=None, as
     """
     if engine != "duckdb":
         raise ChronosError(f"engine {engine!r} is not available here",
-                           hint="run the SQL from compile_rule(rule, as_of, dialect='spark') "
-                                "on Spark; chronos runs rules on DuckDB")
+                           hint="evaluate runs a case's tables on DuckDB; for Spark call "
+                                "run_on_engine(chronos.sql.engines.SparkSQLEngine(...), rules)")
     from chronos.sql.engines import DuckDBEngine
 
     rule_list = resolve_rules(rules, params)
@@ -141,18 +141,13 @@ def findings_query(rule: Rule, as_of: str, dialect="duckdb", *, one_pass: bool =
 
 
 def _as_of(engine, as_of) -> str:
-    """``as_of`` as an ISO date, or the latest event date (``engine``: an engine or a
-    DuckDB connection)."""
+    """``as_of`` as an ISO date, or the latest event date of ``engine``'s ``events_in``."""
     if as_of is not None and str(as_of) != "":
         try:
             return dt.date.fromisoformat(str(as_of)[:10]).isoformat()
         except ValueError:
             raise RuleError(f"as_of {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
-    query = "SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in"
-    if hasattr(engine, "scalar"):
-        latest = engine.scalar(query)
-    else:
-        latest = engine.execute(query).fetchall()[0][0]
+    latest = engine.scalar("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in")
     if latest is None or latest is pd.NaT or (isinstance(latest, float) and math.isnan(latest)):
         return dt.date(1970, 1, 1).isoformat()
     return pd.Timestamp(latest).date().isoformat()
