@@ -12,11 +12,12 @@ members of each child) and ``sibs`` (older/younger sibling pairs).
 A compiled rule returns *evidence rows*: ``person_id`` (the child), ``grp`` (which finding
 of that child the row belongs to), ``w_start``/``w_end`` (the finding's window when it is
 not simply its first and last evidence date), ``event_id``, ``d`` (event date), ``agency``,
-``event_type`` and ``info`` (``key=value;...`` facts for the explanation). The rule SQL is
-written in the common subset of DuckDB and Spark SQL (window frames over integer day or
-month keys, CASE, joins, LAG, regexp_extract, TRY_CAST); :func:`to_dialect` transpiles it
-with sqlglot for Spark. The prepared-table SQL is DuckDB's; its Spark form is also produced
-by :func:`to_dialect`.
+``event_type`` and ``info`` (``key=value;...`` facts for the explanation). The rule and
+prepared-table SQL is written once, in the common subset of DuckDB and Spark SQL as DuckDB
+spells it (window frames over integer day or month keys, CASE, joins, LAG,
+regexp_extract, TRY_CAST); :func:`compile_rule` and :func:`to_dialect` give it in another
+dialect (:meth:`chronos.sql.Dialect.translate`). :func:`findings_sql` aggregates the
+evidence rows with the dialect's own constructs (:mod:`chronos.sql`).
 
 Date keys. ``dn`` is days since 1970-01-01. ``mk`` is ``(year*12 + month-1)*32 + day``:
 adding ``n*32`` to it is exactly "plus n calendar months" with end-of-month clamping,
