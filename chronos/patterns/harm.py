@@ -133,9 +133,10 @@ LEFT JOIN harm_items i ON i.person_id = p.person_id AND i.d <= p.point
 GROUP BY p.person_id, p.point"""
 
 
-def _items(engine, findings, cfg: dict, as_of: str) -> None:
-    """``harm_items`` on ``engine`` (which holds the prepared tables, ``sev``) from
-    ``findings``: a FINDINGS frame, or the path of a Parquet file of findings."""
+def _items(engine, findings, cfg: dict, as_of: str) -> str:
+    """The query of the weighted items (:data:`ITEMS_SQL`) on ``engine`` (which holds the
+    prepared tables, ``sev``), its inputs registered: ``findings`` is a FINDINGS frame, or
+    the path of a Parquet file of findings."""
     from chronos.sql import date_literal
 
     engine.register("harm_weights", event_weights(cfg), "event_type string, weight double")
@@ -148,13 +149,14 @@ def _items(engine, findings, cfg: dict, as_of: str) -> None:
         frame = model.conformed(findings, "findings")[["person_id", "severity", "window_end"]]
         engine.register("harm_findings", frame.astype(object).where(frame.notna(), None),
                         "person_id string, severity string, window_end string")
-    engine.table("harm_items", ITEMS_SQL.format(
-        unknown=f"CAST({unknown_type_weight(cfg)!r} AS DOUBLE)", asof=date_literal(as_of)))
+    return ITEMS_SQL.format(unknown=f"CAST({unknown_type_weight(cfg)!r} AS DOUBLE)",
+                            asof=date_literal(as_of))
 
 
-def _scores(engine, cfg: dict) -> pd.DataFrame:
+def _scores(engine, cfg: dict, prefix: str = "") -> pd.DataFrame:
+    """:data:`SCORES_SQL` (``prefix``: a WITH clause giving its inputs, else tables)."""
     half = f"CAST({half_life_days(cfg)!r} AS DOUBLE)"
-    scores = engine.df(SCORES_SQL.format(half=half))
+    scores = engine.df(prefix + SCORES_SQL.format(half=half))
     engine.drop("harm_points", "harm_items", "harm_weights", "harm_severities", "harm_findings")
     return scores
 
@@ -165,10 +167,13 @@ def harm_at(engine, findings, as_of: str, since: str, *, config=None) -> pd.Data
     child. ``engine`` holds the prepared tables of the rules (``sev``); ``findings`` is a
     FINDINGS frame or a Parquet file of them. A population's scorecard reads this."""
     cfg = harm_config(config)
-    _items(engine, findings, cfg, as_of)
-    engine.table("harm_points", f"""SELECT DISTINCT person_id, '{as_of}' AS point FROM harm_items
-UNION ALL SELECT DISTINCT person_id, '{since}' AS point FROM harm_items""")
-    scores = _scores(engine, cfg)
+    items = _items(engine, findings, cfg, as_of)
+    # one query: on Spark each table would be a job of its own
+    scores = _scores(engine, cfg, f"""WITH harm_items AS ({items}),
+harm_children AS (SELECT DISTINCT person_id FROM harm_items),
+harm_points AS (SELECT person_id, '{as_of}' AS point FROM harm_children
+  UNION ALL SELECT person_id, '{since}' AS point FROM harm_children)
+""")
     at_end = scores[scores["point"] == as_of].set_index("person_id")
     at_start = scores[scores["point"] == since].set_index("person_id")
     out = pd.DataFrame({"events_end": at_end["events_score"],
@@ -184,7 +189,7 @@ def harm_series(engine, findings, as_of: str, *, config=None) -> pd.DataFrame:
     that holds the prepared tables of the rules (``sev``): one row per child and month end
     from the child's first weighted event or finding to ``as_of``, sorted by child and date."""
     cfg = harm_config(config)
-    _items(engine, findings, cfg, as_of)
+    engine.table("harm_items", _items(engine, findings, cfg, as_of))
     firsts = engine.df("SELECT person_id, CAST(MIN(d) AS VARCHAR) AS first FROM harm_items "
                        "GROUP BY person_id ORDER BY person_id")
     points = [(pid, day) for pid, first in zip(firsts["person_id"], firsts["first"])
