@@ -19,7 +19,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.errors import ChronosError
-from chronos.report.safe_files import atomic_directory
+from chronos.report.safe_files import atomic_directory, write_csv
 
 PERSON_RECORD_COLUMNS = [*model.PERSONS, "record_key"]
 LINK_TRAIN_SAMPLE = 200_000
@@ -63,7 +63,7 @@ def run_ingest(run, stage_dir: Path) -> dict:
 
     sources = run.case.sources
     summaries, quarantined = [], 0
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         for sub in ("events", "person_records", "relationships", "quarantine"):
             (tmp / sub).mkdir()
         for number, source in enumerate(sources):
@@ -145,10 +145,10 @@ def run_link(run, stage_dir: Path) -> dict:
     counts = {"person_records": len(records), "persons": len(linked.persons),
               "review_pairs": len(linked.review), "trained": trained,
               "warnings": len(linked.warnings)}
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         linked.persons.to_parquet(tmp / "persons.parquet", index=False)
         linked.links.to_parquet(tmp / "links.parquet", index=False)
-        linked.review.to_csv(tmp / "link-review.csv", index=False)
+        write_csv(linked.review, tmp / "link-review.csv")
         relationships = pd.read_parquet(ingest / "relationships")
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
@@ -233,7 +233,7 @@ def run_dedupe(run, stage_dir: Path) -> dict:
 
     events = run.work / "link" / "events.parquet"
     run.say("dedupe", 0, 3, "finding events reported by more than one agency")
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         counts = dedupe_population(run, events, tmp, dedupe_settings(run.case))
         (tmp / "publish").mkdir()
         write_duplicates_csv(tmp / "duplicates.parquet", tmp / "publish" / "events-duplicates.csv")
@@ -264,7 +264,7 @@ def run_findings(run, stage_dir: Path) -> dict:
     findings, notes = run.engine.run_rules(events, link / "persons.parquet",
                                            link / "relationships.parquet", rules, as_of)
     run.say("findings", 1, 2, f"{len(findings):,} findings; harm index")
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         findings.to_parquet(tmp / "findings.parquet", index=False)
         notes.to_parquet(tmp / "notes.parquet", index=False)
         harm = harm_at(run.engine, tmp / "findings.parquet", as_of, start)
@@ -295,7 +295,7 @@ def run_scorecard(run, stage_dir: Path) -> dict:
     """Scorecard tables, charts and the JSON summary, ready to publish."""
     from chronos.screen import scorecard as card
 
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         summary = card.build(run, tmp)
     return {"findings_in_period": summary["findings_in_period"],
             "children_in_period": summary["children_with_findings"],
