@@ -25,6 +25,9 @@ from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
+from chronos.link.blocks import block_warnings
+from chronos.link.units import (collapse_duplicates, expand_groups, map_overrides,
+                                note_units, solid_units, split_apart, unit_review_rows)
 
 IDENTIFIER_COLUMNS = ("nhs", "upn", "la_id")
 METHOD_RANK = {"override": 3, "identifier": 2, "probabilistic": 1}
@@ -51,13 +54,15 @@ class LinkResult:
     trained: bool = False
     model: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)   # seconds per stage
+    identical: int = 0                 # records compared through an identical record
 
     def summary(self) -> dict:
         """Counts for the CLI and the build report."""
         methods = self.links["method"].value_counts().to_dict() if len(self.links) else {}
         return {"records": len(self.links), "persons": len(self.persons),
                 "by_method": dict(sorted(methods.items())), "review_pairs": len(self.review),
-                "warnings": len(self.warnings), "trained": self.trained}
+                "warnings": len(self.warnings), "trained": self.trained,
+                "identical_records": self.identical}
 
 
 def as_settings(settings) -> LinkSettings:
@@ -99,24 +104,50 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     frame, issues = prepare_records(records, as_of=as_of)
     warnings += issues
     keys = list(records["record_key"])
-    clock("identifiers")
-    scored = score_pairs(frame, settings, train=train, db_api=db_api)
-    pairs = scored.pairs
-    clock("splink")
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    dobs = dict(zip(frame["record_key"], frame["dob"]))
-    plan = _plan_edges(pairs, checked, settings, _vague_records(frame), dobs)
-    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot, _facts(frame, plan))
+    units = _units(frame, checked)
+    clock("identifiers")
+    scored = score_pairs(units.frame, settings, train=train, db_api=db_api,
+                         self_keys=list(units.members), files=_source_files(records))
+    pairs = scored.pairs
+    warnings += block_warnings(scored.blocking, _source_files(records))
+    clock("splink")
+    unit_overrides, forced = map_overrides(checked, units)
+    solid = solid_units(scored.self_pairs, settings, forced)
+    compared = units.frame
+    dobs = dict(zip(compared["record_key"], compared["dob"]))
+    plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs)
+    clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
+                                          plan.cannot, _facts(compared, plan))
+    groups = expand_groups(clusters.groups(), units, solid)
     clock("clustering")
-    record_to_person = _person_ids(clusters.groups(), frame)
-    links = _links(records, record_to_person, accepted)
+    record_to_person = _person_ids(groups, frame)
+    links = _links(records, record_to_person, accepted, units, solid)
     persons = _persons(records, frame, record_to_person)
-    review = _review(pairs, plan, refused, record_to_person, frame, records, checked, settings)
+    review = _review(pairs, plan, refused, record_to_person, frame, records, unit_overrides,
+                     settings, unit_review_rows(scored.self_pairs, units, solid,
+                                                record_to_person, settings))
+    review = note_units(review, units, _source_files(records))
     warnings += _identifier_warnings(pairs, records)
     clock("outputs")
     return LinkResult(persons, links, review, warnings, record_to_person, pairs,
-                      scored.trained, scored.model, clock.laps)
+                      scored.trained, scored.model, clock.laps, units.collapsed)
+
+
+def _units(frame, overrides):
+    """Identical records of one source as units (:mod:`chronos.link.units`); records a
+    cannot-link puts apart from an identical record stay units of their own."""
+    units = collapse_duplicates(frame)
+    apart = split_apart(units, overrides.cannot_link)
+    return collapse_duplicates(frame, apart) if apart else units
+
+
+def _source_files(records) -> dict[str, str]:
+    """Record key prefix (source) -> its file, for messages."""
+    pairs = records[["record_key", "source_file"]].dropna()
+    prefixes = pairs["record_key"].str.split(":", n=1).str[0]
+    return dict(zip(prefixes, pairs["source_file"].astype(str)))
 
 
 class _Clock:
@@ -314,7 +345,10 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
     return mapping
 
 
-def _links(records, record_to_person, accepted: list[Edge]):
+def _links(records, record_to_person, accepted: list[Edge], units=None, solid=None):
+    """One row per record: its person and its strongest accepted join. A record of a unit
+    of identical records (:mod:`chronos.link.units`) has its representative's join when
+    it is in its representative's person, and none (``single``) otherwise."""
     import pandas as pd
 
     best: dict[str, tuple[int, float, str]] = {}
@@ -323,6 +357,14 @@ def _links(records, record_to_person, accepted: list[Edge]):
         for key in (edge.a, edge.b):
             if key not in best or rank > best[key]:
                 best[key] = rank
+    for rep, (method, probability, _) in (solid or {}).items():
+        rank = (METHOD_RANK[method], probability, method)
+        if rep not in best or rank > best[rep]:
+            best[rep] = rank
+    if units is not None and units.rep_of:
+        person = record_to_person
+        best.update({m: best[r] for m, r in units.rep_of.items()
+                     if r in best and person[m] == person[r]})
     keys = records["record_key"]
     probability = lookup(keys, {k: v[1] for k, v in best.items()})
     method = lookup(keys, {k: v[2] for k, v in best.items()})
@@ -383,9 +425,11 @@ def _joined_agencies(work):
     return joined.set_index("person_id")["agency"]
 
 
-def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings):
+def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings,
+            extra_rows=()):
     """Pairs a person should look at, with the reason, the facts side by side and an
-    empty ``decision`` column (same / different) to turn into overrides."""
+    empty ``decision`` column (same / different) to turn into overrides (``extra_rows``:
+    more rows of the same shape, e.g. :func:`chronos.link.units.unit_review_rows`)."""
     import pandas as pd
 
     decided = {tuple(sorted(p)) for p in overrides.cannot_link} | set(
@@ -404,6 +448,8 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
         rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,
                      "match_probability": round(float(r.match_probability), 6),
                      "match_weight": round(float(r.match_weight), 3), "reason": reason})
+    rows.extend(row for row in extra_rows
+                if (row["record_key_a"], row["record_key_b"]) not in decided)
     return _review_table(rows, record_to_person, frame, records)
 
 
