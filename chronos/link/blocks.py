@@ -146,7 +146,7 @@ def _bound(con, frame, rules: list[_Rule], size: int, max_pairs: int, files) -> 
     if out.estimated_pairs > max_pairs:
         raise _limit_error(out, per_rule, max_pairs, files)
     if windows:
-        index = {k: n for n, k in enumerate(frame["record_key"])}
+        index = {k: n for n, k in enumerate(frame["record_key"].tolist())}
         out.columns = _aligned(windows, index, len(frame))
     return out
 

@@ -107,11 +107,12 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
     units = _units(frame, checked)
+    files = _source_files(records)
     clock("identifiers")
     scored = score_pairs(units.frame, settings, train=train, db_api=db_api,
-                         self_keys=list(units.members), files=_source_files(records))
+                         self_keys=list(units.members), files=files)
     pairs = scored.pairs
-    warnings += block_warnings(scored.blocking, _source_files(records))
+    warnings += block_warnings(scored.blocking, files)
     clock("splink")
     unit_overrides, forced = map_overrides(checked, units)
     solid = solid_units(scored.self_pairs, settings, forced)
@@ -128,7 +129,7 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     review = _review(pairs, plan, refused, record_to_person, frame, records, unit_overrides,
                      settings, unit_review_rows(scored.self_pairs, units, solid,
                                                 record_to_person, settings))
-    review = note_units(review, units, _source_files(records))
+    review = note_units(review, units, files)
     warnings += _identifier_warnings(pairs, records)
     clock("outputs")
     return LinkResult(persons, links, review, warnings, record_to_person, pairs,
@@ -146,8 +147,9 @@ def _units(frame, overrides):
 def _source_files(records) -> dict[str, str]:
     """Record key prefix (source) -> its file, for messages."""
     pairs = records[["record_key", "source_file"]].dropna()
-    prefixes = pairs["record_key"].str.split(":", n=1).str[0]
-    return dict(zip(prefixes, pairs["source_file"].astype(str)))
+    pairs = pairs.assign(record_key=pairs["record_key"].str.extract(r"^([^:]*)", expand=False))
+    pairs = pairs.drop_duplicates()
+    return dict(zip(pairs["record_key"].tolist(), pairs["source_file"].astype(str).tolist()))
 
 
 class _Clock:
@@ -349,6 +351,7 @@ def _links(records, record_to_person, accepted: list[Edge], units=None, solid=No
     """One row per record: its person and its strongest accepted join. A record of a unit
     of identical records (:mod:`chronos.link.units`) has its representative's join when
     it is in its representative's person, and none (``single``) otherwise."""
+    import numpy as np
     import pandas as pd
 
     best: dict[str, tuple[int, float, str]] = {}
@@ -366,13 +369,13 @@ def _links(records, record_to_person, accepted: list[Edge], units=None, solid=No
         best.update({m: best[r] for m, r in units.rep_of.items()
                      if r in best and person[m] == person[r]})
     keys = records["record_key"]
-    probability = lookup(keys, {k: v[1] for k, v in best.items()})
-    method = lookup(keys, {k: v[2] for k, v in best.items()})
+    found = [best.get(k) for k in keys.tolist()]
+    probability = np.array([np.nan if b is None else b[1] for b in found], dtype=float)
     links = pd.DataFrame({
         "source_file": records["source_file"], "source_ref": records["source_ref"],
         "record_key": keys, "person_id": lookup(keys, record_to_person).astype("string"),
-        "match_probability": pd.to_numeric(probability).astype("Float64"),
-        "method": method.fillna("single").astype("string")})
+        "match_probability": pd.array(probability, dtype="Float64"),
+        "method": pd.array(["single" if b is None else b[2] for b in found], dtype="string")})
     return links.sort_values("record_key", kind="stable").reset_index(drop=True)
 
 
@@ -385,6 +388,7 @@ def _quality(frame):
 def _persons(records, frame, record_to_person):
     """One row per person: each field from the most complete record that has it; only
     valid identifiers, dates of birth and postcodes; agencies and files ';'-joined."""
+    import numpy as np
     import pandas as pd
 
     work = records.copy()
@@ -396,14 +400,17 @@ def _persons(records, frame, record_to_person):
     work["dob_precision"] = work["dob_precision"].where(frame["dob"].isna(), "day")
     work.loc[work["dob"].isna(), "dob_precision"] = None
     work["full_given"] = work["given_name"].where(frame["given"].fillna("").str.len() > 1)
-    work["_q"] = _quality(frame)
-    work = work.sort_values(["person_id", "_q", "record_key"], ascending=[True, False, True])
-    grouped = work.groupby("person_id", sort=True)
-    best = grouped.first()
+    # best record first within each person: most complete, then smallest record key
+    # (records come sorted by key); integer sort keys, no string comparisons
+    person, ids = pd.factorize(work["person_id"], sort=True)
+    order = np.lexsort((np.arange(len(work)), -_quality(frame).to_numpy(), person))
+    work, person = work.take(order), person[order]
+    best = work.groupby(person, sort=True).first()
     best["given_name"] = best["full_given"].fillna(best["given_name"])
+    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(person).max()
+    best["person_id"] = np.asarray(ids, dtype=object)
+    best = best.set_index("person_id")
     best["agency"] = _joined_agencies(work)
-    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
-        work["person_id"]).max()
     best = best.reset_index()
     persons = _fast_conform(best[[c for c in model.PERSONS]])
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)

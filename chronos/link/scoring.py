@@ -105,10 +105,13 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
 
 
 def _kept(linker, predictions, settings: LinkSettings):
+    """The pairs worth keeping (:func:`_keep_sql`); their text columns as Python strings
+    (linking walks them pair by pair)."""
     sql = _keep_sql(predictions.physical_name, settings)
     pairs = linker.misc.query_sql(sql, output_type="pandas")
     predictions.drop_table_from_database_and_remove_from_cache()
-    return pairs
+    text = ["key_l", "key_r", "vetoes", "identifiers"]
+    return pairs.astype({c: object for c in text if c in pairs.columns})
 
 
 def _score_self_pairs(linker, db_api, keys, settings: LinkSettings, floor: float):

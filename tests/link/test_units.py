@@ -166,3 +166,40 @@ def test_one_person_with_20000_records_in_one_source_is_one_person_quickly():
     assert result.identical == n - 4                       # 4 distinct forms of the record
     assert len(result.review) == 0
     assert result.summary()["records"] == n
+
+
+def test_a_gp_export_repeating_the_patient_on_every_row_links_with_every_row_kept(tmp_path):
+    """A careless mapping takes the appointment id for the person id: 12,000 person
+    records of one child. `chronos link` finishes with one person, and links.csv keeps
+    every record's own file and row."""
+    import csv
+
+    from chronos import app
+
+    rows = 12_000
+    with open(tmp_path / "gp.csv", "w", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["Appt ID", "Patient Name", "DOB", "NHS Number", "Appt Date", "Status"])
+        for i in range(rows):
+            name = "SMITH, Kayden" if i % 3 else "Smith, KAYDEN"
+            out.writerow([f"A{i:06d}", name, "03/04/2019", "943 476 5919" if i % 2 else NHS,
+                          f"{1 + i % 28:02d}/0{1 + i % 9}/2021", "DNA" if i % 4 else "Attended"])
+    (tmp_path / "gp.yaml").write_text(
+        "agency: GP\ndayfirst: true\nperson: {id: Appt ID, name: Patient Name, dob: DOB, "
+        "nhs_number: NHS Number}\nevents:\n  - date: Appt Date\n    type:\n"
+        "      column: Status\n      map: {DNA: was_not_brought, Attended: "
+        "appointment_attended}\n")
+    (tmp_path / "case.yaml").write_text(
+        "case: One child, many rows\nas_of: 2024-03-31\nsources:\n"
+        "  - {name: gp, path: gp.csv, format: mapped, mapping: gp.yaml}\n")
+    result = app.link(tmp_path, out=tmp_path / "out")
+    with open(tmp_path / "out" / "links.csv", newline="") as handle:
+        links = list(csv.DictReader(handle))
+    assert len(links) == rows == result.link_result.summary()["records"]
+    assert {row["source_file"] for row in links} == {"gp.csv"}
+    assert sorted(int(row["source_ref"]) for row in links) == list(range(2, rows + 2))
+    assert len({row["person_id"] for row in links}) == 1
+    assert {row["method"] for row in links} == {"identifier"}
+    assert result.link_result.identical == rows - 1
+    assert len(result.persons) == 1
+    assert result.events["person_ids"].nunique() == 1 and len(result.events) == rows
