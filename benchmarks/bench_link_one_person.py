@@ -11,7 +11,13 @@ postcode), each row its own person record (``gp:R0000001`` ...). ``--kind``:
   names, a nickname, an initial, NHS number missing or formatted with spaces, a moved
   postcode, the date of birth missing or with day and month swapped);
 * ``mixed``: ``near`` rows plus 5% of rows about other people sharing the family name
-  and postcode (a sibling, a twin, a parent with the same given name).
+  and postcode (a sibling, a twin, a parent with the same given name);
+* ``moving``: every row the same but for its postcode, different on every row (an
+  export carrying the address at each event): no two records identical, so every
+  blocking rule's block holds them all; with its NHS number, each is compared with the
+  first record only (a star);
+* ``moving-unidentified``: the same without the NHS number (the windowed,
+  sorted-neighbourhood case).
 
 Each N runs in a child process of its own (so its peak memory is its own), ``--repeat``
 times; printed: the median wall time of ``link_people`` and the peak resident memory of
@@ -53,6 +59,13 @@ def _row(i: int, kind: str) -> dict:
            "family_name": "Smith", "dob": "2019-04-03", "sex": "M", "nhs_number": NHS,
            "postcode": "LS1 4AB", "role": "child"}
     if kind == "identical":
+        return row
+    if kind.startswith("moving"):
+        if kind == "moving-unidentified":
+            row["nhs_number"] = ""
+        letters = "ABDEFGHJLNPQRSTUWXYZ"
+        row["postcode"] = (f"LS{1 + i % 29} {i // 29 % 10}"
+                           f"{letters[i // 290 % 20]}{letters[i // 5800 % 20]}")
         return row
     variant = i % 20
     edits = {1: {"given_name": "KAYDEN"}, 2: {"family_name": " smith "},
@@ -127,7 +140,7 @@ def run_child(n: int, kind: str, timeout: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 3000, 10000, 100000])
-    parser.add_argument("--kind", default="identical", choices=["identical", "near", "mixed"])
+    parser.add_argument("--kind", default="identical", choices=["identical", "near", "mixed", "moving", "moving-unidentified"])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()

@@ -8,8 +8,9 @@ be large, for instance a placeholder date of birth that thousands of people shar
 :func:`bound_blocks` measures every block of every rule before splink runs. A block of
 more than ``max_block_size`` records is compared as a *sorted neighbourhood*: its
 records are sorted by date of birth, family name, given name and postcode and each is
-compared with its neighbours, in windows of ``max_block_size`` records overlapping by
-half, so the pairs grow linearly with the block. A warning names the rule, the sources
+compared with its neighbours, in windows of ``window_size`` records overlapping by
+half, so the pairs grow linearly with the block (windows narrow further, down to
+:data:`MIN_WINDOW`, when that is what keeps the pairs under ``max_candidate_pairs``). A warning names the rule, the sources
 and the count. When the candidate pairs of all rules together would still exceed
 ``max_candidate_pairs``, :class:`LinkLimitError` names the rule and the files.
 
@@ -52,7 +53,8 @@ class Blocking:
     columns: object = None                   # DataFrame: window columns, aligned, or None
     oversized: list[Oversized] = field(default_factory=list)
     estimated_pairs: int = 0
-    window: int = 0                          # records per window (max_block_size)
+    window: int = 0                          # records per window
+    limit: int = 0                           # blocks above this many records are windowed
 
 
 @dataclass
@@ -101,9 +103,11 @@ def _unqualified(node) -> str:
 
 
 def bound_blocks(frame, rules, max_block_size: int, max_pairs: int,
-                 files: dict[str, str] | None = None) -> Blocking:
+                 files: dict[str, str] | None = None, window_size: int | None = None
+                 ) -> Blocking:
     """Measure the blocks of ``rules`` on ``frame`` (prepared records) and window the
-    oversized ones (see module docstring). ``files``: source -> file, for messages."""
+    oversized ones (see module docstring). ``files``: source -> file, for messages;
+    ``window_size``: records per window (default ``max_block_size``)."""
     import duckdb
 
     if len(frame) < 2:
@@ -114,7 +118,9 @@ def bound_blocks(frame, rules, max_block_size: int, max_pairs: int,
         con.register("frame", used)
         con.execute("CREATE TEMP TABLE f AS SELECT * FROM frame")   # converted once
         con.unregister("frame")
-        return _bound(con, frame, [parse_rule(r) for r in rules], max(int(max_block_size), 2),
+        size = max(int(max_block_size), 2)
+        window = min(size, max(int(window_size or size), MIN_WINDOW))
+        return _bound(con, frame, [parse_rule(r) for r in rules], size, window,
                       int(max_pairs), files or {})
     finally:
         con.close()
@@ -128,27 +134,46 @@ def _used(frame, rules) -> list[str]:
     return [c for c in frame.columns if c in names]
 
 
-def _bound(con, frame, rules: list[_Rule], size: int, max_pairs: int, files) -> Blocking:
-    out = Blocking([], window=size)
-    windows, per_rule = {}, {}
-    for i, rule in enumerate(rules):
-        pairs, big = _measure(con, rule, size)
+def _bound(con, frame, rules: list[_Rule], size: int, window: int, max_pairs: int,
+           files) -> Blocking:
+    measured = [(i, rule, *_measure(con, rule, size)) for i, rule in enumerate(rules)]
+    small = {rule.sql: pairs - int(big["pairs"].sum()) for _, rule, pairs, big in measured}
+    windowed = sum(int(big["n"].sum()) for *_, big in measured)
+    window = _window(window, max_pairs - sum(small.values()), windowed)
+    per_rule = {rule.sql: small[rule.sql] + int(big["n"].sum()) * (window - 1)
+                for _, rule, _, big in measured}
+    out = Blocking([], window=window, limit=size, estimated_pairs=sum(per_rule.values()))
+    if out.estimated_pairs > max_pairs:
+        worst = max(measured, key=lambda m: per_rule[m[1].sql])
+        i, rule, _, big = worst
+        if not big.empty:   # the sources of its largest block, for the message
+            out.oversized = _windows(con, rule, i, big.nlargest(1, "n"), window)[1]
+        raise _limit_error(out, per_rule, max_pairs, files)
+    windows = {}
+    for i, rule, _, big in measured:
         if big.empty:
-            per_rule[rule.sql] = pairs
             out.rules.append(rule.sql)
             continue
-        per_rule[rule.sql] = pairs - int(big["pairs"].sum()) + int(big["n"].sum()) * (size - 1)
-        columns, oversized = _windows(con, rule, i, big, size)
+        columns, oversized = _windows(con, rule, i, big, window)
         windows.update(columns)
         out.oversized.extend(oversized)
         out.rules.extend(_windowed_rules(rule, i))
-    out.estimated_pairs = sum(per_rule.values())
-    if out.estimated_pairs > max_pairs:
-        raise _limit_error(out, per_rule, max_pairs, files)
     if windows:
         index = {k: n for n, k in enumerate(frame["record_key"].tolist())}
         out.columns = _aligned(windows, index, len(frame))
     return out
+
+
+#: The narrowest window: each record still meets its nearest neighbours on each side.
+MIN_WINDOW = 10
+
+
+def _window(size: int, room: int, windowed: int) -> int:
+    """Records per window: ``size``, narrowed (not below :data:`MIN_WINDOW`) until the
+    ``windowed`` records of oversized blocks fit in the ``room`` the pair limit leaves."""
+    if windowed == 0 or windowed * (size - 1) <= room:
+        return size
+    return max(MIN_WINDOW, min(size, room // windowed + 1))
 
 
 def _key_sql(exprs: list[str]) -> tuple[str, str]:
@@ -233,6 +258,29 @@ def _windowed_rules(rule: _Rule, i: int) -> list[str]:
     return [f"({rule.sql}) AND l.{PREFIX}{i}l{w} = r.{PREFIX}{i}r{w}" for w in "ab"]
 
 
+def add_stars(blocking: Blocking, frame, blocked_index, stars: dict[str, str]) -> Blocking:
+    """``blocking`` for ``frame`` where the records of ``stars`` (record -> the record it
+    alone is compared with) were left out of the blocks (``blocked_index``: the rows of
+    ``frame`` that were measured): a column ``_solo`` unique to each such record keeps
+    it out of every rule, and one more rule pairs it with its star's centre."""
+    import numpy as np
+    import pandas as pd
+
+    keys = frame["record_key"].tolist()
+    centre = [stars.get(k) for k in keys]
+    member = np.array([c is not None for c in centre])
+    columns = pd.DataFrame({"_solo": np.where(member, np.arange(1, len(keys) + 1), 0),
+                            "_star": pd.array(centre, dtype=object)})
+    if blocking.columns is not None:
+        windows = blocking.columns.set_axis(blocked_index).reindex(frame.index, fill_value=-1)
+        columns = pd.concat([columns, windows.reset_index(drop=True)], axis=1)
+    rules = [f"({rule}) AND l._solo = r._solo" for rule in blocking.rules]
+    blocking.rules = rules + ["l.record_key = r._star"]
+    blocking.columns = columns
+    blocking.estimated_pairs += int(member.sum())
+    return blocking
+
+
 def _aligned(windows: dict[str, dict], index: dict[str, int], n: int):
     """The window columns as a frame aligned with the scored frame (-1: not windowed)."""
     import numpy as np
@@ -259,8 +307,8 @@ def _limit_error(out: Blocking, per_rule: dict[str, int], max_pairs: int,
         f"linking would compare about {out.estimated_pairs:,} pairs of person records, "
         f"more than the limit of {max_pairs:,} (most from blocking rule {rule!r}: "
         f"{per_rule[rule]:,})", file=named,
-        hint="narrower blocking rules, a smaller max_block_size or a larger "
-             "max_candidate_pairs under linking: in case.yaml (docs/linking.md)")
+        hint="narrower blocking rules, a smaller max_block_size or window_size, or a "
+             "larger max_candidate_pairs under linking: in case.yaml (docs/linking.md)")
 
 
 #: Oversized blocks reported one by one; the rest in one summary warning.
@@ -288,7 +336,7 @@ def block_warnings(blocking: Blocking | None, files: dict[str, str]) -> list:
     if rest:
         issues.append(Issue(
             "link.block_windowed",
-            f"and {len(rest):,} more blocks of more than {blocking.window} records "
+            f"and {len(rest):,} more blocks of more than {blocking.limit} records "
             f"({sum(b.records for b in rest):,} records) compared the same way",
             column="blocking_rules"))
     return issues

@@ -26,8 +26,9 @@ from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
 from chronos.link.blocks import block_warnings
-from chronos.link.units import (collapse_duplicates, expand_groups, map_overrides,
-                                note_units, solid_units, split_apart, unit_review_rows)
+from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
+                                map_overrides, note_units, solid_units, split_apart,
+                                star_warnings, unit_review_rows)
 
 IDENTIFIER_COLUMNS = ("nhs", "upn", "la_id")
 METHOD_RANK = {"override": 3, "identifier": 2, "probabilistic": 1}
@@ -108,11 +109,12 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     warnings += override_issues
     units = _units(frame, checked)
     files = _source_files(records)
+    stars = identifier_stars(units.frame, settings, settings.max_block_size)
     clock("identifiers")
     scored = score_pairs(units.frame, settings, train=train, db_api=db_api,
-                         self_keys=list(units.members), files=files)
+                         self_keys=list(units.members), files=files, stars=stars)
     pairs = scored.pairs
-    warnings += block_warnings(scored.blocking, files)
+    warnings += star_warnings(stars, files) + block_warnings(scored.blocking, files)
     clock("splink")
     unit_overrides, forced = map_overrides(checked, units)
     solid = solid_units(scored.self_pairs, settings, forced)
@@ -293,18 +295,10 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     close = close[close.groupby("rec")["other"].transform("size") > 1]
     if close.empty:
         return {}
-    pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
-    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
-    forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
-    clash = pairs.merge(forbidden, on=["other_x", "other_y"])
-    if dobs:   # never compared, but born on incompatible dates: also different people
-        born = pairs.assign(dx=pairs["other_x"].map(dobs), dy=pairs["other_y"].map(dobs))
-        born = born[born["dx"].notna() & born["dy"].notna()]
-        apart = [not dates_compatible(x, y) for x, y in zip(born["dx"], born["dy"])]
-        clash = pd.concat([clash, born.loc[apart, ["rec", "other_x", "other_y"]]])
+    clash = pd.concat([_forbidden_clashes(close, cannot), _born_apart(close, dobs)])
     rivals: dict[str, set[str]] = {}
-    for row in clash.itertuples():
-        rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
+    for rec, other in zip(clash["rec"].tolist(), clash["other"].tolist()):
+        rivals.setdefault(rec, set()).add(other)
     out: dict[tuple[str, str], str] = {}
     for rec in sorted(rivals):
         for other in sorted(rivals[rec]):
@@ -312,6 +306,45 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
     return out
+
+
+def _forbidden_clashes(close, cannot):
+    """(rec, other) where ``other`` and another close candidate of ``rec`` may not be
+    joined (a cannot pair): one row per forbidden pair met, not per pair of candidates."""
+    import pandas as pd
+
+    if not cannot:
+        return pd.DataFrame(columns=["rec", "other"])
+    forbidden = pd.DataFrame(sorted(cannot), columns=["x", "y"])
+    forbidden = pd.concat([forbidden, forbidden.set_axis(["y", "x"], axis=1)])
+    near = close[["rec", "other"]]
+    met = near.merge(forbidden, left_on="other", right_on="x")[["rec", "x", "y"]]
+    met = met.merge(near, left_on=["rec", "y"], right_on=["rec", "other"])
+    return met[["rec", "x"]].set_axis(["rec", "other"], axis=1)
+
+
+def _born_apart(close, dobs):
+    """(rec, other) where ``other``'s date of birth cannot be that of another close
+    candidate of ``rec`` (never compared, but different people): checked per pair of
+    distinct dates, not per pair of candidates."""
+    import pandas as pd
+
+    none = pd.DataFrame(columns=["rec", "other"])
+    if not dobs:
+        return none
+    born = close[["rec", "other"]].assign(dob=lookup(close["other"], dobs))
+    born = born[born["dob"].notna()]
+    dates = born[["rec", "dob"]].drop_duplicates()
+    dates = dates[dates.groupby("rec")["dob"].transform("size") > 1]
+    if dates.empty:
+        return none
+    pairs = dates.merge(dates, on="rec")
+    pairs = pairs[pairs["dob_x"] < pairs["dob_y"]]
+    apart = [not dates_compatible(x, y) for x, y in zip(pairs["dob_x"], pairs["dob_y"])]
+    pairs = pairs[apart]
+    clashing = pd.concat([pairs[["rec", "dob_x"]].set_axis(["rec", "dob"], axis=1),
+                          pairs[["rec", "dob_y"]].set_axis(["rec", "dob"], axis=1)])
+    return born.merge(clashing.drop_duplicates(), on=["rec", "dob"])[["rec", "other"]]
 
 
 # --- outputs ------------------------------------------------------------------------------

@@ -66,23 +66,28 @@ def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking
 
 
 def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None,
-                self_keys=(), files: dict | None = None) -> Scored:
+                self_keys=(), files: dict | None = None, stars: dict | None = None) -> Scored:
     """Score the candidate pairs of ``frame`` (see module docstring). ``db_api``: a splink
     database API (default a new in-memory ``DuckDBAPI``; ``SparkAPI`` for Spark).
 
     Blocks bigger than the model's ``max_block_size`` are windowed and the candidate
     pairs bounded (:func:`chronos.link.blocks.bound_blocks`; ``files``: source -> file
     for its messages). ``self_keys``: records also scored against themselves (a unit of
-    identical records, :mod:`chronos.link.units`), in ``Scored.self_pairs``."""
+    identical records, :mod:`chronos.link.units`), in ``Scored.self_pairs``. ``stars``:
+    record -> the record it alone is compared with (:func:`chronos.link.units.
+    identifier_stars`); such records are left out of every blocking rule."""
     import pandas as pd
 
-    from chronos.link.blocks import bound_blocks
+    from chronos.link.blocks import add_stars, bound_blocks
 
-    usable = frame[frame["record_key"].notna()]
+    usable = frame[frame["record_key"].notna()].reset_index(drop=True)
     if len(usable) < 2 and not len(self_keys):
         return Scored(pd.DataFrame(columns=_pair_columns(settings)))
-    blocking = bound_blocks(usable, settings.blocking_rules, settings.max_block_size,
-                            settings.max_candidate_pairs, files)
+    blocked = usable[~usable["record_key"].isin(list(stars))] if stars else usable
+    blocking = bound_blocks(blocked, settings.blocking_rules, settings.max_block_size,
+                            settings.max_candidate_pairs, files, settings.window_size)
+    if stars:
+        blocking = add_stars(blocking, usable, blocked.index, stars)
     if db_api is None:
         from splink import DuckDBAPI
 

@@ -90,13 +90,13 @@ def collapse_duplicates(frame, apart=frozenset()) -> Units:
     return Units(kept.reset_index(drop=True), members, rep_of)
 
 
-def _identity_codes(frame) -> list:
-    """Per identity column, an integer code per record (equal codes: equal values; a
-    missing value has its own code)."""
+def _identity_codes(frame, columns=IDENTITY_COLUMNS) -> list:
+    """Per column, an integer code per record (equal codes: equal values; a missing
+    value has its own code)."""
     import pandas as pd
 
     return [pd.Series(pd.factorize(frame[c], use_na_sentinel=True)[0], index=frame.index)
-            for c in IDENTITY_COLUMNS]
+            for c in columns]
 
 
 def _mix(codes):
@@ -111,6 +111,79 @@ def _mix(codes):
             mixed *= np.uint64(0xBF58476D1CE4E5B9)
             mixed ^= mixed >> np.uint64(31)
     return mixed
+
+
+#: Prepared columns made from another one (what a veto reading them depends on).
+_MADE_FROM = {"given_canon": ("given",), "given_initial": ("given",),
+              "family_first": ("family",), "family_last": ("family",), "dob_swap": ("dob",),
+              "district": ("postcode",), "name_key": ("family", "given"),
+              "initial_key": ("family", "given")}
+IDENTIFIERS = ("nhs", "upn", "la_id")
+
+
+def veto_columns(settings) -> tuple[str, ...] | None:
+    """The identity columns every veto of the model reads (the ``source`` veto reads the
+    given name); None when a veto reads a column this does not know."""
+    import re
+
+    from chronos.link.identifiers import MATCH_COLUMNS
+
+    read = {"given"}
+    for comparison in settings.comparisons:
+        if any(level.veto for level in comparison.levels):
+            for level in comparison.levels:
+                read.update(re.findall(r"\b(\w+)_[lr]\b", level.sql))
+    if not read <= set(MATCH_COLUMNS):
+        return None
+    base = {b for name in read for b in _MADE_FROM.get(name, (name,))}
+    return tuple(c for c in IDENTITY_COLUMNS if c in base or c in IDENTIFIERS)
+
+
+def identifier_stars(frame, settings, min_size: int) -> dict[str, str]:
+    """record -> its group's first record, for groups of more than ``min_size`` records
+    that share a valid identifier and every field a veto reads (:func:`veto_columns`):
+    any two of them would be joined on the identifier, so each is compared with the
+    first only (a star, not every pair)."""
+    import numpy as np
+    import pandas as pd
+
+    columns = veto_columns(settings)
+    identified = frame[list(IDENTIFIERS)].notna().any(axis=1).to_numpy()
+    if columns is None or identified.sum() <= min_size:
+        return {}
+    codes = [c[identified] for c in _identity_codes(frame[identified], columns)]
+    group = pd.Series(_mix(codes)).groupby(_mix(codes))
+    big = (group.transform("size") > min_size).to_numpy()
+    if not big.any():
+        return {}
+    keys = frame["record_key"].to_numpy()[identified][big]
+    position = pd.Series(np.arange(len(keys)))
+    exact = [pd.Series(c.to_numpy()[big]) for c in codes]
+    first = position.groupby(exact, sort=False).transform("min").to_numpy()
+    size = position.groupby(exact, sort=False).transform("size").to_numpy()
+    star = (first != position.to_numpy()) & (size > min_size)
+    return dict(zip(keys[star], keys[first[star]]))
+
+
+def star_warnings(stars: dict[str, str], files: dict[str, str], limit: int = 20) -> list:
+    """One warning per star (the first ``limit``, then a count)."""
+    from chronos.errors import Issue
+
+    sizes: dict[str, int] = {}
+    for rep in stars.values():
+        sizes[rep] = sizes.get(rep, 1) + 1
+    issues = []
+    for rep in sorted(sizes)[:limit]:
+        source = source_of(rep)
+        issues.append(Issue(
+            "link.identifier_group",
+            f"{sizes[rep]:,} person records share a valid identifier, given name and date "
+            f"of birth with {rep}: joined as one person, each compared with {rep} only",
+            source_file=files.get(source, source), value=rep))
+    if len(sizes) > limit:
+        issues.append(Issue("link.identifier_group",
+                            f"and {len(sizes) - limit:,} more such groups"))
+    return issues
 
 
 def split_apart(units: Units, cannot_pairs) -> set[str]:

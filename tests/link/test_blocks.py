@@ -121,3 +121,17 @@ def test_a_rule_without_equalities_counts_every_pair():
     with pytest.raises(LinkLimitError, match="levenshtein"):
         bound_blocks(frame, ["levenshtein(l.family, r.family) < 2"], max_block_size=10,
                      max_pairs=100)
+
+
+def test_windows_narrow_to_fit_the_pair_limit_before_giving_up():
+    frame = prepared(placeholder_dob_records(100))
+    rule = "l.dob = r.dob and l.family_first = r.family_first"
+    wide = bound_blocks(frame, [rule, "l.nhs = r.nhs"], max_block_size=50, max_pairs=10**6)
+    assert wide.window == 50
+    limit = 200 * (20 - 1)               # the block's 200 records in windows of 20
+    narrow = bound_blocks(frame, [rule, "l.nhs = r.nhs"], max_block_size=50, max_pairs=limit)
+    assert narrow.window == 20 and narrow.estimated_pairs <= limit
+    assert narrow.columns["_window0a"].value_counts().max() <= 20
+    with pytest.raises(LinkLimitError, match="gp.csv, hv.csv"):
+        bound_blocks(frame, [rule], max_block_size=50, max_pairs=200 * 8,
+                     files={"gp": "gp.csv", "hv": "hv.csv"})
