@@ -151,9 +151,9 @@ def identifier_stars(frame, settings, min_size: int) -> dict[str, str]:
     identified = frame[list(IDENTIFIERS)].notna().any(axis=1).to_numpy()
     if columns is None or identified.sum() <= min_size:
         return {}
-    codes = [c[identified] for c in _identity_codes(frame[identified], columns)]
-    group = pd.Series(_mix(codes)).groupby(_mix(codes))
-    big = (group.transform("size") > min_size).to_numpy()
+    codes = _identity_codes(frame[identified], columns)
+    mixed = pd.Series(_mix(codes))
+    big = (mixed.groupby(mixed).transform("size") > min_size).to_numpy()
     if not big.any():
         return {}
     keys = frame["record_key"].to_numpy()[identified][big]

@@ -203,3 +203,26 @@ def test_a_gp_export_repeating_the_patient_on_every_row_links_with_every_row_kep
     assert result.link_result.identical == rows - 1
     assert len(result.persons) == 1
     assert result.events["person_ids"].nunique() == 1 and len(result.events) == rows
+
+
+def test_many_records_sharing_an_identifier_name_and_birth_date_are_compared_as_a_star():
+    """Every row a different postcode (an export with the address at each event): no two
+    records identical, all sharing the NHS number, name and date of birth."""
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    rows = [kayden(f"gp:R{i:04d}", postcode=f"LS{1 + i % 9} {i // 9 % 10}{letters[i // 90]}Z")
+            for i in range(300)]
+    rows.append(kayden("hv:1", nhs_number=None, postcode="LS5 3AZ"))   # no NHS number
+    rows.append(kayden("gp:T1", given_name="Kylie", sex="F", nhs_number=OTHER_NHS))  # twin
+    result = link_people(pd.DataFrame(rows), settings={"max_block_size": 50})
+    child = result.record_to_person["gp:R0000"]
+    assert {result.record_to_person[f"gp:R{i:04d}"] for i in range(300)} == {child}
+    assert result.record_to_person["hv:1"] == child
+    assert result.record_to_person["gp:T1"] != child
+    methods = result.links.set_index("record_key")["method"]
+    assert (methods[[f"gp:R{i:04d}" for i in range(300)]] == "identifier").all()
+    star = [w for w in result.warnings if w.code == "link.identifier_group"]
+    assert len(star) == 1 and star[0].source_file == "gp.csv" and "300" in star[0].message
+    star_pairs = result.pairs[(result.pairs["key_l"] == "gp:R0000")
+                              & result.pairs["key_r"].str.startswith("gp:R")]
+    assert len(star_pairs) == 299                           # each compared with the first
+    assert len(result.pairs) < 300 * 10                      # not every pair of the 300
