@@ -110,15 +110,16 @@ def bound_blocks(frame, rules, max_block_size: int, max_pairs: int,
     ``window_size``: records per window (default ``max_block_size``)."""
     import duckdb
 
-    if len(frame) < 2:
-        return Blocking(list(rules))
+    n, size = len(frame), max(int(max_block_size), 2)
+    most = len(rules) * n * n    # no block can be oversized, nor the rules over the limit
+    if n < 2 or (n * n <= size * (size - 1) // 2 and most <= max_pairs):
+        return Blocking(list(rules), estimated_pairs=most, window=size, limit=size)
     con = duckdb.connect()
     try:
         used = frame[list(dict.fromkeys(["record_key", *SORT_COLUMNS, *_used(frame, rules)]))]
         con.register("frame", used)
         con.execute("CREATE TEMP TABLE f AS SELECT * FROM frame")   # converted once
         con.unregister("frame")
-        size = max(int(max_block_size), 2)
         window = min(size, max(int(window_size or size), MIN_WINDOW))
         return _bound(con, frame, [parse_rule(r) for r in rules], size, window,
                       int(max_pairs), files or {})

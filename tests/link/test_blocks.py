@@ -56,9 +56,12 @@ def test_rule_keys_are_read_from_its_equalities():
 def test_small_blocks_leave_the_rules_unchanged():
     frame = prepared(placeholder_dob_records(30))
     rules = ["l.dob = r.dob and l.family_first = r.family_first", "l.nhs = r.nhs"]
-    blocking = bound_blocks(frame, rules, max_block_size=200, max_pairs=10**6)
-    assert blocking.rules == rules and blocking.columns is None and not blocking.oversized
-    assert blocking.estimated_pairs == 60 * 59 // 2   # dob and family: one block of 60
+    measured = bound_blocks(frame, rules, max_block_size=60, max_pairs=10**6)
+    assert measured.rules == rules and measured.columns is None and not measured.oversized
+    assert measured.estimated_pairs == 60 * 59 // 2   # dob and family: one block of 60
+    small = bound_blocks(frame, rules, max_block_size=200, max_pairs=10**6)
+    assert small.rules == rules and small.columns is None    # too few records to measure
+    assert small.estimated_pairs >= measured.estimated_pairs
 
 
 def test_an_oversized_block_is_windowed_in_overlapping_sorted_windows():
