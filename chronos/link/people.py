@@ -290,9 +290,9 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     both = pd.concat([
         prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
         prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    gap = both.groupby("rec")["w"].transform("max") - both["w"]
+    gap = both.groupby("rec", sort=False)["w"].transform("max") - both["w"]
     close = both[(gap <= margin) | (both["rec"].isin(vague) & (gap <= vague_margin))]
-    close = close[close.groupby("rec")["other"].transform("size") > 1]
+    close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
     if close.empty:
         return {}
     clash = pd.concat([_forbidden_clashes(close, cannot), _born_apart(close, dobs)])
@@ -335,7 +335,7 @@ def _born_apart(close, dobs):
     born = close[["rec", "other"]].assign(dob=lookup(close["other"], dobs))
     born = born[born["dob"].notna()]
     dates = born[["rec", "dob"]].drop_duplicates()
-    dates = dates[dates.groupby("rec")["dob"].transform("size") > 1]
+    dates = dates[dates.groupby("rec", sort=False)["dob"].transform("size") > 1]
     if dates.empty:
         return none
     pairs = dates.merge(dates, on="rec")
