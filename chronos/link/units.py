@@ -234,26 +234,31 @@ def solid_units(self_pairs, settings, forced=frozenset()) -> dict[str, tuple[str
     return solid
 
 
-def expand_groups(groups: list[list[str]], units: Units, solid: dict) -> list[list[str]]:
-    """Record-level groups from unit-level ones: a unit's members join their
+def expand_groups(clusters, units: Units, solid: dict) -> list[list[str]]:
+    """Record-level groups from the clusters of representatives
+    (:class:`chronos.link.cluster.ConstrainedClusters`): a unit's members join their
     representative's group when the unit is solid or the representative joined someone;
-    otherwise each member is a group of its own."""
+    otherwise each member is a group of its own. Only the groups holding a
+    representative of several records are touched."""
+    import bisect
+
+    groups = clusters.groups()
     if not units.members:
         return groups
-    out = []
-    for group in groups:
-        joined = len(group) > 1
-        expanded = list(group)
-        for rep in group:
-            others = units.members.get(rep)
-            if not others:
-                continue
-            if joined or rep in solid:
-                expanded.extend(others)
-            else:
-                out.extend([m] for m in others)
-        out.append(sorted(expanded) if len(expanded) > len(group) else group)
-    return sorted(out)
+    firsts = [group[0] for group in groups]
+    added: dict[int, list[str]] = {}
+    singles = []
+    for rep, others in units.members.items():
+        root = clusters.find(rep)
+        group = clusters.members.get(root, [rep])
+        at = bisect.bisect_left(firsts, min(group))
+        if len(group) > 1 or rep in solid:
+            added.setdefault(at, []).extend(others)
+        else:
+            singles.extend([m] for m in others)
+    for at, others in added.items():
+        groups[at] = sorted(groups[at] + others)
+    return sorted(groups + singles)
 
 
 def unit_review_rows(self_pairs, units: Units, solid: dict, record_to_person: dict,
