@@ -4,7 +4,10 @@
 
 1. identifier hygiene (:mod:`chronos.link.identifiers`): invalid NHS numbers, UPNs,
    postcodes, future dates of birth ... become warnings and are never match keys;
-2. splink scoring of candidate pairs with the shipped model (:mod:`chronos.link.scoring`);
+   identical records of one source become one unit, and many records sharing an
+   identifier, name and date of birth a star (:mod:`chronos.link.units`);
+2. splink scoring of candidate pairs with the shipped model (:mod:`chronos.link.scoring`),
+   no block compared in full past ``max_block_size`` (:mod:`chronos.link.blocks`);
 3. constrained clustering (:mod:`chronos.link.cluster`): must-link overrides first, then
    shared valid identifiers, then probabilistic matches at or above the link threshold,
    strongest first; never across a cannot-link override or a vetoed pair;
@@ -20,12 +23,12 @@ from pathlib import Path
 
 from chronos import model
 from chronos.errors import ChronosError, Issue
+from chronos.link.blocks import block_warnings
 from chronos.link.cluster import Edge, cluster, dates_compatible
 from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
-from chronos.link.blocks import block_warnings
 from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
                                 map_overrides, note_units, solid_units, split_apart,
                                 star_warnings, unit_review_rows)
