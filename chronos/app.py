@@ -86,12 +86,33 @@ def _child(result: CaseResult, child: str | None) -> str | None:
 # --------------------------------------------------------------------------- the case
 
 
+def _check_out(case, out: Path | None, *, folder: bool = True) -> None:
+    """Refuse, before any work, an ``out`` chronos may not write
+    (:mod:`chronos.report.safe_files`): in or around the case's folder, a file, a link,
+    or a folder chronos did not make. Sources kept elsewhere are checked again when the
+    outputs are written, under the output's lock."""
+    from chronos.report.safe_files import check_output, check_output_folder, input_folders
+
+    if out is None:
+        return
+    if hasattr(case, "sources"):
+        protect = input_folders(case)
+    else:
+        path = Path(case)
+        protect = [path if path.is_dir() else path.parent] if path.exists() else []
+    if folder:
+        check_output_folder(out, protect=protect)
+    else:
+        check_output(out, folder=False, protect=protect)
+
+
 def build(case, out: Path, *, strict: bool = False,
           progress: Progress | None = None) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
     ``result.report`` is the ingest report."""
     from chronos.case import build_case, write_outputs
 
+    _check_out(case, out)
     result = build_case(case, strict=strict, progress=progress)
     write_outputs(result, out, progress=progress)
     return result
@@ -127,10 +148,12 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
 def report(case, out: Path, *, outputs: str | None = None, child: str | None = None,
            summarise_before: str | None = None, court: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
-           key: Path | None = None, progress: Progress | None = None) -> Written:
+           key: Path | None = None, dates_of_birth: str = "age",
+           progress: Progress | None = None) -> Written:
     """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
     into ``out``; events before ``summarise_before`` are summarised per year and
-    category; pseudonymised, the key goes to ``key`` (outside ``out``)."""
+    category; pseudonymised, the key goes to ``key`` (outside ``out``), dates move by
+    ``shift_days`` (random when None) and births show as an 'age' or a 'year'."""
     from chronos.case import build_case
     from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import parse_formats, write_reports
@@ -138,10 +161,13 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
 
     formats = parse_formats(outputs)
     options = ChronologyOptions(child=child, since=summarise_before, court=court)
+    _check_out(case, out)
+    _check_out(case, key, folder=False)
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
-                        shift_days=shift_days, key_path=key, key=reuse)
+                        shift_days=shift_days, key_path=key, key=reuse,
+                        dates_of_birth=dates_of_birth)
     return Written(list(run.files), list(run.skipped), run.key_path)
 
 
@@ -154,6 +180,7 @@ def timeline(case, out: Path, *, child: str | None = None,
 
     if Path(out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ChronosError(f"cannot draw to {Path(out).name}", hint="use .png, .svg or .pdf")
+    _check_out(case, out, folder=False)
     result = build_case(case, progress=progress)
     return Written([write_timeline(result, out, child=_child(result, child))])
 
@@ -163,15 +190,28 @@ def casemap(case, out: Path, *, progress: Progress | None = None) -> Written:
     from chronos.case import build_case
     from chronos.report.outputs import write_case_map
 
+    _check_out(case, out, folder=False)
     return Written([write_case_map(build_case(case, progress=progress), out)])
 
 
 def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
     """Put the real names, identifiers and dates back into a returned shared document."""
-    from chronos.report.privacy import load_key
+    from chronos.report.privacy import load_key, reidentified_path
     from chronos.report.privacy import reidentify as restore
+    from chronos.report.safe_files import check_output
 
-    return Written([Path(restore(file, load_key(key), out))])
+    target = Path(out) if out else reidentified_path(file)
+    check_output(target, folder=False, protect=[file, key])
+    return Written([Path(restore(file, load_key(key), target))])
+
+
+def check_pseudonymised(directory: Path, against: Path):
+    """Every identifier of the real build ``against`` that survives in the shared folder
+    ``directory``, with file and position (a
+    :class:`chronos.report.privacy_check.PseudonymCheck`; ``.ok`` when there is none)."""
+    from chronos.report.privacy_check import check_pseudonymised as check
+
+    return check(directory, against)
 
 
 # --------------------------------------------------------------------------- sources
@@ -237,13 +277,13 @@ def rule(rule_id: str, extra=None) -> dict:
 
 def check_rules(file: Path) -> RuleTests:
     """Validate a rule file and run its worked examples (its ``tests:``)."""
-    import yaml
-
+    from chronos.errors import RuleError
     from chronos.patterns.checks import run_rule_tests
     from chronos.patterns.rules import load_rules
+    from chronos.safe_input import load_yaml
 
     file = Path(file)
-    data = yaml.safe_load(file.read_text("utf-8")) if file.exists() else None
+    data = load_yaml(file, error=RuleError, what="rule file") if file.exists() else None
     valid = load_rules([file]) if (data or {}).get("rules") or not file.exists() else []
     return RuleTests(file, len(valid), run_rule_tests(file))
 
@@ -259,6 +299,7 @@ def link(case, *, out: Path | None = None, train: bool = False,
     from chronos.case import build_case
     from chronos.link.stage import link_stage, write_link_files
 
+    _check_out(case, out)
     result = build_case(case, progress=progress, stages=())
     link_stage(result, train=train)
     if out is not None:
@@ -272,6 +313,7 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
     from chronos.case import build_case
     from chronos.link.stage import explain_records
 
+    _check_out(case, chart, folder=False)
     result = build_case(case, stages=())
     return explain_records(result, record_a, record_b, waterfall=chart)
 
@@ -283,13 +325,19 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
              progress: Progress | None = None) -> Chart:
     """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
     from chronos.genogram.case import draw_genogram_file
+    from chronos.report.safe_files import check_output
 
     path = Path(source)
+    targets = out if isinstance(out, (list, tuple)) else [out]
     if path.suffix.lower() != ".ged":
         from chronos.case import build_case
 
+        for target in targets:
+            _check_out(path, target, folder=False)
         source = build_case(path, progress=progress)
     else:
+        for target in targets:
+            check_output(target, folder=False, protect=[path])
         source = path
     written, warnings = draw_genogram_file(source, out, as_of=as_of, pseudonymise=pseudonymise,
                                            progress=progress)
@@ -302,6 +350,8 @@ def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = Fa
     from chronos.case import build_case
     from chronos.genogram.case import ecomap_for_case
 
+    for target in (out if isinstance(out, (list, tuple)) else [out]):
+        _check_out(case, target, folder=False)
     result = build_case(case, progress=progress)
     return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
 
@@ -329,6 +379,6 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
 
 
 __all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "casemap", "catalogue",
-           "check_rules", "chronology", "ecomap", "explain_link", "flags", "formats",
+           "check_pseudonymised", "check_rules", "chronology", "ecomap", "explain_link", "flags", "formats",
            "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
            "rules_markdown", "screen", "timeline"]

@@ -61,10 +61,11 @@ def frame(data, *, title: str) -> None:
 
 
 def csv(data) -> None:
-    """A DataFrame as CSV on stdout (cells a spreadsheet would run as formulas neutralised)."""
-    from chronos.report.safe_files import neutralise_frame
+    """A DataFrame as CSV on stdout (cells a spreadsheet would run as formulas neutralised,
+    cells with a line break or tab quoted)."""
+    from chronos.report.safe_files import csv_text
 
-    neutralise_frame(data).to_csv(sys.stdout, index=False, lineterminator="\n")
+    sys.stdout.write(csv_text(data))
 
 
 def ingest_summary(report: dict, out: Path) -> None:
@@ -229,7 +230,7 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
                    "outcome": explained.outcome})
         return
     if as_csv:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        csv(table)
         return
     frame(table.round({"match_weight": 2}).astype("object").where(table.notna(), ""),
           title=f"{record_a} vs {record_b}")
@@ -255,6 +256,24 @@ def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> N
         stderr().print(f"{checked.rules} rule(s) valid; "
                        f"{len(checked.results) - len(checked.failed)}/{len(checked.results)} "
                        "example(s) passed")
+
+
+def pseudonym_check(checked, *, quiet: bool, as_json: bool) -> None:
+    """Each surviving identifier on stdout (file, where, kind, text), a summary on stderr."""
+    if as_json:
+        json_data(checked.as_dict())
+    else:
+        for leak in checked.leaks:
+            where = f"{leak.file}{':' + leak.part if leak.part else ''}:{leak.line}:{leak.column}"
+            print(f"{where}\t{leak.kind}\t{leak.text}")
+    if not quiet:
+        err = stderr()
+        for file, reason in checked.unchecked:
+            err.print(f"not checked: {file}: {reason}", soft_wrap=True)
+        verdict = (f"{len(checked.leaks)} identifier(s) of the real build survive"
+                   if checked.leaks else "no identifier of the real build survives")
+        err.print(f"{len(checked.files)} file(s) checked against {checked.identifiers} "
+                  f"identifiers: {verdict}", soft_wrap=True)
 
 
 def rules_table(rows: list[dict]) -> None:

@@ -10,6 +10,7 @@ from chronos import model
 from chronos.case import build_case, load_case, write_outputs
 from chronos.errors import Issue, ManifestError, SourceError, StrictModeError
 from chronos.ingest.base import Ingester, SourceResult, register
+from chronos.report.safe_files import MARKER, read_marker
 
 
 @register
@@ -48,15 +49,18 @@ class _PipeRows(Ingester):
 
 @pytest.fixture
 def case_dir(tmp_path):
-    (tmp_path / "gp.txt").write_text("Kayden|9434765919|2021-03-04|was_not_brought\n"
-                                     "Mia||2021-05-06|head_lice\n"
-                                     "X||2021-05-07|bad\n")
-    (tmp_path / "school.txt").write_text("Kaden|943 476 5919|2021-04-01|school_absence\n")
-    (tmp_path / "case.yaml").write_text(
+    """A case in its own folder (outputs go beside it: chronos refuses them inside)."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "gp.txt").write_text("Kayden|9434765919|2021-03-04|was_not_brought\n"
+                                 "Mia||2021-05-06|head_lice\n"
+                                 "X||2021-05-07|bad\n")
+    (case / "school.txt").write_text("Kaden|943 476 5919|2021-04-01|school_absence\n")
+    (case / "case.yaml").write_text(
         "case: Test family\nas_of: 2024-03-31\nsources:\n"
         "  - {name: gp, path: gp.txt, format: test_pipe_rows, agency: GP}\n"
         "  - {name: school, path: school.txt, format: test_pipe_rows, agency: School}\n")
-    return tmp_path
+    return case
 
 
 def test_load_case_resolves_sources_relative_to_the_manifest(case_dir):
@@ -133,7 +137,8 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
                           "chronology.html", "timeline.png", "case-map.docx",
                           "case-report.html", "genogram.png", "ecomap.png",
                           "link-review.csv", "events-duplicates.csv"}
-    assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
+    assert not [n for n in names if n.startswith(".") and n != MARKER or n.endswith(".part")]
+    assert set(read_marker(out)["files"]) == set(names) - {MARKER}
     for path in out.iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
@@ -169,3 +174,88 @@ def test_index_children_resolve_to_person_ids_by_record_key_or_name(case_dir):
     assert sorted(index["given_name"]) == ["Kayden", "Mia"]
     assert sorted(result.index_children) == sorted(index["person_id"])
     assert [w.value for w in result.warnings if w.code == "case.index_child_unknown"] == ["Nobody"]
+
+
+# ---------------------------------------------------------------- what the manifest may name
+
+def _manifest(folder, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "case.yaml").write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("entry, what", [
+    ("{path: ../../../../../../etc/passwd}", "sources[1] (passwd) path"),
+    ("{path: /etc/shadow}", "sources[1] (shadow) path"),
+    ("{path: /dev/zero}", "sources[1] (zero) path"),
+    ("{path: ../outside.csv}", "sources[1] (outside) path"),
+    ("{path: link.csv}", "sources[1] (link) path"),
+    ("{path: gp.txt, mapping: ../map.yaml}", "sources[1] (gp) mapping"),
+])
+def test_files_outside_the_case_folder_are_refused_unopened(tmp_path, entry, what):
+    (tmp_path / "outside.csv").write_text("secret\n")
+    (tmp_path / "map.yaml").write_text("events: []\n")
+    case = _manifest(tmp_path / "case", f"case: x\nsources:\n  - {entry}\n")
+    (case / "gp.txt").write_text("")
+    os.symlink(tmp_path / "outside.csv", case / "link.csv")
+    with pytest.raises(ManifestError, match="outside the case folder") as raised:
+        load_case(case)
+    assert what in raised.value.message and raised.value.file.endswith("case.yaml")
+    assert "allow_outside_case" in raised.value.hint and raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize("key, text", [
+    ("overrides", "overrides: ../o.yaml"), ("rule_params", "rule_params: /etc/hosts"),
+    ("linking model_path", "linking: {model_path: ../model.yaml}"),
+])
+def test_settings_files_outside_the_case_folder_are_refused(tmp_path, key, text):
+    case = _manifest(tmp_path / "case", f"case: x\n{text}\nsources:\n  - {{path: a.csv}}\n")
+    with pytest.raises(ManifestError, match=f"{key} .* is outside the case folder"):
+        load_case(case)
+
+
+def test_allow_outside_case_lets_named_folders_in(tmp_path):
+    exports = tmp_path / "shared" / "exports"
+    exports.mkdir(parents=True)
+    (exports / "gp.txt").write_text("Mia||2021-05-06|head_lice\n")
+    case = _manifest(tmp_path / "case", (
+        f"case: x\nallow_outside_case: [{exports}]\nsources:\n"
+        f"  - {{name: gp, path: {exports / 'gp.txt'}, format: test_pipe_rows}}\n"))
+    result = build_case(case, stages=[])
+    assert len(result.events) == 1
+    relative = _manifest(tmp_path / "case2", (
+        "case: x\nallow_outside_case: ../shared\nsources:\n"
+        "  - {name: gp, path: ../shared/exports/gp.txt, format: test_pipe_rows}\n"))
+    assert load_case(relative).sources[0].path.exists()
+    other = _manifest(tmp_path / "case3", (
+        "case: x\nallow_outside_case: [../shared/exports]\nsources:\n"
+        "  - {path: ../case/case.yaml}\n"))
+    with pytest.raises(ManifestError, match="outside the case folder"):
+        load_case(other)
+
+
+@pytest.mark.parametrize("value, words", [
+    ("[nowhere]", "'nowhere' is not a folder"), ("{a: 1}", "must be a list of folders"),
+])
+def test_allow_outside_case_must_name_folders(tmp_path, value, words):
+    case = _manifest(tmp_path, f"case: x\nallow_outside_case: {value}\nsources:\n  - {{path: a}}\n")
+    with pytest.raises(ManifestError, match=words):
+        load_case(case)
+
+
+def test_a_manifest_alias_bomb_is_refused(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdef", "bcdefg"))
+    case = _manifest(tmp_path, bomb + "case: x\nsources: *g\n")
+    with pytest.raises(ManifestError, match="alias bomb"):
+        load_case(case)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: os.mkfifo(p), "named pipe"), (lambda p: p.mkdir(), "folder, not a file"),
+])
+def test_a_source_that_is_not_a_file_is_refused_before_reading(case_dir, make, words):
+    (case_dir / "school.txt").unlink()
+    make(case_dir / "school.txt")
+    with pytest.raises(SourceError, match=words):
+        build_case(case_dir)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chronos.genogram.labels import LINE_H_DEFAULT, annotation_start, person_label
+from chronos.genogram.labels import LINE_H_DEFAULT, annotation_start, person_label, role_names
 from chronos.genogram.layout import Layout, layout_genogram
 
 HALF = 0.5
@@ -41,30 +41,8 @@ SLASHES = {"separated": 1, "divorced": 2}
 
 
 def pseudonyms(graph) -> dict[str, str]:
-    """Stable pseudonyms: 'Child A', 'Child B' (oldest first), 'Adult A', ..."""
-    from chronos.genogram.graph import ADULT_AGE
-
-    names, counters = {}, {"Child": 0, "Adult": 0}
-    people = sorted(graph.nodes, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
-    for pid in people:
-        data = graph.nodes[pid]
-        if data.get("kind") == "pregnancy":
-            continue
-        adult = data["age"] >= ADULT_AGE if data.get("age") is not None else \
-            (data.get("role") or "").lower() not in {"child"}
-        group = "Adult" if adult else "Child"
-        names[pid] = f"{group} {_letters(counters[group])}"
-        counters[group] += 1
-    return names
-
-
-def _letters(n: int) -> str:
-    text = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        text = chr(65 + rem) + text
-    return text
+    """Role pseudonyms: 'Child 1', 'Child 2' (oldest first), 'Mother', ... (labels.role_names)."""
+    return role_names(graph)
 
 
 def draw_genogram(graph, layout: Layout | None = None, *, title: str = "",
@@ -421,13 +399,15 @@ def save_figure(fig, path) -> Path:
 
         raise ChronosError(f"cannot write a chart as {path.suffix or 'a file without suffix'}",
                            file=str(path), hint="use .png, .svg or .pdf")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from chronos.report.safe_files import atomic_path
+
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}[suffix]
     dpi = _dpi(fig) if suffix == "png" else 72
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chronos",
-                                "pdf.compression": 6}):
-        fig.savefig(path, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
+                                "pdf.compression": 6}), atomic_path(path) as tmp:
+        # owner-only, complete or not at all (folders made 0700)
+        fig.savefig(tmp, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
     return path
 
 

@@ -1,22 +1,20 @@
 """The case report: one self-contained HTML page with the summary, the findings with their
 evidence, the genogram and ecomap (when :mod:`chronos.genogram` can draw them), the
 timeline, the case map and the interactive chronology. Images are embedded as data URIs;
-nothing is fetched. :func:`html_to_pdf` prints it to PDF with a local headless Chromium
-when one is installed."""
+nothing is fetched. Its PDF form is made without a browser by
+:mod:`chronos.report.pdf_writer`."""
 
 from __future__ import annotations
 
 import base64
 import io
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from chronos.report.document import Chronology, ChronologyOptions, build_chronology
 from chronos.report.html_writer import chronology_section, e, page, title_block
-from chronos.report.safe_files import atomic_path, write_text
+from chronos.report.safe_files import write_text
 
 REPORT_CSS = """
 .summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem;margin:.6rem 0}
@@ -56,6 +54,13 @@ def write_case_report(result: Any, path: str | Path, options: ChronologyOptions 
                       chronology: Chronology | None = None, images: dict | None = None) -> Path:
     """Write :func:`build_case_report` to ``path``."""
     return write_text(Path(path), build_case_report(result, options, chronology, images))
+
+
+def case_images(result: Any, child: str | None = None) -> dict[str, bytes | None]:
+    """The case report's pictures as PNG bytes ('genogram', 'ecomap', 'timeline'; None
+    where one cannot be drawn), for :func:`build_case_report` and the PDF."""
+    return {"genogram": _genogram(result, "genogram"), "ecomap": _genogram(result, "ecomap"),
+            "timeline": _timeline(result, child)}
 
 
 def _toc() -> str:
@@ -147,28 +152,3 @@ def _genogram(result: Any, kind: str) -> bytes | None:
         except Exception:  # an optional section must never stop the report
             return None
         return target.read_bytes() if target.exists() else None
-
-
-def find_pdf_renderer() -> str | None:
-    """A local headless browser that can print HTML to PDF offline, if installed."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: int = 120) -> Path | None:
-    """Print a self-contained HTML file to PDF with a local headless browser (network
-    disabled). Returns None when no renderer is installed."""
-    browser = find_pdf_renderer()
-    if browser is None:
-        return None
-    html_path = Path(html_path).resolve()
-    with atomic_path(Path(pdf_path)) as tmp, tempfile.TemporaryDirectory() as profile:
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-extensions",
-                        "--no-first-run", f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={tmp}",
-                        html_path.as_uri()], check=True, capture_output=True, timeout=timeout)
-    return Path(pdf_path)
