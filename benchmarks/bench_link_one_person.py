@@ -20,7 +20,7 @@ postcode), each row its own person record (``gp:R0000001`` ...). ``--kind``:
   sorted-neighbourhood case).
 
 Each N runs in a child process of its own (so its peak memory is its own), ``--repeat``
-times; printed: the median wall time of ``link_people`` and the peak resident memory of
+times; printed: the median wall and CPU time (all threads) of ``link_people`` and the peak resident memory of
 the child, against a baseline measured in the same child on the same records: reading
 them with ``pandas.read_csv`` from CSV text (time) and the child's resident memory
 before linking (memory).
@@ -109,13 +109,13 @@ def rss():
 before = rss()
 # Linux: writing 5 to clear_refs resets the peak (VmHWM) to the current resident size
 open("/proc/self/clear_refs", "w").write("5")
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 result = link_people(records)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 with open("/proc/self/status") as f:
     peak = next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
 s = result.summary()
-print(json.dumps({"n": n, "seconds": seconds, "read": read, "peak_mb": peak,
+print(json.dumps({"n": n, "seconds": seconds, "cpu": cpu, "read": read, "peak_mb": peak,
                   "before_mb": before, "persons": s["persons"], "by_method": s["by_method"],
                   "links": len(result.links), "review": s["review_pairs"],
                   "timings": result.timings}))
@@ -153,10 +153,11 @@ def main() -> None:
             continue
         seconds = statistics.median(r["seconds"] for r in good)
         read = statistics.median(r["read"] for r in good)
+        cpu = statistics.median(r["cpu"] for r in good)
         peak = statistics.median(r["peak_mb"] for r in good)
         before = statistics.median(r["before_mb"] for r in good)
         last = good[-1]
-        print(f"N={n:>7,}: link {seconds:7.2f}s (read_csv {read:.3f}s, {seconds / read:6.0f}x) "
+        print(f"N={n:>7,}: link {seconds:7.2f}s, CPU {cpu:.2f}s (read_csv {read:.3f}s, {seconds / read:6.0f}x) "
               f"peak {peak:7.0f} MB (before linking {before:.0f} MB, +{peak - before:.0f} MB) "
               f"-> {last['persons']} person(s), {last['links']} links {last['by_method']}, "
               f"{last['review']} to review; stages {last['timings']}")

@@ -117,8 +117,13 @@ def bound_blocks(frame, rules, max_block_size: int, max_pairs: int,
     con = duckdb.connect()
     try:
         used = frame[list(dict.fromkeys(["record_key", *SORT_COLUMNS, *_used(frame, rules)]))]
-        con.register("frame", used)
-        con.execute("CREATE TEMP TABLE f AS SELECT * FROM frame")   # converted once
+        con.register("frame", used.reset_index(drop=True))
+        # converted once; _row: the record's row in frame, _order: its place in the
+        # sorted-neighbourhood order (the same for every rule, so sorted once)
+        order = ", ".join(f"{c} NULLS LAST" for c in SORT_COLUMNS)
+        con.execute("CREATE TEMP TABLE f AS SELECT *, row_number() OVER (ORDER BY "
+                    f"{order}) AS _order FROM (SELECT *, row_number() OVER () - 1 AS _row "
+                    "FROM frame)")
         con.unregister("frame")
         window = min(size, max(int(window_size or size), MIN_WINDOW))
         return _bound(con, frame, [parse_rule(r) for r in rules], size, window,
@@ -160,8 +165,7 @@ def _bound(con, frame, rules: list[_Rule], size: int, window: int, max_pairs: in
         out.oversized.extend(oversized)
         out.rules.extend(_windowed_rules(rule, i))
     if windows:
-        index = {k: n for n, k in enumerate(frame["record_key"].tolist())}
-        out.columns = _aligned(windows, index, len(frame))
+        out.columns = _aligned(windows, len(frame))
     return out
 
 
@@ -210,47 +214,48 @@ def _measure(con, rule: _Rule, size: int):
 
 def _windows(con, rule: _Rule, i: int, big, size: int):
     """Window numbers of the records of ``rule``'s oversized blocks: two overlapping
-    windowings (a and b), per side of the rule."""
-    import pandas as pd
-
+    windowings (a and b), per side of the rule, as (rows of frame, window numbers)."""
     keys = [f"k{j}" for j in range(len(rule.left))]
     con.register("big", big[keys])
     sides = [("l", rule.left)] if rule.symmetric else [("l", rule.left), ("r", rule.right)]
     parts = []
     for side, exprs in sides:
         select, nonnull = _key_sql(exprs)
-        parts.append(f"SELECT '{side}' AS side, record_key, {select}, "
-                     f"{', '.join(SORT_COLUMNS[:-1])} FROM f WHERE {nonnull}")
-    order = ", ".join(f"{c} NULLS LAST" for c in SORT_COLUMNS) + ", side"
-    sql = f"""
-        WITH s AS ({' UNION ALL '.join(parts)}),
-             m AS (SELECT s.* FROM s JOIN big USING ({', '.join(keys)}))
-        SELECT side, record_key, {', '.join(keys)},
-               row_number() OVER (PARTITION BY {', '.join(keys)} ORDER BY {order}) - 1 AS rank
-        FROM m"""
-    ranked = con.sql(sql).df()
+        parts.append(f"SELECT '{side}' AS side, _row, _order, record_key, {select} "
+                     f"FROM f WHERE {nonnull}")
+    listed = ", ".join(keys)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE ranked AS
+        WITH s AS ({' UNION ALL '.join(parts)})
+        SELECT side, _row, record_key, {listed},
+               row_number() OVER (PARTITION BY {listed} ORDER BY _order, side) - 1 AS rank
+        FROM s SEMI JOIN big USING ({listed})""")
     con.unregister("big")
     columns = {}
     for side, _ in sides:
-        mine = ranked[ranked["side"] == side]
+        rows, rank = con.execute(
+            f"SELECT _row, rank FROM ranked WHERE side = '{side}'").fetchnumpy().values()
         tag = "" if rule.symmetric else side
-        columns[f"{PREFIX}{i}{tag}a"] = dict(zip(mine["record_key"], mine["rank"] // size))
-        columns[f"{PREFIX}{i}{tag}b"] = dict(zip(mine["record_key"],
-                                                 (mine["rank"] + size // 2) // size))
-    return columns, _describe(rule, ranked, keys)
+        columns[f"{PREFIX}{i}{tag}a"] = (rows, rank // size)
+        columns[f"{PREFIX}{i}{tag}b"] = (rows, (rank + size // 2) // size)
+    return columns, _describe(con, rule, keys)
 
 
-def _describe(rule: _Rule, ranked, keys) -> list[Oversized]:
-    from chronos.link.units import source_of
-
-    out = []
-    distinct = ranked.drop_duplicates(["record_key", *keys])
-    for values, block in distinct.groupby(keys, sort=True):
-        values = values if isinstance(values, tuple) else (values,)
-        sources = block["record_key"].map(source_of).value_counts().sort_index()
-        out.append(Oversized(rule.sql, " | ".join(str(v) for v in values), len(block),
-                             {str(k): int(v) for k, v in sources.items()}))
-    return out
+def _describe(con, rule: _Rule, keys) -> list[Oversized]:
+    """The oversized blocks of the ``ranked`` table: key, records, records per source."""
+    listed = ", ".join(keys)
+    rows = con.execute(f"""
+        SELECT {listed}, split_part(record_key, ':', 1) AS source, count(*) AS n
+        FROM (SELECT DISTINCT record_key, {listed} FROM ranked)
+        GROUP BY ALL ORDER BY ALL
+        """).fetchall()
+    out: dict[tuple, Oversized] = {}
+    for *values, source, n in rows:
+        block = out.setdefault(tuple(values), Oversized(
+            rule.sql, " | ".join(str(v) for v in values), 0, {}))
+        block.records += int(n)
+        block.sources[str(source)] = int(n)
+    return list(out.values())
 
 
 def _windowed_rules(rule: _Rule, i: int) -> list[str]:
@@ -282,16 +287,15 @@ def add_stars(blocking: Blocking, frame, blocked_index, stars: dict[str, str]) -
     return blocking
 
 
-def _aligned(windows: dict[str, dict], index: dict[str, int], n: int):
+def _aligned(windows: dict[str, tuple], n: int):
     """The window columns as a frame aligned with the scored frame (-1: not windowed)."""
     import numpy as np
     import pandas as pd
 
     data = {}
-    for name, values in windows.items():
+    for name, (rows, values) in windows.items():
         column = np.full(n, -1, dtype=np.int64)
-        rows = np.fromiter((index[k] for k in values), dtype=np.int64, count=len(values))
-        column[rows] = np.fromiter(values.values(), dtype=np.int64, count=len(values))
+        column[np.asarray(rows, dtype=np.int64)] = np.asarray(values, dtype=np.int64)
         data[name] = column
     return pd.DataFrame(data)
 

@@ -276,17 +276,22 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     clean = pairs[(pairs["vetoes"] == "")]
     ident = clean[clean["identifiers"] != ""].sort_values(
         ["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(a, b, "identifier", float(p), float(w)) for a, b, p, w in zip(
-        ident["key_l"], ident["key_r"], ident["match_probability"], ident["match_weight"])]
+    edges += _edges(ident, "identifier")
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
                            settings.vague_ambiguity_margin)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(a, b, "probabilistic", float(p), float(w)) for a, b, p, w in zip(
-        prob["key_l"], prob["key_r"], prob["match_probability"], prob["match_weight"])
-        if (a, b) not in ambiguous]
+    edges += _edges(prob, "probabilistic", skip=ambiguous)
     return _Plan(edges, cannot, ambiguous)
+
+
+def _edges(pairs, method: str, skip=()) -> list[Edge]:
+    """One edge per scored pair, in the pairs' order (less the pairs in ``skip``)."""
+    columns = [pairs[c].tolist() for c in ("key_l", "key_r", "match_probability",
+                                            "match_weight")]
+    edges = [Edge(a, b, method, float(p), float(w)) for a, b, p, w in zip(*columns)]
+    return [e for e in edges if (e.a, e.b) not in skip] if skip else edges
 
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
@@ -296,17 +301,14 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     (twins, a parent and a same-named child): neither join is made; both go to review."""
     import pandas as pd
 
-    both = pd.concat([
-        prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
-        prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    gap = both.groupby("rec", sort=False)["w"].transform("max") - both["w"]
-    close = both[(gap <= margin) | (both["rec"].isin(vague) & (gap <= vague_margin))]
-    close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
+    close, names = _close(prob, margin, vague, vague_margin)
     if close.empty:
         return {}
-    clash = pd.concat([_forbidden_clashes(close, cannot), _born_apart(close, dobs)])
+    clash = pd.concat([_forbidden_clashes(close, cannot, names),
+                       _born_apart(close, dobs, names)])
     rivals: dict[str, set[str]] = {}
-    for rec, other in zip(clash["rec"].tolist(), clash["other"].tolist()):
+    for rec, other in zip(names.take(clash["rec"].to_numpy(dtype="int64")).tolist(),
+                          names.take(clash["other"].to_numpy(dtype="int64")).tolist()):
         rivals.setdefault(rec, set()).add(other)
     out: dict[tuple[str, str], str] = {}
     for rec in sorted(rivals):
@@ -317,14 +319,38 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     return out
 
 
-def _forbidden_clashes(close, cannot):
+def _close(prob, margin: float, vague, vague_margin: float):
+    """(rec, other) candidates close to each record's best, as codes into the returned
+    names (integers: grouping millions of pairs by record key strings is slow); only
+    records with more than one close candidate."""
+    import numpy as np
+    import pandas as pd
+
+    m = len(prob)
+    codes, names = pd.factorize(np.concatenate([prob["key_l"].to_numpy(dtype=object),
+                                                prob["key_r"].to_numpy(dtype=object)]))
+    weight = prob["match_weight"].to_numpy(dtype=float)
+    both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
+                         "w": np.concatenate([weight, weight])})
+    gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
+    is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
+    close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
+    close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
+    return close[["rec", "other"]], np.asarray(names, dtype=object)
+
+
+def _forbidden_clashes(close, cannot, names):
     """(rec, other) where ``other`` and another close candidate of ``rec`` may not be
     joined (a cannot pair): one row per forbidden pair met, not per pair of candidates."""
     import pandas as pd
 
     if not cannot:
         return pd.DataFrame(columns=["rec", "other"])
-    forbidden = pd.DataFrame(sorted(cannot), columns=["x", "y"])
+    index = pd.Index(names)
+    pairs = sorted(cannot)
+    forbidden = pd.DataFrame({"x": index.get_indexer([x for x, _ in pairs]),
+                              "y": index.get_indexer([y for _, y in pairs])})
+    forbidden = forbidden[(forbidden["x"] >= 0) & (forbidden["y"] >= 0)]
     forbidden = pd.concat([forbidden, forbidden.set_axis(["y", "x"], axis=1)])
     near = close[["rec", "other"]]
     met = near.merge(forbidden, left_on="other", right_on="x")[["rec", "x", "y"]]
@@ -332,24 +358,28 @@ def _forbidden_clashes(close, cannot):
     return met[["rec", "x"]].set_axis(["rec", "other"], axis=1)
 
 
-def _born_apart(close, dobs):
+def _born_apart(close, dobs, names):
     """(rec, other) where ``other``'s date of birth cannot be that of another close
     candidate of ``rec`` (never compared, but different people): checked per pair of
     distinct dates, not per pair of candidates."""
+    import numpy as np
     import pandas as pd
 
     none = pd.DataFrame(columns=["rec", "other"])
     if not dobs:
         return none
-    born = close[["rec", "other"]].assign(dob=lookup(close["other"], dobs))
-    born = born[born["dob"].notna()]
+    dob_codes, dates_of = pd.factorize(pd.Series([dobs.get(k) for k in names], dtype=object))
+    born = close[["rec", "other"]].assign(dob=dob_codes[close["other"].to_numpy()])
+    born = born[born["dob"] >= 0]                     # -1: no date of birth
     dates = born[["rec", "dob"]].drop_duplicates()
     dates = dates[dates.groupby("rec", sort=False)["dob"].transform("size") > 1]
     if dates.empty:
         return none
     pairs = dates.merge(dates, on="rec")
     pairs = pairs[pairs["dob_x"] < pairs["dob_y"]]
-    apart = [not dates_compatible(x, y) for x, y in zip(pairs["dob_x"], pairs["dob_y"])]
+    text = np.asarray(dates_of, dtype=object)
+    apart = [not dates_compatible(x, y) for x, y in zip(text[pairs["dob_x"].to_numpy()],
+                                                        text[pairs["dob_y"].to_numpy()])]
     pairs = pairs[apart]
     clashing = pd.concat([pairs[["rec", "dob_x"]].set_axis(["rec", "dob"], axis=1),
                           pairs[["rec", "dob_y"]].set_axis(["rec", "dob"], axis=1)])
@@ -508,12 +538,17 @@ def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):
 
     if pairs.empty:
         return pairs
-    keys = pd.Series(list(zip(pairs["key_l"], pairs["key_r"])), index=pairs.index)
-    marked = keys.isin(set(plan.ambiguous) | refused_keys)
+    marks = set(plan.ambiguous) | refused_keys
+    marked = pd.Series(False, index=pairs.index)
+    if marks:
+        keys = pd.MultiIndex.from_arrays([pairs["key_l"], pairs["key_r"]])
+        marked[:] = keys.isin(list(marks))
     conflict = (pairs["identifiers"] != "") & (pairs["vetoes"] != "")
-    apart = lookup(pairs["key_l"], record_to_person) != lookup(pairs["key_r"], record_to_person)
     band = ((pairs["vetoes"] == "") & (pairs["identifiers"] == "")
-            & (pairs["match_probability"] < settings.link_threshold) & apart)
+            & (pairs["match_probability"] < settings.link_threshold))
+    inside = pairs[band]     # people looked up only for the pairs in the review band
+    band[band] = (lookup(inside["key_l"], record_to_person)
+                  != lookup(inside["key_r"], record_to_person)).to_numpy()
     return pairs[marked | conflict | band]
 
 

@@ -177,22 +177,24 @@ def test_a_gp_export_repeating_the_patient_on_every_row_links_with_every_row_kep
     from chronos import app
 
     rows = 12_000
-    with open(tmp_path / "gp.csv", "w", newline="") as handle:
+    case = tmp_path / "case"
+    case.mkdir()
+    with open(case / "gp.csv", "w", newline="") as handle:
         out = csv.writer(handle)
         out.writerow(["Appt ID", "Patient Name", "DOB", "NHS Number", "Appt Date", "Status"])
         for i in range(rows):
             name = "SMITH, Kayden" if i % 3 else "Smith, KAYDEN"
             out.writerow([f"A{i:06d}", name, "03/04/2019", "943 476 5919" if i % 2 else NHS,
                           f"{1 + i % 28:02d}/0{1 + i % 9}/2021", "DNA" if i % 4 else "Attended"])
-    (tmp_path / "gp.yaml").write_text(
+    (case / "gp.yaml").write_text(
         "agency: GP\ndayfirst: true\nperson: {id: Appt ID, name: Patient Name, dob: DOB, "
         "nhs_number: NHS Number}\nevents:\n  - date: Appt Date\n    type:\n"
         "      column: Status\n      map: {DNA: was_not_brought, Attended: "
         "appointment_attended}\n")
-    (tmp_path / "case.yaml").write_text(
+    (case / "case.yaml").write_text(
         "case: One child, many rows\nas_of: 2024-03-31\nsources:\n"
         "  - {name: gp, path: gp.csv, format: mapped, mapping: gp.yaml}\n")
-    result = app.link(tmp_path, out=tmp_path / "out")
+    result = app.link(case, out=tmp_path / "out")
     with open(tmp_path / "out" / "links.csv", newline="") as handle:
         links = list(csv.DictReader(handle))
     assert len(links) == rows == result.link_result.summary()["records"]
