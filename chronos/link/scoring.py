@@ -57,6 +57,11 @@ def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
     db_api = db_api if db_api is not None else DuckDBAPI(_connection(settings))
     table = frame[["record_key", *MATCH_COLUMNS]]
+    # a column with no value at all (no initial-only record) is still text: untyped, Spark
+    # would take it for a number and fail comparing it with a name
+    empty = [c for c in table.columns if table[c].dtype == object and table[c].isna().all()]
+    if empty:
+        table = table.astype({c: "string" for c in empty})
     if blocking is not None:
         spec["blocking_rules_to_generate_predictions"] = list(blocking.rules)
         if blocking.columns is not None:

@@ -69,7 +69,7 @@ class LinkSettings:
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
     min_records_to_train: int = 5000
     max_block_size: int = 200
-    window_size: int = 20
+    window_size: int = 10
     max_candidate_pairs: int = 50_000_000
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -161,7 +161,7 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
             min_records_to_train=int(raw.get("min_records_to_train", 5000)),
             max_block_size=int(raw.get("max_block_size") or 200),
-            window_size=int(raw.get("window_size") or 20),
+            window_size=int(raw.get("window_size") or 10),
             max_candidate_pairs=int(raw.get("max_candidate_pairs") or 50_000_000), raw=raw)
     except (KeyError, TypeError, ValueError) as exc:
         raise LinkSettingsError(f"invalid linking model: {exc!r}", file=label,

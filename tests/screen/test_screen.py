@@ -327,6 +327,8 @@ def test_bounded_linking_gives_the_same_people_on_spark(spark, tmp_path):
     records = pd.DataFrame(rows)
     settings = {"max_block_size": 25, "window_size": 10}
     duck = link_people(records, settings=settings)
+    if spark.sparkContext.getCheckpointDir() is None:   # as the Spark engine does
+        spark.sparkContext.setCheckpointDir(str(tmp_path / "spark-checkpoints"))
     sparked = link_people(records, settings=settings,
                           db_api=_splink_spark_api(spark, tmp_path / "splink"))
     assert duck.identical > 0
