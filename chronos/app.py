@@ -22,9 +22,13 @@ class Chart:
 
     files: list[Path]
     warnings: list[str] = field(default_factory=list)
+    stats: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"files": [str(p) for p in self.files], "warnings": list(self.warnings)}
+        out = {"files": [str(p) for p in self.files], "warnings": list(self.warnings)}
+        if self.stats is not None:
+            out["stats"] = self.stats
+        return out
 
 
 @dataclass
@@ -322,8 +326,12 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
 
 
 def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
-             progress: Progress | None = None) -> Chart:
-    """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
+             focus: list[str] | None = None, generations: int | None = None,
+             stats: bool = False, progress: Progress | None = None) -> Chart:
+    """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file:
+    around ``focus`` (person ids, GEDCOM ids or names) ``generations`` up and down (two
+    up and one down by default; a case with no focus: around its index children; a file
+    with no focus: the whole tree). With ``stats`` the chart's figures come back too."""
     from chronos.genogram.case import draw_genogram_file
     from chronos.report.safe_files import check_output
 
@@ -339,9 +347,10 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
         for target in targets:
             check_output(target, folder=False, protect=[path])
         source = path
-    written, warnings = draw_genogram_file(source, out, as_of=as_of, pseudonymise=pseudonymise,
-                                           progress=progress)
-    return Chart(list(written), list(warnings))
+    written, warnings, figures = draw_genogram_file(
+        source, out, as_of=as_of, pseudonymise=pseudonymise, focus=focus,
+        generations=generations, stats=stats, progress=progress)
+    return Chart(list(written), list(warnings), figures)
 
 
 def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
@@ -356,6 +365,55 @@ def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = Fa
     return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
 
 
+
+
+# --------------------------------------------------------------------------- returns
+
+
+def returns_new(case, agencies: list[str], *, child: str | None = None,
+                dob: str | None = None, period_start: str | None = None,
+                period_end: str | None = None, due: str | None = None,
+                progress: Progress | None = None):
+    """Write one Word and one Excel template per agency into the case's
+    ``returns/templates/`` and enter them in its register: a
+    :class:`chronos.returns.issue.Issued`. ``child``: a name (with ``dob``), or a person id,
+    record key or name found in the case's sources; without it, the review's child as
+    already registered, else the case's one index child. The period defaults to the child's
+    date of birth to the case's as-of date. Columns and headings: the authority's settings
+    (:func:`chronos.settings.load_settings`)."""
+    from chronos.returns.issue import Request, case_folder, issue_templates
+    from chronos.settings import load_settings
+
+    request = Request(list(agencies), child, dob, period_start, period_end, due)
+    return issue_templates(case, request, load_settings(case_folder(case)[0]),
+                           progress=progress)
+
+
+def returns_check(file: Path, *, case=None, agency: str | None = None,
+                  report: Path | None = None, record: bool = True):
+    """Check a returned file: a :class:`chronos.returns.check.ReturnCheck` with numbered
+    messages. The case is ``case``, else the case folder the file lies in (if any); with a
+    case, the check report goes to its ``returns/reports/`` (or ``report``) and, with
+    ``record``, the return is recorded: added to the manifest as a source, replacing the
+    agency's earlier return (``check.recorded``)."""
+    from chronos.returns.status import check_and_record, find_case, open_case
+    from chronos.settings import load_settings
+
+    files = open_case(case) if case else find_case(Path(file))
+    settings = load_settings(files.root if files else None)
+    return check_and_record(Path(file), settings, case=files, agency=agency, report=report,
+                            record=record)
+
+
+def returns_status(case, *, scan: bool = True, progress: Progress | None = None):
+    """Which agencies have returned, when, how many rows, which are outstanding or have
+    open problems: a :class:`chronos.returns.status.ReturnsStatus`. With ``scan``, files
+    in the case's ``returns/received/`` not yet recorded are checked and recorded first."""
+    from chronos.returns.issue import case_folder
+    from chronos.returns.status import returns_status as status
+    from chronos.settings import load_settings
+
+    return status(case, load_settings(case_folder(case)[0]), scan=scan, progress=progress)
 
 
 # --------------------------------------------------------------------------- population
@@ -379,6 +437,7 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
 
 
 __all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "casemap", "catalogue",
-           "check_pseudonymised", "check_rules", "chronology", "ecomap", "explain_link", "flags", "formats",
-           "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
-           "rules_markdown", "screen", "timeline"]
+           "check_pseudonymised", "check_rules", "chronology", "ecomap", "explain_link", "flags",
+           "formats", "genogram", "inspect", "link", "reidentify", "report", "returns_check",
+           "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown",
+           "screen", "timeline"]

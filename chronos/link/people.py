@@ -480,6 +480,8 @@ def _persons(records, frame, record_to_person):
     best = work.groupby(person, sort=True).first()
     best["given_name"] = best["full_given"].fillna(best["given_name"])
     best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(person).max()
+    died = work["deceased"].fillna(False).astype(bool) | work["dod"].notna()
+    best["deceased"] = died.groupby(person).max()
     best["person_id"] = np.asarray(ids, dtype=object)
     best = best.set_index("person_id")
     best["agency"] = _joined_agencies(work)

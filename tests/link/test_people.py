@@ -240,3 +240,13 @@ def test_the_ambiguity_check_equals_its_pair_by_pair_definition(edges, vetoed, b
     vague_keys = {key(i) for i in vague}
     expected = _ambiguous_by_every_pair(prob, cannot, 3.0, vague_keys, dobs, 10.0)
     assert _ambiguous(prob, cannot, 3.0, vague_keys, dobs, 10.0) == expected
+
+
+def test_persons_say_who_is_known_to_have_died():
+    rows = [rec("gp:1", "Ada", "Lowe", "1930-02-01", sex="F", dod="2001-05-06"),
+            rec("tree:9", "Bert", "Lowe", "1928-03-03", sex="M", deceased=True),
+            rec("gp:2", "Cara", "Lowe", "1960-01-01", sex="F")]
+    persons = link_people(pd.DataFrame(rows)).persons
+    assert list(persons.columns) == list(model.PERSONS)         # the contract's last column
+    assert persons.set_index("given_name")["deceased"].to_dict() == \
+        {"Ada": True, "Bert": True, "Cara": False}
