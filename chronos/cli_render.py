@@ -48,6 +48,15 @@ def files(written, as_json: bool) -> None:
             print(path)
 
 
+def cache_cleared(cleared, as_json: bool) -> None:
+    """What ``chronos cache clear`` removed (or as JSON)."""
+    if as_json:
+        json_data(cleared.as_dict())
+    else:
+        stderr().print(f"removed {cleared.entries} cache entries, "
+                       f"{cleared.bytes:,} bytes, from {cleared.folder}", soft_wrap=True)
+
+
 def frame(data, *, title: str) -> None:
     """A DataFrame as a table on stdout."""
     from rich.table import Table
