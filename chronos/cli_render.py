@@ -122,6 +122,9 @@ def link_summary(linked, out: Optional[Path]) -> None:
     console.print(f"{summary['records']} person records -> {summary['persons']} people "
                   f"({methods or 'none'}); {summary['review_pairs']} pair(s) to review; "
                   f"{summary['warnings']} warning(s)" + (" [trained model]" if summary["trained"] else ""))
+    if summary.get("identical_records"):
+        console.print(f"  {summary['identical_records']} record(s) identical to another record "
+                      "of their source: compared once, each kept in links.csv")
     for warning in linked.warnings[:20]:
         console.print(f"  warning: {escape(str(warning))}")
     if len(linked.warnings) > 20:
