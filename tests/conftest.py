@@ -1,5 +1,9 @@
 """Shared fixtures: paths to the example case and the public sample files."""
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +11,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 EXAMPLE = ROOT / "examples" / "smith-family"
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (two cores), shared by every test that needs one; skips
+    when Java or pyspark is missing."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed")
+    from chronos.screen.engines import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
 
 
 @pytest.fixture
@@ -27,3 +49,15 @@ def _hypothesis_profile() -> None:
 
 
 _hypothesis_profile()
+
+
+def _private_cache() -> None:
+    """The cache of ingested sources (chronos/cache.py) in a folder of the test run's own,
+    not in the case folders (the example's among them) where it goes by default
+    (commands run by the tests inherit it)."""
+    folder = tempfile.mkdtemp(prefix="chronos-test-cache-")
+    os.environ["CHRONOS_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_private_cache()

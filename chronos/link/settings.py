@@ -72,6 +72,9 @@ class LinkSettings:
     min_records_to_train: int = 5000
     #: formats whose records are each a different person (a family tree's individuals)
     distinct_formats: tuple[str, ...] = ()
+    max_block_size: int = 200
+    window_size: int = 10
+    max_candidate_pairs: int = 50_000_000
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def prior(self, n_records: int) -> float:
@@ -163,7 +166,9 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
             min_records_to_train=int(raw.get("min_records_to_train", 5000)),
             distinct_formats=tuple(str(f) for f in raw.get("distinct_formats") or ()),
-            raw=raw)
+            max_block_size=int(raw.get("max_block_size") or 200),
+            window_size=int(raw.get("window_size") or 10),
+            max_candidate_pairs=int(raw.get("max_candidate_pairs") or 50_000_000), raw=raw)
     except (KeyError, TypeError, ValueError) as exc:
         raise LinkSettingsError(f"invalid linking model: {exc!r}", file=label,
                                 hint="compare with chronos/data/link_model.yaml") from exc

@@ -1,5 +1,11 @@
-"""The ``findings`` stage of a case build (:mod:`chronos.pipeline`): the indicator
-catalogue over the case's events, then the cumulative harm index per child."""
+"""The ``findings`` stage (:mod:`chronos.pipeline`): the indicator catalogue over the
+events, then the cumulative harm index per child, on one SQL engine.
+
+A case runs it on in-memory DuckDB (:class:`FindingsStage`); a population's screen runs
+the same two steps, :func:`chronos.patterns.engine.run_on_engine` and the harm index SQL
+(:mod:`chronos.patterns.harm`), on DuckDB over Parquet or on Spark
+(:func:`chronos.screen.stages.run_findings`).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +21,21 @@ class FindingsStage:
         self.rules, self.params = rules, params
 
     def run(self, result) -> dict:
-        from chronos.patterns.harm import harm_index
-        from chronos.patterns.present import case_findings
+        from chronos.patterns.engine import connect, run_on_engine
+        from chronos.patterns.harm import harm_series
+        from chronos.patterns.present import case_rules
+        from chronos.sql.engines import DuckDBEngine
 
-        run = case_findings(result, extra_rules=self.rules, params=self.params)
+        rules = case_rules(result, extra_rules=self.rules, params=self.params)
+        engine = DuckDBEngine(connect(result.events, result.persons, result.relationships))
+        try:
+            run = run_on_engine(engine, rules, result.as_of)
+            harm = harm_series(engine, run.findings, run.as_of)
+        finally:
+            engine.close()
         result.findings = run.findings
         result.rule_notes = run.notes
-        result.harm_index = harm_index(result.events, result.findings, result.persons,
-                                       result.relationships, as_of=run.as_of)
+        result.harm_index = harm
         counts = {"count": len(run.findings), "as_of": run.as_of,
                   "data_quality_notes": len(run.notes)}
         if isinstance(result.report, dict):
