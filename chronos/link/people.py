@@ -266,7 +266,7 @@ class _Plan:
     ambiguous: dict[tuple[str, str], str]
 
 
-def _facts(frame, plan, formats=None, settings=None) -> dict:
+def _facts(frame, plan, record_formats=None, settings=None) -> dict:
     """Per record, the values a person cannot have two of (see cluster.FACT_RULES): a
     date of birth (a future one too), a year of birth, valid NHS number and UPN, the
     source of a record its source declares distinct (``distinct_formats``: a family
@@ -279,7 +279,8 @@ def _facts(frame, plan, formats=None, settings=None) -> dict:
                                              for key in (edge.a, edge.b)}
     source = frame["record_key"].astype(str).str.split(":", n=1).str[0]
     formats = set(getattr(settings, "distinct_formats", ()) or ())
-    fmt = formats if formats is not None else pd.Series("", index=frame.index, dtype="object")
+    fmt = record_formats if record_formats is not None else \
+        pd.Series("", index=frame.index, dtype="object")
     declared = source.where(fmt.isin(formats), None) if formats else \
         pd.Series(None, index=frame.index, dtype="object")
     local = [(s, v) if v else None for s, v in zip(source, frame["la_id"])]
