@@ -435,7 +435,8 @@ def _findings_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
     """One FINDINGS frame from :func:`render_columns` parts, typed without per-cell work."""
     if not parts:
         return model.empty("findings")
-    data = {name: _text_series([part[name] for part in parts], dtype)
+    data = {name: _text_series([part.get(name) or [None] * len(part["finding_id"])
+                                for part in parts], dtype)
             for name, dtype in model.FINDINGS.items()}
     return pd.DataFrame(data, columns=list(model.FINDINGS))
 

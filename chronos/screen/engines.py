@@ -173,8 +173,10 @@ m AS (SELECT record_key, person_id FROM read_parquet('{links}')),
 x AS (SELECT e.event_id, TRIM(k.k) AS k FROM e, UNNEST(string_split(e.person_ids, ';')) AS k(k)),
 p AS (SELECT x.event_id, string_agg(DISTINCT COALESCE(m.person_id, x.k), ';'
         ORDER BY COALESCE(m.person_id, x.k)) AS pids
-      FROM x LEFT JOIN m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id)
-SELECT e.* REPLACE (p.pids AS person_ids) FROM e LEFT JOIN p USING (event_id)
+      FROM x LEFT JOIN m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id),
+{_roles_sql()}
+SELECT e.* REPLACE (p.pids AS person_ids, rr.proles AS person_roles)
+FROM e LEFT JOIN p USING (event_id) LEFT JOIN rr USING (event_id)
 ORDER BY e.event_id) TO '{out}' (FORMAT parquet)""")
         return self.con.execute(f"SELECT COUNT(*) FROM read_parquet('{out}')").fetchone()[0]
 
@@ -271,6 +273,8 @@ class SparkEngine(_SqlEngine):
         ids = keys.groupBy("event_id").agg(F.array_join(F.array_sort(F.collect_set(
             F.coalesce("person_id", "k"))), ";").alias("pids"))
         mapped = ev.join(ids, "event_id", "left").withColumn("person_ids", F.col("pids"))
+        mapped = mapped.join(_spark_roles(ev, links_df), "event_id", "left") \
+            .withColumn("person_roles", F.col("proles"))
         mapped.select(*ev.columns).orderBy("event_id").write.mode("overwrite").parquet(str(out))
         return self.spark.read.parquet(str(out)).count()
 
@@ -428,3 +432,56 @@ def _similarity_jar() -> str:
     from splink.backends.spark import similarity_jar_location
 
     return similarity_jar_location()
+
+
+def _role_order_sql(column: str) -> str:
+    """The place of a role in the roles vocabulary, as SQL (unknown roles last)."""
+    from chronos import model
+
+    names = list(model.roles().labels)
+    cases = " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(names))
+    return f"CASE {column} {cases} ELSE {len(names)} END"
+
+
+def _roles_sql() -> str:
+    """``rr``: each event's ``person_roles`` with record keys mapped to person ids (as
+    :func:`chronos.link.apply.map_person_roles`: roles of one person merged, in the
+    vocabulary's order; pairs sorted by person id). Needs ``e`` and ``m``."""
+    return f"""r AS (SELECT e.event_id, TRIM(k.k) AS pair
+      FROM e, UNNEST(string_split(e.person_roles, ';')) AS k(k)),
+r1 AS (SELECT r.event_id, COALESCE(m.person_id, TRIM(split_part(r.pair, '=', 1))) AS pid,
+        split_part(r.pair, '=', 2) AS roles
+      FROM r LEFT JOIN m ON m.record_key = TRIM(split_part(r.pair, '=', 1))
+      WHERE r.pair <> '' AND strpos(r.pair, '=') > 0),
+r2 AS (SELECT DISTINCT event_id, pid, TRIM(x.role) AS role
+      FROM r1, UNNEST(string_split(r1.roles, '+')) AS x(role) WHERE TRIM(x.role) <> ''),
+r3 AS (SELECT event_id, pid, string_agg(role, '+' ORDER BY {_role_order_sql('role')}, role) AS roles
+      FROM r2 GROUP BY event_id, pid),
+rr AS (SELECT event_id, string_agg(pid || '=' || roles, ';' ORDER BY pid) AS proles
+      FROM r3 GROUP BY event_id)"""
+
+
+def _spark_roles(ev, links_df):
+    """``event_id``, ``proles``: :func:`_roles_sql` with Spark's DataFrame functions."""
+    from pyspark.sql import functions as F
+
+    from chronos import model
+
+    names = list(model.roles().labels)
+    order = F.lit(len(names))
+    for i, name in reversed(list(enumerate(names))):
+        order = F.when(F.col("role") == name, F.lit(i)).otherwise(order)
+    pairs = ev.select("event_id", F.explode(F.split("person_roles", ";")).alias("pair"))
+    pairs = pairs.withColumn("pair", F.trim("pair")).where(F.instr("pair", "=") > 0)
+    pairs = pairs.withColumn("key", F.trim(F.split("pair", "=").getItem(0))) \
+        .withColumn("roles", F.split("pair", "=").getItem(1))
+    pairs = pairs.join(links_df, pairs.key == links_df.record_key, "left") \
+        .withColumn("pid", F.coalesce("person_id", "key"))
+    roles = pairs.select("event_id", "pid", F.explode(F.split("roles", "[+]")).alias("role"))
+    roles = roles.withColumn("role", F.trim("role")).where(F.col("role") != "").distinct()
+    roles = roles.withColumn("ord", order)
+    per = roles.groupBy("event_id", "pid").agg(F.array_join(F.transform(F.array_sort(
+        F.collect_list(F.struct("ord", "role"))), lambda x: x["role"]), "+").alias("roles"))
+    return per.groupBy("event_id").agg(F.array_join(F.transform(F.array_sort(F.collect_list(
+        F.struct("pid", "roles"))), lambda x: F.concat(x["pid"], F.lit("="), x["roles"])),
+        ";").alias("proles"))
