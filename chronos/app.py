@@ -116,7 +116,7 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
     from chronos.patterns.present import flags_by_child
 
     result = build_case(case, progress=progress, rules=rules, params=params)
-    findings = result.findings
+    findings = result.child_findings if result.child_findings is not None else result.findings
     if child:
         findings = findings[findings["person_id"] == _child(result, child)]
     grouped = flags_by_child(findings, result.events, result.persons)

@@ -321,6 +321,7 @@ TABLE_FILES = {
     "relationships": "relationships.csv",
     "quarantine": "quarantine.csv",
     "findings": "findings.csv",
+    "child_findings": "findings-by-child.csv",
 }
 
 
@@ -333,7 +334,10 @@ def sort_table(frame, table: str):
         "relationships": ["person_a", "person_b", "kind", "start"],
         "quarantine": ["source_file", "source_ref", "reason"],
         "findings": ["person_id", "rule_id", "window_start", "finding_id"],
+        "child_findings": ["person_id", "rule_id", "window_start", "finding_id"],
     }[table]
+    if table == "findings":  # family findings are in their ranked order
+        return frame.reset_index(drop=True)
     return frame.sort_values(keys, na_position="first", kind="mergesort", ignore_index=True)
 
 
@@ -373,12 +377,18 @@ def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = 
     """
     import json
 
+    from chronos import model
     from chronos.report.safe_files import atomic_directory, write_csv
 
     say = progress or (lambda _msg: None)
     with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:
         for table, filename in TABLE_FILES.items():
-            write_csv(sort_table(getattr(result, table), table), tmp / filename)
+            frame = getattr(result, table)
+            if frame is None:
+                frame = model.empty("findings")
+            if table == "child_findings":
+                frame = frame[model.CHILD_FINDING_COLUMNS]
+            write_csv(sort_table(frame, table), tmp / filename)
         (tmp / "ingest-report.json").write_text(
             json.dumps(result.report, indent=2, sort_keys=True, default=str) + "\n",
             encoding="utf-8")

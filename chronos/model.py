@@ -102,6 +102,10 @@ FINDINGS = {
     "key_concern": STR,       # family findings: the children for whom it is a key concern
 }
 
+#: the columns of findings as the rules give them, one per child (``findings-by-child.csv``
+#: of a build, ``findings.csv`` of a screen): FINDINGS without the family ranking
+CHILD_FINDING_COLUMNS = [c for c in FINDINGS if c not in ("score", "key_concern")]
+
 #: The raw findings a rule's SQL gives, one row per finding, before they are rendered into
 #: FINDINGS rows (:func:`chronos.patterns.engine.render`). The findings SQL of every engine
 #: (:func:`chronos.patterns.compile.findings_sql`, the Spark engine's) gives exactly these.
