@@ -86,14 +86,15 @@ def _child(result: CaseResult, child: str | None) -> str | None:
 # --------------------------------------------------------------------------- the case
 
 
-def build(case, out: Path, *, strict: bool = False,
+def build(case, out: Path, *, strict: bool = False, significant: bool = False,
           progress: Progress | None = None) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
-    ``result.report`` is the ingest report."""
+    ``result.report`` is the ingest report. ``significant``: the chronology documents
+    hold the significant events (the full record stays in events.csv and the workbook)."""
     from chronos.case import build_case, write_outputs
 
     result = build_case(case, strict=strict, progress=progress)
-    write_outputs(result, out, progress=progress)
+    write_outputs(result, out, progress=progress, significant=significant)
     return result
 
 
@@ -126,6 +127,7 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
 
 def report(case, out: Path, *, outputs: str | None = None, child: str | None = None,
            summarise_before: str | None = None, court: bool = False,
+           significant: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
            key: Path | None = None, progress: Progress | None = None) -> Written:
     """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
@@ -137,7 +139,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     from chronos.report.privacy import load_key
 
     formats = parse_formats(outputs)
-    options = ChronologyOptions(child=child, since=summarise_before, court=court)
+    options = ChronologyOptions(child=child, since=summarise_before, court=court,
+                                significant=significant)
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,

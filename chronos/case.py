@@ -347,14 +347,16 @@ Writer = Callable[[CaseResult, Path], None]
 BUILD_REPORTS = ("csv", "xlsx", "docx", "html", "timeline", "casemap", "report")
 
 
-def output_writers() -> list[tuple[str, Writer]]:
-    """What ``chronos build`` writes after the tables: (label, writer(result, folder))."""
+def output_writers(*, significant: bool = False) -> list[tuple[str, Writer]]:
+    """What ``chronos build`` writes after the tables: (label, writer(result, folder));
+    ``significant``: the chronology documents of the significant events."""
     from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
                                        write_genogram_svg)
     from chronos.link.stage import output_writers as link_writers
 
     return [
-        ("chronology and reports", _write_reports),
+        ("chronology and reports",
+         lambda result, folder: _write_reports(result, folder, significant=significant)),
         ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
                                              write_genogram_svg(result, folder / "genogram.svg"))),
         ("ecomap", lambda result, folder: write_ecomap_png(result, folder / "ecomap.png")),
@@ -362,14 +364,16 @@ def output_writers() -> list[tuple[str, Writer]]:
     ]
 
 
-def _write_reports(result: CaseResult, folder: Path) -> None:
+def _write_reports(result: CaseResult, folder: Path, *, significant: bool = False) -> None:
+    from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import write_reports
 
-    write_reports(result, folder, formats=list(BUILD_REPORTS))
+    write_reports(result, folder, formats=list(BUILD_REPORTS),
+                  options=ChronologyOptions(significant=significant))
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,
-                  progress: Progress | None = None) -> Path:
+                  progress: Progress | None = None, significant: bool = False) -> Path:
     """Write every table and output to ``out_dir`` atomically.
 
     Everything is written into a private temporary folder beside ``out_dir`` and moved
@@ -392,7 +396,7 @@ def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = 
         (tmp / "ingest-report.json").write_text(
             json.dumps(result.report, indent=2, sort_keys=True, default=str) + "\n",
             encoding="utf-8")
-        for label, writer in output_writers():
+        for label, writer in output_writers(significant=significant):
             say(f"writing {label}")
             writer(result, tmp)
     return Path(out_dir)
