@@ -262,6 +262,8 @@ def _read(source, case: Case):
 def _assemble(result: CaseResult, results: list) -> None:
     from chronos import model
 
+    for r in results:
+        r.warnings = list(r.warnings) + _no_person_warnings(r)
     result.events = _concat([r.events for r in results], "events")
     result.person_records = _concat([r.persons for r in results], "persons")
     result.relationships = _concat([r.relationships for r in results], "relationships")
@@ -270,6 +272,23 @@ def _assemble(result: CaseResult, results: list) -> None:
     result.sources = results
     result.warnings = [w for r in results for w in r.warnings]
     result.report = ingest_report(result)
+
+
+def _no_person_warnings(source_result) -> list[Issue]:
+    """One warning for a source's events that name no person (kept in the chronology,
+    where they say so; no rule counts them for a child), naming the file and rows."""
+    events = source_result.events
+    if events is None or not len(events) or "person_ids" not in events:
+        return []
+    nobody = events[events["person_ids"].fillna("").astype(str).str.strip().eq("")]
+    if not len(nobody):
+        return []
+    refs = list(dict.fromkeys(str(r) for r in nobody["source_ref"].fillna("")))
+    shown = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+    return [Issue("event.no_person", f"{len(nobody)} event(s) name no person (rows {shown}): "
+                  "kept in the chronology, counted for no child by the rules; a per-child "
+                  "chronology can say whose it is", source_result.source.file_label,
+                  refs[0], "person", "")]
 
 
 def _quarantine_row(issue: Issue, source_format: str) -> dict:

@@ -31,7 +31,7 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .child-page{border:1px solid var(--line);padding:.4rem .8rem;margin:.6rem 0}
 .child-page h2{margin:.2rem 0 .3rem}.glance{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
 .heat{border-collapse:collapse;font-size:12px;margin:.2rem 0}.heat th,.heat td{border:1px solid #fff;padding:.15rem .45rem;text-align:center}
-.heat th{background:#f2f4f8;font-weight:normal}.heat th.cat{text-align:left}
+.heat th{background:#f2f4f8;color:#1b1b1b;font-weight:normal}.heat th.cat{text-align:left}
 .keys{margin:.2rem 0;padding-left:1.2rem}.keys li{margin:.25rem 0}.keys .why{color:var(--muted);font-size:13px}
 .counts{color:var(--muted);font-size:13px;margin:.2rem 0}
 @media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
@@ -129,7 +129,7 @@ def _child_page(result: Any, chron: Chronology, kid: dict) -> str:
     from chronos.report.chronology import chronology_rows, format_date
 
     rows = chronology_rows(result, child=kid["person_id"])
-    key = _key_concerns(chron, kid["person_id"])
+    key = _key_concerns(chron, kid["person_id"], _own_explanations(result, kid["person_id"]))
     harm = _harm_of(result, kid["person_id"])
     born = f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else ""
     n_find = sum(kid["person_id"] in str(f).split(";")
@@ -175,9 +175,20 @@ def _heat_map(rows) -> str:
             "indicate each type (darker: more).</p>")
 
 
-def _key_concerns(chron: Chronology, person_id: str) -> str:
+def _own_explanations(result: Any, person_id: str) -> list[tuple[str, set, str]]:
+    """The child's own findings as the rules gave them: (rule id, evidence ids, text)."""
+    found = getattr(result, "child_findings", None)
+    if found is None or not len(found):
+        return []
+    mine = found[found["person_id"] == person_id]
+    return [(str(r), set(str(ids).split(";")), str(text)) for r, ids, text in
+            zip(mine["rule_id"], mine["event_ids"], mine["explanation"])]
+
+
+def _key_concerns(chron: Chronology, person_id: str,
+                  own: list[tuple[str, set, str]] | None = None) -> str:
     """The child's key concerns (at most five, ranked), each linked to its finding and
-    its evidence rows."""
+    its evidence rows; explained as the child's own finding says where there is one."""
     found = getattr(chron, "findings", None)
     if found is None or not len(found):
         return '<p class="counts">No findings.</p>'
@@ -189,6 +200,10 @@ def _key_concerns(chron: Chronology, person_id: str) -> str:
         return '<p class="counts">No findings about this child.</p>'
     items = []
     for f in keys:
+        events = set(str(f["_event_ids"]).split(";"))
+        why = next((text for rule, ids, text in own or [] if ids <= events and
+                    rule == str(f.get("_rule_id") or rule)), f["Explanation"])
+        f = {**f, "Explanation": why}
         rows = [r for r in str(f["Evidence rows"]).split(", ") if r]
         links = ", ".join(f'<a href="#row-{e(r)}">{e(r)}</a>' for r in rows)
         items.append(f'<li><a href="#finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> '
@@ -229,8 +244,13 @@ def _harm_chart(harm) -> str:
 
     when = pd.to_datetime(harm["date"])
     values = harm["index"].astype(float)
+    import matplotlib.dates as mdates
+
     fig, ax = plt.subplots(figsize=(5.2, 2.0))
     ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
+    locator = mdates.AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.fill_between(when, values, step="post", color="#B3261E", alpha=0.15)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("harm index", fontsize=8)

@@ -237,6 +237,8 @@ def _ages(ev: dict, children: list[str], people: dict, index: list[str]) -> str:
     date = ev.get("date")
     if not date:
         return ""
+    if not _text(ev.get("person_ids")):
+        return "no person recorded"
     many = len(index) > 1 or len(children) > 1
     ages = []
     for pid in children or index:

@@ -257,7 +257,7 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     found = getattr(result, "findings", None)
     cols = ["Ref", "Finding", "Severity", "Category", "Child", "Window", "Agencies",
             "Explanation", "Evidence rows", "_finding_id", "_event_ids", "_children",
-            "_key_concern"]
+            "_key_concern", "_rule_id"]
     if found is None or len(found) == 0:
         return pd.DataFrame(columns=cols)
     number = dict(zip(rows["event_id"], rows["No."]))
@@ -276,7 +276,9 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
                     "Evidence rows": ", ".join(str(n) for n in sorted({number[e] for e in ids if e in number})),
                     "_finding_id": f["finding_id"], "_event_ids": ";".join(ids),
                     "_children": str(f["person_id"] or ""),
-                    "_key_concern": str(f.get("key_concern") or "") if "key_concern" in f else ""})
+                    "_key_concern": "" if "key_concern" not in f or pd.isna(f["key_concern"])
+                    else str(f["key_concern"]),
+                    "_rule_id": str(f["rule_id"])})
     return pd.DataFrame(out, columns=cols)
 
 

@@ -89,7 +89,8 @@ def _style(rec) -> tuple[str, str]:
     cats = [c for c in str(rec["categories"] or "").split(";") if c]
     if cats and cats[0] in CATEGORY_STYLE:
         return CATEGORY_STYLE[cats[0]]
-    return POSITIVE if rec["kind"] == "positive" else OTHER
+    routine = "Routine" in str(rec.get("Significance") or "")
+    return POSITIVE if rec["kind"] == "positive" and not routine else OTHER
 
 
 def _lanes(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
