@@ -336,13 +336,34 @@ def _evidence(source: str = "sel", info: str = "''") -> str:
             "AND x.k >= grp.k0 AND x.k <= grp.k1")
 
 
-def _while_open(rule: Rule, source: str, key: str) -> str:
+def _family_sql(source: str) -> str:
+    """CTE ``fam``: each child of ``source`` (``c``) with itself and their siblings (``m``)."""
+    return f"""fam AS (SELECT DISTINCT person_id AS c, person_id AS m FROM {source}
+  UNION SELECT s.older_id, s.younger_id FROM sibs s JOIN (SELECT DISTINCT person_id FROM {source}) x
+    ON x.person_id = s.older_id
+  UNION SELECT s.younger_id, s.older_id FROM sibs s JOIN (SELECT DISTINCT person_id FROM {source}) x
+    ON x.person_id = s.younger_id)"""
+
+
+def _while_open(rule: Rule, source: str, key: str, *, siblings: bool = False) -> str:
     """CTEs ``o``, ``c`` and ``covered`` (the rows of ``source`` dated while a period the
     rule's ``open`` selector starts is open: on or after the child's latest ``open`` event,
-    within its own end date, with no ``closed`` event between); "" without ``open``."""
+    within its own end date, with no ``closed`` event between; with ``siblings``, a
+    sibling's open period counts too, the family being worked with); "" without ``open``."""
     open_sel, closed_sel = rule.selectors.get("open"), rule.selectors.get("closed")
     if open_sel is None:
         return ""
+    if siblings:  # each child's siblings' periods as the child's own (fam is in scope)
+        return f""",
+o0 AS ({select_sql(open_sel, rule, key=key)}),
+c0 AS ({select_sql(closed_sel, rule, key=key)}),
+o AS (SELECT f.c AS person_id, o0.event_id, o0.k, o0.end_d FROM fam f JOIN o0 ON o0.person_id = f.m),
+c AS (SELECT f.c AS person_id, c0.event_id, c0.k, f.m AS owner, o1.event_id AS oid
+  FROM fam f JOIN c0 ON c0.person_id = f.m JOIN o0 o1 ON o1.person_id = f.m AND o1.k <= c0.k),
+covered AS (SELECT DISTINCT a.person_id, a.event_id FROM {source} a JOIN o ON o.person_id = a.person_id
+  AND o.k <= a.k AND (o.end_d IS NULL OR o.end_d >= a.d)
+  LEFT JOIN c ON c.person_id = a.person_id AND c.oid = o.event_id AND c.k >= o.k AND c.k < a.k
+  WHERE c.event_id IS NULL)"""
     return f""",
 o AS ({select_sql(open_sel, rule, key=key)}),
 c AS ({select_sql(closed_sel, rule, key=key)}),
@@ -475,13 +496,17 @@ def compile_absence_of_followup(rule: Rule, as_of: str) -> str:
     before = rule.params.get("also_before")
     after = f"b.k {cmp} a.k" if before is None else \
         f"b.k >= a.k - {offset_of(parse_window(before))}"
-    acted = _while_open(rule, "miss0", key)
+    siblings = bool(rule.params.get("siblings"))
+    acted = _while_open(rule, "miss0", key, siblings=siblings)
     miss = "miss0" if not acted else """(SELECT m.* FROM miss0 m LEFT JOIN covered v
   ON v.person_id = m.person_id AND v.event_id = m.event_id WHERE v.event_id IS NULL)"""
+    fam = _family_sql("a") if siblings else "fam AS (SELECT DISTINCT person_id AS c, person_id AS m FROM a)"
     return f"""WITH a AS ({select_sql(rule.selectors['event'], rule, key=key)}),
 b AS ({select_sql(rule.selectors['followup'], rule, key=key)}),
+{fam},
 due AS (SELECT * FROM a WHERE a.k + {off} <= {asof_key(as_of, win)}),
-miss0 AS (SELECT a.* FROM due a LEFT JOIN b ON b.person_id = a.person_id AND {after}
+fb AS (SELECT f.c AS person_id, b.event_id, b.k, b.agency FROM fam f JOIN b ON b.person_id = f.m),
+miss0 AS (SELECT a.* FROM due a LEFT JOIN fb b ON b.person_id = a.person_id AND {after}
   AND b.k <= a.k + {off} AND b.event_id <> a.event_id {agency}
   WHERE b.event_id IS NULL){acted},
 miss AS (SELECT * FROM {miss} x)

@@ -63,7 +63,7 @@ TYPE_PARAMS = {
     "duration": {"longer_than": None, "min_precision": "month"},
     "sequence": {"within": None, "same_day": False, "min_precision": "month"},
     "absence_of_followup": {"within": None, "same_day": True, "different_agency": False,
-                            "also_before": None, "min_precision": "month"},
+                            "also_before": None, "siblings": False, "min_precision": "month"},
     "threshold": {"measure": "value", "below": None, "above": None, "at_least": None,
                   "at_most": None, "mode": "each", "higher_is_worse": True,
                   "high_below": None, "min_precision": "month"},

@@ -248,7 +248,7 @@ def _harm_chart(harm) -> str:
 
     fig, ax = plt.subplots(figsize=(5.2, 2.0))
     ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
-    locator = mdates.AutoDateLocator(maxticks=6)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.fill_between(when, values, step="post", color="#B3261E", alpha=0.15)

@@ -227,7 +227,7 @@ def _children(ev: dict, ids: list[str], people: dict) -> list[str]:
         if dob and dob > str(date)[:10] and not _in_pregnancy(dob, str(date)):
             continue
         out.append(pid)
-    return out
+    return sorted(out, key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
 
 
 def _ages(ev: dict, children: list[str], people: dict, index: list[str]) -> str:
@@ -328,14 +328,22 @@ def _involved(group: list[dict], people: dict) -> str:
             found.setdefault(pid, []).extend(given)
     if all(set(r) <= {"subject", "child"} for r in found.values()):
         return ""
-    labels = roles().labels
+    vocab = roles()
+    labels = vocab.labels
     parts = []
-    for pid, given in found.items():
-        names = [labels.get(r, r) for r in dict.fromkeys(given) if r not in ("subject",)]
+    order = sorted(found, key=lambda p: (min(vocab.order(r) for r in found[p]), p))
+    for pid in order:
+        given = found[pid]
+        names = [labels.get(r, r) for r in dict.fromkeys(given) if r not in ("subject", "other")]
         person = people.get(pid) or {}
-        name = " ".join(_text(person.get(k)) for k in ("given_name", "family_name")).strip()
-        parts.append(f"{name or pid} ({' and '.join(names) or 'subject'})")
+        name = " ".join(_name_part(_text(person.get(k))) for k in ("given_name", "family_name")).strip()
+        parts.append(f"{name or pid} ({' and '.join(names)})" if names else (name or pid))
     return ", ".join(parts)
+
+
+def _name_part(text: str) -> str:
+    """A name an export wrote in capitals ('PRICE') as 'Price'."""
+    return text.title() if text.isupper() else text
 
 
 def _outcome(group: list[dict]) -> str:
