@@ -512,7 +512,8 @@ PATTERNS = [
     ("imms_alfie", "Alfie's immunisations missed twice (Apr and Jun 2023)",
      {"gp": ["immunisations_missed"]}),
     ("baby_bruise", "Alfie at 5 months (not mobile) with an unexplained bruise; safeguarding "
-                    "referral made (14/07/2023)", {"ed": ["injury_non_mobile_baby"]}),
+                    "referral made (14/07/2023); no health visitor contact followed",
+     {"ed": ["injury_non_mobile_baby", "ae_infant_no_hv_followup"]}),
     ("falling_attendance", "Jake's attendance falls term by term below 90% from Summer 2022 "
                            "(88.0%) to 47.5% in Spring 2024: one trend", {"school": ["absence_persistent"]}),
     ("da_not_acted_on", "Domestic abuse 02/10/2022 (Leanne victim and witness, Kyle suspect, "
@@ -523,8 +524,9 @@ PATTERNS = [
                        "several rows each)", {"police": ["domestic_abuse_child_present"]}),
     ("cp_plan_long", "Child protection plan from 05/01/2023 (Alfie from 01/03/2023), still "
                      "open at as-of: over 12 months", {"csc": ["drift_cp_plan"]}),
-    ("closed_then_rereferred", "Case closed 15/09/2022, re-referred 06/12/2022",
-     {"csc": ["closed_then_rereferred"]}),
+    ("closed_then_rereferred", "Case closed 15/09/2022, re-referred 06/12/2022 (the second "
+                               "referral within 12 months of the first, 14/02/2022)",
+     {"csc": ["closed_then_rereferred", "re_referral"]}),
     ("unassessed_partner", "Kyle Brent in the household from June 2022 (housing), suspect in "
                            "every incident, present at a home visit, but not in the persons "
                            "assessed of the December 2022 assessment",
