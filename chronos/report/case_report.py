@@ -77,7 +77,7 @@ def _summary(result: Any, chron: Chronology) -> str:
     severity, significant entries of all entries, agencies, undated records."""
     rows = chron.rows
     sev = chron.findings["Severity"].str.lower().value_counts() if len(chron.findings) else {}
-    significant = int(rows["significant"].fillna(True).astype(bool).sum()) \
+    significant = int(rows["significant"].map(lambda v: v is None or v != v or bool(v)).sum()) \
         if "significant" in rows else len(rows)
     total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
         else len(rows)
@@ -203,7 +203,7 @@ def _key_concerns(chron: Chronology, person_id: str,
         events = set(str(f["_event_ids"]).split(";"))
         why = next((text for rule, ids, text in own or [] if ids <= events and
                     rule == str(f.get("_rule_id") or rule)), f["Explanation"])
-        f = {**f, "Explanation": why}
+        f = {**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."}
         rows = [r for r in str(f["Evidence rows"]).split(", ") if r]
         links = ", ".join(f'<a href="#row-{e(r)}">{e(r)}</a>' for r in rows)
         items.append(f'<li><a href="#finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> '

@@ -352,14 +352,15 @@ def _outcome(group: list[dict]) -> str:
     outs: list[str] = []
     told = [_text(e.get("summary")).strip().lower() for e in group]
     for ev in group:
-        outcome = _text(ev.get("outcome")).strip()
+        raw = _text(ev.get("outcome"))
+        outcome = raw.strip()
         if not outcome or outcome == _text(ev.get("summary")).strip():
             continue
         own = _text(ev.get("summary")).strip().lower()
         if any(t != own and t.endswith(outcome.lower()) for t in told):
             continue  # another event of the row already says it (a coded entry)
         if not any(outcome.lower() in o.lower() for o in outs):
-            outs = [o for o in outs if o.lower() not in outcome.lower()] + [outcome]
+            outs = [o for o in outs if o.lower().strip() not in outcome.lower()] + [raw]
     return "; ".join(outs)
 
 

@@ -86,7 +86,7 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
     child = people.resolve_person(result, options.child) if options.child else None
     full = chronology_rows(result, child=child)
     full, notes = _summarise_before(full, options.since)
-    rows = full[full["significant"].fillna(True).astype(bool)] if options.significant else full
+    rows = full[_significant(full)] if options.significant else full
     rows = _number(rows)
     findings = _findings(result, rows)
     rows = _mark_flagged(rows, findings)
@@ -96,7 +96,7 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
                          "the full record (evidence for a finding, key practice events, "
                          "concerns the events themselves indicate)."]
     else:
-        other = rows[rows["significant"].fillna(True).astype(bool)]
+        other = rows[_significant(rows)]
     focus = [c for c in children if c["person_id"] == child] if child else children
     columns = COURT_COLUMNS if options.court else list(COLUMNS)
     if options.court:
@@ -112,6 +112,11 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
         findings=findings, persons=people.person_table(result),
         source_table=_source_table(result), notes=notes, court=options.court,
         significant=options.significant, other_rows=other)
+
+
+def _significant(rows: pd.DataFrame) -> pd.Series:
+    """Which rows are significant (a summary row of older events always is)."""
+    return rows["significant"].map(lambda v: True if v is None or v != v else bool(v)).astype(bool)
 
 
 def agency_colours(agencies) -> dict[str, str]:
@@ -153,7 +158,8 @@ def _summary_rows(old: pd.DataFrame, columns) -> pd.DataFrame:
                     "person_ids": "", "summarised": True, "date_uncertain": False,
                     "text": f"{what}: {listed}."})
     frame = pd.DataFrame(out)
-    return frame.reindex(columns=list(columns) + ["event_ids"]).fillna({"summarised": True})
+    extra = [] if "event_ids" in columns else ["event_ids"]
+    return frame.reindex(columns=list(columns) + extra).fillna({"summarised": True})
 
 
 def _union(values) -> str:
