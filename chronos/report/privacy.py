@@ -37,7 +37,8 @@ ID_COLUMNS = {"nhs_number": "NHS", "upn": "UPN", "la_child_id": "LAID"}
 DATE_COLUMNS = {"events": ["date", "end_date"], "persons": ["dob", "dod"],
                 "relationships": ["start", "end"], "findings": ["window_start", "window_end"]}
 PERSON_ID_COLUMNS = {"events": ["person_ids"], "persons": ["person_id"],
-                     "relationships": ["person_a", "person_b"], "findings": ["person_id"],
+                     "relationships": ["person_a", "person_b"],
+                     "findings": ["person_id", "key_concern"],
                      "links": ["person_id", "record_key"]}
 TEXT_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b")
 KEY_VERSION = 1
@@ -97,6 +98,12 @@ def pseudonymise(result: Any, key: PseudonymKey | None = None,
     tables = {name: _table(result, name) for name in DATE_COLUMNS | {"links": 0, "quarantine": 0}}
     tables = {name: plan.apply(name, frame) for name, frame in tables.items()}
     tables["persons"] = _named(tables["persons"], key)
+    child_findings = getattr(result, "child_findings", None)
+    if child_findings is not None:
+        tables["child_findings"] = plan.apply("findings", model.conform(child_findings, "findings"))
+    harm = getattr(result, "harm_index", None)
+    if harm is not None:
+        tables["harm_index"] = _shared_harm(harm, plan)
     shared = SimpleNamespace(
         name=plan.scrub(str(getattr(result, "name", "") or "Case")), case=None,
         index_children=[plan.person_ids.get(p, p) for p in _index_ids(result)],
@@ -104,6 +111,14 @@ def pseudonymise(result: Any, key: PseudonymKey | None = None,
         sources=[_source(sr, plan) for sr in getattr(result, "sources", None) or []],
         **tables)
     return shared, key
+
+
+def _shared_harm(harm: pd.DataFrame, plan: "_Plan") -> pd.DataFrame:
+    """The harm index with pseudonymous person ids and shifted dates."""
+    harm = harm.copy()
+    harm["person_id"] = harm["person_id"].map(plan._map_person_ids, na_action="ignore")
+    harm["date"] = harm["date"].map(plan.shift, na_action="ignore")
+    return harm
 
 
 def _named(persons: pd.DataFrame, key: PseudonymKey) -> pd.DataFrame:
@@ -267,6 +282,8 @@ class _Plan:
         for column in frame.columns:
             if column in PERSON_ID_COLUMNS.get(name, []):
                 frame[column] = frame[column].map(self._map_person_ids, na_action="ignore")
+            elif name == "events" and column == "person_roles":
+                frame[column] = frame[column].map(self._map_person_roles, na_action="ignore")
             elif column in DATE_COLUMNS.get(name, []):
                 frame[column] = frame[column].map(self.shift, na_action="ignore")
             elif column in ("event_id", "event_ids", "corroborated_by"):
@@ -280,6 +297,11 @@ class _Plan:
 
     def _map_person_ids(self, value: str) -> str:
         return ";".join(self.person_ids.get(p, self.scrub(p)) for p in str(value).split(";"))
+
+    def _map_person_roles(self, value: str) -> str:
+        """``person=role`` pairs with each person's pseudonymous id (roles kept)."""
+        pairs = [p.partition("=") for p in str(value).split(";") if p]
+        return ";".join(f"{self.person_ids.get(k, self.scrub(k))}{s}{r}" for k, s, r in pairs)
 
     def _replace_whole(self, value: str) -> str:
         if not value:

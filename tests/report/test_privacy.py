@@ -136,3 +136,30 @@ def test_same_key_gives_byte_identical_shared_files(noisy, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert list(first.events["event_id"]) == list(again.events["event_id"])
     assert set(first.events["event_id"]).isdisjoint(noisy.events["event_id"])
+
+
+def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
+    """Person ids inside person_roles, the children of family findings and key concerns,
+    the per-child findings and the harm index all take the pseudonymous ids; no name or
+    original id survives in the case report."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.report.privacy import pseudonymise
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "walsh-family")
+    shared, key = pseudonymise(result)
+    originals = set(result.persons["person_id"])
+    for table, columns in (("events", ["person_ids", "person_roles"]),
+                           ("findings", ["person_id", "key_concern"]),
+                           ("child_findings", ["person_id"]), ("harm_index", ["person_id"])):
+        frame = getattr(shared, table)
+        text = " ".join(" ".join(frame[c].dropna().astype(str)) for c in columns)
+        assert text and not any(pid in text for pid in originals), table
+    assert "=victim+witness" in " ".join(shared.events["person_roles"].dropna())
+    from chronos.report.case_report import build_case_report
+
+    html = build_case_report(shared)
+    for name in ("Walsh", "Kyle", "Leanne", "Brent"):
+        assert name not in html
+    assert html.count('alt="Cumulative harm index over time"') == 3
