@@ -293,6 +293,10 @@ def _event_text(group: list[dict], vocab, people: dict) -> str:
     summaries: list[str] = []
     for ev in group:
         summary = _without_outcome(_text(ev.get("summary")), _text(ev.get("outcome")))
+        if len(group) > 1:  # the facets of one row: each said once, without its tag
+            summary = _core(summary)
+            if summary.lower() in (label.lower() for label in labels):
+                continue
         if summary and not any(summary.lower() in s.lower() for s in summaries):
             summaries = [s for s in summaries if s.lower() not in summary.lower()] + [summary]
     label = " / ".join(labels)
@@ -305,6 +309,17 @@ def _event_text(group: list[dict], vocab, people: dict) -> str:
         out = f"{label}: {text}"
     involved = _involved(group, people)
     return f"{out}. Involved: {involved}" if involved else out
+
+
+#: a summary's leading tag ("A&E: ", "Injury: ", "GP coded entry: ") is at most this long
+TAG_LENGTH = 25
+
+
+def _core(summary: str) -> str:
+    """``A&E: Wrist injury`` -> ``Wrist injury``: a summary without a short leading tag,
+    so that two events of one source row that say the same thing say it once."""
+    tag, sep, rest = summary.partition(": ")
+    return rest if sep and rest and len(tag) <= TAG_LENGTH else summary
 
 
 def _without_outcome(summary: str, outcome: str) -> str:
