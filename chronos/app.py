@@ -86,6 +86,26 @@ def _child(result: CaseResult, child: str | None) -> str | None:
 # --------------------------------------------------------------------------- the case
 
 
+def _check_out(case, out: Path | None, *, folder: bool = True) -> None:
+    """Refuse, before any work, an ``out`` chronos may not write
+    (:mod:`chronos.report.safe_files`): in or around the case's folder, a file, a link,
+    or a folder chronos did not make. Sources kept elsewhere are checked again when the
+    outputs are written, under the output's lock."""
+    from chronos.report.safe_files import check_output, check_output_folder, input_folders
+
+    if out is None:
+        return
+    if hasattr(case, "sources"):
+        protect = input_folders(case)
+    else:
+        path = Path(case)
+        protect = [path if path.is_dir() else path.parent] if path.exists() else []
+    if folder:
+        check_output_folder(out, protect=protect)
+    else:
+        check_output(out, folder=False, protect=protect)
+
+
 def build(case, out: Path, *, strict: bool = False, significant: bool = False,
           progress: Progress | None = None) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
@@ -93,6 +113,7 @@ def build(case, out: Path, *, strict: bool = False, significant: bool = False,
     hold the significant events (the full record stays in events.csv and the workbook)."""
     from chronos.case import build_case, write_outputs
 
+    _check_out(case, out)
     result = build_case(case, strict=strict, progress=progress)
     write_outputs(result, out, progress=progress, significant=significant)
     return result
@@ -141,6 +162,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     formats = parse_formats(outputs)
     options = ChronologyOptions(child=child, since=summarise_before, court=court,
                                 significant=significant)
+    _check_out(case, out)
+    _check_out(case, key, folder=False)
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
@@ -157,6 +180,7 @@ def timeline(case, out: Path, *, child: str | None = None,
 
     if Path(out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ChronosError(f"cannot draw to {Path(out).name}", hint="use .png, .svg or .pdf")
+    _check_out(case, out, folder=False)
     result = build_case(case, progress=progress)
     return Written([write_timeline(result, out, child=_child(result, child))])
 
@@ -166,15 +190,19 @@ def casemap(case, out: Path, *, progress: Progress | None = None) -> Written:
     from chronos.case import build_case
     from chronos.report.outputs import write_case_map
 
+    _check_out(case, out, folder=False)
     return Written([write_case_map(build_case(case, progress=progress), out)])
 
 
 def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
     """Put the real names, identifiers and dates back into a returned shared document."""
-    from chronos.report.privacy import load_key
+    from chronos.report.privacy import load_key, reidentified_path
     from chronos.report.privacy import reidentify as restore
+    from chronos.report.safe_files import check_output
 
-    return Written([Path(restore(file, load_key(key), out))])
+    target = Path(out) if out else reidentified_path(file)
+    check_output(target, folder=False, protect=[file, key])
+    return Written([Path(restore(file, load_key(key), target))])
 
 
 # --------------------------------------------------------------------------- sources
@@ -262,6 +290,7 @@ def link(case, *, out: Path | None = None, train: bool = False,
     from chronos.case import build_case
     from chronos.link.stage import link_stage, write_link_files
 
+    _check_out(case, out)
     result = build_case(case, progress=progress, stages=())
     link_stage(result, train=train)
     if out is not None:
@@ -275,6 +304,7 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
     from chronos.case import build_case
     from chronos.link.stage import explain_records
 
+    _check_out(case, chart, folder=False)
     result = build_case(case, stages=())
     return explain_records(result, record_a, record_b, waterfall=chart)
 
@@ -286,13 +316,19 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
              progress: Progress | None = None) -> Chart:
     """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
     from chronos.genogram.case import draw_genogram_file
+    from chronos.report.safe_files import check_output
 
     path = Path(source)
+    targets = out if isinstance(out, (list, tuple)) else [out]
     if path.suffix.lower() != ".ged":
         from chronos.case import build_case
 
+        for target in targets:
+            _check_out(path, target, folder=False)
         source = build_case(path, progress=progress)
     else:
+        for target in targets:
+            check_output(target, folder=False, protect=[path])
         source = path
     written, warnings = draw_genogram_file(source, out, as_of=as_of, pseudonymise=pseudonymise,
                                            progress=progress)
@@ -305,6 +341,8 @@ def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = Fa
     from chronos.case import build_case
     from chronos.genogram.case import ecomap_for_case
 
+    for target in (out if isinstance(out, (list, tuple)) else [out]):
+        _check_out(case, target, folder=False)
     result = build_case(case, progress=progress)
     return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
 

@@ -397,14 +397,18 @@ def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = 
 
     Everything is written into a private temporary folder beside ``out_dir`` and moved
     into place only when all of it succeeded; a failure leaves no partial folder.
+    ``out_dir`` must be new, empty or a previous chronos output, outside the case's
+    folders; files a person added to a previous output are kept
+    (:func:`chronos.report.safe_files.atomic_directory`).
     """
     import json
 
     from chronos import model
-    from chronos.report.safe_files import atomic_directory, write_csv
+    from chronos.report.safe_files import atomic_directory, input_folders, write_csv
 
     say = progress or (lambda _msg: None)
-    with atomic_directory(Path(out_dir), overwrite=overwrite) as tmp:
+    with atomic_directory(Path(out_dir), overwrite=overwrite, kind="build",
+                          protect=input_folders(result.case)) as tmp:
         for table, filename in TABLE_FILES.items():
             frame = getattr(result, table)
             if frame is None:

@@ -345,8 +345,6 @@ def report(
     render.files(written, json_out)
     if not quiet:
         err = render.stderr()
-        for skipped in written.skipped:
-            err.print(f"skipped {skipped}: no offline renderer installed (chromium)")
         if written.key_path:
             err.print(f"pseudonym key written to {written.key_path}: keep it apart from the "
                       "shared files", soft_wrap=True)
@@ -554,7 +552,11 @@ def _one_line_summaries() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point. Files made by anything chronos runs (DuckDB's spill
+    files, matplotlib's cache) are owner-only too: the process umask is 077."""
+    import os
+
+    os.umask(0o077)
     app()
 
 

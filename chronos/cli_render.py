@@ -61,10 +61,11 @@ def frame(data, *, title: str) -> None:
 
 
 def csv(data) -> None:
-    """A DataFrame as CSV on stdout (cells a spreadsheet would run as formulas neutralised)."""
-    from chronos.report.safe_files import neutralise_frame
+    """A DataFrame as CSV on stdout (cells a spreadsheet would run as formulas neutralised,
+    cells with a line break or tab quoted)."""
+    from chronos.report.safe_files import csv_text
 
-    neutralise_frame(data).to_csv(sys.stdout, index=False, lineterminator="\n")
+    sys.stdout.write(csv_text(data))
 
 
 def ingest_summary(report: dict, out: Path) -> None:
@@ -226,7 +227,7 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
                    "outcome": explained.outcome})
         return
     if as_csv:
-        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        csv(table)
         return
     frame(table.round({"match_weight": 2}).astype("object").where(table.notna(), ""),
           title=f"{record_a} vs {record_b}")

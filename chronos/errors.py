@@ -65,6 +65,13 @@ class RuleError(ChronosError):
     exit_code = 2
 
 
+class OutputError(ChronosError):
+    """An output path chronos will not write to (writing there could lose someone's
+    files), or one that another chronos run is writing."""
+
+    exit_code = 1
+
+
 class StrictModeError(ChronosError):
     """``--strict`` was given and rows were quarantined."""
 

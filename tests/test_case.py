@@ -10,6 +10,7 @@ from chronos import model
 from chronos.case import build_case, load_case, write_outputs
 from chronos.errors import Issue, ManifestError, SourceError, StrictModeError
 from chronos.ingest.base import Ingester, SourceResult, register
+from chronos.report.safe_files import MARKER, read_marker
 
 
 @register
@@ -48,15 +49,18 @@ class _PipeRows(Ingester):
 
 @pytest.fixture
 def case_dir(tmp_path):
-    (tmp_path / "gp.txt").write_text("Kayden|9434765919|2021-03-04|was_not_brought\n"
-                                     "Mia||2021-05-06|head_lice\n"
-                                     "X||2021-05-07|bad\n")
-    (tmp_path / "school.txt").write_text("Kaden|943 476 5919|2021-04-01|school_absence\n")
-    (tmp_path / "case.yaml").write_text(
+    """A case in its own folder (outputs go beside it: chronos refuses them inside)."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "gp.txt").write_text("Kayden|9434765919|2021-03-04|was_not_brought\n"
+                                 "Mia||2021-05-06|head_lice\n"
+                                 "X||2021-05-07|bad\n")
+    (case / "school.txt").write_text("Kaden|943 476 5919|2021-04-01|school_absence\n")
+    (case / "case.yaml").write_text(
         "case: Test family\nas_of: 2024-03-31\nsources:\n"
         "  - {name: gp, path: gp.txt, format: test_pipe_rows, agency: GP}\n"
         "  - {name: school, path: school.txt, format: test_pipe_rows, agency: School}\n")
-    return tmp_path
+    return case
 
 
 def test_load_case_resolves_sources_relative_to_the_manifest(case_dir):
@@ -133,7 +137,8 @@ def test_write_outputs_is_complete_deterministic_and_owner_only(case_dir, tmp_pa
                           "chronology.html", "timeline.png", "case-map.docx",
                           "case-report.html", "genogram.png", "ecomap.png",
                           "link-review.csv", "events-duplicates.csv"}
-    assert not [n for n in names if n.startswith(".") or n.endswith(".part")]
+    assert not [n for n in names if n.startswith(".") and n != MARKER or n.endswith(".part")]
+    assert set(read_marker(out)["files"]) == set(names) - {MARKER}
     for path in out.iterdir():
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700

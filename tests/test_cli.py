@@ -48,9 +48,11 @@ def test_errors_are_one_clear_line_not_a_traceback(args, code, fragment):
 
 
 def test_build_on_a_wrong_file_names_it(tmp_path):
-    (tmp_path / "notes.txt").write_text("just some text\n")
-    (tmp_path / "case.yaml").write_text("case: x\nsources:\n  - {path: notes.txt}\n")
-    result = runner.invoke(app, ["build", str(tmp_path), "--out", str(tmp_path / "out")])
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "notes.txt").write_text("just some text\n")
+    (case / "case.yaml").write_text("case: x\nsources:\n  - {path: notes.txt}\n")
+    result = runner.invoke(app, ["build", str(case), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3
     assert "notes.txt" in result.output and "formats tried" in result.output
     assert not (tmp_path / "out").exists()

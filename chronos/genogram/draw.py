@@ -421,13 +421,15 @@ def save_figure(fig, path) -> Path:
 
         raise ChronosError(f"cannot write a chart as {path.suffix or 'a file without suffix'}",
                            file=str(path), hint="use .png, .svg or .pdf")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from chronos.report.safe_files import atomic_path
+
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "ModDate": None}}[suffix]
     dpi = _dpi(fig) if suffix == "png" else 72
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "chronos",
-                                "pdf.compression": 6}):
-        fig.savefig(path, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
+                                "pdf.compression": 6}), atomic_path(path) as tmp:
+        # owner-only, complete or not at all (folders made 0700)
+        fig.savefig(tmp, format=suffix, dpi=dpi, metadata=metadata, facecolor="white")
     return path
 
 

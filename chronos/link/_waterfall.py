@@ -32,5 +32,8 @@ def draw_waterfall(explanation, path) -> None:
     ax.set_title(f"{explanation.key_a} vs {explanation.key_b}: probability "
                  f"{explanation.match_probability:.4f}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=110, metadata={"Software": None})
+    from chronos.report.safe_files import atomic_path
+
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)

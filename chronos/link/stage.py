@@ -142,18 +142,20 @@ def output_writers() -> list[tuple[str, object]]:
 
 
 def write_link_files(result, out: Path) -> None:
-    """Each file is replaced atomically; other files in ``out`` (a build) are kept."""
+    """The four files appear in ``out`` together or not at all; ``out`` must be new,
+    empty or a chronos output (a build's: its other files are kept)."""
     import pandas as pd
 
-    from chronos.report.safe_files import write_csv
+    from chronos.report.safe_files import input_folders, staged_files, write_csv
 
     linked = result.link_result
     warnings = pd.DataFrame([w.as_dict() for w in linked.warnings],
                             columns=["code", "message", "source_file", "source_ref",
                                      "column", "value", "severity"])
-    for name, table in (("persons.csv", linked.persons), ("links.csv", linked.links),
-                        ("link-review.csv", linked.review), ("link-warnings.csv", warnings)):
-        write_csv(table, out / name)
+    with staged_files(Path(out), protect=input_folders(result.case), kind="link") as stage:
+        for name, table in (("persons.csv", linked.persons), ("links.csv", linked.links),
+                            ("link-review.csv", linked.review), ("link-warnings.csv", warnings)):
+            write_csv(table, stage / name)
 
 
 def explain_records(result, key_a: str, key_b: str, *, waterfall: Path | None = None):

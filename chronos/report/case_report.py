@@ -1,22 +1,20 @@
 """The case report: one self-contained HTML page with the summary, the findings with their
 evidence, the genogram and ecomap (when :mod:`chronos.genogram` can draw them), the
 timeline, the case map and the interactive chronology. Images are embedded as data URIs;
-nothing is fetched. :func:`html_to_pdf` prints it to PDF with a local headless Chromium
-when one is installed."""
+nothing is fetched. Its PDF form is made without a browser by
+:mod:`chronos.report.pdf_writer`."""
 
 from __future__ import annotations
 
 import base64
 import io
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from chronos.report.document import Chronology, ChronologyOptions, build_chronology
 from chronos.report.html_writer import chronology_section, e, page, title_block
-from chronos.report.safe_files import atomic_path, write_text
+from chronos.report.safe_files import write_text
 
 REPORT_CSS = """
 .summary{display:grid;grid-template-columns:repeat(auto-fill,minmax(11rem,1fr));gap:.5rem;margin:.6rem 0}
@@ -65,6 +63,13 @@ def write_case_report(result: Any, path: str | Path, options: ChronologyOptions 
     return write_text(Path(path), build_case_report(result, options, chronology, images))
 
 
+def case_images(result: Any, child: str | None = None) -> dict[str, bytes | None]:
+    """The case report's pictures as PNG bytes ('genogram', 'ecomap', 'timeline'; None
+    where one cannot be drawn), for :func:`build_case_report` and the PDF."""
+    return {"genogram": _genogram(result, "genogram"), "ecomap": _genogram(result, "ecomap"),
+            "timeline": _timeline(result, child)}
+
+
 def _toc() -> str:
     links = [("summary", "Summary"), ("findings", "Findings"), ("genogram", "Genogram"),
              ("ecomap", "Ecomap"), ("timeline", "Timeline"), ("casemap", "Case map"),
@@ -73,21 +78,26 @@ def _toc() -> str:
 
 
 def _summary(result: Any, chron: Chronology) -> str:
-    """What the record holds, counted so that no number reads as reassurance: findings by
-    severity, significant entries of all entries, agencies, undated records."""
+    cards = "".join(f"<div><b>{e(n)}</b>{e(label)}</div>" for n, label in summary_stats(chron))
+    return f'<section id="summary"><h2>Summary</h2><div class="summary">{cards}</div></section>'
+
+
+def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
+    """What the record holds, counted so that no number reads as reassurance: findings and
+    how many are high severity, significant entries of all entries, agencies, undated
+    records (for the HTML and the PDF case report)."""
     rows = chron.rows
     sev = chron.findings["Severity"].str.lower().value_counts() if len(chron.findings) else {}
     significant = int(rows["significant"].map(lambda v: v is None or v != v or bool(v)).sum()) \
         if "significant" in rows else len(rows)
     total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
         else len(rows)
-    stats = [(len(chron.findings), "findings (one per pattern per family episode)"),
+    stats = [(len(chron.findings), "findings, one per pattern"),
              (int(sev.get("high", 0)), "of them high severity"),
              (f"{significant} of {total}", "entries significant"),
              (len(chron.agencies), "agencies"),
              (int((rows["date"] == "").sum()), "undated records")]
-    cards = "".join(f"<div><b>{e(n)}</b>{e(label)}</div>" for n, label in stats)
-    return f'<section id="summary"><h2>Summary</h2><div class="summary">{cards}</div></section>'
+    return stats
 
 
 def _findings(chron: Chronology) -> str:
@@ -117,47 +127,69 @@ def _findings(chron: Chronology) -> str:
 def _at_a_glance(result: Any, chron: Chronology, child: str | None) -> str:
     """The first page, per child: neglect types (Horwath) by year as a heat-map, the
     cumulative harm index over time, and the key concerns linked to their evidence."""
+    return "".join(_child_page(glance) for glance in glances(result, chron, child))
+
+
+def glances(result: Any, chron: Chronology, child: str | None = None) -> list[dict]:
+    """What each child's first page shows, for the HTML and the PDF case report:
+    ``name``, ``born``, ``counts`` (a sentence), ``heat`` (:func:`heat_counts`), ``harm``
+    (the child's harm index rows, or None) and ``keys`` (:func:`key_concern_rows`)."""
     from chronos.report import people
-
-    kids = [k for k in people.index_children(result)
-            if child is None or k["person_id"] == people.resolve_person(result, child)]
-    pages = [_child_page(result, chron, kid) for kid in kids]
-    return "".join(p for p in pages if p)
-
-
-def _child_page(result: Any, chron: Chronology, kid: dict) -> str:
     from chronos.report.chronology import chronology_rows, format_date
 
-    rows = chronology_rows(result, child=kid["person_id"])
-    key = _key_concerns(chron, kid["person_id"], _own_explanations(result, kid["person_id"]))
-    harm = _harm_of(result, kid["person_id"])
-    born = f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else ""
-    n_find = sum(kid["person_id"] in str(f).split(";")
-                 for f in getattr(result, "findings", {}).get("person_id", []))
-    counts = (f"{n_find} finding(s) about {kid['first_name']}; "
-              f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
-              f"{kid['first_name']}'s chronology" + _harm_words(harm))
-    chart = _harm_chart(harm)
-    return (f'<section class="child-page" id="glance-{e(kid["person_id"])}">'
-            f'<h2>{e(kid["name"])}{e(born)} at a glance</h2><p class="counts">{e(counts)}</p>'
+    wanted = people.resolve_person(result, child) if child else None
+    out = []
+    for kid in people.index_children(result):
+        if wanted is not None and kid["person_id"] != wanted:
+            continue
+        pid = kid["person_id"]
+        rows = chronology_rows(result, child=pid)
+        harm = _harm_of(result, pid)
+        findings = getattr(result, "findings", None)
+        n_find = 0 if findings is None else sum(
+            pid in str(f).split(";") for f in findings["person_id"])
+        counts = (f"{n_find} finding(s) about {kid['first_name']}; "
+                  f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
+                  f"{kid['first_name']}'s chronology" + _harm_words(harm))
+        out.append({"person_id": pid, "name": kid["name"],
+                    "born": f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
+                    "counts": counts, "heat": heat_counts(rows), "harm": harm,
+                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
+    return out
+
+
+def _child_page(glance: dict) -> str:
+    return (f'<section class="child-page" id="glance-{e(glance["person_id"])}">'
+            f'<h2>{e(glance["name"])}{e(glance["born"])} at a glance</h2>'
+            f'<p class="counts">{e(glance["counts"])}</p>'
             f'<div class="glance"><div><h3>Neglect by type and year (Horwath)</h3>'
-            f'{_heat_map(rows)}</div><div><h3>Cumulative harm over time</h3>{chart}</div></div>'
-            f'<h3>Key concerns</h3>{key}</section>')
+            f'{_heat_map(glance["heat"])}</div><div><h3>Cumulative harm over time</h3>'
+            f'{_harm_chart(glance["harm"])}</div></div>'
+            f'<h3>Key concerns</h3>{_key_concerns(glance["keys"])}</section>')
 
 
-def _heat_map(rows) -> str:
-    """Entries that indicate each Horwath category, per year, as a shaded table."""
-    from chronos.report.chronology import CATEGORY_ORDER
-
+def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:
+    """``(years, {(category, year): entries})`` of the chronology rows that indicate a
+    Horwath category; ``([], {})`` when none does."""
     dated = rows[(rows["date"] != "") & (rows["categories"] != "")]
     if dated.empty:
-        return '<p class="counts">No entry of this child indicates a neglect category.</p>'
-    years = sorted({d[:4] for d in dated["date"]})
-    years = [str(y) for y in range(int(years[0]), int(years[-1]) + 1)]
+        return [], {}
+    first, last = min(d[:4] for d in dated["date"]), max(d[:4] for d in dated["date"])
+    years = [str(y) for y in range(int(first), int(last) + 1)]
     counts: dict[tuple[str, str], int] = {}
     for date, cats in zip(dated["date"], dated["categories"]):
         for cat in cats.split(";"):
             counts[(cat, date[:4])] = counts.get((cat, date[:4]), 0) + 1
+    return years, counts
+
+
+def _heat_map(heat) -> str:
+    """Entries that indicate each Horwath category, per year, as a shaded table."""
+    from chronos.report.chronology import CATEGORY_ORDER
+
+    years, counts = heat
+    if not counts:
+        return '<p class="counts">No entry of this child indicates a neglect category.</p>'
     top = max(counts.values())
     head = "".join(f"<th>{y}</th>" for y in years)
     body = []
@@ -185,25 +217,33 @@ def _own_explanations(result: Any, person_id: str) -> list[tuple[str, set, str]]
             zip(mine["rule_id"], mine["event_ids"], mine["explanation"])]
 
 
-def _key_concerns(chron: Chronology, person_id: str,
-                  own: list[tuple[str, set, str]] | None = None) -> str:
-    """The child's key concerns (at most five, ranked), each linked to its finding and
-    its evidence rows; explained as the child's own finding says where there is one."""
+def key_concern_rows(chron: Chronology, person_id: str,
+                     own: list[tuple[str, set, str]] | None = None) -> list[dict]:
+    """The child's key concerns (at most five, ranked): the chronology's finding rows
+    (Ref, Finding, Severity, Window, Evidence rows ...), each explained as the child's own
+    finding says where there is one; the child's findings when none is marked key."""
     found = getattr(chron, "findings", None)
     if found is None or not len(found):
-        return '<p class="counts">No findings.</p>'
-    ids = dict(zip(chron.findings["_finding_id"], chron.findings.to_dict("records")))
-    keys = [f for f in ids.values() if person_id in str(f.get("_key_concern") or "").split(";")]
+        return []
+    rows = found.to_dict("records")
+    keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
     if not keys:
-        keys = [f for f in ids.values() if person_id in str(f.get("_children") or "").split(";")][:5]
-    if not keys:
-        return '<p class="counts">No findings about this child.</p>'
-    items = []
+        keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]
+    out = []
     for f in keys:
         events = set(str(f["_event_ids"]).split(";"))
         why = next((text for rule, ids, text in own or [] if ids <= events and
                     rule == str(f.get("_rule_id") or rule)), f["Explanation"])
-        f = {**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."}
+        out.append({**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."})
+    return out
+
+
+def _key_concerns(keys: list[dict]) -> str:
+    """The key concerns as a list, each linked to its finding and its evidence rows."""
+    if not keys:
+        return '<p class="counts">No findings about this child.</p>'
+    items = []
+    for f in keys:
         rows = [r for r in str(f["Evidence rows"]).split(", ") if r]
         links = ", ".join(f'<a href="#row-{e(r)}">{e(r)}</a>' for r in rows)
         items.append(f'<li><a href="#finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> '
@@ -232,20 +272,19 @@ def _harm_words(harm) -> str:
             f"{format_date(peak['date'])}")
 
 
-def _harm_chart(harm) -> str:
-    """A small chart of the child's cumulative harm index (PNG, embedded)."""
+def harm_png(harm) -> bytes | None:
+    """A small chart of a child's cumulative harm index as PNG bytes (None without one)."""
     if harm is None:
-        return '<p class="counts">No harm index: no weighted event for this child.</p>'
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates as mdates
     import matplotlib.pyplot as plt
     import pandas as pd
 
     when = pd.to_datetime(harm["date"])
     values = harm["index"].astype(float)
-    import matplotlib.dates as mdates
-
     fig, ax = plt.subplots(figsize=(5.2, 2.0))
     ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
@@ -262,7 +301,15 @@ def _harm_chart(harm) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
-    data = base64.b64encode(buffer.getvalue()).decode()
+    return buffer.getvalue()
+
+
+def _harm_chart(harm) -> str:
+    """The child's cumulative harm index chart, embedded."""
+    png = harm_png(harm)
+    if png is None:
+        return '<p class="counts">No harm index: no weighted event for this child.</p>'
+    data = base64.b64encode(png).decode()
     return (f'<img alt="Cumulative harm index over time" src="data:image/png;base64,{data}" '
             'style="max-width:100%">')
 
@@ -315,28 +362,3 @@ def _genogram(result: Any, kind: str) -> bytes | None:
         except Exception:  # an optional section must never stop the report
             return None
         return target.read_bytes() if target.exists() else None
-
-
-def find_pdf_renderer() -> str | None:
-    """A local headless browser that can print HTML to PDF offline, if installed."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def html_to_pdf(html_path: str | Path, pdf_path: str | Path, timeout: int = 120) -> Path | None:
-    """Print a self-contained HTML file to PDF with a local headless browser (network
-    disabled). Returns None when no renderer is installed."""
-    browser = find_pdf_renderer()
-    if browser is None:
-        return None
-    html_path = Path(html_path).resolve()
-    with atomic_path(Path(pdf_path)) as tmp, tempfile.TemporaryDirectory() as profile:
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                        "--disable-background-networking", "--disable-extensions",
-                        "--no-first-run", f"--user-data-dir={profile}",
-                        "--no-pdf-header-footer", f"--print-to-pdf={tmp}",
-                        html_path.as_uri()], check=True, capture_output=True, timeout=timeout)
-    return Path(pdf_path)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from chronos.report.document import Chronology
-from chronos.report.safe_files import neutralise, write_text
+from chronos.report.safe_files import csv_line, neutralise, write_text
 
 
 def write_csv(chron: Chronology, path: str | Path) -> Path:
     """Write the chronology's display columns to ``path`` (UTF-8 with BOM for Excel);
-    cells that would start a formula are neutralised."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(chron.columns)
+    cells that would start a formula are neutralised, and a cell with a line break or tab
+    is quoted (it stays one cell)."""
+    lines = [csv_line(chron.columns, "\r\n")]
     for row in chron.display.itertuples(index=False):
-        writer.writerow([neutralise(_cell(v)) for v in row])
-    return write_text(path, "\ufeff" + buffer.getvalue())
+        lines.append(csv_line([neutralise(_cell(v)) for v in row], "\r\n"))
+    return write_text(path, "\ufeff" + "".join(lines))
 
 
 def _cell(value) -> str:

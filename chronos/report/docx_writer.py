@@ -7,13 +7,12 @@ slow for 20,000 rows); the rest of the document uses python-docx.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from chronos.report.chronology import records
 from chronos.report.document import Chronology
-from chronos.report.safe_files import atomic_path
+from chronos.report.safe_files import atomic_path, visible
 from chronos.report.xlsx_writer import tint
 
 WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event": 27,
@@ -22,7 +21,6 @@ WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event"
 MARKING = "OFFICIAL-SENSITIVE: contains personal data. Do not share beyond those who need it."
 CM = 567  # twips per centimetre
 HEAD_FILL = "1F3864"
-_BAD_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 PLACEHOLDER = "\u2063chronos-table\u2063"
 
@@ -227,7 +225,8 @@ def _cell(value, width: int, fill: str | None = None, bold: bool = False,
 
 
 def clean(value) -> str:
-    """Text safe for WordprocessingML (no control characters; '' for missing)."""
+    """Text safe for WordprocessingML ('' for missing): control characters it cannot
+    hold are shown as symbols (NUL as '␀'), never dropped."""
     if value is None or value != value:
         return ""
-    return _BAD_XML.sub("", str(value))
+    return visible(str(value))

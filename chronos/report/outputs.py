@@ -28,6 +28,8 @@ class ReportRun:
     files: list[Path] = field(default_factory=list)
     key_path: Path | None = None
     skipped: list[str] = field(default_factory=list)
+    #: the case report's pictures, drawn once for its HTML and PDF forms
+    images: dict = field(default_factory=dict, repr=False)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -53,17 +55,21 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
     With ``pseudonymise`` every output is made from the pseudonymised case and the key
     goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
     """
-    from chronos.report.safe_files import staged_files
+    from chronos.report.safe_files import (check_output, check_output_folder, input_folders,
+                                           staged_files)
 
     out_dir = Path(out_dir)
     formats = formats or list(ALL_FORMATS)
     run = ReportRun()
+    protect = input_folders(getattr(result, "case", None))
+    check_output_folder(out_dir, protect=protect)
     if pseudonymise:
         key_path = _check_key_path(key_path or out_dir.with_name(
             f"{out_dir.name}.pseudonym-key.json"), out_dir)
+        check_output(key_path, folder=False, protect=protect)
         result, key = _pseudonymise(result, key, shift_days)
     chron = build_chronology(result, options)
-    with staged_files(out_dir) as stage:
+    with staged_files(out_dir, protect=protect, kind="report") as stage:
         for fmt in formats:
             name = _write_one(fmt, result, chron, stage, options, run)
             if name:
@@ -111,22 +117,19 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
 
         write_case_map_docx(result, stage / "case-map.docx")
         return "case-map.docx"
-    from chronos.report.case_report import html_to_pdf, write_case_report
+    from chronos.report.case_report import case_images, write_case_report
 
-    html = stage / "case-report.html"
-    if fmt == "report" or not html.exists():
-        write_case_report(result, html, options=options, chronology=chron)
-    if fmt == "report":
-        return "case-report.html"
-    pdf = html_to_pdf(html, stage / "case-report.pdf")
-    if "report" not in run_formats(run, stage):
-        html.unlink()
-    return "case-report.pdf" if pdf else None
+    if not run.images:      # drawn once for the HTML and the PDF case report
+        run.images = case_images(result, options.child if options else None)
+    if fmt == "pdf":
+        from chronos.report.pdf_writer import write_case_report_pdf
 
-
-def run_formats(run: ReportRun, stage: Path) -> set[str]:
-    """Formats already written in this run (by output file name)."""
-    return {"report"} if any(f.name == "case-report.html" for f in run.files) else set()
+        write_case_report_pdf(result, stage / "case-report.pdf", options=options, chronology=chron,
+                              images=run.images)
+        return "case-report.pdf"
+    write_case_report(result, stage / "case-report.html", options=options, chronology=chron,
+                      images=run.images)
+    return "case-report.html"
 
 
 def write_case_map(result: Any, path: str | Path) -> Path:

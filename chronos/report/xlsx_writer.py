@@ -10,7 +10,8 @@ from pathlib import Path
 
 from chronos.report.chronology import records
 from chronos.report.document import Chronology
-from chronos.report.safe_files import atomic_path, neutralise
+from chronos.report.safe_files import atomic_path, visible
+from chronos.report.safe_files import neutralise as _formula_safe
 
 WIDTHS = {"No.": 6, "Date": 13, "Age of child": 13, "Agency / source": 24, "Event": 60,
           "Significance": 26, "Action / outcome": 34, "Reference": 20,
@@ -183,3 +184,9 @@ def tint(colour: str, amount: float = 0.65) -> str:
     """A lighter version of a ``#RRGGBB`` colour (mixed with white), for cell backgrounds."""
     rgb = [int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
     return "#" + "".join(f"{round(c + (255 - c) * amount):02X}" for c in rgb)
+
+
+def neutralise(value):
+    """A cell as text a spreadsheet shows and never runs (:func:`safe_files.neutralise`),
+    with control characters XML cannot hold shown as symbols (NUL as '␀')."""
+    return _formula_safe(visible(value))

@@ -327,7 +327,7 @@ def write_duplicates_csv(duplicates: Path, path: Path, batch_rows: int = 100_000
     """``events-duplicates.csv`` as case mode writes it (formula-safe), batch by batch."""
     import pyarrow.parquet as pq
 
-    from chronos.report.safe_files import atomic_file, neutralise_frame
+    from chronos.report.safe_files import atomic_file, csv_text
 
     files = sorted(duplicates.glob("*.parquet")) if duplicates.is_dir() else [duplicates]
     header = True
@@ -336,8 +336,7 @@ def write_duplicates_csv(duplicates: Path, path: Path, batch_rows: int = 100_000
             for batch in pq.ParquetFile(file).iter_batches(batch_size=batch_rows):
                 frame = model.conform(batch.to_pandas(), "events")
                 frame = frame[[*model.EVENTS, "duplicate_of"]]
-                neutralise_frame(frame).to_csv(handle, index=False, header=header,
-                                               lineterminator="\n")
+                handle.write(csv_text(frame, header=header))
                 header = False
         if header:
             handle.write(",".join([*model.EVENTS, "duplicate_of"]) + "\n")

@@ -169,11 +169,17 @@ class _Run:
         self.work = self.context.work
 
     def execute(self, fail_after: str | None) -> ScreenResult:
+        from chronos.report.safe_files import input_folders, output_folder
+
+        # refused before any work: a folder chronos did not make, the case's folders
+        with output_folder(self.out, protect=input_folders(self.case), kind="screen"):
+            return self._execute(fail_after)
+
+    def _execute(self, fail_after: str | None) -> ScreenResult:
         from chronos.report.safe_files import private_dir
         from chronos.screen.stages import SCREEN_STAGES
 
-        private_dir(self.out)     # folders chronos creates are readable by their owner only
-        private_dir(self.work)
+        private_dir(self.work)    # folders chronos creates are readable by their owner only
         (self.out / COMPLETE_MARKER).unlink(missing_ok=True)
         ctx = self.context
         markers = pipeline.Markers(
@@ -194,15 +200,23 @@ class _Run:
         return self._finish(runs)
 
     def _finish(self, runs: list[StageRun]) -> ScreenResult:
-        _publish(self.work / "scorecard" / "publish", self.out)
-        _publish(self.work / "dedupe" / "publish", self.out)
+        from chronos.report.safe_files import MARKER, record_files
+
+        sources = [self.work / "scorecard" / "publish", self.work / "dedupe" / "publish"]
+        record_files(self.out, [], kind="screen", coming={
+            str(path.relative_to(source)): path for source in sources
+            for path in source.rglob("*") if path.is_file()})
+        for source in sources:
+            _publish(source, self.out)
         card = json.loads((self.work / "scorecard" / "scorecard.json").read_text("utf-8"))
         files = sorted(str(p.relative_to(self.out)) for p in self.out.rglob("*")
-                       if p.is_file() and "work" not in p.relative_to(self.out).parts)
+                       if p.is_file() and "work" not in p.relative_to(self.out).parts
+                       and p.name != MARKER)
         result = ScreenResult(self.out, self.opts.engine, self.context.as_of,
                               self.context.period_start, runs, card,
                               files + [COMPLETE_MARKER])
         pipeline.write_json(self.out / COMPLETE_MARKER, result.as_dict())
+        record_files(self.out, result.files, kind="screen")
         return result
 
 
@@ -262,7 +276,7 @@ def _publish(source: Path, out: Path) -> None:
 
     for item in sorted(source.iterdir()):
         if item.is_dir():
-            with atomic_directory(out / item.name) as tmp:
+            with atomic_directory(out / item.name, inside_output=True) as tmp:
                 for child in item.iterdir():
                     shutil.copy2(child, tmp / child.name)
         else:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.errors import ChronosError
-from chronos.report.safe_files import atomic_directory
+from chronos.report.safe_files import atomic_directory, write_csv
 
 PERSON_RECORD_COLUMNS = [*model.PERSONS, "record_key"]
 LINK_TRAIN_SAMPLE = 200_000
@@ -63,7 +63,7 @@ def run_ingest(run, stage_dir: Path) -> dict:
 
     sources = run.case.sources
     summaries, quarantined = [], 0
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         for sub in ("events", "person_records", "relationships", "quarantine"):
             (tmp / sub).mkdir()
         for number, source in enumerate(sources):
@@ -145,10 +145,10 @@ def run_link(run, stage_dir: Path) -> dict:
     counts = {"person_records": len(records), "persons": len(linked.persons),
               "review_pairs": len(linked.review), "trained": trained,
               "warnings": len(linked.warnings)}
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         linked.persons.to_parquet(tmp / "persons.parquet", index=False)
         linked.links.to_parquet(tmp / "links.parquet", index=False)
-        linked.review.to_csv(tmp / "link-review.csv", index=False)
+        write_csv(linked.review, tmp / "link-review.csv")
         relationships = pd.read_parquet(ingest / "relationships")
         _, relationships = apply_person_ids(model.empty("events"), relationships,
                                             linked.record_to_person)
@@ -233,7 +233,7 @@ def run_dedupe(run, stage_dir: Path) -> dict:
 
     events = run.work / "link" / "events.parquet"
     run.say("dedupe", 0, 3, "finding events reported by more than one agency")
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         counts = dedupe_population(run, events, tmp, dedupe_settings(run.case))
         (tmp / "publish").mkdir()
         write_duplicates_csv(tmp / "duplicates.parquet", tmp / "publish" / "events-duplicates.csv")
@@ -265,7 +265,7 @@ def run_findings(run, stage_dir: Path) -> dict:
     cfg = harm_config()
     harm = run.engine.harm_events(harm_weights(cfg), as_of, start,
                                   float(cfg["half_life_months"]) * 30.4375)
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         findings.to_parquet(tmp / "findings.parquet", index=False)
         notes.to_parquet(tmp / "notes.parquet", index=False)
         harm.to_parquet(tmp / "harm_events.parquet", index=False)
@@ -305,7 +305,7 @@ def run_scorecard(run, stage_dir: Path) -> dict:
     """Scorecard tables, charts and the JSON summary, ready to publish."""
     from chronos.screen import scorecard as card
 
-    with atomic_directory(stage_dir) as tmp:
+    with atomic_directory(stage_dir, inside_output=True) as tmp:
         summary = card.build(run, tmp)
     return {"findings_in_period": summary["findings_in_period"],
             "children_in_period": summary["children_with_findings"],

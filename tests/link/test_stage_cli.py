@@ -51,6 +51,8 @@ def write(path, rows):
 @pytest.fixture
 def case_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(base, "FORMAT_MODULES", [])   # only the test format is needed
+    tmp_path = tmp_path / "case"   # outputs go beside the case folder, never inside
+    tmp_path.mkdir()
     write(tmp_path / "hospital.csv", [
         ["H1", "Kayden", "Smith", "2019-04-03", "9434765919", "LS1 4AP", "ae_attendance", "2021-03-04"],
         ["H2", "Kylie", "Smith", "2019-04-03", "", "LS1 4AP", "ae_attendance", "2021-06-01"]])
@@ -66,6 +68,7 @@ def case_dir(tmp_path, monkeypatch):
 
 def test_link_command_writes_links_and_review(case_dir, tmp_path):
     out = tmp_path / "out"
+    assert case_dir != tmp_path
     runner = CliRunner()
     result = runner.invoke(app, ["link", str(case_dir), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output

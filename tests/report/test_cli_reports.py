@@ -25,7 +25,7 @@ def test_report_writes_the_chosen_formats(built, tmp_path):
                  "--quiet")
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "chronology.csv", "chronology.docx", "chronology.xlsx"]
+        ".chronos-output.json", "chronology.csv", "chronology.docx", "chronology.xlsx"]
     assert result.stdout.strip().splitlines()[0].endswith("chronology.docx")
 
 

@@ -67,3 +67,10 @@ def test_control_characters_do_not_break_the_document(example, tmp_path):
     chron = build_chronology(example)
     doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
     assert "<tag> & more" in doc.tables[-1].rows[1].cells[4].text
+
+
+def test_control_characters_are_shown_not_dropped(chron, tmp_path):
+    chron.rows.loc[0, "Event"] = "Seen\x00 at home\x1b"
+    doc = Document(write_docx(chron, tmp_path / "c.docx"))
+    texts = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    assert "Seen\u2400 at home\u241b" in texts

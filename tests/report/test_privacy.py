@@ -163,3 +163,87 @@ def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
     for name in ("Walsh", "Kyle", "Leanne", "Brent"):
         assert name not in html
     assert html.count('alt="Cumulative harm index over time"') == 3
+
+
+# --------------------------------------------------------------- hostile returns (issue 13)
+import json as _json
+import zipfile as _zipfile
+
+from chronos.errors import ChronosError
+from chronos.report import privacy
+from chronos.report.privacy import PseudonymKey
+
+
+def _key(tmp_path, **values):
+    key = PseudonymKey(shift_days=0, values=values or {"Child A": "Kayden Smith [P1]"})
+    return load_key(write_key(key, tmp_path / "k.json"))
+
+
+def test_a_utf16_return_is_reidentified_in_utf16(tmp_path):
+    key = _key(tmp_path)
+    (tmp_path / "note.txt").write_bytes("Child A was seen. Child AB was not.".encode("utf-16"))
+    out = reidentify(tmp_path / "note.txt", key)
+    assert out.read_bytes().decode("utf-16") == "Kayden Smith was seen. Child AB was not."
+
+
+def test_undecodable_text_is_a_named_error(tmp_path):
+    (tmp_path / "note.txt").write_bytes(b"Child A \xff\xfe\xfa")
+    with pytest.raises(ChronosError, match=r"note.txt.*byte 0xff at offset 8"):
+        reidentify(tmp_path / "note.txt", _key(tmp_path))
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"{", b"[]", b'{"chronos_pseudonym_key": 1}', b"\xff\xfe{",
+    b'{"chronos_pseudonym_key": 1, "shift_days": "x", "values": {}, "person_ids": {},'
+    b' "event_ids": {}}',
+    b'{"chronos_pseudonym_key": 1, "shift_days": 0, "values": {"a": 3}, "person_ids": {},'
+    b' "event_ids": {}}',
+    b"[" * 100_000])
+def test_a_damaged_key_is_a_named_error(tmp_path, content):
+    (tmp_path / "k.json").write_bytes(content)
+    with pytest.raises(ChronosError, match=r"k.json.*not a chronos pseudonym key"):
+        load_key(tmp_path / "k.json")
+
+
+def _docx(path, parts):
+    with _zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_docx_part_too_big_for_memory_is_refused_and_media_are_streamed(tmp_path, monkeypatch):
+    monkeypatch.setattr(privacy, "MAX_PART_BYTES", 1000)
+    key = _key(tmp_path)
+    media = bytes(range(256)) * 40                     # 10 kB: copied as a stream
+    doc = _docx(tmp_path / "ok.docx", {"word/document.xml": "<w>Child A</w>",
+                                       "word/media/image1.png": media})
+    out = reidentify(doc, key)
+    with _zipfile.ZipFile(out) as zf:
+        assert zf.read("word/document.xml") == b"<w>Kayden Smith</w>"
+        assert zf.read("word/media/image1.png") == media
+    big = _docx(tmp_path / "big.docx", {"word/document.xml": "<w>" + "x" * 5000 + "</w>"})
+    with pytest.raises(ChronosError, match=r"big.docx.*document.xml is too large"):
+        reidentify(big, key)
+    assert not (tmp_path / "big.reidentified.docx").exists()
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(ChronosError, match="broken.docx.*not a readable"):
+        reidentify(tmp_path / "broken.docx", key)
+
+
+def test_a_key_of_200000_entries_gives_the_same_result_as_a_small_one(tmp_path):
+    values = {f"Person {i:06d}": f"Real {i}" for i in range(200_000)}
+    values["Child A"] = "Kayden Smith [P1]"
+    big = _key(tmp_path, **values)
+    text = "Child A met Person 000042 and Person 1999999; Person 000042's note. Child AB."
+    (tmp_path / "n.md").write_text(text)
+    out = reidentify(tmp_path / "n.md", big)
+    assert out.read_text() == ("Kayden Smith met Real 42 and Person 1999999; Real 42's note. "
+                               "Child AB.")
+
+
+def test_the_longest_pseudonym_wins_where_several_start_together(tmp_path):
+    key = _key(tmp_path, **{"Adult 1": "Jade Smith [P2]", "Adult 12": "Dean Walsh [P3]"})
+    (tmp_path / "n.txt").write_text("Adult 12, Adult 1, Adult 123.")
+    assert reidentify(tmp_path / "n.txt", key).read_text() == (
+        "Dean Walsh, Jade Smith, Adult 123.")

@@ -77,3 +77,13 @@ def test_formula_injection_is_neutralised(example, tmp_path):
     assert outcomes[0].startswith("'=") and outcomes[1].startswith("'@")
     assert all(ws.cell(i, j).data_type != "f" for i in range(1, ws.max_row + 1)
                for j in range(1, ws.max_column + 1))
+
+
+def test_control_characters_are_shown_not_dropped_and_do_not_crash(chron, tmp_path):
+    chron.rows.loc[0, "Event"] = "Seen\x00 at home\x1b"
+    chron.rows.loc[1, "Event"] = "=1+1\x07"
+    ws = _sheet(chron, tmp_path)["Chronology"]
+    events = _column(ws, "Event")
+    assert len(events) == len(chron.rows)
+    assert events[0] == "Seen\u2400 at home\u241b"
+    assert events[1] == "'=1+1\u2407"
