@@ -268,13 +268,13 @@ def rule(rule_id: str, extra=None) -> dict:
 
 def check_rules(file: Path) -> RuleTests:
     """Validate a rule file and run its worked examples (its ``tests:``)."""
-    import yaml
-
+    from chronos.errors import RuleError
     from chronos.patterns.checks import run_rule_tests
     from chronos.patterns.rules import load_rules
+    from chronos.safe_input import load_yaml
 
     file = Path(file)
-    data = yaml.safe_load(file.read_text("utf-8")) if file.exists() else None
+    data = load_yaml(file, error=RuleError, what="rule file") if file.exists() else None
     valid = load_rules([file]) if (data or {}).get("rules") or not file.exists() else []
     return RuleTests(file, len(valid), run_rule_tests(file))
 

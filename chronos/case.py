@@ -12,6 +12,12 @@ A case is described by ``case.yaml``::
         agency: GP
         mapping: mappings/gp.yaml      # file or inline dict, for the mapped format
         dayfirst: true                 # any other key is passed to the ingester as an option
+    allow_outside_case:                # folders outside the case folder that sources,
+      - /mnt/exports/2024              # mappings and settings may be read from (optional)
+
+Every file the manifest names (sources, mappings, overrides, rule parameters, the linking
+model) must be inside the case folder, links followed, or inside a folder listed under
+``allow_outside_case``; anything else is refused before it is opened.
 
 :func:`load_case` reads and validates the manifest; :func:`build_case` runs the stages and
 returns a :class:`CaseResult`; :func:`write_outputs` writes the tables atomically.
@@ -29,6 +35,9 @@ from chronos.pipeline import CaseResult, Progress, run_stages
 
 MANIFEST_NAME = "case.yaml"
 SOURCE_KEYS = {"name", "path", "format", "agency", "mapping"}
+#: top-level keys the manifest itself uses (the rest are settings other parts read)
+CASE_KEYS = {"case", "sources", "index_children", "as_of", "overrides", "rule_params",
+             "allow_outside_case"}
 
 
 @dataclass
@@ -76,39 +85,101 @@ def load_case(path: str | Path) -> Case:
     if not sources or not isinstance(sources, list):
         raise ManifestError("the manifest lists no sources", file=str(manifest),
                             column="sources")
-    parsed = [_source(entry, i, root, manifest) for i, entry in enumerate(sources, 1)]
+    _check_shapes(raw, manifest)
+    folders = allowed_folders(raw, root, manifest)
+    parsed = [_source(entry, i, root, manifest, folders) for i, entry in enumerate(sources, 1)]
     _check_unique_names(parsed, manifest)
-    overrides = raw.get("overrides", "overrides.yaml")
-    rule_params = raw.get("rule_params", "rule-params.yaml")
+    overrides = _case_file(raw, "overrides", "overrides.yaml", root, manifest, folders)
+    rule_params = _case_file(raw, "rule_params", "rule-params.yaml", root, manifest, folders)
+    _check_linking_model(raw, root, manifest, folders)
     return Case(
         name=str(raw.get("case") or root.name),
         root=root,
         manifest_path=manifest,
         sources=parsed,
-        index_children=[str(c) for c in raw.get("index_children") or []],
+        index_children=_index_children(raw.get("index_children"), manifest),
         as_of=_as_of(raw.get("as_of"), manifest),
-        overrides_path=(root / overrides) if (root / overrides).exists() else None,
-        rule_params_path=(root / rule_params) if (root / rule_params).exists() else None,
-        settings={k: v for k, v in raw.items()
-                  if k not in {"case", "sources", "index_children", "as_of", "overrides",
-                               "rule_params"}},
+        overrides_path=overrides,
+        rule_params_path=rule_params,
+        settings={k: v for k, v in raw.items() if k not in CASE_KEYS},
     )
 
 
-def _read_yaml(path: Path) -> Any:
-    import yaml
-
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ManifestError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path),
-                            row=mark.line + 1 if mark else None) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"cannot read: {exc}", file=str(path)) from exc
+#: settings sections that must be mappings when given
+SETTINGS_SECTIONS = ("linking", "dedupe")
 
 
-def _source(entry: Any, number: int, root: Path, manifest: Path):
+def _check_shapes(raw: dict, manifest: Path) -> None:
+    """Refuse settings of the wrong shape by name (a number where a section belongs)."""
+    for key in SETTINGS_SECTIONS:
+        if raw.get(key) is not None and not isinstance(raw[key], dict):
+            raise ManifestError(f"{key}: must be a mapping of settings", file=str(manifest),
+                                column=key)
+    model_path = (raw.get("linking") or {}).get("model_path")
+    if model_path is not None and not isinstance(model_path, str):
+        raise ManifestError("linking: model_path must be a file name", file=str(manifest),
+                            column="linking")
+
+
+def _index_children(value: Any, manifest: Path) -> list[str]:
+    if value in (None, ""):
+        return []
+    values = [value] if isinstance(value, (str, int)) else value
+    if not isinstance(values, list) or not all(isinstance(v, (str, int)) for v in values):
+        raise ManifestError("index_children must be a list of record keys or names",
+                            file=str(manifest), column="index_children")
+    return [str(v) for v in values]
+
+
+def allowed_folders(raw: dict, root: Path, manifest: Path) -> list[Path]:
+    """The case folder and the folders listed under ``allow_outside_case`` (relative to
+    the case folder, or absolute): the only places the manifest's files may be."""
+    extra = raw.get("allow_outside_case") or []
+    if isinstance(extra, str):
+        extra = [extra]
+    if not isinstance(extra, list) or not all(isinstance(f, str) and f for f in extra):
+        raise ManifestError("allow_outside_case must be a list of folders", file=str(manifest),
+                            column="allow_outside_case")
+    folders = [root]
+    for text in extra:
+        folder = root / Path(text).expanduser()
+        if not folder.is_dir():
+            raise ManifestError(f"allow_outside_case: {text!r} is not a folder",
+                                file=str(manifest), column="allow_outside_case")
+        folders.append(folder)
+    return folders
+
+
+def _inside(path: Path, label: str, what: str, manifest: Path, folders: list[Path]) -> Path:
+    from chronos.safe_input import check_inside
+
+    check_inside(path, folders, label=label, what=what, error=ManifestError,
+                 file=str(manifest))
+    return path
+
+
+def _case_file(raw: dict, key: str, default: str, root: Path, manifest: Path,
+               folders: list[Path]) -> Path | None:
+    """A settings file the manifest names (or its default name), if it exists."""
+    text = str(raw.get(key, default))
+    path = _inside(root / text, text, key, manifest, folders)
+    return path if path.exists() else None
+
+
+def _check_linking_model(raw: dict, root: Path, manifest: Path, folders: list[Path]) -> None:
+    linking = raw.get("linking")
+    if isinstance(linking, dict) and linking.get("model_path"):
+        text = str(linking["model_path"])
+        _inside(root / text, text, "linking model_path", manifest, folders)
+
+
+def _read_yaml(path: Path, what: str = "manifest") -> Any:
+    from chronos.safe_input import load_yaml
+
+    return load_yaml(path, error=ManifestError, what=what)
+
+
+def _source(entry: Any, number: int, root: Path, manifest: Path, folders: list[Path]):
     from chronos.ingest.base import Source
 
     where = f"sources[{number}]"
@@ -116,13 +187,18 @@ def _source(entry: Any, number: int, root: Path, manifest: Path):
         raise ManifestError(f"{where} needs at least a 'path'", file=str(manifest))
     path_text = str(entry["path"])
     name = str(entry.get("name") or Path(path_text).stem)
+    _inside(root / path_text, path_text, f"{where} ({name}) path", manifest, folders)
     mapping = entry.get("mapping")
     if isinstance(mapping, str):
-        mapping_path = root / mapping
+        mapping_path = _inside(root / mapping, mapping, f"{where} ({name}) mapping", manifest,
+                               folders)
         if not mapping_path.exists():
             raise ManifestError(f"{where} ({name}): mapping file not found: {mapping}",
                                 file=str(manifest))
-        mapping = _read_yaml(mapping_path) or {}
+        mapping = _read_yaml(mapping_path, "mapping file") or {}
+        if not isinstance(mapping, dict):
+            raise ManifestError(f"{where} ({name}): the mapping file must hold a mapping "
+                                "(keys such as columns: and events:)", file=str(mapping_path))
         mapping.setdefault("_file", str(mapping_path))
     options = {k: v for k, v in entry.items() if k not in SOURCE_KEYS}
     return Source(path=root / path_text, name=name, format=str(entry.get("format") or "auto"),

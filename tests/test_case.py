@@ -174,3 +174,88 @@ def test_index_children_resolve_to_person_ids_by_record_key_or_name(case_dir):
     assert sorted(index["given_name"]) == ["Kayden", "Mia"]
     assert sorted(result.index_children) == sorted(index["person_id"])
     assert [w.value for w in result.warnings if w.code == "case.index_child_unknown"] == ["Nobody"]
+
+
+# ---------------------------------------------------------------- what the manifest may name
+
+def _manifest(folder, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "case.yaml").write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize("entry, what", [
+    ("{path: ../../../../../../etc/passwd}", "sources[1] (passwd) path"),
+    ("{path: /etc/shadow}", "sources[1] (shadow) path"),
+    ("{path: /dev/zero}", "sources[1] (zero) path"),
+    ("{path: ../outside.csv}", "sources[1] (outside) path"),
+    ("{path: link.csv}", "sources[1] (link) path"),
+    ("{path: gp.txt, mapping: ../map.yaml}", "sources[1] (gp) mapping"),
+])
+def test_files_outside_the_case_folder_are_refused_unopened(tmp_path, entry, what):
+    (tmp_path / "outside.csv").write_text("secret\n")
+    (tmp_path / "map.yaml").write_text("events: []\n")
+    case = _manifest(tmp_path / "case", f"case: x\nsources:\n  - {entry}\n")
+    (case / "gp.txt").write_text("")
+    os.symlink(tmp_path / "outside.csv", case / "link.csv")
+    with pytest.raises(ManifestError, match="outside the case folder") as raised:
+        load_case(case)
+    assert what in raised.value.message and raised.value.file.endswith("case.yaml")
+    assert "allow_outside_case" in raised.value.hint and raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize("key, text", [
+    ("overrides", "overrides: ../o.yaml"), ("rule_params", "rule_params: /etc/hosts"),
+    ("linking model_path", "linking: {model_path: ../model.yaml}"),
+])
+def test_settings_files_outside_the_case_folder_are_refused(tmp_path, key, text):
+    case = _manifest(tmp_path / "case", f"case: x\n{text}\nsources:\n  - {{path: a.csv}}\n")
+    with pytest.raises(ManifestError, match=f"{key} .* is outside the case folder"):
+        load_case(case)
+
+
+def test_allow_outside_case_lets_named_folders_in(tmp_path):
+    exports = tmp_path / "shared" / "exports"
+    exports.mkdir(parents=True)
+    (exports / "gp.txt").write_text("Mia||2021-05-06|head_lice\n")
+    case = _manifest(tmp_path / "case", (
+        f"case: x\nallow_outside_case: [{exports}]\nsources:\n"
+        f"  - {{name: gp, path: {exports / 'gp.txt'}, format: test_pipe_rows}}\n"))
+    result = build_case(case, stages=[])
+    assert len(result.events) == 1
+    relative = _manifest(tmp_path / "case2", (
+        "case: x\nallow_outside_case: ../shared\nsources:\n"
+        "  - {name: gp, path: ../shared/exports/gp.txt, format: test_pipe_rows}\n"))
+    assert load_case(relative).sources[0].path.exists()
+    other = _manifest(tmp_path / "case3", (
+        "case: x\nallow_outside_case: [../shared/exports]\nsources:\n"
+        "  - {path: ../case/case.yaml}\n"))
+    with pytest.raises(ManifestError, match="outside the case folder"):
+        load_case(other)
+
+
+@pytest.mark.parametrize("value, words", [
+    ("[nowhere]", "'nowhere' is not a folder"), ("{a: 1}", "must be a list of folders"),
+])
+def test_allow_outside_case_must_name_folders(tmp_path, value, words):
+    case = _manifest(tmp_path, f"case: x\nallow_outside_case: {value}\nsources:\n  - {{path: a}}\n")
+    with pytest.raises(ManifestError, match=words):
+        load_case(case)
+
+
+def test_a_manifest_alias_bomb_is_refused(tmp_path):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdef", "bcdefg"))
+    case = _manifest(tmp_path, bomb + "case: x\nsources: *g\n")
+    with pytest.raises(ManifestError, match="alias bomb"):
+        load_case(case)
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda p: os.mkfifo(p), "named pipe"), (lambda p: p.mkdir(), "folder, not a file"),
+])
+def test_a_source_that_is_not_a_file_is_refused_before_reading(case_dir, make, words):
+    (case_dir / "school.txt").unlink()
+    make(case_dir / "school.txt")
+    with pytest.raises(SourceError, match=words):
+        build_case(case_dir)

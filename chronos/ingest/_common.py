@@ -13,7 +13,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from chronos import model
-from chronos.errors import Issue, SourceError
+from chronos.errors import Issue
 
 _ISO = re.compile(
     r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?[^\s]*)?)?)?\s*$")
@@ -158,13 +158,18 @@ def relationship_frame(rows: list[dict]):
         drop=True)
 
 
-def reject_dtd(head: bytes, label: str) -> None:
-    """Refuse XML with a DOCTYPE or entity declaration (entity-expansion attacks)."""
-    lowered = head.lower()
-    if b"<!doctype" in lowered or b"<!entity" in lowered:
-        raise SourceError("XML with a DOCTYPE or entity declarations is refused", file=label,
-                          hint="export the file without a DTD; chronos does not expand "
-                               "XML entities")
+def reject_dtd(xml: bytes | Path, label: str) -> None:
+    """Refuse XML with a DOCTYPE or entity declaration (entity-expansion attacks), and
+    text or comments over the limits (:class:`chronos.ingest.guards.XmlScan`).
+
+    Given a path, the whole file is scanned, so a DOCTYPE after a long comment in the
+    prologue is found; given bytes, those bytes."""
+    from chronos.ingest.guards import check_xml_file, scan_xml
+
+    if isinstance(xml, (str, Path)):
+        check_xml_file(Path(xml), label)
+    else:
+        scan_xml([xml], label)
 
 
 def local_name(tag: str) -> str:

@@ -18,10 +18,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from chronos import model
+from chronos import limits, model
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, match_header,
                                    norm_header, peek_rows, read_workbook, split_coded)
 
@@ -121,7 +122,8 @@ def list_number_from_name(title: str, spec: AnnexSpec) -> int | None:
 def find_header_row(rows, spec: AnnexSpec) -> int | None:
     """Index of the heading row: the first of the first rows with an identifier heading."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        if any(match_header(cell, spec.person["id"]) for cell in row if isinstance(cell, str)):
+        if any(match_header(cell, spec.person["id"]) for cell in row[:limits.MAX_HEADER_CELLS]
+               if isinstance(cell, str)):
             return index
     return None
 
@@ -223,6 +225,11 @@ class _AnnexReader:
     def _read_row(self, lst: ListSpec, columns: dict, title: str, offset: int, row) -> None:
         self.result_.records_read += 1
         ref = f"{title}:{offset}"
+        for position, length in long_cells(row):
+            self.result_.quarantine.append(Issue(
+                "cell.too_long", too_long_message(length), self.source.file_label, ref,
+                f"column {position + 1}", clipped(row[position]), severity="error"))
+            return
         get = _getter(row, columns)
         local_id = get("person.id")
         if not local_id:

@@ -29,6 +29,7 @@ from pathlib import Path
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details,
                                    peek_rows, read_csv_rows, read_workbook)
 
@@ -211,21 +212,25 @@ class AttendanceIngester(Ingester):
 
     def read(self, source: Source) -> SourceResult:
         """Read the first table with attendance headings."""
-        for sheet, rows in _tables(source):
+        tables, issues = _tables(source)
+        for sheet, rows in tables:
             header, layout, columns = find_table(rows)
             if layout:
                 reader = _AggregateReader if layout == "aggregate" else _SessionReader
-                return reader(source, columns, layout).read(rows[header + 1:])
+                result = reader(source, columns, layout).read(rows[header + 1:])
+                result.warnings[:0] = issues
+                return result
         raise SourceError("no attendance headings found", file=source.file_label,
                           hint="expected pupil/UPN, date, session (AM/PM) and code columns, "
                                "or pupil, term, possible, authorised and unauthorised sessions")
 
 
 def _tables(source: Source):
+    """The tables of the file, and the warnings met decoding it."""
     if source.path.suffix.lower() in (".xlsx", ".xlsm"):
-        return list(read_workbook(source.path, source.file_label).items())
+        return list(read_workbook(source.path, source.file_label).items()), []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
-    return [("", [tuple(r) for r in rows])]
+    return [("", [tuple(r) for r in rows])], rows.issues
 
 
 class _Reader:
@@ -264,6 +269,14 @@ class _Reader:
             "agency": self.source.agency or None, "source_format": FORMAT,
             "source_file": self.source.file_label, "source_ref": ref})
         return key
+
+    def too_long(self, row, ref: str) -> bool:
+        """Quarantine a row with a cell over :data:`~chronos.limits.MAX_CELL_CHARS`."""
+        for position, length in long_cells(row):
+            self.quarantine(ref, "cell.too_long", too_long_message(length),
+                            f"column {position + 1}", clipped(row[position]))
+            return True
+        return False
 
     def quarantine(self, ref, code, message, column="", value="") -> None:
         self.result_.quarantine.append(Issue(code, message, self.source.file_label, ref,
@@ -312,6 +325,8 @@ class _SessionReader(_Reader):
             if not any(cell_text(v) for v in row):
                 continue
             self.result_.records_read += 1
+            if self.too_long(row, str(number)):
+                continue
             found = self._row_sessions(row, str(number))
             if found is None:
                 continue
@@ -425,6 +440,8 @@ class _AggregateReader(_Reader):
             if not any(cell_text(v) for v in row):
                 continue
             self.result_.records_read += 1
+            if self.too_long(row, str(number)):
+                continue
             if self._row(row, str(number)):
                 self.result_.records_to_data += 1
         return self.finish()

@@ -122,6 +122,8 @@ class Ingester:
     extensions: ClassVar[tuple[str, ...]] = ()
     #: True when the format needs a mapping in the manifest (it cannot run on its own)
     needs_mapping: ClassVar[bool] = False
+    #: True when a source may be a folder of files in this format (FHIR bulk NDJSON)
+    reads_folders: ClassVar[bool] = False
 
     def sniff(self, path: Path, head: bytes) -> float:
         """Confidence in 0..1 that ``path`` is in this format (``head``: its first 64 KiB)."""
@@ -162,12 +164,14 @@ def get_ingester(name: str) -> Ingester:
 
 
 def read_head(path: Path, size: int = 65536) -> bytes:
-    """The first bytes of a file, for sniffing."""
-    try:
-        with open(path, "rb") as handle:
+    """The first bytes of a file, for sniffing (refused unless it is a regular file)."""
+    from chronos.safe_input import open_regular, os_error
+
+    with open_regular(path, str(path)) as handle:
+        try:
             return handle.read(size)
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror}", file=str(path)) from exc
+        except OSError as exc:
+            raise os_error(exc, str(path)) from None
 
 
 def sniff(path: Path, *, allow_mapped: bool = False) -> tuple[str, list[tuple[str, float]]]:
@@ -188,11 +192,26 @@ def sniff(path: Path, *, allow_mapped: bool = False) -> tuple[str, list[tuple[st
         scores.append((name, score))
     scores.sort(key=lambda item: (-item[1], item[0]))
     if not scores or scores[0][1] < 0.5:
+        _explain_unreadable(path)
         tried = ", ".join(name for name, _ in scores) or "none"
         raise FormatNotRecognised("the file matches no known format", file=str(path),
                                   hint=f"formats tried: {tried}; name one with format: "
                                        "in the manifest, or give a mapping")
     return scores[0][0], scores
+
+
+#: Extensions of zip containers whose damage is worth naming when nothing recognises them
+ZIP_KINDS = {".xlsx": "workbook", ".xlsm": "workbook", ".docx": "Word document"}
+
+
+def _explain_unreadable(path: Path) -> None:
+    """When no format recognises a workbook or Word document, say why if it cannot be
+    read at all (not a zip, truncated, a zip bomb, a DTD...) rather than 'no format'."""
+    kind = ZIP_KINDS.get(path.suffix.lower())
+    if kind:
+        from chronos.ingest.guards import check_zip
+
+        check_zip(path, str(path), kind)
 
 
 def read_source(source: Source) -> SourceResult:
@@ -226,11 +245,35 @@ def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResul
 
 
 def _source_format(source: Source) -> str:
-    """The format to read ``source`` with (checks that the file exists)."""
-    if not source.path.exists():
-        raise SourceError("file not found", file=source.file_label,
-                          hint=f"looked for {source.path}")
+    """The format to read ``source`` with (checks that it is a regular file, or a folder
+    for a format that reads folders)."""
     fmt = source.format
+    check_source(source.path, source.file_label, fmt)
     if fmt in ("", "auto", None):
         fmt = "mapped" if source.mapping else sniff(source.path)[0]
     return fmt
+
+
+def check_source(path: Path, label: str, fmt: str | None = None) -> str:
+    """``"file"`` or ``"folder"`` for a source that may be read with format ``fmt``;
+    :class:`SourceError` for anything else (missing, a device, a pipe, a socket, a loop
+    of links, a folder where the format reads files). Nothing is opened."""
+    import stat
+
+    from chronos.safe_input import check_regular
+
+    try:
+        info = check_regular(path, label, folder_ok=True)
+    except SourceError as exc:
+        if exc.message == "file not found":
+            exc.hint = f"looked for {path}"
+        raise
+    if not stat.S_ISDIR(info.st_mode):
+        return "file"
+    reads = fmt not in ("", "auto", None) and fmt in registry() and \
+        registry()[fmt].reads_folders
+    if not reads:
+        raise SourceError("this is a folder, not a file", file=label,
+                          hint="point at the export file itself; only format: fhir reads "
+                               "a folder (of .ndjson files)")
+    return "folder"

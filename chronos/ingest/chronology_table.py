@@ -22,6 +22,7 @@ from pathlib import Path
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.keywords import classify
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details, norm_header,
                                    peek_rows, read_csv_rows, read_workbook)
@@ -83,30 +84,40 @@ class ChronologyTableIngester(Ingester):
     def read(self, source: Source) -> SourceResult:
         """Read every table with chronology headings."""
         reader = _TableReader(source)
-        for label, rows in _tables(source):
+        tables, issues = _tables(source)
+        reader.result_.warnings.extend(issues)
+        for label, rows in tables:
             reader.read_table(label, rows)
         return reader.finish()
 
 
-def _tables(source: Source) -> list[tuple[str, list]]:
+def _tables(source: Source) -> tuple[list[tuple[str, list]], list[Issue]]:
+    """The tables of the file, and the warnings met decoding it."""
     suffix = source.path.suffix.lower()
     if suffix == ".docx":
-        return _docx_tables(source)
+        return _docx_tables(source), []
     if suffix in (".xlsx", ".xlsm"):
-        return list(read_workbook(source.path, source.file_label).items())
+        return list(read_workbook(source.path, source.file_label).items()), []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
-    return [("", [tuple(r) for r in rows])]
+    return [("", [tuple(r) for r in rows])], rows.issues
 
 
 def _docx_tables(source: Source) -> list[tuple[str, list]]:
+    from chronos.ingest.guards import check_zip
+    from chronos.safe_input import open_regular
+
+    check_zip(source.path, source.file_label, "Word document")
     try:
         import docx
 
-        document = docx.Document(str(source.path))
+        with open_regular(source.path, source.file_label) as handle:
+            document = docx.Document(handle)
+    except SourceError:
+        raise
     except Exception as exc:  # zipfile.BadZipFile, KeyError, lxml errors ...
-        raise SourceError(f"cannot open the Word document ({type(exc).__name__}: {exc})",
-                          file=source.file_label,
-                          hint="is the file a complete .docx document?") from exc
+        raise SourceError(f"cannot open the Word document ({type(exc).__name__}: "
+                          f"{str(exc)[:160]})", file=source.file_label,
+                          hint="is the file a complete .docx document?") from None
     tables = []
     for number, table in enumerate(document.tables, start=1):
         rows = [tuple(_unique_cells(row)) for row in table.rows]
@@ -127,9 +138,12 @@ def _unique_cells(row) -> list[str]:
 
 def _docx_peek(path: Path) -> list[list[tuple]]:
     """The first rows of each table in a .docx, read from the XML without python-docx."""
+    from chronos.safe_input import open_regular
+
     try:
-        with zipfile.ZipFile(path) as archive:
-            xml = archive.read("word/document.xml")[:2_000_000].decode("utf-8", "replace")
+        with open_regular(path) as handle, zipfile.ZipFile(handle) as archive, \
+                archive.open("word/document.xml") as part:
+            xml = part.read(2_000_000).decode("utf-8", "replace")
     except Exception:
         return []
     tables = []
@@ -152,6 +166,7 @@ class _TableReader:
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
         self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
+        self.names: list[str] = []                        # the heading row's cell texts
 
     def read_table(self, label: str, rows: list) -> None:
         """Read one table (or sheet), or skip it with a warning."""
@@ -165,6 +180,8 @@ class _TableReader:
         elif header is None:
             self._skip(label, len(filled))
             return
+        else:
+            self.names = [cell_text(v) or "" for v in rows[header]]
         self.previous = (len(rows[0]), columns)
         number = 0
         for row in rows[start:]:
@@ -190,6 +207,8 @@ class _TableReader:
 
     def _row(self, columns: dict, ref: str, row) -> None:
         self.result_.records_read += 1
+        if self._refused(columns, ref, row):
+            return
         get = lambda name: cell_text(row[columns[name]]) \
             if name in columns and columns[name] < len(row) else None  # noqa: E731
         raw_date = row[columns["date"]] if columns["date"] < len(row) else None
@@ -204,8 +223,49 @@ class _TableReader:
             self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
             person_ids=self._person(get("person"), ref), summary=description,
             outcome=get("action"), agency=get("agency") or self.source.agency or None,
-            details=join_details([("impact", get("impact")), ("ref", get("ref"))]) or None))
+            details=join_details([("impact", get("impact")), ("ref", get("ref"))]
+                                 + self._other_cells(columns, row)) or None))
         self.result_.records_to_data += 1
+
+    def _column_name(self, columns: dict, position: int) -> str:
+        field_name = next((f for f, p in columns.items() if p == position), None)
+        name = self.names[position] if position < len(self.names) else ""
+        return name or field_name or f"column {position + 1}"
+
+    def _refused(self, columns: dict, ref: str, row) -> bool:
+        """Quarantine a row with a cell over the length limit, or a formula whose result
+        was never saved (the value chronos would read is not there)."""
+        from chronos.ingest.workbook import Formula
+
+        for position, length in long_cells(row):
+            return self._quarantine("cell.too_long", too_long_message(length), ref,
+                                    self._column_name(columns, position), clipped(row[position]))
+        for position, value in enumerate(row):
+            if isinstance(value, Formula):
+                return self._quarantine(
+                    "cell.formula_not_calculated", "the cell holds a formula whose result "
+                    "was never saved (open the workbook in Excel, save it, and read it again)",
+                    ref, self._column_name(columns, position), value)
+        return False
+
+    def _quarantine(self, code: str, message: str, ref: str, column: str, value: str) -> bool:
+        self.result_.quarantine.append(Issue(code, message, self.source.file_label, ref,
+                                             column, value, severity="error"))
+        return True
+
+    def _other_cells(self, columns: dict, row) -> list[tuple[str, str]]:
+        """The cells of columns chronos does not map (a "Notes" column, cells beyond the
+        headings), kept in details under their heading so that nothing is dropped."""
+        used = set(columns.values())
+        out = []
+        for position, value in enumerate(row):
+            text = cell_text(value)
+            if position in used or not text:
+                continue
+            name = self.names[position] if position < len(self.names) else ""
+            key = norm_header(name).replace(" ", "_") or f"column_{position + 1}"
+            out.append((key, text))
+        return out
 
     def _person(self, name: str | None, ref: str) -> str:
         if not name:

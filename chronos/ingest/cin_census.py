@@ -27,7 +27,9 @@ from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, iso_day,
                                     local_name, person_frame, reject_dtd, relationship_frame,
                                     text_head)
-from chronos.ingest.base import Ingester, Source, SourceResult, read_head, register
+from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos import limits
+from chronos.safe_input import open_regular
 
 FORMAT = "cin_census"
 SEX = {"1": "M", "M": "M", "2": "F", "F": "F", "0": "U", "U": "U", "9": "X", "X": "X"}
@@ -88,21 +90,38 @@ class CinReader:
 
     def read(self) -> SourceResult:
         """Read every Child element; a break in the XML quarantines the rest."""
-        reject_dtd(read_head(self.source.path), self.label)
-        root_seen = False
+        reject_dtd(self.source.path, self.label)
+        with open_regular(self.source.path, self.label) as handle:
+            root_seen = self._parse(handle)
+        if not root_seen:
+            raise SourceError("not a CIN census file: no <Message> root", file=self.label)
+        return self._result()
+
+    def _parse(self, handle) -> bool:
+        """Read the Child elements one at a time; True when the root was seen."""
+        root_seen, depth = False, 0
         try:
-            for event, elem in ET.iterparse(self.source.path, events=("start", "end")):
+            for event, elem in ET.iterparse(handle, events=("start", "end")):
                 if event == "start":
                     root_seen = root_seen or self._check_root(elem)
-                elif local_name(elem.tag) == "Child":
+                    depth = self._deeper(depth, elem)
+                    continue
+                depth -= 1
+                if local_name(elem.tag) == "Child":
                     self.children += 1
                     self._child(elem, self.children)
                     elem.clear()
         except ET.ParseError as exc:
             self._broken(exc)
-        if not root_seen:
-            raise SourceError("not a CIN census file: no <Message> root", file=self.label)
-        return self._result()
+        return root_seen
+
+    def _deeper(self, depth: int, elem) -> int:
+        if depth >= limits.MAX_XML_DEPTH:
+            raise SourceError(f"the XML nests more than {limits.MAX_XML_DEPTH} elements deep (at "
+                              f"<{local_name(elem.tag)}>)", file=self.label,
+                              hint="a CIN census file nests about six levels; this file is "
+                                   "not one")
+        return depth + 1
 
     def _check_root(self, elem) -> bool:
         if local_name(elem.tag) != "Message":

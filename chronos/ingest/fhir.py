@@ -28,6 +28,9 @@ from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, age_on, details, issue,
                                     iso_day, person_frame, relationship_frame, text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.guards import JsonLimit, check_depth, load_json
+from chronos import limits
+from chronos.safe_input import is_inside, read_bytes
 
 FORMAT = "fhir"
 SNOMED = "http://snomed.info/sct"
@@ -84,11 +87,15 @@ def load(path: Path, label: str) -> Loaded:
         if not files:
             raise SourceError("folder holds no *.ndjson files", file=label)
         for file in files:
-            _load_ndjson(_read_text(file, label), f"{label}/{file.name}", loaded)
+            name = f"{label}/{file.name}"
+            if not is_inside(file, [path]):
+                raise SourceError("a link that leads out of the folder; chronos does not "
+                                  "follow it", file=name)
+            _load_ndjson(_read_text(file, name), name, loaded)
         return loaded
     text = _read_text(path, label)
     try:
-        data = json.loads(text)
+        data = load_json(text, label)
     except json.JSONDecodeError as exc:
         _load_unparsed(text, label, exc, loaded)
         return loaded
@@ -97,13 +104,14 @@ def load(path: Path, label: str) -> Loaded:
 
 
 def _read_text(path: Path, label: str) -> str:
+    data = read_bytes(path, label)
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"not UTF-8 text (byte {exc.start})", file=label,
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(f"not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} "
+                          "is not UTF-8", file=label, row=f"line {line}",
                           hint="FHIR JSON is always UTF-8") from None
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror}", file=label) from None
 
 
 def _load_document(data: object, label: str, loaded: Loaded) -> None:
@@ -140,8 +148,8 @@ def _load_unparsed(text: str, label: str, exc: json.JSONDecodeError, loaded: Loa
 
 def _is_resource_line(line: str) -> bool:
     try:
-        return isinstance(obj := json.loads(line), dict) and "resourceType" in obj
-    except json.JSONDecodeError:
+        return isinstance(obj := load_json(line, ""), dict) and "resourceType" in obj
+    except (json.JSONDecodeError, SourceError):
         return False
 
 
@@ -150,10 +158,14 @@ def _load_ndjson(text: str, label: str, loaded: Loaded) -> None:
         if not line.strip():
             continue
         try:
-            resource = json.loads(line)
+            resource = load_json(line, label, row=f"line {number}")
         except json.JSONDecodeError as exc:
             loaded.broken.append(issue("json.invalid", f"line is not valid JSON: {exc.msg} "
                                        f"(column {exc.colno})", label, f"line {number}",
+                                       value=line[:80], severity="error"))
+            continue
+        except JsonLimit as exc:
+            loaded.broken.append(issue(exc.code, exc.message, label, f"line {number}",
                                        value=line[:80], severity="error"))
             continue
         loaded.items.append((resource, ""))
@@ -173,11 +185,19 @@ def _salvage_entries(text: str, label: str, loaded: Loaded) -> bool:
             break
         try:
             entry, pos = decoder.raw_decode(text, pos)
+            check_depth(entry, label)
         except json.JSONDecodeError as exc:
             loaded.broken.append(issue(
                 "json.truncated", f"JSON ends or breaks here ({exc.msg}); the entries "
                 f"before it were read", label, f"line {exc.lineno} column {exc.colno}",
                 severity="error"))
+            break
+        except (RecursionError, ValueError, JsonLimit):
+            line = text.count("\n", 0, pos) + 1
+            loaded.broken.append(issue(
+                "json.too_deep", f"an entry nests more than {limits.MAX_JSON_DEPTH} levels "
+                f"deep or holds a number over {limits.MAX_NUMBER_DIGITS} digits; the entries "
+                "before it were read", label, f"line {line}", severity="error"))
             break
         _add_entry(entry, loaded)
     return True
@@ -628,6 +648,7 @@ class FhirIngester(Ingester):
     """HL7 FHIR R4 JSON: Bundle (any type), single resource, or NDJSON bulk export."""
 
     name = FORMAT
+    reads_folders = True
     description = ("HL7 FHIR R4 JSON: Bundle of any type, a resource, or NDJSON bulk export "
                    "(a file, or a folder of *.ndjson)")
     extensions = (".json", ".ndjson")

@@ -28,7 +28,10 @@ from chronos.errors import Issue, SourceError
 from chronos.ingest import records
 from chronos.ingest.ansel import decode_ansel
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.guards import CHUNK, check_lines
 from chronos.ingest.sheets import join_details
+from chronos import limits
+from chronos.safe_input import read_bytes
 
 FORMAT = "gedcom"
 LINE = re.compile(r"^\s*(\d{1,2})\s+(?:(@[^@\s]+@)\s+)?([A-Za-z0-9_]+)(?:\s(.*))?$")
@@ -109,24 +112,32 @@ def _decode(data: bytes, encoding: str, label: str) -> tuple[str, list[Issue]]:
     try:
         return data.decode(encoding), []
     except UnicodeDecodeError:
-        text = data.decode(encoding, errors="replace")
-        return text, _bad_bytes(text.count("\ufffd"), encoding.upper(), label)
+        from chronos.ingest.encoding import decode
+
+        decoded = decode(data, label, encoding)
+        first = decoded.bad[0] if decoded.bad else None
+        return decoded.text, _bad_bytes(decoded.bad_count, encoding.upper(), label, first)
 
 
-def _bad_bytes(count: int, charset: str, label: str) -> list[Issue]:
+def _bad_bytes(count: int, charset: str, label: str, first=None) -> list[Issue]:
     if not count:
         return []
-    return [Issue("gedcom.encoding", f"{count} byte(s) could not be decoded as {charset}; "
-                  "they show as \ufffd", source_file=label)]
+    where = f" (the first, 0x{first.byte:02X}, on line {first.line})" if first else ""
+    return [Issue("gedcom.encoding", f"{count} byte(s) could not be decoded as {charset}"
+                  f"{where}; they show as \ufffd", source_file=label,
+                  source_ref=f"line {first.line}" if first else "")]
 
 
 # --- lines into records -----------------------------------------------------------------
 
 def parse_records(text: str, label: str) -> tuple[list[Node], list[Issue]]:
-    """Level-0 records with their sub-lines; CONT/CONC joined into values."""
+    """Level-0 records with their sub-lines; CONT/CONC joined into values (in linear time;
+    a value longer than :data:`~chronos.limits.MAX_CELL_CHARS` is cut there, with a
+    warning naming its line)."""
     roots: list[Node] = []
     stack: list[Node] = []
     warnings: list[Issue] = []
+    joined = _Continuations(label, warnings)
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -139,15 +150,61 @@ def parse_records(text: str, label: str) -> tuple[list[Node], list[Issue]]:
         while stack and stack[-1].level >= level:
             stack.pop()
         if tag in ("CONT", "CONC") and stack:
-            stack[-1].value += ("\n" if tag == "CONT" else "") + value
+            joined.add(stack[-1], ("\n" if tag == "CONT" else "") + value)
             continue
-        node = Node(level, tag, value.strip() if tag != "NOTE" else value, xref, number)
+        node = Node(level, tag, joined.capped(value.strip() if tag != "NOTE" else value, number,
+                                              tag), xref, number)
         if level == 0 or not stack:
             roots.append(node)
         else:
             stack[-1].children.append(node)
         stack.append(node)
+    joined.finish()
     return roots, warnings
+
+
+class _Continuations:
+    """CONT/CONC lines gathered per value and joined once at the end (adding to a string
+    line by line copied it each time: 100,000 CONC lines took hours)."""
+
+    def __init__(self, label: str, warnings: list[Issue]):
+        self.label, self.warnings = label, warnings
+        self.values: dict[int, list] = {}     # id(node) -> [node, parts, length, cut]
+
+    def capped(self, value: str, line: int, tag: str) -> str:
+        """``value`` cut at the cell limit (with a warning when it was longer)."""
+        if len(value) <= limits.MAX_CELL_CHARS:
+            return value
+        self._warn(line, tag, len(value))
+        return value[:limits.MAX_CELL_CHARS]
+
+    def add(self, node: Node, piece: str) -> None:
+        """Add a CONT/CONC piece to ``node``'s value."""
+        entry = self.values.get(id(node))
+        if entry is None:
+            entry = self.values[id(node)] = [node, [node.value], len(node.value), False]
+        if entry[3]:
+            return
+        if entry[2] + len(piece) > limits.MAX_CELL_CHARS:
+            entry[1].append(piece[:limits.MAX_CELL_CHARS - entry[2]])
+            entry[2], entry[3] = limits.MAX_CELL_CHARS, True
+            self._warn(node.line, node.tag, None)
+            return
+        entry[1].append(piece)
+        entry[2] += len(piece)
+
+    def finish(self) -> None:
+        """Set every continued node's value."""
+        for node, parts, _, _ in self.values.values():
+            node.value = "".join(parts)
+
+    def _warn(self, line: int, tag: str, length: int | None) -> None:
+        size = f"{length:,} characters" if length else "with its CONC/CONT lines"
+        self.warnings.append(Issue(
+            "gedcom.value_too_long", f"the {tag} value is longer than the "
+            f"{limits.MAX_CELL_CHARS:,} characters chronos reads in one value ({size}); the "
+            "rest was not read",
+            self.label, f"line {line}"))
 
 
 # --- dates ----------------------------------------------------------------------------
@@ -253,10 +310,8 @@ class GedcomIngester(Ingester):
 
     def read(self, source: Source) -> SourceResult:
         """Read individuals and families; dangling pointers are warnings."""
-        try:
-            data = source.path.read_bytes()
-        except OSError as exc:
-            raise SourceError(f"cannot read file: {exc.strerror}", file=source.file_label) from exc
+        data = read_bytes(source.path, source.file_label)
+        check_lines((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)), source.file_label)
         text, warnings = decode_gedcom(data, source.file_label)
         roots, bad_lines = parse_records(text, source.file_label)
         if not roots or roots[0].tag != "HEAD":

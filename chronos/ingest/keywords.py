@@ -40,11 +40,12 @@ def _pattern(words, flags) -> re.Pattern | None:
 
 def load_rules(path: str | Path | None = None) -> tuple[KeywordRule, ...]:
     """The keyword rules from ``path`` or the shipped file; unknown event types raise."""
-    import yaml
+    from chronos.errors import MappingError
+    from chronos.safe_input import load_yaml
 
     if path is None:
         return _shipped_rules()
-    return _compile(yaml.safe_load(Path(path).read_text("utf-8")))
+    return _compile(load_yaml(Path(path), error=MappingError, what="keyword rules file"))
 
 
 @lru_cache(maxsize=1)

@@ -65,29 +65,25 @@ def reader_options(source: Source, mapping: Mapping) -> dict:
                                  if k in source.options}}
 
 
-def reader_warnings(info: dict, label: str) -> list[Issue]:
-    """The warning about how the file was decoded (a file that is not UTF-8)."""
-    encoding = info.get("encoding")
-    if encoding and encoding.replace("_", "-").lower() in ("cp1252", "windows-1252", "latin-1"):
-        return [Issue("encoding.not_utf8", f"the file is not UTF-8: read as {encoding}",
-                      source_file=label)]
-    return []
-
-
 # --------------------------------------------------------------------------- rows
 
 class MappedRows:
     """Every row below the header(s): string cells (stripped), refs, reader info."""
 
-    def __init__(self, frame: pd.DataFrame, refs: pd.Series, extra: list[str], info: dict):
+    def __init__(self, frame: pd.DataFrame, refs: pd.Series, extra: list[str], info: dict,
+                 issues: list | None = None, formulas: dict | None = None):
         self.frame = frame
         self.refs = refs
         self.extra = extra
         self.info = info
+        #: warnings met reading the file (bytes that did not decode)
+        self.issues = issues or []
+        #: column -> row positions whose cell is a formula without a saved result
+        self.formulas = formulas or {}
 
     @classmethod
     def combine(cls, tables: list[Table], mapping: Mapping, label: str) -> "MappedRows":
-        frames, refs, extra = [], [], []
+        frames, refs, extra, issues, formulas, offset = [], [], [], [], {}, 0
         for table in tables:
             where = label if "sheet" not in table.info or len(tables) == 1 \
                 else f"{label} sheet {table.info['sheet']!r}"
@@ -95,6 +91,11 @@ class MappedRows:
             frames.append(table.frame.rename(columns=renames))
             refs.append(table.refs)
             extra += [c for c in table.info.get("extra_fields", []) if c not in extra]
+            issues += table.issues
+            for column, rows in table.formulas.items():
+                formulas.setdefault(renames.get(column, column), []).extend(
+                    offset + r for r in rows)
+            offset += len(table.frame)
         if len(frames) > 1:  # sheets may differ in their unmapped columns
             frame = pd.concat(frames, ignore_index=True).fillna("")
         else:
@@ -105,7 +106,7 @@ class MappedRows:
         info = {k: v for k, v in tables[0].info.items() if k != "extra_fields"}
         if len(tables) > 1:
             info["sheets"] = [t.info.get("sheet") for t in tables]
-        return cls(frame, ref, extra, info)
+        return cls(frame, ref, extra, info, issues, formulas)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -130,6 +131,7 @@ class MappedIngest:
         self.orders = orders
         self.made: set[int] = set()
         self._dates: dict[str, pd.DataFrame] = {}
+        self._lengths: dict = {}            # column -> UTF-8 length of every cell
 
     def run(self) -> SourceResult:
         """Classify every row, then build the tables from the data rows."""
@@ -146,6 +148,8 @@ class MappedIngest:
         result = SourceResult(source=self.source, format="mapped")
         result.records_read = len(self.frame)
         skip = self._skipped_rows()
+        self._flag_long_cells(skip.isna())
+        self._flag_formulas(skip.isna())
         self._flag_extra_fields(skip.isna())
         persons = self._person_columns()
         specs = [self._event_rows(spec, i, skip.isna()) for i, spec in enumerate(self.mapping.events)]
@@ -178,7 +182,7 @@ class MappedIngest:
         reason = pd.Series(pd.NA, index=frame.index, dtype="object")
         if not len(frame):
             return reason
-        lengths = {c: cell_lengths(frame[c]) for c in frame}
+        lengths = self._lengths = {c: cell_lengths(frame[c]) for c in frame}
         reason[self._blank_rows(lengths)] = "blank_row"
         reason[reason.isna() & self._totals_rows(lengths)] = "totals_row"
         reason[reason.isna() & self._repeated_headers()] = "repeated_header"
@@ -221,6 +225,39 @@ class MappedIngest:
                 break
         return again
 
+    def _flag_long_cells(self, live: pd.Series) -> None:
+        """Quarantine rows with a cell over :data:`~chronos.limits.MAX_CELL_CHARS`."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from chronos.ingest.guards import clipped, too_long_message
+        from chronos.limits import MAX_CELL_CHARS
+
+        for column in self.frame.columns:
+            values = self.frame[column]
+            most = self._lengths.get(column)
+            most = cell_lengths(values) if most is None else most
+            if not len(values) or int(most.max()) <= MAX_CELL_CHARS:
+                continue                       # bytes >= characters: nothing can be long
+            chars = pd.Series(pc.fill_null(pc.utf8_length(pa.array(values.array)), 0)
+                              .to_numpy(zero_copy_only=False), index=values.index)
+            long = live & (chars > MAX_CELL_CHARS)
+            if long.any():
+                self._flag(long, "cell.too_long", column,
+                           values[long].astype(object).map(clipped).reindex(values.index),
+                           chars[long].map(too_long_message).reindex(values.index))
+
+    def _flag_formulas(self, live: pd.Series) -> None:
+        """Quarantine rows whose mapped cell is a formula without a saved result."""
+        for column, rows in self.rows.formulas.items():
+            if column not in self.mapping.columns:
+                continue
+            mask = pd.Series(False, index=self.frame.index)
+            mask.iloc[rows] = True
+            self._flag(live & mask, "cell.formula_not_calculated", column, self.frame[column],
+                       "the cell holds a formula whose result was never saved (open the "
+                       "workbook in Excel, save it, and read it again)")
+
     def _flag_extra_fields(self, live: pd.Series) -> None:
         for col in self.rows.extra:
             self._flag(live & self.frame[col].str.strip().ne(""), "row.extra_fields", col,
@@ -248,7 +285,7 @@ class MappedIngest:
                 for p, ref in zip(rows.itertuples(index=False), refs)]
 
     def _reader_warnings(self) -> list[Issue]:
-        return reader_warnings(self.rows.info, self.label)
+        return list(self.rows.issues)
 
     # ----------------------------------------------------------------- values
 

@@ -29,8 +29,7 @@ from chronos import model
 from chronos.ingest import mapped_people as people
 from chronos.ingest.base import Source, SourceResult
 from chronos.ingest.mapped import (MappedIngest, MappedRows, WarningLog, read_mapped,
-                                   reader_options, reader_warnings, resolve_mapping,
-                                   source_as_of)
+                                   reader_options, resolve_mapping, source_as_of)
 from chronos.ingest.mapping import Mapping
 from chronos.ingest.tabular import EXCEL_EXTENSIONS
 from chronos.ingest.tabular_parts import DelimitedPlan, iter_records, iter_tables, plan_delimited
@@ -48,7 +47,8 @@ def read_mapped_parts(source: Source, rows: int, mapping: Any = None) -> Iterato
                           reader_options(source, mapping))
     as_of = source_as_of(source)
     orders = date_orders(plan, mapping, source, rows)
-    whole = _Whole(source, mapping, plan.info | {"as_of": as_of})
+    whole = _Whole(source, mapping, plan.info | {"as_of": as_of},
+                   plan.decoded.issues(source.file_label) if plan.decoded else [])
     for table in iter_tables(plan, rows):
         rows_of_block = MappedRows.combine([table], mapping, source.file_label)
         block = MappedIngest(source, mapping, rows_of_block, orders=orders, as_of=as_of)
@@ -61,8 +61,9 @@ def read_mapped_parts(source: Source, rows: int, mapping: Any = None) -> Iterato
 class _Whole:
     """What the blocks of one file gather for its last part."""
 
-    def __init__(self, source: Source, mapping: Mapping, info: dict):
+    def __init__(self, source: Source, mapping: Mapping, info: dict, issues: list):
         self.source, self.info = source, info
+        self.issues = list(issues)      # the reader's warnings (decoding), in file order
         self.context = SimpleNamespace(source=source, mapping=mapping, label=source.file_label)
         self.log: WarningLog | None = None
         self.made: set[int] = set()
@@ -74,6 +75,7 @@ class _Whole:
         self.persons.append(people.first_person_rows(block, persons, data))
         self.relationships.append(people.relationship_rows(block, persons, data))
         self.made |= block.made
+        self.issues += block.rows.issues
         if self.log is None:
             self.log = block.log
         else:
@@ -87,7 +89,7 @@ class _Whole:
         result.persons = people.finish_person_records(self.context, self.persons)
         result.relationships = people.finish_relationships(self.context, self.relationships)
         logged = self.log.issues(self.made, label) if self.log else []
-        result.warnings = reader_warnings(self.info, label) + logged
+        result.warnings = self.issues + logged
         return result
 
 

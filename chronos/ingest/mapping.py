@@ -239,17 +239,10 @@ def _missing_column(col: str, header: list[str], file: str, origin: str) -> Mapp
 
 def load_mapping(path: str | Path) -> Mapping:
     """Read and check a YAML mapping file."""
-    import yaml
+    from chronos.safe_input import load_yaml
 
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError as exc:
-        raise MappingError("mapping file not found", file=str(path)) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError(f"cannot read the mapping: {exc}", file=str(path)) from exc
-    except yaml.YAMLError as exc:
-        raise MappingError(f"the mapping is not valid YAML: {exc}", file=str(path)) from exc
+    raw = load_yaml(path, error=MappingError, what="mapping file")
     return parse_mapping(raw, origin=str(path))
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chronos.errors import SourceError
-from chronos.ingest.base import Source, SourceResult, get_ingester, read_head, registry, sniff
+from chronos.ingest.base import (Source, SourceResult, check_source, get_ingester, read_head,
+                                 registry, sniff)
 
 
 @dataclass
@@ -53,8 +53,7 @@ def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
     formats tried) when the file cannot be read.
     """
     path = Path(path)
-    if not path.exists():
-        raise SourceError("file not found", file=str(path))
+    check_source(path, str(path), fmt)
     scores = _scores(path)
     if fmt in ("", "auto", None):
         fmt = sniff(path)[0]

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from chronos.errors import SourceError
 
 #: Excel error values and other spellings of "no value"
 MISSING_VALUES = {"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#null!", "#num!",
@@ -126,7 +125,11 @@ def _match(name: str, synonyms: tuple, cutoff: float) -> float:
 
 
 def find_columns(headers: list, fields: dict[str, list[str]]) -> dict[str, int]:
-    """Map field names to column positions, each column used at most once (best first)."""
+    """Map field names to column positions, each column used at most once (best first).
+    Only the first :data:`~chronos.limits.MAX_HEADER_CELLS` cells are compared."""
+    from chronos.limits import MAX_HEADER_CELLS
+
+    headers = headers[:MAX_HEADER_CELLS]
     candidates = []
     for field_name, synonyms in fields.items():
         for position, header in enumerate(headers):
@@ -168,44 +171,50 @@ def join_details(pairs) -> str:
 
 # --- readers ---------------------------------------------------------------------------
 
-def read_workbook(path: Path, label: str) -> dict[str, list[tuple]]:
-    """Every sheet of an .xlsx workbook as a list of row tuples (cached values)."""
-    try:
-        import openpyxl
+class CsvRows(list):
+    """The rows of a delimited file (a list of lists of str), with ``lines`` (the line each
+    row starts on) and ``issues`` (warnings met decoding it: bytes that are not valid in
+    its encoding, each with its line and column)."""
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
-        raise SourceError(f"cannot open the workbook ({type(exc).__name__}: {exc})",
-                          file=label, hint="is the file a complete .xlsx workbook?") from exc
-    try:
-        return {sheet.title: [tuple(row) for row in sheet.iter_rows(values_only=True)]
-                for sheet in book.worksheets}
-    except Exception as exc:
-        raise SourceError(f"cannot read the workbook ({type(exc).__name__}: {exc})",
-                          file=label, hint="the file may be truncated or damaged") from exc
-    finally:
-        book.close()
+    def __init__(self, rows=(), lines=(), issues=()):
+        super().__init__(rows)
+        self.lines = list(lines)
+        self.issues = list(issues)
+
+
+def read_workbook(path: Path, label: str) -> dict[str, list[tuple]]:
+    """Every sheet of an .xlsx workbook as a list of row tuples (cached values; every row
+    whatever the sheet's dimension tag says; a formula without a saved result comes back
+    as a :class:`~chronos.ingest.workbook.Formula`). Damaged, hostile or oversized
+    workbooks raise :class:`SourceError` (:mod:`chronos.ingest.workbook`)."""
+    from chronos.ingest.workbook import read_sheets
+
+    return read_sheets(path, label)
 
 
 def decode_text(data: bytes, label: str, encoding: str | None = None) -> str:
-    """Bytes of a text file as str: the given encoding, else UTF-8 (BOM ok), else cp1252."""
-    for candidate in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):
-        try:
-            return data.decode(candidate)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    raise SourceError("cannot decode the file", file=label,
-                      hint="give the encoding: option in the manifest")
+    """Bytes of a text file as str, by the policy of :mod:`chronos.ingest.encoding` (the
+    given encoding, else a BOM, else UTF-8, else cp1252 for a file that is not UTF-8)."""
+    from chronos.ingest.encoding import decode
+
+    return decode(data, label, encoding or "auto").text
 
 
-def read_csv_rows(path: Path, label: str, encoding: str | None = None) -> list[list[str]]:
-    """A delimited text file (comma, tab, semicolon or pipe) as rows of strings."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
-    text = decode_text(data, label, encoding)
-    return list(csv.reader(io.StringIO(text), delimiter=_delimiter(text)))
+def read_csv_rows(path: Path, label: str, encoding: str | None = None,
+                  delimiter: str | None = None) -> CsvRows:
+    """A delimited text file (comma, tab, semicolon or pipe, or ``delimiter``) as rows of
+    strings, with the limits of :mod:`chronos.limits` and a warning for each byte that
+    does not decode."""
+    from chronos.ingest.delimited import records
+    from chronos.ingest.encoding import decode
+    from chronos.ingest.guards import CHUNK, check_lines
+    from chronos.safe_input import read_bytes
+
+    data = read_bytes(path, label)
+    check_lines((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)), label)
+    decoded = decode(data, label, encoding or "auto")
+    rows, lines = records(decoded.text, delimiter or _delimiter(decoded.text), label)
+    return CsvRows(rows, lines, decoded.placed_issues(label, lines, rows))
 
 
 def _delimiter(text: str) -> str:
@@ -216,17 +225,15 @@ def _delimiter(text: str) -> str:
 
 @lru_cache(maxsize=64)
 def _peek(path: str, mtime: float, size: int, rows: int) -> tuple:
+    from chronos.safe_input import open_regular
+
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
+        from chronos.ingest.workbook import read_sheets
 
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            return tuple((sheet.title, tuple(tuple(r) for r in sheet.iter_rows(
-                max_row=rows, values_only=True))) for sheet in book.worksheets[:40])
-        finally:
-            book.close()
-    with open(path, "rb") as handle:
+        sheets = read_sheets(Path(path), path, max_sheets=40, max_rows=rows)
+        return tuple((title, tuple(tuple(r) for r in body)) for title, body in sheets.items())
+    with open_regular(path) as handle:
         text = decode_text(handle.read(65536), path)
     lines = text.splitlines()[:rows]
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=_delimiter(text))

@@ -20,7 +20,6 @@ in PrevPerm) gives month or year precision.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from functools import lru_cache
 from importlib import resources as _resources
@@ -30,6 +29,7 @@ from chronos.errors import Issue, SourceError
 from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, person_frame,
                                     relationship_frame, uk_or_iso_day)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest.sheets import read_csv_rows
 
 FORMAT = "ssda903"
 #: table name -> columns that identify it (checked in this order)
@@ -72,21 +72,19 @@ def identify(columns: list[str]) -> str | None:
 
 def read_rows(path: Path, label: str, encoding: str | None = None) -> tuple[list[str],
                                                                               list[dict]]:
-    """The header and the rows of a CSV table (UTF-8, else Windows-1252)."""
-    raw = path.read_bytes()
-    for enc in ([encoding] if encoding else ["utf-8-sig", "cp1252"]):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise SourceError(f"cannot decode the file as {encoding}", file=label)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = [c.strip().upper() for c in next(reader, [])]
-    rows = [dict(zip(header, (v.strip() for v in values)), _width=len(values))
-            for values in reader]
+    """The header and the rows of a CSV table (see :func:`read_table`)."""
+    header, rows, _ = read_table(path, label, encoding)
     return header, rows
+
+
+def read_table(path: Path, label: str, encoding: str | None = None):
+    """``(header, rows, warnings)`` of a CSV table, decoded by the policy of
+    :mod:`chronos.ingest.encoding` (warnings name the bytes that did not decode)."""
+    table = read_csv_rows(path, label, encoding, delimiter=",")
+    header = [c.strip().upper() for c in (table[0] if table else [])]
+    rows = [dict(zip(header, (v.strip() for v in values)), _width=len(values))
+            for values in table[1:]]
+    return header, rows, table.issues
 
 
 class Ssda903Reader:
@@ -102,8 +100,9 @@ class Ssda903Reader:
 
     def read(self) -> SourceResult:
         """Recognise the table, then turn each row into events and person records."""
-        header, rows = read_rows(self.source.path, self.label,
-                                 self.source.options.get("encoding"))
+        header, rows, decoding = read_table(self.source.path, self.label,
+                                            self.source.options.get("encoding"))
+        self.warnings.extend(decoding)
         table = identify(header)
         if table is None:
             raise SourceError("not an SSDA903 table: header columns match no known table",

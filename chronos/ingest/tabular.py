@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from chronos import limits
 from chronos.errors import MappingError, SourceError
 
 #: How many rows at the top of a sheet are searched for the header row.
@@ -33,11 +34,16 @@ class Table:
 
     ``frame`` has one string column per header cell (empty cells are ``""``), and
     ``refs`` the source_ref of each row (its line or Excel row number as a string).
+    ``issues`` are warnings met reading it (bytes that did not decode, placed in their
+    row and column); ``formulas`` the rows (positions in ``frame``) of each column whose
+    cell is a formula without a saved result (workbooks).
     """
 
     frame: pd.DataFrame
     refs: pd.Series
     info: dict = field(default_factory=dict)
+    issues: list = field(default_factory=list)
+    formulas: dict = field(default_factory=dict)
 
 
 def map_values(series: pd.Series, func) -> pd.Series:
@@ -175,11 +181,13 @@ def find_header(rows: list[list[str]], wanted: list[str], label: str,
         if score > best[0]:
             best = (score, first, count, names)
     if best[0] == 0:
-        first = [c for c in (rows[0] if rows else []) if c]
+        cells = len([c for c in (rows[0] if rows else []) if c])
         raise MappingError("none of the mapped columns is in the first "
                            f"{HEADER_SEARCH_ROWS} rows", file=label,
-                           hint=f"mapped columns: {', '.join(wanted)}; first row has: "
-                                f"{', '.join(first[:12]) or '(nothing)'}")
+                           hint=f"mapped columns: {', '.join(wanted)}; the first row has "
+                                f"{cells} filled cell(s) (not shown: chronos does not echo a "
+                                "file it cannot read as an export); is it the right file, "
+                                "and is the delimiter right?")
     return best[1], best[2], _unique_names(best[3])
 
 
@@ -220,33 +228,26 @@ def _frame(records: list[list[str]], names: list[str]) -> pd.DataFrame:
 # --------------------------------------------------------------------------- delimited
 
 def detect_encoding(data: bytes, requested: str = "auto") -> str:
-    """The encoding of a text file: a BOM, else UTF-8 if it decodes, else cp1252."""
-    if requested not in (None, "", "auto"):
-        return requested
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    return "utf-8" if _is_utf8(data) else "cp1252"
+    """The encoding of a text file by the policy of :mod:`chronos.ingest.encoding`: the
+    requested one, a BOM, UTF-8 (also with a few damaged bytes among valid UTF-8
+    characters), else cp1252."""
+    from chronos.ingest.encoding import decode
+
+    return decode(data, "", requested, keep_text=False).encoding
 
 
-def _is_utf8(data: bytes) -> bool:
-    """True when ``data`` is valid UTF-8 (Arrow's validator first: it is several times
-    faster than decoding; Python's decoder has the last word on a rejection)."""
-    import array
+def place_bytes(decoded, table: Table, label: str, bad: list) -> list:
+    """A warning for each of the ``bad`` bytes (:class:`~chronos.ingest.encoding.BadByte`)
+    that fall in ``table``'s rows, naming its row and column; bytes above the first row
+    (in the header) are named by line."""
+    if not bad:
+        return []
+    frame, refs = table.frame, table.refs
 
-    import pyarrow as pa
+    def row(index: int):
+        return refs.iloc[index], {c: frame.iat[index, j] for j, c in enumerate(frame.columns)}
 
-    offsets = pa.py_buffer(array.array("q", [0, len(data)]))
-    whole = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        whole.cast(pa.large_string())  # validates in place: no copy of the file
-        return True
-    except (pa.ArrowInvalid, pa.ArrowException):
-        pass
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return decoded.place(bad, label, [int(r) for r in refs], row)
 
 
 def detect_delimiter(text: str, suffix: str, requested: str = "auto") -> str:
@@ -268,17 +269,26 @@ def detect_delimiter(text: str, suffix: str, requested: str = "auto") -> str:
     return best
 
 
-def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) -> Table:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
+def check_text_file(data: bytes, label: str) -> None:
+    """Refuse an empty file, a binary one, or one with a line over the limit."""
+    from chronos.ingest.guards import CHUNK, check_lines
+
     if len(data) < 65536 and not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceError("the file is empty", file=label)
-    if b"\x00" in data[:4096]:
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError("the file is binary, not CSV/TSV text", file=label,
                           hint="is it a workbook? give it an .xlsx extension")
-    encoding = detect_encoding(data, options.get("encoding", "auto"))
+    check_lines((data[i:i + CHUNK] for i in range(0, len(data), CHUNK)), label)
+
+
+def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) -> Table:
+    from chronos.ingest.encoding import decode
+    from chronos.safe_input import read_bytes
+
+    data = read_bytes(path, label)
+    check_text_file(data, label)
+    decoded = decode(data, label, options.get("encoding", "auto"), keep_text=False)
+    encoding = decoded.encoding
     head_text = data[:262144].decode(encoding, errors="replace")
     delim = detect_delimiter(head_text, path.suffix.lower(), options.get("delimiter", "auto"))
     head_rows, head_lines = _head_records(head_text, delim)
@@ -291,11 +301,15 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
             "header_rows": count}
     table = Table(frame, refs, info)
     table.info["extra_fields"] = extra
+    table.issues = decoded.issues(label) + place_bytes(decoded, table, label, decoded.bad)
     return table
 
 
 def _head_records(text: str, delim: str) -> tuple[list[list[str]], list[tuple[int, int]]]:
     """The first records of the file and the (first, last) line of each."""
+    from chronos.ingest.delimited import raise_field_limit
+
+    raise_field_limit()
     reader = csv.reader(io.StringIO(text), delimiter=delim)
     rows, lines, last = [], [], 0
     try:
@@ -327,19 +341,50 @@ def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: i
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return _parse(data, encoding, delim, names, skip), []
-    except (pd.errors.ParserError, pd.errors.ParserWarning):
-        pass
+    except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+        _unclosed_quote(exc, data, encoding, delim, label)
     except (UnicodeDecodeError, LookupError) as exc:
         raise SourceError(f"cannot decode the file as {encoding}: {exc}", file=label,
                           hint="set encoding: in the mapping's reader options") from exc
-    widest = max(line.count(delim.encode()) for line in data.splitlines()) + 1
+    widest = widest_row(data, delim)
+    if widest > limits.MAX_COLUMNS:
+        raise SourceError(f"a line has {widest:,} cells, more than {limits.MAX_COLUMNS:,}",
+                          file=label, hint="is the delimiter right? set delimiter: in the "
+                                           "mapping's reader options")
     extra = [f"(extra field {i})" for i in range(len(names) + 1, widest + 1)]
     try:
         frame = _parse(data, encoding, delim, names + extra, skip)
     except pd.errors.ParserError as exc:
-        raise SourceError(f"cannot parse the file: {exc}", file=label) from exc
+        _unclosed_quote(exc, data, encoding, delim, label)
+        raise SourceError(f"cannot parse the file: {str(exc)[:200]}", file=label) from None
     used = [c for c in extra if frame[c].ne("").any()]
     return frame.drop(columns=[c for c in extra if c not in used]), used
+
+
+def widest_row(data: bytes, delim: str) -> int:
+    """1 + the most delimiters on one line (lines split at LF and CR)."""
+    sep = delim.encode()
+    most, start = 0, 0
+    text = data.replace(b"\r", b"\n") if b"\r" in data else data
+    while start < len(text):
+        end = text.find(b"\n", start)
+        end = len(text) if end == -1 else end
+        most = max(most, text.count(sep, start, end))
+        start = end + 1
+    return most + 1
+
+
+def _unclosed_quote(exc: Exception, data: bytes, encoding: str, delim: str, label: str) -> None:
+    """Raise the unclosed-quote error when pandas stopped at the end of the file inside a
+    quoted cell (its message counts records, not lines: the line is found here)."""
+    from chronos.ingest.delimited import record_line, unclosed_quote
+
+    found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    if not found:
+        return
+    text = data.decode(encoding, errors="replace")
+    line = record_line(io.StringIO(text, newline=""), delim, int(found.group(1)))
+    raise unclosed_quote(lambda: io.StringIO(text, newline=""), delim, label, line) from None
 
 
 def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
@@ -403,37 +448,22 @@ def _trim_trailing_blank(frame: pd.DataFrame, refs: pd.Series):
 # --------------------------------------------------------------------------- workbook
 
 def _read_workbook(path: Path, label: str, wanted: list[str], options: dict) -> list[Table]:
-    workbook = _open_workbook(path, label)
-    try:
+    from chronos.ingest.workbook import formula_cells, open_workbook
+
+    with open_workbook(path, label) as (workbook, facts):
         sheets = _choose_sheets(workbook, options.get("sheet", "*"), label)
+        formulas = formula_cells(path, label, facts)
         tables = []
         for sheet in sheets:
-            table = _read_sheet(sheet, label, wanted, options, several=len(sheets) > 1)
+            table = _read_sheet(sheet, label, wanted, options, several=len(sheets) > 1,
+                                formulas=formulas.get(sheet.title))
             if table is not None:
                 tables.append(table)
-    finally:
-        workbook.close()
     if not tables:
         raise MappingError("no sheet has the mapped columns", file=label,
                            hint=f"mapped columns: {', '.join(wanted)}; sheets: "
                                 f"{', '.join(s.title for s in sheets)}")
     return tables
-
-
-def _open_workbook(path: Path, label: str):
-    import zipfile
-
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SourceError(f"cannot open the workbook: {exc}", file=label,
-                          hint="is it a real .xlsx file (not a renamed CSV or an "
-                               "old .xls)? open and re-save it in Excel") from exc
-    except Exception as exc:  # openpyxl raises its own exception types for bad files
-        raise SourceError(f"cannot open the workbook: {type(exc).__name__}: {exc}",
-                          file=label) from exc
 
 
 def _choose_sheets(workbook, sheet: object, label: str) -> list:
@@ -448,11 +478,15 @@ def _choose_sheets(workbook, sheet: object, label: str) -> list:
     return [workbook[sheet]]
 
 
-def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bool):
-    if hasattr(sheet, "reset_dimensions"):
-        sheet.reset_dimensions()
-    rows = [[_cell_text(v) for v in row]
-            for row in sheet.iter_rows(min_row=1, min_col=1, values_only=True)]
+def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bool,
+                formulas: dict | None = None):
+    from chronos.ingest.workbook import Formula, sheet_rows
+
+    unsaved: list[tuple[int, int]] = []          # (row index, column) of unsaved formulas
+    rows = []
+    for index, row in enumerate(sheet_rows(sheet, label, formulas)):
+        rows.append([_cell_text(v) for v in row])
+        unsaved += [(index, j) for j, v in enumerate(row) if isinstance(v, Formula)]
     where = f"{label} sheet {sheet.title!r}"
     try:
         first, count, names = find_header(rows[:HEADER_SEARCH_ROWS], wanted, where,
@@ -475,7 +509,12 @@ def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bo
     frame, refs = _trim_trailing_blank(frame, refs)
     info = {"sheet": sheet.title, "header_row": first + count, "header_rows": count,
             "extra_fields": extra}
-    return Table(frame, refs, info)
+    columns = list(frame.columns)
+    marked: dict[str, list[int]] = {}
+    for index, column in unsaved:
+        if first + count <= index < first + count + len(frame) and column < len(columns):
+            marked.setdefault(columns[column], []).append(index - first - count)
+    return Table(frame, refs, info, formulas=marked)
 
 
 def _cell_text(value: object) -> str:

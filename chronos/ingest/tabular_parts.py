@@ -15,6 +15,7 @@ cell changes nothing downstream).
 from __future__ import annotations
 
 import codecs
+import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,11 @@ from typing import Iterator
 import pandas as pd
 
 from chronos.errors import SourceError
+from chronos.ingest.encoding import Decoded, StreamCheck, prefer_utf8
+from chronos.ingest.guards import check_lines
 from chronos.ingest.tabular import (Table, _arrow_string, _head_records, _trim_trailing_blank,
-                                    detect_delimiter, find_header)
+                                    detect_delimiter, find_header, place_bytes)
+from chronos.safe_input import open_regular, os_error
 
 #: Bytes read at a time when streaming a file (encoding check, widest row).
 BLOCK = 1 << 23
@@ -43,6 +47,7 @@ class DelimitedPlan:
     header_end_line: int            # the file line of the (last) header row
     quoted: bool                    # any '"' in the file: cells may hold newlines
     info: dict = field(default_factory=dict)
+    decoded: Decoded | None = None  # the encoding decision and the bytes that did not decode
 
 
 def plan_delimited(path: Path, label: str, wanted: list[str], options: dict) -> DelimitedPlan:
@@ -50,10 +55,12 @@ def plan_delimited(path: Path, label: str, wanted: list[str], options: dict) -> 
     head, size = _head(path, label)
     if size < 65536 and not head.strip(b" \t\r\n\xef\xbb\xbf"):
         raise SourceError("the file is empty", file=label)
-    if b"\x00" in head[:4096]:
+    if b"\x00" in head[:4096] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise SourceError("the file is binary, not CSV/TSV text", file=label,
                           hint="is it a workbook? give it an .xlsx extension")
-    encoding, strict, quoted = _scan_bytes(path, head, options.get("encoding", "auto"))
+    check_lines(_blocks(path, label), label)
+    decoded, quoted = _scan_bytes(path, label, head, options.get("encoding", "auto"))
+    encoding, strict = decoded.encoding, not decoded.bad_count
     head_text = head.decode(encoding, errors="replace")
     delim = detect_delimiter(head_text, path.suffix.lower(), options.get("delimiter", "auto"))
     head_rows, head_lines = _head_records(head_text, delim)
@@ -61,65 +68,51 @@ def plan_delimited(path: Path, label: str, wanted: list[str], options: dict) -> 
     end = head_lines[first + count - 1][1]
     info = {"encoding": encoding, "delimiter": delim, "header_row": end, "header_rows": count}
     return DelimitedPlan(path, label, encoding, "strict" if strict else "replace", delim, names,
-                         end, quoted, info)
+                         end, quoted, info, decoded)
 
 
 def _head(path: Path, label: str) -> tuple[bytes, int]:
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(262144), path.stat().st_size
-    except OSError as exc:
-        raise SourceError(f"cannot read file: {exc.strerror}", file=label) from exc
+    with open_regular(path, label) as handle:
+        try:
+            return handle.read(262144), os.fstat(handle.fileno()).st_size
+        except OSError as exc:
+            raise os_error(exc, label) from None
 
 
-def _blocks(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as handle:
+def _blocks(path: Path, label: str = "") -> Iterator[bytes]:
+    with open_regular(path, label or str(path)) as handle:
         while block := handle.read(BLOCK):
             yield block
 
 
-def _scan_bytes(path: Path, head: bytes, requested) -> tuple[str, bool, bool]:
-    """(encoding, whether it decodes strictly, whether the file has a '"'), streaming:
-    :func:`~chronos.ingest.tabular.detect_encoding` without holding the file."""
-    quoted = False
+def _scan_bytes(path: Path, label: str, head: bytes, requested) -> tuple[Decoded, bool]:
+    """(the encoding decision with its bad bytes, whether the file has a '"'), streaming:
+    :func:`chronos.ingest.encoding.decode`'s policy without holding the file."""
     if requested not in (None, "", "auto"):
-        encoding = requested
-    elif head.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
+        candidates = [str(requested)]
+    elif head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
     else:
-        encoding = "utf-8"
-    decoder = _decoder(encoding)
-    for block in _blocks(path):
+        candidates = ["utf-8", "cp1252"]
+    quoted = False
+    check = StreamCheck(candidates[0], label)
+    for block in _blocks(path, label):
         quoted = quoted or b'"' in block
-        decoder = decoder and _feed(decoder, block)
-    strict = bool(decoder and _feed(decoder, b"", final=True))
-    if not strict and requested in (None, "", "auto") and encoding == "utf-8":
-        encoding = "cp1252"
-        strict = _decodes(path, encoding)
-    return encoding, strict, quoted
-
-
-def _decoder(encoding: str):
-    try:
-        return codecs.getincrementaldecoder(encoding)("strict")
-    except LookupError:  # the one-shot reader reports it (reading the head)
-        return None
-
-
-def _feed(decoder, block: bytes, final: bool = False):
-    """The decoder after decoding ``block``, or None when the bytes do not decode."""
-    try:
-        decoder.decode(block, final)
-    except UnicodeDecodeError:
-        return None
-    return decoder
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = _decoder(encoding)
-    for block in _blocks(path):
-        decoder = decoder and _feed(decoder, block)
-    return bool(decoder and _feed(decoder, b"", final=True))
+        check.feed(block)
+    check.feed(b"", final=True)
+    decoded = check.decided(_blocks(path, label))
+    if len(candidates) == 1 or not check.recorder.count or \
+            prefer_utf8(check.valid, check.recorder.count):
+        return decoded, quoted
+    fallback = StreamCheck("cp1252", label)
+    for block in _blocks(path, label):
+        fallback.feed(block)
+    fallback.feed(b"", final=True)
+    result = fallback.decided(_blocks(path, label))
+    result.fallback = decoded.bad[0] if decoded.bad else None
+    return result, quoted
 
 
 # --------------------------------------------------------------------------- records
@@ -128,6 +121,7 @@ def iter_tables(plan: DelimitedPlan, rows: int) -> Iterator[Table]:
     """The rows below the header in blocks of about ``rows``, each a :class:`Table` with
     the one-shot reader's strings and row numbers (trailing blank rows dropped)."""
     line, held = plan.header_end_line + 1, None
+    pending = list(plan.decoded.bad) if plan.decoded is not None else []
     for frame in iter_records(plan, rows):
         refs, line = line_numbers(frame, line, plan.quoted)
         if held is not None:
@@ -136,8 +130,12 @@ def iter_tables(plan: DelimitedPlan, rows: int) -> Iterator[Table]:
         held = (frame.iloc[len(body):], refs.iloc[len(body):]) if len(body) < len(frame) else None
         if len(body):
             extra = [c for c in body.columns if c not in plan.names]
-            yield Table(body.reset_index(drop=True), body_refs.reset_index(drop=True),
-                        {**plan.info, "extra_fields": extra})
+            table = Table(body.reset_index(drop=True), body_refs.reset_index(drop=True),
+                          {**plan.info, "extra_fields": extra})
+            here = [b for b in pending if b.line < line]
+            pending = pending[len(here):]
+            table.issues = place_bytes(plan.decoded, table, plan.label, here)
+            yield table
 
 
 def _prepend(held, frame: pd.DataFrame, refs: pd.Series):
@@ -198,8 +196,10 @@ def iter_records(plan: DelimitedPlan, rows: int, usecols: list[str] | None = Non
                 done += len(frame)
             return
         except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
+            unclosed_quote_in(plan, exc)
             if state["wide"]:
-                raise SourceError(f"cannot parse the file: {exc}", file=plan.label) from exc
+                raise SourceError(f"cannot parse the file: {str(exc)[:200]}",
+                                  file=plan.label) from None
             state.update(wide=True, names=plan.names + extra_names(plan))
         except UnicodeDecodeError:
             if state["errors"] == "replace":
@@ -209,6 +209,29 @@ def iter_records(plan: DelimitedPlan, rows: int, usecols: list[str] | None = Non
             raise SourceError(f"cannot decode the file as {plan.encoding}: {exc}",
                               file=plan.label,
                               hint="set encoding: in the mapping's reader options") from exc
+
+
+def unclosed_quote_in(plan: DelimitedPlan, exc: Exception) -> None:
+    """Raise the unclosed-quote error (naming its line, found by streaming the file) when
+    pandas stopped at the end of the file inside a quoted cell."""
+    import io
+    import re
+
+    from chronos.ingest.delimited import record_line, unclosed_quote
+
+    found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    if not found:
+        return
+
+    def lines():
+        handle = open_regular(plan.path, plan.label)
+        return io.TextIOWrapper(handle, plan.encoding, errors="replace", newline="")
+
+    with lines() as text:
+        line = record_line(text, plan.delimiter, int(found.group(1)))
+    with lines() as text:
+        error = unclosed_quote(lambda: text, plan.delimiter, plan.label, line)
+    raise error from None
 
 
 def _skip_records(frames: Iterator[pd.DataFrame], count: int) -> Iterator[pd.DataFrame]:
@@ -229,8 +252,13 @@ def _chunks(plan: DelimitedPlan, rows: int, usecols: list[str] | None, names: li
                    dtype=_arrow_string(), keep_default_na=False, na_filter=False,
                    skip_blank_lines=False, index_col=False, encoding=plan.encoding,
                    encoding_errors=errors, engine="c", chunksize=rows, usecols=usecols)
+    with open_regular(plan.path, plan.label) as handle:
+        yield from _read_chunks(handle, options, wide)
+
+
+def _read_chunks(handle, options: dict, wide: bool) -> Iterator[pd.DataFrame]:
     try:
-        reader = pd.read_csv(plan.path, **options)
+        reader = pd.read_csv(handle, **options)
     except pd.errors.EmptyDataError:  # nothing below the header
         return
     with reader:
@@ -248,14 +276,20 @@ def _chunks(plan: DelimitedPlan, rows: int, usecols: list[str] | None, names: li
 def extra_names(plan: DelimitedPlan) -> list[str]:
     """``(extra field N)`` columns up to the widest line (the one-shot reader's count:
     delimiters per line, lines split at ``\\n`` and ``\\r``)."""
-    width = len(plan.names)
-    return [f"(extra field {i})" for i in range(width + 1, widest_line(plan) + 1)]
+    from chronos.limits import MAX_COLUMNS
+
+    width, widest = len(plan.names), widest_line(plan)
+    if widest > MAX_COLUMNS:
+        raise SourceError(f"a line has {widest:,} cells, more than {MAX_COLUMNS:,}",
+                          file=plan.label, hint="is the delimiter right? set delimiter: in "
+                                                "the mapping's reader options")
+    return [f"(extra field {i})" for i in range(width + 1, widest + 1)]
 
 
 def widest_line(plan: DelimitedPlan) -> int:
     """1 + the most delimiters on one line of the file (streamed)."""
     delim, most, rest = plan.delimiter.encode(), 0, b""
-    for block in _blocks(plan.path):
+    for block in _blocks(plan.path, plan.label):
         lines = (rest + block).splitlines(keepends=True)
         rest = lines.pop() if lines and not lines[-1].endswith((b"\n", b"\r")) else b""
         most = max([most] + [ln.count(delim) for ln in lines])

@@ -51,7 +51,7 @@ def _pair(item, label: str) -> tuple[str, ...]:
 
 def parse_overrides(raw, label: str = "overrides.yaml") -> Overrides:
     """Overrides from a dict (the parsed YAML), a path, an :class:`Overrides` or None."""
-    import yaml
+    from chronos.safe_input import load_yaml
 
     if raw is None:
         return Overrides()
@@ -61,10 +61,8 @@ def parse_overrides(raw, label: str = "overrides.yaml") -> Overrides:
         path = Path(raw)
         if not path.exists():
             return Overrides(label=str(path))
-        try:
-            raw, label = yaml.safe_load(path.read_text("utf-8")) or {}, str(path)
-        except (OSError, yaml.YAMLError) as exc:
-            raise ManifestError(f"cannot read overrides: {exc}", file=str(path)) from exc
+        raw = load_yaml(path, error=ManifestError, what="overrides file") or {}
+        label = str(path)
     if not isinstance(raw, dict):
         raise ManifestError("overrides must be a mapping with must_link / cannot_link",
                             file=label)

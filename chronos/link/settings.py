@@ -122,17 +122,16 @@ def load_settings(path: str | Path | None = None, overrides: dict | None = None)
     top-level keys in ``overrides`` replaced (e.g. ``{"link_threshold": 0.95}``)."""
     if path is None and not overrides:
         return _default_settings()
-    import yaml
+    from chronos.safe_input import parse_yaml, read_bytes
 
     if path is None:
         text = resources.files("chronos").joinpath("data", "link_model.yaml").read_text("utf-8")
         label = "link_model.yaml"
     else:
-        try:
-            text, label = Path(path).read_text("utf-8"), str(path)
-        except OSError as exc:
-            raise LinkSettingsError(f"cannot read linking model: {exc.strerror}", file=str(path))
-    raw = yaml.safe_load(text) or {}
+        label = str(path)
+        text = read_bytes(path, label, error=LinkSettingsError,
+                          what="linking model").decode("utf-8", errors="replace")
+    raw = parse_yaml(text, error=LinkSettingsError, label=label, what="linking model") or {}
     raw.update(overrides or {})
     return _parse(raw, label)
 

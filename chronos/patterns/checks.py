@@ -74,13 +74,12 @@ def _people(items) -> list[dict]:
 
 def run_rule_tests(path, *, extra_rules=None) -> list[CaseResultLine]:
     """Run the worked examples in a rule file against its rules (and the catalogue)."""
-    import yaml
-
     from chronos.patterns.engine import run_rules
     from chronos.patterns.rules import apply_overrides, load_catalogue, load_rules
+    from chronos.safe_input import load_yaml
 
     path = Path(path)
-    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    data = load_yaml(path, error=RuleError, what="rule file") or {}
     own = load_rules([path]) if data.get("rules") else []
     rules = {r.id: r for r in load_catalogue(extra=extra_rules)}
     rules.update({r.id: r for r in own})

@@ -45,9 +45,9 @@ HARM_COLUMNS = ["person_id", "date", "index", "events_score", "findings_score", 
 def harm_config(config=None) -> dict:
     """The defaults merged with ``config`` (a dict or a YAML path); unknown keys raise."""
     if isinstance(config, (str, Path)):
-        import yaml
+        from chronos.safe_input import load_yaml
 
-        config = yaml.safe_load(Path(config).read_text("utf-8")) or {}
+        config = load_yaml(Path(config), error=RuleError, what="harm index settings") or {}
     merged = copy.deepcopy(HARM_DEFAULTS)
     for key, value in (config or {}).items():
         if key not in merged:

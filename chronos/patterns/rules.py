@@ -421,14 +421,9 @@ def _check_structural(rule: Rule) -> None:
 # --------------------------------------------------------------------------- loading
 
 def _read_yaml(path: Path):
-    import yaml
+    from chronos.safe_input import load_yaml
 
-    try:
-        return yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise RuleError("rule file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise RuleError(f"not valid YAML: {exc}", file=str(path)) from None
+    return load_yaml(path, error=RuleError, what="rule file")
 
 
 def _rule_specs(data, file: str) -> list:

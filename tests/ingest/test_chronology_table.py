@@ -110,3 +110,54 @@ def test_broken_and_foreign_files(tmp_path):
     empty.save(empty_path)
     with pytest.raises(SourceError, match="no chronology table"):
         read(empty_path)
+
+
+def test_columns_without_a_known_heading_are_kept_in_details(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_text("Date,Agency,Event,Outcome,Worker notes\n"
+                    "01/02/2020,GP,Child was not brought,Letter sent,Mum unwell,extra cell\n"
+                    "02/02/2020,GP,Seen,,,\n", encoding="utf-8")
+    result = read(path)
+    details = result.events.set_index("source_ref")["details"]
+    assert details["1"] == "worker_notes=Mum unwell;column_6=extra cell"
+    assert details.isna()["2"] and result.reconciles()
+
+
+def test_a_cell_over_the_limit_quarantines_its_row(tmp_path, monkeypatch):
+    from chronos import limits
+
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 50)
+    path = tmp_path / "chron.csv"
+    path.write_text("Date,Agency,Event\n01/02/2020,GP," + "x" * 51 + "\n02/02/2020,GP,ok\n",
+                    encoding="utf-8")
+    result = read(path)
+    assert [(q.code, q.source_ref, q.column) for q in result.quarantine] == [
+        ("cell.too_long", "1", "Event")]
+    assert "51 characters" in result.quarantine[0].message
+    assert result.records_to_data == 1 and result.reconciles()
+
+
+def test_bytes_that_do_not_decode_are_named_by_row_and_column(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_bytes("Date,Agency,Event\n01/02/2020,GP,Zoë seen\n".encode()
+                     + b"02/02/2020,GP,Jo\xff seen\n")
+    result = read(path)
+    assert result.events["summary"].tolist()[0] == "Zoë seen"
+    assert [(w.code, w.source_ref, w.column) for w in result.warnings] == [
+        ("encoding.invalid_byte", "line 3", "column 3")]
+
+
+def test_an_unclosed_quote_stops_with_its_line(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_text('Date,Agency,Event\n01/02/2020,GP,"oops\n' + "02/02/2020,GP,ok\n" * 3,
+                    encoding="utf-8")
+    with pytest.raises(SourceError, match="never closed") as raised:
+        read(path)
+    assert (raised.value.row, raised.value.column) == ("line 2", "column 3")
+
+
+def test_a_word_document_that_is_not_a_zip_is_named(tmp_path):
+    path = tmp_path / "review.docx"
+    path.write_text("not a document")
+    with pytest.raises(SourceError, match="Word document is not a complete zip"):
+        read(path)

@@ -117,3 +117,29 @@ def test_factor_event_types_are_in_the_vocabulary():
     from chronos.model import vocabulary
 
     assert all(t in vocabulary() for t in codes()["factor_events"].values())
+
+
+def test_a_doctype_after_a_long_comment_is_refused(tmp_path):
+    path = tmp_path / "late.xml"
+    path.write_text('<?xml version="1.0"?>\n<!-- ' + "padding " * 20_000 + "-->\n"
+                    '<!DOCTYPE Message [<!ENTITY a "aaaa">]>\n<Message><Children/></Message>\n')
+    assert path.stat().st_size > 65536
+    with pytest.raises(SourceError, match="DOCTYPE") as raised:
+        read(path)
+    assert raised.value.row == "line 3"
+
+
+def test_xml_nested_too_deep_is_refused(tmp_path):
+    path = tmp_path / "deep.xml"
+    path.write_text("<Message><Children><Child>" + "<a>" * 300 + "</a>" * 300
+                    + "</Child></Children></Message>")
+    with pytest.raises(SourceError, match="nests more than 200 elements"):
+        read(path)
+
+
+def test_a_pipe_is_refused_not_waited_on(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "cin.xml")
+    with pytest.raises(SourceError, match="named pipe"):
+        read(tmp_path / "cin.xml")

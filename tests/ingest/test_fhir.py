@@ -159,3 +159,42 @@ def test_appointment_status_and_age_decide_type(tmp_path_factory, status, day):
     expected = {"noshow": ["missed_appointment_adult" if adult else "was_not_brought"],
                 "cancelled": ["appointment_cancelled"], "fulfilled": ["appointment_attended"]}
     assert types == expected.get(status, [])
+
+
+def test_deep_and_huge_lines_of_ndjson_are_quarantined_the_rest_read(tmp_path):
+    good = '{"resourceType":"Patient","id":"p%d","birthDate":"2015-04-03"}\n'
+    deep = '{"resourceType":"Patient","x":' + "[" * 5000 + "]" * 5000 + "}\n"
+    huge = '{"resourceType":"Patient","id":"q","multipleBirthInteger":' + "9" * 1001 + "}\n"
+    path = tmp_path / "bulk.ndjson"
+    path.write_text(good % 1 + deep + huge + good % 2)
+    result = read(path)
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [
+        ("json.too_deep", "line 2"), ("json.number_too_long", "line 3")]
+    assert len(result.persons) == 2 and result.reconciles()
+
+
+def test_a_deep_or_huge_document_is_a_named_error(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text('{"resourceType":"Bundle","entry":[' + "[" * 100_000 + "]" * 100_000 + "]}")
+    with pytest.raises(SourceError, match="nested more than 200 levels"):
+        read(path)
+    path.write_text('{"resourceType":"Patient","id":"p","x":' + "9" * 5000 + "}")
+    with pytest.raises(SourceError, match="5,000 digits") as raised:
+        read(path)
+    assert raised.value.row == "line 1"
+
+
+def test_a_byte_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_bytes(b'{"resourceType":"Patient",\n"id":"Zo\xeb"}')
+    with pytest.raises(SourceError, match="byte 0xEB on line 2"):
+        read(path)
+
+
+def test_a_link_out_of_an_ndjson_folder_is_refused(tmp_path):
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    (tmp_path / "secret.ndjson").write_text('{"resourceType":"Patient","id":"s"}\n')
+    (folder / "a.ndjson").symlink_to(tmp_path / "secret.ndjson")
+    with pytest.raises(SourceError, match="leads out of the folder"):
+        FhirIngester().read(Source(path=folder, name="b", format="fhir"))

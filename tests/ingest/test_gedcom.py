@@ -244,3 +244,19 @@ def test_split_name():
     assert split_name("John Paul /Smith/ Jr") == ("John Paul Jr", "Smith")
     assert split_name("/Smith/") == (None, "Smith")
     assert split_name("Plain Name") == ("Plain Name", None)
+
+
+def test_many_conc_lines_are_joined_and_long_values_cut(tmp_path, monkeypatch):
+    from chronos import limits
+    from chronos.ingest.gedcom import parse_records
+
+    text = "0 HEAD\n0 @I1@ INDI\n1 NAME Amy /Smith/\n1 NOTE a\n" + "2 CONC bc\n" * 50_000 \
+        + "2 CONT d\n0 TRLR\n"
+    roots, warnings = parse_records(text, "g.ged")
+    assert roots[1].first("NOTE").value == "a" + "bc" * 50_000 + "\nd" and not warnings
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 10)
+    roots, warnings = parse_records(text + "0 @I2@ INDI\n1 NAME " + "x" * 20 + "\n", "g.ged")
+    assert roots[1].first("NOTE").value == "a" + "bcbcb" + "cbcb"
+    assert roots[3].first("NAME").value == "x" * 10
+    assert [w.source_ref for w in warnings] == ["line 3", "line 4", "line 50008"]
+    assert {w.code for w in warnings} == {"gedcom.value_too_long"}

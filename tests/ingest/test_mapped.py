@@ -557,11 +557,13 @@ def test_arrow_factorize_is_pandas_factorize(values):
 
 
 @given(st.binary(max_size=12))
-def test_utf8_detection_agrees_with_python(data):
-    try:
-        data.decode("utf-8")
-        expected = "utf-8"
-    except UnicodeDecodeError:
-        expected = "cp1252"
-    if not data.startswith(b"\xef\xbb\xbf"):
+def test_utf8_detection_follows_the_policy(data):
+    """UTF-8 when the bytes decode, or when valid non-ASCII characters are at least as many
+    as the bytes that are not UTF-8; otherwise cp1252 (Python's surrogateescape decoding
+    is the independent count)."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    invalid = sum(1 for c in text if "\udc80" <= c <= "\udcff")
+    valid = sum(1 for c in text if ord(c) > 127 and not "\udc80" <= c <= "\udcff")
+    expected = "utf-8" if not invalid or (valid and valid >= invalid) else "cp1252"
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         assert detect_encoding(data) == expected

@@ -219,3 +219,37 @@ def test_every_kind_of_date_column_is_decided_over_the_whole_file(tmp_path, rows
     assert_same_read(_source(path, mapping=mapping), rows)
     warned = {(w.code, w.column) for w in read_source(_source(path, mapping=mapping)).warnings}
     assert {("date.month_first", "End"), ("date.month_first", "DOB")} <= warned
+
+
+@pytest.mark.parametrize("rows", [1, 2, 5])
+def test_bad_bytes_are_placed_alike_in_blocks_and_whole(tmp_path, rows):
+    path = _write(tmp_path / "gp.csv", [_row(name="Zoë Brontë"), _row(pid="P2", name="Jade X"),
+                                        _row(pid="P3", name="Ann\nLee"), _row(pid="P4")])
+    path.write_bytes(path.read_bytes().replace(b"Jade X", b"Jade \xff").replace(
+        b"P4", b"P\xfe4"))
+    parts = assert_same_read(_source(path), rows)
+    warnings = [(w.code, w.source_ref, w.column) for w in combine_parts(parts).warnings
+                if w.code.startswith("encoding")]
+    assert warnings == [("encoding.invalid_byte", "5", "Name"),
+                        ("encoding.invalid_byte", "8", "Patient ID")]
+
+
+def test_an_unclosed_quote_is_the_same_error_in_blocks(tmp_path):
+    path = _write(tmp_path / "gp.csv", [_row(), _row(pid="P2")])
+    path.write_bytes(path.read_bytes() + b'P3,"Open name,01/02/2015\nP4,x\n')
+    with pytest.raises(ChronosError, match="never closed") as raised:
+        read_source(_source(path))
+    assert raised.value.row == "line 6"
+    assert_same_read(_source(path), 1)
+
+
+def test_long_cells_are_quarantined_alike_in_blocks(tmp_path, monkeypatch):
+    from chronos import limits
+
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 30)
+    path = _write(tmp_path / "gp.csv", [_row(), _row(pid="P2", name="N" * 31), _row(pid="P3")])
+    parts = assert_same_read(_source(path), 1)
+    whole = combine_parts(parts)
+    assert [(q.code, q.source_ref, q.column) for q in whole.quarantine] == [
+        ("cell.too_long", "5", "Name")]
+    assert whole.quarantine[0].value == "N" * 31
