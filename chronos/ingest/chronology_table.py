@@ -9,7 +9,8 @@ descriptions that match no keyword are ``other``. A row with text but no date is
 undated event; a row whose date cannot be read goes to quarantine. In Word, every table
 with a recognisable heading row is read, and a table without headings that has the same
 number of columns as the table before it is read as its continuation (tables split across
-pages); other tables are skipped with a warning. ``source_ref`` is ``T<table>:<row>`` for
+pages); other tables are skipped with a warning. A workbook's sheets are all read unless
+the manifest's ``sheet:`` names one. ``source_ref`` is ``T<table>:<row>`` for
 Word, ``<sheet>:<row>`` for Excel and ``<row>`` for CSV (data rows, 1-based).
 """
 
@@ -97,9 +98,24 @@ def _tables(source: Source) -> tuple[list[tuple[str, list]], list[Issue]]:
     if suffix == ".docx":
         return _docx_tables(source), []
     if suffix in (".xlsx", ".xlsm"):
-        return list(read_workbook(source.path, source.file_label).items()), []
+        return _chosen_sheets(read_workbook(source.path, source.file_label), source), []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
     return [("", [tuple(r) for r in rows])], rows.issues
+
+
+def _chosen_sheets(sheets: dict[str, list], source: Source) -> list[tuple[str, list]]:
+    """The sheets to read: every one, or the one the manifest's ``sheet:`` names (a name,
+    or a 1-based position; ``"*"`` for every sheet)."""
+    wanted = source.options.get("sheet")
+    if wanted in (None, "", "*"):
+        return list(sheets.items())
+    names = list(sheets)
+    if isinstance(wanted, int) and not isinstance(wanted, bool) and 1 <= wanted <= len(names):
+        return [(names[wanted - 1], sheets[names[wanted - 1]])]
+    if str(wanted) not in sheets:
+        raise SourceError(f"the workbook has no sheet {wanted!r}", file=source.file_label,
+                          hint=f"its sheets are: {', '.join(names)}")
+    return [(str(wanted), sheets[str(wanted)])]
 
 
 def _docx_tables(source: Source) -> list[tuple[str, list]]:

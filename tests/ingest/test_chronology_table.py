@@ -112,6 +112,26 @@ def test_broken_and_foreign_files(tmp_path):
         read(empty_path)
 
 
+def test_a_workbook_read_from_the_sheet_the_manifest_names(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.title = "Chronology"
+    book.active.append(["Date", "Agency", "Event", "Action"])
+    book.active.append(["03/04/2021", "School", "Head lice", "Letter home"])
+    notes = book.create_sheet("Instructions")
+    notes.append(["Type one event per row"])
+    path = tmp_path / "return.xlsx"
+    book.save(path)
+    every = ChronologyTableIngester().read(Source(path=path, name="r"))
+    assert every.records_skipped == {"chronology.no_header": 1}
+    for sheet in ("Chronology", 1):
+        one = ChronologyTableIngester().read(Source(path=path, name="r",
+                                                    options={"sheet": sheet}))
+        assert one.records_skipped == {} and one.warnings == [] and len(one.events) == 1
+    with pytest.raises(SourceError, match="(?s)no sheet .Chronolgy.*Chronology, Instructions"):
+        ChronologyTableIngester().read(Source(path=path, name="r",
+                                              options={"sheet": "Chronolgy"}))
+
+
 def test_columns_without_a_known_heading_are_kept_in_details(tmp_path):
     path = tmp_path / "chron.csv"
     path.write_text("Date,Agency,Event,Outcome,Worker notes\n"
