@@ -1,5 +1,7 @@
 """Shared fixtures: paths to the example case and the public sample files."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 EXAMPLE = ROOT / "examples" / "smith-family"
+
+
+#: chronos reads the user's chronos.toml (docs/settings.md): the tests read an empty
+#: configuration folder of their own instead, whatever the machine's user has set
+os.environ["CHRONOS_CONFIG_DIR"] = tempfile.mkdtemp(prefix="chronos-test-config-")
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .heat th{background:#f2f4f8;color:#1b1b1b;font-weight:normal}.heat th.cat{text-align:left}
 .keys{margin:.2rem 0;padding-left:1.2rem}.keys li{margin:.25rem 0}.keys .why{color:var(--muted);font-size:13px}
 .counts{color:var(--muted);font-size:13px;margin:.2rem 0}
-@media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
+@media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}
+figure,.evtable,.heat,.keys li{break-inside:avoid;page-break-inside:avoid}nav.toc{display:none}}
 """
 
 
@@ -53,8 +54,7 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),
              case_map_html(build_case_map(result, chron)), chronology_section(chron, findings=False)]
     body = "".join(p for p in parts if p)
-    html = page(f"Case report: {chron.case}", body)
-    return html.replace("</style>", REPORT_CSS + "</style>", 1)
+    return page(f"Case report: {chron.case}", body, chron, css=REPORT_CSS)
 
 
 def write_case_report(result: Any, path: str | Path, options: ChronologyOptions | None = None,

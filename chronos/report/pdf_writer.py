@@ -123,7 +123,9 @@ def _report_class():
             self.set_margins(12, 14, 12)
             self.set_auto_page_break(True, margin=14)
             self.set_title(f"Case report: {chron.case}")
-            self.set_creator("chronos")
+            from chronos import __version__
+
+            self.set_creator(f"chronos {__version__}")
             self.set_creation_date(_produced(chron))
             self.alias_nb_pages(PAGES)      # room for a five-digit page count
             self.add_page()
@@ -131,7 +133,7 @@ def _report_class():
         def header(self):
             self.set_font("DejaVu", "B", 7)
             self.set_text_color(150, 30, 30)
-            self.cell(0, 4, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 4, self.chron.marking, align="C", new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(*INK)
 
         def footer(self):
@@ -329,10 +331,11 @@ def _report_class():
             fills = {a: _rgb(_tint(c)) for a, c in chron.agencies.items()}
             agency = chron.rows["agency"] if "agency" in chron.rows else None
             rows, colours = [], []
-            for i, rec in enumerate(chron.display.to_dict("records")):
+            for i, rec in enumerate(chron.rows[columns].to_dict("records")):
                 rows.append([rec.get(c, "") for c in columns])
                 colours.append(fills.get(agency.iloc[i]) if agency is not None else None)
-            self.grid(columns, rows, [WIDTHS.get(c, 12) for c in columns], size=7,
+            self.grid([chron.heading(c) for c in columns], rows,
+                      [WIDTHS.get(c, 12) for c in columns], size=7,
                       fill_column=columns.index("Agency / source")
                       if "Agency / source" in columns else None, fills=colours)
 
@@ -458,9 +461,8 @@ def _produced(chron: Chronology) -> dt.datetime:
 
 
 def _tint(colour: str) -> str:
-    from chronos.report.xlsx_writer import tint
-
-    return tint(colour)
+    """The agency's colour as the chronology documents fill with it (readable as it is)."""
+    return colour
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
