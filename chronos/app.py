@@ -222,7 +222,7 @@ def annotate(case, *, decisions: list[tuple[str, str, str]] | None = None,
 
         refs = {**read_bundle_refs(source), **refs}
     wanted += [(event, "bundle_ref", ref) for event, ref in sorted(refs.items())]
-    who = who if who is not None else current_user()
+    who = " ".join((who if who is not None else current_user()).split())
     when = now()
     items = [Annotation(t.strip(), f, " ".join(v.split()), who, when, " ".join(reason.split()))
              for t, f, v in wanted]

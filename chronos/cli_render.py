@@ -386,13 +386,14 @@ def annotated(done, *, quiet: bool, as_json: bool) -> None:
     if as_json:
         json_data(done.as_dict())
         return
-    out = stdout()
+    import sys
+
     shown = [vars(a) | {"status": ""} for a in done.added] if done.added or done.unchanged \
         else done.decisions
-    for d in shown:
+    for d in shown:  # tab-separated, one decision a line (target, field, value, who, when ...)
         line = [d["target"], d["field"], d["value"] or "(withdrawn)", d["who"], d["when"],
                 d["reason"]] + ([d["status"]] if d["status"] else [])
-        out.print("\t".join(line), soft_wrap=True, markup=False)
+        sys.stdout.write("\t".join(line) + "\n")
     if quiet:
         return
     err = stderr()
