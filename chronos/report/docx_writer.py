@@ -114,7 +114,8 @@ def _ns() -> str:
 
 def _title_block(doc, chron: Chronology) -> None:
     doc.add_heading(f"{chron.title}: {clean(chron.case)}", level=1)
-    kids = "; ".join(f"{c['name']} (born {_dob(c)})" for c in chron.children) or "Not recorded"
+    kids = "; ".join(f"{c['name']} ({c.get('birth') or 'born ' + _dob(c)})"
+                    for c in chron.children) or "Not recorded"
     rows = [("Case", chron.case), ("Children", kids), ("Period", chron.period),
             ("Sources", "; ".join(chron.sources)), ("Date produced", chron.produced)]
     rows += [("Note", n) for n in chron.notes]

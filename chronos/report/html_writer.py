@@ -49,7 +49,8 @@ def title_block(chron: Chronology, title: str | None = None) -> str:
     """Heading and the case / children / period / sources / produced list."""
     from chronos.report.chronology import format_date
 
-    kids = "; ".join(f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
+    kids = "; ".join(f"{c['name']} ({c['birth']})" if c.get("birth") else
+                     f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
                      if c["dob"] else c["name"] for c in chron.children) or "Not recorded"
     items = [("Case", chron.case), ("Children", kids), ("Period", chron.period),
              ("Sources", "; ".join(chron.sources)), ("Date produced", chron.produced)]
