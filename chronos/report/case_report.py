@@ -138,6 +138,7 @@ def glances(result: Any, chron: Chronology, child: str | None = None) -> list[di
     from chronos.report.chronology import chronology_rows, format_date
 
     wanted = people.resolve_person(result, child) if child else None
+    shown = {c.get("person_id"): c.get("birth") for c in chron.children}  # 'aged 12' when shared
     out = []
     for kid in people.index_children(result):
         if wanted is not None and kid["person_id"] != wanted:
@@ -152,7 +153,8 @@ def glances(result: Any, chron: Chronology, child: str | None = None) -> list[di
                   f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
                   f"{kid['first_name']}'s chronology" + _harm_words(harm))
         out.append({"person_id": pid, "name": kid["name"],
-                    "born": f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
+                    "born": f" ({shown[pid]})" if shown.get(pid) else
+                    f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
                     "counts": counts, "heat": heat_counts(rows), "harm": harm,
                     "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
     return out

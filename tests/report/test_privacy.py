@@ -207,12 +207,14 @@ def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
         text = " ".join(" ".join(frame[c].dropna().astype(str)) for c in columns)
         assert text and not any(pid in text for pid in originals), table
     assert "=victim+witness" in " ".join(shared.events["person_roles"].dropna())
-    from chronos.report.case_report import build_case_report
-
-    html = build_case_report(shared)
+    run = write_reports(result, tmp_path / "shared", ["report"], pseudonymise=True)
+    html = run.files[0].read_text("utf-8")
     for name in ("Walsh", "Kyle", "Leanne", "Brent"):
         assert name not in html
     assert html.count('alt="Cumulative harm index over time"') == 3
+    # each child's first page shows an age, as the title block does, not a date of birth
+    assert re.search(r"<h2>Child 1 \(aged \d+\) at a glance</h2>", html)
+    assert "(born " not in html
 
 
 def test_shared_ids_are_random_but_sort_as_the_originals(noisy):
