@@ -92,7 +92,7 @@ def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
         if "significant" in rows else len(rows)
     total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
         else len(rows)
-    stats = [(len(chron.findings), "findings, one per pattern"),
+    stats = [(len(chron.findings), "findings, one per pattern and episode"),
              (int(sev.get("high", 0)), "of them high severity"),
              (f"{significant} of {total}", "entries significant"),
              (len(chron.agencies), "agencies"),
@@ -155,7 +155,8 @@ def glances(result: Any, chron: Chronology, child: str | None = None) -> list[di
         out.append({"person_id": pid, "name": kid["name"],
                     "born": f" ({shown[pid]})" if shown.get(pid) else
                     f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
-                    "counts": counts, "heat": heat_counts(rows), "harm": harm,
+                    "counts": counts, "heat": heat_counts(_since_conceived(rows, kid["dob"])),
+                    "harm": harm,
                     "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
     return out
 
@@ -168,6 +169,17 @@ def _child_page(glance: dict) -> str:
             f'{_heat_map(glance["heat"])}</div><div><h3>Cumulative harm over time</h3>'
             f'{_harm_chart(glance["harm"])}</div></div>'
             f'<h3>Key concerns</h3>{_key_concerns(glance["keys"])}</section>')
+
+
+def _since_conceived(rows, dob: str | None):
+    """The rows dated from 40 weeks before the child's birth (or undated): an entry
+    about the household from before the child existed indicates no neglect of the child."""
+    if not dob:
+        return rows
+    from chronos.report.chronology import conceived
+
+    start = conceived(dob)
+    return rows[(rows["date"] == "") | (rows["date"] >= start)] if start else rows
 
 
 def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:
