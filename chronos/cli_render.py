@@ -255,6 +255,24 @@ def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> N
                        "example(s) passed")
 
 
+def pseudonym_check(checked, *, quiet: bool, as_json: bool) -> None:
+    """Each surviving identifier on stdout (file, where, kind, text), a summary on stderr."""
+    if as_json:
+        json_data(checked.as_dict())
+    else:
+        for leak in checked.leaks:
+            where = f"{leak.file}{':' + leak.part if leak.part else ''}:{leak.line}:{leak.column}"
+            print(f"{where}\t{leak.kind}\t{leak.text}")
+    if not quiet:
+        err = stderr()
+        for file, reason in checked.unchecked:
+            err.print(f"not checked: {file}: {reason}", soft_wrap=True)
+        verdict = (f"{len(checked.leaks)} identifier(s) of the real build survive"
+                   if checked.leaks else "no identifier of the real build survives")
+        err.print(f"{len(checked.files)} file(s) checked against {checked.identifiers} "
+                  f"identifiers: {verdict}", soft_wrap=True)
+
+
 def rules_table(rows: list[dict]) -> None:
     """One line per rule: id, type, category, severity, age band, title."""
     for r in rows:

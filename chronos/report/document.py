@@ -69,7 +69,9 @@ class ChronologyOptions:
 
 @dataclass
 class Chronology:
-    """Everything a writer lays out. ``rows`` holds the display ``columns`` plus hidden
+    """Everything a writer lays out. ``children``: dicts with ``person_id``, ``name``,
+    ``first_name``, ``dob`` and optionally ``birth`` (a phrase shown instead of the date
+    of birth: 'aged 12'). ``rows`` holds the display ``columns`` plus hidden
     columns starting with ``_`` (event id, ISO date, agency, categories, kind, finding
     ids) that writers use for colour, filters and links."""
 
