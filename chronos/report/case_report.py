@@ -24,7 +24,8 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .evtable{font-size:12px;margin:.3rem 0 .6rem}
 .cm-cols{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem}.cm{border:1px solid var(--line);padding:.3rem .7rem}
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
-.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown{border-top:6px solid #0072B2}
+.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown,.next{border-top:6px solid #0072B2}
+table.scale{width:auto;min-width:60%}table.scale td:nth-child(2){width:7rem}
 .rows{color:var(--muted);font-size:12px}nav.toc{margin:.5rem 0;font-size:13px}nav.toc a{margin-right:1rem}
 .child-page{border:1px solid var(--line);padding:.4rem .8rem;margin:.6rem 0}
 .child-page h2{margin:.2rem 0 .3rem}.glance{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
