@@ -39,10 +39,12 @@ WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event"
           "Document reference": 20}
 SECTIONS = (("What are we worried about?", (196, 40, 30),
              (("Harm (findings with their evidence)", "harm"),
-              ("Complicating factors", "complicating"))),
-            ("What is working well?", (0, 130, 95),
-             (("Positive events", "working_well"), ("Protective people", "protective_people"))),
-            ("What do we not know?", (0, 95, 160), (("Information gaps", "gaps"),)))
+              ("Complicating factors", "complicating"), ("What do we not know?", "gaps"))),
+            ("What's working well?", (0, 130, 95),
+             (("Demonstrated safety", "working_well"),
+              ("Protective people", "protective_people"))),
+            ("What needs to happen?", (0, 95, 160),
+             (("Danger statements (drafts)", "dangers"), ("Safety goals (drafts)", "goals"))))
 
 
 def write_case_report_pdf(result: Any, path: str | Path,
@@ -315,7 +317,7 @@ def _report_class():
                     self.para(label, 9.5, "B")
                     items = getattr(cm, attribute)
                     if not items:
-                        self.para("Nothing in the records.", 9, "I", MUTED)
+                        self.para("For the meeting.", 9, "I", MUTED)
                     for item in items:
                         rows = (" (rows " + " ".join(item.evidence[:12])
                                 + (" …" if len(item.evidence) > 12 else "") + ")"
