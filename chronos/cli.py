@@ -365,13 +365,13 @@ def report(
 def annotate(
     case: Case,
     significant: Optional[list[str]] = typer.Option(
-        None, "--significant", metavar="EVENT_ID", help="Show the event among the significant events, "
+        None, "--mark-significant", metavar="EVENT_ID", help="Show the event among the significant events, "
         "whatever chronos judged; repeatable."),
     not_significant: Optional[list[str]] = typer.Option(
-        None, "--not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
+        None, "--mark-not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
         "events (the full record keeps it, marked); repeatable."),
     undecided: Optional[list[str]] = typer.Option(
-        None, "--undecided", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
+        None, "--unmark", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
         "judges the event again); repeatable."),
     note: Optional[list[str]] = typer.Option(
         None, "--note", metavar="ID=TEXT", help="An analysis note on an event or a finding (an "
@@ -385,7 +385,7 @@ def annotate(
         None, "--bundle-ref", metavar="EVENT_ID=REF", help="The court bundle page of an event's record "
         "(e.g. E1a2b3c4d5e6f=C23; an empty REF withdraws it); repeatable."),
     source: Optional[Path] = typer.Option(
-        None, "--from", help="A court chronology (Word or Excel) whose Bundle ref column "
+        None, "--refs-from", metavar="FILE", help="A court chronology (Word or Excel) whose Bundle ref column "
         "you filled in: every reference typed there is recorded."),
     who: Optional[str] = typer.Option(None, "--who", help="Who decided (default: your "
                                       "login name)."),
@@ -399,9 +399,9 @@ def annotate(
     chronologies (Word, Excel, HTML) and the case report show them. With no decision,
     lists those in force, and those about events or findings the case no longer has.
 
-    Examples: chronos annotate examples/smith-family --not-significant E1a2b3c4d5e6f
+    Examples: chronos annotate examples/smith-family --mark-not-significant E1a2b3c4d5e6f
     --reason "routine, attended";
-    chronos annotate examples/smith-family --from out/court/chronology.docx
+    chronos annotate examples/smith-family --refs-from out/court/chronology.docx
     """
     from chronos import app as run
     from chronos.errors import ChronosError
