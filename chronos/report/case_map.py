@@ -143,7 +143,8 @@ def _demonstrated(rows: pd.DataFrame) -> pd.DataFrame:
     """Positive records that show safety (support given, a family plan, engagement), not
     routine appointments kept."""
     good = rows[rows["kind"] == "positive"]
-    return good[~good["Significance"].fillna("").str.contains("Routine")]
+    routine = [("Routine" in v) if isinstance(v, str) else False for v in good["Significance"]]
+    return good[[not r for r in routine]]
 
 
 def _positive(rows: pd.DataFrame) -> list[Item]:
