@@ -181,6 +181,16 @@ def chronology(case: Case, child: Child = None, csv_out: Csv = False, quiet: Qui
 def genogram(
     case: Path = typer.Argument(..., help="A case.yaml (or its folder), or a GEDCOM .ged file."),
     out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    focus: Annotated[Optional[list[str]], typer.Option(
+        "--focus", help="Draw the family around this person: a person id, a GEDCOM id "
+                        "(I52) or a name; repeatable. A case's default: its index children.")] = None,
+    generations: Annotated[Optional[int], typer.Option(
+        "--generations", min=0, help="Generations up and down from the focus "
+                                     "(default: two up, one down).")] = None,
+    stats: Annotated[bool, typer.Option(
+        "--stats", help="Print the chart's figures as JSON on stdout: people drawn, "
+                        "deceased, crossings, lines through symbols and labels, label "
+                        "overlaps, width and height.")] = False,
     as_of: AsOf = None,
     pseudonymise_names: PseudonymiseNames = False,
     quiet: Quiet = False,
@@ -189,11 +199,16 @@ def genogram(
     """Draw the genogram of a case or a GEDCOM family tree.
 
     Example: chronos genogram examples/smith-family --out genogram.png --as-of 2023-01-01
+
+    Example: chronos genogram tree.ged --focus "Mary Smith" --generations 1 --out mary.png --stats
     """
     from chronos import app as run
 
     chart = run.genogram(case, out, as_of=_date(as_of, "--as-of"),
-                         pseudonymise=pseudonymise_names, progress=render.progress(quiet))
+                         pseudonymise=pseudonymise_names, focus=focus, generations=generations,
+                         stats=stats, progress=render.progress(quiet))
+    if stats and not json_out:
+        render.json_data(chart.stats)
     render.chart(chart, quiet, json_out)
 
 
