@@ -370,6 +370,55 @@ def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = Fa
 
 
 
+# --------------------------------------------------------------------------- returns
+
+
+def returns_new(case, agencies: list[str], *, child: str | None = None,
+                dob: str | None = None, period_start: str | None = None,
+                period_end: str | None = None, due: str | None = None,
+                progress: Progress | None = None):
+    """Write one Word and one Excel template per agency into the case's
+    ``returns/templates/`` and enter them in its register: a
+    :class:`chronos.returns.issue.Issued`. ``child``: a name (with ``dob``), or a person id,
+    record key or name found in the case's sources; without it, the review's child as
+    already registered, else the case's one index child. The period defaults to the child's
+    date of birth to the case's as-of date. Columns and headings: the authority's settings
+    (:func:`chronos.settings.load_settings`)."""
+    from chronos.returns.issue import Request, case_folder, issue_templates
+    from chronos.settings import load_settings
+
+    request = Request(list(agencies), child, dob, period_start, period_end, due)
+    return issue_templates(case, request, load_settings(case_folder(case)[0]),
+                           progress=progress)
+
+
+def returns_check(file: Path, *, case=None, agency: str | None = None,
+                  report: Path | None = None, record: bool = True):
+    """Check a returned file: a :class:`chronos.returns.check.ReturnCheck` with numbered
+    messages. The case is ``case``, else the case folder the file lies in (if any); with a
+    case, the check report goes to its ``returns/reports/`` (or ``report``) and, with
+    ``record``, the return is recorded: added to the manifest as a source, replacing the
+    agency's earlier return (``check.recorded``)."""
+    from chronos.returns.status import check_and_record, find_case, open_case
+    from chronos.settings import load_settings
+
+    files = open_case(case) if case else find_case(Path(file))
+    settings = load_settings(files.root if files else None)
+    return check_and_record(Path(file), settings, case=files, agency=agency, report=report,
+                            record=record)
+
+
+def returns_status(case, *, scan: bool = True, progress: Progress | None = None):
+    """Which agencies have returned, when, how many rows, which are outstanding or have
+    open problems: a :class:`chronos.returns.status.ReturnsStatus`. With ``scan``, files
+    in the case's ``returns/received/`` not yet recorded are checked and recorded first."""
+    from chronos.returns.issue import case_folder
+    from chronos.returns.status import returns_status as status
+    from chronos.settings import load_settings
+
+    return status(case, load_settings(case_folder(case)[0]), scan=scan, progress=progress)
+
+
 # --------------------------------------------------------------------------- population
 
 
@@ -391,6 +440,7 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
 
 
 __all__ = ["Chart", "Flags", "RuleTests", "Written", "build", "casemap", "catalogue",
-           "check_pseudonymised", "check_rules", "chronology", "ecomap", "explain_link", "flags", "formats",
-           "genogram", "inspect", "link", "reidentify", "report", "rule", "rule_summaries",
-           "rules_markdown", "screen", "timeline"]
+           "check_pseudonymised", "check_rules", "chronology", "ecomap", "explain_link", "flags",
+           "formats", "genogram", "inspect", "link", "reidentify", "report", "returns_check",
+           "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown",
+           "screen", "timeline"]

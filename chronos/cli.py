@@ -541,6 +541,107 @@ def rules_test(
         raise typer.Exit(1)
 
 
+# ---------------------------------------------------------------- returns
+
+returns_app = typer.Typer(
+    help="Agency returns: templates per agency, checks on arrival, who is missing.",
+    no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(returns_app, name="returns")
+
+
+@returns_app.command("new")
+@handles_errors
+def returns_new(
+    case: Path = typer.Argument(..., help="The case folder (or its case.yaml); a folder "
+                                          "without one gets a new case.yaml.",
+                                show_default=False),
+    agencies: str = typer.Option(..., "--agencies", help='Comma-separated agency names: '
+                                                         '"GP,Oakfield Primary,Police".'),
+    child: Child = None,
+    dob: Optional[str] = typer.Option(None, "--dob", help="The child's date of birth "
+                                                          "(with --child as a name)."),
+    period_from: Optional[str] = typer.Option(None, "--from",
+                                              help="The review period's first day "
+                                                   "(default: the child's date of birth)."),
+    period_to: Optional[str] = typer.Option(None, "--to", help="The review period's last day "
+                                                               "(default: the case's as_of)."),
+    due: Optional[str] = typer.Option(None, "--due", help="The date returns are due."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """Write one Word and one Excel template per agency, each with the review's columns,
+    the child, the period, the marking, instructions and a return reference.
+
+    The templates go to CASE/returns/templates/; columns, headings, marking and author come
+    from chronos.toml (docs/settings.md).
+
+    Example: chronos returns new reviews/child-d --agencies "GP,Oakfield Primary,Police"
+    --child "Jade Smith" --dob 03/05/2016 --from 01/01/2019 --due 10/05/2024
+    """
+    from chronos import app as run
+
+    issued = run.returns_new(case, [a for a in agencies.split(",") if a.strip()], child=child,
+                             dob=_date(dob, "--dob"), period_start=_date(period_from, "--from"),
+                             period_end=_date(period_to, "--to"), due=_date(due, "--due"),
+                             progress=render.progress(quiet))
+    render.returns_issued(issued, quiet=quiet, as_json=json_out)
+
+
+@returns_app.command("check")
+@handles_errors
+def returns_check(
+    file: Path = typer.Argument(..., help="A returned Word (.docx) or Excel (.xlsx) file.",
+                                show_default=False),
+    case: Optional[Path] = typer.Option(None, "--case",
+                                        help="The case it belongs to (default: the case "
+                                             "folder the file is in, if any)."),
+    agency: Optional[str] = typer.Option(None, "--agency",
+                                         help="Who sent it, when the file does not say "
+                                              "(a re-typed template)."),
+    report: Optional[Path] = typer.Option(None, "--report",
+                                          help="Write the check report (.docx) here (default, "
+                                               "with a case: CASE/returns/reports/)."),
+    no_record: bool = typer.Option(False, "--no-record",
+                                   help="Only check: do not add the return to the case."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """Check a returned template: numbered messages with row and column, a short report
+    to send back, and (with a case) the return added to case.yaml as a source.
+
+    Exit code 1 when the return has errors.
+
+    Example: chronos returns check ~/Downloads/oakfield-primary.docx --case reviews/child-d
+    """
+    from chronos import app as run
+
+    checked = run.returns_check(file, case=case, agency=agency, report=report,
+                                record=not no_record)
+    render.return_check(checked, quiet=quiet, as_json=json_out)
+    if checked.count("error"):
+        raise typer.Exit(1)
+
+
+@returns_app.command("status")
+@handles_errors
+def returns_status(
+    case: Case,
+    no_scan: bool = typer.Option(False, "--no-scan",
+                                 help="Do not check new files in CASE/returns/received/."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """Which agencies have returned, when, how many rows; which are outstanding or have
+    open problems. New files in CASE/returns/received/ are checked and added first.
+
+    Example: chronos returns status reviews/child-d
+    """
+    from chronos import app as run
+
+    found = run.returns_status(case, scan=not no_scan, progress=render.progress(quiet))
+    render.returns_status(found, quiet=quiet, as_json=json_out)
+
+
 # ---------------------------------------------------------------- population
 
 

@@ -91,14 +91,16 @@ def ingest_summary(report: dict, out: Path) -> None:
 
 
 def chart(drawn, quiet: bool, as_json: bool) -> None:
-    """What a chart command wrote (JSON on stdout with --json), its warnings on stderr."""
+    """What a chart command wrote (JSON on stdout with --json, warnings included), its
+    warnings and files on stderr (nothing with --quiet: only errors)."""
     if as_json:
         json_data(drawn.as_dict())
+    if quiet:
+        return
     console = stderr()
     for warning in drawn.warnings:
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    if not quiet:
-        console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
+    console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
 
 
 def link_summary(linked, out: Optional[Path]) -> None:
@@ -285,3 +287,113 @@ def formats(found: list[dict]) -> None:
     for f in found:
         exts = ", ".join(f["extensions"])
         print(f"{f['name']:<20} {f['description']}" + (f" [{exts}]" if exts else ""))
+
+
+# ---------------------------------------------------------------- agency returns
+
+
+def returns_issued(issued, *, quiet: bool, as_json: bool) -> None:
+    """The templates written (paths on stdout, or JSON), a summary on stderr."""
+    if as_json:
+        json_data(issued.as_dict())
+    else:
+        for agency in issued.agencies:
+            for path in agency["files"]:
+                print(issued.root / path)
+    console = stderr()
+    for warning in issued.warnings:
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    if quiet:
+        return
+    if issued.created_manifest:
+        console.print(f"created {issued.created_manifest} (a case with no sources yet)",
+                      markup=False, soft_wrap=True)
+    child = issued.child.name + (f", born {issued.child.dob}" if issued.child.dob else "")
+    console.print(f"Templates for {len(issued.agencies)} agencies: {child}; period "
+                  f"{issued.period[0]} to {issued.period[1]}", markup=False, soft_wrap=True)
+    for agency in issued.agencies:
+        due = f", due {agency['due']}" if agency["due"] else ""
+        console.print(f"  {agency['agency']}: {agency['reference']}{due}", markup=False)
+    console.print("Send each agency its two files; when a return arrives: chronos returns "
+                  "check FILE (or save it in returns/received/ and run chronos returns status)",
+                  markup=False, soft_wrap=True)
+
+
+def return_check(checked, *, quiet: bool, as_json: bool) -> None:
+    """The numbered messages of a check on stdout (or JSON); what was done on stderr."""
+    if as_json:
+        json_data(checked.as_dict())
+    else:
+        for number, message in checked.numbered():
+            print(f"{number}. [{message.severity}, check {message.number}] {message.where}: "
+                  f"{message.text}")
+    if quiet:
+        return
+    console = stderr()
+    matched = f" (matched by {checked.matched_by})" if checked.matched_by else ""
+    console.print(f"{checked.file.name}: {checked.agency or 'agency unknown'}{matched}; "
+                  f"{checked.rows} row(s), {checked.event_count} event(s); "
+                  f"{checked.count('error')} error(s), {checked.count('warning')} warning(s), "
+                  f"{checked.count('note')} note(s)", markup=False, soft_wrap=True)
+    if checked.report_path:
+        console.print(f"report for the agency: {checked.report_path}", markup=False,
+                      soft_wrap=True)
+    if checked.recorded is not None:
+        recorded_return(checked.recorded)
+    elif checked.case_root is None:
+        console.print("not recorded: the file is in no case folder (give --case CASE)",
+                      markup=False)
+    else:
+        console.print(f"not recorded in {checked.case_root}", markup=False)
+
+
+def recorded_return(done) -> None:
+    """What recording a return did: the manifest diff and the difference from the earlier
+    return, on stderr."""
+    console = stderr()
+    where = f" as source {done.source}" if done.source else ""
+    console.print(f"{done.agency}: {done.state}{where} ({done.file})"
+                  + (f"; {done.note}" if done.note else ""), markup=False, soft_wrap=True)
+    if done.copied_from:
+        console.print(f"  copied into the case from {done.copied_from}", markup=False)
+    if done.difference is not None:
+        console.print(f"  since the earlier return: {done.difference.summary}", markup=False)
+        for line in done.difference.lines()[:30]:
+            console.print(f"    {line}", markup=False, soft_wrap=True)
+    if done.manifest is not None:
+        console.print(f"  case.yaml changed (previous kept in {done.manifest.backup}):",
+                      markup=False, soft_wrap=True)
+        for line in done.manifest.diff.splitlines():
+            console.print(f"    {line}", markup=False, soft_wrap=True)
+
+
+def returns_status(found, *, quiet: bool, as_json: bool) -> None:
+    """One line per agency on stdout (or JSON); what this run recorded on stderr."""
+    if as_json:
+        json_data(found.as_dict())
+    else:
+        print(f"Returns: {found.case} ({found.child}; {found.period[0]} to {found.period[1]})")
+        rows = [("agency", "state", "due", "received", "rows", "errors", "warnings", "note")]
+        for a in found.agencies:
+            got = a.received is not None
+            note = "" if not a.source or a.in_manifest else f"{a.source} not in case.yaml"
+            rows.append((a.agency, a.state, a.due or "", a.received or "",
+                         str(a.rows) if got else "", str(a.errors) if got else "",
+                         str(a.warnings) if got else "", note))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        for row in rows:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+    if quiet:
+        return
+    console = stderr()
+    for checked in found.recorded:
+        console.print(f"checked {checked.file.name}: {checked.count('error')} error(s), "
+                      f"{checked.count('warning')} warning(s)", markup=False)
+        if checked.recorded is not None:
+            recorded_return(checked.recorded)
+    for problem in found.not_matched:
+        console.print(f"not recorded: {problem}", markup=False, soft_wrap=True)
+    waiting = [a.agency for a in found.agencies if a.state in ("outstanding", "overdue")]
+    console.print(f"{len(found.agencies) - len(waiting)} of {len(found.agencies)} agencies "
+                  "have returned" + (f"; waiting for {', '.join(waiting)}" if waiting else ""),
+                  markup=False, soft_wrap=True)

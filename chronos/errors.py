@@ -65,6 +65,18 @@ class RuleError(ChronosError):
     exit_code = 2
 
 
+class SettingsError(ChronosError):
+    """A settings file (chronos.toml) is unreadable or holds a value of the wrong kind."""
+
+    exit_code = 2
+
+
+class ReturnError(ChronosError):
+    """An agency return cannot be issued, checked or recorded (chronos.returns)."""
+
+    exit_code = 1
+
+
 class OutputError(ChronosError):
     """An output path chronos will not write to (writing there could lose someone's
     files), or one that another chronos run is writing."""

@@ -18,14 +18,15 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chronos"
 LAYERS = [
     ("interface", ["chronos.cli", "chronos.cli_render", "chronos.__main__"]),
     ("application", ["chronos.app"]),
-    ("orchestration", ["chronos.case", "chronos.screen"]),
+    ("orchestration", ["chronos.case", "chronos.screen", "chronos.returns"]),
     ("pipeline", ["chronos.pipeline"]),
     ("outputs", ["chronos.report"]),
     ("views", ["chronos.genogram"]),
     ("analysis", ["chronos.link", "chronos.patterns"]),
     ("ingest", ["chronos.ingest"]),
+    ("sql", ["chronos.sql"]),
     ("foundation", ["chronos", "chronos.model", "chronos.dates", "chronos.errors",
-                    "chronos.report.safe_files"]),
+                    "chronos.report.safe_files", "chronos.settings"]),
 ]
 
 #: Cycles that are known and owned by other work; each must still exist (remove it here
