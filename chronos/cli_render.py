@@ -91,14 +91,16 @@ def ingest_summary(report: dict, out: Path) -> None:
 
 
 def chart(drawn, quiet: bool, as_json: bool) -> None:
-    """What a chart command wrote (JSON on stdout with --json), its warnings on stderr."""
+    """What a chart command wrote (JSON on stdout with --json, warnings included), its
+    warnings and files on stderr (nothing with --quiet: only errors)."""
     if as_json:
         json_data(drawn.as_dict())
+    if quiet:
+        return
     console = stderr()
     for warning in drawn.warnings:
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    if not quiet:
-        console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
+    console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
 
 
 def link_summary(linked, out: Optional[Path]) -> None:

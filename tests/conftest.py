@@ -16,6 +16,24 @@ EXAMPLE = ROOT / "examples" / "smith-family"
 os.environ["CHRONOS_CONFIG_DIR"] = tempfile.mkdtemp(prefix="chronos-test-config-")
 
 
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (two cores), shared by every test that needs one; skips
+    when Java or pyspark is missing."""
+    import importlib.util
+    import shutil
+
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    if importlib.util.find_spec("pyspark") is None:
+        pytest.skip("pyspark is not installed")
+    from chronos.screen.engines import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
 @pytest.fixture
 def shared_data() -> Path:
     """The folder of real public sample files (skips when it is not beside the project)."""

@@ -24,6 +24,7 @@ LAYERS = [
     ("views", ["chronos.genogram"]),
     ("analysis", ["chronos.link", "chronos.patterns"]),
     ("ingest", ["chronos.ingest"]),
+    ("sql", ["chronos.sql"]),
     ("foundation", ["chronos", "chronos.model", "chronos.dates", "chronos.errors",
                     "chronos.report.safe_files", "chronos.settings"]),
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -257,26 +256,6 @@ def test_cli_screen_json(population, screened):
 SPARK_RULES = ("wnb_health", "head_lice_repeated", "toxic_trio", "drift_cp_plan",
                "closed_then_rereferred", "info_not_acted_on", "absence_persistent",
                "older_sibling_overlooked", "domestic_abuse_child_present")
-
-
-def _spark_available() -> str | None:
-    if shutil.which("java") is None:
-        return "Java is not installed"
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    reason = _spark_available()
-    if reason:
-        pytest.skip(reason)
-    from chronos.screen.engines import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
 
 
 @pytest.mark.spark
