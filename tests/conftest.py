@@ -1,5 +1,9 @@
 """Shared fixtures: paths to the example case and the public sample files."""
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -45,3 +49,15 @@ def _hypothesis_profile() -> None:
 
 
 _hypothesis_profile()
+
+
+def _private_cache() -> None:
+    """The cache of ingested sources (chronos/cache.py) in a folder of the test run's own,
+    not in the case folders (the example's among them) where it goes by default
+    (commands run by the tests inherit it)."""
+    folder = tempfile.mkdtemp(prefix="chronos-test-cache-")
+    os.environ["CHRONOS_CACHE_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+_private_cache()

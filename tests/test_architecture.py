@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chronos"
 LAYERS = [
     ("interface", ["chronos.cli", "chronos.cli_render", "chronos.__main__"]),
     ("application", ["chronos.app"]),
-    ("orchestration", ["chronos.case", "chronos.screen", "chronos.returns"]),
+    ("orchestration", ["chronos.case", "chronos.cache", "chronos.screen", "chronos.returns"]),
     ("pipeline", ["chronos.pipeline"]),
     ("outputs", ["chronos.report"]),
     ("views", ["chronos.genogram"]),
