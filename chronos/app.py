@@ -123,28 +123,31 @@ def case_result(case, *, progress: Progress | None = None, cache: bool = True,
     return build_case(case, strict=strict, progress=progress, cache=cache)
 
 
-def write_case_outputs(result: CaseResult, out: Path, *,
+def write_case_outputs(result: CaseResult, out: Path, *, significant: bool = False,
                        progress: Progress | None = None) -> CaseResult:
     """Write every table and output of a case built by :func:`case_result` to ``out``
-    (atomically; refused where :func:`build` refuses)."""
+    (atomically; refused where :func:`build` refuses). ``significant``: the chronology
+    documents hold the significant events (the full record stays in events.csv and the
+    workbook)."""
     from chronos.case import write_outputs
 
     _check_out(result.case, out)
-    write_outputs(result, out, progress=progress)
+    write_outputs(result, out, progress=progress, significant=significant)
     return result
 
 
-def build(case, out: Path, *, strict: bool = False, progress: Progress | None = None,
-          cache: bool = True) -> CaseResult:
+def build(case, out: Path, *, strict: bool = False, significant: bool = False,
+          progress: Progress | None = None, cache: bool = True) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
-    ``result.report`` is the ingest report. ``cache``: unchanged sources come from the
-    cache of ingested sources (:mod:`chronos.cache`), as in every function here that
-    builds a case."""
+    ``result.report`` is the ingest report. ``significant``: the chronology documents
+    hold the significant events (the full record stays in events.csv and the workbook).
+    ``cache``: unchanged sources come from the cache of ingested sources
+    (:mod:`chronos.cache`), as in every function here that builds a case."""
     from chronos.case import build_case, write_outputs
 
     _check_out(case, out)
     result = build_case(case, strict=strict, progress=progress, cache=cache)
-    write_outputs(result, out, progress=progress)
+    write_outputs(result, out, progress=progress, significant=significant)
     return result
 
 
@@ -168,7 +171,7 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
     from chronos.patterns.present import flags_by_child
 
     result = build_case(case, progress=progress, rules=rules, params=params, cache=cache)
-    findings = result.findings
+    findings = result.child_findings if result.child_findings is not None else result.findings
     if child:
         findings = findings[findings["person_id"] == _child(result, child)]
     grouped = flags_by_child(findings, result.events, result.persons)
@@ -178,6 +181,7 @@ def flags(case, *, rules=None, params=None, child: str | None = None,
 
 def report(case, out: Path, *, outputs: str | None = None, child: str | None = None,
            summarise_before: str | None = None, court: bool = False,
+           significant: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
            key: Path | None = None, dates_of_birth: str = "age",
            progress: Progress | None = None, cache: bool = True) -> Written:
@@ -191,7 +195,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     from chronos.report.privacy import load_key
 
     formats = parse_formats(outputs)
-    options = ChronologyOptions(child=child, since=summarise_before, court=court)
+    options = ChronologyOptions(child=child, since=summarise_before, court=court,
+                                significant=significant)
     _check_out(case, out)
     _check_out(case, key, folder=False)
     reuse = load_key(key) if key and Path(key).exists() else None

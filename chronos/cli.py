@@ -49,6 +49,9 @@ Case = Annotated[Path, typer.Argument(help="A case.yaml, or a folder that holds 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 Csv = Annotated[bool, typer.Option("--csv", help="Print the table as CSV on stdout.")]
+Significant = Annotated[bool, typer.Option(
+    "--significant", help="Chronology of the significant events only (evidence for a finding, "
+    "key practice events, indicated concerns); the full record stays available.")]
 Child = Annotated[Optional[str], typer.Option(
     "--child", help="One child: a person id, a source record key or a name.")]
 RuleFiles = Annotated[Optional[list[Path]], typer.Option(
@@ -132,20 +135,23 @@ def build(
                              help="Output folder (replaced atomically)."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit non-zero if any row is quarantined; write nothing."),
+    significant: Significant = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
     """Build the case: ingest every source, link people, write tables and chronology.
 
-    With --json, the ingest report is printed on stdout.
+    With --json, the ingest report is printed on stdout. With --significant the
+    chronology documents hold the significant events (the full record stays in
+    events.csv and in the workbook's Full record sheet).
 
     Example: chronos build examples/smith-family --out out/smith
     """
     from chronos import app as run
 
-    result = run.build(case, out, strict=strict, progress=render.progress(quiet),
-                       cache=not no_cache)
+    result = run.build(case, out, strict=strict, significant=significant,
+                       progress=render.progress(quiet), cache=not no_cache)
     if json_out:
         render.json_data(result.report)
     if not quiet:
@@ -353,6 +359,7 @@ def report(
         help="Summarise the events before this date per year and category."),
     child: Child = None,
     court: bool = typer.Option(False, "--court", help="Court (PLO) style: No., Date, Event, reference."),
+    significant: Significant = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
@@ -369,8 +376,8 @@ def report(
 
     written = run.report(case, out, outputs=outputs, child=child,
                          summarise_before=_date(summarise_before, "--summarise-before"),
-                         court=court, pseudonymise=pseudonymise, shift_days=shift_days,
-                         key=key, dates_of_birth=dates_of_birth,
+                         court=court, significant=significant, pseudonymise=pseudonymise,
+                         shift_days=shift_days, key=key, dates_of_birth=dates_of_birth,
                          progress=render.progress(quiet), cache=not no_cache)
     render.files(written, json_out)
     if not quiet:

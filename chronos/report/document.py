@@ -37,12 +37,14 @@ class ChronologyOptions:
     """What to include and how: ``child`` (person id or name; None = whole family),
     ``since`` (ISO date: older events summarised per year and category), ``court``
     (PLO style: No., Date, Event, Document reference), ``produced`` (ISO date shown as
-    'date produced'; today when None)."""
+    'date produced'; today when None), ``significant`` (only the significant events: what
+    a conference or review uses; the full record stays in the workbook's other sheet)."""
 
     child: str | None = None
     since: str | None = None
     court: bool = False
     produced: str | None = None
+    significant: bool = False
 
 
 @dataclass
@@ -67,6 +69,11 @@ class Chronology:
     source_table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     court: bool = False
+    significant: bool = False
+    #: the other view of the same chronology: the full record when ``rows`` holds the
+    #: significant events, the significant events (numbered as in the full record) when
+    #: ``rows`` is the full record
+    other_rows: pd.DataFrame | None = None
 
     @property
     def display(self) -> pd.DataFrame:
@@ -79,22 +86,39 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
     options = options or ChronologyOptions()
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    rows = chronology_rows(result, child=child)
-    rows, notes = _summarise_before(rows, options.since)
+    full = chronology_rows(result, child=child)
+    full, notes = _summarise_before(full, options.since)
+    rows = full[_significant(full)] if options.significant else full
     rows = _number(rows)
     findings = _findings(result, rows)
     rows = _mark_flagged(rows, findings)
+    if options.significant:
+        other = _mark_flagged(_number(full), findings)
+        notes = notes + [f"Significant events only: {len(rows)} of the {len(full)} entries of "
+                         "the full record (evidence for a finding, key practice events, "
+                         "concerns the events themselves indicate)."]
+    else:
+        other = rows[_significant(rows)]
     focus = [c for c in children if c["person_id"] == child] if child else children
     columns = COURT_COLUMNS if options.court else list(COLUMNS)
     if options.court:
         rows = _court_rows(rows)
+    title = "Court chronology" if options.court else "Multi-agency chronology"
+    if options.significant:
+        title = f"{title}: significant events"
     return Chronology(
-        title="Court chronology" if options.court else "Multi-agency chronology",
+        title=title,
         case=str(getattr(result, "name", "") or "Case"), children=focus,
         period=_period(rows), sources=_source_labels(result), produced=_produced(options),
         columns=columns, rows=rows, agencies=agency_colours(rows["agency"]),
         findings=findings, persons=people.person_table(result),
-        source_table=_source_table(result), notes=notes, court=options.court)
+        source_table=_source_table(result), notes=notes, court=options.court,
+        significant=options.significant, other_rows=other)
+
+
+def _significant(rows: pd.DataFrame) -> pd.Series:
+    """Which rows are significant (a summary row of older events always is)."""
+    return rows["significant"].map(lambda v: True if v is None or v != v else bool(v)).astype(bool)
 
 
 def agency_colours(agencies) -> dict[str, str]:
@@ -136,7 +160,8 @@ def _summary_rows(old: pd.DataFrame, columns) -> pd.DataFrame:
                     "person_ids": "", "summarised": True, "date_uncertain": False,
                     "text": f"{what}: {listed}."})
     frame = pd.DataFrame(out)
-    return frame.reindex(columns=list(columns) + ["event_ids"]).fillna({"summarised": True})
+    extra = [] if "event_ids" in columns else ["event_ids"]
+    return frame.reindex(columns=list(columns) + extra).fillna({"summarised": True})
 
 
 def _union(values) -> str:
@@ -151,26 +176,29 @@ def _summary_group(row) -> str:
 
 
 def _mark_flagged(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
-    """Add 'Flagged: F1, F2' to the significance of evidence rows."""
+    """The significance of evidence rows with the findings' refs, sorted and compact:
+    ``Emotional neglect; F1 Toxic trio; F4, F9 Concern held by one agency ...``."""
     refs = dict(zip(findings["_finding_id"], findings["Ref"]))
     titles = dict(zip(findings["_finding_id"], findings["Finding"]))
     rows = rows.copy()
-    ids = rows["finding_ids"].fillna("").map(lambda v: [i for i in v.split(";") if i in refs])
+    ids = rows["finding_ids"].fillna("").map(
+        lambda v: sorted((i for i in v.split(";") if i in refs), key=lambda i: int(refs[i][1:])))
     rows["finding_refs"] = ids.map(lambda found: ", ".join(refs[i] for i in found))
-    rows["Significance"] = [_with_refs(sig, found, refs, titles)
+    all_titles = set(titles.values())
+    rows["Significance"] = [_with_refs(sig, found, refs, titles, all_titles)
                             for sig, found in zip(rows["Significance"].fillna(""), ids)]
     return rows
 
 
-def _with_refs(significance: str, found: list[str], refs: dict, titles: dict) -> str:
-    """'Medical neglect; F1 Repeated was-not-brought ...': finding titles get their ref."""
+def _with_refs(significance: str, found: list[str], refs: dict, titles: dict,
+               all_titles: set) -> str:
+    """The row's own labels, then each cited finding title once with its refs in order."""
+    own = [p for p in significance.split("; ") if p and p not in all_titles]
+    by_title: dict[str, list[str]] = {}
     for fid in found:
-        title = titles[fid]
-        if title in significance:
-            significance = significance.replace(title, f"{refs[fid]} {title}", 1)
-        else:
-            significance = "; ".join(p for p in (significance, f"{refs[fid]} {title}") if p)
-    return significance
+        by_title.setdefault(titles[fid], []).append(refs[fid])
+    cited = [f"{', '.join(r)} {title}" for title, r in by_title.items()]
+    return "; ".join(own + cited)
 
 
 def _number(rows: pd.DataFrame) -> pd.DataFrame:
@@ -236,7 +264,8 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     """Findings with their evidence as row numbers of this chronology (F1, F2 ...)."""
     found = getattr(result, "findings", None)
     cols = ["Ref", "Finding", "Severity", "Category", "Child", "Window", "Agencies",
-            "Explanation", "Evidence rows", "_finding_id", "_event_ids"]
+            "Explanation", "Evidence rows", "_finding_id", "_event_ids", "_children",
+            "_key_concern", "_rule_id"]
     if found is None or len(found) == 0:
         return pd.DataFrame(columns=cols)
     number = dict(zip(rows["event_id"], rows["No."]))
@@ -246,18 +275,26 @@ def _findings(result: Any, rows: pd.DataFrame) -> pd.DataFrame:
     names = people.display_names(result)
     out = []
     for _, f in sorted_findings(found).iterrows():
+        child = ", ".join(names.get(p, p) for p in str(f["person_id"] or "").split(";") if p)
         ids = [e for e in str(f["event_ids"] or "").split(";") if e]
         out.append({"Ref": f["_ref"], "Finding": f["title"], "Severity": f["severity"] or "",
-                    "Category": f["category"] or "", "Child": names.get(f["person_id"], ""),
+                    "Category": f["category"] or "", "Child": child,
                     "Window": _window(f), "Agencies": (f["agencies"] or "").replace(";", ", "),
                     "Explanation": f["explanation"] or "",
                     "Evidence rows": ", ".join(str(n) for n in sorted({number[e] for e in ids if e in number})),
-                    "_finding_id": f["finding_id"], "_event_ids": ";".join(ids)})
+                    "_finding_id": f["finding_id"], "_event_ids": ";".join(ids),
+                    "_children": str(f["person_id"] or ""),
+                    "_key_concern": "" if "key_concern" not in f or pd.isna(f["key_concern"])
+                    else str(f["key_concern"]),
+                    "_rule_id": str(f["rule_id"])})
     return pd.DataFrame(out, columns=cols)
 
 
 def sorted_findings(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings in reading order (severity, then window start, then id) with refs F1, F2..."""
+    """Findings in reading order with refs F1, F2...: a case's ranked family findings in
+    their ranking; otherwise by severity, then window start, then id."""
+    if "score" in findings and findings["score"].notna().all() and len(findings):
+        return findings.assign(_ref=[f"F{i}" for i in range(1, len(findings) + 1)])
     order = findings.assign(
         _sev=findings["severity"].map(lambda s: SEVERITY_ORDER.get(str(s).lower(), 9)),
         _start=findings["window_start"].fillna(""))

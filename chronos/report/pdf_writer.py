@@ -59,6 +59,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
     child = options.child if options else None
     pdf = _Report(chron)
     pdf.title_block()
+    pdf.glances(result, child)
     pdf.summary()
     pdf.findings()
     for key, title in (("genogram", "Genogram"), ("ecomap", "Ecomap"), ("timeline", "Timeline")):
@@ -165,7 +166,8 @@ def _report_class():
 
             chron = self.chron
             self.heading(f"Case report: {chron.case}", 18)
-            kids = "; ".join(f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
+            kids = "; ".join(f"{c['name']} ({c['birth']})" if c.get("birth") else
+                             f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
                              if c["dob"] else c["name"] for c in chron.children)
             rows = [("Case", chron.case), ("Children", kids or "Not recorded"),
                     ("Period", chron.period), ("Sources", "; ".join(chron.sources)),
@@ -174,17 +176,80 @@ def _report_class():
             for note in chron.notes:
                 self.para(note, 8.5, "I", MUTED)
 
+        def glances(self, result, child):
+            """Each child at a glance (as the HTML): the neglect heat-map by year, the
+            cumulative harm chart and the key concerns with their evidence rows."""
+            from chronos.report.case_report import glances, harm_png
+
+            for glance in glances(result, self.chron, child):
+                self.heading(f"{glance['name']}{glance['born']} at a glance", page=True)
+                self.para(glance["counts"], 8.5, "I", MUTED)
+                self.ln(1)
+                top = self.get_y()
+                self.heading("Neglect by type and year (Horwath)", 10.5)
+                self.heat(glance["heat"], width=(self.w - self.l_margin - self.r_margin) * 0.5)
+                below = self.get_y()
+                png = harm_png(glance["harm"])
+                if png is not None:
+                    x = self.l_margin + (self.w - self.l_margin - self.r_margin) * 0.53
+                    self.set_xy(x, top)
+                    self.set_font("DejaVu", "B", 10.5)
+                    self.set_text_color(*HEAD)
+                    self.cell(0, 5, "Cumulative harm over time")
+                    self.set_text_color(*INK)
+                    self.image(io.BytesIO(png), x=x, y=top + 6, w=120)
+                    below = max(below, top + 6 + 120 * 2.0 / 5.2)
+                self.set_xy(self.l_margin, below + 3)
+                self.heading("Key concerns", 10.5)
+                if not glance["keys"]:
+                    self.para("No findings about this child.", 9, "I", MUTED)
+                for f in glance["keys"]:
+                    self.para(f"{f['Ref']}  {f['Finding']} ({f['Severity']}; {f['Window']})",
+                              9, "B")
+                    self.para(f"{f['Explanation']} Evidence: rows {f['Evidence rows']}.", 8.5)
+                    self.ln(1)
+
+        def heat(self, heat, width: float):
+            """The heat-map: one row per Horwath category, one column per year, cells
+            shaded by the number of entries that indicate the category."""
+            from chronos.report.chronology import CATEGORY_ORDER
+
+            years, counts = heat
+            if not counts:
+                self.para("No entry of this child indicates a neglect category.", 8.5, "I", MUTED)
+                return
+            top = max(counts.values())
+            label_w = 26
+            cell_w = min(18.0, (width - label_w) / max(len(years), 1))
+            self.set_font("DejaVu", "", 7.5)
+            self.set_x(self.l_margin + label_w)
+            for year in years:
+                self.cell(cell_w, 5, year, align="C")
+            self.ln(5)
+            for cat in CATEGORY_ORDER:
+                self.set_x(self.l_margin)
+                self.set_text_color(*INK)
+                self.cell(label_w, 5, cat.capitalize())
+                for year in years:
+                    n = counts.get((cat, year), 0)
+                    share = n / top if n else 0.0
+                    fill = ((int(255 - (255 - 179) * (0.15 + 0.85 * share)),
+                             int(255 - (255 - 38) * (0.15 + 0.85 * share)),
+                             int(255 - (255 - 30) * (0.15 + 0.85 * share))) if n else (247, 247, 247))
+                    self.set_fill_color(*fill)
+                    self.set_text_color(*((255, 255, 255) if share > 0.55 else INK))
+                    self.cell(cell_w, 5, str(n) if n else "", border=0, align="C", fill=True)
+                self.ln(5.4)
+            self.set_text_color(*MUTED)
+            self.set_font("DejaVu", "I", 7)
+            self.cell(0, 4, "Number of entries that indicate each type (darker: more).")
+            self.set_text_color(*INK)
+            self.ln(5)
+
         def summary(self):
-            chron = self.chron
-            rows = chron.rows
-            sev = (chron.findings["Severity"].str.lower().value_counts()
-                   if len(chron.findings) else {})
-            stats = [(len(rows), "chronology entries"), (len(chron.agencies), "agencies"),
-                     (len(chron.findings), "findings"),
-                     (int(sev.get("high", 0)), "high-severity findings"),
-                     (int((rows["kind"] == "concern").sum()), "concern events"),
-                     (int((rows["kind"] == "positive").sum()), "positive events"),
-                     (int((rows["date"] == "").sum()), "undated records")]
+            from chronos.report.case_report import summary_stats
+
+            stats = summary_stats(self.chron)
             self.ln(2)
             self.heading("Summary")
             width = (self.w - self.l_margin - self.r_margin) / len(stats)

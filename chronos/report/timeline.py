@@ -47,7 +47,7 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     _ages(ax, result, child, dated)
     _legend(ax)
     if harm is not None:
-        _harm_panel(axes[1], harm)
+        _harm_panel(axes[1], harm, _first_names(result))
     undated = len(rows) - len(dated)
     _caption(fig, result, len(dated), undated)
     return fig
@@ -89,7 +89,8 @@ def _style(rec) -> tuple[str, str]:
     cats = [c for c in str(rec["categories"] or "").split(";") if c]
     if cats and cats[0] in CATEGORY_STYLE:
         return CATEGORY_STYLE[cats[0]]
-    return POSITIVE if rec["kind"] == "positive" else OTHER
+    routine = "Routine" in str(rec.get("Significance") or "")
+    return POSITIVE if rec["kind"] == "positive" and not routine else OTHER
 
 
 def _lanes(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
@@ -180,29 +181,48 @@ def _legend(ax) -> None:
 
 
 def _harm(result: Any, harm_index: Any, child: str | None):
-    """The cumulative harm index to plot (``date``, ``index``): the argument, else the
-    child's rows of the case's ``harm_index`` (:data:`chronos.patterns.harm.HARM_COLUMNS`,
-    set by the findings stage); None when there is none, or no single child to show."""
+    """The cumulative harm index to plot (``person_id``, ``date``, ``index``): the
+    argument, else the case's ``harm_index`` (:data:`chronos.patterns.harm.HARM_COLUMNS`,
+    set by the findings stage): the child's rows, or for the whole family the index
+    children's; None when there is none."""
     if harm_index is None:
         harm_index = getattr(result, "harm_index", None)
     if harm_index is None or not len(harm_index):
         return None
-    frame = pd.DataFrame(harm_index)
-    if "person_id" in frame:
-        if child is None:
-            return None
+    frame = pd.DataFrame(harm_index).copy()
+    if "person_id" not in frame:
+        frame["person_id"] = child or ""
+    elif child is not None:
         frame = frame[frame["person_id"] == child]
+    else:
+        kids = set(_first_names(result))
+        frame = frame[frame["person_id"].isin(kids)] if kids else frame
     frame["when"] = pd.to_datetime(frame["date"], errors="coerce")
-    frame = frame.dropna(subset=["when"]).sort_values("when")
+    frame = frame.dropna(subset=["when"]).sort_values(["person_id", "when"])
     return frame if len(frame) else None
 
 
-def _harm_panel(ax, harm: pd.DataFrame) -> None:
-    ax.step(harm["when"], harm["index"].astype(float), where="post", color="#B3261E")
-    ax.fill_between(harm["when"], harm["index"].astype(float), step="post",
-                    color="#B3261E", alpha=0.15)
+#: one line style per child in the harm panel (colour-blind safe, told apart in grey too)
+HARM_STYLES = [("#B3261E", "-"), ("#0072B2", "--"), ("#009E73", ":"), ("#E69F00", "-."),
+               ("#CC79A7", "-")]
+
+
+def _harm_panel(ax, harm: pd.DataFrame, names: dict[str, str]) -> None:
+    """The cumulative harm index over time, one line per child (named in the legend)."""
+    people = list(dict.fromkeys(harm["person_id"]))
+    for i, pid in enumerate(people):
+        part = harm[harm["person_id"] == pid]
+        colour, style = HARM_STYLES[i % len(HARM_STYLES)]
+        ax.step(part["when"], part["index"].astype(float), where="post", color=colour,
+                linestyle=style, linewidth=1.4, label=names.get(pid, pid) or "Child")
+        if len(people) == 1:
+            ax.fill_between(part["when"], part["index"].astype(float), step="post",
+                            color=colour, alpha=0.15)
     ax.set_ylabel("Cumulative\nharm index", fontsize=8)
+    ax.set_ylim(bottom=0)
     ax.grid(axis="x", color="#e5e5e5")
+    if len(people) > 1:
+        ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=len(people))
 
 
 def _caption(fig, result: Any, n_dated: int, n_undated: int) -> None:

@@ -27,6 +27,9 @@ def write_xlsx(chron: Chronology, path: str | Path) -> Path:
 
     wb = Workbook()
     _chronology_sheet(wb.active, chron)
+    if chron.other_rows is not None and not chron.court:
+        name = "Full record" if chron.significant else "Significant events"
+        _chronology_sheet(wb.create_sheet(name), chron, chron.other_rows, name)
     _table_sheet(wb.create_sheet("Findings"), chron.findings, _visible(chron.findings))
     _table_sheet(wb.create_sheet("Persons"), chron.persons, list(chron.persons.columns))
     _table_sheet(wb.create_sheet("Sources"), chron.source_table, list(chron.source_table.columns))
@@ -51,21 +54,23 @@ def _styles():
             "flag": PatternFill("solid", fgColor="FCE4E4")}
 
 
-def _chronology_sheet(ws, chron: Chronology) -> None:
+def _chronology_sheet(ws, chron: Chronology, rows=None, title: str = "Chronology") -> None:
+    """One view of the chronology (``rows``: default the document's own rows)."""
     st = _styles()
-    ws.title = "Chronology"
+    ws.title = title
+    rows = chron.rows if rows is None else rows
     columns = chron.columns + ([] if chron.court else list(EXTRA))
-    _title_rows(ws, chron, st)
+    _title_rows(ws, chron, st, title if rows is not chron.rows else None)
     for j, name in enumerate(columns, 1):
         cell = ws.cell(HEADER_ROW, j, name)
         cell.font, cell.fill, cell.alignment = st["head"], st["head_fill"], st["wrap"]
         ws.column_dimensions[cell.column_letter].width = WIDTHS.get(name, 16)
     fills = _agency_fills(chron)
-    for i, rec in enumerate(records(chron.rows), HEADER_ROW + 1):
+    for i, rec in enumerate(records(rows), HEADER_ROW + 1):
         _data_row(ws, i, columns, rec, fills, st)
         ws.row_dimensions[i].height = _height(columns, rec)
     last = ws.cell(HEADER_ROW, len(columns)).column_letter
-    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(chron.rows)}"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}"
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3 if not chron.court else 2)
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -73,9 +78,10 @@ def _chronology_sheet(ws, chron: Chronology) -> None:
     ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
-def _title_rows(ws, chron: Chronology, st) -> None:
+def _title_rows(ws, chron: Chronology, st, view: str | None = None) -> None:
     kids = "; ".join(f"{c['name']}" for c in chron.children) or "Not recorded"
-    ws.cell(1, 1, neutralise(f"{chron.title}: {chron.case}")).font = st["title"]
+    title = chron.title if view is None else f"{chron.title} ({view.lower()})"
+    ws.cell(1, 1, neutralise(f"{title}: {chron.case}")).font = st["title"]
     ws.cell(2, 1, neutralise(f"Children: {kids}    Period: {chron.period}    "
                              f"Produced: {chron.produced}"))
     ws.cell(3, 1, neutralise(" ".join(chron.notes) or

@@ -35,8 +35,13 @@ def test_findings_cite_the_rows_of_their_evidence(example, chron):
 
 def test_positive_events_are_kept(example, chron):
     positive = chron.rows[chron.rows["kind"] == "positive"]
-    assert len(positive) == 4
-    assert all("Positive" in s for s in positive["Significance"])
+    assert len(positive) == 4      # kept, and labelled: routine appointments as routine
+    from chronos.report.significance import significance_rules
+
+    routine = significance_rules().routine
+    labels = dict(zip(positive["event_type"], positive["Significance"]))
+    assert all(("Routine" in s) if t in routine else ("Positive" in s) for t, s in labels.items())
+    assert {"Routine", "Positive / protective"} <= set(labels.values())
 
 
 def test_per_child_keeps_the_adults_around_the_child_but_not_sibling_only_events(example):

@@ -42,8 +42,10 @@ def output_text(path) -> str:
             return ""
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                               text=True, check=True).stdout
-    if path.suffix == ".png":
-        return path.read_bytes().decode("latin-1")
+    if path.suffix == ".png":  # its text chunks: compressed pixels spell 'paT' by chance
+        from chronos.report.privacy_check import _png_metadata
+
+        return _png_metadata(path.read_bytes())
     return path.read_text("utf-8")
 
 
@@ -184,6 +186,35 @@ def test_same_key_gives_byte_identical_shared_files(noisy, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert list(first.events["event_id"]) == list(again.events["event_id"])
     assert set(first.events["event_id"]).isdisjoint(noisy.events["event_id"])
+
+
+def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
+    """Person ids inside person_roles, the children of family findings and key concerns,
+    the per-child findings and the harm index all take the pseudonymous ids; no name or
+    original id survives in the case report."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.report.privacy import pseudonymise
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "walsh-family")
+    shared, key = pseudonymise(result)
+    originals = set(result.persons["person_id"])
+    for table, columns in (("events", ["person_ids", "person_roles"]),
+                           ("findings", ["person_id", "key_concern"]),
+                           ("child_findings", ["person_id"]), ("harm_index", ["person_id"])):
+        frame = getattr(shared, table)
+        text = " ".join(" ".join(frame[c].dropna().astype(str)) for c in columns)
+        assert text and not any(pid in text for pid in originals), table
+    assert "=victim+witness" in " ".join(shared.events["person_roles"].dropna())
+    run = write_reports(result, tmp_path / "shared", ["report"], pseudonymise=True)
+    html = run.files[0].read_text("utf-8")
+    for name in ("Walsh", "Kyle", "Leanne", "Brent"):
+        assert name not in html
+    assert html.count('alt="Cumulative harm index over time"') == 3
+    # each child's first page shows an age, as the title block does, not a date of birth
+    assert re.search(r"<h2>Child 1 \(aged \d+\) at a glance</h2>", html)
+    assert "(born " not in html
 
 
 def test_shared_ids_are_random_but_sort_as_the_originals(noisy):

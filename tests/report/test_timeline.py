@@ -47,7 +47,9 @@ def test_harm_index_of_a_build_reaches_the_childs_timeline():
     assert len(panel) == 1
     plotted = panel[0].lines[0].get_ydata()
     assert list(plotted) == list(mine.sort_values("date")["index"].astype(float))
-    assert not any("harm" in a.get_ylabel() for a in draw_timeline(result).axes)
+    family = [a for a in draw_timeline(result).axes if "harm" in a.get_ylabel()]
+    assert len(family) == 1 and len(family[0].lines) == len(result.index_children)
+    assert sorted(line.get_label() for line in family[0].lines) == ["Kayden", "Mia", "Tyler"]
 
 
 def test_svg_is_deterministic(example, tmp_path):

@@ -17,7 +17,9 @@ def _column(ws, name):
 
 def test_sheets_header_filters_and_frozen_panes(chron, tmp_path):
     wb = _sheet(chron, tmp_path)
-    assert wb.sheetnames == ["Chronology", "Findings", "Persons", "Sources", "Key"]
+    assert wb.sheetnames == ["Chronology", "Significant events", "Findings", "Persons", "Sources",
+                             "Key"]
+    assert wb["Significant events"].max_row - HEADER_ROW == int(chron.rows["significant"].sum())
     ws = wb["Chronology"]
     header = [c.value for c in ws[HEADER_ROW]]
     assert header[:len(chron.columns)] == chron.columns
