@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chronos.report.document import Chronology, ChronologyOptions, build_chronology
-from chronos.report.html_writer import chronology_section, e, page, title_block
+from chronos.report.html_writer import chronology_section, e, page, review_note, title_block
 from chronos.report.safe_files import write_text
 
 REPORT_CSS = """
@@ -24,7 +24,8 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .evtable{font-size:12px;margin:.3rem 0 .6rem}
 .cm-cols{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem}.cm{border:1px solid var(--line);padding:.3rem .7rem}
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
-.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown{border-top:6px solid #0072B2}
+.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown,.next{border-top:6px solid #0072B2}
+table.scale{width:auto;min-width:60%}table.scale td:nth-child(2){width:7rem}
 .rows{color:var(--muted);font-size:12px}nav.toc{margin:.5rem 0;font-size:13px}nav.toc a{margin-right:1rem}
 .child-page{border:1px solid var(--line);padding:.4rem .8rem;margin:.6rem 0}
 .child-page h2{margin:.2rem 0 .3rem}.glance{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
@@ -32,7 +33,8 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .heat th{background:#f2f4f8;color:#1b1b1b;font-weight:normal}.heat th.cat{text-align:left}
 .keys{margin:.2rem 0;padding-left:1.2rem}.keys li{margin:.25rem 0}.keys .why{color:var(--muted);font-size:13px}
 .counts{color:var(--muted);font-size:13px;margin:.2rem 0}
-@media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
+@media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}
+figure,.evtable,.heat,.keys li{break-inside:avoid;page-break-inside:avoid}nav.toc{display:none}}
 """
 
 
@@ -53,8 +55,7 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),
              case_map_html(build_case_map(result, chron)), chronology_section(chron, findings=False)]
     body = "".join(p for p in parts if p)
-    html = page(f"Case report: {chron.case}", body)
-    return html.replace("</style>", REPORT_CSS + "</style>", 1)
+    return page(f"Case report: {chron.case}", body, chron, css=REPORT_CSS)
 
 
 def write_case_report(result: Any, path: str | Path, options: ChronologyOptions | None = None,
@@ -100,7 +101,12 @@ def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
         if "significant" in rows else len(rows)
     total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
         else len(rows)
-    stats = [(len(chron.findings), "findings, one per pattern and episode"),
+    dismissed = int(chron.findings["_dismissed"].sum()) if "_dismissed" in chron.findings else 0
+    if dismissed:
+        sev = chron.findings.loc[~chron.findings["_dismissed"].astype(bool), "Severity"] \
+            .str.lower().value_counts()
+    stats = [(len(chron.findings) - dismissed, "findings, one per pattern and episode"
+              + (f" ({dismissed} more dismissed on review)" if dismissed else "")),
              (int(sev.get("high", 0)), "of them high severity"),
              (f"{significant} of {total}", "entries significant"),
              (len(chron.agencies), "agencies"),
@@ -124,7 +130,7 @@ def _findings(chron: Chronology) -> str:
             f'<h3 id="finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
             f'<p class="fmeta">{e(f["Child"]) + " · " if f["Child"] else ""}{e(f["Severity"])} · '
             f'{e(f["Category"])} · {e(f["Window"])} · {e(f["Agencies"])}</p>'
-            f'<p>{e(f["Explanation"])}</p>'
+            f'<p>{e(f["Explanation"])}</p>{review_note(f)}'
             f'<table class="evtable"><thead><tr><th>No.</th><th>Date</th><th>Agency / source</th>'
             f"<th>Event</th><th>Reference</th></tr></thead><tbody>{trs}</tbody></table>")
     return f'<section id="findings"><h2>Findings with their evidence</h2>{"".join(blocks)}</section>'
@@ -247,7 +253,7 @@ def key_concern_rows(chron: Chronology, person_id: str,
     found = getattr(chron, "findings", None)
     if found is None or not len(found):
         return []
-    rows = found.to_dict("records")
+    rows = [f for f in found.to_dict("records") if not f.get("_dismissed")]
     keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
     if not keys:
         keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]

@@ -39,10 +39,12 @@ WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event"
           "Document reference": 20}
 SECTIONS = (("What are we worried about?", (196, 40, 30),
              (("Harm (findings with their evidence)", "harm"),
-              ("Complicating factors", "complicating"))),
-            ("What is working well?", (0, 130, 95),
-             (("Positive events", "working_well"), ("Protective people", "protective_people"))),
-            ("What do we not know?", (0, 95, 160), (("Information gaps", "gaps"),)))
+              ("Complicating factors", "complicating"), ("What do we not know?", "gaps"))),
+            ("What's working well?", (0, 130, 95),
+             (("Demonstrated safety", "working_well"),
+              ("Protective people", "protective_people"))),
+            ("What needs to happen?", (0, 95, 160),
+             (("Danger statements (drafts)", "dangers"), ("Safety goals (drafts)", "goals"))))
 
 
 def write_case_report_pdf(result: Any, path: str | Path,
@@ -70,6 +72,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
         pdf.figure(title, image)
     pdf.case_map(result)
     pdf.chronology()
+    pdf.decisions()
     with atomic_path(Path(path)) as tmp:
         pdf.output(str(tmp))
     return Path(path)
@@ -123,7 +126,9 @@ def _report_class():
             self.set_margins(12, 14, 12)
             self.set_auto_page_break(True, margin=14)
             self.set_title(f"Case report: {chron.case}")
-            self.set_creator("chronos")
+            from chronos import __version__
+
+            self.set_creator(f"chronos {__version__}")
             self.set_creation_date(_produced(chron))
             self.alias_nb_pages(PAGES)      # room for a five-digit page count
             self.add_page()
@@ -131,7 +136,7 @@ def _report_class():
         def header(self):
             self.set_font("DejaVu", "B", 7)
             self.set_text_color(150, 30, 30)
-            self.cell(0, 4, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 4, self.chron.marking, align="C", new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(*INK)
 
         def footer(self):
@@ -281,6 +286,8 @@ def _report_class():
                                                    f["Window"], f["Agencies"]) if v)
                 self.para(meta, 8.5, "I", MUTED)
                 self.para(f["Explanation"], 9)
+                if f.get("Review"):
+                    self.para(f["Review"], 9, "B")
                 evidence = [by_no[n] for n in str(f["Evidence rows"]).split(", ") if n in by_no]
                 if evidence:
                     self.ln(1)
@@ -288,6 +295,20 @@ def _report_class():
                     self.grid(columns, [[r.get(c, "") for c in columns] for r in evidence],
                               [4, 9, 13, 40, 11], size=7.5)
                 self.ln(3)
+
+        def decisions(self):
+            """The review decisions in force, those the case no longer has included."""
+            table = self.chron.decisions
+            if table is None or not len(table) or self.chron.court:
+                return
+            self.heading("Review decisions", page=True)
+            self.para("What the people reviewing the case decided (chronos annotate), with "
+                      "who and when; a decision about an event or finding that the case no "
+                      "longer has is listed, not applied.", 8.5, "I", MUTED)
+            columns = ["About", "Decision", "By", "When", "Reason", "Status"]
+            self.grid(columns, [[str(r[c]) for c in columns]
+                                for r in table.to_dict("records")], [14, 22, 10, 11, 22, 17],
+                      size=7.5)
 
         def figure(self, title: str, image: bytes | None):
             if not image:
@@ -313,7 +334,7 @@ def _report_class():
                     self.para(label, 9.5, "B")
                     items = getattr(cm, attribute)
                     if not items:
-                        self.para("Nothing in the records.", 9, "I", MUTED)
+                        self.para("For the meeting.", 9, "I", MUTED)
                     for item in items:
                         rows = (" (rows " + " ".join(item.evidence[:12])
                                 + (" …" if len(item.evidence) > 12 else "") + ")"
@@ -330,10 +351,11 @@ def _report_class():
             fills = {a: _rgb(_tint(c)) for a, c in chron.agencies.items()}
             agency = chron.rows["agency"] if "agency" in chron.rows else None
             rows, colours = [], []
-            for i, rec in enumerate(chron.display.to_dict("records")):
+            for i, rec in enumerate(chron.rows[columns].to_dict("records")):
                 rows.append([rec.get(c, "") for c in columns])
                 colours.append(fills.get(agency.iloc[i]) if agency is not None else None)
-            self.grid(columns, rows, [WIDTHS.get(c, 12) for c in columns], size=7,
+            self.grid([chron.heading(c) for c in columns], rows,
+                      [WIDTHS.get(c, 12) for c in columns], size=7,
                       fill_column=columns.index("Agency / source")
                       if "Agency / source" in columns else None, fills=colours)
 
@@ -459,9 +481,8 @@ def _produced(chron: Chronology) -> dt.datetime:
 
 
 def _tint(colour: str) -> str:
-    from chronos.report.xlsx_writer import tint
-
-    return tint(colour)
+    """The agency's colour as the chronology documents fill with it (readable as it is)."""
+    return colour
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

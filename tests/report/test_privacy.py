@@ -322,3 +322,23 @@ def test_a_returned_csv_is_written_back_as_chronos_writes_csv(tmp_path):
     (tmp_path / "c.csv").write_bytes(original.encode("utf-8"))
     back = reidentify(tmp_path / "c.csv", _key(tmp_path)).read_bytes().decode("utf-8")
     assert back == original.replace("Child A", "Kayden Smith")
+
+
+def test_a_shared_chronology_leaves_the_review_decisions_out(tmp_path, monkeypatch):
+    """Notes are free text and name those who decided: a pseudonymised chronology has none."""
+    from types import SimpleNamespace
+
+    from chronos.annotations import decide
+    from chronos.report._example import example_result
+    from chronos.report.document import build_chronology
+    from chronos.report.privacy import pseudonymise
+    from chronos.report.privacy_document import shared_chronology
+
+    real = example_result()
+    real.case = SimpleNamespace(root=tmp_path)
+    decide(tmp_path, "Eeec9e4ab21fe", "note", "Spoke to Donna Smith's sister", who="Sam Patel")
+    assert "Donna Smith's sister" in " ".join(build_chronology(real).rows["Significance"])
+    shared, key = pseudonymise(real)
+    chron = shared_chronology(real, shared, key)
+    assert len(chron.decisions) == 0
+    assert "sister" not in " ".join(chron.rows["Significance"]) and "Sam Patel" not in chron.notes
