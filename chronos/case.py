@@ -567,6 +567,8 @@ def _read(source, case: Case):
 def _assemble(result: CaseResult, results: list) -> None:
     from chronos import model
 
+    for r in results:
+        r.warnings = list(r.warnings) + _no_person_warnings(r)
     result.events = _concat([r.events for r in results], "events")
     result.person_records = _concat([r.persons for r in results], "persons")
     result.relationships = _concat([r.relationships for r in results], "relationships")
@@ -576,6 +578,23 @@ def _assemble(result: CaseResult, results: list) -> None:
     result.warnings = list(getattr(result.case, "warnings", [])) + [
         w for r in results for w in r.warnings]
     result.report = ingest_report(result)
+
+
+def _no_person_warnings(source_result) -> list[Issue]:
+    """One warning for a source's events that name no person (kept in the chronology,
+    where they say so; no rule counts them for a child), naming the file and rows."""
+    events = source_result.events
+    if events is None or not len(events) or "person_ids" not in events:
+        return []
+    nobody = events[events["person_ids"].fillna("").astype(str).str.strip().eq("")]
+    if not len(nobody):
+        return []
+    refs = list(dict.fromkeys(str(r) for r in nobody["source_ref"].fillna("")))
+    shown = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+    return [Issue("event.no_person", f"{len(nobody)} event(s) name no person (rows {shown}): "
+                  "kept in the chronology, counted for no child by the rules; a per-child "
+                  "chronology can say whose it is", source_result.source.file_label,
+                  refs[0], "person", "")]
 
 
 def _quarantine_row(issue: Issue, source_format: str) -> dict:
@@ -630,6 +649,7 @@ TABLE_FILES = {
     "relationships": "relationships.csv",
     "quarantine": "quarantine.csv",
     "findings": "findings.csv",
+    "child_findings": "findings-by-child.csv",
 }
 
 
@@ -642,7 +662,10 @@ def sort_table(frame, table: str):
         "relationships": ["person_a", "person_b", "kind", "start"],
         "quarantine": ["source_file", "source_ref", "reason"],
         "findings": ["person_id", "rule_id", "window_start", "finding_id"],
+        "child_findings": ["person_id", "rule_id", "window_start", "finding_id"],
     }[table]
+    if table == "findings":  # family findings are in their ranked order
+        return frame.reset_index(drop=True)
     return frame.sort_values(keys, na_position="first", kind="mergesort", ignore_index=True)
 
 
@@ -652,16 +675,18 @@ Writer = Callable[[CaseResult, Path], None]
 BUILD_REPORTS = ("csv", "xlsx", "docx", "html", "timeline", "casemap", "report")
 
 
-def output_writers() -> list[tuple[str, Writer]]:
-    """What ``chronos build`` writes after the tables: (label, writer(result, folder)).
-    Each chart is drawn once: the genogram for its PNG and SVG, and the case report
-    takes the genogram, ecomap and timeline pictures the writers before it saved."""
+def output_writers(*, significant: bool = False) -> list[tuple[str, Writer]]:
+    """What ``chronos build`` writes after the tables: (label, writer(result, folder));
+    ``significant``: the chronology documents of the significant events. Each chart is
+    drawn once: the genogram for its PNG and SVG, and the case report takes the genogram,
+    ecomap and timeline pictures the writers before it saved."""
     from chronos.link.stage import output_writers as link_writers
 
     return [
         ("genogram", _write_genogram),
         ("ecomap", _write_ecomap),
-        ("chronology and reports", _write_reports),
+        ("chronology and reports",
+         lambda result, folder: _write_reports(result, folder, significant=significant)),
         *link_writers(),
     ]
 
@@ -678,16 +703,18 @@ def _write_ecomap(result: CaseResult, folder: Path) -> None:
     write_ecomap_png(result, folder / "ecomap.png")
 
 
-def _write_reports(result: CaseResult, folder: Path) -> None:
+def _write_reports(result: CaseResult, folder: Path, *, significant: bool = False) -> None:
+    from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import write_reports
 
     drawn = {kind: (folder / f"{kind}.png").read_bytes() for kind in ("genogram", "ecomap")
              if (folder / f"{kind}.png").is_file()}
-    write_reports(result, folder, formats=list(BUILD_REPORTS), images=drawn)
+    write_reports(result, folder, formats=list(BUILD_REPORTS), images=drawn,
+                  options=ChronologyOptions(significant=significant))
 
 
 def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = True,
-                  progress: Progress | None = None) -> Path:
+                  progress: Progress | None = None, significant: bool = False) -> Path:
     """Write every table and output to ``out_dir`` atomically.
 
     Everything is written into a private temporary folder beside ``out_dir`` and moved
@@ -698,17 +725,23 @@ def write_outputs(result: CaseResult, out_dir: str | Path, *, overwrite: bool = 
     """
     import json
 
+    from chronos import model
     from chronos.report.safe_files import atomic_directory, input_folders, write_csv
 
     say = progress or (lambda _msg: None)
     with atomic_directory(Path(out_dir), overwrite=overwrite, kind="build",
                           protect=input_folders(result.case)) as tmp:
         for table, filename in TABLE_FILES.items():
-            write_csv(sort_table(getattr(result, table), table), tmp / filename)
+            frame = getattr(result, table)
+            if frame is None:
+                frame = model.empty("findings")
+            if table == "child_findings":
+                frame = frame[model.CHILD_FINDING_COLUMNS]
+            write_csv(sort_table(frame, table), tmp / filename)
         (tmp / "ingest-report.json").write_text(
             json.dumps(result.report, indent=2, sort_keys=True, default=str) + "\n",
             encoding="utf-8")
-        for label, writer in output_writers():
+        for label, writer in output_writers(significant=significant):
             say(f"writing {label}")
             writer(result, tmp)
     return Path(out_dir)

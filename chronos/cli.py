@@ -49,6 +49,9 @@ Case = Annotated[Path, typer.Argument(help="A case.yaml, or a folder that holds 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")]
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
 Csv = Annotated[bool, typer.Option("--csv", help="Print the table as CSV on stdout.")]
+Significant = Annotated[bool, typer.Option(
+    "--significant", help="Chronology of the significant events only (evidence for a finding, "
+    "key practice events, indicated concerns); the full record stays available.")]
 Child = Annotated[Optional[str], typer.Option(
     "--child", help="One child: a person id, a source record key or a name.")]
 RuleFiles = Annotated[Optional[list[Path]], typer.Option(
@@ -132,20 +135,23 @@ def build(
                              help="Output folder (replaced atomically)."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit non-zero if any row is quarantined; write nothing."),
+    significant: Significant = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
     """Build the case: ingest every source, link people, write tables and chronology.
 
-    With --json, the ingest report is printed on stdout.
+    With --json, the ingest report is printed on stdout. With --significant the
+    chronology documents hold the significant events (the full record stays in
+    events.csv and in the workbook's Full record sheet).
 
     Example: chronos build examples/smith-family --out out/smith
     """
     from chronos import app as run
 
-    result = run.build(case, out, strict=strict, progress=render.progress(quiet),
-                       cache=not no_cache)
+    result = run.build(case, out, strict=strict, significant=significant,
+                       progress=render.progress(quiet), cache=not no_cache)
     if json_out:
         render.json_data(result.report)
     if not quiet:
@@ -358,6 +364,7 @@ def report(
         help="Summarise the events before this date per year and category."),
     child: Child = None,
     court: bool = typer.Option(False, "--court", help="Court (PLO) style: No., Date, Event, reference."),
+    significant: Significant = False,
     no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
@@ -374,8 +381,8 @@ def report(
 
     written = run.report(case, out, outputs=outputs, child=child,
                          summarise_before=_date(summarise_before, "--summarise-before"),
-                         court=court, pseudonymise=pseudonymise, shift_days=shift_days,
-                         key=key, dates_of_birth=dates_of_birth,
+                         court=court, significant=significant, pseudonymise=pseudonymise,
+                         shift_days=shift_days, key=key, dates_of_birth=dates_of_birth,
                          progress=render.progress(quiet), cache=not no_cache)
     render.files(written, json_out)
     if not quiet:
@@ -383,6 +390,79 @@ def report(
         if written.key_path:
             err.print(f"pseudonym key written to {written.key_path}: keep it apart from the "
                       "shared files", soft_wrap=True)
+
+
+@app.command()
+@handles_errors
+def annotate(
+    case: Case,
+    significant: Optional[list[str]] = typer.Option(
+        None, "--mark-significant", metavar="EVENT_ID", help="Show the event among the significant events, "
+        "whatever chronos judged; repeatable."),
+    not_significant: Optional[list[str]] = typer.Option(
+        None, "--mark-not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
+        "events (the full record keeps it, marked); repeatable."),
+    undecided: Optional[list[str]] = typer.Option(
+        None, "--unmark", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
+        "judges the event again); repeatable."),
+    note: Optional[list[str]] = typer.Option(
+        None, "--note", metavar="ID=TEXT", help="An analysis note on an event or a finding (an "
+        "empty TEXT withdraws it); repeatable."),
+    dismiss: Optional[list[str]] = typer.Option(
+        None, "--dismiss", metavar="FINDING_ID", help="Dismiss a finding that does not hold "
+        "(needs --reason); it stays listed, marked dismissed; repeatable."),
+    restore: Optional[list[str]] = typer.Option(
+        None, "--restore", metavar="FINDING_ID", help="Withdraw a dismissal; repeatable."),
+    bundle_ref: Optional[list[str]] = typer.Option(
+        None, "--bundle-ref", metavar="EVENT_ID=REF", help="The court bundle page of an event's record "
+        "(e.g. E1a2b3c4d5e6f=C23; an empty REF withdraws it); repeatable."),
+    source: Optional[Path] = typer.Option(
+        None, "--refs-from", metavar="FILE", help="A court chronology (Word or Excel) whose Bundle ref column "
+        "you filled in: every reference typed there is recorded."),
+    who: Optional[str] = typer.Option(None, "--who", help="Who decided (default: your "
+                                      "login name)."),
+    reason: str = typer.Option("", "--reason", help="Why, kept with the decisions."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """Record review decisions about events and findings in the case's annotations
+    (annotations.csv in the case folder, kept across rebuilds): significance, notes,
+    dismissed findings and court bundle references, each with who and when. The
+    chronologies (Word, Excel, HTML) and the case report show them. With no decision,
+    lists those in force, and those about events or findings the case no longer has.
+
+    Examples: chronos annotate examples/smith-family --mark-not-significant E1a2b3c4d5e6f
+    --reason "routine, attended";
+    chronos annotate examples/smith-family --refs-from out/court/chronology.docx
+    """
+    from chronos import app as run
+    from chronos.errors import ChronosError
+
+    decisions = [(i, *run.DECISIONS[name]) for name, ids in (
+        ("significant", significant), ("not_significant", not_significant),
+        ("undecided", undecided), ("dismiss", dismiss), ("restore", restore)) for i in ids or []]
+    decisions += [(i, "note", text) for i, text in _pairs(note, "--note", "ID=TEXT")]
+    refs = dict(_pairs(bundle_ref, "--bundle-ref", "EVENT_ID=REF"))
+    if dismiss and not reason.strip():
+        raise ChronosError("a finding is dismissed with a reason",
+                           hint='add --reason "why the pattern does not hold"')
+    done = run.annotate(case, decisions=decisions, bundle_refs=refs, source=source, who=who,
+                        reason=reason)
+    render.annotated(done, quiet=quiet, as_json=json_out)
+
+
+def _pairs(items: list[str] | None, option: str, form: str) -> list[tuple[str, str]]:
+    """``ID=TEXT`` options as (id, text) pairs."""
+    from chronos.errors import ChronosError
+
+    out = []
+    for item in items or []:
+        target, sep, text = item.partition("=")
+        if not sep or not target.strip():
+            raise ChronosError(f"{option} {item!r} is not {form}",
+                               hint=f"e.g. {option} E1a2b3c4d5e6f=...")
+        out.append((target.strip(), " ".join(text.split())))
+    return out
 
 
 @app.command()

@@ -71,6 +71,12 @@ class SettingsError(ChronosError):
     exit_code = 2
 
 
+class AnnotationError(ChronosError):
+    """The case's annotations file (annotations.csv) cannot be read or added to."""
+
+    exit_code = 2
+
+
 class ReturnError(ChronosError):
     """An agency return cannot be issued, checked or recorded (chronos.returns)."""
 

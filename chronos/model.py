@@ -29,6 +29,7 @@ EVENTS = {
     "time": STR,              # HH:MM[:SS] when the source has it
     "end_date": STR,          # ISO, for ranges and episodes
     "person_ids": STR,        # ';'-joined; source person keys before linking
+    "person_roles": STR,      # 'person=role;...' each person's role in the event (roles.yaml)
     "agency": STR,
     "source_org": STR,
     "event_type": STR,        # controlled vocabulary (event_types.yaml)
@@ -92,7 +93,7 @@ FINDINGS = {
     "finding_id": STR,
     "rule_id": STR,
     "title": STR,
-    "person_id": STR,
+    "person_id": STR,         # the child; in a case's family findings the children, ';'-joined
     "category": STR,
     "severity": STR,
     "window_start": STR,
@@ -100,7 +101,13 @@ FINDINGS = {
     "event_ids": STR,
     "agencies": STR,
     "explanation": STR,
+    "score": FLOAT,           # family findings: the ranking score (severity, recency, agencies)
+    "key_concern": STR,       # family findings: the children for whom it is a key concern
 }
+
+#: the columns of findings as the rules give them, one per child (``findings-by-child.csv``
+#: of a build, ``findings.csv`` of a screen): FINDINGS without the family ranking
+CHILD_FINDING_COLUMNS = [c for c in FINDINGS if c not in ("score", "key_concern")]
 
 #: The raw findings a rule's SQL gives, one row per finding, before they are rendered into
 #: FINDINGS rows (:func:`chronos.patterns.engine.render`). The findings SQL of every engine
@@ -266,3 +273,75 @@ def vocabulary() -> Vocabulary:
         for name, spec in raw["event_types"].items()
     }
     return Vocabulary(types, dict(raw["categories"]))
+
+
+# --------------------------------------------------------------------------- roles
+
+#: the role of a person named on an event whose source gives none
+DEFAULT_ROLE = "subject"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The participant roles of ``chronos/data/roles.yaml``: name -> label, and the
+    wordings agencies use for each (normalised: case, spacing, end punctuation)."""
+
+    labels: dict[str, str]
+    wordings: dict[str, str]
+
+    def role_for(self, wording: object) -> str | None:
+        """The role a wording names (``'Child present'`` -> ``present``); None if unknown."""
+        text = " ".join(str(wording).replace("_", " ").casefold().split()).strip(" .:;,-")
+        if text in self.labels:
+            return text
+        return self.wordings.get(text)
+
+    def order(self, role: str) -> int:
+        """The place of a role in the vocabulary (unknown roles last)."""
+        names = list(self.labels)
+        return names.index(role) if role in names else len(names)
+
+
+@lru_cache(maxsize=1)
+def roles() -> Roles:
+    """The participant roles shipped with chronos."""
+    import yaml
+
+    text = resources.files("chronos").joinpath("data", "roles.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)["roles"]
+    labels = {name: spec["label"] for name, spec in raw.items()}
+    wordings = {}
+    for name, spec in raw.items():
+        for wording in spec.get("wordings") or ():
+            wordings.setdefault(" ".join(str(wording).casefold().split()), name)
+    return Roles(labels, wordings)
+
+
+def parse_roles(person_ids: object, person_roles: object) -> dict[str, tuple[str, ...]]:
+    """Each person of an event with their roles, in the order of ``person_ids``: a person
+    with no role recorded has :data:`DEFAULT_ROLE`; two roles are written ``a+b``."""
+    ids = [p.strip() for p in _cell(person_ids).split(";") if p.strip()]
+    given: dict[str, tuple[str, ...]] = {}
+    for pair in _cell(person_roles).split(";"):
+        person, sep, role = pair.partition("=")
+        if sep and person.strip():
+            given[person.strip()] = tuple(r for r in role.strip().split("+") if r)
+    return {p: given.get(p) or (DEFAULT_ROLE,) for p in ids}
+
+
+def format_roles(by_person: dict[str, object]) -> str:
+    """``person=role;person=role+role`` for a person -> role(s) mapping (roles in the
+    vocabulary's order, each once)."""
+    vocab = roles()
+    parts = []
+    for person, value in by_person.items():
+        found = [value] if isinstance(value, str) else list(value)
+        found = sorted(dict.fromkeys(r for r in found if r), key=lambda r: (vocab.order(r), r))
+        parts.append(f"{person}={'+'.join(found) or DEFAULT_ROLE}")
+    return ";".join(parts)
+
+
+def _cell(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)

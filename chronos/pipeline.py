@@ -126,7 +126,8 @@ def _run_one(stage: Stage, context: Any, progress: Progress | None, measure: boo
 #: the context's fields that hold a table of the data contract (field -> table)
 TABLE_FIELDS = {"events": "events", "persons": "persons", "links": "links",
                 "relationships": "relationships", "quarantine": "quarantine",
-                "findings": "findings", "person_records": "persons",
+                "findings": "findings", "child_findings": "findings",
+                "person_records": "persons",
                 "event_duplicates": "events"}
 
 
@@ -160,7 +161,11 @@ class CaseResult:
     link_review: pd.DataFrame | None = None
     #: dedupe: the reports merged into another event (``duplicate_of``)
     event_duplicates: pd.DataFrame | None = None
-    #: findings: data-quality notes of the rules (undated events not counted)
+    #: findings: one finding per rule and child, as the rules give them (``findings`` is
+    #: one per pattern per family episode: :mod:`chronos.patterns.episodes`)
+    child_findings: pd.DataFrame | None = None
+    #: findings: data-quality notes of the rules (undated events not counted, information
+    #: gaps)
     rule_notes: pd.DataFrame | None = None
     #: findings: the cumulative harm index per child and month
     #: (:data:`chronos.patterns.harm.HARM_COLUMNS`)

@@ -1,5 +1,7 @@
-"""Authority settings: who the organisation is, the protective marking, the author, and the
-chronology's columns and their headings (``chronos.toml``, docs/settings.md).
+"""Authority settings: who the organisation is, the protective marking, the author, the
+chronology's columns and their headings, the documents' look (logo, font, agency colours),
+the court's details and the templates an authority lays its documents out with
+(``chronos.toml``, docs/settings.md).
 
 Settings are read from up to two TOML files, the later winning key by key:
 
@@ -13,8 +15,9 @@ headings of the chronology chronos writes, the OFFICIAL-SENSITIVE marking). A ke
 does not know is a warning naming the nearest key it does know; a value of the wrong kind
 is a :class:`chronos.errors.SettingsError` naming the file and the key.
 
-This module is the foundation that issue 16 extends (logo, colours, the writers reading
-the columns); the agency returns templates (:mod:`chronos.returns`) read it now.
+The chronology writers (:mod:`chronos.report`) and the agency returns templates
+(:mod:`chronos.returns`) read it. Paths in a file (``logo``, ``templates.*``) are relative
+to the folder of the file that names them.
 """
 
 from __future__ import annotations
@@ -58,9 +61,23 @@ DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 DEFAULT_HANDLING = "Contains personal data. Do not share beyond those who need it."
 
 TOP_KEYS = ("organisation", "protective_marking", "handling", "author", "headings",
-            "chronology", "returns")
+            "chronology", "returns", "logo", "document", "colours", "court", "templates")
 AUTHOR_KEYS = ("name", "role", "email", "phone")
 SECTION_KEYS = {"chronology": ("columns",), "returns": ("columns", "instructions")}
+DOCUMENT_KEYS = ("purpose", "version", "distribution", "font", "font_size")
+COLOUR_KEYS = ("agencies", "heading")
+COURT_KEYS = ("case_number", "court", "hearing_date", "party", "judge", "summarise_years",
+              "font_size", "line_spacing")
+TEMPLATE_KEYS = ("docx", "html")
+DEFAULT_FONT = "Arial"
+#: body text of the documents (points): readable on paper, the table included
+DEFAULT_FONT_SIZE = 10.0
+#: the family court's bundles: at least 12 point at 1.5 line spacing (PD27A)
+COURT_FONT_SIZE = 12.0
+COURT_LINE_SPACING = 1.5
+COURT_SUMMARISE_YEARS = 2
+LOGO_BYTES = 2_000_000
+TEMPLATE_BYTES = 5_000_000
 
 
 @dataclass(frozen=True)
@@ -89,6 +106,33 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Document:
+    """What every document says about itself (its title block and properties) and its
+    body font."""
+
+    purpose: str = ""
+    version: str = ""
+    distribution: str = ""
+    font: str = DEFAULT_FONT
+    font_size: float = DEFAULT_FONT_SIZE
+
+
+@dataclass(frozen=True)
+class Court:
+    """The front matter of a court chronology (PD27A, PLO) and how much of the past it
+    shows in full: events older than ``summarise_years`` before the latest are summarised."""
+
+    case_number: str = ""
+    court: str = ""
+    hearing_date: str = ""
+    party: str = ""
+    judge: str = ""
+    summarise_years: int = COURT_SUMMARISE_YEARS
+    font_size: float = COURT_FONT_SIZE
+    line_spacing: float = COURT_LINE_SPACING
+
+
+@dataclass(frozen=True)
 class Settings:
     """The settings in force: every field has today's default."""
 
@@ -100,6 +144,15 @@ class Settings:
     chronology_columns: tuple[str, ...] = DEFAULT_CHRONOLOGY_COLUMNS
     return_columns: tuple[str, ...] = DEFAULT_RETURN_COLUMNS
     return_instructions: str = ""
+    #: a PNG or JPEG shown at the top of the documents
+    logo: Path | None = None
+    document: Document = field(default_factory=Document)
+    #: agency name -> ``#RRGGBB`` (the others keep chronos's palette)
+    agency_colours: dict[str, str] = field(default_factory=dict)
+    heading_colour: str = "#1F3864"
+    court: Court = field(default_factory=Court)
+    #: ``docx``: a Word template (docxtpl), ``html``: a Jinja2 page template
+    templates: dict[str, Path] = field(default_factory=dict)
     #: the files the settings were read from, first to last (the later won)
     files: tuple[Path, ...] = ()
     #: what reading them found odd (unknown keys, with the nearest known one)
@@ -133,6 +186,12 @@ class Settings:
                 "chronology": {"columns": list(self.chronology_columns)},
                 "returns": {"columns": list(self.return_columns),
                             "instructions": self.return_instructions},
+                "logo": str(self.logo) if self.logo else None,
+                "document": vars(self.document),
+                "colours": {"agencies": dict(self.agency_colours),
+                            "heading": self.heading_colour},
+                "court": vars(self.court),
+                "templates": {k: str(v) for k, v in self.templates.items()},
                 "files": [str(p) for p in self.files], "warnings": list(self.warnings)}
 
 
@@ -212,6 +271,7 @@ def apply_settings(base: Settings, raw: dict, path: Path | None = None) -> Setti
             table = _table(raw[section], section, where)
             warnings += unknown_keys(table, keys, f"{section}.", where)
             changes.update(_section(section, table, where))
+    changes.update(_look(raw, base, path, where, warnings))
     files = (*base.files, Path(path)) if path else base.files
     settings = replace(base, **changes, files=files, warnings=tuple(warnings))
     _check_columns(settings, where)
@@ -315,3 +375,107 @@ def _check_columns(settings: Settings, where: str) -> None:
         if twice:
             raise SettingsError(f"two columns have the heading {twice[0]!r}", file=where,
                                 column="headings")
+
+
+# --------------------------------------------------------------------------- the documents' look
+
+
+def _look(raw: dict, base: Settings, path: Path | None, where: str,
+          warnings: list[str]) -> dict:
+    """The logo, [document], [colours], [court] and [templates] of one file."""
+    folder = Path(path).parent if path else Path.cwd()
+    changes: dict[str, Any] = {}
+    if "logo" in raw:
+        changes["logo"] = _file(raw["logo"], "logo", folder, where, LOGO_BYTES,
+                                (".png", ".jpg", ".jpeg"))
+    if "document" in raw:
+        table = _table(raw["document"], "document", where)
+        warnings += unknown_keys(table, DOCUMENT_KEYS, "document.", where)
+        changes["document"] = replace(base.document, **_fields(table, where, "document", {
+            "font_size": (8.0, 16.0)}))
+    if "colours" in raw:
+        table = _table(raw["colours"], "colours", where)
+        warnings += unknown_keys(table, COLOUR_KEYS, "colours.", where)
+        if "agencies" in table:
+            agencies = _table(table["agencies"], "colours.agencies", where)
+            changes["agency_colours"] = {**base.agency_colours, **{
+                str(k): _colour(v, f"colours.agencies.{k}", where) for k, v in agencies.items()}}
+        if "heading" in table:
+            changes["heading_colour"] = _colour(table["heading"], "colours.heading", where)
+    if "court" in raw:
+        table = _table(raw["court"], "court", where)
+        warnings += unknown_keys(table, COURT_KEYS, "court.", where)
+        changes["court"] = replace(base.court, **_fields(table, where, "court", {
+            "font_size": (COURT_FONT_SIZE, 16.0), "line_spacing": (COURT_LINE_SPACING, 3.0),
+            "summarise_years": (0, 50)}))
+    if "templates" in raw:
+        table = _table(raw["templates"], "templates", where)
+        warnings += unknown_keys(table, TEMPLATE_KEYS, "templates.", where)
+        suffixes = {"docx": (".docx",), "html": (".html", ".htm", ".j2", ".jinja")}
+        changes["templates"] = {**base.templates, **{
+            k: _file(table[k], f"templates.{k}", folder, where, TEMPLATE_BYTES, suffixes[k])
+            for k in TEMPLATE_KEYS if k in table}}
+    return changes
+
+
+def _fields(table: dict, where: str, section: str, numbers: dict) -> dict:
+    """The known keys of a [document] or [court] table: text, or numbers within bounds
+    (``numbers``: key -> (lowest, highest)); a TOML date becomes ISO text."""
+    import datetime
+
+    keys = DOCUMENT_KEYS if section == "document" else COURT_KEYS
+    out: dict[str, Any] = {}
+    for key in (k for k in keys if k in table):
+        value, name = table[key], f"{section}.{key}"
+        if key in numbers:
+            lo, hi = numbers[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+                raise SettingsError(f"{name} must be a number from {lo:g} to {hi:g}",
+                                    file=where, column=name)
+            out[key] = int(value) if key == "summarise_years" else float(value)
+        elif isinstance(value, datetime.date):
+            out[key] = value.isoformat()
+        else:
+            out[key] = _text(value, name, where)
+    if section == "court" and out.get("hearing_date"):
+        out["hearing_date"] = _iso_date(out["hearing_date"], where)
+    return out
+
+
+def _iso_date(text: str, where: str) -> str:
+    """A hearing date as ISO (``2024-05-14``); day-first text is read as chronos reads
+    dates everywhere."""
+    from chronos.dates import parse_date
+
+    parsed = parse_date(text)
+    if not parsed.ok or parsed.precision != "day":
+        raise SettingsError(f"court.hearing_date: cannot read {text!r} as a date",
+                            file=where, column="court.hearing_date", hint="write 2024-05-14")
+    return str(parsed.date)[:10]
+
+
+def _colour(value: Any, key: str, where: str) -> str:
+    """``#RRGGBB`` (upper case) from ``"#a6cee4"`` or ``"A6CEE4"``."""
+    text = _text(value, key, where).lstrip("#")
+    if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
+        raise SettingsError(f"{key} must be a colour written #RRGGBB, not {value!r}",
+                            file=where, column=key, hint='e.g. "#E69F00"')
+    return "#" + text.upper()
+
+
+def _file(value: Any, key: str, folder: Path, where: str, limit: int,
+          suffixes: tuple[str, ...]) -> Path:
+    """A file the settings name (relative to the settings file's folder): it must exist,
+    be a regular file of the right kind and not too large."""
+    from chronos.safe_input import check_regular
+
+    path = Path(_text(value, key, where)).expanduser()
+    path = path if path.is_absolute() else folder / path
+    if path.suffix.lower() not in suffixes:
+        raise SettingsError(f"{key} must be a {' or '.join(suffixes)} file, not {path.name}",
+                            file=where, column=key)
+    info = check_regular(path, str(path), error=SettingsError)
+    if info.st_size > limit:
+        raise SettingsError(f"{key}: {path.name} is larger than {limit:,} bytes", file=where,
+                            column=key)
+    return path

@@ -509,7 +509,6 @@ PATTERNS = [
     ("home_conditions", "Poor home conditions (housing inspection)", ["housing"]),
     ("arrears", "Rent arrears and notice seeking possession", ["housing"]),
     ("missing", "Tyler missing from home 15/10/2023", ["police"]),
-    ("assessment", "Assessments (Persons Assessed never includes Ryan Cole)", ["csc"]),
 ]
 DECOYS = [
     ("decoy_single_missed", "One single missed appointment for Tyler (orthopaedics DNA "
@@ -524,6 +523,9 @@ DECOYS = [
                  "paediatric reviews", ["gp", "op"]),
     ("positive_grandparent", "Grandparent support: family network meeting 05/09/2022 "
                              "(support_received)", ["csc"]),
+    ("assessment", "Assessments of May 2021 and June 2022 (Persons Assessed never includes "
+                   "Ryan Cole), made before he moved in (March 2023): not evidence that he "
+                   "was left out", ["csc"]),
 ]
 QUALITY = [
     ("dq_impossible_date", "Impossible date 31/02/2022 -> quarantined date.impossible", ["gp"]),

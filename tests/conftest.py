@@ -13,6 +13,11 @@ SHARED_DATA = (ROOT / ".." / "shared" / "data").resolve()
 EXAMPLE = ROOT / "examples" / "smith-family"
 
 
+#: chronos reads the user's chronos.toml (docs/settings.md): the tests read an empty
+#: configuration folder of their own instead, whatever the machine's user has set
+os.environ["CHRONOS_CONFIG_DIR"] = tempfile.mkdtemp(prefix="chronos-test-config-")
+
+
 @pytest.fixture(scope="session")
 def spark():
     """A local Spark session (two cores), shared by every test that needs one; skips

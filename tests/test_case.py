@@ -158,7 +158,7 @@ def test_failed_write_leaves_previous_output_untouched(case_dir, tmp_path, monke
     def broken(result, path):
         raise OSError("disk full")
 
-    monkeypatch.setattr("chronos.case.output_writers", lambda: [("x", broken)])
+    monkeypatch.setattr("chronos.case.output_writers", lambda **_: [("x", broken)])
     with pytest.raises(OSError):
         write_outputs(result, out)
     assert (out / "events.csv").read_bytes() == before

@@ -17,7 +17,8 @@ HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "examples" / "smith-family"
 GOLDEN = HERE / "golden" / "smith-family"
 FILES = ["events.csv", "persons.csv", "links.csv", "relationships.csv", "quarantine.csv",
-         "findings.csv", "chronology.csv", "link-review.csv", "events-duplicates.csv"]
+         "findings.csv", "findings-by-child.csv", "chronology.csv", "link-review.csv",
+         "events-duplicates.csv"]
 
 
 @pytest.fixture(scope="module")

@@ -27,9 +27,11 @@ def build_events(ing, specs: list[dict], data: pd.Series, persons: pd.DataFrame)
     else:
         frame = pd.concat(parts, ignore_index=True)
         frame = frame.sort_values(["_row", "_ordinal"], kind="mergesort", ignore_index=True)
-    frame["event_id"] = event_ids(ing.label, frame["source_ref"], frame["event_type"],
-                                  frame["date"], frame["_ordinal"]).array
-    return _typed(frame.drop(columns=["_row", "_ordinal"]))
+    first = frame["_first_ref"] if "_first_ref" in frame else frame["source_ref"]
+    frame["event_id"] = event_ids(ing.label, first.fillna(frame["source_ref"]),
+                                  frame["event_type"], frame["date"], frame["_ordinal"]).array
+    return _typed(frame.drop(columns=[c for c in ("_row", "_ordinal", "_first_ref")
+                                      if c in frame]))
 
 
 def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.DataFrame:
@@ -39,7 +41,10 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     # warning log of every block lists the same places (mapped.WarningLog)
     times = _times(ing, spec.time, s["ordinal"]) if spec.time else None
     numbers = _numbers(ing, spec.value, mask)
+    roles = _roles(ing, spec, mask, s["ordinal"])
     if not mask.any():
+        if spec.occurrence:
+            _log_two_roles(ing, [], s["ordinal"])
         return pd.DataFrame()
     types = pick(s["types"], mask).astype("string")
     vocab = model.vocabulary()
@@ -47,7 +52,7 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     out["_row"] = out.index
     out["_ordinal"] = s["ordinal"]
     _dates(ing, spec, out, mask, times)
-    out["person_ids"] = _person_ids(ing, persons, mask)
+    out["person_ids"], out["person_roles"] = _person_ids(ing, persons, mask, roles)
     out["agency"] = pick(_agency(ing, spec), mask)
     org = spec.source_org or ing.mapping.source_org
     out["source_org"] = pick(ing.values(org), mask)
@@ -62,6 +67,8 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     out["source_format"] = "mapped"
     out["source_file"] = ing.label
     out["source_ref"] = pick(ing.rows.refs, mask)
+    if spec.occurrence:
+        out = _one_event_per_occurrence(ing, spec, out, mask, s["ordinal"])
     return out
 
 
@@ -115,15 +122,95 @@ def parse_time(text: str) -> str | None:
     return f"{hour:02d}:{minute:02d}" + (f":{second}" if second and second != "00" else "")
 
 
-def _person_ids(ing, persons: pd.DataFrame, mask: pd.Series) -> pd.Series:
+def _person_ids(ing, persons: pd.DataFrame, mask: pd.Series,
+                roles: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Each event's person keys and their roles (``key=role``): the row's subject with
+    the ``role:`` of the row, and the people of ``related:`` columns with ``in_events``
+    (a parent as ``carer``, anyone else as ``other``)."""
     ids = pick(persons["record_key"], mask)
+    pairs = (ids + "=" + pick(roles, mask)).where(ids.ne(""), "")
     for spec in ing.mapping.related:
         if spec.in_events:
             others = pick(related_keys(ing, spec), mask)
-            sep = text_column(";", ids.index).where(
-                ids.ne("") & others.ne(""), "")
+            role = "carer" if spec.kind == "parent" else "other"
+            other_pairs = map_values(others, lambda v: ";".join(
+                f"{k}={role}" for k in v.split(";") if k))
+            sep = text_column(";", ids.index).where(ids.ne("") & others.ne(""), "")
             ids = ids + sep + others
-    return ids
+            pairs = pairs + sep + other_pairs
+    return ids, pairs
+
+
+def _roles(ing, spec, mask: pd.Series, ordinal: int) -> pd.Series:
+    """The role of each row's subject in the event: the mapping's ``role:`` (a wording
+    through its ``map``, then the roles vocabulary); ``subject`` when none is given; an
+    unknown wording is kept as ``other`` with a warning naming file, row and column."""
+    index = ing.frame.index
+    if spec.role is None:
+        return text_column(model.DEFAULT_ROLE, index)
+    if spec.role.value:
+        return text_column(spec.role.value, index)
+    from chronos.ingest.mapping import normalise_wording
+
+    vocab = model.roles()
+    raw = ing.frame[spec.role.column]
+    table = spec.role.map
+    found = map_values(raw, lambda v: table.get(normalise_wording(v)) or vocab.role_for(v)
+                       or ("" if v == "" else None))
+    unknown = mask & found.isna()
+    ing.cell_warnings(unknown, "role.unknown", spec.role.column,
+                      "a role chronos does not know: kept as 'other' (add it to the "
+                      "mapping's role map)", needs=ordinal)
+    return found.fillna("other").replace("", model.DEFAULT_ROLE).astype("string")
+
+
+def _one_event_per_occurrence(ing, spec, out: pd.DataFrame, mask: pd.Series,
+                              ordinal: int) -> pd.DataFrame:
+    """Rows that share the ``occurrence:`` columns, the event type, the date and the time
+    are one event: the first row's facts, everyone the rows name (each once, with all
+    their roles) and every row as its ``source_ref`` (``;``-joined)."""
+    keys = [pick(ing.frame[c], mask) for c in spec.occurrence]
+    filled = pd.concat([k.ne("") for k in keys], axis=1).any(axis=1)
+    parts = keys + [out["event_type"].fillna(""), out["date"].fillna("").astype("string"),
+                    out["time"].fillna("").astype("string")]
+    key = parts[0].astype("string")
+    for part in parts[1:]:
+        key = key + "\x1f" + part.astype("string")
+    key = key.where(filled, "\x1e" + out["source_ref"].astype("string"))
+    if not key.duplicated().any():
+        _log_two_roles(ing, [], ordinal)
+        return out
+    groups = out.groupby(key.to_numpy(), sort=False)
+    firsts = groups.head(1).copy()
+    ids, pairs, refs, two = [], [], [], []
+    for _, rows in groups:
+        people: dict[str, list[str]] = {}
+        for text in rows["person_roles"]:
+            for person, roles in model.parse_roles(
+                    ";".join(p.split("=")[0] for p in text.split(";") if p), text).items():
+                people.setdefault(person, []).extend(roles)
+        ids.append(";".join(people))
+        pairs.append(model.format_roles(people))
+        refs.append(";".join(dict.fromkeys(rows["source_ref"])))
+        if any(len(set(r)) > 1 for r in people.values()):
+            two.append((rows["source_ref"].iloc[0], refs[-1], [
+                p for p, r in people.items() if len(set(r)) > 1]))
+    firsts["_first_ref"] = firsts["source_ref"]
+    firsts["person_ids"], firsts["person_roles"], firsts["source_ref"] = ids, pairs, refs
+    _log_two_roles(ing, two, ordinal)
+    return firsts
+
+
+def _log_two_roles(ing, found: list, ordinal: int) -> None:
+    """A warning for each occurrence that gives one person two roles (kept as both)."""
+    from chronos.errors import Issue
+
+    column = ""
+    issues = [Issue("role.two_roles", f"{', '.join(people)} named with two roles in one "
+                    f"occurrence (rows {refs}): both kept", ing.label, str(first), column,
+                    ", ".join(people)) for first, refs, people in found]
+    ing.log.cells(issues, len(issues), "role.two_roles", column,
+                  "a person named with two roles in one occurrence", needs=ordinal)
 
 
 def _agency(ing, spec) -> pd.Series:

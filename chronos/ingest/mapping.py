@@ -29,7 +29,8 @@ TOP_KEYS = ("reader", "dayfirst", "agency", "source_org", "person", "related", "
             "events", "description")
 READER_KEYS = ("sheet", "encoding", "header_row", "delimiter")
 EVENT_KEYS = ("date", "time", "end_date", "type", "summary", "outcome", "author", "value",
-              "details", "when", "undated", "agency", "source_org", "name")
+              "details", "when", "undated", "agency", "source_org", "name", "role", "occurrence")
+ROLE_KEYS = ("column", "value", "map")
 TYPE_KEYS = ("column", "value", "map", "unmapped")
 RELATED_KEYS = ("column", "kind", "subtype", "direction", "start", "end", "separator",
                 "in_events")
@@ -111,6 +112,17 @@ class TypeSpec:
 
 
 @dataclass(frozen=True)
+class RoleSpec:
+    """``role:``: the role in the event of the person a row is about, fixed or from a
+    column whose wordings are read through ``map`` and then the roles vocabulary
+    (``chronos/data/roles.yaml``)."""
+
+    column: str | None = None
+    value: str | None = None
+    map: dict[str, str] = field(default_factory=dict)   # normalised wording -> role
+
+
+@dataclass(frozen=True)
 class EventSpec:
     """One event a row may yield."""
 
@@ -128,11 +140,16 @@ class EventSpec:
     agency: Field | None = None
     source_org: Field | None = None
     name: str = ""
+    role: RoleSpec | None = None
+    #: columns whose values (with the date, time and type) make one occurrence: rows
+    #: that share them are one event naming everyone on them
+    occurrence: tuple[str, ...] = ()
 
     @property
     def columns(self) -> list[str]:
         """Every export column this event reads."""
-        cols = [self.date, self.time, self.end_date, self.type.column, self.value]
+        cols = [self.date, self.time, self.end_date, self.type.column, self.value,
+                self.role.column if self.role else None, *self.occurrence]
         cols += [c for _, c in self.details]
         for spec in (self.summary, self.outcome, self.author, self.agency, self.source_org):
             cols += spec.columns if spec else []
@@ -305,7 +322,35 @@ def _event(raw: Any, index: int, origin: str) -> EventSpec:
         undated=undated,
         agency=_field(raw.get("agency"), f"{where}.agency", origin, literal=True),
         source_org=_field(raw.get("source_org"), f"{where}.source_org", origin, literal=True),
-        name=str(raw.get("name") or ""))
+        name=str(raw.get("name") or ""), role=_role(raw.get("role"), where, origin),
+        occurrence=tuple(_column(c, f"{where}.occurrence", origin)
+                         for c in _as_list(raw.get("occurrence"))))
+
+
+def _role(raw: Any, where: str, origin: str) -> RoleSpec | None:
+    """``role: Column``, ``role: {value: victim}`` or ``role: {column: C, map: {...}}``."""
+    from chronos.model import roles
+
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        raw = {"column": raw}
+    if not isinstance(raw, dict):
+        raise MappingError(f"{where}.role: expected a column name, {{value: ...}} or "
+                           "{column: ..., map: ...}", file=origin)
+    _check_keys(raw, ROLE_KEYS, f"{where}.role", origin)
+    if bool(raw.get("column")) == bool(raw.get("value")):
+        raise MappingError(f"{where}.role: give exactly one of column or value", file=origin)
+    vocab = roles()
+    known = ", ".join(vocab.labels)
+    for target in [raw.get("value"), *(raw.get("map") or {}).values()]:
+        if target is not None and vocab.role_for(target) is None:
+            raise MappingError(f"{where}.role: {target!r} is not a role", file=origin,
+                               hint=f"the roles are {known} (chronos/data/roles.yaml)")
+    if raw.get("value"):
+        return RoleSpec(value=vocab.role_for(raw["value"]))
+    table = {normalise_wording(w): vocab.role_for(t) for w, t in (raw.get("map") or {}).items()}
+    return RoleSpec(column=_column(raw["column"], where, origin), map=table)
 
 
 def _column(raw: Any, where: str, origin: str) -> str | None:

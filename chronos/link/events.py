@@ -75,8 +75,8 @@ def dedupe_events(events, config=None) -> Deduplicated:
         return Deduplicated(_sorted(events), duplicates)
     members = {e for group in groups for e in group}
     rows = events[_in(events["event_id"], members)].set_index("event_id", drop=False)
-    columns = ["date_uncertain", "time", "summary", "person_ids", "source_file",
-               "source_ref", "corroborated_by", "details"]
+    columns = ["date_uncertain", "time", "summary", "person_ids", "person_roles",
+               "source_file", "source_ref", "corroborated_by", "details"]
     values = [_objects(rows[c]) for c in columns]
     facts = {e: dict(zip(columns, row)) for e, row in zip(rows.index, zip(*values))}
     merged, duplicate_of = {}, {}
@@ -86,7 +86,7 @@ def dedupe_events(events, config=None) -> Deduplicated:
         duplicate_of.update(dict.fromkeys(others, primary))
     kept = events[~_in(events["event_id"], duplicate_of)].reset_index(drop=True)
     is_primary = _in(kept["event_id"], merged)
-    for column in ("corroborated_by", "person_ids", "details"):
+    for column in ("corroborated_by", "person_ids", "person_roles", "details"):
         kept.loc[is_primary, column] = kept.loc[is_primary, "event_id"].map(
             {e: m[column] for e, m in merged.items()})
     duplicates = events[_in(events["event_id"], duplicate_of)].reset_index(drop=True)
@@ -194,16 +194,29 @@ def _text(value) -> str:
                                                      and value != value) else str(value)
 
 
+def _one_role(roles: list[str]) -> list[str]:
+    """A person's roles across reports of one event: the default role only where no
+    report gives a better one."""
+    told = [r for r in roles if r != model.DEFAULT_ROLE]
+    return told or roles
+
+
 def _merged(facts: dict, primary: str, others: list[str]) -> dict:
-    """The primary's new ``corroborated_by``, ``person_ids`` and ``details``: the
-    duplicates' ids, everyone they name, and where they were reported."""
+    """The primary's new ``corroborated_by``, ``person_ids``, ``person_roles`` and
+    ``details``: the duplicates' ids, everyone they name (with every role a report gives
+    them), and where they were reported."""
     ids = set(filter(None, _text(facts[primary]["corroborated_by"]).split(";")))
     people = set()
+    roles: dict[str, list[str]] = {}
     for event in [primary, *others]:
         people |= set(filter(None, _text(facts[event]["person_ids"]).split(";")))
+        for person, given in model.parse_roles(facts[event]["person_ids"],
+                                               facts[event]["person_roles"]).items():
+            roles.setdefault(person, []).extend(given)
     sources = "|".join(sorted(f"{facts[e]['source_file']}#{facts[e]['source_ref']}"
                               for e in others))
     details = _text(facts[primary]["details"])
     return {"corroborated_by": ";".join(sorted(ids | set(others))),
             "person_ids": ";".join(sorted(people)),
+            "person_roles": model.format_roles({p: _one_role(roles[p]) for p in sorted(people)}),
             "details": ";".join(filter(None, [details, f"also_reported_in={sources}"]))}

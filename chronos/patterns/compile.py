@@ -44,7 +44,9 @@ AGE_AT_ASOF = ("((year({asof}) * 12 + month({asof})) - (year(s.dob) * 12 + month
 #: not spoken to" at a visit is exactly the unassessed man the Panel's review describes.
 DEFAULT_ASSESSMENTS = ("assessment", "gcp2_assessment", "s47_enquiry", "initial_conference",
                        "review_conference")
-DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent", "parent")
+DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent")
+#: details keys in which a source records who was seen or assessed
+DEFAULT_SEEN_KEYS = ("persons_assessed", "persons_seen", "seen", "assessed")
 
 
 #: a SQL string literal; a SQL DATE literal (:mod:`chronos.sql`)
@@ -149,7 +151,8 @@ SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS r
 FROM persons_in WHERE person_id IS NOT NULL GROUP BY person_id"""
 
 _REL = """CREATE OR REPLACE TEMP TABLE rel AS
-SELECT lower(TRIM(kind)) AS kind, person_a AS a, person_b AS b, TRY_CAST("end" AS DATE) AS end_d
+SELECT lower(TRIM(kind)) AS kind, person_a AS a, person_b AS b, TRY_CAST("end" AS DATE) AS end_d,
+  COALESCE(lower(TRIM(subtype)), '') AS subtype
 FROM relationships_in
 WHERE person_a IS NOT NULL AND person_b IS NOT NULL AND person_a <> person_b"""
 
@@ -182,7 +185,9 @@ SELECT DISTINCT child_id, member_id, kind FROM (
   UNION ALL
   SELECT p.child_id, x.b AS member_id, 'partner_of_parent' AS kind FROM par p JOIN (
     SELECT a, b FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})
-    UNION ALL SELECT b, a FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})) x
+      AND subtype NOT IN ('separated', 'divorced')
+    UNION ALL SELECT b, a FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})
+      AND subtype NOT IN ('separated', 'divorced')) x
     ON x.a = p.parent_id
   WHERE x.b <> p.child_id) t"""
 
@@ -306,7 +311,9 @@ def undated_sql(rule: Rule, source: str = "rsev") -> str | None:
         return None
     allowed = PRECISION_ALLOWED[rule.params.get("min_precision", "month")]
     parts = []
-    for sel in rule.selectors.values():
+    for name, sel in rule.selectors.items():
+        if name in ("open", "closed"):
+            continue
         conds = _event_filters(sel) + _undated_child_filters(sel)
         conds.append(f"(e.d IS NULL OR e.prec NOT IN ({', '.join(q(p) for p in allowed)}))")
         parts.append(f"SELECT DISTINCT e.person_id, e.event_id FROM {source} e WHERE "
@@ -333,11 +340,57 @@ def _evidence(source: str = "sel", info: str = "''") -> str:
             "AND x.k >= grp.k0 AND x.k <= grp.k1")
 
 
+def _family_sql(source: str) -> str:
+    """CTE ``fam``: each child of ``source`` (``c``) with itself and their siblings (``m``)."""
+    return f"""fam AS (SELECT DISTINCT person_id AS c, person_id AS m FROM {source}
+  UNION SELECT s.older_id, s.younger_id FROM sibs s JOIN (SELECT DISTINCT person_id FROM {source}) x
+    ON x.person_id = s.older_id
+  UNION SELECT s.younger_id, s.older_id FROM sibs s JOIN (SELECT DISTINCT person_id FROM {source}) x
+    ON x.person_id = s.younger_id)"""
+
+
+def _while_open(rule: Rule, source: str, key: str, *, siblings: bool = False) -> str:
+    """CTEs ``o``, ``c`` and ``covered`` (the rows of ``source`` dated while a period the
+    rule's ``open`` selector starts is open: on or after the child's latest ``open`` event,
+    within its own end date, with no ``closed`` event between; with ``siblings``, a
+    sibling's open period counts too, the family being worked with); "" without ``open``."""
+    open_sel, closed_sel = rule.selectors.get("open"), rule.selectors.get("closed")
+    if open_sel is None:
+        return ""
+    if siblings:  # each child's siblings' periods as the child's own (fam is in scope)
+        return f""",
+o0 AS ({select_sql(open_sel, rule, key=key)}),
+c0 AS ({select_sql(closed_sel, rule, key=key)}),
+o AS (SELECT f.c AS person_id, o0.event_id, o0.k, o0.end_d FROM fam f JOIN o0 ON o0.person_id = f.m),
+c AS (SELECT f.c AS person_id, c0.event_id, c0.k, f.m AS owner, o1.event_id AS oid
+  FROM fam f JOIN c0 ON c0.person_id = f.m JOIN o0 o1 ON o1.person_id = f.m AND o1.k <= c0.k),
+covered AS (SELECT DISTINCT a.person_id, a.event_id FROM {source} a JOIN o ON o.person_id = a.person_id
+  AND o.k <= a.k AND (o.end_d IS NULL OR o.end_d >= a.d)
+  LEFT JOIN c ON c.person_id = a.person_id AND c.oid = o.event_id AND c.k >= o.k AND c.k < a.k
+  WHERE c.event_id IS NULL)"""
+    return f""",
+o AS ({select_sql(open_sel, rule, key=key)}),
+c AS ({select_sql(closed_sel, rule, key=key)}),
+covered AS (SELECT DISTINCT a.person_id, a.event_id FROM {source} a JOIN o ON o.person_id = a.person_id
+  AND o.k <= a.k AND (o.end_d IS NULL OR o.end_d >= a.d)
+  LEFT JOIN c ON c.person_id = a.person_id AND c.k >= o.k AND c.k < a.k
+  WHERE c.event_id IS NULL)"""
+
+
 def compile_count_in_window(rule: Rule, as_of: str) -> str:
-    """N or more selected events whose dates fit in one window [first, first + W]."""
+    """N or more selected events whose dates fit in one window [first, first + W]; with
+    ``open``/``closed`` selectors, only the events dated while such a period is open."""
     win = rule.window("window")
     key, off = key_of(win), offset_of(win)
     rows = "(SELECT DISTINCT person_id, k FROM sel)" if rule.params["distinct_days"] else "sel"
+    during = _while_open(rule, "sel0", key)
+    if during:
+        return f"""WITH sel0 AS ({select_sql(rule.selectors['select'], rule, key=key)}){during},
+sel AS (SELECT s.* FROM sel0 s JOIN covered v ON v.person_id = s.person_id AND v.event_id = s.event_id),
+win AS (SELECT person_id, k AS k0, COUNT(*) OVER w AS n, MAX(k) OVER w AS k1 FROM {rows} r
+  WINDOW w AS (PARTITION BY person_id ORDER BY k RANGE BETWEEN CURRENT ROW AND {off} FOLLOWING)),
+{_islands(f"SELECT DISTINCT person_id, k0, k1 FROM win WHERE n >= {int(rule.params['min_count'])}")}
+{_evidence()}"""
     return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule, key=key)}),
 win AS (SELECT person_id, k AS k0, COUNT(*) OVER w AS n, MAX(k) OVER w AS k1 FROM {rows} r
   WINDOW w AS (PARTITION BY person_id ORDER BY k RANGE BETWEEN CURRENT ROW AND {off} FOLLOWING)),
@@ -444,12 +497,23 @@ def compile_absence_of_followup(rule: Rule, as_of: str) -> str:
     cmp = ">=" if rule.params["same_day"] else ">"
     agency = ("AND COALESCE(lower(b.agency), '') <> COALESCE(lower(a.agency), '')"
               if rule.params["different_agency"] else "")
+    before = rule.params.get("also_before")
+    after = f"b.k {cmp} a.k" if before is None else \
+        f"b.k >= a.k - {offset_of(parse_window(before))}"
+    siblings = bool(rule.params.get("siblings"))
+    acted = _while_open(rule, "miss0", key, siblings=siblings)
+    miss = "miss0" if not acted else """(SELECT m.* FROM miss0 m LEFT JOIN covered v
+  ON v.person_id = m.person_id AND v.event_id = m.event_id WHERE v.event_id IS NULL)"""
+    fam = _family_sql("a") if siblings else "fam AS (SELECT DISTINCT person_id AS c, person_id AS m FROM a)"
     return f"""WITH a AS ({select_sql(rule.selectors['event'], rule, key=key)}),
 b AS ({select_sql(rule.selectors['followup'], rule, key=key)}),
+{fam},
 due AS (SELECT * FROM a WHERE a.k + {off} <= {asof_key(as_of, win)}),
-miss AS (SELECT a.* FROM due a LEFT JOIN b ON b.person_id = a.person_id AND b.k {cmp} a.k
+fb AS (SELECT f.c AS person_id, b.event_id, b.k, b.agency FROM fam f JOIN b ON b.person_id = f.m),
+miss0 AS (SELECT a.* FROM due a LEFT JOIN fb b ON b.person_id = a.person_id AND {after}
   AND b.k <= a.k + {off} AND b.event_id <> a.event_id {agency}
-  WHERE b.event_id IS NULL)
+  WHERE b.event_id IS NULL){acted},
+miss AS (SELECT * FROM {miss} x)
 SELECT person_id, event_id AS grp, CAST(NULL AS DATE) AS w_start, CAST(NULL AS DATE) AS w_end,
   event_id, d, agency, event_type, '' AS info FROM miss"""
 
@@ -476,6 +540,8 @@ def compile_threshold(rule: Rule, as_of: str) -> str:
     measurement no better than the one before."""
     if rule.params["mode"] == "no_improvement":
         return _compile_no_improvement(rule)
+    if rule.params["mode"] == "run":
+        return _compile_run(rule)
     keys = measure_keys(rule.params["measure"])
     sel = select_sql(rule.selectors["select"], rule, dated=False)
     dated = select_sql(rule.selectors["select"], rule)
@@ -489,6 +555,47 @@ UNION
 SELECT x.person_id, x.event_id AS grp, CAST(NULL AS DATE) AS w_start, CAST(NULL AS DATE) AS w_end,
   x.event_id, x.d, x.agency, x.event_type, {info} AS info
 FROM sel x WHERE {hits}"""
+
+
+def _compile_run(rule: Rule) -> str:
+    """Consecutive measurements (per child, in date order) that all cross the bounds are
+    one finding, a trend: its evidence is the run and the measurement just before it;
+    ``info`` has the value before the run (``before``), the last (``after``), the lowest
+    and highest, the number of measurements in the run (``terms``) and ``severity=high``
+    when a value fell below ``high_below``."""
+    key = measure_keys(rule.params["measure"])[0]
+    high = rule.params.get("high_below")
+    severity = (f"CASE WHEN MIN(r.mv) < {float(high)!r} THEN ';severity=high' ELSE '' END"
+                if high is not None else "''")
+    return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule)}),
+m AS (SELECT x.*, {_measure_sql(key)} AS mv FROM sel x),
+o AS (SELECT m.*, CASE WHEN {_bounds(rule, 'm.mv')} THEN 1 ELSE 0 END AS hit,
+  LAG(mv) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pm,
+  LAG(event_id) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pid,
+  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd
+  FROM m WHERE mv IS NOT NULL),
+g AS (SELECT o.*, SUM(1 - hit) OVER (PARTITION BY person_id ORDER BY k, event_id
+  ROWS UNBOUNDED PRECEDING) AS run_no FROM o),
+r AS (SELECT * FROM g WHERE hit = 1),
+firsts AS (SELECT person_id, run_no, pm, pid, pd, ROW_NUMBER() OVER (PARTITION BY person_id, run_no
+  ORDER BY k, event_id) AS rn FROM r),
+lasts AS (SELECT person_id, run_no, mv, ROW_NUMBER() OVER (PARTITION BY person_id, run_no
+  ORDER BY k DESC, event_id DESC) AS rn FROM r),
+agg AS (SELECT r.person_id, r.run_no, COUNT(*) AS n, MIN(r.mv) AS lo, MAX(r.mv) AS hi,
+  {severity} AS sev FROM r GROUP BY r.person_id, r.run_no),
+info AS (SELECT a.person_id, a.run_no, f.pid, f.pd,
+  COALESCE('before=' || CAST(f.pm AS VARCHAR) || ';', '') || 'after=' || CAST(l.mv AS VARCHAR)
+  || ';lowest=' || CAST(a.lo AS VARCHAR) || ';highest=' || CAST(a.hi AS VARCHAR)
+  || ';terms=' || CAST(a.n AS VARCHAR) || a.sev AS info
+  FROM agg a JOIN firsts f ON f.person_id = a.person_id AND f.run_no = a.run_no AND f.rn = 1
+  JOIN lasts l ON l.person_id = a.person_id AND l.run_no = a.run_no AND l.rn = 1)
+SELECT r.person_id, CAST(r.run_no AS VARCHAR) AS grp, CAST(NULL AS DATE) AS w_start,
+  CAST(NULL AS DATE) AS w_end, r.event_id, r.d, r.agency, r.event_type, i.info
+FROM r JOIN info i ON i.person_id = r.person_id AND i.run_no = r.run_no
+UNION ALL
+SELECT i.person_id, CAST(i.run_no AS VARCHAR) AS grp, CAST(NULL AS DATE) AS w_start,
+  CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type, i.info
+FROM info i JOIN sel x ON x.person_id = i.person_id AND x.event_id = i.pid"""
 
 
 def _compile_no_improvement(rule: Rule) -> str:
@@ -522,28 +629,37 @@ def _is_child_at_asof(as_of: str) -> str:
             "ELSE COALESCE(s.role, '') = 'child' END)")
 
 
-def _compile_unassessed(rule: Rule, as_of: str) -> str:
-    """Adults in the household of a child with at least ``min_assessments`` (1) assessments
-    who are in none of them: not named on any assessment event (``person_ids``) and not
-    mentioned by name (given and family name) in the details or summary of the child's
-    assessments (e.g. a 'persons assessed' field). A child nobody assessed has no finding:
-    the question is who the assessments left out. The records that show the adult are
-    found in two equi-joins: those naming the adult (``person_ids``) and those of the
-    child's household that mention the adult's names. Evidence rows may repeat
-    (:func:`findings_sql` does not mind); the counts are of distinct events."""
+def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
+    """Adults in a child's household during the period they are known to be there who
+    are in none of the child's assessments of that period.
+
+    Members are the child's household and the partners of the child's parents (not a
+    partner whose separation or divorce is recorded; ``member_kinds`` may add
+    ``parent``). The period starts at the first record that shows the adult (their own,
+    or a household member's that names them) and runs to as-of; only the child's
+    assessments in it count, and at least ``min_assessments`` (1) are needed. An adult
+    named on an assessment, or by given and family name in its details or summary (a
+    'persons assessed' field), was assessed. When none of the child's assessments
+    records who was seen (no ``seen_keys`` detail), nothing can be told: that is an
+    information gap, not a finding; ``gaps=True`` gives those cases instead."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
+    seen_keys = p.get("seen_keys") or DEFAULT_SEEN_KEYS
     tlist = ", ".join(q(t) for t in types)
     sex = f"AND COALESCE(m.sex, '') = {q(str(p['sex']).upper())}" if p.get("sex") else ""
+    minimum = 1 if p.get("min_assessments") is None else int(p["min_assessments"])
+    recorded = " OR ".join(f"strpos(';' || lower(COALESCE(details, '')), {q(';' + k + '=')}) > 0"
+                           for k in seen_keys)
+    asof = date_lit(as_of)
+    keep = "r.n_recorded = 0" if gaps else "r.n_recorded > 0"
     return f"""WITH asm AS (SELECT DISTINCT event_id, person_id, d, agency, event_type,
-  lower(COALESCE(details, '') || ' ' || COALESCE(summary, '')) AS txt FROM ev
-  WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {date_lit(as_of)}),
+  lower(COALESCE(details, '') || ' ' || COALESCE(summary, '')) AS txt,
+  CASE WHEN {recorded} THEN 1 ELSE 0 END AS rec FROM ev
+  WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {asof}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
-asm_n AS (SELECT person_id, COUNT(DISTINCT event_id) AS n FROM asm GROUP BY 1),
-kids AS (SELECT s.member_id AS child_id FROM subj s LEFT JOIN asm_n a ON a.person_id = s.member_id
-  WHERE s.via = 'self' AND COALESCE(a.n, 0) >= {1 if p.get('min_assessments') is None else int(p['min_assessments'])}
-    AND {_is_child_at_asof(as_of)}),
+kids AS (SELECT s.member_id AS child_id FROM subj s
+  WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
   COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
   FROM hh h JOIN kids k ON k.child_id = h.child_id
@@ -558,28 +674,42 @@ cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
   ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL),
 seen AS (SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
   FROM cand c JOIN ev e ON e.person_id = c.member_id
-  WHERE e.d IS NOT NULL AND e.d <= {date_lit(as_of)} AND e.event_type NOT IN ({tlist})
+  WHERE e.d IS NOT NULL AND e.d <= {asof} AND e.event_type NOT IN ({tlist})
   UNION ALL
   SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
   FROM cand c JOIN subj s ON s.child_id = c.child_id JOIN ev e ON e.person_id = s.member_id
   WHERE c.given <> '' AND c.family <> '' AND e.person_id <> c.member_id
-    AND e.d IS NOT NULL AND e.d <= {date_lit(as_of)} AND e.event_type NOT IN ({tlist})
+    AND e.d IS NOT NULL AND e.d <= {asof} AND e.event_type NOT IN ({tlist})
     AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.given) > 0
     AND strpos(lower(COALESCE(e.details, '') || ' ' || COALESCE(e.summary, '')), c.family) > 0),
-evidence AS (SELECT c.child_id, c.member_id, x.event_id, x.d, x.agency, x.event_type
-    FROM cand c JOIN asm x ON x.person_id = c.child_id
-  UNION ALL SELECT child_id, member_id, event_id, d, agency, event_type FROM seen),
-n_asm AS (SELECT person_id AS child_id, COUNT(DISTINCT event_id) AS n FROM asm GROUP BY 1),
+since AS (SELECT child_id, member_id, MIN(d) AS d0 FROM seen GROUP BY child_id, member_id),
+inper AS (SELECT c.child_id, c.member_id, x.event_id, x.d, x.agency, x.event_type
+  FROM cand c JOIN since p ON p.child_id = c.child_id AND p.member_id = c.member_id
+  JOIN asm x ON x.person_id = c.child_id AND x.d >= p.d0),
+recs AS (SELECT person_id AS child_id, SUM(rec) AS n_recorded FROM asm GROUP BY person_id),
+n_asm AS (SELECT child_id, member_id, COUNT(DISTINCT event_id) AS n FROM inper GROUP BY 1, 2),
 n_seen AS (SELECT child_id, member_id, COUNT(DISTINCT event_id) AS n FROM seen GROUP BY 1, 2),
-counts AS (SELECT c.child_id, c.member_id, COALESCE(a.n, 0) AS n_asm, COALESCE(s.n, 0) AS n_seen
-  FROM cand c LEFT JOIN n_asm a ON a.child_id = c.child_id
-  LEFT JOIN n_seen s ON s.child_id = c.child_id AND s.member_id = c.member_id)
+counts AS (SELECT a.child_id, a.member_id, a.n AS n_asm, COALESCE(s.n, 0) AS n_seen
+  FROM n_asm a LEFT JOIN n_seen s ON s.child_id = a.child_id AND s.member_id = a.member_id
+  JOIN recs r ON r.child_id = a.child_id
+  WHERE a.n >= {minimum} AND {keep}),
+evidence AS (SELECT child_id, member_id, event_id, d, agency, event_type FROM inper
+  UNION ALL SELECT child_id, member_id, event_id, d, agency, event_type FROM seen)
 SELECT c.child_id AS person_id, c.member_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, v.event_id, v.d, v.agency, v.event_type,
   'member=' || c.member_id || ';member_name=' || c.name || ';member_role=' || c.role
     || ';assessments=' || CAST(k.n_asm AS VARCHAR) || ';records=' || CAST(k.n_seen AS VARCHAR) AS info
 FROM cand c JOIN evidence v ON v.child_id = c.child_id AND v.member_id = c.member_id
 JOIN counts k ON k.child_id = c.child_id AND k.member_id = c.member_id"""
+
+
+def unassessed_gaps_sql(rule: Rule, as_of: str) -> str | None:
+    """For a ``household_adult_unassessed`` rule: the information gaps (adults in the
+    household whose assessment cannot be told, no source recording who was seen), as
+    evidence rows; None for other rules."""
+    if rule.type != "structural" or rule.params.get("check") != "household_adult_unassessed":
+        return None
+    return _compile_unassessed(rule, as_of, gaps=True)
 
 
 def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:

@@ -126,7 +126,8 @@ def run_on_engine(engine, rules: list[Rule], as_of=None) -> RuleRun:
     raw = engine.collect({rule.id: findings_query(rule, as_of, engine.dialect, one_pass=one_pass)
                           for rule in rules}, many_rows=one_pass)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
-    notes = _notes(engine, rules)
+    notes = pd.concat([n for n in (_notes(engine, rules), _gaps(engine, rules, as_of)) if len(n)]
+                      or [pd.DataFrame(columns=NOTE_COLUMNS)], ignore_index=True)
     findings = model.conform(_findings_frame(parts), "findings")
     findings = findings.sort_values(["person_id", "rule_id", "window_start", "finding_id"],
                                     kind="stable").reset_index(drop=True)
@@ -174,6 +175,32 @@ def _notes(engine, rules: list[Rule]) -> pd.DataFrame:
         "(undated, or less precise than the rule allows) not counted in the rule's windows"
         for n in frame["undated_events"]]
     return frame[NOTE_COLUMNS]
+
+
+def _gaps(engine, rules: list[Rule], as_of: str) -> pd.DataFrame:
+    """The information gaps of the rules that report them (an adult in the household
+    whose assessment cannot be told, because no source records who was seen): one note
+    per rule, child and adult, with the records that show the adult as its events."""
+    rows = []
+    d = engine.dialect
+    for rule in rules:
+        sql = comp.unassessed_gaps_sql(rule, as_of)
+        if sql is None:
+            continue
+        frame = engine.df(
+            f"SELECT person_id, grp, MAX(info) AS info, {d.agg_sorted_distinct('event_id')} "
+            f"AS event_ids FROM ({d.translate(sql)}) g GROUP BY person_id, grp "
+            "ORDER BY person_id, grp", native=True)
+        for rec in frame.to_dict("records"):
+            info = _info(rec["info"])
+            name = info.get("member_name") or info.get("member") or "an adult"
+            rows.append({"rule_id": rule.id, "person_id": rec["person_id"],
+                         "undated_events": 0, "event_ids": rec["event_ids"],
+                         "note": f"information gap: {name} is in the child's household, but "
+                                 "no record says who was seen at the child's "
+                                 f"{info.get('assessments', '')} assessment(s), so whether "
+                                 f"{name} was assessed cannot be told"})
+    return pd.DataFrame(rows, columns=NOTE_COLUMNS)
 
 
 # --------------------------------------------------------------------------- rendering
@@ -323,6 +350,9 @@ _FAST = {  # template variables computed column-wise: (columns, rule, as_of, inf
     "value": lambda c, r, a, i: [_fmt_number(x.get("value", "")) for x in i],
     "before": lambda c, r, a, i: [_fmt_number(x.get("before", "")) for x in i],
     "after": lambda c, r, a, i: [_fmt_number(x.get("after", "")) for x in i],
+    "lowest": lambda c, r, a, i: [_fmt_number(x.get("lowest", "")) for x in i],
+    "highest": lambda c, r, a, i: [_fmt_number(x.get("highest", "")) for x in i],
+    "terms": lambda c, r, a, i: [_fmt_number(x.get("terms", "")) for x in i],
     "member_name": lambda c, r, a, i: [x.get("member_name") or x.get("member", "an adult") for x in i],
     "member_role": lambda c, r, a, i: [x.get("member_role") or "adult" for x in i],
     "status": lambda c, r, a, i: [_status(x, e, a) for x, e in zip(i, c["window_end"])],
@@ -341,7 +371,7 @@ def _column(name: str, rule: Rule, cols: dict, as_of: str, infos: list) -> list:
 
 #: template variables that do not read the ``info`` column
 _NO_INFO = frozenset(_FAST) - {"measures", "value", "before", "after", "member_name",
-                                "member_role", "status"}
+                                "member_role", "status", "lowest", "highest", "terms"}
 
 
 class _Columns(dict):
@@ -416,7 +446,7 @@ def render_columns(rule: Rule, raw, as_of: str) -> dict[str, list]:
     return {
         "finding_id": cols["finding_id"], "rule_id": [rule.id] * n, "title": [rule.title] * n,
         "person_id": cols["person_id"], "category": [rule.category] * n,
-        "severity": [rule.severity] * n,
+        "severity": _severities(rule, cols, n),
         "window_start": [x or "" for x in cols["window_start"]],
         "window_end": [x or "" for x in cols["window_end"]],
         "event_ids": [x or "" for x in cols["event_ids"]],
@@ -424,11 +454,20 @@ def render_columns(rule: Rule, raw, as_of: str) -> dict[str, list]:
     }
 
 
+def _severities(rule: Rule, cols, n: int) -> list[str]:
+    """The rule's severity, or the one a finding's facts raise it to (``severity=`` in
+    its info: a trend that fell below the rule's ``high_below``)."""
+    if rule.params.get("high_below") is None:
+        return [rule.severity] * n
+    return [_info(x).get("severity") or rule.severity for x in cols["info"]]
+
+
 def _findings_frame(parts: list[dict[str, list]]) -> pd.DataFrame:
     """One FINDINGS frame from :func:`render_columns` parts, typed without per-cell work."""
     if not parts:
         return model.empty("findings")
-    data = {name: _text_series([part[name] for part in parts], dtype)
+    data = {name: _text_series([part.get(name) or [None] * len(part["finding_id"])
+                                for part in parts], dtype)
             for name, dtype in model.FINDINGS.items()}
     return pd.DataFrame(data, columns=list(model.FINDINGS))
 

@@ -44,6 +44,10 @@ TYPE_SELECTORS = {
     "threshold": ("select",),
     "structural": (),
 }
+#: selectors a rule type may have but need not (absence_of_followup: an event while a
+#: plan is open is being acted on; ``open`` starts such a period and ``closed`` ends it)
+OPTIONAL_SELECTORS = {"absence_of_followup": ("open", "closed"),
+                      "count_in_window": ("open", "closed")}
 TYPE_PARAMS = {
     "count_in_window": {"min_count": 1, "window": "0d", "distinct_days": False,
                         "min_precision": "month"},
@@ -53,16 +57,17 @@ TYPE_PARAMS = {
     "duration": {"longer_than": None, "min_precision": "month"},
     "sequence": {"within": None, "same_day": False, "min_precision": "month"},
     "absence_of_followup": {"within": None, "same_day": True, "different_agency": False,
-                            "min_precision": "month"},
+                            "also_before": None, "siblings": False, "min_precision": "month"},
     "threshold": {"measure": "value", "below": None, "above": None, "at_least": None,
                   "at_most": None, "mode": "each", "higher_is_worse": True,
-                  "min_precision": "month"},
+                  "high_below": None, "min_precision": "month"},
     "structural": {"check": None, "assessment_types": None, "member_kinds": None,
-                   "sex": None, "min_assessments": None, "max_older": 2, "min_younger": 10, "count_types": None},
+                   "sex": None, "min_assessments": None, "max_older": 2, "min_younger": 10,
+                   "count_types": None, "seen_keys": None},
 }
 REQUIRED = ("id", "title", "type", "category", "severity", "explanation", "source")
 OPTIONAL = ("age_band", "params", "description", "tags") + tuple(
-    {s for sels in TYPE_SELECTORS.values() for s in sels})
+    {s for sels in TYPE_SELECTORS.values() for s in sels}) + ("open", "closed")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -307,8 +312,16 @@ def _selectors(spec, rtype, file, rule_id) -> dict[str, Selector]:
                                                        fld=f"groups.{gname}", age_band=band)
             continue
         out[name] = build_selector(spec[name], file=file, rule_id=rule_id, fld=name, age_band=band)
-    extra = [n for n in ("select", "first", "then", "event", "followup", "start", "end", "groups")
-             if n in spec and n not in TYPE_SELECTORS[rtype]]
+    for name in OPTIONAL_SELECTORS.get(rtype, ()):
+        if spec.get(name) is not None:
+            out[name] = build_selector(spec[name], file=file, rule_id=rule_id, fld=name,
+                                       age_band=None)
+    if ("open" in out) != ("closed" in out):
+        _fail("open and closed go together (what starts and what ends the period in which "
+              "an event is being acted on)", file, rule_id, "open" if "open" not in out else "closed")
+    extra = [n for n in ("select", "first", "then", "event", "followup", "start", "end", "groups",
+                         "open", "closed")
+             if n in spec and n not in TYPE_SELECTORS[rtype] + OPTIONAL_SELECTORS.get(rtype, ())]
     if extra:
         _fail(f"field {extra[0]!r} does not apply to a {rtype} rule", file, rule_id, extra[0])
     for name in _as_list(band):
@@ -335,7 +348,7 @@ def _params(spec, rtype, file, rule_id, overrides) -> dict:
 
 def _check_params(rule: Rule) -> None:
     p, t = rule.params, rule.type
-    for key in ("window", "within", "longer_than"):
+    for key in ("window", "within", "longer_than", "also_before"):
         if key in p and (p[key] is not None or key in _needs(t)):
             try:
                 parse_window(p[key])
@@ -376,13 +389,15 @@ def _check_threshold(rule: Rule) -> None:
         if not ok:
             _fail(f"measure {key!r} must be 'value' or 'details:<key>'", rule.file, rule.id,
                   "params.measure")
-    if p["mode"] not in ("each", "no_improvement"):
-        _fail("mode must be 'each' or 'no_improvement'", rule.file, rule.id, "params.mode")
+    if p["mode"] not in ("each", "run", "no_improvement"):
+        _fail("mode must be 'each', 'run' or 'no_improvement'", rule.file, rule.id, "params.mode")
+    if p["high_below"] is not None and not isinstance(p["high_below"], (int, float)):
+        _fail("high_below must be a number", rule.file, rule.id, "params.high_below")
     bounds = [p[b] for b in ("below", "above", "at_least", "at_most")]
     for name in ("below", "above", "at_least", "at_most"):
         if p[name] is not None and not isinstance(p[name], (int, float)):
             _fail(f"{name} must be a number", rule.file, rule.id, f"params.{name}")
-    if p["mode"] == "each" and all(b is None for b in bounds):
+    if p["mode"] in ("each", "run") and all(b is None for b in bounds):
         _fail("a threshold needs below, above, at_least or at_most", rule.file, rule.id, "params")
     if p["mode"] == "no_improvement" and len(keys) != 1:
         _fail("no_improvement compares one measure", rule.file, rule.id, "params.measure")

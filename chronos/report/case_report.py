@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chronos.report.document import Chronology, ChronologyOptions, build_chronology
-from chronos.report.html_writer import chronology_section, e, page, title_block
+from chronos.report.html_writer import chronology_section, e, page, review_note, title_block
 from chronos.report.safe_files import write_text
 
 REPORT_CSS = """
@@ -24,9 +24,17 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .evtable{font-size:12px;margin:.3rem 0 .6rem}
 .cm-cols{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem}.cm{border:1px solid var(--line);padding:.3rem .7rem}
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
-.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown{border-top:6px solid #0072B2}
+.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown,.next{border-top:6px solid #0072B2}
+table.scale{width:auto;min-width:60%}table.scale td:nth-child(2){width:7rem}
 .rows{color:var(--muted);font-size:12px}nav.toc{margin:.5rem 0;font-size:13px}nav.toc a{margin-right:1rem}
-@media print{#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}}
+.child-page{border:1px solid var(--line);padding:.4rem .8rem;margin:.6rem 0}
+.child-page h2{margin:.2rem 0 .3rem}.glance{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
+.heat{border-collapse:collapse;font-size:12px;margin:.2rem 0}.heat th,.heat td{border:1px solid #fff;padding:.15rem .45rem;text-align:center}
+.heat th{background:#f2f4f8;color:#1b1b1b;font-weight:normal}.heat th.cat{text-align:left}
+.keys{margin:.2rem 0;padding-left:1.2rem}.keys li{margin:.25rem 0}.keys .why{color:var(--muted);font-size:13px}
+.counts{color:var(--muted);font-size:13px;margin:.2rem 0}
+@media print{.child-page{break-after:page}#timeline,#casemap,#chronology-section,#genogram{break-before:page}.cm-cols{grid-template-columns:1fr 1fr 1fr}
+figure,.evtable,.heat,.keys li{break-inside:avoid;page-break-inside:avoid}nav.toc{display:none}}
 """
 
 
@@ -40,14 +48,14 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
     chron = chronology or build_chronology(result, options)
     images = dict(images or {})
     child = options.child if options else None
-    parts = [title_block(chron, "Case report"), _toc(), _summary(result, chron), _findings(chron),
+    parts = [title_block(chron, "Case report"), _toc(), _at_a_glance(result, chron, child),
+             _summary(result, chron), _findings(chron),
              _figure("genogram", "Genogram", images.get("genogram") or _genogram(result, "genogram")),
              _figure("ecomap", "Ecomap", images.get("ecomap") or _genogram(result, "ecomap")),
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),
              case_map_html(build_case_map(result, chron)), chronology_section(chron, findings=False)]
     body = "".join(p for p in parts if p)
-    html = page(f"Case report: {chron.case}", body)
-    return html.replace("</style>", REPORT_CSS + "</style>", 1)
+    return page(f"Case report: {chron.case}", body, chron, css=REPORT_CSS)
 
 
 def write_case_report(result: Any, path: str | Path, options: ChronologyOptions | None = None,
@@ -79,15 +87,31 @@ def _toc() -> str:
 
 
 def _summary(result: Any, chron: Chronology) -> str:
+    cards = "".join(f"<div><b>{e(n)}</b>{e(label)}</div>" for n, label in summary_stats(chron))
+    return f'<section id="summary"><h2>Summary</h2><div class="summary">{cards}</div></section>'
+
+
+def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
+    """What the record holds, counted so that no number reads as reassurance: findings and
+    how many are high severity, significant entries of all entries, agencies, undated
+    records (for the HTML and the PDF case report)."""
     rows = chron.rows
     sev = chron.findings["Severity"].str.lower().value_counts() if len(chron.findings) else {}
-    stats = [(len(rows), "chronology entries"), (len(chron.agencies), "agencies"),
-             (len(chron.findings), "findings"), (int(sev.get("high", 0)), "high-severity findings"),
-             (int((rows["kind"] == "concern").sum()), "concern events"),
-             (int((rows["kind"] == "positive").sum()), "positive events"),
+    significant = int(rows["significant"].map(lambda v: v is None or v != v or bool(v)).sum()) \
+        if "significant" in rows else len(rows)
+    total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
+        else len(rows)
+    dismissed = int(chron.findings["_dismissed"].sum()) if "_dismissed" in chron.findings else 0
+    if dismissed:
+        sev = chron.findings.loc[~chron.findings["_dismissed"].astype(bool), "Severity"] \
+            .str.lower().value_counts()
+    stats = [(len(chron.findings) - dismissed, "findings, one per pattern and episode"
+              + (f" ({dismissed} more dismissed on review)" if dismissed else "")),
+             (int(sev.get("high", 0)), "of them high severity"),
+             (f"{significant} of {total}", "entries significant"),
+             (len(chron.agencies), "agencies"),
              (int((rows["date"] == "").sum()), "undated records")]
-    cards = "".join(f"<div><b>{n}</b>{e(label)}</div>" for n, label in stats)
-    return f'<section id="summary"><h2>Summary</h2><div class="summary">{cards}</div></section>'
+    return stats
 
 
 def _findings(chron: Chronology) -> str:
@@ -103,13 +127,219 @@ def _findings(chron: Chronology) -> str:
                       f'<td>{e(r["Event"])}</td><td>{e(r.get("Reference", ""))}</td></tr>'
                       for r in evidence)
         blocks.append(
-            f'<h3><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
+            f'<h3 id="finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
             f'<p class="fmeta">{e(f["Child"]) + " · " if f["Child"] else ""}{e(f["Severity"])} · '
             f'{e(f["Category"])} · {e(f["Window"])} · {e(f["Agencies"])}</p>'
-            f'<p>{e(f["Explanation"])}</p>'
+            f'<p>{e(f["Explanation"])}</p>{review_note(f)}'
             f'<table class="evtable"><thead><tr><th>No.</th><th>Date</th><th>Agency / source</th>'
             f"<th>Event</th><th>Reference</th></tr></thead><tbody>{trs}</tbody></table>")
     return f'<section id="findings"><h2>Findings with their evidence</h2>{"".join(blocks)}</section>'
+
+
+# --------------------------------------------------------------------------- first page
+
+def _at_a_glance(result: Any, chron: Chronology, child: str | None) -> str:
+    """The first page, per child: neglect types (Horwath) by year as a heat-map, the
+    cumulative harm index over time, and the key concerns linked to their evidence."""
+    return "".join(_child_page(glance) for glance in glances(result, chron, child))
+
+
+def glances(result: Any, chron: Chronology, child: str | None = None) -> list[dict]:
+    """What each child's first page shows, for the HTML and the PDF case report:
+    ``name``, ``born``, ``counts`` (a sentence), ``heat`` (:func:`heat_counts`), ``harm``
+    (the child's harm index rows, or None) and ``keys`` (:func:`key_concern_rows`)."""
+    from chronos.report import people
+    from chronos.report.chronology import chronology_rows, format_date
+
+    wanted = people.resolve_person(result, child) if child else None
+    shown = {c.get("person_id"): c.get("birth") for c in chron.children}  # 'aged 12' when shared
+    out = []
+    for kid in people.index_children(result):
+        if wanted is not None and kid["person_id"] != wanted:
+            continue
+        pid = kid["person_id"]
+        rows = chronology_rows(result, child=pid)
+        harm = _harm_of(result, pid)
+        findings = getattr(result, "findings", None)
+        n_find = 0 if findings is None else sum(
+            pid in str(f).split(";") for f in findings["person_id"])
+        counts = (f"{n_find} finding(s) about {kid['first_name']}; "
+                  f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
+                  f"{kid['first_name']}'s chronology" + _harm_words(harm))
+        out.append({"person_id": pid, "name": kid["name"],
+                    "born": f" ({shown[pid]})" if shown.get(pid) else
+                    f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
+                    "counts": counts, "heat": heat_counts(_since_conceived(rows, kid["dob"])),
+                    "harm": harm,
+                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
+    return out
+
+
+def _child_page(glance: dict) -> str:
+    return (f'<section class="child-page" id="glance-{e(glance["person_id"])}">'
+            f'<h2>{e(glance["name"])}{e(glance["born"])} at a glance</h2>'
+            f'<p class="counts">{e(glance["counts"])}</p>'
+            f'<div class="glance"><div><h3>Neglect by type and year (Horwath)</h3>'
+            f'{_heat_map(glance["heat"])}</div><div><h3>Cumulative harm over time</h3>'
+            f'{_harm_chart(glance["harm"])}</div></div>'
+            f'<h3>Key concerns</h3>{_key_concerns(glance["keys"])}</section>')
+
+
+def _since_conceived(rows, dob: str | None):
+    """The rows dated from 40 weeks before the child's birth (or undated): an entry
+    about the household from before the child existed indicates no neglect of the child."""
+    if not dob:
+        return rows
+    from chronos.report.chronology import conceived
+
+    start = conceived(dob)
+    return rows[(rows["date"] == "") | (rows["date"] >= start)] if start else rows
+
+
+def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:
+    """``(years, {(category, year): entries})`` of the chronology rows that indicate a
+    Horwath category; ``([], {})`` when none does."""
+    dated = rows[(rows["date"] != "") & (rows["categories"] != "")]
+    if dated.empty:
+        return [], {}
+    first, last = min(d[:4] for d in dated["date"]), max(d[:4] for d in dated["date"])
+    years = [str(y) for y in range(int(first), int(last) + 1)]
+    counts: dict[tuple[str, str], int] = {}
+    for date, cats in zip(dated["date"], dated["categories"]):
+        for cat in cats.split(";"):
+            counts[(cat, date[:4])] = counts.get((cat, date[:4]), 0) + 1
+    return years, counts
+
+
+def _heat_map(heat) -> str:
+    """Entries that indicate each Horwath category, per year, as a shaded table."""
+    from chronos.report.chronology import CATEGORY_ORDER
+
+    years, counts = heat
+    if not counts:
+        return '<p class="counts">No entry of this child indicates a neglect category.</p>'
+    top = max(counts.values())
+    head = "".join(f"<th>{y}</th>" for y in years)
+    body = []
+    for cat in CATEGORY_ORDER:
+        cells = []
+        for year in years:
+            n = counts.get((cat, year), 0)
+            shade = f"rgba(179,38,30,{0.12 + 0.78 * n / top:.2f})" if n else "#f7f7f7"
+            ink = "#fff" if n and n / top > 0.55 else "#1b1b1b"
+            cells.append(f'<td style="background:{shade};color:{ink}" title="{e(cat)} {year}: '
+                         f'{n} entr{"y" if n == 1 else "ies"}">{n or ""}</td>')
+        body.append(f'<tr><th class="cat">{e(cat.capitalize())}</th>{"".join(cells)}</tr>')
+    return (f'<table class="heat"><thead><tr><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table><p class="counts">Number of entries that '
+            "indicate each type (darker: more).</p>")
+
+
+def _own_explanations(result: Any, person_id: str) -> list[tuple[str, set, str]]:
+    """The child's own findings as the rules gave them: (rule id, evidence ids, text)."""
+    found = getattr(result, "child_findings", None)
+    if found is None or not len(found):
+        return []
+    mine = found[found["person_id"] == person_id]
+    return [(str(r), set(str(ids).split(";")), str(text)) for r, ids, text in
+            zip(mine["rule_id"], mine["event_ids"], mine["explanation"])]
+
+
+def key_concern_rows(chron: Chronology, person_id: str,
+                     own: list[tuple[str, set, str]] | None = None) -> list[dict]:
+    """The child's key concerns (at most five, ranked): the chronology's finding rows
+    (Ref, Finding, Severity, Window, Evidence rows ...), each explained as the child's own
+    finding says where there is one; the child's findings when none is marked key."""
+    found = getattr(chron, "findings", None)
+    if found is None or not len(found):
+        return []
+    rows = [f for f in found.to_dict("records") if not f.get("_dismissed")]
+    keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
+    if not keys:
+        keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]
+    out = []
+    for f in keys:
+        events = set(str(f["_event_ids"]).split(";"))
+        why = next((text for rule, ids, text in own or [] if ids <= events and
+                    rule == str(f.get("_rule_id") or rule)), f["Explanation"])
+        out.append({**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."})
+    return out
+
+
+def _key_concerns(keys: list[dict]) -> str:
+    """The key concerns as a list, each linked to its finding and its evidence rows."""
+    if not keys:
+        return '<p class="counts">No findings about this child.</p>'
+    items = []
+    for f in keys:
+        rows = [r for r in str(f["Evidence rows"]).split(", ") if r]
+        links = ", ".join(f'<a href="#row-{e(r)}">{e(r)}</a>' for r in rows)
+        items.append(f'<li><a href="#finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> '
+                     f'{e(f["Finding"])}</a> ({e(f["Severity"])}; {e(f["Window"])})'
+                     f'<br><span class="why">{e(f["Explanation"])} Evidence: rows {links}.</span></li>')
+    return f'<ol class="keys">{"".join(items)}</ol>'
+
+
+def _harm_of(result: Any, person_id: str):
+    harm = getattr(result, "harm_index", None)
+    if harm is None or not len(harm):
+        return None
+    part = harm[harm["person_id"] == person_id]
+    return part if len(part) else None
+
+
+def _harm_words(harm) -> str:
+    if harm is None:
+        return ""
+    from chronos.report.chronology import format_date
+
+    last = harm.iloc[-1]
+    peak = harm.loc[harm["index"].astype(float).idxmax()]
+    return (f"; cumulative harm index {float(last['index']):.1f} ({last['band']}) on "
+            f"{format_date(last['date'])}, highest {float(peak['index']):.1f} on "
+            f"{format_date(peak['date'])}")
+
+
+def harm_png(harm) -> bytes | None:
+    """A small chart of a child's cumulative harm index as PNG bytes (None without one)."""
+    if harm is None:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    when = pd.to_datetime(harm["date"])
+    values = harm["index"].astype(float)
+    fig, ax = plt.subplots(figsize=(5.2, 2.0))
+    ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.fill_between(when, values, step="post", color="#B3261E", alpha=0.15)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("harm index", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(axis="y", color="#eeeeee")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _harm_chart(harm) -> str:
+    """The child's cumulative harm index chart, embedded."""
+    png = harm_png(harm)
+    if png is None:
+        return '<p class="counts">No harm index: no weighted event for this child.</p>'
+    data = base64.b64encode(png).decode()
+    return (f'<img alt="Cumulative harm index over time" src="data:image/png;base64,{data}" '
+            'style="max-width:100%">')
 
 
 def _figure(anchor: str, title: str, image) -> str:

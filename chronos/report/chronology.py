@@ -15,20 +15,29 @@ DISPLAY_COLUMNS = ["No.", "Date", "Age of child", "Agency / source", "Event",
 #: technical columns carried alongside for filtering and linking (not shown by default)
 DATA_COLUMNS = ["event_id", "date", "date_precision", "date_uncertain", "event_type",
                 "categories", "person_ids", "agency", "kind", "finding_ids",
-                "label", "text", "source_file", "summarised"]
+                "label", "text", "source_file", "summarised", "event_ids", "significant",
+                "children"]
 #: backwards-compatible name for the display columns
 COLUMNS = DISPLAY_COLUMNS
 KIND_SIGNIFICANCE = {"positive": "Positive / protective", "life": "Life event",
                      "context": "Parental / household factor"}
+#: which event of a row leads it (its label first, its date, agency and id)
+KIND_ORDER = {"concern": 0, "context": 1, "process": 2, "life": 3, "measure": 4,
+              "other": 5, "positive": 6}
+CATEGORY_ORDER = ("medical", "nutritional", "emotional", "educational", "physical",
+                  "supervision")
 
 
-def chronology_rows(result, *, child: str | None = None):
-    """The case's chronology as a DataFrame, date-ordered and numbered.
+def chronology_rows(result, *, child: str | None = None, significant: bool = False):
+    """The case's chronology as a DataFrame, date-ordered and numbered: one row per real
+    event (the events one source row records on one date are one row), naming the
+    children concerned and their ages.
 
     ``child`` (a person id) keeps that child's events, the household events that name no
     one, and the events of the adults around the child (parents, their partners,
-    household members) unless they only concern the child's siblings. Undated events come
-    last, marked "Undated".
+    household members) unless they only concern the child's siblings. ``significant``
+    keeps only the significant rows (:mod:`chronos.report.significance`). Undated events
+    come last, marked "Undated".
     """
     import pandas as pd
 
@@ -42,10 +51,24 @@ def chronology_rows(result, *, child: str | None = None):
     evidence = _evidence(result.findings)
     index = [child] if child else sorted(  # eldest first
         _index_children(result, people), key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
-    rows = [_row(ev, vocab, people, evidence, index) for ev in records(events)]
+    rows = [_row(group, vocab, people, evidence, index) for group in _real_events(records(events))]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
+    if significant:
+        frame = frame[frame["significant"]].reset_index(drop=True)
     frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
+
+
+def _real_events(events: list[dict]) -> list[list[dict]]:
+    """The events grouped into real events, in order: those one source row records on one
+    date (an appointment and the coded entry made at it; an A&E attendance and its injury)."""
+    groups: dict[tuple, list[dict]] = {}
+    for ev in events:
+        ref = _text(ev.get("source_ref"))
+        key = (_text(ev.get("source_file")), ref, _text(ev.get("date"))) if ref \
+            else ("", str(ev["event_id"]), "")
+        groups.setdefault(key, []).append(ev)
+    return list(groups.values())
 
 
 def records(frame) -> list[dict]:
@@ -85,7 +108,8 @@ def _people(persons) -> dict[str, dict]:
 
 
 def _evidence(findings) -> dict[str, list[tuple[str, str]]]:
-    """event id -> [(finding id, title)] for every finding that cites the event."""
+    """event id -> [(finding id, title)] for every finding that cites the event, in the
+    findings' order (their ranking)."""
     cited: dict[str, list[tuple[str, str]]] = {}
     if findings is None or not len(findings):
         return cited
@@ -106,42 +130,74 @@ def _index_children(result, people: dict[str, dict]) -> list[str]:
     return sorted({record_map.get(w, w) for w in wanted} & set(people))
 
 
-def _row(ev: dict, vocab, people: dict, evidence: dict, index: list[str]) -> list:
+def _kind(vocab, event_type) -> str:
+    entry = vocab.event_types.get(str(event_type))
+    return entry.kind if entry else "other"
+
+
+def _row(group: list[dict], vocab, people: dict, evidence: dict, index: list[str]) -> list:
+    from chronos.report.significance import significance_rules
+
+    rules = significance_rules()
+    group = sorted(group, key=lambda ev: KIND_ORDER.get(_kind(vocab, ev["event_type"]), 9))
+    ev = group[0]
     format_display = _dates().format_display
-    ids = [i for i in str(ev.get("person_ids") or "").split(";") if i]
-    cited = evidence.get(str(ev["event_id"]), [])
-    entry = vocab.event_types.get(str(ev["event_type"]))
-    kind = entry.kind if entry else "other"
-    significance = _significance(ev, kind, cited)
+    ids = list(dict.fromkeys(i for e in group for i in str(e.get("person_ids") or "").split(";") if i))
+    cited = list(dict.fromkeys(c for e in group for c in evidence.get(str(e["event_id"]), [])))
+    kind = _kind(vocab, ev["event_type"])
+    judged = _judge(group, vocab, rules, bool(cited))
     date = ev.get("date")
     shown = (format_display(date, ev.get("date_precision") or "day",
                             bool(ev.get("date_uncertain") is True))
              if date else "Undated")
+    children = _children(ev, ids, people)
+    labels = list(dict.fromkeys(vocab.label(str(e["event_type"])) for e in group))
     return [
         shown,
-        _ages(ev, ids, people, index),
+        _ages(ev, children, people, index),
         _agency(ev),
-        _event_text(ev, vocab),
-        significance,
-        _text(ev.get("outcome")),
-        _reference(ev),
+        _event_text(group, vocab, people),
+        "; ".join(judged["labels"] + [title for _, title in cited]),
+        _outcome(group),
+        _reference(group),
         ev["event_id"], _text(date), _text(ev.get("date_precision")),
-        bool(ev.get("date_uncertain") is True), ev["event_type"], _text(ev.get("categories")),
+        bool(ev.get("date_uncertain") is True), ev["event_type"], ";".join(judged["categories"]),
         ";".join(ids), _text(ev.get("agency")), kind, ";".join(f for f, _ in cited),
-        vocab.label(str(ev["event_type"])), _text(ev.get("summary")) or
-        vocab.label(str(ev["event_type"])), _text(ev.get("source_file")), False,
+        " / ".join(labels), _text(ev.get("summary")) or labels[0], _text(ev.get("source_file")),
+        False, ";".join(str(e["event_id"]) for e in group), judged["significant"],
+        ";".join(children),
     ]
 
 
-def _significance(ev: dict, kind: str, cited: list) -> str:
-    """Horwath categories ('Medical neglect'), the kind of event where that matters
-    (positive, life event, parental factor) and the titles of findings citing it."""
-    cats = [c for c in _text(ev.get("categories")).split(";") if c]
-    parts = [f"{c.capitalize()} neglect" for c in cats]
-    if kind in KIND_SIGNIFICANCE and not (cats and kind == "context"):
-        parts.append(KIND_SIGNIFICANCE[kind])
-    parts += [title for _, title in cited]
-    return "; ".join(dict.fromkeys(parts))
+def _judge(group: list[dict], vocab, rules, cited: bool) -> dict:
+    """The row's Horwath categories (only those the events themselves indicate), its
+    label (Routine, Positive / protective, Life event, Parental / household factor) and
+    whether it is significant (evidence for a finding, a key practice event, or an
+    indicated concern)."""
+    cats: list[str] = []
+    key = routine = False
+    for ev in group:
+        etype = str(ev["event_type"])
+        texts = (ev.get("summary"), ev.get("outcome"), ev.get("details"))
+        own = [c for c in _text(ev.get("categories")).split(";") if c]
+        if own and rules.indicates(etype, ev.get("value"), *texts):
+            cats += own
+        key |= etype in rules.key_events
+        routine |= etype in rules.routine and not rules.concern_recorded(*texts)
+    cats = sorted(set(cats), key=lambda c: (CATEGORY_ORDER.index(c)
+                                             if c in CATEGORY_ORDER else 9, c))
+    labels = [f"{c.capitalize()} neglect" for c in cats]
+    kinds = [_kind(vocab, ev["event_type"]) for ev in group]
+    significant = cited or key or bool(cats)
+    if routine and not significant:
+        labels.append("Routine")
+    else:
+        for kind in dict.fromkeys(kinds):
+            if kind in KIND_SIGNIFICANCE and not (cats and kind == "context") and \
+                    not (kind == "positive" and routine):
+                labels.append(KIND_SIGNIFICANCE[kind])
+    return {"categories": cats, "labels": list(dict.fromkeys(labels)),
+            "significant": bool(significant)}
 
 
 def _text(value) -> str:
@@ -156,17 +212,36 @@ except ImportError:  # pragma: no cover
     _NA = object()
 
 
-def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
-    """Age of each child the event is about (else, for an event about an adult, of the
-    index children), at the event: ``2y 3m``, ``7m``, ``5 weeks``, ``unborn``; names first
-    when there are several. An event about nobody shows no one's age."""
+def _children(ev: dict, ids: list[str], people: dict) -> list[str]:
+    """The children concerned: the people the event names who were children (or unborn,
+    within the pregnancy) on its date."""
+    date = ev.get("date")
+    if not date:
+        return [i for i in ids if _text((people.get(i) or {}).get("role")).lower() == "child"]
+    out = []
+    for pid in ids:
+        person = people.get(pid)
+        if not _is_child(person, str(date)):
+            continue
+        dob = _text((person or {}).get("dob"))
+        if dob and dob > str(date)[:10] and not _in_pregnancy(dob, str(date)):
+            continue
+        out.append(pid)
+    return sorted(out, key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
+
+
+def _ages(ev: dict, children: list[str], people: dict, index: list[str]) -> str:
+    """Age of each child the event is about (else of the index children): ``2y 3m``,
+    ``7m``, ``5 weeks``, ``unborn``; names first when there are several."""
     format_age = _dates().format_age
     date = ev.get("date")
-    if not date or not ids:
+    if not date:
         return ""
-    children = [i for i in ids if _is_child(people.get(i), date)] or index
+    if not _text(ev.get("person_ids")):
+        return "no person recorded"
+    many = len(index) > 1 or len(children) > 1
     ages = []
-    for pid in children:
+    for pid in children or index:
         person = people.get(pid) or {}
         dob = _text(person.get("dob"))
         age = format_age(dob, str(date)) if dob else ""
@@ -178,8 +253,18 @@ def _ages(ev: dict, ids: list[str], people: dict, index: list[str]) -> str:
         if not age:
             continue
         name = _text(person.get("given_name"))
-        ages.append(f"{name} {age}".strip() if len(index) > 1 else age)
+        ages.append(f"{name} {age}".strip() if many else age)
     return "; ".join(ages)
+
+
+def conceived(dob: str) -> str | None:
+    """The ISO date 40 weeks before a birth on ``dob`` (None when it is not a date)."""
+    from datetime import date as day, timedelta
+
+    try:
+        return (day.fromisoformat(str(dob)[:10]) - timedelta(days=280)).isoformat()
+    except ValueError:
+        return None
 
 
 def _in_pregnancy(dob: str, date: str) -> bool:
@@ -199,6 +284,8 @@ def _is_child(person: dict | None, date: str) -> bool:
     dob = person.get("dob")
     if not dob or dob is _NA:
         return _text(person.get("role")).lower() == "child"
+    if str(dob)[:10] > str(date)[:10]:
+        return True  # unborn on the date
     age = age_at(str(dob), date)
     return age is not None and age[0] < 18
 
@@ -211,22 +298,123 @@ def _agency(ev: dict) -> str:
     return f"{agency} ({org})" if org and org != agency else agency or org
 
 
-def _event_text(ev: dict, vocab) -> str:
-    label = vocab.label(str(ev["event_type"]))
-    summary = _text(ev.get("summary"))
-    if not summary:
-        return label
-    return summary if label.lower() in summary.lower() else f"{label}: {summary}"
+def _event_text(group: list[dict], vocab, people: dict) -> str:
+    """The labels of the row's events, what happened (each event's summary once, without
+    the outcome it repeats: that goes under Action / outcome) and who was involved in
+    which role, where the source says."""
+    labels = list(dict.fromkeys(vocab.label(str(e["event_type"])) for e in group))
+    summaries: list[str] = []
+    for ev in group:
+        summary = _without_outcome(_text(ev.get("summary")), _text(ev.get("outcome")))
+        if len(group) > 1:  # the facets of one row: each said once, without its tag
+            summary = _core(summary)
+            if summary.lower() in (label.lower() for label in labels):
+                continue
+        if summary and not any(summary.lower() in s.lower() for s in summaries):
+            summaries = [s for s in summaries if s.lower() not in summary.lower()] + [summary]
+    label = " / ".join(labels)
+    text = "; ".join(summaries)
+    if not text:
+        out = label
+    elif len(labels) == 1 and labels[0].lower() in text.lower():
+        out = text
+    else:
+        out = f"{label}: {text}"
+    involved = _involved(group, people)
+    return f"{out}. Involved: {involved}" if involved else out
 
 
-def _reference(ev: dict) -> str:
-    """``gp_appointments.csv row 4``: the file's name (its folder is in the sources list)
-    and the row or record id."""
-    ref = _text(ev.get("source_ref"))
+#: a summary's leading tag ("A&E: ", "Injury: ", "GP coded entry: ") is at most this long
+TAG_LENGTH = 25
+
+
+def _core(summary: str) -> str:
+    """``A&E: Wrist injury`` -> ``Wrist injury``: a summary without a short leading tag,
+    so that two events of one source row that say the same thing say it once."""
+    tag, sep, rest = summary.partition(": ")
+    return rest if sep and rest and len(tag) <= TAG_LENGTH else summary
+
+
+def _without_outcome(summary: str, outcome: str) -> str:
+    """``Single Assessment: CIN plan`` with outcome ``CIN plan`` -> ``Single Assessment``."""
+    if not outcome or not summary or summary.strip() == outcome.strip():
+        return summary
+    for sep in (": ", " - ", "; ", ", "):
+        if summary.endswith(sep + outcome):
+            return summary[: -len(sep + outcome)]
+    return summary
+
+
+def _involved(group: list[dict], people: dict) -> str:
+    """``Donna Smith (victim), Craig Jones (suspect), Tyler Smith (present)`` when the
+    source gives anyone a role other than the record's subject or the child concerned."""
+    from chronos.model import parse_roles, roles
+
+    found: dict[str, list[str]] = {}
+    for ev in group:
+        for pid, given in parse_roles(ev.get("person_ids"), ev.get("person_roles")).items():
+            found.setdefault(pid, []).extend(given)
+    if all(set(r) <= {"subject", "child"} for r in found.values()):
+        return ""
+    vocab = roles()
+    labels = vocab.labels
+    parts = []
+    order = sorted(found, key=lambda p: (min(vocab.order(r) for r in found[p]), p))
+    for pid in order:
+        given = found[pid]
+        names = [labels.get(r, r) for r in dict.fromkeys(given) if r not in ("subject", "other")]
+        person = people.get(pid) or {}
+        name = " ".join(_name_part(_text(person.get(k))) for k in ("given_name", "family_name")).strip()
+        parts.append(f"{name or pid} ({' and '.join(names)})" if names else (name or pid))
+    return ", ".join(parts)
+
+
+def _name_part(text: str) -> str:
+    """A name an export wrote in capitals ('PRICE') as 'Price'."""
+    return text.title() if text.isupper() else text
+
+
+def _outcome(group: list[dict]) -> str:
+    """What the agencies recorded as done or decided (each outcome once, none that only
+    repeats what happened)."""
+    outs: list[str] = []
+    told = [_text(e.get("summary")).strip().lower() for e in group]
+    for ev in group:
+        raw = _text(ev.get("outcome"))
+        outcome = raw.strip()
+        if not outcome or outcome == _text(ev.get("summary")).strip():
+            continue
+        own = _text(ev.get("summary")).strip().lower()
+        if any(t != own and t.endswith(outcome.lower()) for t in told):
+            continue  # another event of the row already says it (a coded entry)
+        if not any(outcome.lower() in o.lower() for o in outs):
+            outs = [o for o in outs if o.lower().strip() not in outcome.lower()] + [raw]
+    return "; ".join(outs)
+
+
+def _reference(group: list[dict]) -> str:
+    """``gp_appointments.csv row 4``, ``police_incidents.csv rows 3-6``: the file's name
+    (its folder is in the sources list) and the rows or record ids."""
+    ev = group[0]
+    refs = [r for r in _text(ev.get("source_ref")).split(";") if r]
     file = _text(ev.get("source_file")).replace("\\", "/").rsplit("/", 1)[-1]
-    where = f"{file} row {ref}" if ref.isdigit() else f"{file} {ref}".strip()
-    also = _text(ev.get("corroborated_by"))
-    return f"{where}; also reported as {also}" if also else where
+    if refs and all(r.isdigit() for r in refs):
+        where = f"{file} {'row' if len(refs) == 1 else 'rows'} {_ranges([int(r) for r in refs])}"
+    else:
+        where = f"{file} {', '.join(refs)}".strip()
+    also = sorted({c for e in group for c in _text(e.get("corroborated_by")).split(";") if c})
+    return f"{where}; also reported as {';'.join(also)}" if also else where
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] -> '3-5, 9'."""
+    numbers = sorted(set(numbers))
+    out, start = [], numbers[0]
+    for prev, cur in zip(numbers, numbers[1:] + [None]):
+        if cur is None or cur != prev + 1:
+            out.append(str(start) if start == prev else f"{start}-{prev}")
+            start = cur
+    return ", ".join(out)
 
 
 def _dates():

@@ -181,7 +181,8 @@ def write_case_map(result: Any, path: str | Path) -> Path:
         from chronos.report.html_writer import page
         from chronos.report.safe_files import write_text
 
-        cm = build_case_map(result)
-        html = page(f"Case map: {cm.case}", case_map_html(cm))
-        return write_text(path, html.replace("</style>", REPORT_CSS + "</style>", 1))
+        chron = build_chronology(result)
+        cm = build_case_map(result, chron)
+        return write_text(path, page(f"Case map: {cm.case}", case_map_html(cm), chron,
+                                     css=REPORT_CSS))
     raise ChronosError(f"cannot write a case map to {path.name}", hint="use .docx or .html")

@@ -39,10 +39,12 @@ WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event"
           "Document reference": 20}
 SECTIONS = (("What are we worried about?", (196, 40, 30),
              (("Harm (findings with their evidence)", "harm"),
-              ("Complicating factors", "complicating"))),
-            ("What is working well?", (0, 130, 95),
-             (("Positive events", "working_well"), ("Protective people", "protective_people"))),
-            ("What do we not know?", (0, 95, 160), (("Information gaps", "gaps"),)))
+              ("Complicating factors", "complicating"), ("What do we not know?", "gaps"))),
+            ("What's working well?", (0, 130, 95),
+             (("Demonstrated safety", "working_well"),
+              ("Protective people", "protective_people"))),
+            ("What needs to happen?", (0, 95, 160),
+             (("Danger statements (drafts)", "dangers"), ("Safety goals (drafts)", "goals"))))
 
 
 def write_case_report_pdf(result: Any, path: str | Path,
@@ -59,6 +61,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
     child = options.child if options else None
     pdf = _Report(chron)
     pdf.title_block()
+    pdf.glances(result, child)
     pdf.summary()
     pdf.findings()
     for key, title in (("genogram", "Genogram"), ("ecomap", "Ecomap"), ("timeline", "Timeline")):
@@ -69,6 +72,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
         pdf.figure(title, image)
     pdf.case_map(result)
     pdf.chronology()
+    pdf.decisions()
     with atomic_path(Path(path)) as tmp:
         pdf.output(str(tmp))
     return Path(path)
@@ -122,7 +126,9 @@ def _report_class():
             self.set_margins(12, 14, 12)
             self.set_auto_page_break(True, margin=14)
             self.set_title(f"Case report: {chron.case}")
-            self.set_creator("chronos")
+            from chronos import __version__
+
+            self.set_creator(f"chronos {__version__}")
             self.set_creation_date(_produced(chron))
             self.alias_nb_pages(PAGES)      # room for a five-digit page count
             self.add_page()
@@ -130,7 +136,7 @@ def _report_class():
         def header(self):
             self.set_font("DejaVu", "B", 7)
             self.set_text_color(150, 30, 30)
-            self.cell(0, 4, MARKING, align="C", new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 4, self.chron.marking, align="C", new_x="LMARGIN", new_y="NEXT")
             self.set_text_color(*INK)
 
         def footer(self):
@@ -165,7 +171,8 @@ def _report_class():
 
             chron = self.chron
             self.heading(f"Case report: {chron.case}", 18)
-            kids = "; ".join(f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
+            kids = "; ".join(f"{c['name']} ({c['birth']})" if c.get("birth") else
+                             f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
                              if c["dob"] else c["name"] for c in chron.children)
             rows = [("Case", chron.case), ("Children", kids or "Not recorded"),
                     ("Period", chron.period), ("Sources", "; ".join(chron.sources)),
@@ -174,17 +181,80 @@ def _report_class():
             for note in chron.notes:
                 self.para(note, 8.5, "I", MUTED)
 
+        def glances(self, result, child):
+            """Each child at a glance (as the HTML): the neglect heat-map by year, the
+            cumulative harm chart and the key concerns with their evidence rows."""
+            from chronos.report.case_report import glances, harm_png
+
+            for glance in glances(result, self.chron, child):
+                self.heading(f"{glance['name']}{glance['born']} at a glance", page=True)
+                self.para(glance["counts"], 8.5, "I", MUTED)
+                self.ln(1)
+                top = self.get_y()
+                self.heading("Neglect by type and year (Horwath)", 10.5)
+                self.heat(glance["heat"], width=(self.w - self.l_margin - self.r_margin) * 0.5)
+                below = self.get_y()
+                png = harm_png(glance["harm"])
+                if png is not None:
+                    x = self.l_margin + (self.w - self.l_margin - self.r_margin) * 0.53
+                    self.set_xy(x, top)
+                    self.set_font("DejaVu", "B", 10.5)
+                    self.set_text_color(*HEAD)
+                    self.cell(0, 5, "Cumulative harm over time")
+                    self.set_text_color(*INK)
+                    self.image(io.BytesIO(png), x=x, y=top + 6, w=120)
+                    below = max(below, top + 6 + 120 * 2.0 / 5.2)
+                self.set_xy(self.l_margin, below + 3)
+                self.heading("Key concerns", 10.5)
+                if not glance["keys"]:
+                    self.para("No findings about this child.", 9, "I", MUTED)
+                for f in glance["keys"]:
+                    self.para(f"{f['Ref']}  {f['Finding']} ({f['Severity']}; {f['Window']})",
+                              9, "B")
+                    self.para(f"{f['Explanation']} Evidence: rows {f['Evidence rows']}.", 8.5)
+                    self.ln(1)
+
+        def heat(self, heat, width: float):
+            """The heat-map: one row per Horwath category, one column per year, cells
+            shaded by the number of entries that indicate the category."""
+            from chronos.report.chronology import CATEGORY_ORDER
+
+            years, counts = heat
+            if not counts:
+                self.para("No entry of this child indicates a neglect category.", 8.5, "I", MUTED)
+                return
+            top = max(counts.values())
+            label_w = 26
+            cell_w = min(18.0, (width - label_w) / max(len(years), 1))
+            self.set_font("DejaVu", "", 7.5)
+            self.set_x(self.l_margin + label_w)
+            for year in years:
+                self.cell(cell_w, 5, year, align="C")
+            self.ln(5)
+            for cat in CATEGORY_ORDER:
+                self.set_x(self.l_margin)
+                self.set_text_color(*INK)
+                self.cell(label_w, 5, cat.capitalize())
+                for year in years:
+                    n = counts.get((cat, year), 0)
+                    share = n / top if n else 0.0
+                    fill = ((int(255 - (255 - 179) * (0.15 + 0.85 * share)),
+                             int(255 - (255 - 38) * (0.15 + 0.85 * share)),
+                             int(255 - (255 - 30) * (0.15 + 0.85 * share))) if n else (247, 247, 247))
+                    self.set_fill_color(*fill)
+                    self.set_text_color(*((255, 255, 255) if share > 0.55 else INK))
+                    self.cell(cell_w, 5, str(n) if n else "", border=0, align="C", fill=True)
+                self.ln(5.4)
+            self.set_text_color(*MUTED)
+            self.set_font("DejaVu", "I", 7)
+            self.cell(0, 4, "Number of entries that indicate each type (darker: more).")
+            self.set_text_color(*INK)
+            self.ln(5)
+
         def summary(self):
-            chron = self.chron
-            rows = chron.rows
-            sev = (chron.findings["Severity"].str.lower().value_counts()
-                   if len(chron.findings) else {})
-            stats = [(len(rows), "chronology entries"), (len(chron.agencies), "agencies"),
-                     (len(chron.findings), "findings"),
-                     (int(sev.get("high", 0)), "high-severity findings"),
-                     (int((rows["kind"] == "concern").sum()), "concern events"),
-                     (int((rows["kind"] == "positive").sum()), "positive events"),
-                     (int((rows["date"] == "").sum()), "undated records")]
+            from chronos.report.case_report import summary_stats
+
+            stats = summary_stats(self.chron)
             self.ln(2)
             self.heading("Summary")
             width = (self.w - self.l_margin - self.r_margin) / len(stats)
@@ -216,6 +286,8 @@ def _report_class():
                                                    f["Window"], f["Agencies"]) if v)
                 self.para(meta, 8.5, "I", MUTED)
                 self.para(f["Explanation"], 9)
+                if f.get("Review"):
+                    self.para(f["Review"], 9, "B")
                 evidence = [by_no[n] for n in str(f["Evidence rows"]).split(", ") if n in by_no]
                 if evidence:
                     self.ln(1)
@@ -223,6 +295,20 @@ def _report_class():
                     self.grid(columns, [[r.get(c, "") for c in columns] for r in evidence],
                               [4, 9, 13, 40, 11], size=7.5)
                 self.ln(3)
+
+        def decisions(self):
+            """The review decisions in force, those the case no longer has included."""
+            table = self.chron.decisions
+            if table is None or not len(table) or self.chron.court:
+                return
+            self.heading("Review decisions", page=True)
+            self.para("What the people reviewing the case decided (chronos annotate), with "
+                      "who and when; a decision about an event or finding that the case no "
+                      "longer has is listed, not applied.", 8.5, "I", MUTED)
+            columns = ["About", "Decision", "By", "When", "Reason", "Status"]
+            self.grid(columns, [[str(r[c]) for c in columns]
+                                for r in table.to_dict("records")], [14, 22, 10, 11, 22, 17],
+                      size=7.5)
 
         def figure(self, title: str, image: bytes | None):
             if not image:
@@ -248,7 +334,7 @@ def _report_class():
                     self.para(label, 9.5, "B")
                     items = getattr(cm, attribute)
                     if not items:
-                        self.para("Nothing in the records.", 9, "I", MUTED)
+                        self.para("For the meeting.", 9, "I", MUTED)
                     for item in items:
                         rows = (" (rows " + " ".join(item.evidence[:12])
                                 + (" …" if len(item.evidence) > 12 else "") + ")"
@@ -265,10 +351,11 @@ def _report_class():
             fills = {a: _rgb(_tint(c)) for a, c in chron.agencies.items()}
             agency = chron.rows["agency"] if "agency" in chron.rows else None
             rows, colours = [], []
-            for i, rec in enumerate(chron.display.to_dict("records")):
+            for i, rec in enumerate(chron.rows[columns].to_dict("records")):
                 rows.append([rec.get(c, "") for c in columns])
                 colours.append(fills.get(agency.iloc[i]) if agency is not None else None)
-            self.grid(columns, rows, [WIDTHS.get(c, 12) for c in columns], size=7,
+            self.grid([chron.heading(c) for c in columns], rows,
+                      [WIDTHS.get(c, 12) for c in columns], size=7,
                       fill_column=columns.index("Agency / source")
                       if "Agency / source" in columns else None, fills=colours)
 
@@ -394,9 +481,8 @@ def _produced(chron: Chronology) -> dt.datetime:
 
 
 def _tint(colour: str) -> str:
-    from chronos.report.xlsx_writer import tint
-
-    return tint(colour)
+    """The agency's colour as the chronology documents fill with it (readable as it is)."""
+    return colour
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:

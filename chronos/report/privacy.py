@@ -44,7 +44,8 @@ ID_COLUMNS = {"nhs_number": "NHS", "upn": "UPN", "la_child_id": "LAID"}
 DATE_COLUMNS = {"events": ["date", "end_date"], "persons": ["dob", "dod"],
                 "relationships": ["start", "end"], "findings": ["window_start", "window_end"]}
 PERSON_ID_COLUMNS = {"events": ["person_ids"], "persons": ["person_id"],
-                     "relationships": ["person_a", "person_b"], "findings": ["person_id"],
+                     "relationships": ["person_a", "person_b"],
+                     "findings": ["person_id", "key_concern"],
                      "links": ["person_id", "record_key"]}
 NAME_COLUMNS = ("given_name", "family_name", "other_names")
 KEY_VERSION = 2
@@ -160,6 +161,9 @@ def pseudonymise(result: Any, key: PseudonymKey | None = None,
     tables = {name: plan.apply(name, _table(result, name))
               for name in ("events", "persons", "links", "relationships", "findings", "quarantine")}
     tables["persons"] = plan.named(tables["persons"])
+    child_findings = getattr(result, "child_findings", None)
+    if child_findings is not None:
+        tables["child_findings"] = plan.apply("findings", _table(result, "child_findings"))
     shared = SimpleNamespace(
         name=plan.case_label, case=None, pseudonymised=True, dates_of_birth=dates_of_birth,
         index_children=[plan.person_ids.get(p, p) for p in _index_ids(result)],
@@ -170,7 +174,8 @@ def pseudonymise(result: Any, key: PseudonymKey | None = None,
 
 
 def _table(result: Any, name: str) -> pd.DataFrame:
-    return model.conform(getattr(result, name, None), name)
+    """A table of ``result`` in the data contract (the per-child findings as findings)."""
+    return model.conform(getattr(result, name, None), "findings" if name == "child_findings" else name)
 
 
 def _index_ids(result: Any) -> list[str]:
@@ -227,7 +232,8 @@ class _Plan:
         self._organisations(_table(result, "events"))
         self._found_in_text(result)
         self.event_ids = OrderedIds("E", key.event_ids, _table(result, "events")["event_id"])
-        self.finding_ids = OrderedIds("F", key.finding_ids, _table(result, "findings")["finding_id"])
+        self.finding_ids = OrderedIds("F", key.finding_ids, pd.concat(
+            [_table(result, t)["finding_id"] for t in ("findings", "child_findings")]))
         self._pattern = _alternation(self.terms, self.exact)
 
     # -- labels
@@ -412,6 +418,8 @@ class _Plan:
         values = frame[column]
         if column in PERSON_ID_COLUMNS.get(name, []):
             return values.map(self._map_person_ids, na_action="ignore")
+        if name == "events" and column == "person_roles":
+            return values.map(self._map_person_roles, na_action="ignore")
         if column in DATE_COLUMNS.get(name, []):  # every date by the same days: order kept
             return values.map(self.shift, na_action="ignore")
         if column in ("event_id", "event_ids", "corroborated_by"):
@@ -429,6 +437,11 @@ class _Plan:
 
     def _map_person_ids(self, value: str) -> str:
         return ";".join(self.person_ids.get(p) or self.scrub(p) for p in str(value).split(";"))
+
+    def _map_person_roles(self, value: str) -> str:
+        """``person=role`` pairs with each person's shared id (the roles kept)."""
+        pairs = [p.partition("=") for p in str(value).split(";") if p]
+        return ";".join(f"{self.person_ids.get(k) or self.scrub(k)}{s}{r}" for k, s, r in pairs)
 
     def _replace_whole(self, value: str) -> str:
         if not value:
@@ -462,6 +475,7 @@ def _texts_of(result: Any):
     for column in ("summary", "outcome", "details", "source_org"):
         yield from (v for v in events[column] if isinstance(v, str))
     for name, columns in (("findings", ("title", "explanation")),
+                          ("child_findings", ("title", "explanation")),
                           ("quarantine", ("value", "message"))):
         table = _table(result, name)
         for column in columns:

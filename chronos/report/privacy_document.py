@@ -22,8 +22,13 @@ from chronos.report.privacy_restore import record_cells, restore_tokens
 
 def shared_chronology(real: Any, shared: Any, key, options: ChronologyOptions | None = None) -> Chronology:
     """The chronology of ``shared`` (made from ``real`` with ``key``), births shown as
-    ``shared.dates_of_birth`` says, every changed cell remembered in ``key.texts``."""
-    options = options or ChronologyOptions()
+    ``shared.dates_of_birth`` says, every changed cell remembered in ``key.texts``. The
+    case's review decisions (:mod:`chronos.annotations`: notes in free text, the names
+    of those who decided) are left out of a shared chronology, and out of the real one
+    it is paired with."""
+    from chronos.annotations import Annotations
+
+    options = dataclasses.replace(options or ChronologyOptions(), annotations=Annotations())
     theirs = build_chronology(real, options)
     chron = build_chronology(shared, shared_options(real, key, options))
     chron = shown_births(chron, shared)
@@ -35,9 +40,12 @@ def shared_chronology(real: Any, shared: Any, key, options: ChronologyOptions | 
 
 def shared_options(real: Any, key, options: ChronologyOptions) -> ChronologyOptions:
     """``options`` for the shared case: a ``child`` given by name or id becomes the
-    child's shared id, the ``since`` date moves with the other dates."""
+    child's shared id, the ``since`` date moves with the other dates, and no review
+    decisions are read (they are the real case's, in its ids and free text)."""
+    from chronos.annotations import Annotations
     from chronos.report.privacy_text import shift_iso
 
+    options = dataclasses.replace(options, annotations=Annotations())
     if options.since and key.shift_days:
         options = dataclasses.replace(options, since=shift_iso(options.since, key.shift_days))
     if not options.child:

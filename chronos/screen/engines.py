@@ -35,17 +35,22 @@ class PopulationEngine:
 
     def map_events(self: Engine, events, links, out: Path) -> int:
         """Write ``out``: the events with record keys replaced by person ids (sorted,
-        distinct, ';'-joined); keys no person record has are kept. Their count."""
+        distinct, ';'-joined) in ``person_ids`` and in ``person_roles`` (as
+        :func:`chronos.link.apply.map_person_roles`); keys no person record has are kept.
+        Their count."""
         self.view("map_events_in", events)
         self.view("map_links", links)
         d = self.dialect
-        columns = ", ".join("p.pids AS person_ids" if c == "person_ids" else f"e.{d.ident(c)}"
-                            for c in self.columns("map_events_in"))
+        names = self.columns("map_events_in")
+        mapped = {"person_ids": "p.pids AS person_ids", "person_roles": "rr.proles AS person_roles"}
+        columns = ", ".join(mapped.get(c) or f"e.{d.ident(c)}" for c in names)
+        roles = f",\n{_roles_sql(d)}" if "person_roles" in names else ""
+        join_roles = " LEFT JOIN rr ON rr.event_id = e.event_id" if roles else ""
         count = self.copy(f"""WITH x AS (SELECT event_id, TRIM(k) AS k FROM (
     SELECT event_id, {d.explode_split('person_ids')} AS k FROM map_events_in) s),
 p AS (SELECT x.event_id, {d.agg_sorted_distinct('COALESCE(m.person_id, x.k)')} AS pids
-  FROM x LEFT JOIN map_links m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id)
-SELECT {columns} FROM map_events_in e LEFT JOIN p ON p.event_id = e.event_id
+  FROM x LEFT JOIN map_links m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id){roles}
+SELECT {columns} FROM map_events_in e LEFT JOIN p ON p.event_id = e.event_id{join_roles}
 ORDER BY e.event_id""", out, native=True)
         self.drop("map_events_in", "map_links")
         return count
@@ -209,3 +214,28 @@ def _similarity_jar() -> str:
     from splink.backends.spark import similarity_jar_location
 
     return similarity_jar_location()
+
+
+def _roles_sql(d) -> str:
+    """``rr``: each event's ``person_roles`` (``key=role+role;...``) with record keys
+    mapped to person ids, in the dialect ``d``: a person's roles merged in the roles
+    vocabulary's order, pairs sorted by person id (as
+    :func:`chronos.link.apply.map_person_roles`). Needs ``map_events_in`` and ``map_links``."""
+    from chronos import model
+
+    names = list(model.roles().labels)
+    order = "CASE role " + " ".join(f"WHEN '{n}' THEN {i}" for i, n in enumerate(names)) + \
+        f" ELSE {len(names)} END"
+    key = f"TRIM({d.split_part('pair', chr(39) + '=' + chr(39), 1)})"
+    return f"""r AS (SELECT event_id, TRIM(pair) AS pair FROM (
+    SELECT event_id, {d.explode_split('person_roles')} AS pair FROM map_events_in) s),
+r1 AS (SELECT r.event_id, COALESCE(m.person_id, {key.replace('pair', 'r.pair')}) AS pid,
+    {d.split_part('r.pair', "'='", 2)} AS roles
+  FROM r LEFT JOIN map_links m ON m.record_key = {key.replace('pair', 'r.pair')}
+  WHERE r.pair <> '' AND instr(r.pair, '=') > 0),
+r2 AS (SELECT DISTINCT event_id, pid, TRIM(role) AS role FROM (
+    SELECT event_id, pid, {d.explode_split('roles', "'+'")} AS role FROM r1) s),
+r3 AS (SELECT event_id, pid, {d.agg_in_order('role', [order, 'role'], "'+'")} AS roles
+  FROM r2 WHERE role <> '' GROUP BY event_id, pid),
+rr AS (SELECT event_id, {d.agg_in_order("pid || '=' || roles", ['pid'])} AS proles
+  FROM r3 GROUP BY event_id)"""

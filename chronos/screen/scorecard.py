@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from chronos import model
+
 from chronos.report.safe_files import write_csv
 
 CATEGORIES = ("medical", "nutritional", "emotional", "educational", "physical", "supervision")
@@ -52,6 +54,7 @@ def build(run, tmp: Path) -> dict:
     persons = pd.read_parquet(link_dir / "persons.parquet")
     publish = tmp / "publish"
     (publish / "scorecard").mkdir(parents=True)
+    findings = findings[[c for c in model.CHILD_FINDING_COLUMNS if c in findings]]
     findings.to_parquet(publish / "findings.parquet", index=False)
     write_csv(findings, publish / "findings.csv")
     period = _with_age(_in_period(findings, start, as_of), persons)

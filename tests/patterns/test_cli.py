@@ -85,7 +85,7 @@ def test_flags_text_shows_explanations_and_evidence(case_dir):
     result = runner.invoke(app, ["flags", str(case_dir), "--quiet"])
     assert result.exit_code == 0, result.output
     assert "3 was-not-brought health appointments in 9 months (GP, dental, paediatric)" in result.stdout
-    assert "Attendance 40% for the term" in result.stdout
+    assert "Attendance below 90% for 1 term(s) in a row" in result.stdout and "lowest 40%" in result.stdout
     assert "04/01/2023" in result.stdout
 
 
@@ -99,12 +99,12 @@ def test_flags_rules_file_replaces_a_rule(case_dir, tmp_path):
     assert result.exit_code == 0, result.output
     rule_ids = [f["rule_id"] for c in json.loads(result.stdout)["children"] for cat in c["categories"]
                 for f in cat["findings"]]
-    assert rule_ids == ["absence_severe"]
+    assert rule_ids == ["absence_persistent"]
 
 
 def test_flags_params_override(case_dir, tmp_path):
     params = tmp_path / "overrides.yaml"
-    params.write_text("overrides:\n  absence_severe: {below: 30}\n")
+    params.write_text("overrides:\n  absence_persistent: {below: 30}\n")
     result = runner.invoke(app, ["flags", str(case_dir), "--json", "--quiet", "--params", str(params)])
     rule_ids = [f["rule_id"] for c in json.loads(result.stdout)["children"] for cat in c["categories"]
                 for f in cat["findings"]]

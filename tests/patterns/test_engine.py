@@ -293,21 +293,36 @@ def test_absence_of_followup_by_another_agency(rule_of, agency, hit):
 
 
 THRESHOLD_CASES = [
-    (89.9, ["persistent"]), (90.0, []), (50.0, ["persistent"]), (49.9, ["severe"]), (0.0, ["severe"]),
+    (89.9, ["medium"]), (90.0, []), (50.0, ["medium"]), (49.9, ["high"]), (0.0, ["high"]),
 ]
 
 
 @pytest.mark.parametrize("value,expected", THRESHOLD_CASES)
-def test_threshold_on_value(catalogue, value, expected):
-    rules = [catalogue["absence_persistent"], catalogue["absence_severe"]]
+def test_threshold_run_severity_follows_the_lowest_value(catalogue, value, expected):
     rows = events_from([("T1", "2023-09-01", "attendance_summary", "C1", "School", {"value": value})])
-    findings = run_rules(rows, FAMILY, rules=rules)
-    assert [r.split("_")[1] for r in findings["rule_id"]] == expected
+    findings = run_rules(rows, FAMILY, rules=[catalogue["absence_persistent"]])
+    assert list(findings["severity"]) == expected
 
 
-def test_threshold_keeps_undated_measures(catalogue):
+def test_threshold_run_is_one_finding_naming_the_fall(catalogue):
+    terms = [("T1", "2022-07-20", 95.0), ("T2", "2022-12-16", 88.9), ("T3", "2023-04-01", 72.0),
+             ("T4", "2023-12-15", 47.9), ("T5", "2024-03-28", 41.4)]
+    rows = events_from([(i, d, "attendance_summary", "C1", "School", {"value": v}) for i, d, v in terms])
+    findings = run_rules(rows, FAMILY, rules=[catalogue["absence_persistent"]])
+    assert len(findings) == 1
+    finding = findings.iloc[0]
+    assert finding["event_ids"] == "T1;T2;T3;T4;T5" and finding["severity"] == "high"
+    assert "4 term(s)" in finding["explanation"] and "41.4% in the last term" in finding["explanation"]
+    assert "95% in the term before" in finding["explanation"]
+
+
+def test_threshold_each_keeps_undated_measures(catalogue):
+    from chronos.patterns.rules import build_rule
+
+    rule = build_rule({**catalogue["absence_persistent"].raw,
+                       "params": {"measure": "value", "below": 50}})
     rows = events_from([("T1", None, "attendance_summary", "C1", "School", {"value": 40})])
-    findings = run_rules(rows, FAMILY, rules=[catalogue["absence_severe"]])
+    findings = run_rules(rows, FAMILY, rules=[rule])
     assert findings[["event_ids", "window_start"]].values.tolist() == [["T1", ""]]
 
 
@@ -325,14 +340,25 @@ def test_threshold_no_improvement(catalogue, grades, hits):
     assert len(run_rules(rows, FAMILY, rules=[catalogue["gcp2_no_improvement"]])) == hits
 
 
+SEEN = {"details": "persons_assessed=Mia Test (mother)"}   # the assessment records who was seen
+PAUL = ("S1", "2023-01-10", "police_call_out", "P1", "Police")   # the partner's first record
 STRUCT_CASES = [
-    ("partner never assessed", [("A1", "2023-03-01", "assessment", "C1;M1", "CSC")], [("C1", "A1")]),
-    ("partner assessed", [("A1", "2023-03-01", "assessment", "C1;M1;P1", "CSC")], []),
-    ("partner assessed with another child", [("A1", "2023-03-01", "assessment", "C1;M1", "CSC"),
+    ("partner never assessed", [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1", "CSC", SEEN)],
+     [("C1", "A1;S1")]),
+    ("partner assessed", [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1;P1", "CSC", SEEN)], []),
+    ("partner assessed with another child", [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1", "CSC", SEEN),
                                              ("A2", "2023-04-01", "assessment", "S0;P1", "CSC")], []),
-    ("no assessment at all", [("E1", "2023-03-01", "was_not_brought")], []),
+    ("no assessment at all", [PAUL, ("E1", "2023-03-01", "was_not_brought")], []),
     ("partner seen but the child never assessed",
      [("E1", "2023-03-01", "domestic_abuse_incident", "C1;P1", "Police")], []),
+    ("assessed before the partner is known to be there",
+     [("A1", "2023-03-01", "assessment", "C1;M1", "CSC", SEEN),
+      ("S1", "2023-06-01", "police_call_out", "P1", "Police")], []),
+    ("only the assessments of the partner's time count",
+     [("A1", "2022-03-01", "assessment", "C1;M1", "CSC", SEEN), PAUL,
+      ("A2", "2023-05-01", "assessment", "C1;M1", "CSC")], [("C1", "A2;S1")]),
+    ("no record says who was seen: a gap, not a finding",
+     [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1", "CSC")], []),
 ]
 
 
@@ -344,19 +370,32 @@ def test_structural_adult_unassessed(catalogue, name, rows, expected):
         assert "Paul Other (adult)" in run.findings["explanation"].iloc[0]
 
 
-@pytest.mark.parametrize("min_assessments,expected", [
-    (0, [("B1", "E1"), ("C1", "E1"), ("S0", "E1"), ("T1", "E1")]), (1, []), (2, [])])
+def test_no_record_of_who_was_seen_is_an_information_gap(catalogue):
+    run, hits = found(catalogue["invisible_adult"],
+                      [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1", "CSC")], as_of="2024-01-01")
+    assert hits == []
+    gaps = run.notes[run.notes["note"].str.startswith("information gap")]
+    assert list(gaps["person_id"]) == ["C1"] and "Paul Other" in gaps["note"].iloc[0]
+
+
+def test_a_separated_partner_is_not_in_the_household(catalogue):
+    rels = [r for r in RELATIONSHIPS if r["kind"] == "parent"] + [
+        {"person_a": "M1", "person_b": "P1", "kind": "partner", "subtype": "separated"}]
+    rows = [PAUL, ("A1", "2023-03-01", "assessment", "C1;M1", "CSC", SEEN)]
+    assert found(catalogue["invisible_adult"], rows, as_of="2024-01-01", rels=rels)[1] == []
+
+
+@pytest.mark.parametrize("min_assessments,expected", [(1, 1), (2, 0)])
 def test_structural_adult_unassessed_needs_assessments_of_the_child(catalogue, min_assessments,
                                                                     expected):
-    """The question is who the child's assessments left out: with none, no finding unless
-    the rule is told so (min_assessments: 0); with one, none when two are asked for."""
+    """The question is who the child's assessments left out: with one assessment, no
+    finding when two are asked for; with none, no finding."""
     rule = apply_overrides([catalogue["invisible_adult"]],
                            {"invisible_adult": {"min_assessments": min_assessments}})[0]
-    rows = [("E1", "2023-03-01", "domestic_abuse_incident", "C1;P1", "Police")]
-    assert [(h[0], h[1]) for h in found(rule, rows, as_of="2024-01-01")[1]] == expected
-    with_one = rows + [("A1", "2023-05-01", "assessment", "C1;M1", "CSC")]
-    hits = found(rule, with_one, as_of="2024-01-01")[1]
-    assert bool(hits) == (min_assessments <= 1)
+    rows = [PAUL]
+    assert found(rule, rows, as_of="2024-01-01")[1] == []
+    with_one = rows + [("A1", "2023-05-01", "assessment", "C1;M1", "CSC", SEEN)]
+    assert len(found(rule, with_one, as_of="2024-01-01")[1]) == expected
 
 
 @pytest.mark.parametrize("older_records,expected", [(0, ["S0", "T1"]), (2, ["S0", "T1"]), (3, ["T1"])])
@@ -469,6 +508,7 @@ def test_one_pass_and_ordered_aggregation_give_the_same_findings(catalogue, monk
            ("H1", "2023-04-01", "parental_mental_health", "M1", "GP"),
            ("X1", "2023-04-01", "home_visit", "P1", "CSC", {"summary": "Paul Other at home"}),
            ("X2", "2023-04-05", "home_visit", "C1", "HV", {"summary": "Seen with PAUL OTHER"}),
+           ("A9", "2023-05-01", "assessment", "C1;M1", "CSC", {"details": "persons_assessed=Mia"}),
            ("U1", None, "attendance_summary", "S0", "School", {"value": 40}),
            ("U2", "2023-01-01", "attendance_summary", "S0", "School", {"value": 30, "date_precision": "month"}),
            ("T1", "2022-05-01", "referral", "T1", "CSC"), ("T2", "2022-06-01", "referral", "T1", "CSC"),

@@ -18,7 +18,7 @@ FOUND_BY = {
     "ae_baby_injury": {"ae_frequent_infant", "injury_non_mobile_baby", "ae_infant_no_hv_followup"},
     "head_lice": {"head_lice_repeated"},
     "dental_decay": {"dental_decay_young"},
-    "falling_attendance": {"absence_persistent", "absence_severe"},
+    "falling_attendance": {"absence_persistent"},
     "domestic_abuse": {"domestic_abuse_child_present", "toxic_trio", "info_not_acted_on"},
     "domestic_abuse_child": {"domestic_abuse_child_present"},
     "toxic_trio_2022": {"toxic_trio"},
@@ -27,7 +27,7 @@ FOUND_BY = {
     "closed_then_rereferred": {"closed_then_rereferred"},
     "worker_changes": {"worker_changes"},
     "unassessed_partner": {"invisible_adult"},
-    "home_conditions": {"poor_home_conditions", "info_not_acted_on"},
+    "home_conditions": {"poor_home_conditions", "info_not_acted_on", "concerns_during_plan"},
     "arrears": {"housing_instability"},
     "missing": {"missing_adolescent"},
     "assessment": {"invisible_adult"},
@@ -59,8 +59,9 @@ def example():
     run = case_findings(result)
     events = result.events
     where: dict[tuple, set] = {}
-    for f, r, e in zip(events["source_file"], events["source_ref"], events["event_id"]):
-        where.setdefault((f, r), set()).add(e)
+    for f, refs, e in zip(events["source_file"], events["source_ref"], events["event_id"]):
+        for r in str(refs).split(";"):  # an occurrence's event names every row it came from
+            where.setdefault((f, r), set()).add(e)
     cited: dict[str, set[str]] = {}
     for rule_id, ids in zip(run.findings["rule_id"], run.findings["event_ids"]):
         for eid in str(ids).split(";"):

@@ -85,3 +85,34 @@ def test_words_wider_than_a_column_are_broken_inside(example, tmp_path):
     lines = pdf._wrap("a " + "x" * 300 + " end", 20, 7, "")
     assert all(pdf._width(line, 7, "") <= 20 for line in lines)
     assert "".join(lines).replace(" ", "") == "a" + "x" * 300 + "end"
+
+
+def test_the_pdf_opens_with_each_child_at_a_glance(tmp_path):
+    """The PDF holds what the HTML holds: a first page per child with the heat-map, the
+    harm chart and the key concerns (a real build of the second example)."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.report.pdf_writer import write_case_report_pdf
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "walsh-family")
+    pdf = write_case_report_pdf(result, tmp_path / "r.pdf")
+    pages = [page.extract_text() for page in pypdf.PdfReader(pdf).pages]
+    firsts = [i for i, text in enumerate(pages) if "at a glance" in text]
+    assert len(firsts) == 3 and firsts == [1, 2, 3]
+    for i in firsts:
+        assert "Neglect by type and year" in pages[i] and "Key concerns" in pages[i]
+        assert "Cumulative harm over time" in pages[i]
+    assert "positive events" not in " ".join(pages)
+
+
+def test_the_pdf_case_report_shows_the_review_decisions(example, reviewed, tmp_path):
+    from pypdf import PdfReader
+
+    from chronos.report.pdf_writer import write_case_report_pdf
+
+    path = write_case_report_pdf(example, tmp_path / "r.pdf", chronology=reviewed,
+                                 images={"genogram": None, "ecomap": None, "timeline": None})
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(path)).pages)
+    assert "Review decisions" in text and "Egone0000001" in text
+    assert "Dismissed (B Reviewer, 07/12/2026): appointments moved by the clinic" in text

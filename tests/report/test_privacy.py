@@ -42,8 +42,10 @@ def output_text(path) -> str:
             return ""
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                               text=True, check=True).stdout
-    if path.suffix == ".png":
-        return path.read_bytes().decode("latin-1")
+    if path.suffix == ".png":  # its text chunks: compressed pixels spell 'paT' by chance
+        from chronos.report.privacy_check import _png_metadata
+
+        return _png_metadata(path.read_bytes())
     return path.read_text("utf-8")
 
 
@@ -186,6 +188,35 @@ def test_same_key_gives_byte_identical_shared_files(noisy, tmp_path):
     assert set(first.events["event_id"]).isdisjoint(noisy.events["event_id"])
 
 
+def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
+    """Person ids inside person_roles, the children of family findings and key concerns,
+    the per-child findings and the harm index all take the pseudonymous ids; no name or
+    original id survives in the case report."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.report.privacy import pseudonymise
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "walsh-family")
+    shared, key = pseudonymise(result)
+    originals = set(result.persons["person_id"])
+    for table, columns in (("events", ["person_ids", "person_roles"]),
+                           ("findings", ["person_id", "key_concern"]),
+                           ("child_findings", ["person_id"]), ("harm_index", ["person_id"])):
+        frame = getattr(shared, table)
+        text = " ".join(" ".join(frame[c].dropna().astype(str)) for c in columns)
+        assert text and not any(pid in text for pid in originals), table
+    assert "=victim+witness" in " ".join(shared.events["person_roles"].dropna())
+    run = write_reports(result, tmp_path / "shared", ["report"], pseudonymise=True)
+    html = run.files[0].read_text("utf-8")
+    for name in ("Walsh", "Kyle", "Leanne", "Brent"):
+        assert name not in html
+    assert html.count('alt="Cumulative harm index over time"') == 3
+    # each child's first page shows an age, as the title block does, not a date of birth
+    assert re.search(r"<h2>Child 1 \(aged \d+\) at a glance</h2>", html)
+    assert "(born " not in html
+
+
 def test_shared_ids_are_random_but_sort_as_the_originals(noisy):
     shared, key = pseudonymise(noisy)
     back = {**key.event_ids, **key.person_ids}
@@ -291,3 +322,23 @@ def test_a_returned_csv_is_written_back_as_chronos_writes_csv(tmp_path):
     (tmp_path / "c.csv").write_bytes(original.encode("utf-8"))
     back = reidentify(tmp_path / "c.csv", _key(tmp_path)).read_bytes().decode("utf-8")
     assert back == original.replace("Child A", "Kayden Smith")
+
+
+def test_a_shared_chronology_leaves_the_review_decisions_out(tmp_path, monkeypatch):
+    """Notes are free text and name those who decided: a pseudonymised chronology has none."""
+    from types import SimpleNamespace
+
+    from chronos.annotations import decide
+    from chronos.report._example import example_result
+    from chronos.report.document import build_chronology
+    from chronos.report.privacy import pseudonymise
+    from chronos.report.privacy_document import shared_chronology
+
+    real = example_result()
+    real.case = SimpleNamespace(root=tmp_path)
+    decide(tmp_path, "Eeec9e4ab21fe", "note", "Spoke to Donna Smith's sister", who="Sam Patel")
+    assert "Donna Smith's sister" in " ".join(build_chronology(real).rows["Significance"])
+    shared, key = pseudonymise(real)
+    chron = shared_chronology(real, shared, key)
+    assert len(chron.decisions) == 0
+    assert "sister" not in " ".join(chron.rows["Significance"]) and "Sam Patel" not in chron.notes

@@ -17,7 +17,9 @@ def _column(ws, name):
 
 def test_sheets_header_filters_and_frozen_panes(chron, tmp_path):
     wb = _sheet(chron, tmp_path)
-    assert wb.sheetnames == ["Chronology", "Findings", "Persons", "Sources", "Key"]
+    assert wb.sheetnames == ["Cover", "Chronology", "Significant events", "Findings", "Persons",
+                             "Sources"]
+    assert wb["Significant events"].max_row - HEADER_ROW == int(chron.rows["significant"].sum())
     ws = wb["Chronology"]
     header = [c.value for c in ws[HEADER_ROW]]
     assert header[:len(chron.columns)] == chron.columns
@@ -42,12 +44,12 @@ def test_real_dates_only_where_the_day_is_known_for_sure(chron, tmp_path):
 
 def test_findings_persons_and_sources_sheets(example, chron, tmp_path):
     wb = _sheet(chron, tmp_path)
-    findings = list(wb["Findings"].values)
+    findings = list(wb["Findings"].values)[3:]  # title, marking, a blank line, then the table
     assert findings[0][:2] == ("Ref", "Finding") and len(findings) == 3
     assert "4, 7, 18" in findings[1]
-    persons = list(wb["Persons"].values)
+    persons = list(wb["Persons"].values)[3:]
     assert len(persons) == len(example.persons) + 1
-    sources = list(wb["Sources"].values)
+    sources = list(wb["Sources"].values)[3:]
     assert len(sources) == len(example.sources) + 1
 
 
@@ -85,3 +87,18 @@ def test_control_characters_are_shown_not_dropped_and_do_not_crash(chron, tmp_pa
     assert len(events) == len(chron.rows)
     assert events[0] == "Seen\u2400 at home\u241b"
     assert events[1] == "'=1+1\u2407"
+
+
+def test_review_decisions_sheet(reviewed, chron, tmp_path):
+    wb = load_workbook(write_xlsx(reviewed, tmp_path / "r.xlsx"))
+    assert wb.sheetnames[-3:] == ["Review decisions", "Persons", "Sources"]
+    ws = wb["Review decisions"]
+    rows = [list(r) for r in ws.iter_rows(min_row=4, values_only=True)]
+    assert rows[0] == ["About", "Decision", "By", "When", "Reason", "Status"]
+    assert len(rows) == 7 and any(r[-1] == "not applied: the case no longer has this event"
+                                  for r in rows)
+    assert ws.print_title_rows == "$4:$4" and ws.oddHeader.center.text
+    findings = [list(r) for r in wb["Findings"].iter_rows(min_row=4, values_only=True)]
+    review = findings[0].index("Review")
+    assert findings[1][0] == "F1" and findings[1][review].startswith("Dismissed (B Reviewer")
+    assert "Review decisions" not in load_workbook(write_xlsx(chron, tmp_path / "c.xlsx")).sheetnames
