@@ -307,7 +307,7 @@ def roles() -> Roles:
     """The participant roles shipped with chronos."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "roles.yaml").read_text("utf-8")
+    text = data_text("roles.yaml")
     raw = yaml.safe_load(text)["roles"]
     labels = {name: spec["label"] for name, spec in raw.items()}
     wordings = {}
