@@ -216,12 +216,59 @@ def formats() -> list[dict]:
             for name, cls in registry().items()]
 
 
-def inspect(file: Path, fmt: str = "auto"):
+def inspect(file: Path, fmt: str = "auto", *, mapping: Path | dict | None = None,
+            sheet: str | None = None):
     """What one file becomes (format, events, person records, issues), writing nothing:
-    a :class:`chronos.ingest.preview.Inspection`."""
+    a :class:`chronos.ingest.preview.Inspection`. ``mapping`` (a mapping YAML file, or
+    the mapping as data): read the file through it, as the ``mapped`` format; ``sheet``:
+    one sheet of a workbook."""
     from chronos.ingest.preview import inspect_file
 
-    return inspect_file(file, fmt)
+    if mapping is None:
+        return inspect_file(file, fmt, options={"sheet": sheet} if sheet else None)
+    if fmt not in ("auto", "mapped"):
+        from chronos.errors import ChronosError
+
+        raise ChronosError(f"a mapping is read with the mapped format, not {fmt!r}",
+                           hint="leave out --format, or use --format mapped")
+    return inspect_file(file, "mapped", mapping=mapping,
+                        options={"sheet": sheet} if sheet else None)
+
+
+@dataclass
+class MappingDraft:
+    """A draft mapping for an export (:func:`mapping_scaffold`): the sniffed columns and
+    the YAML, and the file it was written to (None when only shown)."""
+
+    scaffold: object
+    yaml: str
+    file: Path | None = None
+
+    def as_dict(self) -> dict:
+        return {**self.scaffold.as_dict(), "yaml": self.yaml,
+                "written": str(self.file) if self.file else None}
+
+
+def mapping_scaffold(file: Path, out: Path | None = None, *, sheet: str | None = None,
+                     agency: str = "") -> MappingDraft:
+    """Sniff an export's columns and draft its mapping (:mod:`chronos.ingest.scaffold`):
+    the date, person and event-type columns suggested, the event-type wordings mapped to
+    chronos's vocabulary where it knows them. Written to ``out`` when given (a new file,
+    owner-only; an existing file is never replaced)."""
+    from chronos.errors import ChronosError
+    from chronos.ingest.scaffold import scaffold_mapping
+    from chronos.report.safe_files import check_output, write_text
+
+    found = scaffold_mapping(file, sheet=sheet, agency=agency)
+    text = found.yaml()
+    if out is not None:
+        out = Path(out)
+        if out.exists():
+            raise ChronosError(f"{out} exists; chronos does not replace a mapping",
+                               hint="give another --out, or delete the file first")
+        check_output(out, folder=False, protect=[file])
+        write_text(out, text)
+    return MappingDraft(found, text, out)
 
 
 # --------------------------------------------------------------------------- rules

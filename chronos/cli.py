@@ -288,20 +288,62 @@ def inspect(
     file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
     rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
+    mapping: Optional[Path] = typer.Option(
+        None, "--mapping", "-m", help="Read the file through this mapping (YAML), as a "
+                                      "case would: a preview of what it gives."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="One sheet of a workbook."),
     json_out: Json = False,
 ) -> None:
     """Show the detected format, the first normalised events, the person records and the
-    warnings of one file, without writing anything.
+    warnings of one file, without writing anything. With --mapping, the file is read
+    through that mapping (a draft from 'chronos mapping scaffold', say).
 
     Example: chronos inspect exports/cin_census_2024.xml
+
+    Example: chronos inspect exports/gp.csv --mapping mappings/gp.yaml
     """
     from chronos import app as run
 
-    found = run.inspect(file, fmt)
+    found = run.inspect(file, fmt, mapping=mapping, sheet=sheet)
     if json_out:
         render.json_data(found.as_dict(rows))
         return
     render.inspection(found, rows)
+
+
+mapping_app = typer.Typer(help="Mappings: how an agency's export columns become events.",
+                          no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("scaffold")
+@handles_errors
+def mapping_scaffold(
+    file: Path = typer.Argument(..., help="The export (CSV, TSV or XLSX) to draft a mapping for."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Write the draft here (a new file); without it, "
+                                            "the draft is printed."),
+    sheet: Optional[str] = typer.Option(None, "--sheet", help="One sheet of a workbook "
+                                                              "(default the first)."),
+    agency: str = typer.Option("", "--agency", help="The agency's name, as the chronology shows it."),
+    json_out: Json = False,
+) -> None:
+    """Draft a mapping for an export: columns sniffed, the date, person and event-type
+    columns suggested, the event-type wordings mapped where chronos knows them. Check
+    it, then preview it with 'chronos inspect FILE --mapping M'.
+
+    Example: chronos mapping scaffold exports/police.csv --out mappings/police.yaml
+    """
+    from chronos import app as run
+
+    draft = run.mapping_scaffold(file, out, sheet=sheet, agency=agency)
+    if json_out:
+        render.json_data(draft.as_dict())
+    elif out is None:
+        render.text(draft.yaml)
+    else:
+        render.stderr().print(f"draft mapping written to {out}; preview it with: chronos "
+                              f"inspect {file} --mapping {out}", markup=False)
 
 
 # ---------------------------------------------------------------- reports
