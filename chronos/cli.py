@@ -311,6 +311,42 @@ def inspect(
     render.inspection(found, rows)
 
 
+@app.command()
+@handles_errors
+def serve(
+    case: Path = typer.Argument(Path("."), help="A case.yaml, a case folder, or a folder of "
+                                               "cases (default: the current folder)."),
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output folder of builds (default: chronos-out "
+                                            "in each case folder)."),
+    no_browser: bool = typer.Option(False, "--no-browser",
+                                    help="Do not open the browser; print the address only."),
+) -> None:
+    """Open the case (or a folder of cases) in a private workspace in the browser:
+    chronology with filters and provenance, findings with evidence, genogram, ecomap and
+    timeline, link review, annotations, the ingest report, a mapping wizard, builds.
+
+    Only this computer can reach it (127.0.0.1), and only with the address printed, whose
+    token changes each run. Stop it with Ctrl+C.
+
+    Example: chronos serve examples/smith-family
+    """
+    from chronos.serve import prepare
+
+    server = prepare(case, port=port, out=out)
+    render.stderr().print(f"chronos workspace: {server.url}\n(only this computer can open "
+                          "it; Ctrl+C stops it)", markup=False, soft_wrap=True)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
 mapping_app = typer.Typer(help="Mappings: how an agency's export columns become events.",
                           no_args_is_help=True)
 app.add_typer(mapping_app, name="mapping")
