@@ -318,8 +318,8 @@ def serve(
                                                "cases (default: the current folder)."),
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (default: a free one)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o",
-                                       help="Output folder of builds (default: chronos-out "
-                                            "in each case folder)."),
+                                       help="Output folder of builds (default: CASE-chronos-out "
+                                            "beside each case folder)."),
     no_browser: bool = typer.Option(False, "--no-browser",
                                     help="Do not open the browser; print the address only."),
 ) -> None:

@@ -4,8 +4,8 @@ A workspace is opened on a case (a ``case.yaml`` or its folder) or on a folder o
 (every folder below it, two levels deep, that holds a ``case.yaml``). Each case is known
 by a short key (its folder's name, made unique). A case is loaded (built in memory with
 :func:`chronos.app.chronology`) the first time a page needs it, and built with
-:func:`chronos.app.build` (outputs written to its output folder, ``chronos-out`` in the
-case folder unless the server was given ``--out``) when a person asks; either runs in a
+:func:`chronos.app.build` (outputs written to its output folder, beside the case folder:
+:func:`default_out`, unless the server was given ``--out``) when a person asks; either runs in a
 thread, and its progress lines are kept for the page that shows them.
 """
 
@@ -17,8 +17,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chronos.report.safe_files import MARKER  # in each output folder chronos writes
+
 MANIFEST = "case.yaml"
-OUT_FOLDER = "chronos-out"
+
+
+def default_out(case_root: Path) -> Path:
+    """Where a case's builds go unless the server was given ``--out``: beside the case
+    folder (``smith`` -> ``smith-chronos-out``), since chronos never writes into a case's
+    input folders."""
+    return case_root.parent / f"{case_root.name}-chronos-out"
 
 
 @dataclass
@@ -90,7 +98,7 @@ class Workspace:
                 if entry is None:
                     key = _unique(_slug(manifest.parent.name), entries)
                     out = self.out if self.out and len(found) == 1 else \
-                        (self.out / key if self.out else manifest.parent / OUT_FOLDER)
+                        (self.out / key if self.out else default_out(manifest.parent))
                     entry = CaseEntry(key, manifest, out)
                 entries[entry.key] = entry
             self.entries = entries
@@ -102,14 +110,16 @@ class Workspace:
         return self.entries.get(key)
 
     def folders(self) -> list[Path]:
-        """Folders under the workspace without a case.yaml that hold files (candidates for
-        a new case from a folder of exports)."""
+        """The workspace folder and the folders in it that hold files (in them or a level
+        below) and no case: candidates for a new case from a folder of exports."""
         cased = {e.root for e in self.entries.values()}
         found = []
         for folder in sorted(p for p in [self.path, *self.path.glob("*/")] if p.is_dir()):
-            if folder in cased or folder.name.startswith(".") or folder.name == OUT_FOLDER:
+            if folder in cased or folder.name.startswith(".") \
+                    or (folder / MARKER).exists() or any(c in folder.parents for c in cased):
                 continue
-            if any(f.is_file() and not f.name.startswith(".") for f in folder.iterdir()):
+            files = [f for pattern in ("*", "*/*") for f in folder.glob(pattern)]
+            if any(f.is_file() and not f.name.startswith(".") for f in files):
                 found.append(folder)
         return found
 
