@@ -5,15 +5,30 @@ is a log that only grows, one row per decision, with who made it and when:
 
 ``target,field,value,who,when,reason``
 
-- ``target``: the stable id of what the decision is about (an event id ``E...`` from
-  ``events.csv``, or a finding id);
-- ``field``: what was decided (:data:`FIELDS`: ``bundle_ref`` today, the page of the court
-  bundle where the event's evidence is; the browser workspace adds others);
+- ``target``: the stable id of what the decision is about: an event id (``E...``, from
+  ``events.csv``) or a finding id (``F...``, from ``findings.csv``);
+- ``field``: what was decided (:data:`FIELDS`):
+
+  - ``significance`` of an event: ``significant`` (shown among the significant events
+    whatever chronos judged) or ``not significant`` (hidden from them; the full record
+    keeps it, marked);
+  - ``note`` on an event or a finding: the analyst's note, shown beside it;
+  - ``dismissed`` of a finding: ``yes``, with the reason why the pattern does not hold
+    (the finding stays listed, marked dismissed, and no longer flags its evidence);
+  - ``bundle_ref`` of an event: the page of the court bundle where its record is;
+
 - ``value``: the decision (an empty value withdraws an earlier one);
-- ``who``, ``when`` (ISO date and time), ``reason`` (optional).
+- ``who``, ``when`` (ISO date and time), ``reason`` (required to dismiss a finding).
 
 The latest row for a target and field wins; earlier rows stay as the history. A person
 may edit the file in a spreadsheet; chronos appends to it and never rewrites what is there.
+A decision about an event or finding that a later build no longer has is kept and listed
+(:meth:`Annotations.gone`), never dropped.
+
+The library API (used by ``chronos annotate`` and the browser workspace alike):
+:func:`read_annotations`, :func:`decide` (one decision, who and when filled in, recorded
+only when it changes what is in force), :func:`add_annotations` (append rows as given),
+:func:`check` (is a decision well formed) and :class:`Annotations` (what is in force).
 """
 
 from __future__ import annotations
@@ -30,8 +45,16 @@ ANNOTATIONS_FILE = "annotations.csv"
 COLUMNS = ("target", "field", "value", "who", "when", "reason")
 #: the fields chronos knows, with what each means (a row with another field is kept, not read)
 FIELDS = {
+    "significance": "whether an event is significant: 'significant' or 'not significant'",
+    "note": "the analyst's note on an event or a finding",
+    "dismissed": "a finding dismissed ('yes'), with the reason why it does not hold",
     "bundle_ref": "the court bundle page(s) of the event's evidence, e.g. C23 or C23-C25",
 }
+#: what each field may be about: ``E`` an event id, ``F`` a finding id
+TARGETS = {"significance": "E", "note": "EF", "dismissed": "F", "bundle_ref": "E"}
+#: the values a field allows (fields not listed take free text)
+VALUES = {"significance": ("significant", "not significant"), "dismissed": ("yes",)}
+SIGNIFICANT, NOT_SIGNIFICANT = VALUES["significance"]
 MAX_BYTES = 20_000_000
 MAX_VALUE = 2_000
 
@@ -57,6 +80,23 @@ class Annotations:
         self._latest: dict[tuple[str, str], Annotation] = {}
         for row in self.rows:
             self._latest[(row.target, row.field)] = row
+
+    def decision(self, target: str, field: str) -> Annotation | None:
+        """The annotation in force for ``target`` and ``field`` (None: none, or withdrawn)."""
+        found = self._latest.get((target, field))
+        return found if found is not None and found.value else None
+
+    def in_force(self) -> list[Annotation]:
+        """Every decision in force (latest per target and field, withdrawn ones left
+        out), in the order they were first made, for the fields chronos knows."""
+        return [a for a in self._latest.values() if a.value and a.field in FIELDS]
+
+    def gone(self, event_ids, finding_ids=()) -> list[Annotation]:
+        """The decisions in force about an event or finding that the case no longer has
+        (an event id not in ``event_ids``, a finding id not in ``finding_ids``): kept in
+        the file, listed so that a person can see what no longer applies."""
+        known = set(event_ids) | set(finding_ids)
+        return [a for a in self.in_force() if a.target not in known]
 
     def latest(self, field: str) -> dict[str, Annotation]:
         """target -> the annotation in force for ``field`` (withdrawn ones left out)."""
@@ -114,7 +154,7 @@ def _parse(text: str, path: Path) -> list[Annotation]:
     for number, cells in enumerate(reader, 2):
         if not any(c.strip() for c in cells):
             continue
-        get = {k: (cells[i].strip() if i < len(cells) else "") for k, i in at.items()}
+        get = {k: _text(cells[i]) if i < len(cells) else "" for k, i in at.items()}
         if not get["target"] or not get["field"]:
             raise AnnotationError("a row without a target or a field", file=str(path),
                                   row=number, hint="every row names what it is about")
@@ -122,31 +162,95 @@ def _parse(text: str, path: Path) -> list[Annotation]:
     return rows
 
 
+def _text(cell: str) -> str:
+    """A cell as chronos wrote it: stripped, and without the apostrophe that keeps a
+    spreadsheet from running text starting with = + - @ as a formula."""
+    cell = cell.strip()
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") else cell
+
+
 def add_annotations(case_root: str | Path, new: list[Annotation]) -> Path:
     """Append ``new`` to the case's annotations file (created owner-only when missing);
     what the file held stays as it was, byte for byte. Returns the file's path."""
-    from chronos.report.safe_files import csv_line, write_text
+    from chronos.report.safe_files import csv_line, neutralise, write_text
 
     path = annotations_path(case_root)
     for item in new:
-        _check(item, path)
+        check(item, path)
     old = _read_text(path) if path.exists() else ""
     if old and not old.endswith(("\n", "\r")):
         old += "\n"
     head = "" if old else csv_line(COLUMNS)
-    lines = "".join(csv_line([getattr(a, c) for c in COLUMNS]) for a in new)
+    lines = "".join(csv_line([neutralise(getattr(a, c)) for c in COLUMNS]) for a in new)
     write_text(path, old + head + lines)
     return path
 
 
-def _check(item: Annotation, path: Path) -> None:
+def check(item: Annotation, path: str | Path | None = None) -> None:
+    """Raise :class:`AnnotationError` unless ``item`` is a decision chronos can keep: a
+    known field, about the kind of id it applies to (``E...`` events, ``F...`` findings),
+    an allowed value, one line each, and a reason for a dismissal."""
+    where = str(path) if path else None
     if item.field not in FIELDS:
         raise AnnotationError(f"chronos does not know the annotation {item.field!r}",
-                              file=str(path), hint="known: " + ", ".join(FIELDS))
-    if not item.target or len(item.value) > MAX_VALUE or "\n" in item.value:
-        raise AnnotationError(f"an annotation of {item.target or 'nothing'} must name its "
-                              f"target and hold one line of at most {MAX_VALUE} characters",
-                              file=str(path))
+                              file=where, hint="known: " + ", ".join(FIELDS))
+    kinds = TARGETS[item.field]
+    if not _is_id(item.target) or item.target[0] not in kinds:
+        about = " or ".join({"E": "an event id (E...)", "F": "a finding id (F...)"}[k]
+                            for k in kinds)
+        raise AnnotationError(f"{item.target or 'nothing'!r} is not {about}: a {item.field} "
+                              f"is about {about}", file=where,
+                              hint="event ids are in events.csv, finding ids in findings.csv")
+    allowed = VALUES.get(item.field)
+    if item.value and allowed and item.value not in allowed:
+        raise AnnotationError(f"a {item.field} is one of {', '.join(map(repr, allowed))}, "
+                              f"not {item.value!r}", file=where)
+    for name in ("value", "who", "reason"):
+        text = getattr(item, name)
+        if len(text) > MAX_VALUE or "\n" in text or "\r" in text:
+            raise AnnotationError(f"the {name} of an annotation of {item.target} must be one "
+                                  f"line of at most {MAX_VALUE} characters", file=where)
+    if item.field == "dismissed" and item.value and not item.reason.strip():
+        raise AnnotationError(f"dismissing finding {item.target} needs a reason",
+                              file=where, hint="say why the pattern does not hold")
+
+
+def _is_id(target: str) -> bool:
+    return len(target) > 1 and target.isascii() and target.isalnum()
+
+
+def decide(case_root: str | Path, target: str, field: str, value: str, *,
+           who: str | None = None, reason: str = "", when: str | None = None,
+           current: Annotations | None = None) -> Annotation | None:
+    """Record one decision (``field`` of ``target`` is ``value``; '' withdraws it) in the
+    case's annotations, by ``who`` (default: the login name) at ``when`` (default: now).
+    Returns the row added, or None when the decision is already in force (nothing is
+    written). ``current``: the annotations already read, to save reading them again."""
+    value, reason = " ".join(value.split()), " ".join(reason.split())
+    item = Annotation(target.strip(), field, value, who if who is not None else current_user(),
+                      when or now(), reason)
+    check(item, annotations_path(case_root))
+    current = current if current is not None else read_annotations(case_root)
+    if not changes(current, [item]):
+        return None
+    add_annotations(case_root, [item])
+    return item
+
+
+def changes(current: Annotations, new: list[Annotation]) -> list[Annotation]:
+    """Those of ``new`` that change what is in force in ``current`` (a decision already
+    in force with the same reason, or the withdrawal of one not in force, changes
+    nothing); of several about the same target and field, the last."""
+    last = {(a.target, a.field): a for a in new}
+    out = []
+    for (target, field), item in last.items():
+        old = current.decision(target, field)
+        if old is None and not item.value:
+            continue
+        if old is not None and old.value == item.value and old.reason == item.reason:
+            continue
+        out.append(item)
+    return out
 
 
 def now() -> str:

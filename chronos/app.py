@@ -171,6 +171,96 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     return Written(list(run.files), list(run.skipped), run.key_path)
 
 
+@dataclass
+class Annotated:
+    """What :func:`annotate` recorded in the case's annotations file, and every decision
+    in force afterwards with its status (``applied``, or the case no longer has it)."""
+
+    file: Path
+    added: list = field(default_factory=list)
+    unchanged: int = 0
+    decisions: list[dict] = field(default_factory=list)
+
+    @property
+    def gone(self) -> list[dict]:
+        """The decisions about events or findings the case no longer has."""
+        return [d for d in self.decisions if d["status"] != "applied"]
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.file), "unchanged": self.unchanged,
+                "added": [vars(a) for a in self.added], "decisions": self.decisions}
+
+
+#: ``chronos annotate`` decision -> (annotation field, value)
+DECISIONS = {"significant": ("significance", "significant"),
+             "not_significant": ("significance", "not significant"),
+             "undecided": ("significance", ""), "dismiss": ("dismissed", "yes"),
+             "restore": ("dismissed", "")}
+
+
+def annotate(case, *, decisions: list[tuple[str, str, str]] | None = None,
+             bundle_refs: dict[str, str] | None = None, source: Path | None = None,
+             who: str | None = None, reason: str = "",
+             progress: Progress | None = None) -> Annotated:
+    """Record review decisions in the case's annotations (``annotations.csv`` in the case
+    folder, kept across rebuilds; :mod:`chronos.annotations`): ``decisions`` as
+    ``(target id, field, value)`` (a '' value withdraws one), ``bundle_refs`` (event id ->
+    reference) and those typed into a court chronology ``source`` (Word or Excel). Every
+    id must be one the case has now; only what changes the decisions in force is added,
+    all at once, by ``who`` (default: the login name). With nothing to record, lists the
+    decisions in force."""
+    from chronos.annotations import (Annotation, add_annotations, annotations_path, changes,
+                                     check, current_user, now, read_annotations)
+    from chronos.case import build_case
+
+    result = build_case(case, progress=progress)
+    root = result.case.root
+    wanted = list(decisions or [])
+    refs = dict(bundle_refs or {})
+    if source is not None:
+        from chronos.report.bundle_refs import read_bundle_refs
+
+        refs = {**read_bundle_refs(source), **refs}
+    wanted += [(event, "bundle_ref", ref) for event, ref in sorted(refs.items())]
+    who = who if who is not None else current_user()
+    when = now()
+    items = [Annotation(t.strip(), f, " ".join(v.split()), who, when, " ".join(reason.split()))
+             for t, f, v in wanted]
+    path = annotations_path(root)
+    for item in items:
+        check(item, path)
+    _known(result, [i.target for i in items if i.value])
+    current = read_annotations(root)
+    new = changes(current, items)
+    if new:
+        add_annotations(root, new)
+        current = read_annotations(root)
+    return Annotated(path, new, len(items) - len(new), _decisions_now(result, current))
+
+
+def _known(result: CaseResult, targets: list[str]) -> None:
+    """Refuse a decision about an id the case does not have (a typing slip, or another
+    case's id): a decision is only recorded about what is there."""
+    from chronos.errors import AnnotationError
+    from chronos.report.document import finding_ids
+
+    have = set(result.events["event_id"]) | finding_ids(result)
+    missing = [t for t in dict.fromkeys(targets) if t not in have]
+    if missing:
+        raise AnnotationError(f"the case has no event or finding {', '.join(missing[:5])}"
+                              + (f" (and {len(missing) - 5} more)" if len(missing) > 5 else ""),
+                              hint="event ids are in events.csv, finding ids in findings.csv "
+                              "(chronos build)")
+
+
+def _decisions_now(result: CaseResult, current) -> list[dict]:
+    from chronos.report.document import finding_ids
+
+    have = set(result.events["event_id"]) | finding_ids(result)
+    return [{**vars(a), "status": "applied" if a.target in have else
+             "not applied: the case no longer has it"} for a in current.in_force()]
+
+
 def timeline(case, out: Path, *, child: str | None = None,
              progress: Progress | None = None) -> Written:
     """Draw the timeline chart (.png, .svg or .pdf) of the family or of one child."""

@@ -430,6 +430,79 @@ def report(
 
 @app.command()
 @handles_errors
+def annotate(
+    case: Case,
+    significant: Optional[list[str]] = typer.Option(
+        None, "--significant", metavar="EVENT_ID", help="Show the event among the significant events, "
+        "whatever chronos judged; repeatable."),
+    not_significant: Optional[list[str]] = typer.Option(
+        None, "--not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
+        "events (the full record keeps it, marked); repeatable."),
+    undecided: Optional[list[str]] = typer.Option(
+        None, "--undecided", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
+        "judges the event again); repeatable."),
+    note: Optional[list[str]] = typer.Option(
+        None, "--note", metavar="ID=TEXT", help="An analysis note on an event or a finding (an "
+        "empty TEXT withdraws it); repeatable."),
+    dismiss: Optional[list[str]] = typer.Option(
+        None, "--dismiss", metavar="FINDING_ID", help="Dismiss a finding that does not hold "
+        "(needs --reason); it stays listed, marked dismissed; repeatable."),
+    restore: Optional[list[str]] = typer.Option(
+        None, "--restore", metavar="FINDING_ID", help="Withdraw a dismissal; repeatable."),
+    bundle_ref: Optional[list[str]] = typer.Option(
+        None, "--bundle-ref", metavar="EVENT_ID=REF", help="The court bundle page of an event's record "
+        "(e.g. E1a2b3c4d5e6f=C23; an empty REF withdraws it); repeatable."),
+    source: Optional[Path] = typer.Option(
+        None, "--from", help="A court chronology (Word or Excel) whose Bundle ref column "
+        "you filled in: every reference typed there is recorded."),
+    who: Optional[str] = typer.Option(None, "--who", help="Who decided (default: your "
+                                      "login name)."),
+    reason: str = typer.Option("", "--reason", help="Why, kept with the decisions."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """Record review decisions about events and findings in the case's annotations
+    (annotations.csv in the case folder, kept across rebuilds): significance, notes,
+    dismissed findings and court bundle references, each with who and when. The
+    chronologies (Word, Excel, HTML) and the case report show them. With no decision,
+    lists those in force, and those about events or findings the case no longer has.
+
+    Examples: chronos annotate examples/smith-family --not-significant E1a2b3c4d5e6f
+    --reason "routine, attended";
+    chronos annotate examples/smith-family --from out/court/chronology.docx
+    """
+    from chronos import app as run
+    from chronos.errors import ChronosError
+
+    decisions = [(i, *run.DECISIONS[name]) for name, ids in (
+        ("significant", significant), ("not_significant", not_significant),
+        ("undecided", undecided), ("dismiss", dismiss), ("restore", restore)) for i in ids or []]
+    decisions += [(i, "note", text) for i, text in _pairs(note, "--note", "ID=TEXT")]
+    refs = dict(_pairs(bundle_ref, "--bundle-ref", "EVENT_ID=REF"))
+    if dismiss and not reason.strip():
+        raise ChronosError("a finding is dismissed with a reason",
+                           hint='add --reason "why the pattern does not hold"')
+    done = run.annotate(case, decisions=decisions, bundle_refs=refs, source=source, who=who,
+                        reason=reason)
+    render.annotated(done, quiet=quiet, as_json=json_out)
+
+
+def _pairs(items: list[str] | None, option: str, form: str) -> list[tuple[str, str]]:
+    """``ID=TEXT`` options as (id, text) pairs."""
+    from chronos.errors import ChronosError
+
+    out = []
+    for item in items or []:
+        target, sep, text = item.partition("=")
+        if not sep or not target.strip():
+            raise ChronosError(f"{option} {item!r} is not {form}",
+                               hint=f"e.g. {option} E1a2b3c4d5e6f=...")
+        out.append((target.strip(), " ".join(text.split())))
+    return out
+
+
+@app.command()
+@handles_errors
 def timeline(
     case: Case,
     out: Path = typer.Option(Path("timeline.png"), "--out", "-o",

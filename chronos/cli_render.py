@@ -382,3 +382,33 @@ def returns_status(found, *, quiet: bool, as_json: bool) -> None:
     console.print(f"{len(found.agencies) - len(waiting)} of {len(found.agencies)} agencies "
                   "have returned" + (f"; waiting for {', '.join(waiting)}" if waiting else ""),
                   markup=False, soft_wrap=True)
+
+
+def annotated(done, *, quiet: bool, as_json: bool) -> None:
+    """What ``chronos annotate`` recorded: each new decision on stdout (or, when nothing
+    was given, every decision in force with its status), a summary on stderr naming the
+    decisions about events or findings the case no longer has."""
+    if as_json:
+        json_data(done.as_dict())
+        return
+    out = stdout()
+    shown = [vars(a) | {"status": ""} for a in done.added] if done.added or done.unchanged \
+        else done.decisions
+    for d in shown:
+        line = [d["target"], d["field"], d["value"] or "(withdrawn)", d["who"], d["when"],
+                d["reason"]] + ([d["status"]] if d["status"] else [])
+        out.print("\t".join(line), soft_wrap=True, markup=False)
+    if quiet:
+        return
+    err = stderr()
+    if done.added or done.unchanged:
+        err.print(f"{len(done.added)} recorded in {done.file}"
+                  + (f"; {done.unchanged} already in force" if done.unchanged else ""),
+                  soft_wrap=True, markup=False)
+    else:
+        err.print(f"{len(done.decisions)} decisions in force in {done.file}", soft_wrap=True,
+                  markup=False)
+    if done.gone:
+        err.print(f"{len(done.gone)} about events or findings the case no longer has (kept, "
+                  "not applied): " + ", ".join(d["target"] for d in done.gone),
+                  soft_wrap=True, markup=False)

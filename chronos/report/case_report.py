@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chronos.report.document import Chronology, ChronologyOptions, build_chronology
-from chronos.report.html_writer import chronology_section, e, page, title_block
+from chronos.report.html_writer import chronology_section, e, page, review_note, title_block
 from chronos.report.safe_files import write_text
 
 REPORT_CSS = """
@@ -92,7 +92,12 @@ def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
         if "significant" in rows else len(rows)
     total = len(chron.other_rows) if chron.significant and chron.other_rows is not None \
         else len(rows)
-    stats = [(len(chron.findings), "findings, one per pattern"),
+    dismissed = int(chron.findings["_dismissed"].sum()) if "_dismissed" in chron.findings else 0
+    if dismissed:
+        sev = chron.findings.loc[~chron.findings["_dismissed"].astype(bool), "Severity"] \
+            .str.lower().value_counts()
+    stats = [(len(chron.findings) - dismissed, "findings, one per pattern"
+              + (f" ({dismissed} more dismissed on review)" if dismissed else "")),
              (int(sev.get("high", 0)), "of them high severity"),
              (f"{significant} of {total}", "entries significant"),
              (len(chron.agencies), "agencies"),
@@ -116,7 +121,7 @@ def _findings(chron: Chronology) -> str:
             f'<h3 id="finding-{e(f["Ref"])}"><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
             f'<p class="fmeta">{e(f["Child"]) + " · " if f["Child"] else ""}{e(f["Severity"])} · '
             f'{e(f["Category"])} · {e(f["Window"])} · {e(f["Agencies"])}</p>'
-            f'<p>{e(f["Explanation"])}</p>'
+            f'<p>{e(f["Explanation"])}</p>{review_note(f)}'
             f'<table class="evtable"><thead><tr><th>No.</th><th>Date</th><th>Agency / source</th>'
             f"<th>Event</th><th>Reference</th></tr></thead><tbody>{trs}</tbody></table>")
     return f'<section id="findings"><h2>Findings with their evidence</h2>{"".join(blocks)}</section>'
@@ -225,7 +230,7 @@ def key_concern_rows(chron: Chronology, person_id: str,
     found = getattr(chron, "findings", None)
     if found is None or not len(found):
         return []
-    rows = found.to_dict("records")
+    rows = [f for f in found.to_dict("records") if not f.get("_dismissed")]
     keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
     if not keys:
         keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]

@@ -94,6 +94,9 @@ class Chronology:
     other_rows: pd.DataFrame | None = None
     #: the authority's settings in force (marking, author, headings, look, court details)
     settings: Any = None
+    #: the review decisions in force (:func:`decision_table`: About, Decision, By, When,
+    #: Reason, Status), those about events or findings the case no longer has included
+    decisions: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.settings is None:
@@ -162,19 +165,23 @@ class Chronology:
 
 
 def build_chronology(result: Any, options: ChronologyOptions | None = None) -> Chronology:
-    """The chronology of a built case (see :class:`ChronologyOptions`)."""
+    """The chronology of a built case (see :class:`ChronologyOptions`), with the review
+    decisions of the case's annotations applied (:func:`apply_decisions`)."""
     options = options or ChronologyOptions()
     settings = options.settings if options.settings is not None else case_settings(result)
     if options.court:
         return court_chronology(result, options, settings)
+    annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = chronology_rows(result, child=child)
+    full = apply_decisions(chronology_rows(result, child=child), annotations)
     full, notes = _summarise_before(full, options.since)
     rows = full[_significant(full)] if options.significant else full
     rows = _number(rows)
-    findings = _findings(result, rows)
+    findings = _reviewed(_findings(result, rows), annotations)
     rows = _mark_flagged(rows, findings)
+    decisions = decision_table(result, annotations, rows, findings)
+    notes = notes + _decision_notes(decisions)
     if options.significant:
         other = _mark_flagged(_number(full), findings)
         notes = notes + [f"Significant events only: {len(rows)} of the {len(full)} entries of "
@@ -197,7 +204,8 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
         agencies=agency_colours(rows["agency"], settings.agency_colours),
         findings=findings, persons=people.person_table(result),
         source_table=_source_table(result), notes=notes, court=False,
-        significant=options.significant, other_rows=other, settings=settings)
+        significant=options.significant, other_rows=other, settings=settings,
+        decisions=decisions)
 
 
 def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chronology:
@@ -207,11 +215,10 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
     author gives it (``bundle_ref`` annotations, kept across rebuilds), and the material
     older than ``court.summarise_years`` before the latest event (or ``options.since``)
     summarised per year."""
-    from chronos.annotations import read_annotations
-
+    annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = chronology_rows(result, child=child)
+    full = apply_decisions(chronology_rows(result, child=child), annotations, notes=False)
     since = options.since or court_since(full, settings.court)
     full, notes = _summarise_before(full, since, court=True)
     keep = _significant(full)
@@ -223,8 +230,6 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
     notes.append("Each entry states what the agency's record says; this chronology makes no "
                  "assessment. The source names the agency and its record; the bundle "
                  "reference is the page of the bundle where that record is.")
-    annotations = options.annotations if options.annotations is not None else \
-        read_annotations(case_root(result))
     rows = _court_rows(rows, annotations)
     focus = [c for c in children if c["person_id"] == child] if child else children
     return Chronology(
@@ -236,6 +241,157 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
         findings=_findings(result, rows).iloc[0:0], persons=people.person_table(result),
         source_table=_source_table(result), notes=notes, court=True, significant=True,
         other_rows=None, settings=settings)
+
+
+def _annotations(result: Any, options: ChronologyOptions):
+    """The annotations given in ``options``, else the case folder's."""
+    from chronos.annotations import read_annotations
+
+    if options.annotations is not None:
+        return options.annotations
+    return read_annotations(case_root(result))
+
+
+def apply_decisions(rows: pd.DataFrame, annotations, *, notes: bool = True) -> pd.DataFrame:
+    """``rows`` with the people's decisions about their events applied: a ``significance``
+    decision sets the row's ``significant`` (so it is kept among, or hidden from, the
+    significant events) and says so under Significance with who and when; a ``note`` is
+    shown under Significance (``notes`` False: not shown, as in a court chronology). A
+    row's decision is its lead event's, else the first of its other events'."""
+    if annotations is None or not len(annotations):
+        return rows
+    marks, remarks = annotations.latest("significance"), annotations.latest("note")
+    if not marks and not (remarks and notes):
+        return rows
+    from chronos.annotations import SIGNIFICANT
+
+    rows = rows.copy()
+    flags, texts = list(rows["significant"]), list(rows["Significance"].fillna(""))
+    for i, ids in enumerate(_row_events(rows)):
+        mark = _first(marks, ids)
+        if mark is not None:
+            flags[i] = mark.value == SIGNIFICANT
+            said = "Marked significant" if flags[i] else "Marked not significant"
+            own = "; ".join(p for p in texts[i].split("; ") if p != "Routine" or not flags[i])
+            texts[i] = _join(own, f"{said} ({_by(mark)})" + _because(mark.reason))
+        remark = _first(remarks, ids) if notes else None
+        if remark is not None:
+            texts[i] = _join(texts[i], f"Note ({_by(remark)}): {remark.value}")
+    rows["significant"], rows["Significance"] = flags, texts
+    return rows
+
+
+def _row_events(rows: pd.DataFrame) -> list[list[str]]:
+    """Each row's event ids, its lead event first."""
+    return [[e for e in dict.fromkeys([lead, *str(ids).split(";")]) if e]
+            for lead, ids in zip(rows["event_id"].fillna(""), rows["event_ids"].fillna(""))]
+
+
+def _first(decisions: dict, ids: list[str]):
+    return next((decisions[i] for i in ids if i in decisions), None)
+
+
+def _join(text: str, more: str) -> str:
+    return f"{text}; {more}" if text else more
+
+
+def _by(item) -> str:
+    """``jdoe, 07/12/2026``: who decided and on what day."""
+    day = display_date(item.when[:10], "day", False) if item.when[:10] else ""
+    return ", ".join(p for p in (item.who, day) if p) or "unattributed"
+
+
+def _because(reason: str) -> str:
+    return f": {reason}" if reason else ""
+
+
+def _reviewed(findings: pd.DataFrame, annotations) -> pd.DataFrame:
+    """The findings with their review: ``Review`` says who dismissed a finding and why,
+    and the analyst's note on it; ``_dismissed`` marks the dismissed ones (they stay
+    listed, but no longer flag their evidence)."""
+    findings = findings.copy()
+    dismissed = annotations.latest("dismissed") if annotations is not None else {}
+    remarks = annotations.latest("note") if annotations is not None else {}
+    reviews, gone = [], []
+    for fid in findings["_finding_id"]:
+        parts = []
+        if fid in dismissed:
+            d = dismissed[fid]
+            parts.append(f"Dismissed ({_by(d)}){_because(d.reason)}")
+        if fid in remarks:
+            parts.append(f"Note ({_by(remarks[fid])}): {remarks[fid].value}")
+        reviews.append("; ".join(parts))
+        gone.append(fid in dismissed)
+    findings.insert(findings.columns.get_loc("Evidence rows") + 1, "Review", reviews)
+    findings["_dismissed"] = gone
+    return findings
+
+
+#: the review decisions table's columns
+DECISION_COLUMNS = ["About", "Decision", "By", "When", "Reason", "Status"]
+DECISION_NAMES = {"significance": "Significance", "note": "Note", "dismissed": "Dismissed",
+                  "bundle_ref": "Bundle ref"}
+
+
+def decision_table(result: Any, annotations, rows: pd.DataFrame,
+                   findings: pd.DataFrame) -> pd.DataFrame:
+    """Every decision in force, one row each: what it is about (this chronology's row
+    number, or the finding's ref), the decision, who, when, why, and whether it applies;
+    a decision about an event or finding the case no longer has is listed as such, not
+    dropped."""
+    columns = DECISION_COLUMNS + ["_target", "_field"]
+    if annotations is None or not len(annotations):
+        return pd.DataFrame(columns=columns)
+    events = set(result.events["event_id"])
+    found = finding_ids(result)
+    number: dict[str, int] = {}
+    for no, ids in zip(rows["No."], _row_events(rows)):
+        number.update({i: no for i in ids if i not in number})
+    refs = dict(zip(findings["_finding_id"], findings["Ref"]))
+    out = []
+    for item in annotations.in_force():
+        about, status = _about(item.target, number, refs, events, found)
+        value = "yes" if item.field == "dismissed" else item.value
+        out.append({"About": about, "Decision": f"{DECISION_NAMES[item.field]}: {value}",
+                    "By": item.who, "When": item.when.replace("T", " "), "Reason": item.reason,
+                    "Status": status, "_target": item.target, "_field": item.field})
+    return pd.DataFrame(out, columns=columns)
+
+
+def finding_ids(result: Any) -> set[str]:
+    """Every finding id of a built case (family and per-child findings)."""
+    ids = set()
+    for name in ("findings", "child_findings"):
+        frame = getattr(result, name, None)
+        if frame is not None and len(frame):
+            ids |= set(frame["finding_id"])
+    return ids
+
+
+def _about(target: str, number: dict, refs: dict, events: set, found: set) -> tuple[str, str]:
+    if target in number:
+        return f"Row {number[target]} ({target})", "applied"
+    if target in refs:
+        return f"Finding {refs[target]} ({target})", "applied"
+    if target in events:
+        return f"Event {target}", "applied (not in this view)"
+    if target in found:
+        return f"Finding {target}", "applied (not in this view)"
+    kind = "event" if target.startswith("E") else "finding"
+    return f"{kind.capitalize()} {target}", f"not applied: the case no longer has this {kind}"
+
+
+def _decision_notes(decisions: pd.DataFrame) -> list[str]:
+    """The title block's note on the review decisions (none when there are none)."""
+    if not len(decisions):
+        return []
+    gone = decisions["Status"].str.startswith("not applied")
+    note = (f"Review decisions: {len(decisions)} recorded in the case's annotations "
+            "(listed after the chronology).")
+    if gone.any():
+        note += (f" {int(gone.sum())} concern events or findings the case no longer has: "
+                 "listed, not applied.")
+    return [note]
 
 
 def court_since(rows: pd.DataFrame, court) -> str | None:
@@ -348,7 +504,8 @@ def _summary_group(row) -> str:
 def _mark_flagged(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """The significance of evidence rows with the findings' refs, sorted and compact:
     ``Emotional neglect; F1 Toxic trio; F4, F9 Concern held by one agency ...``."""
-    refs = dict(zip(findings["_finding_id"], findings["Ref"]))
+    live = findings[~findings["_dismissed"]] if "_dismissed" in findings else findings
+    refs = dict(zip(live["_finding_id"], live["Ref"]))
     titles = dict(zip(findings["_finding_id"], findings["Finding"]))
     rows = rows.copy()
     ids = rows["finding_ids"].fillna("").map(

@@ -36,6 +36,8 @@ PLACEHOLDER = "\u2063chronos-table\u2063"
 FINDINGS_PLACEHOLDER = "\u2063chronos-findings\u2063"
 FINDING_COLUMNS = ["Ref", "Finding", "Child", "Severity", "Window", "Agencies", "Evidence rows"]
 FINDING_WIDTHS = [1.4, 7.4, 3.5, 2.2, 4.4, 4.2, 3.6]
+#: About, Decision, By, When, Reason, Status (cm)
+DECISION_WIDTHS = [4.6, 7.0, 2.6, 3.4, 5.0, 4.1]
 
 
 def write_docx(chron: Chronology, path: str | Path) -> Path:
@@ -54,9 +56,41 @@ def write_docx(chron: Chronology, path: str | Path) -> Path:
         _findings_appendix(doc, chron)
         doc.add_paragraph(FINDINGS_PLACEHOLDER)
         blocks[FINDINGS_PLACEHOLDER] = findings_table(chron)
+    decisions_appendix(doc, chron)
     set_properties(doc, chron)
     save(doc, path, blocks)
     return Path(path)
+
+
+def decisions_appendix(doc, chron: Chronology) -> None:
+    """The review decisions in force (what, who, when, why, applied or not), those about
+    events or findings the case no longer has included; nothing when there are none."""
+    table = chron.decisions
+    if chron.court or table is None or not len(table):
+        return
+    columns = [c for c in table.columns if not str(c).startswith("_")]
+    heading(doc, "Appendix: review decisions", 2)
+    intro = doc.add_paragraph(
+        "What the people reviewing the case decided (chronos annotate), with who and when; "
+        "a decision about an event or finding that the case no longer has is listed, not "
+        "applied.")
+    intro.paragraph_format.keep_with_next = True
+    grid = doc.add_table(rows=1, cols=len(columns))
+    grid.style = "Table Grid"
+    for cell, name in zip(grid.rows[0].cells, columns):
+        cell.text = name
+        cell.paragraphs[0].runs[0].bold = True
+    _repeat_header(grid.rows[0])
+    for rec in table[columns].itertuples(index=False):
+        for cell, value in zip(grid.add_row().cells, rec):
+            cell.text = clean(value)
+    set_widths(grid, DECISION_WIDTHS)
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import parse_xml
+
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {_ns()}/>"))
 
 
 def new_document(title: str, settings=None, *, court: bool = False):
@@ -281,7 +315,10 @@ def findings_table(chron: Chronology) -> str:
     widths = [round(w * CM) for w in FINDING_WIDTHS]
     size = round(body_size(chron.settings, False) * 2)
     parts = [_table_start(widths), _header_row(FINDING_COLUMNS, widths, size, chron)]
-    for rec in chron.findings[FINDING_COLUMNS].itertuples(index=False):
+    reviews = chron.findings["Review"] if "Review" in chron.findings else [""] * len(chron.findings)
+    for rec, review in zip(chron.findings[FINDING_COLUMNS].itertuples(index=False), reviews):
+        rec = [f"{v}\n{review}" if name == "Finding" and review else v
+               for name, v in zip(FINDING_COLUMNS, rec)]
         cells = "".join(_cell(v, w, size=size) for v, w in zip(rec, widths))
         parts.append(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells}</w:tr>")
     parts.append("</w:tbl>")

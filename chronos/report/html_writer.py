@@ -155,7 +155,28 @@ def chronology_section(chron: Chronology, findings: bool = True) -> str:
     an appendix after the chronology."""
     panel = findings_panel(chron) if findings and not chron.court else ""
     return (f'<section id="chronology-section"><h2>Chronology</h2>{_controls(chron)}'
-            f"{_key(chron)}{_table(chron)}</section>{panel}")
+            f"{_key(chron)}{_table(chron)}</section>{panel}{decisions_section(chron)}")
+
+
+def decisions_section(chron: Chronology) -> str:
+    """The review decisions in force (what, who, when, why, applied or not), those about
+    events or findings the case no longer has included; nothing when there are none."""
+    table = chron.decisions
+    if chron.court or table is None or not len(table):
+        return ""
+    cols = [c for c in table.columns if not str(c).startswith("_")]
+    head = "".join(f'<th scope="col">{e(c)}</th>' for c in cols)
+    gone = ' class="gone"'
+    body = "".join(
+        f'<tr{gone if str(r["Status"]).startswith("not applied") else ""}>'
+        + "".join(f"<td>{e(r[c])}</td>" for c in cols) + "</tr>"
+        for r in table.to_dict("records"))
+    return ('<section id="decisions"><h2>Appendix: review decisions</h2>'
+            '<p class="intro">What the people reviewing the case decided (chronos annotate), '
+            "with who and when; a decision about an event or finding that the case no longer "
+            "has is listed, not applied.</p>"
+            f'<table class="decisions"><thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+            "</table></section>")
 
 
 def _options(pairs) -> str:
@@ -208,16 +229,23 @@ def findings_panel(chron: Chronology) -> str:
         rows = [r for r in str(f["Evidence rows"]).split(", ") if r]
         links = " ".join(f'<a href="#row-{e(r)}">{e(r)}</a>' for r in rows) or "none in this view"
         cards.append(
-            f'<article class="finding sev-{e(str(f["Severity"]).lower())}" id="finding-{e(f["Ref"])}">'
+            f'<article class="finding sev-{e(str(f["Severity"]).lower())}'
+            f'{" dismissed" if f.get("_dismissed") else ""}" id="finding-{e(f["Ref"])}">'
             f'<h3><span class="flag">{e(f["Ref"])}</span> {e(f["Finding"])}</h3>'
             f'<p class="fmeta">{e(f["Severity"])} · {e(f["Category"])} · {e(f["Window"])} · '
             f'{e(f["Agencies"])}{" · " + e(f["Child"]) if f["Child"] else ""}</p>'
-            f'<p>{e(f["Explanation"])}</p><p class="evidence">Evidence rows: {links} '
+            f'<p>{e(f["Explanation"])}</p>{review_note(f)}<p class="evidence">Evidence rows: {links} '
             f'<button type="button" class="show-ev" data-ref="{e(f["Ref"])}">Show only this evidence</button></p></article>')
     return ('<section class="findings" id="findings"><h2>Appendix: findings</h2>'
             '<p class="intro">Patterns across the records that may indicate cumulative harm, '
             "each with the chronology entries that are its evidence: prompts for professional "
             f'judgement, not conclusions.</p>{"".join(cards)}</section>')
+
+
+def review_note(finding: dict) -> str:
+    """The finding's review (dismissed, with who and why; the analyst's note), if any."""
+    text = finding.get("Review") or ""
+    return f'<p class="review">{e(text)}</p>' if text else ""
 
 
 def _table(chron: Chronology) -> str:
@@ -264,7 +292,9 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margi
 .findings{display:grid;grid-template-columns:repeat(auto-fill,minmax(22rem,1fr));gap:.6rem;margin-top:1.5rem}.findings h2,.findings .intro{grid-column:1/-1}
 .finding{border:1px solid var(--line);border-left:5px solid #888;padding:.4rem .7rem;background:#fff}
 .finding.sev-high{border-left-color:var(--flag)}.finding.sev-medium{border-left-color:#e08a00}.finding.sev-low{border-left-color:#3b7dd8}
-.fmeta{color:var(--muted);font-size:13px;margin:.1rem 0}.finding p{margin:.3rem 0}
+.fmeta{color:var(--muted);font-size:13px;margin:.1rem 0}.review{background:#eef3fb;border-left:4px solid #3b7dd8;padding:.2rem .5rem}
+.finding.dismissed{border-left-color:#888;background:#f6f6f6}
+tr.gone td{color:var(--muted);font-style:italic}#decisions{break-before:page}.finding p{margin:.3rem 0}
 table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid var(--line);padding:.25rem .4rem;vertical-align:top;text-align:left}
 thead th{background:var(--head);color:#fff;position:sticky;top:3.2rem}
 tr.flagged td[data-col=Significance]{background:#fce4e4}tr.summary td{background:#f4f4f4;font-style:italic}

@@ -44,6 +44,9 @@ def write_xlsx(chron: Chronology, path: str | Path) -> Path:
     if not chron.court:
         _table_sheet(wb.create_sheet("Findings"), chron, chron.findings,
                      _visible(chron.findings), "Findings")
+        if chron.decisions is not None and len(chron.decisions):
+            _table_sheet(wb.create_sheet("Review decisions"), chron, chron.decisions,
+                         _visible(chron.decisions), "Review decisions")
     _table_sheet(wb.create_sheet("Persons"), chron, chron.persons,
                  list(chron.persons.columns), "Persons")
     _table_sheet(wb.create_sheet("Sources"), chron, chron.source_table,

@@ -34,7 +34,7 @@ def test_report_court_summarise_before_and_child(built, tmp_path):
                  "--summarise-before", "01/01/2019", "--child", "Jordan", "-q")
     assert result.exit_code == 0, result.output
     text = (tmp_path / "o" / "chronology.csv").read_text("utf-8-sig")
-    assert text.splitlines()[0] == "No.,Date,Event,Document reference"
+    assert text.splitlines()[0] == "No.,Date,Event,Source,Bundle ref"
     assert "summarised" in text and "Amelia was not brought" not in text
 
 

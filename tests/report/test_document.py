@@ -79,7 +79,8 @@ def test_court_style_has_plo_columns_and_concise_text(example):
     assert chron.columns == COURT_COLUMNS
     assert list(chron.display.columns) == COURT_COLUMNS
     assert all(len(t) <= 245 for t in chron.display["Event"])
-    assert chron.display["Document reference"].str.contains("row").any()
+    assert chron.display["Source"].str.contains("row").any()
+    assert (chron.display["Bundle ref"] == "").all()  # none given yet
 
 
 def test_agency_colours_are_stable_and_distinct(chron):

@@ -8,7 +8,12 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def _chronology_table(doc):
-    return doc.tables[-1]
+    """The numbered table (the findings appendix follows it)."""
+    return next(t for t in doc.tables if t.rows[0].cells[0].text == "No.")
+
+
+def _findings_table(doc):
+    return next(t for t in doc.tables if t.rows[0].cells[0].text == "Ref")
 
 
 def test_word_chronology_layout_and_content(chron, tmp_path):
@@ -32,11 +37,15 @@ def test_word_chronology_layout_and_content(chron, tmp_path):
 def test_title_block_key_findings_and_page_numbers(chron, tmp_path):
     doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
     text = "\n".join(p.text for p in doc.paragraphs)
-    cells = "\n".join(c.text for t in doc.tables[:-1] for r in t.rows for c in r.cells)
-    assert chron.case in cells and "Jordan Smith (born 14/03/2015)" in cells
-    assert "Date produced" in cells and "31/03/2024" in cells and chron.period in cells
-    assert "Key." in text and all(a in text for a in chron.agencies)
-    assert "F1" in cells and "Repeated was-not-brought" in cells
+    title = "\n".join(c.text for r in doc.tables[0].rows for c in r.cells)
+    assert chron.case in text and "Jordan Smith (born 14/03/2015)" in title
+    assert "Date produced" in title and "31/03/2024" in title and chron.period in title
+    assert "Agencies:" in text and all(a in text for a in chron.agencies)
+    findings = "\n".join(c.text for r in _findings_table(doc).rows for c in r.cells)
+    assert "F1" in findings and "Repeated was-not-brought" in findings
+    # the findings come after the chronology, in an appendix
+    order = [t._tbl for t in doc.tables]
+    assert order.index(_findings_table(doc)._tbl) > order.index(_chronology_table(doc)._tbl)
     footer = doc.sections[0].footer._element.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
 
@@ -56,8 +65,9 @@ def test_agency_cells_are_coloured_by_agency(chron, tmp_path):
 def test_court_style_word_document(example, tmp_path):
     chron = build_chronology(example, ChronologyOptions(court=True))
     doc = Document(str(write_docx(chron, tmp_path / "court.docx")))
-    assert [c.text for c in doc.tables[-1].rows[0].cells] == ["No.", "Date", "Event",
-                                                              "Document reference"]
+    assert [c.text for c in _chronology_table(doc).rows[0].cells] == \
+        ["No.", "Date", "Event", "Source", "Bundle ref"]
+    assert not any(t.rows[0].cells[0].text == "Ref" for t in doc.tables)  # no findings
 
 
 def test_control_characters_do_not_break_the_document(example, tmp_path):
@@ -66,7 +76,7 @@ def test_control_characters_do_not_break_the_document(example, tmp_path):
     example.events = events
     chron = build_chronology(example)
     doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
-    assert "<tag> & more" in doc.tables[-1].rows[1].cells[4].text
+    assert "<tag> & more" in _chronology_table(doc).rows[1].cells[4].text
 
 
 def test_control_characters_are_shown_not_dropped(chron, tmp_path):

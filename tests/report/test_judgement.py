@@ -118,12 +118,12 @@ def test_the_workbook_offers_both_views(built, tmp_path):
     from chronos.report.xlsx_writer import write_xlsx
 
     result, out = built
-    assert openpyxl.load_workbook(out / "chronology.xlsx").sheetnames[:2] == \
-        ["Chronology", "Significant events"]
+    assert openpyxl.load_workbook(out / "chronology.xlsx").sheetnames[:3] == \
+        ["Cover", "Chronology", "Significant events"]
     short = build_chronology(result, ChronologyOptions(significant=True))
     path = write_xlsx(short, tmp_path / "short.xlsx")
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames[:2] == ["Chronology", "Full record"]
+    assert book.sheetnames[:3] == ["Cover", "Chronology", "Full record"]
     assert book["Full record"].max_row > book["Chronology"].max_row
 
 

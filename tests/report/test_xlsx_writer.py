@@ -17,8 +17,8 @@ def _column(ws, name):
 
 def test_sheets_header_filters_and_frozen_panes(chron, tmp_path):
     wb = _sheet(chron, tmp_path)
-    assert wb.sheetnames == ["Chronology", "Significant events", "Findings", "Persons", "Sources",
-                             "Key"]
+    assert wb.sheetnames == ["Cover", "Chronology", "Significant events", "Findings", "Persons",
+                             "Sources"]
     assert wb["Significant events"].max_row - HEADER_ROW == int(chron.rows["significant"].sum())
     ws = wb["Chronology"]
     header = [c.value for c in ws[HEADER_ROW]]
@@ -44,12 +44,12 @@ def test_real_dates_only_where_the_day_is_known_for_sure(chron, tmp_path):
 
 def test_findings_persons_and_sources_sheets(example, chron, tmp_path):
     wb = _sheet(chron, tmp_path)
-    findings = list(wb["Findings"].values)
+    findings = list(wb["Findings"].values)[3:]  # title, marking, a blank line, then the table
     assert findings[0][:2] == ("Ref", "Finding") and len(findings) == 3
     assert "4, 7, 18" in findings[1]
-    persons = list(wb["Persons"].values)
+    persons = list(wb["Persons"].values)[3:]
     assert len(persons) == len(example.persons) + 1
-    sources = list(wb["Sources"].values)
+    sources = list(wb["Sources"].values)[3:]
     assert len(sources) == len(example.sources) + 1
 
 
