@@ -323,7 +323,8 @@ def _reviewed(findings: pd.DataFrame, annotations) -> pd.DataFrame:
         reviews.append("; ".join(parts))
         gone.append(fid in dismissed)
     findings.insert(findings.columns.get_loc("Evidence rows") + 1, "Review", reviews)
-    findings["_dismissed"] = gone
+    # a bool column even when there is no finding (an empty float mask selects columns)
+    findings["_dismissed"] = pd.Series(gone, index=findings.index, dtype=bool)
     return findings
 
 

@@ -287,6 +287,8 @@ async def annotate(request: Request):
     to = data.get("next", "")
     if not to.startswith(f"/case/{entry.key}/"):
         to = f"/case/{entry.key}/annotations"
+    if entry.result is not None and target not in _known_ids(entry):
+        return back(to, error=f"{target!r} is no event or finding of this case.")
     try:
         who = load_settings(entry.root).author.name or None
         added = decide(entry.root, target, field, data.get("value", ""), who=who,
@@ -310,6 +312,11 @@ async def annotations_page(request: Request):
                   gone={(a.target, a.field) for a in gone}, gone_count=len(gone), labels=labels,
                   file=annotations.path, rows=len(annotations),
                   said=request.query_params.get("said"), error=request.query_params.get("error"))
+
+
+def _known_ids(entry: CaseEntry) -> set[str]:
+    """The ids a decision may be about: the case's events and findings now."""
+    return set(entry.result.events["event_id"]) | set(_finding_ids(entry.result))
 
 
 def _finding_ids(result) -> list[str]:

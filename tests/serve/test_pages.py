@@ -199,3 +199,68 @@ def test_a_link_decision_holds_after_a_rebuild(brown):
     workspace_of(client).wait(entry)
     after = entry.result.record_to_person
     assert after["gp:G1"] == after["school:S3"]
+
+
+def test_a_row_annotated_is_in_the_shared_store_and_on_the_page(brown):
+    from chronos.annotations import read_annotations
+
+    client, entry = brown
+    event = entry.rows.iloc[0]["event_id"]
+    answer = client.post("/case/brown/annotate", data={
+        "target": event, "field": "significance", "value": "not significant",
+        "reason": "routine", "next": f"/case/brown/event/{event}"}, follow_redirects=False)
+    assert answer.status_code == 303 and "said=Saved" in answer.headers["location"]
+    client.post("/case/brown/annotate", data={"target": event, "field": "note",
+                                              "value": "Checked with the school"})
+    stored = read_annotations(entry.root)
+    assert stored.value(event, "significance") == "not significant"
+    assert stored.decision(event, "note").reason == "" and stored.value(event, "note") == \
+        "Checked with the school"
+    assert stored.decision(event, "significance").who           # who decided, and when
+    assert stored.decision(event, "significance").when[:4].isdigit()
+    assert stat.S_IMODE((entry.root / "annotations.csv").stat().st_mode) == 0o600
+    page = client.get("/case/brown/chronology").text
+    row = page.split(f'id="row-{event}"')[1].split("</tr>")[0]
+    assert "Marked not significant" in row and "Checked with the school" in row
+    hidden = rows_of(client.get("/case/brown/chronology", params={"significance": "other"}).text)
+    assert event in hidden
+    decisions = client.get("/case/brown/annotations").text
+    assert "Checked with the school" in decisions and "routine" in decisions
+
+
+def test_a_decision_about_an_unknown_id_or_field_is_refused(brown):
+    client, entry = brown
+    unknown = client.post("/case/brown/annotate", data={"target": "E000000000000", "field": "note",
+                                                        "value": "x"}, follow_redirects=False)
+    assert "error=" in unknown.headers["location"]
+    event = entry.rows.iloc[0]["event_id"]
+    bad = client.post("/case/brown/annotate", data={"target": event, "field": "colour",
+                                                    "value": "red"}, follow_redirects=False)
+    assert "error=" in bad.headers["location"]
+    assert not (entry.root / "annotations.csv").exists()
+
+
+def test_a_finding_dismissed_needs_a_reason_and_shows_it(family):
+    client, entry = family
+    finding = entry.result.findings.iloc[0]["finding_id"]
+    refused = client.post("/case/smith/annotate", data={"target": finding, "field": "dismissed",
+                                                        "value": "yes", "reason": ""},
+                          follow_redirects=False)
+    assert "error=" in refused.headers["location"]
+    client.post("/case/smith/annotate", data={"target": finding, "field": "dismissed",
+                                              "value": "yes", "reason": "the plan had just begun"})
+    page = client.get("/case/smith/findings").text
+    block = page.split(f'id="finding-{finding}"')[1].split("</article>")[0]
+    assert "dismissed" in block and "the plan had just begun" in block and "Reinstate" in block
+    client.post("/case/smith/annotate", data={"target": finding, "field": "dismissed", "value": ""})
+    block = client.get("/case/smith/findings").text.split(f'id="finding-{finding}"')[1]
+    assert "Reinstate" not in block.split("</article>")[0]
+
+
+def test_decisions_about_ids_a_rebuild_lost_are_listed_not_dropped(brown):
+    from chronos.annotations import decide
+
+    client, entry = brown
+    decide(entry.root, "E0123456789ab", "note", "about an event since removed")
+    page = client.get("/case/brown/annotations").text
+    assert "about an event since removed" in page and "no longer in the case" in page
