@@ -83,7 +83,7 @@ def names(entry: CaseEntry) -> dict[str, str]:
 async def home(request: Request):
     ws = workspace(request)
     ws.refresh()
-    if len(ws.cases()) == 1 and not request.query_params.get("all"):
+    if ws.is_case() and not request.query_params.get("all"):
         return back(f"/case/{ws.cases()[0].key}")
     folders = [f.relative_to(ws.path).as_posix() or "." for f in ws.folders()]
     return render(request, "home.html", folders=folders, root=ws.path,
@@ -248,7 +248,8 @@ async def event(request: Request):
     if entry.result is None:
         return loaded(request, entry, "event.html")
     event_id = request.path_params["event_id"]
-    rows = entry.rows
+    annotations = annotations_of(entry)
+    rows = apply_decisions(entry.rows, annotations)
     found = rows[(rows["event_id"] == event_id)
                  | rows["event_ids"].fillna("").str.split(";").map(lambda ids: event_id in ids)]
     if not len(found):
@@ -262,7 +263,6 @@ async def event(request: Request):
     merged = entry.result.event_duplicates
     if merged is not None and len(merged) and "duplicate_of" in merged:
         duplicates = merged[merged["duplicate_of"].isin(ids)].to_dict("records")
-    annotations = annotations_of(entry)
     history = [a for a in annotations.rows if a.target == row["event_id"]]
     return render(request, "event.html", entry=entry, row=row, records=records,
                   duplicates=duplicates, history=history, people=names(entry),

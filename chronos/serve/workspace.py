@@ -103,6 +103,10 @@ class Workspace:
                 entries[entry.key] = entry
             self.entries = entries
 
+    def is_case(self) -> bool:
+        """Whether the workspace was opened on one case (not a folder of cases)."""
+        return (self.path / MANIFEST).is_file()
+
     def cases(self) -> list[CaseEntry]:
         return list(self.entries.values())
 
