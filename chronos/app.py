@@ -574,8 +574,10 @@ def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecisi
 
     if decision not in ("same", "different"):
         raise ChronosError(f"a link decision is 'same' or 'different', not {decision!r}")
+    from chronos.case import Case
+
     loaded = case.case if isinstance(case, CaseResult) else (
-        case if hasattr(case, "root") else load_case(case))
+        case if isinstance(case, Case) else load_case(case))
     path = _overrides_path(loaded)
     existing = parse_overrides(path)
     pair = {record_a, record_b}

@@ -63,6 +63,8 @@ AsOf = Annotated[Optional[str], typer.Option(
     "--as-of", help="As on this date: the family and household then, contacts up to it.")]
 PseudonymiseNames = Annotated[bool, typer.Option(
     "--pseudonymise-names", help="Child A, Adult B ... instead of names.")]
+Sheet = Annotated[Optional[str], typer.Option(
+    "--sheet", help="One sheet of a workbook, by name (default: the first, or as the mapping says).")]
 KEY_HELP = "The pseudonym key file (kept apart from the shared files)."
 Key = Annotated[Optional[Path], typer.Option("--key", help=KEY_HELP)]
 
@@ -291,7 +293,7 @@ def inspect(
     mapping: Optional[Path] = typer.Option(
         None, "--mapping", "-m", help="Read the file through this mapping (YAML), as a "
                                       "case would: a preview of what it gives."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", help="One sheet of a workbook."),
+    sheet: Sheet = None,
     json_out: Json = False,
 ) -> None:
     """Show the detected format, the first normalised events, the person records and the
@@ -322,6 +324,7 @@ def serve(
                                             "beside each case folder)."),
     no_browser: bool = typer.Option(False, "--no-browser",
                                     help="Do not open the browser; print the address only."),
+    json_out: Json = False,
 ) -> None:
     """Open the case (or a folder of cases) in a private workspace in the browser:
     chronology with filters and provenance, findings with evidence, genogram, ecomap and
@@ -335,6 +338,8 @@ def serve(
     from chronos.serve import prepare
 
     server = prepare(case, port=port, out=out)
+    if json_out:
+        render.json_data({"url": server.url, "port": server.port})
     render.stderr().print(f"chronos workspace: {server.url}\n(only this computer can open "
                           "it; Ctrl+C stops it)", markup=False, soft_wrap=True)
     if not no_browser:
@@ -359,9 +364,7 @@ def mapping_scaffold(
     out: Optional[Path] = typer.Option(None, "--out", "-o",
                                        help="Write the draft here (a new file); without it, "
                                             "the draft is printed."),
-    sheet: Optional[str] = typer.Option(None, "--sheet", help="One sheet of a workbook "
-                                                              "(default the first)."),
-    agency: str = typer.Option("", "--agency", help="The agency's name, as the chronology shows it."),
+    sheet: Sheet = None,
     json_out: Json = False,
 ) -> None:
     """Draft a mapping for an export: columns sniffed, the date, person and event-type
@@ -372,7 +375,7 @@ def mapping_scaffold(
     """
     from chronos import app as run
 
-    draft = run.mapping_scaffold(file, out, sheet=sheet, agency=agency)
+    draft = run.mapping_scaffold(file, out, sheet=sheet)
     if json_out:
         render.json_data(draft.as_dict())
     elif out is None:

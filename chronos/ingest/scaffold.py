@@ -29,7 +29,8 @@ HEADER_SCAN_ROWS = 15
 PERSON_HEADERS = {
     "id": (r"\b(patient|person|child|client|pupil|subject|service user|nominal|hospital|"
            r"mosaic|lcs|eclipse|liquidlogic)\b.*\b(id|number|no|ref|reference)\b",
-           r"^(id|person id|client id|case id|mosaic id|lcs id|upn)$"),
+           r"^(id|person id|client id|case id|mosaic id|lcs id|upn|child|person|client|pupil|"
+           r"patient)$", r"^(child|person|client|pupil|patient) (unique )?(id|identifier)$"),
     "nhs_number": (r"\bnhs\b",),
     "dob": (r"\b(dob|d o b|date of birth|birth date|born)\b",),
     "given_name": (r"\b(forename|first name|given name|forenames)\b",),
@@ -39,6 +40,7 @@ PERSON_HEADERS = {
     "postcode": (r"\bpost ?code\b",),
 }
 TIME_VALUE = re.compile(r"^\d{1,2}[:.]\d{2}(:\d{2})?$")
+NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
 
 
 @dataclass
@@ -51,6 +53,8 @@ class ColumnFacts:
     examples: list[str]
     date_share: float = 0.0
     time_share: float = 0.0
+    number_share: float = 0.0
+    mean_length: float = 0.0
     known_wordings: float = 0.0
 
 
@@ -92,10 +96,14 @@ class Scaffold:
         return data
 
     def _summary(self) -> str:
-        picked = set(self.person.values()) | {self.date, self.time}
-        text = [c.name for c in self.columns if c.name not in picked and c.filled
-                and c.date_share < 0.8 and "{" not in c.name and "}" not in c.name]
-        return ": ".join("{" + name + "}" for name in text[:2]) or "{" + self.columns[0].name + "}"
+        """The event type's wording and the longest free-text column, as a template."""
+        picked = set(self.person.values()) | {self.date, self.time, self.event_type}
+        text = sorted((c for c in self.columns if c.name not in picked and c.filled
+                       and c.date_share < 0.8 and c.number_share < 0.5
+                       and "{" not in c.name and "}" not in c.name),
+                      key=lambda c: -c.mean_length)
+        chosen = ([self.event_type] if self.event_type else []) + [c.name for c in text[:1]]
+        return ": ".join("{" + name + "}" for name in chosen) or "{" + self.columns[0].name + "}"
 
     def yaml(self) -> str:
         """The draft mapping, each guess explained in a comment (docs/mappings.md)."""
@@ -112,6 +120,10 @@ class Scaffold:
         if self.other_dates:
             head.append("# Other date columns (an event each, if they are events): "
                         + ", ".join(self.other_dates))
+        if not self.event_type:
+            head.append("# No column holds wordings chronos knows: every row is an event of "
+                        "type 'other'. Name the column that says what happened (type: column:) "
+                        "and map its wordings to chronos's event types.")
         if not self.person.get("id"):
             head.append("# No person id column found: set person.id to the column that "
                         "names who the row is about.")
@@ -198,9 +210,11 @@ def _facts(name: str, values: list[str]) -> ColumnFacts:
     if not filled:
         return facts
     probe = distinct[:100]
-    facts.date_share = sum(1 for v in probe if _looks_like_date(v)
-                           and parse_date(v).error is None) / len(probe)
+    facts.date_share = sum(1 for v in probe if _looks_like_date(v) and (
+        parse_date(v).error is None or parse_date(v, dayfirst=False).error is None)) / len(probe)
     facts.time_share = sum(1 for v in probe if TIME_VALUE.match(v)) / len(probe)
+    facts.number_share = sum(1 for v in probe if NUMBER.match(v)) / len(probe)
+    facts.mean_length = sum(len(v) for v in probe) / len(probe)
     if len(distinct) <= MAX_TYPE_VALUES:
         wordings, vocab = shipped_wordings(), vocabulary()
         known = [v for v in distinct if normalise_wording(v) in wordings
