@@ -333,23 +333,32 @@ async def findings(request: Request):
     entry = entry_or_404(request)
     if entry.result is None:
         return loaded(request, entry, "findings.html")
-    result = entry.result
     annotations = annotations_of(entry)
-    events = result.events.set_index("event_id")
+    items = [{**item, "dismissed": annotations.decision(item["finding_id"], "dismissed"),
+              "note": annotations.value(item["finding_id"], "note")}
+             for item in findings_of(entry)]
+    return render(request, "findings.html", entry=entry, items=items,
+                  said=request.query_params.get("said"), error=request.query_params.get("error"))
+
+
+def findings_of(entry: CaseEntry) -> list[dict]:
+    """The case's findings with their evidence events and children's names, made once
+    per reading of the case (decisions are added per request)."""
+    result = entry.result
+    cached = entry.cache.get("findings")
+    if cached is not None and cached[0] is result:
+        return cached[1]
+    events = {e["event_id"]: e for e in result.events[["event_id", "date", "agency",
+                                                        "event_type", "summary"]].to_dict("records")}
     people = names(entry)
     items = []
     for finding in result.findings.to_dict("records"):
         ids = [i for i in str(finding.get("event_ids") or "").split(";") if i]
-        evidence = events.loc[[i for i in ids if i in events.index],
-                              ["date", "agency", "event_type", "summary"]]
-        items.append({**finding, "evidence": evidence.reset_index().to_dict("records"),
+        items.append({**finding, "evidence": [events[i] for i in ids if i in events],
                       "who": ", ".join(people.get(p, p) for p in
-                                       str(finding.get("person_id") or "").split(";") if p),
-                      "dismissed": annotations.decision(finding["finding_id"], "dismissed")
-                      if hasattr(annotations, "decision") else None,
-                      "note": annotations.value(finding["finding_id"], "note")})
-    return render(request, "findings.html", entry=entry, items=items,
-                  said=request.query_params.get("said"), error=request.query_params.get("error"))
+                                       str(finding.get("person_id") or "").split(";") if p)})
+    entry.cache["findings"] = (result, items)
+    return items
 
 
 async def pictures(request: Request):

@@ -60,6 +60,7 @@ class CaseEntry:
     rows: object = None              # its chronology rows (all columns)
     job: Job | None = None
     built: bool = False              # outputs written by this server
+    cache: dict = field(default_factory=dict)   # what pages make once per reading
 
     @property
     def root(self) -> Path:
