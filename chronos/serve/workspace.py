@@ -166,7 +166,8 @@ class Workspace:
             else:
                 result, _ = app.chronology(entry.manifest, progress=job.say)
             rows = chronology_rows(result)
-            entry.result, entry.rows = result, rows
+            with self.lock:  # pages read the two together
+                entry.rows, entry.result = rows, result
             job.say("done")
         except ChronosError as exc:
             job.error = str(exc)
