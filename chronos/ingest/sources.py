@@ -1,12 +1,11 @@
 """Which exports in a folder chronos can read, and how: the sources of a new case.
 
-:func:`place_exports` looks at every file under a folder (not its ``mappings/`` or
-output folders): a file in a standard format (sniffed with every format's ``sniff``)
-becomes a source of that format, unless the folder's own mappings fit it: a table (CSV, TSV,
-XLSX) whose header, in its first rows, holds every column one of the folder's mappings
-names becomes a mapped source
-(one per sheet that fits). Everything else is listed with the reason it was not placed,
-never dropped silently.
+:func:`place_exports` looks at every file under a folder (not its ``mappings/``,
+``returns/`` or hidden folders). A table (CSV, TSV, XLSX) whose header, in its first rows,
+holds every column one of the folder's own mappings names becomes a mapped source (one
+per sheet that fits); otherwise a file in a standard format (sniffed with every format's
+``sniff``) becomes a source of that format. Everything else is listed with the reason it
+was not placed, never dropped silently.
 """
 
 from __future__ import annotations
