@@ -41,10 +41,14 @@ def place_exports(folder: str | Path) -> tuple[list[dict], list[dict]]:
 
 
 def _files(folder: Path) -> list[Path]:
+    """The files that may be exports: not in a skipped or hidden folder, nor in an output
+    folder chronos wrote (one holding its marker)."""
+    outputs = {p.parent for p in folder.rglob(".chronos-output.json")}
     found = []
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
-        if any(p in SKIP_FOLDERS or p.startswith(".") for p in parts[:-1]):
+        if any(p in SKIP_FOLDERS or p.startswith(".") for p in parts[:-1]) \
+                or any(o in path.parents for o in outputs):
             continue
         if path.is_file() and not path.name.startswith((".", "~$")) \
                 and path.suffix.lower() not in SKIP_SUFFIXES:

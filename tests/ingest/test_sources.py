@@ -34,3 +34,13 @@ def test_standard_formats_are_sniffed_without_a_mapping(tmp_path, shared_data):
     sources, unplaced = place_exports(tmp_path)
     assert sources == [{"name": "episodes", "path": "episodes.csv", "format": "ssda903"}]
     assert unplaced == []
+
+
+def test_an_output_folder_chronos_wrote_is_not_read_as_exports(tmp_path):
+    shutil.copytree(EXAMPLE / "exports", tmp_path / "exports")
+    (tmp_path / "old-build").mkdir()
+    (tmp_path / "old-build" / ".chronos-output.json").write_text("{}")
+    (tmp_path / "old-build" / "events.csv").write_text("event_id,date\nE1,2021-01-01\n")
+    sources, unplaced = place_exports(tmp_path)
+    assert not [s for s in sources if s["path"].startswith("old-build")]
+    assert not [u for u in unplaced if u["path"].startswith("old-build")]
