@@ -201,12 +201,11 @@ def filter_rows(rows, query) -> tuple:
 
 
 def apply_decisions(rows, annotations):
-    """The rows with the people's decisions (significance, notes) applied: the documents'
-    own function where the build has it, so the page reads as chronology.docx does."""
-    from chronos.report import document
+    """The rows with the people's decisions (significance, notes) applied by the
+    documents' own function, so the page reads as chronology.docx does."""
+    from chronos.report.document import apply_decisions as applied
 
-    applier = getattr(document, "apply_decisions", None)
-    return applier(rows, annotations) if applier else rows
+    return applied(rows, annotations)
 
 
 async def chronology(request: Request):
