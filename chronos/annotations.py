@@ -129,11 +129,15 @@ def read_annotations(case_root: str | Path | None) -> Annotations:
     return Annotations(_parse(_read_text(path), path), path)
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     from chronos.safe_input import read_bytes
 
-    data = read_bytes(path, str(path), limit=MAX_BYTES, error=AnnotationError,
+    return read_bytes(path, str(path), limit=MAX_BYTES, error=AnnotationError,
                       what="annotations file")
+
+
+def _read_text(path: Path) -> str:
+    data = _read_bytes(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -170,19 +174,23 @@ def _text(cell: str) -> str:
 
 
 def add_annotations(case_root: str | Path, new: list[Annotation]) -> Path:
-    """Append ``new`` to the case's annotations file (created owner-only when missing);
-    what the file held stays as it was, byte for byte. Returns the file's path."""
-    from chronos.report.safe_files import csv_line, neutralise, write_text
+    """Append ``new`` to the case's annotations file (created owner-only when missing;
+    every row checked first, all written at once); what the file held stays as it was,
+    byte for byte, and new rows end their lines as its rows do. Returns the file's path."""
+    from chronos.report.safe_files import csv_line, neutralise, write_bytes
 
     path = annotations_path(case_root)
     for item in new:
         check(item, path)
-    old = _read_text(path) if path.exists() else ""
-    if old and not old.endswith(("\n", "\r")):
-        old += "\n"
-    head = "" if old else csv_line(COLUMNS)
-    lines = "".join(csv_line([neutralise(getattr(a, c)) for c in COLUMNS]) for a in new)
-    write_text(path, old + head + lines)
+    old = _read_bytes(path) if path.exists() else b""
+    if old:
+        _read_text(path)  # refuse, before adding to it, a file chronos cannot read back
+    end = "\r\n" if b"\r\n" in old else "\n"
+    if old and not old.endswith((b"\n", b"\r")):
+        old += end.encode()
+    head = "" if old else csv_line(COLUMNS, end)
+    lines = "".join(csv_line([neutralise(getattr(a, c)) for c in COLUMNS], end) for a in new)
+    write_bytes(path, old + (head + lines).encode("utf-8"))
     return path
 
 
@@ -216,7 +224,8 @@ def check(item: Annotation, path: str | Path | None = None) -> None:
 
 
 def _is_id(target: str) -> bool:
-    return len(target) > 1 and target.isascii() and target.isalnum()
+    return len(target) > 1 and target.isascii() and all(c.isalnum() or c in "-_."
+                                                         for c in target)
 
 
 def decide(case_root: str | Path, target: str, field: str, value: str, *,

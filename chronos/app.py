@@ -150,10 +150,12 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
            summarise_before: str | None = None, court: bool = False,
            significant: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
-           key: Path | None = None, progress: Progress | None = None) -> Written:
+           key: Path | None = None, dates_of_birth: str = "age",
+           progress: Progress | None = None) -> Written:
     """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
     into ``out``; events before ``summarise_before`` are summarised per year and
-    category; pseudonymised, the key goes to ``key`` (outside ``out``)."""
+    category; pseudonymised, the key goes to ``key`` (outside ``out``), dates move by
+    ``shift_days`` (random when None) and births show as an 'age' or a 'year'."""
     from chronos.case import build_case
     from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import parse_formats, write_reports
@@ -167,7 +169,8 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     reuse = load_key(key) if key and Path(key).exists() else None
     result = build_case(case, progress=progress)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
-                        shift_days=shift_days, key_path=key, key=reuse)
+                        shift_days=shift_days, key_path=key, key=reuse,
+                        dates_of_birth=dates_of_birth)
     return Written(list(run.files), list(run.skipped), run.key_path)
 
 
@@ -222,7 +225,7 @@ def annotate(case, *, decisions: list[tuple[str, str, str]] | None = None,
 
         refs = {**read_bundle_refs(source), **refs}
     wanted += [(event, "bundle_ref", ref) for event, ref in sorted(refs.items())]
-    who = who if who is not None else current_user()
+    who = " ".join((who if who is not None else current_user()).split())
     when = now()
     items = [Annotation(t.strip(), f, " ".join(v.split()), who, when, " ".join(reason.split()))
              for t, f, v in wanted]
@@ -293,6 +296,15 @@ def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
     target = Path(out) if out else reidentified_path(file)
     check_output(target, folder=False, protect=[file, key])
     return Written([Path(restore(file, load_key(key), target))])
+
+
+def check_pseudonymised(directory: Path, against: Path):
+    """Every identifier of the real build ``against`` that survives in the shared folder
+    ``directory``, with file and position (a
+    :class:`chronos.report.privacy_check.PseudonymCheck`; ``.ok`` when there is none)."""
+    from chronos.report.privacy_check import check_pseudonymised as check
+
+    return check(directory, against)
 
 
 # --------------------------------------------------------------------------- sources
@@ -709,9 +721,9 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
                       params=str(params) if params else None, memory_limit=memory_limit)
 
 
-__all__ = ["Chart", "Flags", "LinkDecision", "MappingDraft", "NewCase", "RuleTests", "Written",
-           "add_source", "build", "casemap", "catalogue", "check_rules", "chronology",
-           "decide_link", "ecomap", "explain_link", "flags", "formats", "genogram", "inspect",
-           "link", "mapping_scaffold", "new_case", "reidentify", "report", "returns_check",
-           "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown",
-           "screen", "timeline"]
+__all__ = ["Annotated", "Chart", "Flags", "LinkDecision", "MappingDraft", "NewCase", "RuleTests",
+           "Written", "add_source", "annotate", "build", "casemap", "catalogue",
+           "check_pseudonymised", "check_rules", "chronology", "decide_link", "ecomap",
+           "explain_link", "flags", "formats", "genogram", "inspect", "link", "mapping_scaffold",
+           "new_case", "reidentify", "report", "returns_check", "returns_new", "returns_status",
+           "rule", "rule_summaries", "rules_markdown", "screen", "timeline"]

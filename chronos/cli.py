@@ -62,7 +62,8 @@ Params = Annotated[Optional[Path], typer.Option(
 AsOf = Annotated[Optional[str], typer.Option(
     "--as-of", help="As on this date: the family and household then, contacts up to it.")]
 PseudonymiseNames = Annotated[bool, typer.Option(
-    "--pseudonymise-names", help="Child A, Adult B ... instead of names.")]
+    "--pseudonymise-names",
+    help="Name people by role (Child 1, Mother, Father of Child 2 ...) and show ages, not years.")]
 Sheet = Annotated[Optional[str], typer.Option(
     "--sheet", help="One sheet of a workbook, by name (default: the first, or as the mapping says).")]
 KEY_HELP = "The pseudonym key file (kept apart from the shared files)."
@@ -395,11 +396,18 @@ def report(
     out: Path = typer.Option(Path("chronos-report"), "--out", "-o", help="Output folder."),
     outputs: Optional[str] = typer.Option(
         None, "--outputs",
-        help="Comma-separated: docx,xlsx,html,csv,md,timeline,casemap,report,pdf (default all)."),
+        help="Comma-separated: docx,xlsx,html,csv,md,timeline,genogram,ecomap,casemap,report,pdf "
+             "(default all)."),
     pseudonymise: bool = typer.Option(False, "--pseudonymise",
                                       help="Replace names, identifiers and addresses for sharing."),
-    shift_days: Optional[int] = typer.Option(None, "--shift-days",
-                                             help="With --pseudonymise: move every date by N days."),
+    shift_days: Optional[int] = typer.Option(
+        None, "--shift-days",
+        help="With --pseudonymise: move every date by N days (default: a random number of "
+             "weeks, kept in the key; 0 keeps the real dates)."),
+    dates_of_birth: str = typer.Option(
+        "age", "--dates-of-birth",
+        help="With --pseudonymise: show a date of birth as an age at the end of the period "
+             "covered (age) or as a year only (year)."),
     key: Key = None,
     summarise_before: Optional[str] = typer.Option(
         None, "--summarise-before",
@@ -411,9 +419,10 @@ def report(
     json_out: Json = False,
 ) -> None:
     """Write review-ready outputs: Word, Excel, HTML, CSV and Markdown chronologies, the
-    timeline chart, the case map and the case report.
+    timeline chart, the genogram and ecomap, the case map and the case report.
 
-    The pseudonym key goes beside --out (outside it) unless --key says where.
+    The pseudonym key goes beside --out (outside it) unless --key says where; check the
+    shared folder with 'chronos check-pseudonymised' before it leaves you.
 
     Example: chronos report examples/smith-family --out out/report --pseudonymise
     """
@@ -422,7 +431,8 @@ def report(
     written = run.report(case, out, outputs=outputs, child=child,
                          summarise_before=_date(summarise_before, "--summarise-before"),
                          court=court, significant=significant, pseudonymise=pseudonymise,
-                         shift_days=shift_days, key=key, progress=render.progress(quiet))
+                         shift_days=shift_days, key=key, dates_of_birth=dates_of_birth,
+                         progress=render.progress(quiet))
     render.files(written, json_out)
     if not quiet:
         err = render.stderr()
@@ -558,6 +568,29 @@ def reidentify(
     from chronos import app as run
 
     render.files(run.reidentify(file, key, out), json_out)
+
+
+@app.command("check-pseudonymised")
+@handles_errors
+def check_pseudonymised(
+    directory: Path = typer.Argument(..., help="The folder of shared (pseudonymised) files."),
+    against: Path = typer.Option(..., "--against",
+                                 help="The real build folder ('chronos build CASE --out DIR')."),
+    quiet: Quiet = False,
+    json_out: Json = False,
+) -> None:
+    """List every identifier of the real build that survives anywhere in a shared folder
+    (names, NHS numbers, UPNs, addresses, phone numbers, dates of birth, ids ...), with
+    file and position; exit 1 when any does.
+
+    Example: chronos check-pseudonymised out/report --against out/smith
+    """
+    from chronos import app as run
+
+    checked = run.check_pseudonymised(directory, against)
+    render.pseudonym_check(checked, quiet=quiet, as_json=json_out)
+    if not checked.ok:
+        raise typer.Exit(1)
 
 
 # ---------------------------------------------------------------- rules

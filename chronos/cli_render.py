@@ -260,6 +260,24 @@ def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> N
                        "example(s) passed")
 
 
+def pseudonym_check(checked, *, quiet: bool, as_json: bool) -> None:
+    """Each surviving identifier on stdout (file, where, kind, text), a summary on stderr."""
+    if as_json:
+        json_data(checked.as_dict())
+    else:
+        for leak in checked.leaks:
+            where = f"{leak.file}{':' + leak.part if leak.part else ''}:{leak.line}:{leak.column}"
+            print(f"{where}\t{leak.kind}\t{leak.text}")
+    if not quiet:
+        err = stderr()
+        for file, reason in checked.unchecked:
+            err.print(f"not checked: {file}: {reason}", soft_wrap=True)
+        verdict = (f"{len(checked.leaks)} identifier(s) of the real build survive"
+                   if checked.leaks else "no identifier of the real build survives")
+        err.print(f"{len(checked.files)} file(s) checked against {checked.identifiers} "
+                  f"identifiers: {verdict}", soft_wrap=True)
+
+
 def rules_table(rows: list[dict]) -> None:
     """One line per rule: id, type, category, severity, age band, title."""
     for r in rows:
@@ -391,13 +409,14 @@ def annotated(done, *, quiet: bool, as_json: bool) -> None:
     if as_json:
         json_data(done.as_dict())
         return
-    out = stdout()
+    import sys
+
     shown = [vars(a) | {"status": ""} for a in done.added] if done.added or done.unchanged \
         else done.decisions
-    for d in shown:
+    for d in shown:  # tab-separated, one decision a line (target, field, value, who, when ...)
         line = [d["target"], d["field"], d["value"] or "(withdrawn)", d["who"], d["when"],
                 d["reason"]] + ([d["status"]] if d["status"] else [])
-        out.print("\t".join(line), soft_wrap=True, markup=False)
+        sys.stdout.write("\t".join(line) + "\n")
     if quiet:
         return
     err = stderr()

@@ -32,15 +32,33 @@ def graph_from_gedcom(path, *, as_of=None, index_children=()):
 
 
 def genogram_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf)."""
+    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf).
+    A pseudonymised case (``result.pseudonymised``) is drawn pseudonymised."""
     graph = case_graph(result, as_of=as_of)
+    pseudonymise = pseudonymise or bool(getattr(result, "pseudonymised", False))
     return render_genogram(graph, out, title=result.name, pseudonymise=pseudonymise)
 
 
 def ecomap_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's ecomap to ``out`` (one path or several)."""
+    """Draw the case's ecomap to ``out`` (one path or several); pseudonymised, the family
+    in the centre is named by role ('Child 1', 'Mother')."""
     ecomap = case_ecomap(result, as_of=as_of)
-    return render_ecomap(ecomap, out, title=result.name, pseudonymise=pseudonymise)
+    if pseudonymise or getattr(result, "pseudonymised", False):
+        ecomap = _by_role(ecomap, case_graph(result, as_of=as_of))
+    return render_ecomap(ecomap, out, title=result.name)
+
+
+def _by_role(ecomap: Ecomap, graph) -> Ecomap:
+    """The ecomap with the family's members named by role and no family name."""
+    import dataclasses
+
+    from chronos.genogram.labels import role_names
+
+    names = role_names(graph)
+    ids = graph.graph.get("household") or graph.graph.get("index_children") or []
+    members = [names[p] for p in sorted(ids, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
+               if p in names]
+    return dataclasses.replace(ecomap, centre="Family", members=members)
 
 
 def case_ecomap(result, *, as_of=None) -> Ecomap:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chronos.genogram.labels import LINE_H_DEFAULT, annotation_start, person_label
+from chronos.genogram.labels import LINE_H_DEFAULT, annotation_start, person_label, role_names
 from chronos.genogram.layout import Layout, layout_genogram
 
 HALF = 0.5
@@ -41,30 +41,8 @@ SLASHES = {"separated": 1, "divorced": 2}
 
 
 def pseudonyms(graph) -> dict[str, str]:
-    """Stable pseudonyms: 'Child A', 'Child B' (oldest first), 'Adult A', ..."""
-    from chronos.genogram.graph import ADULT_AGE
-
-    names, counters = {}, {"Child": 0, "Adult": 0}
-    people = sorted(graph.nodes, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
-    for pid in people:
-        data = graph.nodes[pid]
-        if data.get("kind") == "pregnancy":
-            continue
-        adult = data["age"] >= ADULT_AGE if data.get("age") is not None else \
-            (data.get("role") or "").lower() not in {"child"}
-        group = "Adult" if adult else "Child"
-        names[pid] = f"{group} {_letters(counters[group])}"
-        counters[group] += 1
-    return names
-
-
-def _letters(n: int) -> str:
-    text = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        text = chr(65 + rem) + text
-    return text
+    """Role pseudonyms: 'Child 1', 'Child 2' (oldest first), 'Mother', ... (labels.role_names)."""
+    return role_names(graph)
 
 
 def draw_genogram(graph, layout: Layout | None = None, *, title: str = "",

@@ -63,6 +63,20 @@ def life_line(data: dict, pseudonymised: bool = False) -> str:
     return f"age {age}" if pseudonymised or not born else f"b. {born} ({age})"
 
 
+def role_names(graph) -> dict[str, str]:
+    """Role pseudonyms for the people of a genogram graph ('Child 1', 'Mother', 'Father of
+    Child 2', 'Maternal grandmother'): the same names :mod:`chronos.report.privacy` gives
+    them in the shared documents (:func:`chronos.roles.role_labels`)."""
+    from chronos.roles import role_labels
+
+    people = [{"person_id": pid, "sex": data.get("sex"), "dob": data.get("dob"),
+               "role": data.get("role"), "age": data.get("age")}
+              for pid, data in graph.nodes(data=True) if data.get("kind") != "pregnancy"]
+    relationships = [{"person_a": a, "person_b": b, "kind": d.get("kind"), "subtype": d.get("subtype")}
+                     for a, b, d in graph.edges(data=True)]
+    return role_labels(people, relationships, graph.graph.get("index_children") or ())
+
+
 def _wrap(text: str, max_lines: int) -> list[str]:
     lines = textwrap.wrap(text, WIDTH) or [text]
     if len(lines) > max_lines:

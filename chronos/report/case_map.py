@@ -1,15 +1,21 @@
-"""Case map in the Signs of Safety style: what we are worried about, what is working well,
-and what we do not know, drawn from the case's data for a meeting to complete.
+"""Case map in the Signs of Safety style, drawn from the case's data for a meeting to
+complete: its three questions, with what we do not know beside the worries, and the
+scale.
 
-- Worried about: findings with their evidence (harm), apart from complicating factors
-  (parental and household events: domestic abuse, substance misuse, mental ill-health,
-  housing).
-- Working well: positive events (appointments kept, engagement, support) and the
-  protective people they name (e.g. a grandparent's support).
-- Do not know: information gaps: a child with no records from an agency that should know
-  them, household adults nobody assessed, no father recorded, long silences in the record,
-  undated records.
-"""
+- What are we worried about? The harm (the findings, one line each with their evidence
+  rows), apart from complicating factors (parental and household events: domestic abuse,
+  substance misuse, mental ill-health, housing); and what we do not know (a child with no
+  records from an agency that should know them, household adults nobody assessed, no
+  father recorded, long silences in the record, undated records).
+- What's working well? Demonstrated safety: what the family and the people around them
+  did (support given, a family network's plan, engagement), not routine appointments
+  kept; and the protective people, named in those records or recorded as carers.
+- What needs to happen? Danger statements and safety goals drafted from the findings, for
+  a person to edit (they say so), and the next steps.
+- The scale, 0 to 10, with a score per person: each adult of the family and each agency.
+
+At most two pages for a family: the lists are capped (what is left out is counted, and is
+in the chronology's appendix)."""
 
 from __future__ import annotations
 
@@ -44,7 +50,8 @@ class Item:
 
 @dataclass
 class CaseMap:
-    """The three columns (worries split into harm and complicating factors)."""
+    """The three questions (worries split into harm, complicating factors and what we do
+    not know), the drafted danger statements and safety goals, and who scores."""
 
     case: str
     harm: list[Item]
@@ -52,6 +59,31 @@ class CaseMap:
     working_well: list[Item]
     protective_people: list[Item]
     gaps: list[Item]
+    dangers: list[Item] = field(default_factory=list)
+    goals: list[Item] = field(default_factory=list)
+    #: who gives a score on the scale: the family's adults, then each agency
+    scorers: list[str] = field(default_factory=list)
+
+
+#: at most this many lines per list (two pages for a family); the rest are counted
+MAX_ITEMS = {"harm": 8, "complicating": 6, "working_well": 6, "gaps": 8, "dangers": 3}
+#: per Horwath category: what the harm may be (a danger statement) and what safety looks
+#: like (a safety goal), in words a family can read
+CATEGORY_WORDS = {
+    "medical": ("not get the health care they need", "taken to every health appointment "
+                "and given the treatment they need"),
+    "nutritional": ("go hungry or not have the food they need to grow",
+                    "enough good food every day"),
+    "emotional": ("be frightened and hurt by the adults' arguments and violence",
+                  "a home without violence, and feeling safe with the adults who care "
+                  "for them"),
+    "educational": ("miss school and fall behind", "in school every day and learning"),
+    "physical": ("be hurt, or live somewhere unsafe, cold or dirty",
+                 "a home that is safe, warm and clean"),
+    "supervision": ("be left without an adult to keep them safe",
+                    "a safe adult always looking after them"),
+}
+DRAFT = "Draft from the records: edit with the family."
 
 
 def build_case_map(result: Any, chronology=None) -> CaseMap:
@@ -61,16 +93,38 @@ def build_case_map(result: Any, chronology=None) -> CaseMap:
 
     chron = chronology or build_chronology(result)
     rows = chron.rows
-    return CaseMap(case=chron.case, harm=_harm(chron), complicating=_complicating(rows),
-                   working_well=_positive(rows), protective_people=_protective(result, rows),
-                   gaps=_gaps(result, rows))
+    findings = _live(chron.findings)
+    return CaseMap(case=chron.case, harm=_capped(_harm(chron), "harm", "more findings"),
+                   complicating=_capped(_complicating(rows), "complicating", "more factors"),
+                   working_well=_capped(_positive(rows), "working_well", "more records"),
+                   protective_people=_protective(result, rows),
+                   gaps=_capped(_gaps(result, rows), "gaps", "more gaps"),
+                   dangers=_dangers(chron, findings), goals=_goals(chron, findings),
+                   scorers=_scorers(result, rows))
+
+
+def _live(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings not dismissed on review."""
+    if "_dismissed" in findings:
+        return findings[~findings["_dismissed"].astype(bool)]
+    return findings
+
+
+def _capped(items: list[Item], key: str, what: str) -> list[Item]:
+    limit = MAX_ITEMS[key]
+    if len(items) <= limit:
+        return items
+    more = len(items) - limit
+    what = what if more > 1 else what.replace("findings", "finding").replace(
+        "factors", "factor").replace("records", "record").replace("gaps", "gap")
+    return items[:limit] + [Item(f"… and {more} {what}",
+                                 "in the chronology and its appendix")]
 
 
 def _harm(chron) -> list[Item]:
-    items = [Item(f"{f['Ref']} {f['Finding']}",
-                  f"{f['Severity']} · {f['Window']} · {f['Agencies']}. {f['Explanation']}",
+    items = [Item(f"{f['Ref']} {f['Finding']}", f"{f['Severity']}, {f['Window']}",
                   [r for r in str(f["Evidence rows"]).split(", ") if r])
-             for f in chron.findings.to_dict("records")]
+             for f in _live(chron.findings).to_dict("records")]
     if not items:
         concerns = chron.rows[chron.rows["kind"] == "concern"]
         for label, part in concerns.groupby("label", sort=True):
@@ -85,25 +139,115 @@ def _complicating(rows: pd.DataFrame) -> list[Item]:
             for label, part in context.groupby("label", sort=True)]
 
 
-def _positive(rows: pd.DataFrame) -> list[Item]:
+def _demonstrated(rows: pd.DataFrame) -> pd.DataFrame:
+    """Positive records that show safety (support given, a family plan, engagement), not
+    routine appointments kept."""
     good = rows[rows["kind"] == "positive"]
+    return good[~good["Significance"].fillna("").str.contains("Routine")]
+
+
+def _positive(rows: pd.DataFrame) -> list[Item]:
     return [Item(f"{r['Date']}: {r['text']}", r["Agency / source"], [str(r["No."])])
-            for r in good.to_dict("records")]
+            for r in _demonstrated(rows).to_dict("records")]
 
 
 def _protective(result: Any, rows: pd.DataFrame) -> list[Item]:
+    """The adults who keep the children safe: those the records of demonstrated safety
+    name (as a person of the record or in its text), and those recorded as carers."""
     names = people.display_names(result)
     kids = {k["person_id"] for k in people.index_children(result)}
     persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     roles = dict(zip(persons["person_id"], persons["role"].fillna("")))
-    counts: dict[str, list[str]] = {}
-    for rec in rows[rows["kind"] == "positive"].to_dict("records"):
-        for pid in str(rec["person_ids"] or "").split(";"):
-            if pid and pid not in kids:
-                counts.setdefault(pid, []).append(str(rec["No."]))
-    return [Item(f"{names.get(pid, pid)} ({roles.get(pid) or 'role not recorded'})",
-                 f"named in {len(nos)} positive record{'s' if len(nos) > 1 else ''}", nos)
-            for pid, nos in sorted(counts.items())]
+    spoken = _spoken_names(persons)
+    found: dict[str, list[str]] = {}
+    for rec in _demonstrated(rows).to_dict("records"):
+        text = f"{rec['Event']} {rec['text']}".lower()
+        named = {p for p in str(rec["person_ids"] or "").split(";") if p}
+        named |= {pid for pid, names in spoken.items() if any(n in text for n in names)}
+        for pid in sorted(named - kids):
+            found.setdefault(pid, []).append(str(rec["No."]))
+    for pid, role in roles.items():
+        if role.lower() in ("carer", "kinship carer", "foster carer") and pid not in kids:
+            found.setdefault(pid, [])
+    out = []
+    for pid, nos in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        detail = f"named in {len(nos)} record{'s' if len(nos) > 1 else ''} of safety" if nos \
+            else "recorded as a carer"
+        out.append(Item(f"{names.get(pid, pid)} ({roles.get(pid) or 'role not recorded'})",
+                        detail, nos))
+    return out
+
+
+def _spoken_names(persons: pd.DataFrame) -> dict[str, list[str]]:
+    """person id -> the full names a record may call them by (given or other name, and
+    family name), lower case."""
+    out = {}
+    for rec in persons.to_dict("records"):
+        family = rec.get("family_name") if isinstance(rec.get("family_name"), str) else ""
+        firsts = [rec.get("given_name")] + str(rec.get("other_names") or "").split(";")
+        out[rec["person_id"]] = [f"{f.strip()} {family}".lower() for f in firsts
+                                 if isinstance(f, str) and f.strip() and family]
+    return out
+
+
+# ---------------------------------------------------------------- what needs to happen
+
+
+def _children_words(chron, ids: str) -> str:
+    names = {c["person_id"]: str(c.get("first_name") or c["name"]).split()[0]
+             for c in chron.children}
+    kids = [names[p] for p in str(ids or "").split(";") if p in names] or list(names.values())
+    return kids[0] if len(kids) == 1 else ", ".join(kids[:-1]) + " and " + kids[-1] \
+        if kids else "the children"
+
+
+def _dangers(chron, findings: pd.DataFrame) -> list[Item]:
+    """One danger statement per harm category of the highest-ranked findings (at most
+    three): who is worried, what may happen to which children, and why."""
+    out, seen = [], set()
+    for f in findings.to_dict("records"):
+        category = str(f["Category"] or "")
+        if category in seen or category not in CATEGORY_WORDS:
+            continue
+        seen.add(category)
+        kids = _children_words(chron, f["_children"])
+        worry = CATEGORY_WORDS[category][0]
+        out.append(Item(f"{f['Agencies'] or 'The agencies'} are worried that {kids} may {worry}: "
+                        f"the records show {f['Finding'][0].lower()}{f['Finding'][1:]} "
+                        f"({f['Window']}).",
+                        DRAFT, [r for r in str(f["Evidence rows"]).split(", ") if r]))
+        if len(out) == MAX_ITEMS["dangers"]:
+            break
+    return out
+
+
+def _goals(chron, findings: pd.DataFrame) -> list[Item]:
+    """The safety goal answering each danger statement."""
+    out, seen = [], set()
+    for f in findings.to_dict("records"):
+        category = str(f["Category"] or "")
+        if category in seen or category not in CATEGORY_WORDS:
+            continue
+        seen.add(category)
+        kids = _children_words(chron, f["_children"])
+        out.append(Item(f"For {kids}: {CATEGORY_WORDS[category][1]}, seen by everyone "
+                        "working with the family for six months.", DRAFT))
+        if len(out) == MAX_ITEMS["dangers"]:
+            break
+    return out
+
+
+def _scorers(result: Any, rows: pd.DataFrame) -> list[str]:
+    """Who scores on the scale: the family's adults (parents, carers, household adults),
+    then each agency in the record."""
+    names = people.display_names(result)
+    kids = {k["person_id"] for k in people.index_children(result)}
+    persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
+    adults = [f"{names.get(pid, pid)} ({role})" for pid, role in
+              zip(persons["person_id"], persons["role"].fillna(""))
+              if pid not in kids and str(role).lower() != "child"]
+    agencies = sorted({a for a in rows["agency"].fillna("") if a})
+    return adults + agencies
 
 
 def _dates_agencies(part: pd.DataFrame) -> str:
@@ -205,8 +349,22 @@ def _undated(rows: pd.DataFrame) -> list[Item]:
 # ---------------------------------------------------------------- renderings
 
 
+QUESTIONS = ("What are we worried about?", "What's working well?", "What needs to happen?")
+
+
+def _sections(cm: CaseMap) -> list[list[tuple[str, list[Item]]]]:
+    """The three columns, each a list of (heading, items)."""
+    return [[("Harm (findings, with their evidence rows)", cm.harm),
+             ("Complicating factors", cm.complicating), ("What do we not know?", cm.gaps)],
+            [("Demonstrated safety", cm.working_well),
+             ("Protective people", cm.protective_people)],
+            [("Danger statements", cm.dangers), ("Safety goals", cm.goals),
+             ("Next steps (who, what, by when)", [])]]
+
+
 def case_map_html(cm: CaseMap) -> str:
-    """The case map as an HTML fragment (three columns), for the case report."""
+    """The case map as an HTML fragment (the three questions, then the scale), for the
+    case report."""
     from chronos.report.html_writer import e
 
     def items(title: str, entries: list[Item]) -> str:
@@ -215,53 +373,67 @@ def case_map_html(cm: CaseMap) -> str:
             + (" <span class='rows'>rows " + " ".join(
                 f"<a href='#row-{e(r)}'>{e(r)}</a>" for r in i.evidence[:12])
                + (" …" if len(i.evidence) > 12 else "") + "</span>" if i.evidence else "")
-            + "</li>" for i in entries) or "<li><i>Nothing in the records.</i></li>"
+            + "</li>" for i in entries) or "<li><i>For the meeting.</i></li>"
         return f"<h4>{e(title)}</h4><ul>{lis}</ul>"
 
-    return ('<section class="casemap" id="casemap"><h2>Case map</h2><div class="cm-cols">'
-            f'<div class="cm worry"><h3>What are we worried about?</h3>'
-            f"{items('Harm (findings with their evidence)', cm.harm)}"
-            f"{items('Complicating factors', cm.complicating)}</div>"
-            f'<div class="cm well"><h3>What is working well?</h3>'
-            f"{items('Positive events', cm.working_well)}"
-            f"{items('Protective people', cm.protective_people)}</div>"
-            f'<div class="cm unknown"><h3>What do we not know?</h3>'
-            f"{items('Information gaps', cm.gaps)}</div></div></section>")
+    cols = "".join(f'<div class="cm {cls}"><h3>{e(q)}</h3>'
+                   + "".join(items(t, entries) for t, entries in parts) + "</div>"
+                   for q, cls, parts in zip(QUESTIONS, ("worry", "well", "next"), _sections(cm)))
+    scale = "".join(f"<tr><td>{e(who)}</td><td></td><td></td></tr>" for who in cm.scorers)
+    return ('<section class="casemap" id="casemap"><h2>Case map</h2>'
+            f'<div class="cm-cols">{cols}</div>'
+            f"<h3>{e(SCALE)}</h3><table class='scale'><thead><tr><th>Who</th>"
+            f"<th>Score (0–10)</th><th>Why this number</th></tr></thead><tbody>{scale}"
+            "</tbody></table></section>")
+
+
+SCALE = ("On a scale of 0 to 10, where 10 means everyone knows the children are safe enough "
+         "for the case to close and 0 means the children will be harmed, where is each person?")
 
 
 def write_case_map_docx(result: Any, path: str | Path, chronology=None) -> Path:
-    """The case map as a landscape Word document for the meeting to complete (scaling
-    question and next steps left blank)."""
-    from chronos.report.docx_writer import clean, new_document, save, set_widths
+    """The case map as a landscape Word document for the meeting to complete: the three
+    questions (header repeated on every page), the drafted danger statements and safety
+    goals marked as drafts, and the scale with a row per person."""
+    from chronos.report.docx_writer import clean, heading, new_document, save, set_widths
 
     cm = build_case_map(result, chronology)
     doc = new_document("Case map")
-    doc.add_heading(f"Case map: {clean(cm.case)}", level=1)
-    doc.add_paragraph("Drawn from the chronology; rows refer to its numbered entries. "
-                      "Check every item with the family and the agencies.")
+    heading(doc, f"Case map: {clean(cm.case)}", 1)
+    doc.add_paragraph("Drawn from the chronology; rows refer to its numbered entries. The "
+                      "danger statements and safety goals are drafts: check every item with "
+                      "the family and the agencies.")
     table = doc.add_table(rows=2, cols=3)
     table.style = "Table Grid"
-    heads = ["What are we worried about?", "What is working well?", "What do we not know?"]
-    sections = [[("Harm", cm.harm), ("Complicating factors", cm.complicating)],
-                [("Positive events", cm.working_well), ("Protective people", cm.protective_people)],
-                [("Information gaps", cm.gaps)]]
-    for cell, head, parts in zip(table.rows[0].cells, heads, sections):
+    sections = _sections(cm)
+    for cell, head in zip(table.rows[0].cells, QUESTIONS):
         cell.text = head
         cell.paragraphs[0].runs[0].bold = True
+    _repeat_header(table.rows[0])
     for cell, parts in zip(table.rows[1].cells, sections):
         _fill(cell, parts, clean)
-    set_widths(table, [8.9, 8.9, 8.9])
-    doc.add_heading("Scaling: on a scale of 0 to 10, where 10 means the children are safe "
-                    "enough and 0 means harm is certain, where are we?", level=3)
-    doc.add_paragraph("Rating: ____    Reasons: " + "_" * 90)
-    doc.add_heading("Next steps (who, what, by when)", level=3)
-    steps = doc.add_table(rows=4, cols=3)
-    steps.style = "Table Grid"
-    for cell, text in zip(steps.rows[0].cells, ("Who", "What", "By when")):
+    set_widths(table, [9.4, 7.9, 9.4])
+    heading(doc, "Scaling", 3)
+    doc.add_paragraph(SCALE).paragraph_format.keep_with_next = True
+    scale = doc.add_table(rows=1, cols=3)
+    scale.style = "Table Grid"
+    for cell, text in zip(scale.rows[0].cells, ("Who", "Score (0–10)", "Why this number")):
         cell.text = text
-    set_widths(steps, [6, 15, 5.7])
+        cell.paragraphs[0].runs[0].bold = True
+    _repeat_header(scale.rows[0])
+    for who in cm.scorers:
+        scale.add_row().cells[0].text = clean(who)
+    set_widths(scale, [7.5, 3.0, 16.2])
     save(doc, path)
     return Path(path)
+
+
+def _repeat_header(row) -> None:
+    from docx.oxml import parse_xml
+
+    from chronos.report.docx_writer import W_NS
+
+    row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader xmlns:w="{W_NS}"/>'))
 
 
 def _fill(cell, parts, clean) -> None:
@@ -271,7 +443,7 @@ def _fill(cell, parts, clean) -> None:
         p = cell.paragraphs[0] if first else cell.add_paragraph()
         first = False
         p.add_run(title).bold = True
-        for item in entries or [Item("Nothing in the records.")]:
+        for item in entries or [Item("For the meeting.")]:
             rows = f" (rows {', '.join(item.evidence[:10])}{'…' if len(item.evidence) > 10 else ''})" \
                 if item.evidence else ""
             line = cell.add_paragraph(style="List Bullet")

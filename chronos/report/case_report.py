@@ -24,7 +24,8 @@ figure{margin:.5rem 0}figure img{max-width:100%;max-height:85vh;object-fit:conta
 .evtable{font-size:12px;margin:.3rem 0 .6rem}
 .cm-cols{display:grid;grid-template-columns:repeat(3,1fr);gap:.6rem}.cm{border:1px solid var(--line);padding:.3rem .7rem}
 .cm h3{margin:.3rem 0}.cm h4{margin:.5rem 0 .2rem;font-size:.9rem}.cm ul{padding-left:1.1rem;margin:.2rem 0}
-.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown{border-top:6px solid #0072B2}
+.worry{border-top:6px solid #B3261E}.well{border-top:6px solid #009E73}.unknown,.next{border-top:6px solid #0072B2}
+table.scale{width:auto;min-width:60%}table.scale td:nth-child(2){width:7rem}
 .rows{color:var(--muted);font-size:12px}nav.toc{margin:.5rem 0;font-size:13px}nav.toc a{margin-right:1rem}
 .child-page{border:1px solid var(--line);padding:.4rem .8rem;margin:.6rem 0}
 .child-page h2{margin:.2rem 0 .3rem}.glance{display:grid;grid-template-columns:1fr 1fr;gap:.6rem}
@@ -96,7 +97,7 @@ def summary_stats(chron: Chronology) -> list[tuple[object, str]]:
     if dismissed:
         sev = chron.findings.loc[~chron.findings["_dismissed"].astype(bool), "Severity"] \
             .str.lower().value_counts()
-    stats = [(len(chron.findings) - dismissed, "findings, one per pattern"
+    stats = [(len(chron.findings) - dismissed, "findings, one per pattern and episode"
               + (f" ({dismissed} more dismissed on review)" if dismissed else "")),
              (int(sev.get("high", 0)), "of them high severity"),
              (f"{significant} of {total}", "entries significant"),
@@ -143,6 +144,7 @@ def glances(result: Any, chron: Chronology, child: str | None = None) -> list[di
     from chronos.report.chronology import chronology_rows, format_date
 
     wanted = people.resolve_person(result, child) if child else None
+    shown = {c.get("person_id"): c.get("birth") for c in chron.children}  # 'aged 12' when shared
     out = []
     for kid in people.index_children(result):
         if wanted is not None and kid["person_id"] != wanted:
@@ -157,8 +159,10 @@ def glances(result: Any, chron: Chronology, child: str | None = None) -> list[di
                   f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
                   f"{kid['first_name']}'s chronology" + _harm_words(harm))
         out.append({"person_id": pid, "name": kid["name"],
-                    "born": f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
-                    "counts": counts, "heat": heat_counts(rows), "harm": harm,
+                    "born": f" ({shown[pid]})" if shown.get(pid) else
+                    f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
+                    "counts": counts, "heat": heat_counts(_since_conceived(rows, kid["dob"])),
+                    "harm": harm,
                     "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
     return out
 
@@ -171,6 +175,17 @@ def _child_page(glance: dict) -> str:
             f'{_heat_map(glance["heat"])}</div><div><h3>Cumulative harm over time</h3>'
             f'{_harm_chart(glance["harm"])}</div></div>'
             f'<h3>Key concerns</h3>{_key_concerns(glance["keys"])}</section>')
+
+
+def _since_conceived(rows, dob: str | None):
+    """The rows dated from 40 weeks before the child's birth (or undated): an entry
+    about the household from before the child existed indicates no neglect of the child."""
+    if not dob:
+        return rows
+    from chronos.report.chronology import conceived
+
+    start = conceived(dob)
+    return rows[(rows["date"] == "") | (rows["date"] >= start)] if start else rows
 
 
 def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:

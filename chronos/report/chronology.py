@@ -257,6 +257,16 @@ def _ages(ev: dict, children: list[str], people: dict, index: list[str]) -> str:
     return "; ".join(ages)
 
 
+def conceived(dob: str) -> str | None:
+    """The ISO date 40 weeks before a birth on ``dob`` (None when it is not a date)."""
+    from datetime import date as day, timedelta
+
+    try:
+        return (day.fromisoformat(str(dob)[:10]) - timedelta(days=280)).isoformat()
+    except ValueError:
+        return None
+
+
 def _in_pregnancy(dob: str, date: str) -> bool:
     """True when ``date`` falls within the 40 weeks before the birth."""
     from datetime import date as day

@@ -5,7 +5,9 @@ The palette was chosen (a greedy maximin search over CIE LCh colours) so that ev
 colour has a WCAG contrast of at least 7:1 with black text (AA asks 4.5:1), and so that
 the first eight differ from each other by at least 15 CIEDE2000 units, and still by at
 least 8 under simulated deuteranopia and protanopia (Brettel); all twelve by at least 12
-and 6. ``tests/report/test_colours.py`` measures it. An authority's own colours
+and 6. ``tests/report/test_colours.py`` checks it with a simpler measure (CIE76 ΔE, with
+Machado's simulation of deuteranopia and protanopia): the first eight at least 20 apart
+(12 for colour-blind readers), all twelve at least 15 (10). An authority's own colours
 (``[colours.agencies]`` in chronos.toml) are used as given, lightened where black text on
 them would fall below 4.5:1.
 """

@@ -69,7 +69,9 @@ class ChronologyOptions:
 
 @dataclass
 class Chronology:
-    """Everything a writer lays out. ``rows`` holds the display ``columns`` plus hidden
+    """Everything a writer lays out. ``children``: dicts with ``person_id``, ``name``,
+    ``first_name``, ``dob`` and optionally ``birth`` (a phrase shown instead of the date
+    of birth: 'aged 12'). ``rows`` holds the display ``columns`` plus hidden
     columns starting with ``_`` (event id, ISO date, agency, categories, kind, finding
     ids) that writers use for colour, filters and links."""
 
@@ -390,8 +392,9 @@ def _decision_notes(decisions: pd.DataFrame) -> list[str]:
     note = (f"Review decisions: {len(decisions)} recorded in the case's annotations "
             "(listed after the chronology).")
     if gone.any():
-        note += (f" {int(gone.sum())} concern events or findings the case no longer has: "
-                 "listed, not applied.")
+        n = int(gone.sum())
+        note += (f" {n} {'concerns an event or finding' if n == 1 else 'concern events or findings'}"
+                 " the case no longer has: listed, not applied.")
     return [note]
 
 
@@ -546,6 +549,8 @@ def _court_rows(rows: pd.DataFrame, annotations) -> pd.DataFrame:
                       zip(rows["Agency / source"].fillna(""), rows["Reference"].fillna(""))]
     rows["Bundle ref"] = [_bundle_ref(refs, lead, ids) for lead, ids in
                           zip(rows["event_id"].fillna(""), rows["event_ids"].fillna(""))]
+    #: the event a row's bundle reference is kept against (a summary row: its first event)
+    rows["ref_event"] = [ids[0] if ids else "" for ids in _row_events(rows)]
     rows["Significance"] = ""
     return rows
 

@@ -197,14 +197,15 @@ def _application(app: str) -> str:
 
 
 def document_properties(chron: Chronology) -> dict[str, str]:
-    """What a chronology document says about itself: creator (chronos and its version),
-    title, subject (its purpose), category (the marking), version, the author as the last
-    to modify it, and the description. No name of a child or family member appears here
+    """What a chronology document says about itself: the author (the settings' author,
+    else chronos and its version; the application is chronos either way), title, subject
+    (its purpose), category (the marking), version, the author as the last to modify it,
+    and the description. No name of a child or family member appears here
     unless it is in the case's name."""
     from chronos import __version__
 
     st = chron.settings
-    return {"creator": f"chronos {__version__}", "title": f"{chron.title}: {chron.case}",
+    return {"creator": st.author.name or f"chronos {__version__}", "title": f"{chron.title}: {chron.case}",
             "subject": st.document.purpose or ("Court chronology" if chron.court else
                                                "Multi-agency chronology"),
             "category": st.protective_marking, "keywords": "chronology",
@@ -361,8 +362,9 @@ def _spacing(chron: Chronology) -> str:
 
 def _bookmark(i: int, rec: dict) -> str:
     """A bookmark named after the row's event (``ev_E1a2b...``): invisible, kept when the
-    author edits the document, read back by ``chronos annotate --from``."""
-    event = str(rec.get("event_id") or "")
+    author edits the document, read back by ``chronos annotate --from`` (a summary row's
+    is its first event's)."""
+    event = str(rec.get("ref_event") or rec.get("event_id") or "")
     if not event:
         return ""
     return (f'<w:bookmarkStart w:id="{i + 1}" w:name="ev_{escape(event)}"/>'

@@ -272,7 +272,9 @@ def _row(chron: Chronology, rec: dict, kids: set[str]) -> str:
         value = e(rec.get(col))
         if col in ("Agency / source",):
             value = f'<span class="swatch" style="background:{e(colour)}"></span>{value}'
-        cells.append(f'<td data-col="{e(col)}">{value}</td>')
+        tip = f' title="event {e(rec.get("event_id"))}"' if col == "No." and rec.get("event_id") \
+            else ""
+        cells.append(f'<td data-col="{e(col)}"{tip}>{value}</td>')
     return f"<tr {attrs}{cls}>{''.join(cells)}</tr>"
 
 

@@ -29,7 +29,8 @@ def write_markdown(chron: Chronology, path: str | Path) -> Path:
 
 
 def _title_block(chron: Chronology) -> list[tuple[str, str]]:
-    kids = "; ".join(f"{c['name']} (born {_dob(c)})" for c in chron.children) or "Not recorded"
+    kids = "; ".join(f"{c['name']} ({c.get('birth') or 'born ' + _dob(c)})"
+                    for c in chron.children) or "Not recorded"
     return [("Children", kids), ("Period", chron.period),
             ("Sources", "; ".join(chron.sources)), ("Date produced", chron.produced)]
 

@@ -1,5 +1,6 @@
 """Write a case's review-ready outputs in one go: chronology documents (docx, xlsx, html,
-csv, md), the timeline chart, the case map and the case report, optionally pseudonymised.
+csv, md), the timeline chart, the genogram (PNG and SVG) and ecomap, the case map and the
+case report, optionally pseudonymised.
 
 All files appear together or not at all (staged, then moved into the folder), each
 readable only by its owner. The pseudonym key is written *outside* the output folder.
@@ -15,7 +16,7 @@ from chronos.report.document import ChronologyOptions, build_chronology
 
 CHRONOLOGY_FORMATS = {"docx": "write_docx", "xlsx": "write_xlsx", "html": "write_html",
                       "csv": "write_csv", "md": "write_markdown"}
-EXTRA_FORMATS = ("timeline", "casemap", "report", "pdf")
+EXTRA_FORMATS = ("timeline", "genogram", "ecomap", "casemap", "report", "pdf")
 ALL_FORMATS = tuple(CHRONOLOGY_FORMATS) + EXTRA_FORMATS
 MODULES = {"docx": "docx_writer", "xlsx": "xlsx_writer", "html": "html_writer",
            "csv": "csv_writer", "md": "md_writer"}
@@ -49,11 +50,13 @@ def parse_formats(text: str | None) -> list[str]:
 def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = None,
                   options: ChronologyOptions | None = None, *, pseudonymise: bool = False,
                   shift_days: int | None = None, key_path: str | Path | None = None,
-                  key: Any = None) -> ReportRun:
+                  key: Any = None, dates_of_birth: str = "age") -> ReportRun:
     """Write the chosen outputs of ``result`` into ``out_dir``.
 
-    With ``pseudonymise`` every output is made from the pseudonymised case and the key
-    goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
+    With ``pseudonymise`` every output is made from the pseudonymised case
+    (:func:`chronos.report.privacy.pseudonymise`: dates shifted by ``shift_days``, a
+    random shift by default; ``dates_of_birth`` shown as an 'age' or a 'year') and the
+    key goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
     """
     from chronos.report.safe_files import (check_output, check_output_folder, input_folders,
                                            staged_files)
@@ -67,13 +70,15 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
         key_path = _check_key_path(key_path or out_dir.with_name(
             f"{out_dir.name}.pseudonym-key.json"), out_dir)
         check_output(key_path, folder=False, protect=protect)
-        result, key = _pseudonymise(result, key, shift_days)
-    chron = build_chronology(result, options)
+        result, key, chron, options = _pseudonymise(result, key, shift_days, options,
+                                                     dates_of_birth)
+    else:
+        chron = build_chronology(result, options)
     with staged_files(out_dir, protect=protect, kind="report") as stage:
         for fmt in formats:
-            name = _write_one(fmt, result, chron, stage, options, run)
-            if name:
-                run.files.append(out_dir / name)
+            names = _write_one(fmt, result, chron, stage, options, run)
+            if names:
+                run.files += [out_dir / n for n in ([names] if isinstance(names, str) else names)]
             else:
                 run.skipped.append(fmt)
     if pseudonymise:
@@ -83,10 +88,16 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
     return run
 
 
-def _pseudonymise(result, key, shift_days):
+def _pseudonymise(result, key, shift_days, options, dates_of_birth):
+    """The shared case, its key, its chronology and the options in its ids."""
     from chronos.report.privacy import pseudonymise
+    from chronos.report.privacy_document import shared_chronology, shared_options
 
-    return pseudonymise(result, key=key, shift_days=shift_days)
+    shared, key = pseudonymise(result, key=key, shift_days=shift_days,
+                               dates_of_birth=dates_of_birth)
+    options = options or ChronologyOptions()
+    chron = shared_chronology(result, shared, key, options)
+    return shared, key, chron, shared_options(result, key, options)
 
 
 def _check_key_path(path, out_dir: Path) -> Path:
@@ -99,7 +110,7 @@ def _check_key_path(path, out_dir: Path) -> Path:
     return path
 
 
-def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) -> str | None:
+def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) -> str | list[str] | None:
     import importlib
 
     if fmt in CHRONOLOGY_FORMATS:
@@ -112,6 +123,8 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
 
         write_timeline(result, stage / "timeline.png", child=options.child if options else None)
         return "timeline.png"
+    if fmt in ("genogram", "ecomap"):
+        return _chart(fmt, result, stage, run)
     if fmt == "casemap":
         from chronos.report.case_map import write_case_map_docx
 
@@ -130,6 +143,17 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     write_case_report(result, stage / "case-report.html", options=options, chronology=chron,
                       images=run.images)
     return "case-report.html"
+
+
+def _chart(fmt: str, result, stage: Path, run: ReportRun) -> str | list[str]:
+    """genogram.png and genogram.svg (the SVG's text can be searched), or ecomap.png."""
+    from chronos.genogram import ecomap_for_case, genogram_for_case
+
+    if fmt == "ecomap":
+        ecomap_for_case(result, stage / "ecomap.png")
+        return "ecomap.png"
+    genogram_for_case(result, [stage / "genogram.png", stage / "genogram.svg"])
+    return ["genogram.png", "genogram.svg"]
 
 
 def write_case_map(result: Any, path: str | Path) -> Path:

@@ -168,7 +168,8 @@ def _report_class():
 
             chron = self.chron
             self.heading(f"Case report: {chron.case}", 18)
-            kids = "; ".join(f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
+            kids = "; ".join(f"{c['name']} ({c['birth']})" if c.get("birth") else
+                             f"{c['name']} (born {format_date(c['dob'], 'day', False)})"
                              if c["dob"] else c["name"] for c in chron.children)
             rows = [("Case", chron.case), ("Children", kids or "Not recorded"),
                     ("Period", chron.period), ("Sources", "; ".join(chron.sources)),

@@ -1,6 +1,9 @@
-"""Timeline chart: one lane per agency, markers by Horwath category, flagged windows
-shaded, the child's age along the top, key life events marked, and the cumulative harm
-index beneath when the case has one. PNG, SVG or PDF (from the file suffix)."""
+"""Timeline chart: one lane per agency, markers by Horwath category, the findings' windows
+as bars in a band of their own beneath (coloured by severity, packed into as few rows as
+keep their labels apart), the age of the youngest index child (or of the chosen child)
+along the top, key life events marked (close ones labelled together, so no label prints
+over another), and the cumulative harm index beneath when the case has one. PNG, SVG or
+PDF (from the file suffix)."""
 
 from __future__ import annotations
 
@@ -39,15 +42,17 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     dated = dated[dated["when"].notna()]
     harm = _harm(result, harm_index, child)
     lanes = sorted(set(dated["agency"].replace("", "Unknown agency")))
-    fig, axes = _figure(plt, len(lanes), harm is not None)
+    bars = _finding_bars(result, child, dated)
+    fig, axes = _figure(plt, len(lanes), harm is not None, _rows(bars))
     ax = axes[0]
     _lanes(ax, dated, lanes)
-    _windows(ax, result, dated)
     _life_events(ax, dated, _first_names(result))
     _ages(ax, result, child, dated)
-    _legend(ax)
+    if bars:
+        _findings_band(axes[1], bars)
+    _legend(fig, bool(bars))
     if harm is not None:
-        _harm_panel(axes[1], harm, _first_names(result))
+        _harm_panel(axes[-1], harm, _first_names(result))
     undated = len(rows) - len(dated)
     _caption(fig, result, len(dated), undated)
     return fig
@@ -75,14 +80,20 @@ def _metadata(fmt: str) -> dict:
             "pdf": {"CreationDate": None}}.get(fmt, {})
 
 
-def _figure(plt, n_lanes: int, with_harm: bool):
-    height = 1.6 + 0.55 * max(n_lanes, 1) + (1.6 if with_harm else 0)
+def _figure(plt, n_lanes: int, with_harm: bool, band_rows: int = 0):
+    """The lanes, then (when there are findings) their band, then the harm panel."""
+    ratios = [max(n_lanes, 1) * 0.55]
+    if band_rows:
+        ratios.append(0.3 + 0.24 * band_rows)
     if with_harm:
-        fig, axes = plt.subplots(2, 1, figsize=(14, height), sharex=True,
-                                 gridspec_kw={"height_ratios": [max(n_lanes, 1) * 0.55, 1.4]})
-        return fig, list(axes)
-    fig, ax = plt.subplots(figsize=(14, height))
-    return fig, [ax]
+        ratios.append(1.4)
+    height = 2.0 + sum(ratios) + (0.4 if band_rows else 0)
+    if len(ratios) == 1:
+        fig, ax = plt.subplots(figsize=(14, height))
+        return fig, [ax]
+    fig, axes = plt.subplots(len(ratios), 1, figsize=(14, height), sharex=True,
+                             gridspec_kw={"height_ratios": ratios})
+    return fig, list(axes)
 
 
 def _style(rec) -> tuple[str, str]:
@@ -114,21 +125,67 @@ def _lanes(ax, dated: pd.DataFrame, lanes: list[str]) -> None:
         ax.axhline(i, color="#f0f0f0", zorder=1, linewidth=6)
 
 
-def _windows(ax, result: Any, dated: pd.DataFrame) -> None:
+SEVERITY_COLOURS = {"high": "#B3261E", "medium": "#E08A00", "low": "#3B7DD8"}
+#: the share of the chart's width one character of an 8 pt label takes (14 in figure)
+CHAR_WIDTH = 0.0058
+
+
+def _finding_bars(result: Any, child: str | None, dated: pd.DataFrame) -> list[dict]:
+    """The findings' windows (the child's, when one is chosen) as bars: ref, start, end,
+    colour, and the row of the band each goes in (:func:`_pack`)."""
     from chronos.report.document import sorted_findings
 
     findings = getattr(result, "findings", None)
-    if findings is None or not len(findings):
-        return
+    if findings is None or not len(findings) or dated.empty:
+        return []
+    bars = []
     for f in sorted_findings(findings).to_dict("records"):
+        if child and child not in str(f.get("person_id") or "").split(";"):
+            continue
         start = pd.to_datetime(f["window_start"], errors="coerce")
         end = pd.to_datetime(f["window_end"], errors="coerce")
         if pd.isna(start):
             continue
         end = start + pd.Timedelta(days=7) if pd.isna(end) or end <= start else end
-        ax.axvspan(start, end, color="#B3261E", alpha=0.08, zorder=0)
-        ax.annotate(f["_ref"], (start, 0), xycoords=("data", "axes fraction"),
-                    xytext=(2, 2), textcoords="offset points", fontsize=8, color="#B3261E")
+        bars.append({"ref": f["_ref"], "start": start, "end": end,
+                     "colour": SEVERITY_COLOURS.get(str(f["severity"]).lower(), "#666666")})
+    lo = min([dated["when"].min()] + [b["start"] for b in bars])
+    hi = max([dated["when"].max()] + [b["end"] for b in bars])
+    return _pack(bars, max((hi - lo).days, 1))
+
+
+def _pack(bars: list[dict], span_days: int) -> list[dict]:
+    """Each bar in the first row where it and its label (printed just before its start)
+    clear everything already there, so no bar or label overprints another."""
+    ends: list[pd.Timestamp] = []
+    for bar in sorted(bars, key=lambda b: (b["start"], b["end"])):
+        label = pd.Timedelta(days=span_days * CHAR_WIDTH * (len(bar["ref"]) + 1.5))
+        begins = bar["start"] - label
+        row = next((i for i, end in enumerate(ends) if end < begins), len(ends))
+        if row == len(ends):
+            ends.append(bar["end"])
+        ends[row] = bar["end"]
+        bar["row"] = row
+    return bars
+
+
+def _rows(bars: list[dict]) -> int:
+    return max((b["row"] for b in bars), default=-1) + 1
+
+
+def _findings_band(ax, bars: list[dict]) -> None:
+    """The findings' windows as bars, one row per packed row, each labelled before it."""
+    for bar in bars:
+        ax.barh(bar["row"], bar["end"] - bar["start"], left=bar["start"], height=0.6,
+                color=bar["colour"], alpha=0.85, zorder=2)
+        ax.annotate(bar["ref"], (bar["start"], bar["row"]), xytext=(-2, 0),
+                    textcoords="offset points", ha="right", va="center", fontsize=8,
+                    color=bar["colour"])
+    rows = _rows(bars)
+    ax.set_ylim(rows - 0.4, -0.6)
+    ax.set_yticks([])
+    ax.set_ylabel("Findings", fontsize=8, rotation=0, ha="right", va="center")
+    ax.grid(axis="x", color="#e5e5e5", zorder=0)
 
 
 def _first_names(result: Any) -> dict[str, str]:
@@ -138,23 +195,43 @@ def _first_names(result: Any) -> dict[str, str]:
 
 
 def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> None:
+    """A dotted line at each key life event; events too close to label apart share one
+    label ('Birth: Amelia / Child protection plan started')."""
     key = dated[dated["event_type"].isin(KEY_EVENTS)].drop_duplicates(["date", "event_type"])
-    for rec in records(key):
+    if key.empty:
+        return
+    span = max((dated["when"].max() - dated["when"].min()).days, 1)
+    near = pd.Timedelta(days=span * CHAR_WIDTH * 2.2)  # a rotated 7 pt line's width, and air
+    groups: list[list[dict]] = []
+    for rec in records(key.sort_values("when", kind="stable")):
         ax.axvline(rec["when"], color="#555555", linestyle=":", linewidth=0.9, zorder=2)
-        who = [kids[p] for p in str(rec["person_ids"] or "").split(";") if p in kids]
-        label = f"{rec['label']}: {who[0]}" if rec["event_type"] in ("birth", "death") and \
-            len(who) == 1 else rec["label"]
-        ax.annotate(label, (rec["when"], 1), xycoords=("data", "axes fraction"),
+        if groups and rec["when"] - groups[-1][0]["when"] < near:
+            groups[-1].append(rec)
+        else:
+            groups.append([rec])
+    for group in groups:
+        labels = list(dict.fromkeys(_life_label(rec, kids) for rec in group))
+        ax.annotate(" / ".join(labels), (group[0]["when"], 1), xycoords=("data", "axes fraction"),
                     xytext=(2, -2), textcoords="offset points", rotation=90, va="top",
                     fontsize=7, color="#333333")
+
+
+def _life_label(rec: dict, kids: dict[str, str]) -> str:
+    who = [kids[p] for p in str(rec["person_ids"] or "").split(";") if p in kids]
+    if rec["event_type"] in ("birth", "death") and len(who) == 1:
+        return f"{rec['label']}: {who[0]}"
+    return rec["label"]
 
 
 def _ages(ax, result: Any, child: str | None, dated: pd.DataFrame) -> None:
     from chronos.report.people import index_children
 
-    kids = [k for k in index_children(result) if not child or k["person_id"] == child]
-    if not kids or not kids[0]["dob"] or dated.empty:
+    kids = [k for k in index_children(result) if (not child or k["person_id"] == child)
+            and k["dob"]]
+    if not kids or dated.empty:
         return
+    youngest = max(kids, key=lambda k: k["dob"])  # the one whose age matters most
+    kids = [youngest]
     born = pd.Timestamp(kids[0]["dob"][:10])
     lo, hi = dated["when"].min(), dated["when"].max()
     years = range(max(0, lo.year - born.year), hi.year - born.year + 2)
@@ -165,7 +242,8 @@ def _ages(ax, result: Any, child: str | None, dated: pd.DataFrame) -> None:
     top.tick_params(labelsize=8)
 
 
-def _legend(ax) -> None:
+def _legend(fig, findings: bool = True) -> None:
+    """The key, beneath everything (kept clear of the panels by :func:`_caption`)."""
     from matplotlib.lines import Line2D
 
     items = [Line2D([], [], marker=m, color="none", markerfacecolor=c, markeredgecolor=c,
@@ -175,9 +253,11 @@ def _legend(ax) -> None:
                      markeredgecolor=POSITIVE[1], label="Positive", markersize=9),
               Line2D([], [], marker="o", color="none", markerfacecolor="none",
                      markeredgecolor="#555555", label="Date uncertain / partial", markersize=7),
-              Line2D([], [], color="#B3261E", alpha=0.3, linewidth=8, label="Flagged window")]
-    ax.legend(handles=items, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=5,
-              fontsize=8, frameon=False)
+              ]
+    if findings:
+        items += [Line2D([], [], color=c, linewidth=6, label=f"Finding window ({s})")
+                  for s, c in SEVERITY_COLOURS.items()]
+    fig.legend(handles=items, loc="lower center", ncol=6, fontsize=8, frameon=False)
 
 
 def _harm(result: Any, harm_index: Any, child: str | None):
@@ -230,4 +310,4 @@ def _caption(fig, result: Any, n_dated: int, n_undated: int) -> None:
     note = f"{n_dated} dated events" + (f"; {n_undated} undated not shown" if n_undated else "")
     fig.suptitle(f"Timeline: {name}", x=0.01, ha="left", fontsize=11, fontweight="bold")
     fig.text(0.99, 0.985, note, ha="right", va="top", fontsize=8, color="#555555")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))  # room for the key

@@ -28,7 +28,7 @@ PRINT_WIDTH = 136
 NOT_WRAPPED = {"No.", "Date", "Time"}
 HEADER_ROW = 5
 EXTRA = {"Flagged": "finding_refs", "Horwath categories": "categories", "Event id": "event_id"}
-COURT_EXTRA = {"Event id (do not edit)": "event_id"}
+COURT_EXTRA = {"Event id (do not edit)": "ref_event"}
 LINE_POINTS = 1.3      # row height per point of font size, per line
 MAX_ROW_POINTS = 409   # Excel's tallest row
 

@@ -31,13 +31,18 @@ def test_pseudonymised_chart_has_no_names_or_birth_years(blended, tmp_path):
     (path,) = render_genogram(blended, tmp_path / "p.svg", pseudonymise=True)
     svg = path.read_text("utf-8")
     assert "mum Test" not in svg and "b. 1985" not in svg
-    assert "Adult A" in svg and "Child A" in svg and "age 12" in svg
+    assert "Mother" in svg and "Child 1" in svg and "age 12" in svg
 
 
 def test_pseudonyms_are_stable_and_by_age(blended):
     names = pseudonyms(blended)
-    assert names["grandad"] == "Adult A" and names["h"] == "Adult G"   # h is 20
-    assert names["b"] == "Child A" and names["c"] == "Child B"
+    assert names["c"] == "Child 1" and names["b"] == "Child 2"    # the index child first
+    assert names["t1"] == "Child 3" and names["t2"] == "Child 4"  # twins: by person id
+    assert names["mum"] == "Mother" and names["dad1"] == "Father"
+    assert names["dad2"] == "Father of Child 3 and Child 4"
+    assert names["grandad"] == "Maternal grandfather" and names["gran"] == "Maternal grandmother"
+    assert names["a"] == "Sibling" and names["h"] == "Half-sibling"   # both grown up
+    assert names["dad1_ex"] == "Father's ex-partner"
     assert names == pseudonyms(blended)
 
 

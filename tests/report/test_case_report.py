@@ -39,3 +39,12 @@ def test_genogram_drawn_by_the_genogram_package_when_it_can(example, monkeypatch
     monkeypatch.setattr(genogram, "write_ecomap_png", write_ecomap, raising=False)
     html = build_case_report(example)
     assert 'id="genogram"' in html and 'id="ecomap"' not in html
+
+
+def test_the_case_report_shows_the_review_decisions(example, reviewed):
+    html = build_case_report(example, chronology=reviewed, images={"genogram": b"", "ecomap": b"",
+                                                                   "timeline": b""})
+    assert '<section id="decisions">' in html and "Egone0000001" in html
+    findings = html[html.index('<section id="findings">'):html.index('id="finding-F2"')]
+    assert '<p class="review">Dismissed (B Reviewer, 07/12/2026)' in findings
+    assert "(1 more dismissed on review)" in html

@@ -96,3 +96,77 @@ def test_findings_point_at_summary_rows_when_their_evidence_was_summarised(examp
     assert len(cited) == 3  # two summary rows (2016, 2017) and the 2020 event
     assert sum(bool(rows.loc[n, "summarised"]) for n in cited) == 2
     assert all("F1" in rows.loc[n, "finding_refs"] for n in cited)
+
+
+# --------------------------------------------------------------------------- review decisions
+
+
+def _row(chron, event_id):
+    return chron.rows[chron.rows["event_id"] == event_id].iloc[0]
+
+
+def test_significance_decisions_move_rows_in_and_out_of_the_significant_events(
+        example, decisions, reviewed):
+    plain = build_chronology(example, ChronologyOptions(significant=True))
+    short = build_chronology(example, ChronologyOptions(significant=True,
+                                                        annotations=decisions))
+    assert "Eeec9e4ab21fe" not in set(plain.rows["event_id"])
+    assert "Eeec9e4ab21fe" in set(short.rows["event_id"])
+    assert "E4e7819b0d2bb" in set(plain.rows["event_id"])
+    assert "E4e7819b0d2bb" not in set(short.rows["event_id"])
+    # the full record keeps both, saying who decided, when and why
+    marked = _row(reviewed, "Eeec9e4ab21fe")
+    assert marked["significant"] and "Routine" not in marked["Significance"]
+    assert marked["Significance"] == ("Marked significant (A Analyst, 07/12/2026): first sign "
+                                      "of the pattern")
+    hidden = _row(reviewed, "E4e7819b0d2bb")
+    assert not hidden["significant"]
+    assert "Marked not significant (A Analyst, 07/12/2026)" in hidden["Significance"]
+    assert "Note (A Analyst, 07/12/2026): nursery photo, not a sign" in hidden["Significance"]
+
+
+def test_a_dismissed_finding_stays_listed_but_flags_nothing(chron, reviewed):
+    f1 = reviewed.findings[reviewed.findings["_finding_id"] == "F-wnb"].iloc[0]
+    assert f1["_dismissed"] and f1["Ref"] == "F1"
+    assert f1["Review"] == ("Dismissed (B Reviewer, 07/12/2026): appointments moved by the "
+                            "clinic; Note (B Reviewer, 07/12/2026): checked with the practice")
+    assert "F1" in set(chron.rows["finding_refs"])
+    assert "F1" not in set(reviewed.rows["finding_refs"])
+    assert not reviewed.rows["Significance"].str.contains("was-not-brought").any()
+    assert reviewed.rows["finding_refs"].str.contains("F2").any()  # the other finding stays
+
+
+def test_every_decision_is_listed_and_one_about_a_gone_event_is_not_dropped(reviewed):
+    table = reviewed.decisions
+    assert list(table.columns[:6]) == ["About", "Decision", "By", "When", "Reason", "Status"]
+    assert len(table) == 6
+    gone = table[table["_target"] == "Egone0000001"].iloc[0]
+    assert gone["Status"] == "not applied: the case no longer has this event"
+    assert gone["Decision"] == "Note: from an older export" and gone["By"] == "A Analyst"
+    assert set(table.loc[table["_target"] != "Egone0000001", "Status"]) == {"applied"}
+    assert table.loc[table["_target"] == "Eeec9e4ab21fe", "About"].iloc[0] == \
+        "Row 2 (Eeec9e4ab21fe)"
+    assert table.loc[table["_field"] == "dismissed", "About"].iloc[0] == "Finding F1 (F-wnb)"
+    assert any("6 recorded" in n and "1 concerns an event or finding the case no longer has"
+               in n for n in reviewed.notes)
+
+
+def test_no_decisions_no_change(example, chron):
+    from chronos.annotations import Annotations
+
+    again = build_chronology(example, ChronologyOptions(produced="2024-03-31",
+                                                        annotations=Annotations()))
+    assert again.rows["Significance"].equals(chron.rows["Significance"])
+    assert len(again.decisions) == 0 and again.notes == chron.notes
+
+
+def test_a_court_chronology_uses_significance_but_shows_no_notes(example, decisions):
+    from chronos.settings import Court, Settings
+
+    whole = Settings(court=Court(summarise_years=0))  # every event in full
+    court = build_chronology(example, ChronologyOptions(court=True, annotations=decisions,
+                                                        settings=whole))
+    ids = set(court.rows["event_id"])
+    assert "Eeec9e4ab21fe" in ids and "E4e7819b0d2bb" not in ids
+    text = " ".join(court.display.astype(str).agg(" ".join, axis=1))
+    assert "Note" not in text and "Marked" not in text and "A Analyst" not in text

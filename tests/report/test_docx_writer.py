@@ -84,3 +84,29 @@ def test_control_characters_are_shown_not_dropped(chron, tmp_path):
     doc = Document(write_docx(chron, tmp_path / "c.docx"))
     texts = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
     assert "Seen\u2400 at home\u241b" in texts
+
+
+def test_review_decisions_in_the_word_chronology(reviewed, tmp_path):
+    doc = Document(str(write_docx(reviewed, tmp_path / "c.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "Appendix: review decisions" in text
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "About")
+    rows = [[c.text for c in r.cells] for r in table.rows]
+    assert rows[0] == ["About", "Decision", "By", "When", "Reason", "Status"]
+    assert ["Event Egone0000001", "Note: from an older export", "A Analyst",
+            "2026-11-01 09:00:00", "", "not applied: the case no longer has this event"] in rows
+    assert table.rows[0]._tr.find(f"{W}trPr/{W}tblHeader") is not None
+    finding = [r.cells[1].text for r in _findings_table(doc).rows if r.cells[0].text == "F1"][0]
+    assert "Dismissed (B Reviewer, 07/12/2026): appointments moved by the clinic" in finding
+    chronology = _chronology_table(doc)
+    row2 = [c.text for c in chronology.rows[2].cells]
+    assert "Marked significant (A Analyst, 07/12/2026)" in row2[chronology_col(reviewed)]
+
+
+def chronology_col(chron):
+    return chron.columns.index("Significance")
+
+
+def test_no_decisions_no_appendix(chron, tmp_path):
+    doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    assert "review decisions" not in "\n".join(p.text for p in doc.paragraphs)

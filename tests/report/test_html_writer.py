@@ -94,3 +94,18 @@ def test_all_data_is_escaped(example):
 def test_printable(chron):
     html = render_html(chron)
     assert "@media print" in html and "table-header-group" in html and "landscape" in html
+
+
+def test_review_decisions_in_the_html_chronology(reviewed, chron):
+    html = render_html(reviewed)
+    section = html[html.index('<section id="decisions">'):]
+    assert "Appendix: review decisions" in section
+    assert '<tr class="gone"><td>Event Egone0000001</td>' in section
+    assert "appointments moved by the clinic" in section
+    card = html[html.index('id="finding-F1"') - 60:html.index('id="finding-F2"')]
+    assert "finding sev-" in card and " dismissed" in card
+    assert '<p class="review">Dismissed (B Reviewer, 07/12/2026)' in card
+    row2 = html[html.index('id="row-2"'):html.index('id="row-3"')]
+    assert "Marked significant (A Analyst, 07/12/2026)" in row2
+    assert 'data-flags=""' in html[html.index('id="row-4"'):html.index('id="row-5"')]
+    assert 'id="decisions"' not in render_html(chron)

@@ -152,3 +152,34 @@ def test_the_case_report_lists_at_most_five_key_concerns_linked_to_evidence(buil
         assert keys.count('href="#finding-F') == items and 'href="#row-' in keys
     assert '<table class="heat">' in html
     assert "positive events" not in html
+
+
+def test_a_childs_heat_map_counts_nothing_from_before_the_child_was_conceived(built):
+    """A household entry from before a child existed (in the chronology as family
+    history) indicates no neglect of that child: the child's heat-map starts 40 weeks
+    before the birth, while the entries from before stay in the child's chronology."""
+    from chronos.report.case_report import glances
+    from chronos.report.chronology import conceived
+    from chronos.report.people import index_children
+
+    result, _ = built
+    born = {k["person_id"]: k["dob"] for k in index_children(result)}
+    chron = build_chronology(result)
+    earlier_rows = 0
+    for glance in glances(result, chron):
+        start = conceived(born[glance["person_id"]])
+        years, counts = glance["heat"]
+        assert all(year >= start[:4] for _, year in counts)
+        rows = chronology_rows(result, child=glance["person_id"])
+        earlier = rows[(rows["date"] != "") & (rows["date"] < start) & (rows["categories"] != "")]
+        earlier_rows += len(earlier)
+        same_year = rows[(rows["date"] >= start) & (rows["date"].str[:4] == start[:4])]
+        for cat in {c for cats in earlier["categories"] for c in cats.split(";")
+                    if not any(cat_in(c, r) for r in same_year["categories"])}:
+            assert (cat, start[:4]) not in counts
+    if result.name.startswith("Walsh"):
+        assert earlier_rows  # Alfie, born 2023, has 2021-22 family history that says neglect
+
+
+def cat_in(category: str, categories: str) -> bool:
+    return category in categories.split(";")

@@ -8,9 +8,11 @@ import pytest
 from chronos.report.document import ChronologyOptions, build_chronology
 from chronos.report.outputs import write_reports
 from chronos.report.privacy import load_key, pseudonymise, reidentify, write_key
+from chronos.report.privacy_document import shared_chronology
 
 FREE_TEXT = ("Seen with K. Smith and Smith, Kerry; JORDAN's brother? Pat came. "
-             "NHS 943 476 5919, postcode ZZ14QT, lives at 14 Larch Close; Riverside Surgery wrote.")
+             "NHS 943 476 5919, postcode ZZ14QT, lives at 14 Larch Close; Riverside Surgery wrote. "
+             "Kerry's new partner Dean Walsh (DOB 01/01/1990); call 07700 900123 or k.s@example.org.")
 
 
 def known_secrets(result) -> set[str]:
@@ -24,8 +26,9 @@ def known_secrets(result) -> set[str]:
         secrets.add(f"{p['given_name']} {p['family_name']}")
         if isinstance(p["address"], str):
             secrets.add(p["address"].split(",")[0])
-    secrets |= {"943 476 5919", "ZZ14QT"} | set(result.events["source_org"].dropna())
-    secrets |= set(result.persons["person_id"])
+    secrets |= {"943 476 5919", "ZZ14QT", "07700 900123", "k.s@example.org", "01/01/1990",
+                "20/11/1994", "1994-11-20"} | set(result.events["source_org"].dropna())
+    secrets |= set(result.persons["person_id"]) | set(result.events["event_id"])
     return secrets
 
 
@@ -39,8 +42,10 @@ def output_text(path) -> str:
             return ""
         return subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
                               text=True, check=True).stdout
-    if path.suffix == ".png":
-        return path.read_bytes().decode("latin-1")
+    if path.suffix == ".png":  # its text chunks: compressed pixels spell 'paT' by chance
+        from chronos.report.privacy_check import _png_metadata
+
+        return _png_metadata(path.read_bytes())
     return path.read_text("utf-8")
 
 
@@ -55,8 +60,8 @@ def noisy(example):
 def test_no_known_name_or_identifier_survives_in_any_output(noisy, tmp_path):
     secrets = known_secrets(noisy)
     run = write_reports(noisy, tmp_path / "shared", options=ChronologyOptions(produced="2024-03-31"),
-                        pseudonymise=True, shift_days=-41)
-    assert {p.suffix for p in run.files} >= {".docx", ".xlsx", ".html", ".csv", ".md", ".png"}
+                        pseudonymise=True)
+    assert {p.suffix for p in run.files} >= {".docx", ".xlsx", ".html", ".csv", ".md", ".png", ".svg"}
     for path in sorted((tmp_path / "shared").iterdir()):
         text = output_text(path)
         for secret in secrets:
@@ -66,16 +71,38 @@ def test_no_known_name_or_identifier_survives_in_any_output(noisy, tmp_path):
     assert "Jordan Smith" in run.key_path.read_text("utf-8")
 
 
-def test_pseudonyms_are_consistent_and_readable(noisy):
-    shared, key = pseudonymise(noisy)
-    chron = build_chronology(shared)
+def test_people_are_named_by_role_and_text_reads_naturally(noisy):
+    shared, key = pseudonymise(noisy, shift_days=-41)
+    chron = shared_chronology(noisy, shared, key, ChronologyOptions())
     text = " ".join(chron.rows["Event"])
-    assert "Seen with Adult" in text and "Child A's brother" in text
-    assert [c["name"] for c in chron.children] == ["Child A", "Child B"]
+    assert "Seen with Mother and Mother; Child 1's brother? Maternal grandmother came." in text
+    assert "NHS NHS 1, postcode Postcode 1, lives at Address 1; GP 1 wrote." in text
+    assert "Mother's new partner Mother's partner (DOB withheld, aged 26); call Phone 1 or Email 1." in text
+    assert [(c["name"], c["birth"]) for c in chron.children] == [("Child 1", "aged 6"), ("Child 2", "aged 3")]
+    assert chron.case.startswith("Case ") and "Smith" not in chron.case
     assert "GP (GP 1)" in set(chron.rows["Agency / source"])
+    persons = chron.persons.set_index("Name")
+    assert persons.loc["Mother", "Age"] == "26" and "Date of birth" not in chron.persons
     again, key2 = pseudonymise(noisy, key=key)
-    assert list(build_chronology(again).rows["Event"]) == list(chron.rows["Event"])
+    assert list(build_chronology(again).rows["Event"]) == list(build_chronology(shared).rows["Event"])
     assert set(key2.values) == set(key.values)
+
+
+def test_dates_of_birth_as_years_when_asked(noisy):
+    shared, key = pseudonymise(noisy, shift_days=0, dates_of_birth="year")
+    chron = shared_chronology(noisy, shared, key)
+    assert [c["birth"] for c in chron.children] == ["born 2015", "born 2018"]
+    assert "(DOB 1990)" in " ".join(chron.rows["Event"])
+    assert set(chron.persons["Year of birth"]) >= {"1994", "2015"}
+
+
+def test_default_shift_is_random_whole_weeks_kept_in_the_key(noisy):
+    shifts = {pseudonymise(noisy)[1].shift_days for _ in range(12)}
+    assert len(shifts) > 1
+    assert all(s % 7 == 0 and 28 <= abs(s) <= 182 for s in shifts)
+    shared, key = pseudonymise(noisy)
+    again, _ = pseudonymise(noisy, key=key, shift_days=5)   # a reused key keeps its shift
+    assert list(again.events["date"]) == list(shared.events["date"])
 
 
 def test_date_shift_moves_every_date_and_keeps_ages(noisy):
@@ -84,6 +111,7 @@ def test_date_shift_moves_every_date_and_keeps_ages(noisy):
     moved = build_chronology(shared)
     assert key.shift_days == -41
     assert "?11/04/2016" in set(moved.rows["Date"]) and "?22/05/2016" not in set(moved.rows["Date"])
+    assert "March 2015" in set(moved.rows["Date"]) and "May 2015" in set(plain.rows["Date"])
     for a, b in zip(moved.rows["Age of child"], plain.rows["Age of child"]):
         assert len(months(a)) == len(months(b))
         assert all(abs(x - y) <= 1 for x, y in zip(months(a), months(b))), (a, b)
@@ -101,15 +129,37 @@ def months(age: str) -> list[int]:
 
 
 def test_key_reidentifies_returned_documents(noisy, tmp_path):
-    run = write_reports(noisy, tmp_path / "shared", formats=["csv", "docx", "html"],
+    run = write_reports(noisy, tmp_path / "shared", formats=["csv", "docx", "html", "xlsx"],
                         pseudonymise=True, shift_days=-41)
     key = load_key(run.key_path)
-    for name in ("chronology.csv", "chronology.docx", "chronology.html"):
+    for name in ("chronology.csv", "chronology.docx", "chronology.html", "chronology.xlsx"):
         back = reidentify(tmp_path / "shared" / name, key)
         text = output_text(back)
-        assert "Jordan Smith" in text or "Jordan" in text
+        assert "Jordan" in text and "Kerry Smith" in text, name
         assert "22/05/2016" in text and "Riverside Surgery" in text, name
-        assert "Child A" not in text
+        assert "Child 1" not in text, name
+
+
+@pytest.mark.parametrize("options", [ChronologyOptions(produced="2024-03-31"),
+                                     ChronologyOptions(produced="2024-03-31", court=True),
+                                     ChronologyOptions(produced="2024-03-31", child="Jordan")])
+def test_reidentify_gives_the_csv_back_byte_for_byte(noisy, tmp_path, options):
+    real = write_reports(noisy, tmp_path / "real", ["csv"], options)
+    run = write_reports(noisy, tmp_path / "shared", ["csv"], options, pseudonymise=True)
+    shared = (tmp_path / "shared" / "chronology.csv").read_bytes()
+    assert b"Jordan" not in shared and b"Kerry" not in shared
+    back = reidentify(tmp_path / "shared" / "chronology.csv", load_key(run.key_path))
+    assert back.read_bytes() == real.files[0].read_bytes()
+
+
+def test_edited_csv_cells_still_get_names_and_dates_back(noisy, tmp_path):
+    run = write_reports(noisy, tmp_path / "shared", ["csv"], pseudonymise=True, shift_days=-41)
+    path = tmp_path / "shared" / "chronology.csv"
+    edited = path.read_bytes().decode("utf-8").replace(
+        "\r\n", ",Reviewer: Mother seen 11/04/2016 with Child 1\r\n", 2)
+    path.write_bytes(edited.encode("utf-8"))
+    back = reidentify(path, load_key(run.key_path)).read_text("utf-8")
+    assert "Reviewer: Kerry Smith seen 22/05/2016 with Jordan Smith" in back
 
 
 def test_key_file_is_owner_only_and_must_live_outside_the_shared_folder(example, tmp_path):
@@ -118,7 +168,7 @@ def test_key_file_is_owner_only_and_must_live_outside_the_shared_folder(example,
     _, key = pseudonymise(example)
     path = write_key(key, tmp_path / "k.json")
     assert path.stat().st_mode & 0o777 == 0o600
-    assert load_key(path).values == key.values
+    assert load_key(path).values == key.values and load_key(path).shift_days == key.shift_days
     with pytest.raises(ChronosError, match="inside the shared folder"):
         write_reports(example, tmp_path / "out", formats=["csv"], pseudonymise=True,
                       key_path=tmp_path / "out" / "key.json")
@@ -157,12 +207,24 @@ def test_roles_family_findings_and_harm_index_are_pseudonymised(tmp_path):
         text = " ".join(" ".join(frame[c].dropna().astype(str)) for c in columns)
         assert text and not any(pid in text for pid in originals), table
     assert "=victim+witness" in " ".join(shared.events["person_roles"].dropna())
-    from chronos.report.case_report import build_case_report
-
-    html = build_case_report(shared)
+    run = write_reports(result, tmp_path / "shared", ["report"], pseudonymise=True)
+    html = run.files[0].read_text("utf-8")
     for name in ("Walsh", "Kyle", "Leanne", "Brent"):
         assert name not in html
     assert html.count('alt="Cumulative harm index over time"') == 3
+    # each child's first page shows an age, as the title block does, not a date of birth
+    assert re.search(r"<h2>Child 1 \(aged \d+\) at a glance</h2>", html)
+    assert "(born " not in html
+
+
+def test_shared_ids_are_random_but_sort_as_the_originals(noisy):
+    shared, key = pseudonymise(noisy)
+    back = {**key.event_ids, **key.person_ids}
+    for column, ids in (("event_id", shared.events["event_id"]), ("person_id", shared.persons["person_id"])):
+        new = sorted(ids.dropna())
+        assert [back[i] for i in new] == sorted(back[i] for i in new), column
+    other, _ = pseudonymise(noisy)
+    assert set(other.events["event_id"]).isdisjoint(shared.events["event_id"])
 
 
 # --------------------------------------------------------------- hostile returns (issue 13)
@@ -247,3 +309,36 @@ def test_the_longest_pseudonym_wins_where_several_start_together(tmp_path):
     (tmp_path / "n.txt").write_text("Adult 12, Adult 1, Adult 123.")
     assert reidentify(tmp_path / "n.txt", key).read_text() == (
         "Dean Walsh, Jade Smith, Adult 123.")
+
+
+def test_a_returned_csv_is_written_back_as_chronos_writes_csv(tmp_path):
+    """Cells with a tab, a CR or a quote, formula-looking cells and CRLF ends come back
+    as the CSV writer wrote them (unquoted tabs would not be the same file)."""
+    from chronos.report.safe_files import csv_line
+
+    rows = [["date", "summary"], ["2020-01-02", "Child A\tseen"], ["2020-01-03", 'a "b"\rc'],
+            ["2020-01-04", "'=SUM(A1)"], ["", ""]]
+    original = "\ufeff" + "".join(csv_line(r, "\r\n") for r in rows)
+    (tmp_path / "c.csv").write_bytes(original.encode("utf-8"))
+    back = reidentify(tmp_path / "c.csv", _key(tmp_path)).read_bytes().decode("utf-8")
+    assert back == original.replace("Child A", "Kayden Smith")
+
+
+def test_a_shared_chronology_leaves_the_review_decisions_out(tmp_path, monkeypatch):
+    """Notes are free text and name those who decided: a pseudonymised chronology has none."""
+    from types import SimpleNamespace
+
+    from chronos.annotations import decide
+    from chronos.report._example import example_result
+    from chronos.report.document import build_chronology
+    from chronos.report.privacy import pseudonymise
+    from chronos.report.privacy_document import shared_chronology
+
+    real = example_result()
+    real.case = SimpleNamespace(root=tmp_path)
+    decide(tmp_path, "Eeec9e4ab21fe", "note", "Spoke to Donna Smith's sister", who="Sam Patel")
+    assert "Donna Smith's sister" in " ".join(build_chronology(real).rows["Significance"])
+    shared, key = pseudonymise(real)
+    chron = shared_chronology(real, shared, key)
+    assert len(chron.decisions) == 0
+    assert "sister" not in " ".join(chron.rows["Significance"]) and "Sam Patel" not in chron.notes

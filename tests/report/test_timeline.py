@@ -19,13 +19,52 @@ def test_one_lane_per_agency_and_a_marker_per_dated_event(example):
     points = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
     assert points == example.events["date"].notna().sum()
     texts = [t.get_text() for t in ax.texts]
-    assert {"F1", "F2"} <= set(texts)                     # flagged windows labelled
     assert "Child protection plan started" in texts and "Birth: Amelia" in texts
-    assert any("Age of Jordan" in a.get_xlabel() for a in ax.child_axes)
+    # the age of the youngest index child (Amelia, born 2018; Jordan 2015)
+    assert any("Age of Amelia" in a.get_xlabel() for a in ax.child_axes)
+    only = draw_timeline(example, child="P-jordan")
+    assert any("Age of Jordan" in a.get_xlabel() for a in only.axes[0].child_axes)
+
+
+def _band(fig):
+    return next(a for a in fig.axes if a.get_ylabel() == "Findings")
+
+
+def test_finding_windows_are_bars_in_a_band_of_their_own(example):
+    fig = draw_timeline(example)
+    lanes, band = fig.axes[0], _band(fig)
+    assert not lanes.patches  # nothing shaded over the markers
+    assert {t.get_text() for t in band.texts} == {"F1", "F2"}
+    assert len(band.patches) == len(example.findings)
+    colours = {round(p.get_facecolor()[0], 2) for p in band.patches}
+    assert len(colours) == 2  # high and medium told apart
+
+
+def test_no_label_prints_over_another():
+    """The Smith family: 16 findings and close life events (a conference and the plan it
+    starts on one day)."""
+    from pathlib import Path
+
+    from chronos.case import build_case
+
+    result = build_case(Path(__file__).resolve().parents[2] / "examples" / "smith-family")
+    fig = draw_timeline(result)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    band = _band(fig)
+    assert len(band.texts) == len(result.findings)
+    for ax in (fig.axes[0], band):
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        for a, b in ((a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]):
+            assert not a.overlaps(b), (ax.get_ylabel(), a, b)
+    bars = [p.get_window_extent(renderer) for p in band.patches]
+    labels = [t.get_window_extent(renderer) for t in band.texts]
+    for label in labels:
+        assert not any(label.overlaps(bar) for bar in bars)
 
 
 def test_harm_index_panel_only_when_present(example):
-    assert len([a for a in draw_timeline(example).axes if a.get_ylabel()]) == 0
+    assert not [a for a in draw_timeline(example).axes if "harm" in a.get_ylabel()]
     fig = draw_timeline(example, harm_index=[{"date": "2016-05-22", "index": 1},
                                              {"date": "2020-06-18", "index": 4}])
     assert any("harm" in a.get_ylabel() for a in fig.axes)

@@ -87,3 +87,18 @@ def test_control_characters_are_shown_not_dropped_and_do_not_crash(chron, tmp_pa
     assert len(events) == len(chron.rows)
     assert events[0] == "Seen\u2400 at home\u241b"
     assert events[1] == "'=1+1\u2407"
+
+
+def test_review_decisions_sheet(reviewed, chron, tmp_path):
+    wb = load_workbook(write_xlsx(reviewed, tmp_path / "r.xlsx"))
+    assert wb.sheetnames[-3:] == ["Review decisions", "Persons", "Sources"]
+    ws = wb["Review decisions"]
+    rows = [list(r) for r in ws.iter_rows(min_row=4, values_only=True)]
+    assert rows[0] == ["About", "Decision", "By", "When", "Reason", "Status"]
+    assert len(rows) == 7 and any(r[-1] == "not applied: the case no longer has this event"
+                                  for r in rows)
+    assert ws.print_title_rows == "$4:$4" and ws.oddHeader.center.text
+    findings = [list(r) for r in wb["Findings"].iter_rows(min_row=4, values_only=True)]
+    review = findings[0].index("Review")
+    assert findings[1][0] == "F1" and findings[1][review].startswith("Dismissed (B Reviewer")
+    assert "Review decisions" not in load_workbook(write_xlsx(chron, tmp_path / "c.xlsx")).sheetnames
