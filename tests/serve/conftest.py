@@ -23,6 +23,7 @@ S1,Jaden,Brown,,LS9 9ZZ,15/01/2021,Head lice
 S2,Jayden,Brown,,,20/01/2021,Head lice
 S3,J,Brown,04/03/2015,,20/01/2021,Head lice
 S4,Jayden,Brown,2015,LS1 4AP,20/01/2021,Head lice
+S4,Jayden,Brown,2015,LS1 4AP,10/01/2021,Was not brought
 """
 BROWN_MAPPINGS = {
     "gp.yaml": """agency: GP

@@ -264,3 +264,17 @@ def test_decisions_about_ids_a_rebuild_lost_are_listed_not_dropped(brown):
     decide(entry.root, "E0123456789ab", "note", "about an event since removed")
     page = client.get("/case/brown/annotations").text
     assert "about an event since removed" in page and "no longer in the case" in page
+
+
+def test_an_entry_shows_the_reports_merged_into_it(brown):
+    client, entry = brown
+    merged = entry.result.event_duplicates
+    assert len(merged) == 1                     # the missed appointment both reported
+    kept = merged.iloc[0]["duplicate_of"]
+    other = merged.iloc[0]["source_file"]
+    lead = entry.result.events.set_index("event_id").loc[kept, "source_file"]
+    assert {other, lead} == {"exports/gp.csv", "exports/school.csv"}
+    page = client.get(f"/case/brown/event/{kept}").text
+    table = page.split('id="duplicates"')[1].split("</table>")[0]
+    assert other in table and f"<td>{merged.iloc[0]['source_ref']}</td>" in table
+    assert lead in page.split('id="provenance"')[1].split("</table>")[0]
