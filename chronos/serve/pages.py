@@ -43,9 +43,19 @@ def back(url: str, **message) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+MAX_FORM = 1_000_000     # bytes: a mapping pasted in the wizard is far smaller
+
+
 async def form(request: Request) -> dict[str, str]:
-    body = (await request.body())[:1_000_000].decode("utf-8", "replace")
-    return dict(parse_qsl(body, keep_blank_values=True))
+    """The posted form's fields; a body over :data:`MAX_FORM` is refused (413), not read."""
+    from starlette.exceptions import HTTPException
+
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM:
+            raise HTTPException(413, "The form is too large.")
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def entry_or_404(request: Request) -> CaseEntry:

@@ -141,3 +141,9 @@ def test_a_busy_port_is_a_clear_error(tmp_path):
             prepare(tmp_path, port=first.port)
     finally:
         first.sock.close()
+
+
+def test_a_form_too_large_is_refused_unread(client):
+    answer = client.post("/new", content=b"folder=" + b"x" * 1_100_000,
+                         headers={"content-type": "application/x-www-form-urlencoded"})
+    assert answer.status_code == 413
