@@ -22,9 +22,13 @@ class Chart:
 
     files: list[Path]
     warnings: list[str] = field(default_factory=list)
+    stats: dict | None = None
 
     def as_dict(self) -> dict:
-        return {"files": [str(p) for p in self.files], "warnings": list(self.warnings)}
+        out = {"files": [str(p) for p in self.files], "warnings": list(self.warnings)}
+        if self.stats is not None:
+            out["stats"] = self.stats
+        return out
 
 
 @dataclass
@@ -616,8 +620,12 @@ def _overrides_path(case) -> Path:
 
 
 def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
-             progress: Progress | None = None) -> Chart:
-    """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file."""
+             focus: list[str] | None = None, generations: int | None = None,
+             stats: bool = False, progress: Progress | None = None) -> Chart:
+    """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file:
+    around ``focus`` (person ids, GEDCOM ids or names) ``generations`` up and down (two
+    up and one down by default; a case with no focus: around its index children; a file
+    with no focus: the whole tree). With ``stats`` the chart's figures come back too."""
     from chronos.genogram.case import draw_genogram_file
     from chronos.report.safe_files import check_output
 
@@ -633,9 +641,10 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
         for target in targets:
             check_output(target, folder=False, protect=[path])
         source = path
-    written, warnings = draw_genogram_file(source, out, as_of=as_of, pseudonymise=pseudonymise,
-                                           progress=progress)
-    return Chart(list(written), list(warnings))
+    written, warnings, figures = draw_genogram_file(
+        source, out, as_of=as_of, pseudonymise=pseudonymise, focus=focus,
+        generations=generations, stats=stats, progress=progress)
+    return Chart(list(written), list(warnings), figures)
 
 
 def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,

@@ -183,6 +183,16 @@ def chronology(case: Case, child: Child = None, csv_out: Csv = False, quiet: Qui
 def genogram(
     case: Path = typer.Argument(..., help="A case.yaml (or its folder), or a GEDCOM .ged file."),
     out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
+    focus: Annotated[Optional[list[str]], typer.Option(
+        "--focus", help="Draw the family around this person: a person id, a GEDCOM id "
+                        "(I52) or a name; repeatable. A case's default: its index children.")] = None,
+    generations: Annotated[Optional[int], typer.Option(
+        "--generations", min=0, help="Generations up and down from the focus "
+                                     "(default: two up, one down).")] = None,
+    stats: Annotated[bool, typer.Option(
+        "--stats", help="Print the chart's figures as JSON on stdout: people drawn, "
+                        "deceased, crossings, lines through symbols and labels, label "
+                        "overlaps, width and height.")] = False,
     as_of: AsOf = None,
     pseudonymise_names: PseudonymiseNames = False,
     quiet: Quiet = False,
@@ -191,11 +201,16 @@ def genogram(
     """Draw the genogram of a case or a GEDCOM family tree.
 
     Example: chronos genogram examples/smith-family --out genogram.png --as-of 2023-01-01
+
+    Example: chronos genogram tree.ged --focus "Mary Smith" --generations 1 --out mary.png --stats
     """
     from chronos import app as run
 
     chart = run.genogram(case, out, as_of=_date(as_of, "--as-of"),
-                         pseudonymise=pseudonymise_names, progress=render.progress(quiet))
+                         pseudonymise=pseudonymise_names, focus=focus, generations=generations,
+                         stats=stats, progress=render.progress(quiet))
+    if stats and not json_out:
+        render.json_data(chart.stats)
     render.chart(chart, quiet, json_out)
 
 
@@ -446,13 +461,13 @@ def report(
 def annotate(
     case: Case,
     significant: Optional[list[str]] = typer.Option(
-        None, "--significant", metavar="EVENT_ID", help="Show the event among the significant events, "
+        None, "--mark-significant", metavar="EVENT_ID", help="Show the event among the significant events, "
         "whatever chronos judged; repeatable."),
     not_significant: Optional[list[str]] = typer.Option(
-        None, "--not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
+        None, "--mark-not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
         "events (the full record keeps it, marked); repeatable."),
     undecided: Optional[list[str]] = typer.Option(
-        None, "--undecided", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
+        None, "--unmark", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
         "judges the event again); repeatable."),
     note: Optional[list[str]] = typer.Option(
         None, "--note", metavar="ID=TEXT", help="An analysis note on an event or a finding (an "
@@ -466,7 +481,7 @@ def annotate(
         None, "--bundle-ref", metavar="EVENT_ID=REF", help="The court bundle page of an event's record "
         "(e.g. E1a2b3c4d5e6f=C23; an empty REF withdraws it); repeatable."),
     source: Optional[Path] = typer.Option(
-        None, "--from", help="A court chronology (Word or Excel) whose Bundle ref column "
+        None, "--refs-from", metavar="FILE", help="A court chronology (Word or Excel) whose Bundle ref column "
         "you filled in: every reference typed there is recorded."),
     who: Optional[str] = typer.Option(None, "--who", help="Who decided (default: your "
                                       "login name)."),
@@ -480,9 +495,9 @@ def annotate(
     chronologies (Word, Excel, HTML) and the case report show them. With no decision,
     lists those in force, and those about events or findings the case no longer has.
 
-    Examples: chronos annotate examples/smith-family --not-significant E1a2b3c4d5e6f
+    Examples: chronos annotate examples/smith-family --mark-not-significant E1a2b3c4d5e6f
     --reason "routine, attended";
-    chronos annotate examples/smith-family --from out/court/chronology.docx
+    chronos annotate examples/smith-family --refs-from out/court/chronology.docx
     """
     from chronos import app as run
     from chronos.errors import ChronosError

@@ -64,6 +64,7 @@ PERSONS = {
     "source_format": STR,
     "source_file": STR,
     "source_ref": STR,
+    "deceased": BOOL,         # known to have died (a date of death, or a death without one)
 }
 
 LINKS = {

@@ -54,7 +54,7 @@ def main() -> None:
         out = Path(tmp) / "out"
         write_reports(example_result(), out, options=ChronologyOptions(produced="2024-03-31"))
         write_reports(example_result(), Path(tmp) / "court", formats=["docx"],
-                      options=ChronologyOptions(produced="2024-03-31", court=True,
+                      options=ChronologyOptions(produced="2021-08-20", court=True,
                                                 settings=COURT))
         write_reports(example_result(), Path(tmp) / "decided", formats=["docx"],
                       options=ChronologyOptions(produced="2024-03-31",

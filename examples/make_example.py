@@ -442,28 +442,35 @@ def social_care(people: dict[str, Person]) -> Export:
 # --------------------------------------------------------------------------- family
 
 FAMILY_HEADER = ["Person Ref", "Forename", "Surname", "DOB", "Sex", "NHS Number", "UPN", "Role",
-                 "Mother Ref", "Father Ref", "Partner Ref", "Partner Status", "Household",
-                 "Notes"]
+                 "Mother Ref", "Father Ref", "Partner Ref", "Partner Status", "Partner From",
+                 "Partner To", "Household", "Notes"]
+#: when the partnerships began and ended (Ryan moved in on the housing record's date)
+TOGETHER = (dt.date(2015, 6, 14), dt.date(2023, 1, 10))
+MOVED_IN = dt.date(2023, 3, 6)
 
 
 def persons_file(people: dict[str, Person]) -> Export:
     ex = Export("family_persons.csv", FAMILY_HEADER)
     p = people
     rows = [
-        ("donna", "parent", p["pat"].key, "", p["ryan"].key, "cohabiting", "H1", "Mother"),
-        ("craig", "parent", "", "", p["donna"].key, "separated", "H2",
+        ("donna", "parent", p["pat"].key, "", p["ryan"].key, "cohabiting", (MOVED_IN, None), "H1",
+         "Mother"),
+        ("craig", "parent", "", "", p["donna"].key, "separated", TOGETHER, "H2",
          "Father of Kayden and Mia; left the household January 2023"),
-        ("ryan", "adult", "", "", p["donna"].key, "cohabiting", "H1",
+        ("ryan", "adult", "", "", p["donna"].key, "cohabiting", (MOVED_IN, None), "H1",
          "Mother's partner; moved in March 2023"),
-        ("tyler", "child", p["donna"].key, "", "", "", "H1", "Father not known"),
-        ("kayden", "child", p["donna"].key, p["craig"].key, "", "", "H1", ""),
-        ("mia", "child", p["donna"].key, p["craig"].key, "", "", "H1", "Born 18/05/2022"),
-        ("pat", "carer", "", "", "", "", "H3", "Maternal grandmother; after-school care"),
+        ("tyler", "child", p["donna"].key, "", "", "", (None, None), "H1", "Father not known"),
+        ("kayden", "child", p["donna"].key, p["craig"].key, "", "", (None, None), "H1", ""),
+        ("mia", "child", p["donna"].key, p["craig"].key, "", "", (None, None), "H1",
+         "Born 18/05/2022"),
+        ("pat", "carer", "", "", "", "", (None, None), "H3",
+         "Maternal grandmother; after-school care"),
     ]
-    for who, role, mother, father, partner, status, household, notes in rows:
+    for who, role, mother, father, partner, status, (since, until), household, notes in rows:
         q = p[who]
         ex.add([q.key, q.first, q.last, d(q.dob), q.sex, q.nhs, q.upn, role, mother, father,
-                partner, status, household, notes], "family")
+                partner, status, d(since) if since else "", d(until) if until else "",
+                household, notes], "family")
     return ex
 
 

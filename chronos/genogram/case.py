@@ -31,34 +31,56 @@ def graph_from_gedcom(path, *, as_of=None, index_children=()):
                        index_children=index_children, as_of=as_of)
 
 
+def genogram_view(graph, *, focus=None, generations: int | None = None, case: bool = False,
+                  pseudonymise: bool = False):
+    """The part of the family to draw: around ``focus`` (ids or names) ``generations``
+    up and down (default two up, one down); for a case with no focus, around the index
+    children; otherwise the whole family. To be drawn pseudonymised, the part carries the
+    role names of the whole family (``graph.graph['role_names']``), so that its people
+    are named as the shared documents name them."""
+    from chronos.errors import ChronosError
+    from chronos.genogram.focus import CASE_DOWN, CASE_UP, focus_graph
+
+    if generations is not None and generations < 0:
+        raise ChronosError("--generations must be 0 or more")
+    if not focus and case:
+        focus = graph.graph.get("index_children") or None
+    if not focus:
+        if generations is not None:
+            raise ChronosError("--generations needs someone to count from",
+                               hint="add --focus PERSON (a person id, GEDCOM id or name)")
+        return graph
+    up, down = (generations, generations) if generations is not None else (CASE_UP, CASE_DOWN)
+    view = focus_graph(graph, list(focus), up=up, down=down)
+    if pseudonymise:
+        from chronos.genogram.labels import role_names
+
+        view.graph["role_names"] = role_names(graph)
+    return view
+
+
 def genogram_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf).
-    A pseudonymised case (``result.pseudonymised``) is drawn pseudonymised."""
-    graph = case_graph(result, as_of=as_of)
+    """Draw the case's genogram to ``out`` (one path or several: .png, .svg, .pdf):
+    the index children, two generations up and one down, partners, siblings, household.
+    A pseudonymised case (``result.pseudonymised``) is drawn pseudonymised, people named
+    by role as in the shared documents."""
     pseudonymise = pseudonymise or bool(getattr(result, "pseudonymised", False))
+    graph = genogram_view(case_graph(result, as_of=as_of), case=True, pseudonymise=pseudonymise)
     return render_genogram(graph, out, title=result.name, pseudonymise=pseudonymise)
 
 
 def ecomap_for_case(result, out, *, as_of=None, pseudonymise: bool = False) -> list[Path]:
-    """Draw the case's ecomap to ``out`` (one path or several); pseudonymised, the family
-    in the centre is named by role ('Child 1', 'Mother')."""
-    ecomap = case_ecomap(result, as_of=as_of)
-    if pseudonymise or getattr(result, "pseudonymised", False):
-        ecomap = _by_role(ecomap, case_graph(result, as_of=as_of))
-    return render_ecomap(ecomap, out, title=result.name)
+    """Draw the case's ecomap to ``out`` (one path or several); pseudonymised (asked, or a
+    pseudonymised case), people are named by role ('Child 1', 'Mother') as in the shared
+    documents."""
+    from chronos.genogram.labels import pseudonyms
 
-
-def _by_role(ecomap: Ecomap, graph) -> Ecomap:
-    """The ecomap with the family's members named by role and no family name."""
-    import dataclasses
-
-    from chronos.genogram.labels import role_names
-
-    names = role_names(graph)
-    ids = graph.graph.get("household") or graph.graph.get("index_children") or []
-    members = [names[p] for p in sorted(ids, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
-               if p in names]
-    return dataclasses.replace(ecomap, centre="Family", members=members)
+    pseudonymise = pseudonymise or bool(getattr(result, "pseudonymised", False))
+    graph = case_graph(result, as_of=as_of)
+    ecomap = build_ecomap(result.events, result.persons, index_children=result.index_children or (),
+                          as_of=graph.graph["as_of"], graph=graph)
+    names = pseudonyms(graph) if pseudonymise else None
+    return render_ecomap(ecomap, out, title=result.name, pseudonymise=pseudonymise, names=names)
 
 
 def case_ecomap(result, *, as_of=None) -> Ecomap:
@@ -88,24 +110,32 @@ def write_ecomap_png(result, path: Path) -> None:
     ecomap_for_case(result, path)
 
 
-def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False,
-                       progress=None) -> tuple[list[Path], list[str]]:
+def draw_genogram_file(source, out, *, as_of=None, pseudonymise: bool = False, focus=None,
+                       generations: int | None = None, stats: bool = False,
+                       progress=None) -> tuple[list[Path], list[str], dict | None]:
     """``chronos genogram``: draw the genogram of ``source`` (a built case, or the path of
-    a GEDCOM .ged file) to ``out``.
+    a GEDCOM .ged file) to ``out``, around ``focus`` (see :func:`genogram_view`).
 
-    Returns the files written and the layout's warnings (families that could not be
-    drawn cleanly)."""
+    Returns the files written, the warnings (families that could not be drawn cleanly)
+    and, with ``stats``, the chart's figures (:func:`chronos.genogram.stats.genogram_stats`)."""
     from chronos.genogram.layout import layout_genogram
 
     say = progress or (lambda _msg: None)
     if isinstance(source, (str, Path)):
         path = Path(source)
         say(f"reading {path.name}")
-        graph, title = graph_from_gedcom(path, as_of=as_of), path.stem
+        graph, title, case = graph_from_gedcom(path, as_of=as_of), path.stem, False
     else:
-        graph, title = case_graph(source, as_of=as_of), source.name
+        graph, title, case = case_graph(source, as_of=as_of), source.name, True
+    graph = genogram_view(graph, focus=focus, generations=generations, case=case,
+                          pseudonymise=pseudonymise)
     say("laying out")
     layout = layout_genogram(graph, pseudonymised=pseudonymise)
     say(f"drawing {out}")
     written = render_genogram(graph, out, layout=layout, title=title, pseudonymise=pseudonymise)
-    return written, list(graph.graph["warnings"]) + list(layout.warnings)
+    figures = None
+    if stats:
+        from chronos.genogram.stats import genogram_stats
+
+        figures = genogram_stats(graph, layout)
+    return written, list(graph.graph["warnings"]) + list(layout.warnings), figures

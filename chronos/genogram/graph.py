@@ -5,12 +5,19 @@ optionally, ``events`` and ``findings``) into a :class:`networkx.MultiDiGraph`:
 
 - one node per person (``person_id``, or the source ``record_key`` before linking), with
   attributes ``name``, ``given_name``, ``family_name``, ``sex`` (M, F, U, X), ``dob``,
-  ``dod``, ``deceased``, ``age`` (at ``as_of``, or at death), ``is_index``, ``role``,
+  ``dod``, ``deceased``, ``death`` (how we know: ``recorded`` with a date, ``date
+  unknown``, or ``presumed`` when born more than ``presumed_dead_after_years`` (110)
+  before ``as_of`` with no death recorded), ``age`` (at ``as_of``, or at death; None when
+  the death date is not known), ``is_index``, ``role``,
   ``agencies`` (agencies with events about the person), ``annotations`` (what the case
   found, e.g. ``"not assessed"``, ``"DA perpetrator"``), ``findings`` (count),
   ``in_household`` and ``kind`` (``person`` or ``pregnancy``);
 - ``parent`` edges point from parent to child; ``partner``, ``sibling`` and ``household``
-  edges are stored once (in the order of the table) and mean the same both ways. Every
+  edges are stored once (in the order of the table) and mean the same both ways;
+  ``emotional`` edges (how two people get on: ``close``, ``conflict``, ``cut-off``,
+  ``violence``, ... from relationship rows of kind ``emotional``, and ``violence`` between
+  partners from police domestic abuse events, see :mod:`chronos.genogram.relations`)
+  point from the one who harms to the one harmed where that matters. Every
   edge carries ``kind``, ``subtype``, ``start``, ``end``, ``current`` (true at ``as_of``),
   ``status`` (for partners: the subtype as it stood at ``as_of``), ``source_file`` and
   ``source_ref``.
@@ -24,36 +31,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from functools import lru_cache
-from importlib import resources
 
 import networkx as nx
 import pandas as pd
 
+from chronos.genogram.settings import settings
+
 PARENT_SUBTYPES = ("biological", "adoptive", "foster", "step")
 PARTNER_SUBTYPES = ("married", "cohabiting", "separated", "divorced", "partner")
 SYMMETRIC_KINDS = ("partner", "sibling", "household")
+EMOTIONAL = "emotional"
 ADULT_AGE = 18
 
 
-@lru_cache(maxsize=1)
-def settings() -> dict:
-    """The genogram and ecomap rules (``chronos/data/genogram.yaml``)."""
-    import yaml
-
-    text = resources.files("chronos").joinpath("data", "genogram.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
-
-
 def build_graph(persons, relationships, *, events=None, findings=None, index_children=(),
-                as_of=None) -> nx.MultiDiGraph:
+                as_of=None, unknown_parents: bool = True) -> nx.MultiDiGraph:
     """The family as a graph: people, relationships and what the case says about them.
 
     ``persons`` and ``relationships`` follow :mod:`chronos.model` (relationships name
     people by ``person_id`` or by source record key); ``events`` add agency involvement,
     roles and pregnancies, ``findings`` a count per person. ``index_children`` are ids,
     record keys or names. ``as_of`` (ISO date, default: today) decides ages, who was born
-    yet, which relationships had started or ended and who was in the household.
+    yet, which relationships had started or ended and who was in the household. With
+    ``unknown_parents`` a child with one recorded birth parent gets a placeholder for the
+    other (a node of kind ``unknown``, one per known parent, partnered with them).
     """
     as_of = iso(as_of) or dt.date.today().isoformat()
     graph = nx.MultiDiGraph(as_of=as_of, warnings=[])
@@ -66,6 +67,8 @@ def build_graph(persons, relationships, *, events=None, findings=None, index_chi
             continue
         graph.add_node(pid, **_node_attributes(pid, row, as_of))
     _add_relationships(graph, relationships, keys, as_of, not_yet_born)
+    if unknown_parents:
+        _add_unknown_parents(graph)
     _mark_index(graph, index_children)
     event_rows = _event_rows(events, keys)
     _add_pregnancies(graph, event_rows, as_of)
@@ -73,6 +76,7 @@ def build_graph(persons, relationships, *, events=None, findings=None, index_chi
     _annotate_findings(graph, findings)
     _mark_household(graph, as_of)
     _annotate_roles(graph, event_rows, events is not None)
+    _add_partner_violence(graph, event_rows)
     return graph
 
 
@@ -140,17 +144,44 @@ def _is_unborn(row: dict) -> bool:
 def _node_attributes(pid: str, row: dict, as_of: str) -> dict:
     given, family = row.get("given_name"), row.get("family_name")
     name = " ".join(part for part in (given, family) if part) or row.get("other_names") or pid
-    dod = iso(row.get("dod"))
-    deceased = bool(dod and dod <= as_of) or (row.get("role") or "").lower() == "deceased"
+    dob, dod = iso(row.get("dob")), iso(row.get("dod"))
+    death = death_known(dob, dod, row, as_of)
+    age = age_on(dob, dod) if death == "recorded" else None if death else age_on(dob, as_of)
     return {
         "name": name, "given_name": given, "family_name": family,
-        "sex": _sex(row.get("sex")), "dob": iso(row.get("dob")), "dod": dod,
-        "deceased": deceased, "age": age_on(iso(row.get("dob")), dod if deceased else as_of),
+        "sex": _sex(row.get("sex")), "dob": dob, "dod": dod if death == "recorded" else None,
+        "deceased": death is not None, "death": death, "age": age,
+        "age_months": _months(dob, as_of, row.get("dob_precision")) if not death else None,
         "is_index": str(row.get("is_index") or "").lower() in {"true", "1", "yes"},
         "role": row.get("role"), "address": row.get("address"), "postcode": row.get("postcode"),
         "agencies": [], "annotations": [], "findings": 0, "in_household": False,
         "kind": "pregnancy" if _is_unborn(row) else "person",
     }
+
+
+def _months(dob: str | None, on: str, precision) -> int | None:
+    """Whole months from a full date of birth to ``on`` (None if the day is not known)."""
+    if not dob or len(dob) < 10 or (precision and str(precision) != "day"):
+        return None
+    months = (int(on[:4]) - int(dob[:4])) * 12 + int(on[5:7]) - int(dob[5:7])
+    months -= 1 if on[8:10] < dob[8:10] else 0
+    return months if months >= 0 else None
+
+
+def death_known(dob: str | None, dod: str | None, row: dict, as_of: str) -> str | None:
+    """How we know a person had died by ``as_of``: ``recorded`` (a date of death on or
+    before it), ``date unknown`` (a death recorded without a date, or the role
+    ``deceased``), ``presumed`` (born more than ``presumed_dead_after_years`` before it,
+    no death recorded); None: living as far as the records say."""
+    if dod:
+        return "recorded" if dod <= as_of else None
+    flagged = str(row.get("deceased") or "").lower() in {"true", "1", "yes"}
+    if flagged or (row.get("role") or "").lower() == "deceased":
+        return "date unknown"
+    age = age_on(dob, as_of)
+    if age is not None and age > int(settings()["people"]["presumed_dead_after_years"]):
+        return "presumed"
+    return None
 
 
 def _sex(value) -> str:
@@ -183,7 +214,14 @@ def _add_relationships(graph: nx.MultiDiGraph, relationships, keys: dict, as_of:
         a, b = keys.get(row.get("person_a"), row.get("person_a")), keys.get(
             row.get("person_b"), row.get("person_b"))
         start, end = iso(row.get("start")), iso(row.get("end"))
-        if kind not in ("parent",) + SYMMETRIC_KINDS or not a or not b or a == b:
+        if kind == "other" and emotional_subtype(row.get("subtype")):
+            kind = EMOTIONAL
+        if kind not in ("parent", EMOTIONAL) + SYMMETRIC_KINDS or not a or not b or a == b:
+            continue
+        if kind == EMOTIONAL and not emotional_subtype(row.get("subtype")):
+            graph.graph["warnings"].append(
+                f"relationship {a} - {b}: '{row.get('subtype')}' is not a kind of emotional "
+                "relationship the genogram draws (see chronos/data/genogram.yaml)")
             continue
         if (start and start > as_of) or a in not_yet_born or b in not_yet_born:
             continue
@@ -197,8 +235,20 @@ def _add_relationships(graph: nx.MultiDiGraph, relationships, keys: dict, as_of:
                        source_ref=row.get("source_ref"))
 
 
+def emotional_subtype(subtype) -> str | None:
+    """The drawn kind (``close``, ``conflict``, ``cut-off``, ``violence``, ...) of an
+    emotional relationship's subtype as a record words it; None if not one."""
+    text = " ".join(str(subtype or "").strip().lower().replace("_", " ").split())
+    for drawn, words in settings()["relationship_lines"]["words"].items():
+        if text == drawn or text in words:
+            return drawn
+    return None
+
+
 def _subtype(kind: str, subtype) -> str | None:
     text = (subtype or "").strip().lower()
+    if kind == EMOTIONAL:
+        return emotional_subtype(subtype)
     if kind == "parent":
         return text if text in PARENT_SUBTYPES else "biological"
     if kind == "partner":
@@ -211,6 +261,34 @@ def _status(kind: str, subtype: str | None, current: bool) -> str | None:
     if kind == "partner" and not current and subtype in ("married", "cohabiting", "partner"):
         return "separated"
     return subtype
+
+
+def _add_unknown_parents(graph: nx.MultiDiGraph) -> None:
+    """A 'not known' parent beside each person who is the one recorded birth parent of a
+    child: practitioners draw the other parent, unknown, rather than leave a gap."""
+    alone = defaultdict(list)
+    for child, data in list(graph.nodes(data=True)):
+        if data.get("kind") != "person":
+            continue
+        birth = [a for a, _, d in graph.in_edges(child, data=True)
+                 if d["kind"] == "parent" and d["subtype"] == "biological"]
+        if len(birth) == 1:
+            alone[birth[0]].append(child)
+    for parent, kids in sorted(alone.items()):
+        node = f"unknown:{parent}"
+        attrs = _node_attributes(node, {"sex": _OTHER_SEX.get(graph.nodes[parent]["sex"])},
+                                 graph.graph["as_of"])
+        attrs.update(kind="unknown", name="not known", given_name=None, family_name=None)
+        graph.add_node(node, **attrs)
+        graph.add_edge(parent, node, kind="partner", subtype="partner", start=None, end=None,
+                       current=True, status="partner", source_file=None, source_ref=None)
+        for child in sorted(kids):
+            graph.add_edge(node, child, kind="parent", subtype="biological", start=None,
+                           end=None, current=True, status="biological", source_file=None,
+                           source_ref=None)
+
+
+_OTHER_SEX = {"M": "F", "F": "M"}
 
 
 def edges_of(graph: nx.MultiDiGraph, kind: str):
@@ -312,6 +390,17 @@ def _shift(iso_date: str, *, months: int) -> str:
     return f"{year:04d}-{month:02d}-{min(int(iso_date[8:10]), 28):02d}"
 
 
+def _add_partner_violence(graph: nx.MultiDiGraph, events: list[dict]) -> None:
+    """Violence lines between partners from police domestic abuse events."""
+    from chronos.genogram.relations import partner_violence
+
+    for line in partner_violence(graph, events):
+        graph.add_edge(line.perpetrator, line.victim, kind=EMOTIONAL, subtype="violence",
+                       start=line.first, end=line.last, current=True, status="violence",
+                       source_file=None, source_ref=None, event_ids=line.event_ids,
+                       count=line.incidents)
+
+
 # -- households and roles --------------------------------------------------------------
 
 def household_at(graph: nx.MultiDiGraph, on=None) -> list[str]:
@@ -336,7 +425,8 @@ def _household_by_address(graph: nx.MultiDiGraph) -> list[str]:
     places = {graph.nodes[c].get("address") or graph.nodes[c].get("postcode")
               for c in graph.graph["index_children"]} - {None}
     return sorted(p for p, d in graph.nodes(data=True)
-                  if (d.get("address") or d.get("postcode")) in places and not d["deceased"])
+                  if (d.get("address") or d.get("postcode")) in places and not d["deceased"]
+                  and d.get("kind") == "person")
 
 
 def _mark_household(graph: nx.MultiDiGraph, as_of: str) -> None:
@@ -395,8 +485,11 @@ def _named_in(person: dict, assessments: list[dict]) -> bool:
 
 
 def _perpetrators(events: list[dict], rules: dict):
-    """``(person, label)`` for people events name as a domestic abuse perpetrator."""
+    """``(person, label)`` for people events name as harming in domestic abuse:
+    ``DA perpetrator`` where a record says perpetrator, ``DA suspect`` where police
+    record a suspect (an allegation, not a finding)."""
     keys = rules["perpetrator_detail_keys"]
+    words = settings()["partner_violence"]
     for row in events:
         if row.get("event_type") not in rules["perpetrator_event_types"]:
             continue
@@ -405,9 +498,12 @@ def _perpetrators(events: list[dict], rules: dict):
             for pid in value.replace("|", ",").split(","):
                 if pid.strip():
                     yield pid.strip(), "DA perpetrator"
-        if row["details_map"].get("role", "").lower() == "perpetrator":
+        role = next((row["details_map"][k].lower() for k in words["role_keys"]
+                     if row["details_map"].get(k)), "")
+        if role in words["harm_words"]:
+            label = "DA suspect" if role == "suspect" else "DA perpetrator"
             for pid in row["people"]:
-                yield pid, "DA perpetrator"
+                yield pid, label
 
 
 def _adults_around_index(graph: nx.MultiDiGraph) -> list[str]:

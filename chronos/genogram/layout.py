@@ -17,7 +17,18 @@ spouse ordering, then a fit that centres children under their parents):
    flipped when that shortens lines.
 5. **Coordinates**: alternating down and up sweeps place each row by weighted isotonic
    regression (pool adjacent violators) under minimum spacing, so symbols never overlap
-   and children sit under their parents as far as the family allows.
+   and children sit under their parents as far as the family allows. The spacing of two
+   neighbours is what their labels, the partner-line dates between them and the
+   household boundary need, so that no label touches another or a line.
+6. **Drawn twice**: a person who married into a family placed far from their own (or
+   whose partner is more than one generation below their parents) is drawn a second
+   time among their siblings, both symbols tagged with one number, and the layout is
+   redone: one long line across the chart becomes none (pedigree software's
+   "duplicate" individuals).
+
+Lines never leave a symbol through its label: a person from whom a line goes down (a
+partner line to a partner who is not beside them, a lone parent's line to a child) has
+the line leave below the symbol a little to one side and the label set to the other.
 
 Where a family cannot be drawn cleanly (a parent cycle, partners on different
 generations, child lines crossing rows) the layout still draws it and says so in
@@ -28,96 +39,35 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 import networkx as nx
 
-from chronos.genogram.labels import person_label
+from chronos.genogram.chart import SYMBOL, Family, Layout, Line  # noqa: F401 (re-exported)
+from chronos.genogram.geometry import Plan, build_geometry, straight_lines
+from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H
+from chronos.genogram.labels import (PARTNER_SCALE, label_box, partner_dates, person_label,
+                                     pseudonyms, text_width)
 
-SYMBOL = 1.0          # symbol width and height
-SLOT = 3.1            # centre-to-centre distance of neighbours on a row
-FAMILY_GAP = 0.5      # extra space between sibships of different families (in slots)
-from chronos.genogram.labels import LINE_H_DEFAULT as LINE_H  # noqa: E402
+SLOT = 3.1            # centre-to-centre distance of neighbours on a row (grid fallback)
+MIN_GAP = 2.0         # least centre-to-centre distance of neighbours on a row
+LABEL_GAP = 0.4       # clear space between the labels of two neighbours
+FAMILY_GAP = 1.2      # extra space between sibships of different families
+HOUSEHOLD_GAP = 0.7   # extra space where the household boundary passes between neighbours
+HALF = SYMBOL / 2
+DROP = 0.34           # how far from a symbol's centre a partner line leaves it downwards
+LONE_DROP = 0.17      # ... and a lone parent's line to the children
+CLEAR = 0.12          # space between such a line and the label set aside for it
+BOUNDARY_CLEAR = 0.45 # space between a household member's label and words outside it
+TWICE_AFTER = 5.0     # draw twice a person married in further than this many gaps away
 PRIMARY_ORDER = ("adoptive", "biological", "foster", "step")
-
-
-@dataclass
-class Family:
-    """A parent set and the children who hang from it."""
-
-    id: int
-    parents: tuple[str, ...]
-    children: list[str] = field(default_factory=list)
-    line: dict[str, str] = field(default_factory=dict)      # child -> line style
-    primary: set[str] = field(default_factory=set)
-    twins: list[list[str]] = field(default_factory=list)
-    anchor: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass
-class Line:
-    """A polyline of the chart: ``kind`` partner | descent | sibship | child | twin."""
-
-    points: list[tuple[float, float]]
-    kind: str
-    style: str
-    owner: str
-
-
-@dataclass
-class Layout:
-    """Positions of every person, the lines between them, and what could not be done."""
-
-    pos: dict[str, tuple[float, float]]
-    generation: dict[str, int]
-    rows: dict[int, list[str]]
-    families: list[Family]
-    lines: list[Line]
-    partnerships: list[dict]
-    warnings: list[str]
-    label_height: dict[str, float]
-
-    @property
-    def clean(self) -> bool:
-        """True when the family was laid out without compromises."""
-        return not self.warnings
-
-    def bounds(self) -> tuple[float, float, float, float]:
-        """``(xmin, xmax, ymin, ymax)`` of symbols, labels and lines."""
-        xs = [x for x, _ in self.pos.values()] + [x for ln in self.lines for x, _ in ln.points]
-        ys = [y for y, in ((y,) for _, y in self.pos.values())]
-        ys += [y - 0.6 - self.label_height.get(p, 0) for p, (_, y) in self.pos.items()]
-        ys += [y for ln in self.lines for _, y in ln.points]
-        if not xs:
-            return (0.0, 1.0, 0.0, 1.0)
-        return (min(xs) - SYMBOL, max(xs) + SYMBOL, min(ys) - 0.2, max(ys) + SYMBOL)
-
-    def overlapping_symbols(self) -> int:
-        """Pairs of symbols closer than one symbol width on the same row."""
-        count = 0
-        for members in self.rows.values():
-            xs = sorted(self.pos[p][0] for p in members)
-            count += sum(1 for a, b in zip(xs, xs[1:]) if b - a < SYMBOL - 1e-9)
-        return count
-
-    def crossings(self) -> int:
-        """Line crossings between different families and partnerships."""
-        from chronos.genogram.metrics import count_crossings
-
-        return count_crossings(self.lines)
-
-    def lines_through_symbols(self) -> int:
-        """Line segments that pass through a symbol they do not belong to."""
-        from chronos.genogram.metrics import count_lines_through_symbols
-
-        return count_lines_through_symbols(self.lines, self.pos)
 
 
 def layout_genogram(graph: nx.MultiDiGraph, *, spacing: float = 1.0, pseudonymised: bool = False,
                     strict: bool = False) -> Layout:
     """Lay out a genogram graph from :func:`chronos.genogram.graph.build_graph`.
 
-    ``spacing`` scales the distance between neighbours (1.0 leaves room for labels).
+    ``spacing`` scales the least distance between neighbours (labels always get the room
+    they need). With ``pseudonymised`` the labels measured are the pseudonymised ones.
     If the layout fails for an unforeseen reason it falls back to a plain grid by
     generation with a warning (``strict=True`` raises instead).
     """
@@ -134,37 +84,81 @@ def layout_genogram(graph: nx.MultiDiGraph, *, spacing: float = 1.0, pseudonymis
 class _Layouter:
     def __init__(self, graph: nx.MultiDiGraph, spacing: float, pseudonymised: bool):
         self.g = graph
-        self.slot = SLOT * spacing
+        self.min_gap = MIN_GAP * spacing
+        self.pseudonymised = pseudonymised
+        self.names = pseudonyms(graph) if pseudonymised else {}
         self.people = sorted(graph.nodes)
+        self.copy_of: dict[str, str] = {}
         self.warnings: list[str] = []
-        self.labels = {p: len(person_label(graph.nodes[p], pseudonymised=pseudonymised)) * LINE_H
-                       for p in self.people}
+        self.label_w: dict[str, float] = {}
+        self.label_h: dict[str, float] = {}
+        self._gap_cache: dict[tuple, float] = {}
+        self._offset_cache: dict[tuple, list[float]] = {}
+        self._root_cache: dict[tuple, str] = {}
+        self._home_memo: dict[int, Family | None] = {}
+        for person in self.people:
+            self._measure(person)
+
+    def data(self, person: str) -> dict:
+        """The node data of a person (a copy drawn twice: its original's, marked)."""
+        if person in self.copy_of:
+            return {**self.g.nodes[self.copy_of[person]], "copy": True, "is_index": False}
+        return self.g.nodes[person]
+
+    def _measure(self, person: str) -> None:
+        data, name = self.data(person), self.names.get(self.copy_of.get(person, person))
+        lines = person_label(data, name=name, pseudonymised=self.pseudonymised)
+        box = label_box(data, 0.0, 0.0, name=name, pseudonymised=self.pseudonymised)
+        self.label_h[person] = len(lines) * LINE_H
+        self.label_w[person] = box[2] - box[0] if box else 0.0
 
     def run(self) -> Layout:
         self._collect_relations()
         self._make_families()
+        base = list(self.warnings)
+        for _ in range(3):             # quick drafts: who has to be drawn twice
+            self._prepare(base)
+            self._order_and_place(sweeps=1)
+            if not self._draw_twice():
+                break
+        self._prepare(base)
+        self._order_and_place(sweeps=3)
+        return self._geometry()
+
+    def _prepare(self, warnings: list[str]) -> None:
+        """Generations, units and downward lines for the families as they now stand."""
+        self.warnings = list(warnings)
+        self._gap_cache.clear()
+        self._offset_cache.clear()
+        self._home_memo.clear()
         self._assign_generations()
         self._make_units()
-        self._order_and_place()
-        return self._geometry()
+        self._plan_drops()
 
     # ---- relations and families
 
     def _collect_relations(self) -> None:
         self.parent_of = defaultdict(lambda: defaultdict(list))   # child -> subtype -> parents
         self.partner_edges: dict[tuple[str, str], str] = {}
+        self.partner_data: dict[tuple[str, str], dict] = {}
         self.sibling_edges: list[tuple[str, str]] = []
+        self.emotional: list[tuple[str, str, dict]] = []
         self.household = defaultdict(set)
         for a, b, d in sorted(self.g.edges(data=True), key=_edge_key):
             if d["kind"] == "parent":
                 self.parent_of[b][d["subtype"]].append(a)
             elif d["kind"] == "partner":
-                self.partner_edges[tuple(sorted((a, b)))] = d.get("status") or "partner"
+                pair = tuple(sorted((a, b)))
+                self.partner_edges[pair] = d.get("status") or "partner"
+                self.partner_data[pair] = d
             elif d["kind"] == "sibling":
                 self.sibling_edges.append((a, b))
             elif d["kind"] == "household":
                 self.household[a].add(b)
                 self.household[b].add(a)
+            elif d["kind"] == "emotional":
+                self.emotional.append((a, b, d))
+        self.in_household = {p for p in self.people if self.g.nodes[p].get("in_household")}
 
     def _make_families(self) -> None:
         self.families: list[Family] = []
@@ -176,6 +170,7 @@ class _Layouter:
         for fam in self.families:
             if len(fam.parents) == 2 and fam.parents not in self.partner_edges:
                 self.partner_edges[fam.parents] = "partner"
+                self.partner_data[fam.parents] = {}
             self._order_children(fam)
 
     def _family(self, parents: tuple[str, ...]) -> Family:
@@ -225,12 +220,12 @@ class _Layouter:
 
     def _order_children(self, fam: Family) -> None:
         def key(child):
-            return (self.g.nodes[child].get("dob") or "9999", child)
+            return (self.data(child).get("dob") or "9999", child)
         fam.children.sort(key=key)
         by_dob = defaultdict(list)
         for child in fam.children:
-            dob = self.g.nodes[child].get("dob")
-            if dob and child in fam.primary and self.g.nodes[child]["kind"] == "person":
+            dob = self.data(child).get("dob")
+            if dob and child in fam.primary and self.data(child)["kind"] == "person":
                 by_dob[dob].append(child)
         twins = {tuple(sorted((a, b))) for a, b in self.sibling_edges}
         for a, b in twins:
@@ -240,6 +235,7 @@ class _Layouter:
         fam.twins = [list(t) for t in fam.twins]
 
     def _is_twin_edge(self, a: str, b: str) -> bool:
+        a, b = self.copy_of.get(a, a), self.copy_of.get(b, b)
         return any(d["kind"] == "sibling" and "twin" in (d.get("subtype") or "")
                    for d in list(self.g.get_edge_data(a, b, default={}).values())
                    + list(self.g.get_edge_data(b, a, default={}).values()))
@@ -247,7 +243,7 @@ class _Layouter:
     # ---- generations
 
     def _parent_edges(self) -> list[tuple[str, str]]:
-        return sorted({(p, c) for fam in self.families for p in fam.parents if p in self.g
+        return sorted({(p, c) for fam in self.families for p in fam.parents if p in self.label_w
                        for c in fam.children})
 
     def _assign_generations(self) -> None:
@@ -342,7 +338,7 @@ class _Layouter:
         """People with no family edges sit on the row of the household member nearest
         in age (adults beside adults), else level with the index child by age."""
         tied = {p for e in self.dag.edges for p in e} | {p for g in self.groups for p in g}
-        index = [p for p in self.people if self.g.nodes[p]["is_index"] and p in tied]
+        index = [p for p in self.people if self.data(p)["is_index"] and p in tied]
         for person in self.people:
             if person in tied:
                 continue
@@ -387,21 +383,34 @@ class _Layouter:
         if comp.number_of_nodes() == 1:
             return list(comp.nodes)
         root = max(sorted(comp.nodes), key=lambda p: (comp.degree(p), p in self.home,
-                                                      self.g.nodes[p]["sex"] == "M"))
+                                                      self.data(p)["sex"] == "M"))
         tree = nx.bfs_tree(comp, root)
         kids = self._partners_by_date(root, list(tree.successors(root)))
-        if len(kids) == 1 and self.g.nodes[root]["sex"] == "M":
+        if len(kids) == 1 and self.data(root)["sex"] == "M":
             return [root] + self._chain_right(tree, kids[0])
         left, right = kids[:1], kids[1:]
+        rank = {k: n for n, k in enumerate(right)}
+        right.sort(key=lambda k: (self._have_children(root, k), tree.out_degree(k) > 0, rank[k]))
         out = [p for k in left for p in self._chain_left(tree, k)] + [root]
         return out + [p for k in right for p in self._chain_right(tree, k)]
 
     def _partners_by_date(self, person: str, others: list[str]) -> list[str]:
+        """Partners in the order the partnerships began (the start date, else the birth
+        of their first child together); partnerships with no date and no child last."""
         def key(other):
-            data = self.g.get_edge_data(person, other) or self.g.get_edge_data(other, person) or {}
-            starts = [d.get("start") or "" for d in data.values() if d["kind"] == "partner"]
-            return (min(starts, default="") or "9999", other)
+            data = self.partner_data.get(tuple(sorted((person, other)))) or {}
+            start = data.get("start") or ""
+            fam = self.by_parents.get(tuple(sorted((person, other))))
+            born = min((self.data(c).get("dob") or "9999" for c in fam.children), default="9999") \
+                if fam else "9999"
+            return (min(start or "9999", born), other)
         return sorted(others, key=key)
+
+    def _have_children(self, a: str, b: str) -> bool:
+        """True when a and b have children together (partners without children go next
+        to each other, so that a line to a partner further away crosses no descent)."""
+        fam = self.by_parents.get(tuple(sorted((a, b))))
+        return bool(fam and fam.children)
 
     def _chain_left(self, tree: nx.DiGraph, node: str) -> list[str]:
         out = []
@@ -415,15 +424,121 @@ class _Layouter:
             out += self._chain_right(tree, k)
         return out
 
+    # ---- lines that leave a symbol downwards, and the labels set aside for them
+
+    def _plan_drops(self) -> None:
+        """Which side of each symbol a downward line leaves from, and where its label goes.
+
+        Partners who are not neighbours are joined below the row: each one's line leaves
+        at ``DROP`` towards the other. A lone parent's line to the children leaves at
+        ``LONE_DROP``, on the side the person already has lines, else the right."""
+        self.partners_of = defaultdict(list)
+        for a, b in self.partner_edges:
+            self.partners_of[a].append(b)
+            self.partners_of[b].append(a)
+        self.lone_families = defaultdict(list)
+        for fam in self.families:
+            if len(fam.parents) == 1 and not fam.parents[0].startswith("sibs:"):
+                self.lone_families[fam.parents[0]].append(fam)
+        self.drops: dict[str, dict[str, float]] = {}
+        self.label_dx: dict[str, float] = {}
+        self.both_sides: set[str] = set()
+        for person in sorted(set(self.partners_of) | set(self.lone_families)):
+            self._plan_person_drops(person)
+
+    def _plan_person_drops(self, person: str) -> None:
+        drops = {}
+        self.both_sides.discard(person)
+        for other in self.partners_of.get(person, []):
+            if person not in self.unit_of or self.gen.get(person) != self.gen.get(other) \
+                    or self._adjacent(person, other):
+                continue
+            unit = self.units[self.unit_of[person]]
+            a, b = sorted((person, other))
+            drops[f"P:{a}|{b}"] = DROP if unit.index(other) > unit.index(person) else -DROP
+        sides = {math.copysign(1, v) for v in drops.values()}
+        side = sides.pop() if len(sides) == 1 else 1.0
+        for fam in self.lone_families.get(person, []):
+            drops[f"F:{fam.id}"] = side * LONE_DROP
+        self.drops[person] = drops
+        self.label_dx[person] = self._label_shift(person, list(drops.values()))
+
+    def _label_shift(self, person: str, offsets: list[float]) -> float:
+        if not offsets:
+            return 0.0
+        half = self.label_w.get(person, 0.0) / 2
+        if all(v > 0 for v in offsets):
+            return min(0.0, min(offsets) - CLEAR - half)
+        if all(v < 0 for v in offsets):
+            return max(0.0, max(offsets) + CLEAR + half)
+        self.both_sides.add(person)
+        return 0.0
+
+    def _adjacent(self, a: str, b: str) -> bool:
+        if a not in self.unit_of or self.unit_of[a] != self.unit_of.get(b):
+            return False
+        unit = self.units[self.unit_of[a]]
+        return abs(unit.index(a) - unit.index(b)) == 1
+
+    # ---- spacing
+
+    def _extent(self, person: str) -> tuple[float, float]:
+        """How far the person's label reaches left and right of the symbol's centre."""
+        half = max(self.label_w.get(person, 0.0) / 2, SYMBOL / 2)
+        dx = self.label_dx.get(person, 0.0)
+        return half - dx, half + dx
+
+    def _pair_gap(self, a: str, b: str) -> float:
+        """Least centre distance of neighbours ``a`` (left) and ``b`` on a row."""
+        key = (a, b, self.label_dx.get(a), self.label_dx.get(b))     # the drops decide both
+        if key in self._gap_cache:
+            return self._gap_cache[key]
+        right_a, left_b = self._extent(a)[1], self._extent(b)[0]
+        need = max(self.min_gap, right_a + left_b + LABEL_GAP, SYMBOL + 0.6)
+        for dx in self.drops.get(a, {}).values():
+            if dx > 0:
+                need = max(need, dx + CLEAR + left_b)
+        for dx in self.drops.get(b, {}).values():
+            if dx < 0:
+                need = max(need, -dx + CLEAR + right_a)
+        pair = tuple(sorted((a, b)))
+        apart = (a in self.in_household) != (b in self.in_household)
+        if pair in self.partner_edges and self._adjacent(a, b):
+            text = self._partner_text_width(pair)
+            need = max(need, text + SYMBOL + 0.5)
+            if apart and text:        # the dates sit outside the household boundary
+                inside = left_b if b in self.in_household else right_a
+                need = max(need, text + HALF + 0.25 + inside + BOUNDARY_CLEAR + HOUSEHOLD_GAP)
+            if self.by_parents.get(pair):      # a descent line leaves the middle
+                need = max(need, 2 * max(right_a, left_b) + 2 * CLEAR)
+        if apart:
+            need += HOUSEHOLD_GAP
+        self._gap_cache[key] = need
+        return need
+
+    def _partner_text_width(self, pair) -> float:
+        lines = partner_dates(self.partner_data.get(pair) or {}, pseudonymised=self.pseudonymised)
+        return max((text_width(t, PARTNER_SCALE) for t in lines if t), default=0.0)
+
+    def _offsets(self, unit: list[str]) -> list[float]:
+        key = tuple(unit)
+        if key not in self._offset_cache:
+            out = [0.0]
+            for a, b in zip(unit, unit[1:]):
+                out.append(out[-1] + self._pair_gap(a, b))
+            self._offset_cache[key] = out
+        return self._offset_cache[key]
+
     # ---- ordering and coordinates
 
-    def _order_and_place(self) -> None:
+    def _order_and_place(self, sweeps: int = 3) -> None:
         self.row_units = defaultdict(list)
         for i, unit in enumerate(self.units):
             self.row_units[self.gen[unit[0]]].append(i)
         self.depth = max(self.row_units, default=0)
         self.x = {}
-        for sweep in range(3):
+        self._home_memo.clear()
+        for sweep in range(sweeps):
             for row in range(self.depth + 1):
                 self._order_row(row, first=sweep == 0)
                 self._place_row(row, down=True)
@@ -450,20 +565,40 @@ class _Layouter:
             rank = self._birth_rank(fam, unit)
             return (self._anchor_x(fam), 0, fam.id, rank, i)
         bary = self._children_centre(unit) if not first else None
+        others = self._other_families_centre(unit)
+        if others is not None:
+            bary = others
         if bary is None:
             bary = self._household_centre(unit)
         if bary is None:
-            dob = min((self.g.nodes[p].get("dob") or "9999") for p in unit)
+            dob = min((self.data(p).get("dob") or "9999") for p in unit)
             return (math.inf, 1, 0, dob, i)
         return (bary, 1, 0, 0, i)
 
     def _unit_home(self, unit: list[str]) -> Family | None:
-        homes = [self.home[p] for p in unit if p in self.home and self._placed_parents(self.home[p])]
-        if not homes:
-            return None
-        root = max(unit, key=lambda p: (len([q for q in unit if (min(p, q), max(p, q))
-                                              in self.partner_edges]), -unit.index(p)))
-        return self.home[root] if root in self.home and self.home[root] in homes else homes[0]
+        """The family the unit hangs from: its most-partnered member's, if placed."""
+        memo = self._home_memo
+        key = id(unit)
+        if key not in memo:
+            memo[key] = self._find_unit_home(unit)
+        return memo[key]
+
+    def _find_unit_home(self, unit: list[str]) -> Family | None:
+        root = self._unit_root(unit)
+        if root in self.home and self._placed_parents(self.home[root]):
+            return self.home[root]
+        for p in unit:
+            if p in self.home and self._placed_parents(self.home[p]):
+                return self.home[p]
+        return None
+
+    def _unit_root(self, unit: list[str]) -> str:
+        key = tuple(unit)
+        if key not in self._root_cache:
+            self._root_cache[key] = max(unit, key=lambda p: (
+                len([q for q in unit if (min(p, q), max(p, q)) in self.partner_edges]),
+                -unit.index(p)))
+        return self._root_cache[key]
 
     def _placed_parents(self, fam: Family) -> bool:
         return self._anchor_x(fam) is not None
@@ -489,6 +624,27 @@ class _Layouter:
         xs = [self.x[c] for p in unit for c in self.dag.successors(p) if c in self.x]
         return sum(xs) / len(xs) if xs else None
 
+    def _other_families_centre(self, unit: list[str]) -> float | None:
+        """Where the unit's children's other families hang from (the adoptive parents or
+        foster carers of a child whose birth parents are in this unit)."""
+        xs = []
+        for p in unit:
+            for fam in self._families_of(p):
+                for child in fam.children:
+                    for other in self._child_families(child):
+                        if other is not fam and self._anchor_x(other) is not None:
+                            xs.append(self._anchor_x(other))
+        return sum(xs) / len(xs) if xs else None
+
+    def _child_families(self, child: str) -> list[Family]:
+        if getattr(self, "_child_index_of", None) is not self.families:
+            self._child_index = defaultdict(list)
+            for fam in self.families:
+                for c in fam.children:
+                    self._child_index[c].append(fam)
+            self._child_index_of = self.families
+        return self._child_index.get(child, [])
+
     def _household_centre(self, unit: list[str]) -> float | None:
         xs = [self.x[n] for p in unit for n in self.household.get(p, ()) if n in self.x]
         return sum(xs) / len(xs) if xs else None
@@ -501,8 +657,11 @@ class _Layouter:
 
     def _maybe_flip(self, i: int) -> None:
         unit = self.units[i]
-        if len(unit) >= 2 and _flip_better([self._wish(p) for p in unit], self.slot):
+        if len(unit) >= 2 and _flip_better([self._wish(p) for p in unit], self.min_gap * 1.4):
             unit.reverse()
+            self._home_memo.pop(id(unit), None)
+            for person in unit:
+                self._plan_person_drops(person)
 
     def _compact(self, row: int) -> None:
         """Provisional positions: units side by side, centred on their wishes."""
@@ -512,8 +671,9 @@ class _Layouter:
         gaps = []
         for a, b in zip(units, units[1:]):
             same = self._unit_home(self.units[a]) is self._unit_home(self.units[b])
-            width = (len(self.units[a]) - 1) * self.slot
-            gaps.append(width + self.slot * (1 if same else 1 + FAMILY_GAP))
+            width = self._offsets(self.units[a])[-1]
+            gap = self._pair_gap(self.units[a][-1], self.units[b][0])
+            gaps.append(width + gap + (0.0 if same else FAMILY_GAP))
         return gaps
 
     def _place_row(self, row: int, down: bool) -> None:
@@ -523,15 +683,16 @@ class _Layouter:
         targets, weights = self._targets(units, down)
         lefts = _isotonic_with_gaps(targets, weights, self._gaps(units))
         for i, left in zip(units, lefts):
-            for k, p in enumerate(self.units[i]):
-                self.x[p] = left + k * self.slot
+            for p, off in zip(self.units[i], self._offsets(self.units[i])):
+                self.x[p] = left + off
+        self._home_memo.clear()          # the homes' anchors may have moved
 
     def _targets(self, units: list[int], down: bool) -> tuple[list[float], list[float]]:
         targets, weights = [], []
         sibships = self._sibship_targets(units)
         for pos, i in enumerate(units):
             unit = self.units[i]
-            here = self.x.get(unit[0], pos * 2 * self.slot)
+            here = self.x.get(unit[0], pos * 2 * SLOT)
             want, weight = here, 0.05
             if down and i in sibships:
                 want, weight = sibships[i], 1.0
@@ -561,35 +722,39 @@ class _Layouter:
             anchor = self._anchor_x(fam) if fam is not None else None
             if anchor is None:
                 continue
-            offsets, at = [], 0.0
-            for i in run:
-                offsets.append(at)
-                at += len(self.units[i]) * self.slot
-            width = at - self.slot
-            mine = [offsets[k] + self.units[i].index(p) * self.slot
-                    for k, i in enumerate(run) for p in self.units[i] if self.home.get(p) is fam]
-            centre = (min(mine) + max(mine)) / 2 if mine else width / 2
+            starts, at = [], 0.0
             for k, i in enumerate(run):
-                out[i] = anchor - centre + offsets[k]
+                starts.append(at)
+                at += self._offsets(self.units[i])[-1]
+                if k + 1 < len(run):
+                    at += self._pair_gap(self.units[i][-1], self.units[run[k + 1]][0])
+            mine = [starts[k] + off for k, i in enumerate(run)
+                    for p, off in zip(self.units[i], self._offsets(self.units[i]))
+                    if self.home.get(p) is fam]
+            centre = (min(mine) + max(mine)) / 2 if mine else at / 2
+            for k, i in enumerate(run):
+                out[i] = anchor - centre + starts[k]
         return out
 
     def _over_children(self, unit: list[str]) -> float | None:
         """Left x that puts the unit's couples over the middle of their children."""
         wants = []
-        for k, p in enumerate(unit):
+        offsets = dict(zip(unit, self._offsets(unit)))
+        for p in unit:
             for fam in self._families_of(p):
                 kids = [self.x[c] for c in fam.primary if c in self.x]
-                offs = [unit.index(q) for q in fam.parents if q in unit]
+                offs = [offsets[q] for q in fam.parents if q in offsets]
                 if kids and offs and fam.parents[0] == p:
-                    wants.append((min(kids) + max(kids)) / 2 - sum(offs) / len(offs) * self.slot)
+                    wants.append((min(kids) + max(kids)) / 2 - sum(offs) / len(offs))
         return sum(wants) / len(wants) if wants else None
 
     def _families_of(self, person: str) -> list[Family]:
-        if not hasattr(self, "_fam_index"):
+        if getattr(self, "_fam_index_of", None) is not self.families:
             self._fam_index = defaultdict(list)
             for fam in self.families:
                 for p in fam.parents:
                     self._fam_index[p].append(fam)
+            self._fam_index_of = self.families
         return self._fam_index.get(person, [])
 
     def _settle_tops(self) -> None:
@@ -597,14 +762,68 @@ class _Layouter:
         low = min(self.x.values(), default=0.0)
         self.x = {p: round(x - low, 6) for p, x in self.x.items()}
 
+    # ---- drawing people twice
+
+    def _draw_twice(self) -> bool:
+        """Give a second symbol, among their siblings, to people whose line to their
+        parents would cross the chart; True if anyone was given one."""
+        far = [p for p in sorted(self.home) if self._stretched(p)]
+        for person in far:
+            self._copy_into_family(person)
+        if far:
+            self._fam_index_of = self._child_index_of = None
+        return bool(far)
+
+    def _stretched(self, person: str) -> bool:
+        fam = self.home[person]
+        if person in self.copy_of or fam.parents[0].startswith("sibs:") or person not in self.x:
+            return False
+        unit = self.units[self.unit_of[person]]
+        if len(unit) == 1:
+            return False
+        parents = [self.gen[q] for q in fam.parents if q in self.gen]
+        if parents and self.gen[person] - max(parents) > 1:
+            return True
+        if self._unit_home(unit) is fam:
+            return False
+        near = [self.x[c] for c in fam.children if c != person and c in self.x
+                and self.gen[c] == self.gen[person]] + [self._anchor_x(fam)]
+        return min(abs(self.x[person] - v) for v in near if v is not None) > TWICE_AFTER * self.min_gap
+
+    def _copy_into_family(self, person: str) -> None:
+        copy = f"copy:{person}"
+        self.copy_of[copy] = person
+        self.people = sorted(self.people + [copy])
+        self._measure(copy)
+        for fam in self.families:
+            if person in fam.children:
+                fam.children[fam.children.index(person)] = copy
+                fam.line[copy] = fam.line.pop(person)
+                if person in fam.primary:
+                    fam.primary.discard(person)
+                    fam.primary.add(copy)
+                fam.twins = [[copy if c == person else c for c in t] for t in fam.twins]
+        self.home[copy] = self.home.pop(person)
+        self.sibling_edges = [tuple(copy if p == person else p for p in e) for e in self.sibling_edges]
+
     # ---- geometry
 
     def _geometry(self) -> Layout:
-        from chronos.genogram.geometry import build_geometry
-
         rows = {r: [p for i in self.row_units[r] for p in self.units[i]] for r in self.row_units}
-        return build_geometry(self.g, self.x, self.gen, rows, self.families, self.partner_edges,
-                              self.labels, self.warnings, self.unit_of)
+        plan = Plan(x=self.x, gen=self.gen, rows=rows, families=self.families,
+                    partner_edges=self.partner_edges, partner_data=self.partner_data,
+                    label_w=self.label_w, label_h=self.label_h, label_dx=self.label_dx,
+                    drops=self.drops, unit_of=self.unit_of, emotional=self.emotional,
+                    household=set(self.in_household),
+                    index={p for p in self.people if self.data(p).get("is_index")},
+                    copies=dict(self.copy_of), pseudonymised=self.pseudonymised)
+        if self.both_sides:
+            self.warnings.append(f"{len(self.both_sides)} people have lines leaving on both "
+                                 "sides below them: their labels are crossed")
+        if self.copy_of:
+            self.warnings.append(f"{len(self.copy_of)} people are drawn twice (with their partner "
+                                 "and among their siblings), tagged with one number")
+        return build_geometry(plan, self.warnings)
 
 
 def _flip_better(wishes: list[float | None], slot: float) -> bool:
@@ -665,8 +884,6 @@ def _isotonic_with_gaps(targets: list[float], weights: list[float], gaps: list[f
 
 def grid_layout(graph: nx.MultiDiGraph, reason: str) -> Layout:
     """The fallback: people in rows by birth year, straight lines between relatives."""
-    from chronos.genogram.geometry import straight_lines
-
     people = sorted(graph.nodes, key=lambda p: (graph.nodes[p].get("dob") or "9999", p))
     per_row = max(1, int(math.sqrt(len(people)) * 1.5))
     pos, gen, rows = {}, {}, defaultdict(list)

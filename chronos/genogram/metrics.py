@@ -98,3 +98,79 @@ def _through(x1, y1, x2, y2, sx, sy) -> int:
     px, py = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
     inside = (np.abs(px - sx) < INSET) & (np.abs(py - sy) < INSET)
     return int(np.count_nonzero(inside.any(axis=0)))
+
+
+# -- labels ----------------------------------------------------------------------------
+
+def label_boxes(graph, layout, *, names: dict | None = None, pseudonymised: bool = False) -> dict:
+    """person -> ``(x0, y0, x1, y1)`` of the label drawn under the person's symbol (and
+    ``text:<n>`` -> the box of each piece of text on a line), as laid out."""
+    from chronos.genogram.labels import label_box
+
+    if getattr(layout, "label_boxes", None):
+        return layout.text_boxes()
+    names = names or {}
+    boxes = {}
+    for pid, (x, y) in layout.pos.items():
+        box = label_box(graph.nodes[pid], x, y, name=names.get(pid), pseudonymised=pseudonymised)
+        if box is not None:
+            boxes[pid] = box
+    return boxes
+
+
+def count_label_overlaps(boxes: dict, pos: dict) -> int:
+    """Labels that overlap another label, or another person's symbol."""
+    items = sorted(boxes.items(), key=lambda kv: kv[1][0])
+    total = 0
+    for k, (pid, (x0, y0, x1, y1)) in enumerate(items):
+        for other, (u0, v0, u1, v1) in items[k + 1:]:
+            if u0 >= x1 - EPS:
+                break
+            if v0 < y1 - EPS and v1 > y0 + EPS:
+                total += 1
+    if not pos:
+        return total
+    xy = np.array(list(pos.values()), dtype=float)
+    ids = list(pos)
+    for pid, (x0, y0, x1, y1) in boxes.items():
+        near = (xy[:, 0] + 0.5 > x0 + EPS) & (xy[:, 0] - 0.5 < x1 - EPS) & \
+               (xy[:, 1] + 0.5 > y0 + EPS) & (xy[:, 1] - 0.5 < y1 - EPS)
+        total += sum(1 for k in np.flatnonzero(near) if ids[k] != pid)
+    return total
+
+
+def count_lines_through_labels(lines, boxes: dict) -> int:
+    """Pieces of line that pass through the inside of a label."""
+    if not boxes:
+        return 0
+    seg = _segments(lines)
+    b = np.array(list(boxes.values()), dtype=float)
+    order = np.argsort(b[:, 0])
+    b = b[order]
+    widest = float(np.max(b[:, 2] - b[:, 0])) if len(b) else 0.0
+    total = 0
+    for x1, y1, x2, y2, _ in seg:
+        lo, hi = min(x1, x2), max(x1, x2)
+        a, z = np.searchsorted(b[:, 0], lo - widest, "left"), np.searchsorted(b[:, 0], hi, "right")
+        if a >= z:
+            continue
+        total += _clip_hits(x1, y1, x2, y2, b[a:z])
+    return total
+
+
+def _clip_hits(x1, y1, x2, y2, boxes: np.ndarray) -> int:
+    """Boxes whose inside the segment enters (Liang-Barsky clipping, all boxes at once)."""
+    x0, y0, xb, yb = (boxes[:, k] + d for k, d in zip(range(4), (EPS, EPS, -EPS, -EPS)))
+    dx, dy = x2 - x1, y2 - y1
+    t0, t1 = np.zeros(len(boxes)), np.ones(len(boxes))
+    ok = np.ones(len(boxes), dtype=bool)
+    for p, q in ((-dx, x1 - x0), (dx, xb - x1), (-dy, y1 - y0), (dy, yb - y1)):
+        if abs(p) < 1e-12:
+            ok &= q > 0
+            continue
+        r = q / p
+        if p < 0:
+            t0 = np.maximum(t0, r)
+        else:
+            t1 = np.minimum(t1, r)
+    return int(np.count_nonzero(ok & (t1 - t0 > 1e-9)))

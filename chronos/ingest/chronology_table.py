@@ -12,6 +12,14 @@ number of columns as the table before it is read as its continuation (tables spl
 pages); other tables are skipped with a warning. A workbook's sheets are all read unless
 the manifest's ``sheet:`` names one. ``source_ref`` is ``T<table>:<row>`` for
 Word, ``<sheet>:<row>`` for Excel and ``<row>`` for CSV (data rows, 1-based).
+
+A chronology written about one child (an agency's return for a case review) names the
+child once, above the table, not on every row: the manifest's ``subject:`` (``{name: Jade
+Smith, dob: 2016-05-03}``) makes that child one person record of the source, concerned by
+every event, so that linking finds the child in the other sources and an event another
+agency reported is recognised as the same event. In such a return the agency column names
+the team or the person within the agency ("Class teacher", "PC 1234"): the manifest's
+``agency_column: team`` makes it the event's ``source_org``, the agency being the source's.
 """
 
 from __future__ import annotations
@@ -181,6 +189,8 @@ class _TableReader:
         self.result_ = SourceResult(source=source, format=FORMAT)
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
+        self.subject = _subject(source)
+        self.teams = _teams(source)
         self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
         self.names: list[str] = []                        # the heading row's cell texts
 
@@ -237,11 +247,18 @@ class _TableReader:
         description = get("event")
         self.events.append(records.event_row(
             self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
-            person_ids=self._person(get("person"), ref), summary=description,
-            outcome=get("action"), agency=get("agency") or self.source.agency or None,
+            person_ids=self._people(get("person"), ref), summary=description,
+            outcome=get("action"), **self._agency(get("agency")),
             details=join_details([("impact", get("impact")), ("ref", get("ref"))]
                                  + self._other_cells(columns, row)) or None))
         self.result_.records_to_data += 1
+
+    def _agency(self, cell: str | None) -> dict:
+        """The row's agency (and team): the agency column's, else the source's; with
+        ``agency_column: team``, the source's agency and the column's team."""
+        if self.teams:
+            return {"agency": self.source.agency, "source_org": cell or None}
+        return {"agency": cell or self.source.agency or None}
 
     def _column_name(self, columns: dict, position: int) -> str:
         field_name = next((f for f, p in columns.items() if p == position), None)
@@ -283,9 +300,29 @@ class _TableReader:
             out.append((key, text))
         return out
 
-    def _person(self, name: str | None, ref: str) -> str:
-        if not name:
-            return ""
+    def _people(self, name: str | None, ref: str) -> str:
+        """The record keys of the row: the source's subject (if the manifest names one)
+        and the person its child/person column names (the subject when it is the
+        subject's name, or their first name alone)."""
+        keys = set()
+        if self.subject is not None:
+            keys.add(self._subject_key(ref))
+        if name and not (self.subject is not None and _same_person(name, self.subject)):
+            keys.add(self._person(name, ref))
+        return ";".join(sorted(keys))
+
+    def _subject_key(self, ref: str) -> str:
+        key = f"{self.source.name}:subject"
+        name, dob = self.subject
+        given, _, family = name.rpartition(" ")
+        records.merge_person(self.people, key, {
+            "person_id": key, "given_name": given or name, "family_name": family if given else None,
+            "dob": dob.date if dob else None, "dob_precision": dob.precision if dob else None,
+            "role": "child", "agency": self.source.agency or None, "source_format": FORMAT,
+            "source_file": self.source.file_label, "source_ref": ref})
+        return key
+
+    def _person(self, name: str, ref: str) -> str:
         key = f"{self.source.name}:{norm_header(name).replace(' ', '-')}"
         given, _, family = name.rpartition(" ")
         records.merge_person(self.people, key, {
@@ -305,6 +342,50 @@ class _TableReader:
         out.persons = records.persons_frame(self.people)
         out.relationships = records.relationships_frame([])
         return out
+
+
+def _subject(source: Source):
+    """``(name, parsed dob or None)`` from the manifest's ``subject:``, or None."""
+    from chronos.dates import parse_date
+
+    given = source.options.get("subject")
+    if given in (None, "", {}):
+        return None
+    if isinstance(given, str):
+        given = {"name": given}
+    name = given.get("name") if isinstance(given, dict) else None
+    if not isinstance(name, str) or not name.strip() or set(given) - {"name", "dob"}:
+        raise SourceError("subject: must be the child's name, or {name: ..., dob: ...}",
+                          file=source.file_label, column="subject",
+                          hint="e.g. subject: {name: Jade Smith, dob: 2016-05-03}")
+    dob = None
+    if given.get("dob") not in (None, ""):
+        dob = parse_date(given["dob"])
+        if not dob.ok:
+            raise SourceError(f"subject: cannot read the date of birth {given['dob']!r}",
+                              file=source.file_label, column="subject.dob",
+                              hint="write it as 2016-05-03 or 03/05/2016")
+    return " ".join(name.split()), dob
+
+
+def _teams(source: Source) -> bool:
+    """Whether the manifest's ``agency_column:`` says the column names teams within the
+    source's agency (``team``) rather than agencies (``agency``, the default)."""
+    given = source.options.get("agency_column", "agency")
+    if given not in ("agency", "team"):
+        raise SourceError(f"agency_column: must be agency or team, not {given!r}",
+                          file=source.file_label, column="agency_column")
+    if given == "team" and not source.agency:
+        raise SourceError("agency_column: team needs the source's agency: (whose teams they are)",
+                          file=source.file_label, column="agency_column")
+    return given == "team"
+
+
+def _same_person(name: str, subject: tuple) -> bool:
+    """Whether a child/person cell names the subject (their full name or first name)."""
+    text = " ".join(name.split()).casefold()
+    full = subject[0].casefold()
+    return text in (full, full.split(" ")[0])
 
 
 class _with_time:

@@ -382,7 +382,8 @@ class _GedcomReader:
             "dod": death.date if death else None, "sex": self._sex(node),
             "other_ids": f"gedcom={node.xref}", "agency": self.source.agency or None,
             "source_format": FORMAT, "source_file": self.source.file_label,
-            "source_ref": node.xref}
+            "source_ref": node.xref,
+            "deceased": True if death is not None and not death.date else None}
         self.result_.records_to_data += 1
 
     def _sex(self, node: Node) -> str:

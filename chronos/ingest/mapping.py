@@ -35,7 +35,7 @@ TYPE_KEYS = ("column", "value", "map", "unmapped")
 RELATED_KEYS = ("column", "kind", "subtype", "direction", "start", "end", "separator",
                 "in_events")
 WHEN_KEYS = ("column", "not_empty", "empty", "equals", "in", "not_in")
-KINDS = ("parent", "partner", "sibling", "household", "other")
+KINDS = ("parent", "partner", "sibling", "household", "emotional", "other")
 IGNORE = "ignore"  # a map target meaning "this wording is not an event"
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")

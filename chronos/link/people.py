@@ -362,6 +362,8 @@ def _persons(records, frame, record_to_person):
     best["agency"] = _joined_agencies(work)
     best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
         work["person_id"]).max()
+    died = work["deceased"].fillna(False).astype(bool) | work["dod"].notna()
+    best["deceased"] = died.groupby(work["person_id"]).max()
     best = best.reset_index()
     persons = _fast_conform(best[[c for c in model.PERSONS]])
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)

@@ -2,7 +2,7 @@
 
 A court chronology (``chronos report --court``) has a Bundle ref column for the author to
 fill with the page of the court bundle where each event's record is. So that what was
-typed outlives the next build, ``chronos annotate CASE --from FILE`` reads it back from
+typed outlives the next build, ``chronos annotate CASE --refs-from FILE`` reads it back from
 the Word or Excel court chronology into the case's annotations (:mod:`chronos.annotations`):
 
 - Word: each row's No. cell holds a bookmark named after its event (``ev_E1a2b...``),

@@ -106,7 +106,7 @@ def build_case_map(result: Any, chronology=None) -> CaseMap:
 def _live(findings: pd.DataFrame) -> pd.DataFrame:
     """The findings not dismissed on review."""
     if "_dismissed" in findings:
-        return findings[~findings["_dismissed"].astype(bool)]
+        return findings.loc[~findings["_dismissed"].astype(bool)]
     return findings
 
 

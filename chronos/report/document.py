@@ -325,7 +325,6 @@ def _reviewed(findings: pd.DataFrame, annotations) -> pd.DataFrame:
         reviews.append("; ".join(parts))
         gone.append(fid in dismissed)
     findings.insert(findings.columns.get_loc("Evidence rows") + 1, "Review", reviews)
-    # a bool column even when there is no finding (an empty float mask selects columns)
     findings["_dismissed"] = pd.Series(gone, index=findings.index, dtype=bool)
     return findings
 
@@ -508,7 +507,8 @@ def _summary_group(row) -> str:
 def _mark_flagged(rows: pd.DataFrame, findings: pd.DataFrame) -> pd.DataFrame:
     """The significance of evidence rows with the findings' refs, sorted and compact:
     ``Emotional neglect; F1 Toxic trio; F4, F9 Concern held by one agency ...``."""
-    live = findings[~findings["_dismissed"]] if "_dismissed" in findings else findings
+    live = findings.loc[~findings["_dismissed"].astype(bool)] if "_dismissed" in findings \
+        else findings
     refs = dict(zip(live["_finding_id"], live["Ref"]))
     titles = dict(zip(findings["_finding_id"], findings["Finding"]))
     rows = rows.copy()

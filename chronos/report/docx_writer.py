@@ -362,7 +362,7 @@ def _spacing(chron: Chronology) -> str:
 
 def _bookmark(i: int, rec: dict) -> str:
     """A bookmark named after the row's event (``ev_E1a2b...``): invisible, kept when the
-    author edits the document, read back by ``chronos annotate --from`` (a summary row's
+    author edits the document, read back by ``chronos annotate --refs-from`` (a summary row's
     is its first event's)."""
     event = str(rec.get("ref_event") or rec.get("event_id") or "")
     if not event:

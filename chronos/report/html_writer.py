@@ -65,8 +65,16 @@ def page(title: str, body: str, chron: Chronology | None = None, *, css: str = "
               "script": Markup(SCRIPT), "body": Markup(body),
               "title_items": chron.title_items() if chron is not None else [],
               "notes": chron.notes if chron is not None else []}
-    template = _template(str(settings.templates.get("html") or ""))
-    return template.render(**values) + "\n"
+    authority = str(settings.templates.get("html") or "")
+    template = _template(authority)
+    try:
+        return template.render(**values) + "\n"
+    except Exception as exc:  # an authority's template: unsafe access, a missing block...
+        from chronos.errors import SettingsError
+
+        raise SettingsError(f"the HTML template cannot be filled: {exc}",
+                            file=authority or None,
+                            hint="docs/settings.md lists what a template may use") from None
 
 
 def page_rules(marking: str) -> str:

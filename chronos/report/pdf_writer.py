@@ -39,10 +39,12 @@ WIDTHS = {"No.": 4, "Date": 9, "Age of child": 9, "Agency / source": 13, "Event"
           "Document reference": 20}
 SECTIONS = (("What are we worried about?", (196, 40, 30),
              (("Harm (findings with their evidence)", "harm"),
-              ("Complicating factors", "complicating"))),
-            ("What is working well?", (0, 130, 95),
-             (("Positive events", "working_well"), ("Protective people", "protective_people"))),
-            ("What do we not know?", (0, 95, 160), (("Information gaps", "gaps"),)))
+              ("Complicating factors", "complicating"), ("What do we not know?", "gaps"))),
+            ("What's working well?", (0, 130, 95),
+             (("Demonstrated safety", "working_well"),
+              ("Protective people", "protective_people"))),
+            ("What needs to happen?", (0, 95, 160),
+             (("Danger statements (drafts)", "dangers"), ("Safety goals (drafts)", "goals"))))
 
 
 def write_case_report_pdf(result: Any, path: str | Path,
@@ -70,6 +72,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
         pdf.figure(title, image)
     pdf.case_map(result)
     pdf.chronology()
+    pdf.decisions()
     with atomic_path(Path(path)) as tmp:
         pdf.output(str(tmp))
     return Path(path)
@@ -283,6 +286,8 @@ def _report_class():
                                                    f["Window"], f["Agencies"]) if v)
                 self.para(meta, 8.5, "I", MUTED)
                 self.para(f["Explanation"], 9)
+                if f.get("Review"):
+                    self.para(f["Review"], 9, "B")
                 evidence = [by_no[n] for n in str(f["Evidence rows"]).split(", ") if n in by_no]
                 if evidence:
                     self.ln(1)
@@ -290,6 +295,20 @@ def _report_class():
                     self.grid(columns, [[r.get(c, "") for c in columns] for r in evidence],
                               [4, 9, 13, 40, 11], size=7.5)
                 self.ln(3)
+
+        def decisions(self):
+            """The review decisions in force, those the case no longer has included."""
+            table = self.chron.decisions
+            if table is None or not len(table) or self.chron.court:
+                return
+            self.heading("Review decisions", page=True)
+            self.para("What the people reviewing the case decided (chronos annotate), with "
+                      "who and when; a decision about an event or finding that the case no "
+                      "longer has is listed, not applied.", 8.5, "I", MUTED)
+            columns = ["About", "Decision", "By", "When", "Reason", "Status"]
+            self.grid(columns, [[str(r[c]) for c in columns]
+                                for r in table.to_dict("records")], [14, 22, 10, 11, 22, 17],
+                      size=7.5)
 
         def figure(self, title: str, image: bytes | None):
             if not image:
@@ -315,7 +334,7 @@ def _report_class():
                     self.para(label, 9.5, "B")
                     items = getattr(cm, attribute)
                     if not items:
-                        self.para("Nothing in the records.", 9, "I", MUTED)
+                        self.para("For the meeting.", 9, "I", MUTED)
                     for item in items:
                         rows = (" (rows " + " ".join(item.evidence[:12])
                                 + (" …" if len(item.evidence) > 12 else "") + ")"

@@ -14,7 +14,6 @@ outstanding (or overdue), rejected, returned with problems, a nil return, or ret
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,7 +215,8 @@ def _to_manifest(case: CaseFiles, entry: AgencyEntry, relative: str, check: Retu
         state = "replaced"
     else:
         name = _free_name(f"return-{slug(entry.agency)}", manifest.source_names())
-        source = {"name": name, "path": relative, "format": FORMAT, "agency": entry.agency}
+        source = {"name": name, "path": relative, "format": FORMAT, "agency": entry.agency,
+                  "agency_column": "team"}
         child = case.register.child
         if child.name or child.dob:
             source["subject"] = {k: v for k, v in (("name", child.name), ("dob", child.dob)) if v}

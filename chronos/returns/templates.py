@@ -21,6 +21,8 @@ from chronos.settings import Settings
 
 CHRONOLOGY_SHEET = "Chronology"
 INSTRUCTIONS_SHEET = "Instructions"
+#: characters of an Instructions sheet line that fit on one line of its column
+INSTRUCTION_CHARS = 66
 TITLE = "Agency chronology return"
 EMPTY_ROWS_DOCX = 8
 EMPTY_ROWS_XLSX = 200
@@ -242,7 +244,7 @@ def _xlsx_instructions(sheet, text: TemplateText) -> None:
 
     lines: list[tuple[str, str]] = [("title", "How to fill in the return")]
     lines += [("text", f"{label}: {value}") for label, value in text.details]
-    lines += [("blank", "")] + [("text", f"- {step}") for step in text.steps]
+    lines += [("blank", "")] + [("text", f"\u2022 {step}") for step in text.steps]
     lines += [("blank", ""), ("head", "What to write in each column")]
     lines += [("text", f"{heading}: {help_text}") for heading, help_text in text.help]
     lines += [("blank", ""), ("head", "Checks made when the return arrives")]
@@ -252,5 +254,10 @@ def _xlsx_instructions(sheet, text: TemplateText) -> None:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if kind in ("title", "head"):
             cell.font = Font(bold=True, size=14 if kind == "title" else 11)
-    sheet.column_dimensions["A"].width = 120
+        elif len(line) > INSTRUCTION_CHARS:
+            # neither Excel nor LibreOffice grows a wrapped row on opening: give it its lines
+            sheet.row_dimensions[row].height = 15 * -(-len(line) // INSTRUCTION_CHARS)
+    sheet.column_dimensions["A"].width = INSTRUCTION_CHARS + 6
     sheet.oddHeader.center.text = text.marking.replace("&", "&&")
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True

@@ -11,8 +11,9 @@ SHARED = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gedco
 
 
 def person(pid, sex="U", dob=None, **extra):
-    """A persons row: given name is the id, family name 'Test'."""
-    return dict(person_id=pid, given_name=pid, family_name="Test", sex=sex, dob=dob, **extra)
+    """A persons row: given name the id and family name 'Test' unless given."""
+    return {"person_id": pid, "given_name": pid, "family_name": "Test", "sex": sex, "dob": dob,
+            **extra}
 
 
 def rel(a, b, kind, subtype=None, start=None, end=None):

@@ -132,6 +132,76 @@ def test_a_workbook_read_from_the_sheet_the_manifest_names(tmp_path):
                                               options={"sheet": "Chronolgy"}))
 
 
+def subject_csv(tmp_path):
+    path = tmp_path / "school.csv"
+    path.write_text("Date,Child,Event,Outcome\n"
+                    "03/03/2021,,Head lice noted,Letter home\n"
+                    "10/03/2021,Jade,Arrived hungry,Breakfast club\n"
+                    "11/03/2021, jade  SMITH ,Dirty clothes,Spoke to mum\n"
+                    "12/03/2021,Kim Smith,Mum smelled of alcohol at pick-up,Logged\n")
+    return path
+
+
+def test_the_subject_the_manifest_names_is_concerned_by_every_event(tmp_path):
+    path = subject_csv(tmp_path)
+    result = ChronologyTableIngester().read(Source(
+        path=path, name="hv", agency="Health visiting",
+        options={"subject": {"name": " Jade  Smith", "dob": "03/05/2016"}}))
+    persons = result.persons.set_index("record_key")
+    assert sorted(persons.index) == ["hv:kim-smith", "hv:subject"]
+    jade = persons.loc["hv:subject"]
+    assert (jade["given_name"], jade["family_name"], jade["dob"], jade["dob_precision"],
+            jade["role"]) == ("Jade", "Smith", "2016-05-03", "day", "child")
+    assert list(result.events["person_ids"]) == ["hv:subject"] * 3 + ["hv:kim-smith;hv:subject"]
+
+
+def test_without_a_subject_only_the_named_people_are_records(tmp_path):
+    result = read(subject_csv(tmp_path))
+    assert sorted(result.persons["record_key"]) == ["rev:jade", "rev:jade-smith",
+                                                    "rev:kim-smith"]
+    assert list(result.events["person_ids"].fillna("")) == [
+        "", "rev:jade", "rev:jade-smith", "rev:kim-smith"]
+
+
+def test_a_subject_given_as_a_name_alone(tmp_path):
+    result = ChronologyTableIngester().read(Source(path=subject_csv(tmp_path), name="s",
+                                                   options={"subject": "Jade Smith"}))
+    jade = result.persons.set_index("record_key").loc["s:subject"]
+    assert jade["given_name"] == "Jade" and jade.isna()["dob"]
+
+
+@pytest.mark.parametrize("subject, message", [
+    ({"dob": "2016-05-03"}, "subject: must be the child's name"),
+    ({"name": "Jade Smith", "born": "2016"}, "subject: must be the child's name"),
+    (["Jade Smith"], "subject: must be the child's name"),
+    ({"name": "Jade Smith", "dob": "31/02/2016"}, "cannot read the date of birth '31/02/2016'")])
+def test_a_subject_that_cannot_be_read_is_named(tmp_path, subject, message):
+    with pytest.raises(SourceError, match=message) as caught:
+        ChronologyTableIngester().read(Source(path=subject_csv(tmp_path), name="s",
+                                              options={"subject": subject}))
+    assert "school.csv" in str(caught.value)
+
+
+def test_in_one_agencys_return_the_agency_column_names_its_teams(tmp_path):
+    path = tmp_path / "school.csv"
+    path.write_text("Date,Agency / source,Event,Outcome\n03/03/2021,Class teacher,Head lice,"
+                    "Letter home\n04/03/2021,,Hungry at breakfast club,Toast\n")
+    teams = ChronologyTableIngester().read(Source(
+        path=path, name="s", agency="Oakfield Primary School",
+        options={"agency_column": "team"})).events
+    assert list(teams["agency"]) == ["Oakfield Primary School"] * 2
+    assert list(teams["source_org"].fillna("")) == ["Class teacher", ""]
+    agencies = ChronologyTableIngester().read(Source(path=path, name="s", agency="Review")).events
+    assert list(agencies["agency"]) == ["Class teacher", "Review"]
+    assert agencies["source_org"].isna().all()
+    with pytest.raises(SourceError, match="agency_column: must be agency or team, not 'teams'"):
+        ChronologyTableIngester().read(Source(path=path, name="s", agency="School",
+                                              options={"agency_column": "teams"}))
+    with pytest.raises(SourceError, match="agency_column: team needs the source's agency"):
+        ChronologyTableIngester().read(Source(path=path, name="s",
+                                              options={"agency_column": "team"}))
+
+
 def test_columns_without_a_known_heading_are_kept_in_details(tmp_path):
     path = tmp_path / "chron.csv"
     path.write_text("Date,Agency,Event,Outcome,Worker notes\n"

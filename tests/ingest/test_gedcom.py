@@ -3,6 +3,7 @@
 import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, strategies as st
 
@@ -244,6 +245,17 @@ def test_split_name():
     assert split_name("John Paul /Smith/ Jr") == ("John Paul Jr", "Smith")
     assert split_name("/Smith/") == (None, "Smith")
     assert split_name("Plain Name") == ("Plain Name", None)
+
+
+def test_a_death_without_a_date_is_recorded_as_deceased(tmp_path):
+    path = tmp_path / "dead.ged"
+    path.write_text("0 HEAD\n1 GEDC\n2 VERS 5.5.1\n0 @I1@ INDI\n1 NAME Ann /Lee/\n1 DEAT Y\n"
+                    "0 @I2@ INDI\n1 NAME Bob /Lee/\n1 DEAT\n2 DATE 4 MAY 1990\n"
+                    "0 @I3@ INDI\n1 NAME Cy /Lee/\n1 BIRT\n2 DATE 1990\n0 TRLR\n", encoding="utf-8")
+    persons = read(path, "t").persons.set_index("record_key")
+    assert bool(persons.loc["t:I1", "deceased"]) and persons.loc["t:I1", "dod"] is pd.NA
+    assert persons.loc["t:I2", "dod"] == "1990-05-04"        # a dated death: the date says it
+    assert persons.loc["t:I2", "deceased"] is pd.NA and persons.loc["t:I3", "deceased"] is pd.NA
 
 
 def test_many_conc_lines_are_joined_and_long_values_cut(tmp_path, monkeypatch):

@@ -186,3 +186,13 @@ def test_review_decisions_become_overrides_that_the_next_build_applies():
     assert overrides["must_link"] == [["gp:1", "school:1"]]
     second = link_people(pd.DataFrame(rows), settings=strict, overrides=overrides)
     assert same(second, "gp:1", "school:1") and second.review.empty
+
+
+def test_persons_say_who_is_known_to_have_died():
+    rows = [rec("gp:1", "Ada", "Lowe", "1930-02-01", sex="F", dod="2001-05-06"),
+            rec("tree:9", "Bert", "Lowe", "1928-03-03", sex="M", deceased=True),
+            rec("gp:2", "Cara", "Lowe", "1960-01-01", sex="F")]
+    persons = link_people(pd.DataFrame(rows)).persons
+    assert list(persons.columns) == list(model.PERSONS)         # the contract's last column
+    assert persons.set_index("given_name")["deceased"].to_dict() == \
+        {"Ada": True, "Bert": True, "Cara": False}

@@ -90,8 +90,8 @@ def case_dir(monkeypatch, tmp_path):
 
 
 def test_annotate_records_decisions_with_who_and_when(case_dir):
-    result = run("annotate", case_dir, "--not-significant", "E4e7819b0d2bb",
-                 "--note", "E4e7819b0d2bb=nursery photo", "--significant", "Eeec9e4ab21fe")
+    result = run("annotate", case_dir, "--mark-not-significant", "E4e7819b0d2bb",
+                 "--note", "E4e7819b0d2bb=nursery photo", "--mark-significant", "Eeec9e4ab21fe")
     assert result.exit_code == 0, result.output
     lines = [line.split("\t") for line in result.stdout.strip().splitlines()]
     assert [line[:4] for line in lines] == [
@@ -100,7 +100,7 @@ def test_annotate_records_decisions_with_who_and_when(case_dir):
         ["E4e7819b0d2bb", "note", "nursery photo", "jdoe"]]
     assert lines[0][4][:4].isdigit() and "T" in lines[0][4]
     assert "3 recorded in" in result.stderr
-    again = run("annotate", case_dir, "--significant", "Eeec9e4ab21fe", "--who", "Someone Else")
+    again = run("annotate", case_dir, "--mark-significant", "Eeec9e4ab21fe", "--who", "Someone Else")
     assert again.stdout == "" and "0 recorded" in again.stderr and "1 already in force" in again.stderr
     assert len((case_dir / "annotations.csv").read_text("utf-8").splitlines()) == 4
 
@@ -122,7 +122,7 @@ def test_annotate_dismisses_a_finding_only_with_a_reason(case_dir):
 
 def test_annotate_refuses_ids_the_case_does_not_have_and_writes_nothing(case_dir):
     result = run("annotate", case_dir, "--note", "Eeec9e4ab21fe=fine",
-                 "--significant", "Enotthere1234")
+                 "--mark-significant", "Enotthere1234")
     assert result.exit_code == 2 and "no event or finding Enotthere1234" in result.stderr
     assert not (case_dir / "annotations.csv").exists()
     wrong_kind = run("annotate", case_dir, "--dismiss", "Eeec9e4ab21fe", "--reason", "x")
@@ -145,7 +145,7 @@ def test_annotate_lists_decisions_and_those_the_case_no_longer_has(case_dir):
 
 
 def test_decisions_survive_a_rebuild_into_every_chronology(case_dir, tmp_path):
-    run("annotate", case_dir, "--not-significant", "E4e7819b0d2bb", "--reason", "not a sign")
+    run("annotate", case_dir, "--mark-not-significant", "E4e7819b0d2bb", "--reason", "not a sign")
     for out in ("first", "second"):  # two builds: the decision is in both
         result = run("report", case_dir, "--out", tmp_path / out, "--outputs", "csv,xlsx,html",
                      "-q")
@@ -173,7 +173,7 @@ def test_bundle_references_typed_in_word_reach_the_next_court_chronology(case_di
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "No.")
     table.rows[2].cells[4].text = "C23"
     doc.save(str(path))
-    done = run("annotate", case_dir, "--from", path)
+    done = run("annotate", case_dir, "--refs-from", path)
     assert done.exit_code == 0, done.output
     assert done.stdout.split("\t")[1:3] == ["bundle_ref", "C23"]
     again = run("report", case_dir, "--out", tmp_path / "c2", "--court", "--outputs", "csv", "-q")

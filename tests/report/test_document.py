@@ -170,3 +170,13 @@ def test_a_court_chronology_uses_significance_but_shows_no_notes(example, decisi
     assert "Eeec9e4ab21fe" in ids and "E4e7819b0d2bb" not in ids
     text = " ".join(court.display.astype(str).agg(" ".join, axis=1))
     assert "Note" not in text and "Marked" not in text and "A Analyst" not in text
+
+
+def test_a_case_without_findings_builds_with_decisions_or_none(example, decisions):
+    example.findings = example.findings.iloc[0:0]
+    for given in (None, decisions):
+        chron = build_chronology(example, ChronologyOptions(annotations=given))
+        assert len(chron.findings) == 0 and (chron.rows["finding_refs"] == "").all()
+    assert "Not applied" not in " ".join(chron.decisions["Status"])
+    assert chron.decisions.loc[chron.decisions["_target"] == "F-wnb", "Status"].iloc[0] == \
+        "not applied: the case no longer has this finding"

@@ -213,3 +213,72 @@ def test_the_marking_is_on_every_printed_page(chron, tmp_path, kind):
     for number, text in enumerate(pages, 1):
         assert chron.marking.split(":")[0] in text, f"page {number}"
         assert f"Page {number} of {len(pages)}" in text, f"page {number}"
+
+
+# --------------------------------------------------------------------------- shaped by settings
+
+
+def test_columns_and_headings_come_from_the_settings(example, tmp_path):
+    shaped = Settings(chronology_columns=("number", "date", "agency", "event", "reference"),
+                      headings={"event": "What happened", "agency": "Who recorded it"})
+    chron = build_chronology(example, ChronologyOptions(settings=shaped))
+    doc = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    assert [c.text for c in _chronology_table(doc).rows[0].cells] == [
+        "No.", "Date", "Who recorded it", "What happened", "Reference"]
+    ws = load_workbook(write_xlsx(chron, tmp_path / "c.xlsx"))["Chronology"]
+    assert [c.value for c in ws[5]][:5] == ["No.", "Date", "Who recorded it", "What happened",
+                                            "Reference"]
+    assert "<th scope=\"col\">What happened</th>" in render_html(chron)
+
+
+def test_an_authoritys_html_template_extends_chronos_page_and_stays_escaped(example, tmp_path):
+    template = tmp_path / "ours.html.j2"
+    template.write_text('{% extends "chronos/page.html.j2" %}{% block header %}'
+                        '<div class="banner">{{ organisation }}</div>{{ super() }}'
+                        '{% endblock %}', "utf-8")
+    shaped = Settings(organisation="<Northshire> & Co", templates={"html": template})
+    html = render_html(build_chronology(example, ChronologyOptions(settings=shaped)))
+    assert '<div class="banner">&lt;Northshire&gt; &amp; Co</div>' in html
+    assert 'id="chronology"' in html and "Content-Security-Policy" in html
+
+
+def test_an_html_template_cannot_run_python(example, tmp_path):
+    from chronos.errors import SettingsError
+
+    template = tmp_path / "bad.html"
+    template.write_text("{{ title.__class__.__mro__[1].__subclasses__() }}", "utf-8")
+    shaped = Settings(templates={"html": template})
+    with pytest.raises(SettingsError, match="unsafe") as err:
+        render_html(build_chronology(example, ChronologyOptions(settings=shaped)))
+    assert err.value.file == str(template)
+
+
+def test_an_authoritys_word_template_is_filled_and_the_table_spliced_in(example, tmp_path):
+    template = tmp_path / "ours.docx"
+    doc = Document()
+    doc.add_paragraph("{{ organisation }}: {{ title }} for {{ case }}")
+    doc.add_paragraph("{{ chronology_table }}")
+    doc.add_paragraph("Prepared by {{ author.name }}")
+    doc.save(str(template))
+    shaped = Settings(organisation="Northshire & Co", author=Author(name="Sam Patel"),
+                      templates={"docx": template})
+    chron = build_chronology(example, ChronologyOptions(settings=shaped))
+    out = Document(str(write_docx(chron, tmp_path / "c.docx")))
+    text = "\n".join(p.text for p in out.paragraphs)
+    assert "Northshire & Co: Multi-agency chronology for Smith family" in text
+    assert "Prepared by Sam Patel" in text and "{{" not in text
+    assert len(_chronology_table(out).rows) == len(chron.rows) + 1
+
+
+def test_a_word_template_without_the_table_is_a_clear_error(example, tmp_path):
+    from chronos.errors import SettingsError
+
+    template = tmp_path / "ours.docx"
+    doc = Document()
+    doc.add_paragraph("{{ title }}")
+    doc.save(str(template))
+    chron = build_chronology(example, ChronologyOptions(settings=Settings(
+        templates={"docx": template})))
+    with pytest.raises(SettingsError, match="no paragraph for the chronology table"):
+        write_docx(chron, tmp_path / "c.docx")
+    assert not (tmp_path / "c.docx").exists()

@@ -104,3 +104,15 @@ def test_the_pdf_opens_with_each_child_at_a_glance(tmp_path):
         assert "Neglect by type and year" in pages[i] and "Key concerns" in pages[i]
         assert "Cumulative harm over time" in pages[i]
     assert "positive events" not in " ".join(pages)
+
+
+def test_the_pdf_case_report_shows_the_review_decisions(example, reviewed, tmp_path):
+    from pypdf import PdfReader
+
+    from chronos.report.pdf_writer import write_case_report_pdf
+
+    path = write_case_report_pdf(example, tmp_path / "r.pdf", chronology=reviewed,
+                                 images={"genogram": None, "ecomap": None, "timeline": None})
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(str(path)).pages)
+    assert "Review decisions" in text and "Egone0000001" in text
+    assert "Dismissed (B Reviewer, 07/12/2026): appointments moved by the clinic" in text

@@ -32,13 +32,15 @@ RETURNS = {
     ("oakfield-primary-school", ".docx"): [
         ("03/03/2021", "", "", "Jade arrived hungry and unkempt, in dirty clothes",
          "Breakfast club offered", "Signs of neglect", "SIMS 12"),
-        ("10/03/2021", "", "", "Head lice noted by class teacher", "Letter home", "", ""),
+        ("10/03/2021", "", "Class teacher", "Head lice noted by class teacher", "Letter home",
+         "", ""),
         ("14/04/2021", "", "", "Head lice again; Jade scratching in class", "Spoke to mum", "",
          ""),
         ("2nd June 2021", "", "", "Head lice a third time; dirty clothes again",
          "Referral to school nurse", "", "")],
     ("health-visiting", ".xlsx"): [
-        (dt.datetime(2021, 6, 3), "19:30", "", "Mum took Jade to A&E with a scald to her hand",
+        (dt.datetime(2021, 6, 3), "19:30", "Health visitor",
+         "Mum took Jade to A&E with a scald to her hand",
          "Follow-up home visit booked", "Supervision", "HV-88"),
         ("June 2021", "", "", "Home visit: home conditions poor, no heating", "Advice given",
          "", "")],
@@ -93,10 +95,40 @@ def test_four_agencies_returns_through_the_build(case, tmp_path):
         "return-oakfield-primary-school": 4, "return-police": 1}
     assert all(s["records_quarantined"] == 0 and s["warnings_by_code"] == {}
                for s in report.values())
-    events = pd.read_csv(tmp_path / "out" / "events.csv", dtype=str)
+    out = tmp_path / "out"
+    events = pd.read_csv(out / "events.csv", dtype=str)
+    duplicates = pd.read_csv(out / "events-duplicates.csv", dtype=str)
+    # the child named above each return's table is the hospital's patient: one person,
+    # concerned by every event of every return
+    persons = pd.read_csv(out / "persons.csv", dtype=str)
+    assert len(persons) == 1
+    jade = persons.iloc[0]
+    assert (jade["given_name"], jade["family_name"], jade["dob"]) == ("Jade", "Smith",
+                                                                     "2016-05-03")
+    assert set(events["person_ids"]) == {jade["person_id"]}
+    # the A&E attendance the health visitor reported is the hospital's: one event of the
+    # chronology, corroborated, not two
+    scald = events[events["date"] == "2021-06-03"]
+    assert len(scald) == 1 and scald.iloc[0]["event_type"] == "ae_attendance"
+    assert len(duplicates) == 1
+    assert {scald.iloc[0]["source_file"], duplicates.iloc[0]["source_file"]} == {
+        "exports/ed.csv", "returns/received/health-visiting-return.xlsx"}
+    assert scald.iloc[0]["corroborated_by"] == duplicates.iloc[0]["event_id"]
+    assert len(events) + len(duplicates) == sum(s["events"] for s in report.values())
+    # the school's three reports of head lice count for the child in the findings
+    findings = pd.read_csv(out / "findings.csv", dtype=str)
+    lice = findings[findings["rule_id"].str.contains("lice", na=False)]
+    assert len(lice) and lice["person_id"].eq(jade["person_id"]).all()
     from_returns = events[events["source_file"].str.startswith("returns/received/")]
     assert sorted(from_returns["agency"].unique()) == [
         "Health visiting", "Housing", "Oakfield Primary School", "Police"]
+    # the Agency / source column names the team within the agency that returned it
+    teams = dict(zip(from_returns["summary"], from_returns["source_org"].fillna("")))
+    assert teams["Head lice noted by class teacher"] == "Class teacher"
+    assert teams["Head lice again; Jade scratching in class"] == ""
+    scald_reports = pd.concat([events, duplicates]).query("date == '2021-06-03'")
+    assert sorted(zip(scald_reports["agency"], scald_reports["source_org"].fillna(""))) == [
+        ("Health visiting", "Health visitor"), ("Hospital", "")]
     types = dict(zip(from_returns["summary"], from_returns["event_type"]))
     assert types["Head lice noted by class teacher"] == "head_lice"
     assert types["Domestic incident at home, Jade present"] == "domestic_abuse_incident"

@@ -42,7 +42,7 @@ def test_a_return_from_elsewhere_is_copied_in_and_added_to_the_manifest(review, 
     assert sources(review)["return-oakfield-primary-school"] == {
         "name": "return-oakfield-primary-school", "path": done.file,
         "format": "chronology_table", "agency": "Oakfield Primary School",
-        "subject": {"name": "Jade Smith", "dob": "2016-05-03"}}
+        "agency_column": "team", "subject": {"name": "Jade Smith", "dob": "2016-05-03"}}
     assert "+  - name: return-oakfield-primary-school" in done.manifest.diff
     assert done.manifest.backup.read_text().endswith("sources: []\n")
     assert checked.report_path.parent == review / "returns" / "reports"

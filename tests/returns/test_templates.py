@@ -20,7 +20,7 @@ from chronos.returns.messages import catalogue
 from chronos.returns.register import load_register
 from chronos.settings import apply_settings, Settings
 from tests.conftest import EXAMPLE
-from tests.returns.agency import fill_docx, fill_xlsx
+from tests.returns.agency import fill_docx
 from tests.returns.conftest import issue, template
 
 MINE = {"organisation": "Northshire Safeguarding Children Partnership",
@@ -73,8 +73,16 @@ def test_the_excel_template(review):
     reference = load_register(review).entry("Housing").references[-1]
     assert {p.name: p.value for p in book.custom_doc_props}["chronos_return_id"] == reference
     assert book.defined_names["chronos_return_id"].attr_text == f'"{reference}"'
-    instructions = [c.value for c in book["Instructions"]["A"] if c.value]
-    assert any(line.startswith("18. ") for line in instructions)
+    instructions = [c for c in book["Instructions"]["A"] if c.value]
+    assert any(c.value.startswith("18. ") for c in instructions)
+    # the agency reads the instructions as written: no formula guard shows, and a long
+    # line has the height of its wrapped lines (no application grows it on opening)
+    assert not any(c.value.startswith("'") for c in instructions)
+    steps = [c for c in instructions if c.value.startswith("\u2022 ")]
+    assert len(steps) >= 3
+    for cell in steps:
+        height = book["Instructions"].row_dimensions[cell.row].height
+        assert height and height >= 15 * (len(cell.value) // 66)
 
 
 def test_the_authoritys_settings_shape_the_template_and_returns_still_read(tmp_path):
