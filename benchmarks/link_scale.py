@@ -12,6 +12,7 @@ Family: a case of a few dozen records, median of 7 runs after a warm-up (start-u
 imports and the first DuckDB connection, reported separately).
 """
 
+import os
 import statistics
 import sys
 import time
@@ -39,6 +40,17 @@ def population(n_records: int):
     return records, cache
 
 
+def reset_peak() -> None:
+    """Linux: restart the peak resident size (VmHWM) from the current size."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def peak_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+
+
 def baseline_seconds(path: Path) -> float:
     import duckdb
 
@@ -59,13 +71,17 @@ def run_population(n_records: int) -> None:
     start = time.perf_counter()
     prepare_records(records)
     prep = time.perf_counter() - start
-    start = time.perf_counter()
+    reset_peak()
+    start, cpu = time.perf_counter(), time.process_time()
     result = link_people(records, settings={"duckdb_memory_limit": "8GB"})
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, time.process_time() - cpu
+    peak = peak_mb()
     per_million = total * 1_000_000 / len(records)
     print(f"population: {len(records)} records -> {len(result.persons)} people in {total:.1f}s "
           f"(identifier hygiene alone {prep:.1f}s); {len(result.pairs)} pairs kept, "
-          f"{len(result.review)} to review; seconds by stage {result.timings}")
+          f"{len(result.review)} to review; seconds by stage {result.timings}; "
+          f"peak resident memory while linking {peak:,.0f} MB; CPU {cpu:.0f}s (all threads); "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"  baseline (DuckDB read + exact NHS self-join): {base:.2f}s; ratio {total / base:.1f}x")
     print(f"  per million records: {per_million:.0f}s; vs splink's quoted ~"
           f"{SPLINK_QUOTED_SECONDS_PER_MILLION:.0f}s/million: "

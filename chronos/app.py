@@ -110,38 +110,78 @@ def _check_out(case, out: Path | None, *, folder: bool = True) -> None:
         check_output(out, folder=False, protect=protect)
 
 
+def case_result(case, *, progress: Progress | None = None, cache: bool = True,
+                strict: bool = False) -> CaseResult:
+    """The case built in memory, nothing written but the cache: every table
+    (``result.events``, ``persons``, ``findings``...), the ingest report and
+    ``result.cache_notes``. What did not change since the last build of the case comes
+    from its cache (:mod:`chronos.cache`): a rebuild after an annotation, an override or
+    one mapping's change reads only what changed. For a long-running caller (the
+    workspace), one call per rebuild; :func:`write_case_outputs` then writes the outputs."""
+    from chronos.case import build_case
+
+    return build_case(case, strict=strict, progress=progress, cache=cache)
+
+
+def write_case_outputs(result: CaseResult, out: Path, *,
+                       progress: Progress | None = None) -> CaseResult:
+    """Write every table and output of a case built by :func:`case_result` to ``out``
+    (atomically; refused where :func:`build` refuses)."""
+    from chronos.case import write_outputs
+
+    _check_out(result.case, out)
+    write_outputs(result, out, progress=progress)
+
+
 def build(case, out: Path, *, strict: bool = False, significant: bool = False,
-          progress: Progress | None = None) -> CaseResult:
+          progress: Progress | None = None, cache: bool = True) -> CaseResult:
     """Build the case and write every table and output to ``out`` (atomically);
     ``result.report`` is the ingest report. ``significant``: the chronology documents
-    hold the significant events (the full record stays in events.csv and the workbook)."""
+    hold the significant events (the full record stays in events.csv and the workbook).
+    ``cache``: unchanged sources come from the cache of ingested sources
+    (:mod:`chronos.cache`), as in every function here that builds a case."""
     from chronos.case import build_case, write_outputs
 
     _check_out(case, out)
-    result = build_case(case, strict=strict, progress=progress)
+    result = build_case(case, strict=strict, progress=progress, cache=cache)
     write_outputs(result, out, progress=progress, significant=significant)
     return result
 
 
-def chronology(case, *, child: str | None = None, progress: Progress | None = None):
+def build(case, out: Path, *, strict: bool = False, progress: Progress | None = None,
+          cache: bool = True) -> CaseResult:
+    """Build the case and write every table and output to ``out`` (atomically);
+    ``result.report`` is the ingest report. ``cache``: unchanged sources come from the
+    cache of ingested sources (:mod:`chronos.cache`), as in every function here that
+    builds a case."""
+    from chronos.case import build_case, write_outputs
+
+    _check_out(case, out)
+    result = build_case(case, strict=strict, progress=progress, cache=cache)
+    write_outputs(result, out, progress=progress)
+    return result
+
+
+def chronology(case, *, child: str | None = None, progress: Progress | None = None,
+               cache: bool = True):
     """``(result, rows)``: the case and its chronology (the columns practitioners read),
     for one child (a person id, record key or name) or the whole family."""
     from chronos.case import build_case
     from chronos.report.chronology import DISPLAY_COLUMNS, chronology_rows
 
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     return result, chronology_rows(result, child=_child(result, child))[DISPLAY_COLUMNS]
 
 
 def flags(case, *, rules=None, params=None, child: str | None = None,
-          progress: Progress | None = None) -> Flags:
+          progress: Progress | None = None, cache: bool = True) -> Flags:
     """The findings of cumulative harm by child and category, with their evidence.
     ``rules``: rule files added to the catalogue (a rule with a catalogue id replaces it);
     ``params``: parameter overrides on top of the case's."""
     from chronos.case import build_case
     from chronos.patterns.present import flags_by_child
 
-    result = build_case(case, progress=progress, rules=rules, params=params)
+    result = build_case(case, progress=progress, rules=rules, params=params, cache=cache)
     findings = result.child_findings if result.child_findings is not None else result.findings
     if child:
         findings = findings[findings["person_id"] == _child(result, child)]
@@ -155,7 +195,7 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
            significant: bool = False,
            pseudonymise: bool = False, shift_days: int | None = None,
            key: Path | None = None, dates_of_birth: str = "age",
-           progress: Progress | None = None) -> Written:
+           progress: Progress | None = None, cache: bool = True) -> Written:
     """Write the chosen review-ready outputs (``outputs``: comma-separated, default all)
     into ``out``; events before ``summarise_before`` are summarised per year and
     category; pseudonymised, the key goes to ``key`` (outside ``out``), dates move by
@@ -171,7 +211,7 @@ def report(case, out: Path, *, outputs: str | None = None, child: str | None = N
     _check_out(case, out)
     _check_out(case, key, folder=False)
     reuse = load_key(key) if key and Path(key).exists() else None
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     run = write_reports(result, out, formats, options, pseudonymise=pseudonymise,
                         shift_days=shift_days, key_path=key, key=reuse,
                         dates_of_birth=dates_of_birth)
@@ -269,7 +309,7 @@ def _decisions_now(result: CaseResult, current) -> list[dict]:
 
 
 def timeline(case, out: Path, *, child: str | None = None,
-             progress: Progress | None = None) -> Written:
+             progress: Progress | None = None, cache: bool = True) -> Written:
     """Draw the timeline chart (.png, .svg or .pdf) of the family or of one child."""
     from chronos.case import build_case
     from chronos.errors import ChronosError
@@ -278,17 +318,18 @@ def timeline(case, out: Path, *, child: str | None = None,
     if Path(out).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise ChronosError(f"cannot draw to {Path(out).name}", hint="use .png, .svg or .pdf")
     _check_out(case, out, folder=False)
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     return Written([write_timeline(result, out, child=_child(result, child))])
 
 
-def casemap(case, out: Path, *, progress: Progress | None = None) -> Written:
+def casemap(case, out: Path, *, progress: Progress | None = None,
+            cache: bool = True) -> Written:
     """Write the case map (Word .docx or HTML .html) for a meeting to complete."""
     from chronos.case import build_case
     from chronos.report.outputs import write_case_map
 
     _check_out(case, out, folder=False)
-    return Written([write_case_map(build_case(case, progress=progress), out)])
+    return Written([write_case_map(build_case(case, progress=progress, cache=cache), out)])
 
 
 def reidentify(file: Path, key: Path, out: Path | None = None) -> Written:
@@ -528,7 +569,7 @@ def check_rules(file: Path) -> RuleTests:
 
 
 def link(case, *, out: Path | None = None, train: bool = False,
-         progress: Progress | None = None) -> CaseResult:
+         progress: Progress | None = None, cache: bool = True) -> CaseResult:
     """Ingest and link a case (no de-duplication, no findings); write ``persons.csv``,
     ``links.csv``, ``link-review.csv`` and ``link-warnings.csv`` to ``out`` if given.
     ``result.link_result.summary()`` is the summary."""
@@ -536,14 +577,15 @@ def link(case, *, out: Path | None = None, train: bool = False,
     from chronos.link.stage import link_stage, write_link_files
 
     _check_out(case, out)
-    result = build_case(case, progress=progress, stages=())
+    result = build_case(case, progress=progress, stages=(), cache=cache)
     link_stage(result, train=train)
     if out is not None:
         write_link_files(result, Path(out))
     return result
 
 
-def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = None):
+def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = None,
+                 cache: bool = True):
     """Why two person records were or were not joined, field by field (a
     :class:`chronos.link.explain.LinkExplanation`); the waterfall chart to ``chart``."""
     from chronos.case import build_case
@@ -553,7 +595,7 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
         _check_out(case.case, chart, folder=False)
         return explain_records(case, record_a, record_b, waterfall=chart)
     _check_out(case, chart, folder=False)
-    result = build_case(case, stages=())
+    result = build_case(case, stages=(), cache=cache)
     return explain_records(result, record_a, record_b, waterfall=chart)
 
 
@@ -621,7 +663,8 @@ def _overrides_path(case) -> Path:
 
 def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
              focus: list[str] | None = None, generations: int | None = None,
-             stats: bool = False, progress: Progress | None = None) -> Chart:
+             stats: bool = False, progress: Progress | None = None,
+             cache: bool = True) -> Chart:
     """Draw the genogram of a case (a case.yaml or its folder) or of a GEDCOM .ged file:
     around ``focus`` (person ids, GEDCOM ids or names) ``generations`` up and down (two
     up and one down by default; a case with no focus: around its index children; a file
@@ -636,7 +679,7 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
 
         for target in targets:
             _check_out(path, target, folder=False)
-        source = build_case(path, progress=progress)
+        source = build_case(path, progress=progress, cache=cache)
     else:
         for target in targets:
             check_output(target, folder=False, protect=[path])
@@ -648,17 +691,40 @@ def genogram(source, out: Path, *, as_of: str | None = None, pseudonymise: bool 
 
 
 def ecomap(case, out: Path, *, as_of: str | None = None, pseudonymise: bool = False,
-           progress: Progress | None = None) -> Chart:
+           progress: Progress | None = None, cache: bool = True) -> Chart:
     """Draw the ecomap of a case: the family in the centre, the agencies around it."""
     from chronos.case import build_case
     from chronos.genogram.case import ecomap_for_case
 
     for target in (out if isinstance(out, (list, tuple)) else [out]):
         _check_out(case, target, folder=False)
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     return Chart(list(ecomap_for_case(result, out, as_of=as_of, pseudonymise=pseudonymise)))
 
 
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+def clear_cache(case=None):
+    """Remove the cache of ingested sources of ``case`` (a case.yaml or its folder; None:
+    of every case): a :class:`chronos.cache.Cleared`."""
+    from chronos import cache
+
+    if case is None:
+        return cache.clear()
+    from chronos.case import find_manifest
+
+    return cache.clear(find_manifest(case))
+
+
+def cache_info(case) -> dict:
+    """Where the cache of ``case``'s ingested sources is, its readings and their size."""
+    from chronos import cache
+    from chronos.case import find_manifest
+
+    return cache.describe(find_manifest(case))
 
 
 # --------------------------------------------------------------------------- returns
@@ -731,8 +797,9 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
 
 
 __all__ = ["Annotated", "Chart", "Flags", "LinkDecision", "MappingDraft", "NewCase", "RuleTests",
-           "Written", "add_source", "annotate", "build", "casemap", "catalogue",
-           "check_pseudonymised", "check_rules", "chronology", "decide_link", "ecomap",
-           "explain_link", "flags", "formats", "genogram", "inspect", "link", "mapping_scaffold",
-           "new_case", "reidentify", "report", "returns_check", "returns_new", "returns_status",
-           "rule", "rule_summaries", "rules_markdown", "screen", "timeline"]
+           "Written", "add_source", "annotate", "build", "cache_info", "case_result", "casemap",
+           "catalogue", "check_pseudonymised", "check_rules", "chronology", "clear_cache",
+           "decide_link", "ecomap", "explain_link", "flags", "formats", "genogram", "inspect",
+           "link", "mapping_scaffold", "new_case", "reidentify", "report", "returns_check",
+           "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown", "screen",
+           "timeline", "write_case_outputs"]

@@ -232,7 +232,8 @@ def _as_of(value: Any, manifest: Path) -> str | None:
 
 def build_case(case: Case | str | Path, *, strict: bool = False,
                progress: Progress | None = None, stages: Iterable[str] | None = None,
-               rules=None, params=None, train: bool | None = None) -> CaseResult:
+               rules=None, params=None, train: bool | None = None,
+               cache: bool = False) -> CaseResult:
     """Ingest every source of the case and run the stages (:mod:`chronos.pipeline`).
 
     ``stages`` limits the optional stages that run after ingest (``link``, ``dedupe``,
@@ -243,15 +244,19 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
     overrides, on top of the case's) go to the findings stage; ``train`` (re-estimate the
     linking model) to the link stage. With ``strict``, any quarantined row raises
     :class:`StrictModeError` (after the whole case was read, so the message can say how
-    many).
+    many). With ``cache``, what did not change since the last build comes from the
+    case's cache (:mod:`chronos.cache`): each source whose file, manifest entry, mapping
+    and chronos are the same, the linking of the same person records, the findings of
+    the same tables and rules; what it did is in ``result.cache_notes``. The ``chronos``
+    commands cache by default, a library call only when asked.
     """
     if not isinstance(case, Case):
         case = load_case(case)
     say = progress or (lambda _msg: None)
     result = new_result(case)
     only = None if stages is None else {"ingest", *stages}
-    run_stages(case_stages(say, rules=rules, params=params, train=train), result, only=only,
-               progress=lambda name: name == "ingest" or say(name))
+    run_stages(case_stages(say, rules=rules, params=params, train=train, cache=cache), result,
+               only=only, progress=lambda name: name == "ingest" or say(name))
     _resolve_index_children(result)
     if strict and len(result.quarantine):
         raise StrictModeError(f"{len(result.quarantine)} row(s) quarantined (--strict)",
@@ -260,13 +265,19 @@ def build_case(case: Case | str | Path, *, strict: bool = False,
 
 
 def case_stages(progress: Progress | None = None, *, rules=None, params=None,
-                train: bool | None = None) -> list:
-    """The stages of a case build, in order (:data:`chronos.pipeline.STAGES`)."""
+                train: bool | None = None, cache=False) -> list:
+    """The stages of a case build, in order (:data:`chronos.pipeline.STAGES`); ``cache``
+    (True, or a :class:`chronos.cache.CaseCache`) lets them reuse what did not change."""
+    from chronos.cache import CaseCache
     from chronos.link.stage import DedupeStage, LinkStage
     from chronos.patterns.stage import FindingsStage
 
-    return [IngestStage(progress), LinkStage(train=train), DedupeStage(),
-            FindingsStage(rules=rules, params=params)]
+    store = cache if isinstance(cache, CaseCache) else CaseCache(wanted=bool(cache))
+    findings = FindingsStage(rules=rules, params=params)
+    say = progress or (lambda _msg: None)
+    return [IngestStage(say, cache=store),
+            LinkStage(train=train, people=_remembered_linking(store, say)), DedupeStage(),
+            RememberedStage(findings, store, _findings_inputs(rules, params), say)]
 
 
 def new_result(case: Case) -> CaseResult:
@@ -280,21 +291,145 @@ def new_result(case: Case) -> CaseResult:
 
 
 class IngestStage:
-    """Read every source of the case with its ingester and assemble the tables."""
+    """Read every source of the case with its ingester and assemble the tables; with a
+    ``cache`` (:class:`chronos.cache.CaseCache`), unchanged sources come from it."""
 
     name = "ingest"
 
-    def __init__(self, progress: Progress | None = None):
+    def __init__(self, progress: Progress | None = None, *, cache=None):
+        from chronos.cache import CaseCache
+
         self.say = progress or (lambda _msg: None)
+        self.cache = cache if isinstance(cache, CaseCache) else CaseCache(wanted=bool(cache))
 
     def run(self, result: CaseResult) -> dict:
         case = result.case
+        cache = self.cache.open(case)
         results = []
         for source in case.sources:
             self.say(f"reading {source.name} ({source.file_label})")
-            results.append(_read(source, case))
+            if case.as_of:
+                source.options.setdefault("as_of", case.as_of)
+            seen = len(cache.notes)
+            results.append(cache.read(source, lambda s: _read(s, case)))
+            _say_problems(cache.notes[seen:], self.say)
         _assemble(result, results)
-        return {"sources": len(results), "events": len(result.events)}
+        result.cache_notes = cache.notes
+        return {"sources": len(results), "events": len(result.events),
+                "from_cache": sum(n.status == "hit" for n in cache.notes)}
+
+
+class RememberedStage:
+    """A stage whose outputs are kept in the case's cache and given back, without running
+    it, while its inputs are the same. ``inputs(result)`` lists what the stage reads
+    (tables as :func:`chronos.cache.frame_digest`, files as their content). Whatever the
+    stage sets on the result is kept: fields it replaces, report keys it sets and
+    warnings it adds."""
+
+    def __init__(self, stage, cache, inputs: Callable[[CaseResult], list],
+                 progress: Progress | None = None):
+        self.stage, self.cache, self.inputs = stage, cache, inputs
+        self.name = stage.name
+        self.say = progress or (lambda _msg: None)
+
+    def run(self, result: CaseResult):
+        from chronos.cache import inputs_digest
+
+        cache = self.cache.open(result.case)
+        if not cache.enabled:
+            return self.stage.run(result)
+        key = inputs_digest(self.name, *self.inputs(result))
+        kept = cache.recall(self.name, key)
+        if kept is not None:
+            return _apply_changes(result, kept)
+        changes = _run_for_changes(self.stage, result)
+        cache.keep(self.name, key, changes)
+        _say_problems(cache.notes[-1:], self.say)
+        return changes["counts"]
+
+
+def _say_problems(notes: list, say: Progress) -> None:
+    """Tell the person about cache entries that were not trusted or not kept."""
+    for note in notes:
+        if note.status in ("rebuilt", "off") and note.message:
+            say(f"cache: {note}")
+
+
+#: fields a stage's changes are not taken from (the case and what ingest owns)
+_NOT_STAGE_FIELDS = {"case", "sources", "report", "warnings", "cache_notes"}
+
+
+def _run_for_changes(stage, result: CaseResult) -> dict:
+    """Run ``stage`` on ``result``; what it changed (fields it set, report keys it set,
+    warnings it added) and its counts."""
+    import copy
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(result) if f.name not in _NOT_STAGE_FIELDS]
+    before = {name: getattr(result, name) for name in names}
+    report = copy.deepcopy(result.report) if isinstance(result.report, dict) else None
+    warned = len(result.warnings)
+    counts = stage.run(result) or {}
+    changed = {n: getattr(result, n) for n in names if getattr(result, n) is not before[n]}
+    report_changes = {} if report is None else {
+        k: v for k, v in result.report.items() if k not in report or report[k] != v}
+    return {"fields": changed, "report": report_changes,
+            "warnings": list(result.warnings[warned:]), "counts": counts}
+
+
+def _apply_changes(result: CaseResult, changes: dict) -> dict:
+    for name, value in changes["fields"].items():
+        setattr(result, name, value)
+    if isinstance(result.report, dict):
+        result.report.update(changes["report"])
+    result.warnings.extend(changes["warnings"])
+    return changes["counts"]
+
+
+def _findings_inputs(rules, params) -> Callable[[CaseResult], list]:
+    """What the findings stage reads: the tables, the as-of date, the rules and the
+    rule parameters (the catalogue is part of chronos's code)."""
+    from chronos.cache import file_digest, frame_digest
+
+    def inputs(result: CaseResult) -> list:
+        case = result.case
+        return [frame_digest(result.events), frame_digest(result.persons),
+                frame_digest(result.relationships), case.as_of, case.settings,
+                file_digest(case.rule_params_path),
+                [file_digest(r) if isinstance(r, (str, Path)) else r for r in rules or []],
+                file_digest(params) if isinstance(params, (str, Path)) else params]
+
+    return inputs
+
+
+def _remembered_linking(cache, say: Progress):
+    """``link_people`` through the case's cache: the same person records, overrides,
+    settings and as-of date give the same people."""
+    from chronos.link.people import link_people
+
+    def link(records, *, overrides=None, settings=None, train=False, as_of=None, **more):
+        def compute():
+            return link_people(records, overrides=overrides, settings=settings, train=train,
+                               as_of=as_of, **more)
+
+        if not cache.enabled or more:
+            return compute()
+        from chronos.cache import file_digest, frame_digest, inputs_digest
+
+        model = (settings or {}).get("model_path") if isinstance(settings, dict) else None
+        key = inputs_digest("link", frame_digest(records),
+                            file_digest(overrides) if isinstance(overrides, (str, Path))
+                            else overrides, settings, file_digest(model), train,
+                            (as_of or dt.date.today()).isoformat())
+        kept = cache.recall("link", key)
+        if kept is not None:
+            return kept["linked"]
+        linked = compute()
+        cache.keep("link", key, {"linked": linked})
+        _say_problems(cache.notes[-1:], say)
+        return linked
+
+    return link
 
 
 def _resolve_index_children(result: CaseResult) -> None:
@@ -326,8 +461,6 @@ def _resolve_index_children(result: CaseResult) -> None:
 def _read(source, case: Case):
     from chronos.ingest.base import read_source
 
-    if case.as_of:
-        source.options.setdefault("as_of", case.as_of)
     result = read_source(source)
     if not result.reconciles():
         raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
@@ -444,26 +577,39 @@ BUILD_REPORTS = ("csv", "xlsx", "docx", "html", "timeline", "casemap", "report")
 
 def output_writers(*, significant: bool = False) -> list[tuple[str, Writer]]:
     """What ``chronos build`` writes after the tables: (label, writer(result, folder));
-    ``significant``: the chronology documents of the significant events."""
-    from chronos.genogram.case import (write_ecomap_png, write_genogram_png,
-                                       write_genogram_svg)
+    ``significant``: the chronology documents of the significant events. Each chart is
+    drawn once: the genogram for its PNG and SVG, and the case report takes the genogram,
+    ecomap and timeline pictures the writers before it saved."""
     from chronos.link.stage import output_writers as link_writers
 
     return [
+        ("genogram", _write_genogram),
+        ("ecomap", _write_ecomap),
         ("chronology and reports",
          lambda result, folder: _write_reports(result, folder, significant=significant)),
-        ("genogram", lambda result, folder: (write_genogram_png(result, folder / "genogram.png"),
-                                             write_genogram_svg(result, folder / "genogram.svg"))),
-        ("ecomap", lambda result, folder: write_ecomap_png(result, folder / "ecomap.png")),
         *link_writers(),
     ]
+
+
+def _write_genogram(result: CaseResult, folder: Path) -> None:
+    from chronos.genogram.case import genogram_for_case
+
+    genogram_for_case(result, [folder / "genogram.png", folder / "genogram.svg"])
+
+
+def _write_ecomap(result: CaseResult, folder: Path) -> None:
+    from chronos.genogram.case import write_ecomap_png
+
+    write_ecomap_png(result, folder / "ecomap.png")
 
 
 def _write_reports(result: CaseResult, folder: Path, *, significant: bool = False) -> None:
     from chronos.report.document import ChronologyOptions
     from chronos.report.outputs import write_reports
 
-    write_reports(result, folder, formats=list(BUILD_REPORTS),
+    drawn = {kind: (folder / f"{kind}.png").read_bytes() for kind in ("genogram", "ecomap")
+             if (folder / f"{kind}.png").is_file()}
+    write_reports(result, folder, formats=list(BUILD_REPORTS), images=drawn,
                   options=ChronologyOptions(significant=significant))
 
 

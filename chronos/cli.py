@@ -64,6 +64,9 @@ AsOf = Annotated[Optional[str], typer.Option(
 PseudonymiseNames = Annotated[bool, typer.Option(
     "--pseudonymise-names",
     help="Name people by role (Child 1, Mother, Father of Child 2 ...) and show ages, not years.")]
+NoCache = Annotated[bool, typer.Option(
+    "--no-cache", help="Read every source afresh; use and keep nothing in the cache of "
+                       "ingested sources (see 'chronos cache').")]
 Sheet = Annotated[Optional[str], typer.Option(
     "--sheet", help="One sheet of a workbook, by name (default: the first, or as the mapping says).")]
 KEY_HELP = "The pseudonym key file (kept apart from the shared files)."
@@ -135,6 +138,7 @@ def build(
     strict: bool = typer.Option(False, "--strict",
                                 help="Exit non-zero if any row is quarantined; write nothing."),
     significant: Significant = False,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -149,7 +153,7 @@ def build(
     from chronos import app as run
 
     result = run.build(case, out, strict=strict, significant=significant,
-                       progress=render.progress(quiet))
+                       progress=render.progress(quiet), cache=not no_cache)
     if json_out:
         render.json_data(result.report)
     if not quiet:
@@ -159,14 +163,15 @@ def build(
 @app.command()
 @handles_errors
 def chronology(case: Case, child: Child = None, csv_out: Csv = False, quiet: Quiet = False,
-               json_out: Json = False) -> None:
+               json_out: Json = False, no_cache: NoCache = False) -> None:
     """Print the case's chronology as a table (or CSV, or JSON) in the terminal.
 
     Example: chronos chronology examples/smith-family --csv > chronology.csv
     """
     from chronos import app as run
 
-    result, rows = run.chronology(case, child=child, progress=render.progress(quiet))
+    result, rows = run.chronology(case, child=child, progress=render.progress(quiet),
+                                  cache=not no_cache)
     if json_out:
         render.json_data(rows.to_dict("records"))
     elif csv_out:
@@ -195,6 +200,7 @@ def genogram(
                         "overlaps, width and height.")] = False,
     as_of: AsOf = None,
     pseudonymise_names: PseudonymiseNames = False,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -208,7 +214,7 @@ def genogram(
 
     chart = run.genogram(case, out, as_of=_date(as_of, "--as-of"),
                          pseudonymise=pseudonymise_names, focus=focus, generations=generations,
-                         stats=stats, progress=render.progress(quiet))
+                         stats=stats, progress=render.progress(quiet), cache=not no_cache)
     if stats and not json_out:
         render.json_data(chart.stats)
     render.chart(chart, quiet, json_out)
@@ -221,6 +227,7 @@ def ecomap(
     out: Path = typer.Option(..., "--out", "-o", help="Chart file: .png, .svg or .pdf."),
     as_of: AsOf = None,
     pseudonymise_names: PseudonymiseNames = False,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -231,7 +238,8 @@ def ecomap(
     from chronos import app as run
 
     chart = run.ecomap(case, out, as_of=_date(as_of, "--as-of"),
-                       pseudonymise=pseudonymise_names, progress=render.progress(quiet))
+                       pseudonymise=pseudonymise_names, progress=render.progress(quiet),
+                       cache=not no_cache)
     render.chart(chart, quiet, json_out)
 
 
@@ -264,6 +272,7 @@ def link(
     train: bool = typer.Option(False, "--train",
                                help="Re-estimate the model on the data (needs thousands "
                                     "of records; a family case uses the shipped model)."),
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -273,7 +282,8 @@ def link(
     """
     from chronos import app as run
 
-    linked = run.link(case, out=out, train=train, progress=render.progress(quiet)).link_result
+    linked = run.link(case, out=out, train=train, progress=render.progress(quiet),
+                      cache=not no_cache).link_result
     if json_out:
         render.json_data(linked.summary())
     if not quiet:
@@ -287,6 +297,7 @@ def explain_link_command(
     record_a: str = typer.Argument(..., help="A person record key, e.g. gp:P003."),
     record_b: str = typer.Argument(..., help="Another record key, e.g. school:U17."),
     chart: Optional[Path] = typer.Option(None, "--chart", help="Write a waterfall PNG here."),
+    no_cache: NoCache = False,
     csv_out: Csv = False,
     json_out: Json = False,
 ) -> None:
@@ -296,7 +307,7 @@ def explain_link_command(
     """
     from chronos import app as run
 
-    explained = run.explain_link(case, record_a, record_b, chart=chart)
+    explained = run.explain_link(case, record_a, record_b, chart=chart, cache=not no_cache)
     render.explanation(explained, record_a, record_b, as_csv=csv_out, as_json=json_out)
 
 
@@ -430,6 +441,7 @@ def report(
     child: Child = None,
     court: bool = typer.Option(False, "--court", help="Court (PLO) style: No., Date, Event, reference."),
     significant: Significant = False,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -447,7 +459,7 @@ def report(
                          summarise_before=_date(summarise_before, "--summarise-before"),
                          court=court, significant=significant, pseudonymise=pseudonymise,
                          shift_days=shift_days, key=key, dates_of_birth=dates_of_birth,
-                         progress=render.progress(quiet))
+                         progress=render.progress(quiet), cache=not no_cache)
     render.files(written, json_out)
     if not quiet:
         err = render.stderr()
@@ -536,6 +548,7 @@ def timeline(
     out: Path = typer.Option(Path("timeline.png"), "--out", "-o",
                              help="Image file: .png, .svg or .pdf."),
     child: Child = None,
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -546,7 +559,8 @@ def timeline(
     """
     from chronos import app as run
 
-    render.files(run.timeline(case, out, child=child, progress=render.progress(quiet)), json_out)
+    render.files(run.timeline(case, out, child=child, progress=render.progress(quiet),
+                              cache=not no_cache), json_out)
 
 
 @app.command()
@@ -555,6 +569,7 @@ def casemap(
     case: Case,
     out: Path = typer.Option(Path("case-map.docx"), "--out", "-o",
                              help="Word (.docx) or HTML (.html) file."),
+    no_cache: NoCache = False,
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
@@ -565,7 +580,8 @@ def casemap(
     """
     from chronos import app as run
 
-    render.files(run.casemap(case, out, progress=render.progress(quiet)), json_out)
+    render.files(run.casemap(case, out, progress=render.progress(quiet), cache=not no_cache),
+                 json_out)
 
 
 @app.command()
@@ -618,14 +634,15 @@ app.add_typer(rules_app, name="rules")
 @app.command()
 @handles_errors
 def flags(case: Case, rules: RuleFiles = None, params: Params = None, child: Child = None,
-          json_out: Json = False, quiet: Quiet = False) -> None:
+          json_out: Json = False, quiet: Quiet = False, no_cache: NoCache = False) -> None:
     """Show the findings of cumulative harm, by child and category, with their evidence.
 
     Example: chronos flags examples/smith-family --json > flags.json
     """
     from chronos import app as run
 
-    found = run.flags(case, rules=rules, params=params, child=child, progress=render.progress(quiet))
+    found = run.flags(case, rules=rules, params=params, child=child,
+                      progress=render.progress(quiet), cache=not no_cache)
     if json_out:
         render.json_data(found.as_dict())
         return
@@ -694,6 +711,52 @@ def rules_test(
     if checked.failed:
         raise typer.Exit(1)
 
+
+# ---------------------------------------------------------------- the cache
+
+cache_app = typer.Typer(help="The cache of ingested sources: where it is, and clearing it.",
+                        no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("clear")
+@handles_errors
+def cache_clear(
+    case: Annotated[Optional[Path], typer.Argument(
+        help="A case.yaml, or a folder that holds one.", show_default=False)] = None,
+    all_cases: bool = typer.Option(False, "--all", help="Clear the cache of every case in "
+                                                        "$CHRONOS_CACHE_DIR."),
+    json_out: Json = False,
+) -> None:
+    """Remove the cached readings of a case's sources (personal data, kept in the case's
+    folder, in .chronos-cache, or in $CHRONOS_CACHE_DIR when set); the next build reads
+    every source again. A folder chronos did not make is never removed.
+
+    Example: chronos cache clear examples/smith-family
+    """
+    from chronos import app as run
+    from chronos.errors import ChronosError
+
+    if (case is None) == (not all_cases):
+        raise ChronosError("name a case, or give --all", hint="chronos cache clear CASE")
+    cleared = run.clear_cache(None if all_cases else case)
+    render.cache_cleared(cleared, json_out)
+
+
+@cache_app.command("show")
+@handles_errors
+def cache_show(case: Case, json_out: Json = False) -> None:
+    """Show where a case's cache of ingested sources is, and how big.
+
+    Example: chronos cache show examples/smith-family
+    """
+    from chronos import app as run
+
+    info = run.cache_info(case)
+    if json_out:
+        render.json_data(info)
+    else:
+        print(f"{info['folder']}\t{info['entries']} entries\t{info['bytes']:,} bytes")
 
 # ---------------------------------------------------------------- returns
 

@@ -53,6 +53,15 @@ def files(written, as_json: bool) -> None:
             print(path)
 
 
+def cache_cleared(cleared, as_json: bool) -> None:
+    """What ``chronos cache clear`` removed (or as JSON)."""
+    if as_json:
+        json_data(cleared.as_dict())
+    else:
+        stderr().print(f"removed {cleared.entries} cache entries, "
+                       f"{cleared.bytes:,} bytes, from {cleared.folder}", soft_wrap=True)
+
+
 def frame(data, *, title: str) -> None:
     """A DataFrame as a table on stdout."""
     from rich.table import Table
@@ -96,14 +105,16 @@ def ingest_summary(report: dict, out: Path) -> None:
 
 
 def chart(drawn, quiet: bool, as_json: bool) -> None:
-    """What a chart command wrote (JSON on stdout with --json), its warnings on stderr."""
+    """What a chart command wrote (JSON on stdout with --json, warnings included), its
+    warnings and files on stderr (nothing with --quiet: only errors)."""
     if as_json:
         json_data(drawn.as_dict())
+    if quiet:
+        return
     console = stderr()
     for warning in drawn.warnings:
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    if not quiet:
-        console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
+    console.print("wrote " + ", ".join(str(p) for p in drawn.files), markup=False)
 
 
 def link_summary(linked, out: Optional[Path]) -> None:
@@ -116,6 +127,9 @@ def link_summary(linked, out: Optional[Path]) -> None:
     console.print(f"{summary['records']} person records -> {summary['persons']} people "
                   f"({methods or 'none'}); {summary['review_pairs']} pair(s) to review; "
                   f"{summary['warnings']} warning(s)" + (" [trained model]" if summary["trained"] else ""))
+    if summary.get("identical_records"):
+        console.print(f"  {summary['identical_records']} record(s) identical to another record "
+                      "of their source: compared once, each kept in links.csv")
     for warning in linked.warnings[:20]:
         console.print(f"  warning: {escape(str(warning))}")
     if len(linked.warnings) > 20:

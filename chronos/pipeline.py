@@ -172,6 +172,9 @@ class CaseResult:
     harm_index: pd.DataFrame | None = None
     #: the manifest's index children as person ids (once people are linked)
     index_person_ids: list[str] = field(default_factory=list)
+    #: ingest: what the cache of ingested sources did for each source
+    #: (:class:`chronos.cache.CacheNote`; empty when the build did not use the cache)
+    cache_notes: list = field(default_factory=list)
 
     def __setattr__(self, name: str, value: Any) -> None:
         table = TABLE_FIELDS.get(name)

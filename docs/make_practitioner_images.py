@@ -63,7 +63,7 @@ def main() -> None:
         page_png(Path(tmp) / "court" / "chronology.docx", "court-docx")
         page_png(Path(tmp) / "decided" / "chronology.docx", "decisions-docx", page=-1)
         try:
-            page_png(out / "chronology.xlsx", "chronology-xlsx")
+            page_png(out / "chronology.xlsx", "chronology-xlsx", page=2)  # after the cover
         except subprocess.CalledProcessError:
             print("no LibreOffice Calc: chronology-xlsx.png not made", file=sys.stderr)
         page_png(out / "case-map.docx", "case-map-docx")

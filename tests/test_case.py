@@ -259,3 +259,38 @@ def test_a_source_that_is_not_a_file_is_refused_before_reading(case_dir, make, w
     make(case_dir / "school.txt")
     with pytest.raises(SourceError, match=words):
         build_case(case_dir)
+
+
+def test_a_build_draws_each_chart_once_and_the_case_report_shows_them(tmp_path, monkeypatch):
+    """genogram.png and .svg from one drawing; the case report takes the genogram, ecomap
+    and timeline the build saved, byte for byte, instead of drawing them again."""
+    import base64
+    import re
+    from pathlib import Path
+
+    from chronos.genogram import draw, ecomap
+    from chronos.report import timeline
+
+    drawn = []
+
+    def counted(module, name):
+        real = getattr(module, name)
+
+        def spy(*args, **kwargs):
+            drawn.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, spy)
+
+    for module, name in ((draw, "draw_genogram"), (ecomap, "draw_ecomap"),
+                         (timeline, "draw_timeline")):
+        counted(module, name)
+    example = Path(__file__).resolve().parents[1] / "examples" / "smith-family"
+    out = write_outputs(build_case(example), tmp_path / "out")
+    assert sorted(drawn) == ["draw_ecomap", "draw_genogram", "draw_timeline"]
+    report = (out / "case-report.html").read_text("utf-8")
+    shown = [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([^"]+)"',
+                                                     report)]
+    for name in ("genogram.png", "ecomap.png", "timeline.png"):
+        assert (out / name).read_bytes() in shown, name
+    assert (out / "genogram.svg").read_bytes().lstrip().startswith(b"<")

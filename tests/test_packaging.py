@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
 #: import name -> distribution name, where they differ
 DISTRIBUTIONS = {"yaml": "pyyaml", "docx": "python-docx", "dateutil": "python-dateutil",
-                 "phonenumbers": "phonenumberslite", "fpdf": "fpdf2", "fontTools": "fonttools"}
+                 "phonenumbers": "phonenumberslite", "fpdf": "fpdf2", "fontTools": "fonttools",
+                 "python_calamine": "python-calamine"}
 
 
 def _requirements() -> dict[str, str]:

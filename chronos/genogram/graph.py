@@ -331,8 +331,19 @@ def _event_rows(events, keys: dict) -> list[dict]:
         ids = [keys.get(p.strip(), p.strip()) for p in (row.get("person_ids") or "").split(";")]
         row["people"] = [p for p in ids if p]
         row["details_map"] = parse_details(row.get("details"))
+        row["roles"] = {keys.get(p, p): roles for p, roles in _recorded_roles(row).items()}
         rows.append(row)
     return sorted(rows, key=lambda r: (r.get("date") or "", r.get("event_id") or ""))
+
+
+def _recorded_roles(row: dict) -> dict[str, set[str]]:
+    """Each person's roles as the event records them in ``person_roles`` (none: empty)."""
+    found: dict[str, set[str]] = {}
+    for pair in str(row.get("person_roles") or "").split(";"):
+        person, sep, roles = pair.partition("=")
+        if sep and person.strip():
+            found[person.strip()] = {r.strip() for r in roles.split("+") if r.strip()}
+    return found
 
 
 def parse_details(text) -> dict[str, str]:
@@ -504,6 +515,9 @@ def _perpetrators(events: list[dict], rules: dict):
             label = "DA suspect" if role == "suspect" else "DA perpetrator"
             for pid in row["people"]:
                 yield pid, label
+        for pid, roles in (row.get("roles") or {}).items():  # the event's participants
+            if roles & set(words["harm_roles"]):
+                yield pid, "DA suspect" if "suspect" in roles else "DA perpetrator"
 
 
 def _adults_around_index(graph: nx.MultiDiGraph) -> list[str]:

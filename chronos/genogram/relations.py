@@ -3,10 +3,11 @@
 A genogram draws a violence line (McGoldrick, GenoPro: a red zigzag with an arrow to the
 one harmed) between two partners when a domestic abuse incident names one as the one who
 harmed and the other as the one harmed. How an incident says who is who lives in one
-function, :func:`incident_roles`: today each police "nominal" is its own event with its
-involvement (``Victim``, ``Suspect``) in ``details``, and the events of one occurrence
-share its reference. When events carry their participants with roles, only that function
-changes. The words and keys are data (``partner_violence`` in ``chronos/data/genogram.yaml``).
+function, :func:`incident_roles`: an event with its participants names their roles in
+``person_roles`` (``victim``, ``suspect``: ``chronos/data/roles.yaml``); an export with an
+event per police "nominal" gives the involvement (``Victim``, ``Suspect``) in ``details``,
+and the events of one occurrence share its reference. The words, roles and keys are data
+(``partner_violence`` in ``chronos/data/genogram.yaml``).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ class ViolenceLine:
 
 def partner_violence(graph, events: list[dict]) -> list[ViolenceLine]:
     """Violence lines between people who are (or were) partners, or who are both parents
-    of one child, from the domestic abuse incidents in ``events`` (rows with ``people``
-    and ``details``). One line per direction, counting incidents."""
+    of one child, from the domestic abuse incidents in ``events`` (rows with ``people``,
+    ``details`` and ``roles``). One line per direction, counting incidents."""
     by_pair: dict[tuple[str, str], list[Incident]] = defaultdict(list)
     for incident in incident_roles(events):
         for a in sorted(incident.harm):
@@ -78,6 +79,11 @@ def incident_roles(events: list[dict]) -> list[Incident]:
             incident.harmed.update(people)
         incident.harm.update(_named(details, rules["harm_keys"]))
         incident.harmed.update(_named(details, rules["harmed_keys"]))
+        for pid, roles in (row.get("roles") or {}).items():
+            if roles & set(rules["harm_roles"]):
+                incident.harm.add(pid)
+            if roles & set(rules["harmed_roles"]):
+                incident.harmed.add(pid)
     return [incidents[k] for k in sorted(incidents, key=str)]
 
 

@@ -23,6 +23,7 @@ internal error:
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,6 +239,87 @@ class ZipFacts:
     members: int = 0
     uncompressed: int = 0
     formulas: set[str] = field(default_factory=set)    # parts with a spreadsheet formula
+    #: worksheet part -> its :class:`SheetShape` (how far its cells can reach)
+    shapes: dict[str, "SheetShape"] = field(default_factory=dict)
+
+
+#: a cell element that does not start with a reference in A1..XFD1048576 (``<c r="B7"``)
+_ODD_CELL = re.compile(rb'<c(?:[>/]|\s(?!r="[A-Z]{1,3}[0-9]{1,7}"))')
+#: a prefixed cell element (``<x:c``), or text that looks like one (then: not regular)
+_PREFIXED = re.compile(rb':c[\s/>]')
+_WIDE = re.compile(rb'<c r="[A-Z]{2}')
+_COLUMNS = {n: re.compile(rb'<c r="([A-Z]{%d})[0-9]' % n) for n in (3, 2)}
+_NARROW = re.compile(rb'<c r="[A-Z][0-9]')
+_MANY_DIGITS = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{6,7}"')
+_ROW_DIGITS = {n: re.compile(rb'<c r="[A-Z]{1,3}[0-9]{%d}"' % n) for n in range(7, 0, -1)}
+
+
+class SheetShape:
+    """How far the cells of one worksheet part can reach, from its bytes (fed in chunks
+    alongside :class:`XmlScan`), so that a reader which allocates a sheet's whole grid at
+    once (python-calamine) is used only on sheets whose grid is bounded.
+
+    The sheet is *regular* when every cell element starts with its reference
+    (``<c r="B7"``, as Excel, LibreOffice and openpyxl write them) within A1..XFD1048576,
+    no cell element has a namespace prefix, and no cell holds an error value (``t="e"``,
+    which python-calamine reads as empty). :meth:`bound` is then at least the cells of
+    the grid from A1 to the furthest cell: the widest column (26 for a sheet within
+    A..Z) times the largest number with as many digits as the longest row number."""
+
+    TAIL = 40
+
+    def __init__(self):
+        self.odd = self.errors = False
+        self.columns = self.digits = 0
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next bytes of the part."""
+        window = self._tail + chunk
+        self._look(window, len(window) - self.TAIL)   # the tail: again with the next chunk
+        self._tail = window[-self.TAIL:]
+
+    def close(self) -> "SheetShape":
+        """Look at the last bytes of the part."""
+        self._look(self._tail, len(self._tail))
+        return self
+
+    def _look(self, window: bytes, settled: int) -> None:
+        """Note what ``window`` shows; a cell cut off at its end is judged only before
+        ``settled`` (it is whole in the next window)."""
+        if not self.odd:
+            odd = _ODD_CELL.search(window)
+            self.odd = bool(odd and odd.start() < settled) or bool(_PREFIXED.search(window))
+        self.errors = self.errors or b' t="e"' in window
+        self.columns = max(self.columns, _widest(window))
+        if self.digits < 6 and not _MANY_DIGITS.search(window):
+            found = (n for n, p in _ROW_DIGITS.items() if self.digits < n < 6 and p.search(window))
+        else:
+            found = (n for n, p in _ROW_DIGITS.items() if n > self.digits and p.search(window))
+        self.digits = max(self.digits, next(found, 0))
+
+    @property
+    def regular(self) -> bool:
+        """Whether :meth:`bound` holds (see the class docstring)."""
+        return not self.odd and not self.errors
+
+    def bound(self) -> int:
+        """At least the cells from A1 to the furthest cell (when :attr:`regular`)."""
+        return (10 ** self.digits - 1) * self.columns
+
+
+def _widest(window: bytes) -> int:
+    """At least the widest column (1-based) referenced in ``window``: exact from AA on,
+    26 for columns A..Z (0 for none), without listing every cell of a narrow sheet."""
+    if _WIDE.search(window):
+        for pattern in _COLUMNS.values():
+            found = pattern.findall(window)
+            if found:
+                value = 0
+                for char in max(found):
+                    value = value * 26 + char - 64
+                return value
+    return 26 if _NARROW.search(window) else 0
 
 
 def check_zip(path: Path, label: str, kind: str = "workbook") -> ZipFacts:
@@ -295,11 +377,15 @@ def _is_xml(name: str) -> bool:
 
 
 def _scan_member(archive, info, label: str, kind: str, facts: ZipFacts) -> None:
-    scan = XmlScan(label, info.filename, find_formulas="worksheets/" in info.filename)
+    sheet = "worksheets/" in info.filename
+    scan = XmlScan(label, info.filename, find_formulas=sheet)
+    shape = SheetShape() if sheet else None
     try:
         with archive.open(info) as member:
             for chunk in read_chunks(member):
                 scan.feed(chunk)
+                if shape is not None:
+                    shape.feed(chunk)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError, zipfile.LargeZipFile) as exc:
         raise SourceError(f"part {info.filename} of this {kind} cannot be unzipped "
@@ -308,6 +394,8 @@ def _scan_member(archive, info, label: str, kind: str, facts: ZipFacts) -> None:
     scan.close()
     if scan.formulas:
         facts.formulas.add(info.filename)
+    if shape is not None:
+        facts.shapes[info.filename] = shape.close()
 
 
 # --------------------------------------------------------------------------- JSON

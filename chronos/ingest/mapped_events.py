@@ -301,11 +301,11 @@ def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Seri
 
     table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
                       "o": pa.array(pd.Series(ordinals).to_numpy())})
-    sep = "chr(31)"
-    literal = "'" + source_file.replace("'", "''") + "'"
-    # concat() reads a missing date (NULL) as "" and a number as its decimal text
-    query = (f"select 'E' || substr(sha1(concat({literal}, {sep}, r, {sep}, t, {sep}, d, {sep},"
-             " o)), 1, 12) as id from ids_in")
+    from chronos.sql import DUCKDB, literal
+
+    # a missing date (NULL) counts as "", a number as its decimal text
+    parts = [literal(source_file), "r", "t", "d", "CAST(o AS VARCHAR)"]
+    query = f"select {DUCKDB.stable_id('E', parts)} as id from ids_in"
     with duckdb.connect() as con:
         con.execute("set threads = 1")  # the work is one pass; threads only add overhead
         con.register("ids_in", table)

@@ -448,46 +448,44 @@ def _trim_trailing_blank(frame: pd.DataFrame, refs: pd.Series):
 # --------------------------------------------------------------------------- workbook
 
 def _read_workbook(path: Path, label: str, wanted: list[str], options: dict) -> list[Table]:
-    from chronos.ingest.workbook import formula_cells, open_workbook
+    from chronos.ingest.workbook import open_book
 
-    with open_workbook(path, label) as (workbook, facts):
-        sheets = _choose_sheets(workbook, options.get("sheet", "*"), label)
-        formulas = formula_cells(path, label, facts)
+    with open_book(path, label) as book:
+        titles = _choose_sheets(book.titles, options.get("sheet", "*"), label)
         tables = []
-        for sheet in sheets:
-            table = _read_sheet(sheet, label, wanted, options, several=len(sheets) > 1,
-                                formulas=formulas.get(sheet.title))
+        for title in titles:
+            table = _read_sheet(title, book.rows(title), label, wanted, options,
+                                several=len(titles) > 1)
             if table is not None:
                 tables.append(table)
     if not tables:
         raise MappingError("no sheet has the mapped columns", file=label,
                            hint=f"mapped columns: {', '.join(wanted)}; sheets: "
-                                f"{', '.join(s.title for s in sheets)}")
+                                f"{', '.join(titles)}")
     return tables
 
 
-def _choose_sheets(workbook, sheet: object, label: str) -> list:
+def _choose_sheets(titles: list[str], sheet: object, label: str) -> list[str]:
     if sheet in (None, "", "*"):
-        return list(workbook.worksheets)
-    names = workbook.sheetnames
-    if isinstance(sheet, int) and 1 <= sheet <= len(names):
-        return [workbook.worksheets[sheet - 1]]
-    if sheet not in names:
+        return list(titles)
+    if isinstance(sheet, int) and 1 <= sheet <= len(titles):
+        return [titles[sheet - 1]]
+    if sheet not in titles:
         raise MappingError(f"the workbook has no sheet {sheet!r}", file=label,
-                           hint=f"its sheets are: {', '.join(names)}")
-    return [workbook[sheet]]
+                           hint=f"its sheets are: {', '.join(titles)}")
+    return [sheet]
 
 
-def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bool,
-                formulas: dict | None = None):
-    from chronos.ingest.workbook import Formula, sheet_rows
+def _read_sheet(title: str, values: list[tuple], label: str, wanted: list[str],
+                options: dict, several: bool):
+    from chronos.ingest.workbook import Formula
 
     unsaved: list[tuple[int, int]] = []          # (row index, column) of unsaved formulas
     rows = []
-    for index, row in enumerate(sheet_rows(sheet, label, formulas)):
+    for index, row in enumerate(values):
         rows.append([_cell_text(v) for v in row])
         unsaved += [(index, j) for j, v in enumerate(row) if isinstance(v, Formula)]
-    where = f"{label} sheet {sheet.title!r}"
+    where = f"{label} sheet {title!r}"
     try:
         first, count, names = find_header(rows[:HEADER_SEARCH_ROWS], wanted, where,
                                           options.get("header_row", "auto"))
@@ -498,7 +496,7 @@ def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bo
     body = rows[first + count:]
     frame = _frame(body, names)
     numbers = [first + count + 1 + i for i in range(len(body))]
-    prefix = f"{sheet.title}!"
+    prefix = f"{title}!"
     refs = pd.Series([f"{prefix}{n}" for n in numbers], index=frame.index, dtype="string")
     extra = [f"(extra field {i})" for i in range(len(names) + 1,
                                                   max((len(r) for r in body), default=0) + 1)]
@@ -507,7 +505,7 @@ def _read_sheet(sheet, label: str, wanted: list[str], options: dict, several: bo
                        names + extra)
         frame.index = refs.index
     frame, refs = _trim_trailing_blank(frame, refs)
-    info = {"sheet": sheet.title, "header_row": first + count, "header_rows": count,
+    info = {"sheet": title, "header_row": first + count, "header_rows": count,
             "extra_fields": extra}
     columns = list(frame.columns)
     marked: dict[str, list[int]] = {}

@@ -1,9 +1,19 @@
 """Opening Excel workbooks safely, and reading every row of every sheet.
 
 Shared by every reader of ``.xlsx`` (the mapped format, agency chronology tables, Annex A,
-attendance). Before openpyxl sees a workbook, :func:`chronos.ingest.guards.check_zip`
+attendance). Before any library sees a workbook, :func:`chronos.ingest.guards.check_zip`
 checks it is a real zip that is not a zip bomb and that no part holds a DTD or a cell
-longer than the limit. Then:
+longer than the limit, and measures how far each sheet's cells reach
+(:class:`~chronos.ingest.guards.SheetShape`).
+
+Values are read with python-calamine (Rust; about twenty times faster than openpyxl) when
+a sheet is plain: its cells' reach is known and bounded (calamine builds a sheet's whole
+grid at once, and a sparse sheet with a cell at XFD1048576 would not fit in memory), it
+holds no formula (a formula without a saved result must be seen as such) and no error
+value (calamine reads ``#N/A`` as empty). Any other sheet, and any sheet calamine cannot
+read, is read by openpyxl row by row, as before: the same values either way (calamine's
+numbers and dates are given back as openpyxl gives them: whole numbers as ``int``, dates
+as ``datetime``). openpyxl also writes every workbook chronos writes. For either reader:
 
 - every row is read, whatever the sheet's ``<dimension>`` tag says (a stale tag made
   openpyxl stop after the first rows, silently);
@@ -18,6 +28,8 @@ longer than the limit. Then:
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import date as _date
+from datetime import datetime as _datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -83,7 +95,7 @@ def sheet_rows(sheet, label: str, formulas: dict | None = None) -> Iterator[tupl
                               file=label, row=number,
                               hint="save the sheet as CSV, or delete its empty rows and "
                                    "columns")
-        yield _with_formulas(_trimmed(row), number, formulas)
+        yield _with_formulas(_trimmed(tuple(row)), number, formulas)
 
 
 def _trimmed(row: tuple) -> tuple:
@@ -133,18 +145,147 @@ def _formula_text(value) -> str:
     return value if isinstance(value, str) else str(getattr(value, "text", "") or "=")
 
 
+class Book:
+    """A workbook open for reading values: :attr:`titles` (its worksheets, in order) and
+    :meth:`rows` of each. Use :func:`open_book`."""
+
+    def __init__(self, path: Path, label: str, facts: ZipFacts, calamine, parts: dict):
+        self.path, self.label, self.facts = path, label, facts
+        self.calamine, self.parts = calamine, parts
+        self._openpyxl = None
+        self._formulas: dict | None = None
+        self.titles = self._titles()
+
+    def _titles(self) -> list[str]:
+        if self.calamine is not None:
+            from python_calamine import SheetTypeEnum
+
+            return [m.name for m in self.calamine.sheets_metadata
+                    if m.typ == SheetTypeEnum.WorkSheet]
+        return [sheet.title for sheet in self._book().worksheets]
+
+    def rows(self, title: str, max_rows: int | None = None) -> list[tuple]:
+        """Every row of sheet ``title`` (or its first ``max_rows``) as a tuple of values,
+        trailing empty cells dropped; unsaved formulas as :class:`Formula` values."""
+        if self.plain(title):
+            try:
+                return _calamine_rows(self.calamine.get_sheet_by_name(title), max_rows)
+            except Exception:  # a part calamine cannot read: openpyxl names the problem
+                pass
+        formulas = self.formulas().get(title) if max_rows is None else None
+        rows = []
+        for row in sheet_rows(self._book()[title], self.label, formulas):
+            rows.append(row)
+            if max_rows is not None and len(rows) >= max_rows:
+                break
+        return rows
+
+    def plain(self, title: str) -> bool:
+        """Whether calamine reads sheet ``title`` (see the module's docstring)."""
+        part = self.parts.get(title)
+        shape = self.facts.shapes.get(part) if part else None
+        return (self.calamine is not None and shape is not None and shape.regular
+                and shape.bound() <= limits.MAX_SHEET_CELLS
+                and part not in self.facts.formulas)
+
+    def formulas(self) -> dict[str, dict]:
+        if self._formulas is None:
+            self._formulas = formula_cells(self.path, self.label, self.facts)
+        return self._formulas
+
+    def _book(self):
+        if self._openpyxl is None:
+            self._opened = open_workbook(self.path, self.label, facts=self.facts)
+            self._openpyxl, _ = self._opened.__enter__()
+        return self._openpyxl
+
+    def close(self) -> None:
+        if self._openpyxl is not None:
+            self._opened.__exit__(None, None, None)
+            self._openpyxl = None
+        if self.calamine is not None:
+            self.calamine.close()
+
+
+@contextmanager
+def open_book(path: Path, label: str):
+    """A :class:`Book` after :func:`check_zip` (closed after the block)."""
+    facts = check_zip(path, label, "workbook")
+    calamine, parts = _calamine(path, label), {}
+    if calamine is not None:
+        parts = _sheet_parts(path, label)
+    book = Book(path, label, facts, calamine, parts)
+    try:
+        yield book
+    finally:
+        book.close()
+
+
+def _calamine(path: Path, label: str):
+    """The workbook opened by python-calamine (None where it cannot open it: openpyxl
+    then reads every sheet, and says what is wrong if anything is)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        with open_regular(path, label) as handle:
+            return CalamineWorkbook.from_filelike(handle)
+    except SourceError:
+        raise
+    except Exception:
+        return None
+
+
+def _sheet_parts(path: Path, label: str) -> dict[str, str]:
+    """Sheet name -> the zip part that holds it (from ``xl/workbook.xml`` and its
+    relationships; empty when they cannot be read, and openpyxl reads every sheet)."""
+    import posixpath
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    try:
+        with open_regular(path, label) as handle, zipfile.ZipFile(handle) as archive:
+            book = ET.fromstring(archive.read("xl/workbook.xml"))
+            rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # check_zip has vetted the bytes; an odd layout goes to openpyxl
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    parts = {}
+    for sheet in book.iter(f"{main}sheet"):
+        target = targets.get(sheet.get(f"{rel}id"), "")
+        if target:
+            joined = target.lstrip("/") if target.startswith("/") else \
+                posixpath.normpath(posixpath.join("xl", target))
+            parts[sheet.get("name")] = joined
+    return parts
+
+
+def _calamine_rows(sheet, max_rows: int | None) -> list[tuple]:
+    """A calamine sheet's rows from A1, with values as openpyxl gives them."""
+    values = sheet.to_python(skip_empty_area=False, nrows=max_rows)
+    return [_trimmed(tuple(map(_openpyxl_value, row))) for row in values]
+
+
+_WHOLE = 2 ** 53
+
+
+def _openpyxl_value(value):
+    """A calamine value as openpyxl reads it: no value as None, whole numbers as int
+    (Excel stores them without a decimal point), dates as datetime."""
+    kind = type(value)
+    if kind is str:
+        return value or None
+    if kind is float:
+        return int(value) if value.is_integer() and -_WHOLE < value < _WHOLE else value
+    if kind is _date:
+        return _datetime(value.year, value.month, value.day)
+    return value
+
+
 def read_sheets(path: Path, label: str, *, max_sheets: int | None = None,
                 max_rows: int | None = None) -> dict[str, list[tuple]]:
     """Every sheet (or the first ``max_sheets``, ``max_rows`` rows each) as row tuples,
     with unsaved formulas as :class:`Formula` values."""
-    with open_workbook(path, label) as (book, facts):
-        formulas = formula_cells(path, label, facts) if max_rows is None else {}
-        out = {}
-        for sheet in book.worksheets[:max_sheets]:
-            rows = []
-            for row in sheet_rows(sheet, label, formulas.get(sheet.title)):
-                rows.append(row)
-                if max_rows is not None and len(rows) >= max_rows:
-                    break
-            out[sheet.title] = rows
-    return out
+    with open_book(path, label) as book:
+        return {title: book.rows(title, max_rows) for title in book.titles[:max_sheets]}

@@ -15,6 +15,7 @@ from datetime import date
 from chronos.errors import ChronosError
 from chronos.link.identifiers import prepare_records
 from chronos.link.scoring import score_one_pair
+from chronos.link.units import collapse_duplicates
 
 #: The prepared columns shown as each field's values.
 SHOWN = {"nhs": ["nhs"], "upn": ["upn"], "la_id": ["la_id"], "given": ["given"],
@@ -67,9 +68,10 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
         if key not in rows.index:
             raise ChronosError(f"no person record {key!r}",
                                hint="record keys look like 'gp:P003' (see links.csv)")
+    compared = len(collapse_duplicates(frame).frame)   # identical records count once
     scored = score_one_pair(_plain(rows.loc[key_a]), _plain(rows.loc[key_b]), settings,
-                            len(frame))
-    contributions = _contributions(scored, settings, len(frame))
+                            compared)
+    contributions = _contributions(scored, settings, compared)
     vetoes = list(contributions.loc[contributions["veto"], "field"])
     weight, probability = float(scored["match_weight"]), float(scored["match_probability"])
     decision = _decision(scored, vetoes, probability, settings)
@@ -96,7 +98,7 @@ def _contributions(scored: dict, settings, n_records: int):
     import pandas as pd
 
     prior = settings.prior(n_records)
-    rows = [{"field": "prior", "label": "starting point (records in the case: "
+    rows = [{"field": "prior", "label": "starting point (distinct records in the case: "
              f"{n_records})", "value_a": "", "value_b": "", "level": "",
              "m": None, "u": None, "match_weight": math.log2(prior / (1 - prior)),
              "veto": False}]

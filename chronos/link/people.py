@@ -4,7 +4,10 @@
 
 1. identifier hygiene (:mod:`chronos.link.identifiers`): invalid NHS numbers, UPNs,
    postcodes, future dates of birth ... become warnings and are never match keys;
-2. splink scoring of candidate pairs with the shipped model (:mod:`chronos.link.scoring`);
+   identical records of one source become one unit, and many records sharing an
+   identifier, name and date of birth a star (:mod:`chronos.link.units`);
+2. splink scoring of candidate pairs with the shipped model (:mod:`chronos.link.scoring`),
+   no block compared in full past ``max_block_size`` (:mod:`chronos.link.blocks`);
 3. constrained clustering (:mod:`chronos.link.cluster`): must-link overrides first, then
    shared valid identifiers, then probabilistic matches at or above the link threshold,
    strongest first; never across a cannot-link override or a vetoed pair;
@@ -20,11 +23,15 @@ from pathlib import Path
 
 from chronos import model
 from chronos.errors import ChronosError, Issue
+from chronos.link.blocks import block_warnings
 from chronos.link.cluster import Edge, cluster, dates_compatible
 from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
+from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
+                                map_overrides, note_units, solid_units, split_apart,
+                                star_warnings, unit_review_rows)
 
 IDENTIFIER_COLUMNS = ("nhs", "upn", "la_id")
 METHOD_RANK = {"override": 3, "identifier": 2, "probabilistic": 1}
@@ -51,13 +58,15 @@ class LinkResult:
     trained: bool = False
     model: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)   # seconds per stage
+    identical: int = 0                 # records compared through an identical record
 
     def summary(self) -> dict:
         """Counts for the CLI and the build report."""
         methods = self.links["method"].value_counts().to_dict() if len(self.links) else {}
         return {"records": len(self.links), "persons": len(self.persons),
                 "by_method": dict(sorted(methods.items())), "review_pairs": len(self.review),
-                "warnings": len(self.warnings), "trained": self.trained}
+                "warnings": len(self.warnings), "trained": self.trained,
+                "identical_records": self.identical}
 
 
 def as_settings(settings) -> LinkSettings:
@@ -99,24 +108,59 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     frame, issues = prepare_records(records, as_of=as_of)
     warnings += issues
     keys = list(records["record_key"])
-    clock("identifiers")
-    scored = score_pairs(frame, settings, train=train, db_api=db_api)
-    pairs = scored.pairs
-    clock("splink")
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    dobs = dict(zip(frame["record_key"], frame["dob"]))
-    plan = _plan_edges(pairs, checked, settings, _vague_records(frame), dobs)
-    clusters, accepted, refused = cluster(keys, plan.edges, plan.cannot, _facts(frame, plan))
+    units = _units(frame, checked)
+    files = _source_files(records)
+    stars = identifier_stars(units.frame, settings, settings.max_block_size)
+    clock("identifiers")
+    scored = score_pairs(units.frame, settings, train=train, db_api=db_api,
+                         self_keys=list(units.members), files=files, stars=stars)
+    pairs = scored.pairs
+    warnings += star_warnings(stars, files) + block_warnings(scored.blocking, files)
+    clock("splink")
+    unit_overrides, forced = map_overrides(checked, units)
+    solid = solid_units(scored.self_pairs, settings, forced)
+    compared = units.frame
+    dobs = dict(zip(compared["record_key"], compared["dob"]))
+    plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs)
+    clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
+                                          plan.cannot, _facts(compared, plan))
+    groups = expand_groups(clusters, units, solid)
     clock("clustering")
-    record_to_person = _person_ids(clusters.groups(), frame)
-    links = _links(records, record_to_person, accepted)
+    record_to_person = _person_ids(groups, frame)
+    links = _links(records, record_to_person, accepted, units, solid)
     persons = _persons(records, frame, record_to_person)
-    review = _review(pairs, plan, refused, record_to_person, frame, records, checked, settings)
+    review = _review(pairs, plan, refused, record_to_person, frame, records, unit_overrides,
+                     settings, unit_review_rows(scored.self_pairs, units, solid,
+                                                record_to_person, settings))
+    review = note_units(review, units, files)
     warnings += _identifier_warnings(pairs, records)
     clock("outputs")
     return LinkResult(persons, links, review, warnings, record_to_person, pairs,
-                      scored.trained, scored.model, clock.laps)
+                      scored.trained, scored.model, clock.laps, units.collapsed)
+
+
+def _units(frame, overrides):
+    """Identical records of one source as units (:mod:`chronos.link.units`); records a
+    cannot-link puts apart from an identical record stay units of their own."""
+    units = collapse_duplicates(frame)
+    apart = split_apart(units, overrides.cannot_link)
+    return collapse_duplicates(frame, apart) if apart else units
+
+
+def _source_files(records) -> dict[str, str]:
+    """Record key prefix (source) -> its file, for messages (Arrow compute: a million
+    keys in a fraction of a second)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    pairs = records[["record_key", "source_file"]].dropna()
+    keys = pa.array(pairs["record_key"].to_numpy(dtype=object), type=pa.string())
+    prefix = pc.struct_field(pc.extract_regex(keys, r"^(?P<source>[^:]*)"), [0])
+    files = pa.array(pairs["source_file"].astype(str).to_numpy(dtype=object), type=pa.string())
+    table = pa.table({"source": prefix, "file": files}).group_by(["source", "file"]).aggregate([])
+    return dict(zip(table["source"].to_pylist(), table["file"].to_pylist()))
 
 
 class _Clock:
@@ -232,17 +276,22 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     clean = pairs[(pairs["vetoes"] == "")]
     ident = clean[clean["identifiers"] != ""].sort_values(
         ["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(a, b, "identifier", float(p), float(w)) for a, b, p, w in zip(
-        ident["key_l"], ident["key_r"], ident["match_probability"], ident["match_weight"])]
+    edges += _edges(ident, "identifier")
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
                            settings.vague_ambiguity_margin)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
-    edges += [Edge(a, b, "probabilistic", float(p), float(w)) for a, b, p, w in zip(
-        prob["key_l"], prob["key_r"], prob["match_probability"], prob["match_weight"])
-        if (a, b) not in ambiguous]
+    edges += _edges(prob, "probabilistic", skip=ambiguous)
     return _Plan(edges, cannot, ambiguous)
+
+
+def _edges(pairs, method: str, skip=()) -> list[Edge]:
+    """One edge per scored pair, in the pairs' order (less the pairs in ``skip``)."""
+    columns = [pairs[c].tolist() for c in ("key_l", "key_r", "match_probability",
+                                            "match_weight")]
+    edges = [Edge(a, b, method, float(p), float(w)) for a, b, p, w in zip(*columns)]
+    return [e for e in edges if (e.a, e.b) not in skip] if skip else edges
 
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
@@ -252,26 +301,15 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     (twins, a parent and a same-named child): neither join is made; both go to review."""
     import pandas as pd
 
-    both = pd.concat([
-        prob[["key_l", "key_r", "match_weight"]].set_axis(["rec", "other", "w"], axis=1),
-        prob[["key_r", "key_l", "match_weight"]].set_axis(["rec", "other", "w"], axis=1)])
-    gap = both.groupby("rec")["w"].transform("max") - both["w"]
-    close = both[(gap <= margin) | (both["rec"].isin(vague) & (gap <= vague_margin))]
-    close = close[close.groupby("rec")["other"].transform("size") > 1]
+    close, names = _close(prob, margin, vague, vague_margin)
     if close.empty:
         return {}
-    pairs = close[["rec", "other"]].merge(close[["rec", "other"]], on="rec")
-    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
-    forbidden = pd.DataFrame(sorted(cannot), columns=["other_x", "other_y"])
-    clash = pairs.merge(forbidden, on=["other_x", "other_y"])
-    if dobs:   # never compared, but born on incompatible dates: also different people
-        born = pairs.assign(dx=pairs["other_x"].map(dobs), dy=pairs["other_y"].map(dobs))
-        born = born[born["dx"].notna() & born["dy"].notna()]
-        apart = [not dates_compatible(x, y) for x, y in zip(born["dx"], born["dy"])]
-        clash = pd.concat([clash, born.loc[apart, ["rec", "other_x", "other_y"]]])
+    clash = pd.concat([_forbidden_clashes(close, cannot, names),
+                       _born_apart(close, dobs, names)])
     rivals: dict[str, set[str]] = {}
-    for row in clash.itertuples():
-        rivals.setdefault(row.rec, set()).update((row.other_x, row.other_y))
+    for rec, other in zip(names.take(clash["rec"].to_numpy(dtype="int64")).tolist(),
+                          names.take(clash["other"].to_numpy(dtype="int64")).tolist()):
+        rivals.setdefault(rec, set()).add(other)
     out: dict[tuple[str, str], str] = {}
     for rec in sorted(rivals):
         for other in sorted(rivals[rec]):
@@ -279,6 +317,73 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
     return out
+
+
+def _close(prob, margin: float, vague, vague_margin: float):
+    """(rec, other) candidates close to each record's best, as codes into the returned
+    names (integers: grouping millions of pairs by record key strings is slow); only
+    records with more than one close candidate."""
+    import numpy as np
+    import pandas as pd
+
+    m = len(prob)
+    codes, names = pd.factorize(np.concatenate([prob["key_l"].to_numpy(dtype=object),
+                                                prob["key_r"].to_numpy(dtype=object)]))
+    weight = prob["match_weight"].to_numpy(dtype=float)
+    both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
+                         "w": np.concatenate([weight, weight])})
+    gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
+    is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
+    close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
+    close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
+    return close[["rec", "other"]], np.asarray(names, dtype=object)
+
+
+def _forbidden_clashes(close, cannot, names):
+    """(rec, other) where ``other`` and another close candidate of ``rec`` may not be
+    joined (a cannot pair): one row per forbidden pair met, not per pair of candidates."""
+    import pandas as pd
+
+    if not cannot:
+        return pd.DataFrame(columns=["rec", "other"])
+    index = pd.Index(names)
+    pairs = sorted(cannot)
+    forbidden = pd.DataFrame({"x": index.get_indexer([x for x, _ in pairs]),
+                              "y": index.get_indexer([y for _, y in pairs])})
+    forbidden = forbidden[(forbidden["x"] >= 0) & (forbidden["y"] >= 0)]
+    forbidden = pd.concat([forbidden, forbidden.set_axis(["y", "x"], axis=1)])
+    near = close[["rec", "other"]]
+    met = near.merge(forbidden, left_on="other", right_on="x")[["rec", "x", "y"]]
+    met = met.merge(near, left_on=["rec", "y"], right_on=["rec", "other"])
+    return met[["rec", "x"]].set_axis(["rec", "other"], axis=1)
+
+
+def _born_apart(close, dobs, names):
+    """(rec, other) where ``other``'s date of birth cannot be that of another close
+    candidate of ``rec`` (never compared, but different people): checked per pair of
+    distinct dates, not per pair of candidates."""
+    import numpy as np
+    import pandas as pd
+
+    none = pd.DataFrame(columns=["rec", "other"])
+    if not dobs:
+        return none
+    dob_codes, dates_of = pd.factorize(pd.Series([dobs.get(k) for k in names], dtype=object))
+    born = close[["rec", "other"]].assign(dob=dob_codes[close["other"].to_numpy()])
+    born = born[born["dob"] >= 0]                     # -1: no date of birth
+    dates = born[["rec", "dob"]].drop_duplicates()
+    dates = dates[dates.groupby("rec", sort=False)["dob"].transform("size") > 1]
+    if dates.empty:
+        return none
+    pairs = dates.merge(dates, on="rec")
+    pairs = pairs[pairs["dob_x"] < pairs["dob_y"]]
+    text = np.asarray(dates_of, dtype=object)
+    apart = [not dates_compatible(x, y) for x, y in zip(text[pairs["dob_x"].to_numpy()],
+                                                        text[pairs["dob_y"].to_numpy()])]
+    pairs = pairs[apart]
+    clashing = pd.concat([pairs[["rec", "dob_x"]].set_axis(["rec", "dob"], axis=1),
+                          pairs[["rec", "dob_y"]].set_axis(["rec", "dob"], axis=1)])
+    return born.merge(clashing.drop_duplicates(), on=["rec", "dob"])[["rec", "other"]]
 
 
 # --- outputs ------------------------------------------------------------------------------
@@ -314,7 +419,11 @@ def _person_ids(groups: list[list[str]], frame) -> dict[str, str]:
     return mapping
 
 
-def _links(records, record_to_person, accepted: list[Edge]):
+def _links(records, record_to_person, accepted: list[Edge], units=None, solid=None):
+    """One row per record: its person and its strongest accepted join. A record of a unit
+    of identical records (:mod:`chronos.link.units`) has its representative's join when
+    it is in its representative's person, and none (``single``) otherwise."""
+    import numpy as np
     import pandas as pd
 
     best: dict[str, tuple[int, float, str]] = {}
@@ -323,14 +432,22 @@ def _links(records, record_to_person, accepted: list[Edge]):
         for key in (edge.a, edge.b):
             if key not in best or rank > best[key]:
                 best[key] = rank
+    for rep, (method, probability, _) in (solid or {}).items():
+        rank = (METHOD_RANK[method], probability, method)
+        if rep not in best or rank > best[rep]:
+            best[rep] = rank
+    if units is not None and units.rep_of:
+        person = record_to_person
+        best.update({m: best[r] for m, r in units.rep_of.items()
+                     if r in best and person[m] == person[r]})
     keys = records["record_key"]
-    probability = lookup(keys, {k: v[1] for k, v in best.items()})
-    method = lookup(keys, {k: v[2] for k, v in best.items()})
+    found = [best.get(k) for k in keys.tolist()]
+    probability = np.array([np.nan if b is None else b[1] for b in found], dtype=float)
     links = pd.DataFrame({
         "source_file": records["source_file"], "source_ref": records["source_ref"],
         "record_key": keys, "person_id": lookup(keys, record_to_person).astype("string"),
-        "match_probability": pd.to_numeric(probability).astype("Float64"),
-        "method": method.fillna("single").astype("string")})
+        "match_probability": pd.array(probability, dtype="Float64"),
+        "method": pd.array(["single" if b is None else b[2] for b in found], dtype="string")})
     return links.sort_values("record_key", kind="stable").reset_index(drop=True)
 
 
@@ -343,6 +460,7 @@ def _quality(frame):
 def _persons(records, frame, record_to_person):
     """One row per person: each field from the most complete record that has it; only
     valid identifiers, dates of birth and postcodes; agencies and files ';'-joined."""
+    import numpy as np
     import pandas as pd
 
     work = records.copy()
@@ -354,16 +472,19 @@ def _persons(records, frame, record_to_person):
     work["dob_precision"] = work["dob_precision"].where(frame["dob"].isna(), "day")
     work.loc[work["dob"].isna(), "dob_precision"] = None
     work["full_given"] = work["given_name"].where(frame["given"].fillna("").str.len() > 1)
-    work["_q"] = _quality(frame)
-    work = work.sort_values(["person_id", "_q", "record_key"], ascending=[True, False, True])
-    grouped = work.groupby("person_id", sort=True)
-    best = grouped.first()
+    # best record first within each person: most complete, then smallest record key
+    # (records come sorted by key); integer sort keys, no string comparisons
+    person, ids = pd.factorize(work["person_id"], sort=True)
+    order = np.lexsort((np.arange(len(work)), -_quality(frame).to_numpy(), person))
+    work, person = work.take(order), person[order]
+    best = work.groupby(person, sort=True).first()
     best["given_name"] = best["full_given"].fillna(best["given_name"])
-    best["agency"] = _joined_agencies(work)
-    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(
-        work["person_id"]).max()
+    best["is_index"] = work["is_index"].fillna(False).astype(bool).groupby(person).max()
     died = work["deceased"].fillna(False).astype(bool) | work["dod"].notna()
-    best["deceased"] = died.groupby(work["person_id"]).max()
+    best["deceased"] = died.groupby(person).max()
+    best["person_id"] = np.asarray(ids, dtype=object)
+    best = best.set_index("person_id")
+    best["agency"] = _joined_agencies(work)
     best = best.reset_index()
     persons = _fast_conform(best[[c for c in model.PERSONS]])
     return persons.sort_values("person_id", kind="stable").reset_index(drop=True)
@@ -385,9 +506,11 @@ def _joined_agencies(work):
     return joined.set_index("person_id")["agency"]
 
 
-def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings):
+def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings,
+            extra_rows=()):
     """Pairs a person should look at, with the reason, the facts side by side and an
-    empty ``decision`` column (same / different) to turn into overrides."""
+    empty ``decision`` column (same / different) to turn into overrides (``extra_rows``:
+    more rows of the same shape, e.g. :func:`chronos.link.units.unit_review_rows`)."""
     import pandas as pd
 
     decided = {tuple(sorted(p)) for p in overrides.cannot_link} | set(
@@ -406,6 +529,8 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
         rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,
                      "match_probability": round(float(r.match_probability), 6),
                      "match_weight": round(float(r.match_weight), 3), "reason": reason})
+    rows.extend(row for row in extra_rows
+                if (row["record_key_a"], row["record_key_b"]) not in decided)
     return _review_table(rows, record_to_person, frame, records)
 
 
@@ -415,12 +540,17 @@ def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):
 
     if pairs.empty:
         return pairs
-    keys = pd.Series(list(zip(pairs["key_l"], pairs["key_r"])), index=pairs.index)
-    marked = keys.isin(set(plan.ambiguous) | refused_keys)
+    marks = set(plan.ambiguous) | refused_keys
+    marked = pd.Series(False, index=pairs.index)
+    if marks:
+        keys = pd.MultiIndex.from_arrays([pairs["key_l"], pairs["key_r"]])
+        marked[:] = keys.isin(list(marks))
     conflict = (pairs["identifiers"] != "") & (pairs["vetoes"] != "")
-    apart = lookup(pairs["key_l"], record_to_person) != lookup(pairs["key_r"], record_to_person)
     band = ((pairs["vetoes"] == "") & (pairs["identifiers"] == "")
-            & (pairs["match_probability"] < settings.link_threshold) & apart)
+            & (pairs["match_probability"] < settings.link_threshold))
+    inside = pairs[band]     # people looked up only for the pairs in the review band
+    band[band] = (lookup(inside["key_l"], record_to_person)
+                  != lookup(inside["key_r"], record_to_person)).to_numpy()
     return pairs[marked | conflict | band]
 
 
@@ -444,8 +574,9 @@ def _review_table(rows, record_to_person, frame, records):
 
     table = pd.DataFrame(rows, columns=["record_key_a", "record_key_b", "match_probability",
                                         "match_weight", "reason"])
-    facts = frame.set_index("record_key")
-    raw = records.set_index("record_key")
+    named = set(table["record_key_a"]) | set(table["record_key_b"])
+    facts = frame[frame["record_key"].isin(named)].set_index("record_key")
+    raw = records[records["record_key"].isin(named)].set_index("record_key")
     for side in ("a", "b"):
         keys = table[f"record_key_{side}"]
         table[f"person_id_{side}"] = lookup(keys, record_to_person)

@@ -30,6 +30,8 @@ class Scored:
     pairs: object                      # DataFrame: key_l, key_r, match_weight, ...
     trained: bool = False
     model: dict = field(default_factory=dict)   # splink model json when trained
+    self_pairs: object = None          # DataFrame like pairs: each asked record with itself
+    blocking: object = None            # chronos.link.blocks.Blocking: windowed blocks
 
 
 def _quiet_splink():
@@ -43,7 +45,10 @@ def _connection(settings: LinkSettings):
     return duckdb.connect(config={"memory_limit": str(limit)} if limit else {})
 
 
-def _linker(frame, settings: LinkSettings, n_records: int, db_api=None):
+def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking=None):
+    """A splink linker on ``frame``; ``blocking`` (:class:`chronos.link.blocks.Blocking`)
+    replaces the model's blocking rules and adds its window columns."""
+    import pandas as pd
     from splink import DuckDBAPI, Linker
 
     _quiet_splink()
@@ -51,29 +56,85 @@ def _linker(frame, settings: LinkSettings, n_records: int, db_api=None):
     spec["retain_intermediate_calculation_columns"] = True
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
     db_api = db_api if db_api is not None else DuckDBAPI(_connection(settings))
-    table = db_api.register(frame[["record_key", *MATCH_COLUMNS]])
-    return Linker(table, spec, log_level=None, validate_settings=False)  # shipped, tested
+    table = frame[["record_key", *MATCH_COLUMNS]]
+    # a column with no value at all (no initial-only record) is still text: untyped, Spark
+    # would take it for a number and fail comparing it with a name
+    empty = [c for c in table.columns if table[c].dtype == object and table[c].isna().all()]
+    if empty:
+        table = table.astype({c: "string" for c in empty})
+    if blocking is not None:
+        spec["blocking_rules_to_generate_predictions"] = list(blocking.rules)
+        if blocking.columns is not None:
+            table = pd.concat([table.reset_index(drop=True), blocking.columns], axis=1)
+    return Linker(db_api.register(table), spec, log_level=None,
+                  validate_settings=False)  # shipped, tested
 
 
-def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None) -> Scored:
+def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None,
+                self_keys=(), files: dict | None = None, stars: dict | None = None) -> Scored:
     """Score the candidate pairs of ``frame`` (see module docstring). ``db_api``: a splink
-    database API (default a new in-memory ``DuckDBAPI``; ``SparkAPI`` for Spark)."""
+    database API (default a new in-memory ``DuckDBAPI``; ``SparkAPI`` for Spark).
+
+    Blocks bigger than the model's ``max_block_size`` are windowed and the candidate
+    pairs bounded (:func:`chronos.link.blocks.bound_blocks`; ``files``: source -> file
+    for its messages). ``self_keys``: records also scored against themselves (a unit of
+    identical records, :mod:`chronos.link.units`), in ``Scored.self_pairs``. ``stars``:
+    record -> the record it alone is compared with (:func:`chronos.link.units.
+    identifier_stars`); such records are left out of every blocking rule."""
     import pandas as pd
 
-    usable = frame[frame["record_key"].notna()]
-    if len(usable) < 2:
+    from chronos.link.blocks import add_stars, bound_blocks
+
+    usable = frame[frame["record_key"].notna()].reset_index(drop=True)
+    if len(usable) < 2 and not len(self_keys):
         return Scored(pd.DataFrame(columns=_pair_columns(settings)))
-    linker = _linker(usable, settings, len(usable), db_api)
-    scored = Scored(None)
+    blocked = usable[~usable["record_key"].isin(list(stars))] if stars else usable
+    blocking = bound_blocks(blocked, settings.blocking_rules, settings.max_block_size,
+                            settings.max_candidate_pairs, files, settings.window_size)
+    if stars:
+        blocking = add_stars(blocking, usable, blocked.index, stars)
+    if db_api is None:
+        from splink import DuckDBAPI
+
+        db_api = DuckDBAPI(_connection(settings))
+    linker = _linker(usable, settings, len(usable), db_api, blocking)
+    scored = Scored(None, blocking=blocking)
     if train and len(usable) >= settings.min_records_to_train:
         scored.model = _train(linker, settings)
         scored.trained = True
     floor = min(VETO_FLOOR, settings.review_threshold)   # far below: never kept anyway
+    if len(usable) >= 2:
+        predictions = linker.inference.predict(threshold_match_probability=floor,
+                                               warning_mode="never")
+        scored.pairs = _kept(linker, predictions, settings)
+    else:
+        scored.pairs = pd.DataFrame(columns=_pair_columns(settings))
+    if len(self_keys):
+        scored.self_pairs = _score_self_pairs(linker, db_api, self_keys, settings, floor)
+    return scored
+
+
+def _kept(linker, predictions, settings: LinkSettings):
+    """The pairs worth keeping (:func:`_keep_sql`); their text columns as Python strings
+    (linking walks them pair by pair)."""
+    sql = _keep_sql(predictions.physical_name, settings)
+    pairs = linker.misc.query_sql(sql, output_type="pandas")
+    predictions.drop_table_from_database_and_remove_from_cache()
+    text = ["key_l", "key_r", "vetoes", "identifiers"]
+    return pairs.astype({c: object for c in text if c in pairs.columns})
+
+
+def _score_self_pairs(linker, db_api, keys, settings: LinkSettings, floor: float):
+    """Each of ``keys`` scored against itself (what the model makes of two identical
+    records), through splink's registered blocked pairs."""
+    import pandas as pd
+
+    keys = sorted(keys)
+    table = pd.DataFrame({"match_key": "0", "join_key_l": keys, "join_key_r": keys})
+    linker.table_management.register_blocked_pairs_for_predict(db_api.register(table))
     predictions = linker.inference.predict(threshold_match_probability=floor,
                                            warning_mode="never")
-    sql = _keep_sql(predictions.physical_name, settings)
-    scored.pairs = linker.misc.query_sql(sql, output_type="pandas")
-    return scored
+    return _kept(linker, predictions, settings)
 
 
 def _train(linker, settings: LinkSettings) -> dict:

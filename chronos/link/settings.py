@@ -68,6 +68,9 @@ class LinkSettings:
     expected_records_per_person: float = 2.0
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
     min_records_to_train: int = 5000
+    max_block_size: int = 200
+    window_size: int = 10
+    max_candidate_pairs: int = 50_000_000
     raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     def prior(self, n_records: int) -> float:
@@ -156,7 +159,10 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             distinct_within_source=bool(raw.get("distinct_within_source", True)),
             expected_records_per_person=float(raw.get("expected_records_per_person", 2.0)),
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
-            min_records_to_train=int(raw.get("min_records_to_train", 5000)), raw=raw)
+            min_records_to_train=int(raw.get("min_records_to_train", 5000)),
+            max_block_size=int(raw.get("max_block_size") or 200),
+            window_size=int(raw.get("window_size") or 10),
+            max_candidate_pairs=int(raw.get("max_candidate_pairs") or 50_000_000), raw=raw)
     except (KeyError, TypeError, ValueError) as exc:
         raise LinkSettingsError(f"invalid linking model: {exc!r}", file=label,
                                 hint="compare with chronos/data/link_model.yaml") from exc

@@ -37,15 +37,17 @@ def _as_of(case) -> date | None:
 
 
 class LinkStage:
-    """The ``link`` stage: :func:`link_stage` (``train`` overrides the manifest's)."""
+    """The ``link`` stage: :func:`link_stage` (``train`` overrides the manifest's;
+    ``people``, a stand-in for :func:`chronos.link.people.link_people`, e.g. one that
+    remembers its results)."""
 
     name = "link"
 
-    def __init__(self, *, train: bool | None = None):
-        self.train = train
+    def __init__(self, *, train: bool | None = None, people=None):
+        self.train, self.people = train, people
 
     def run(self, result) -> None:
-        link_stage(result, train=self.train)
+        link_stage(result, train=self.train, people=self.people)
 
 
 class DedupeStage:
@@ -57,9 +59,10 @@ class DedupeStage:
         dedupe_stage(result)
 
 
-def link_stage(result, *, train: bool | None = None) -> None:
+def link_stage(result, *, train: bool | None = None, people=None) -> None:
     """Link the case's person records; replace persons and links; map record keys in
-    events and relationships to person ids; add derived household relationships."""
+    events and relationships to person ids; add derived household relationships.
+    ``people``: the function that links (default :func:`chronos.link.people.link_people`)."""
     import pandas as pd
 
     from chronos.link.apply import apply_person_ids
@@ -68,7 +71,7 @@ def link_stage(result, *, train: bool | None = None) -> None:
 
     records = result.person_records
     settings, train_default = _case_settings(result.case)
-    linked = link_people(records, overrides=result.case.overrides_path, settings=settings,
+    linked = (people or link_people)(records, overrides=result.case.overrides_path, settings=settings,
                          train=train_default if train is None else train,
                          as_of=_as_of(result.case))
     result.events, result.relationships = apply_person_ids(

@@ -12,11 +12,12 @@ members of each child) and ``sibs`` (older/younger sibling pairs).
 A compiled rule returns *evidence rows*: ``person_id`` (the child), ``grp`` (which finding
 of that child the row belongs to), ``w_start``/``w_end`` (the finding's window when it is
 not simply its first and last evidence date), ``event_id``, ``d`` (event date), ``agency``,
-``event_type`` and ``info`` (``key=value;...`` facts for the explanation). The rule SQL is
-written in the common subset of DuckDB and Spark SQL (window frames over integer day or
-month keys, CASE, joins, LAG, regexp_extract, TRY_CAST); :func:`to_dialect` transpiles it
-with sqlglot for Spark. The prepared-table SQL is DuckDB's; its Spark form is also produced
-by :func:`to_dialect`.
+``event_type`` and ``info`` (``key=value;...`` facts for the explanation). The rule and
+prepared-table SQL is written once, in the common subset of DuckDB and Spark SQL as DuckDB
+spells it (window frames over integer day or month keys, CASE, joins, LAG,
+regexp_extract, TRY_CAST); :func:`compile_rule` and :func:`to_dialect` give it in another
+dialect (:meth:`chronos.sql.Dialect.translate`). :func:`findings_sql` aggregates the
+evidence rows with the dialect's own constructs (:mod:`chronos.sql`).
 
 Date keys. ``dn`` is days since 1970-01-01. ``mk`` is ``(year*12 + month-1)*32 + day``:
 adding ``n*32`` to it is exactly "plus n calendar months" with end-of-month clamping,
@@ -27,10 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from chronos.ages import age_bands
 from chronos.patterns.rules import Rule, Selector, Window, measure_keys, parse_window
+from chronos.sql import Dialect, date_literal, literal
+from chronos.sql import dialect as sql_dialect
 
 UNLIMITED = 10**9
-PRENATAL_MONTHS = -9  # events up to 9 months before birth count for the (unborn) child
 _EPOCH = dt.date(1970, 1, 1)
 PRECISION_ALLOWED = {"day": ("day",), "month": ("day", "month"), "year": ("day", "month", "year")}
 AGE = ("((year(e.d) * 12 + month(e.d)) - (year(s.dob) * 12 + month(s.dob))"
@@ -46,14 +49,8 @@ DEFAULT_MEMBER_KINDS = ("household", "partner_of_parent")
 DEFAULT_SEEN_KEYS = ("persons_assessed", "persons_seen", "seen", "assessed")
 
 
-def q(value: object) -> str:
-    """A SQL string literal."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def date_lit(iso: str) -> str:
-    """A SQL DATE literal."""
-    return f"CAST({q(iso)} AS DATE)"
+#: a SQL string literal; a SQL DATE literal (:mod:`chronos.sql`)
+q, date_lit = literal, date_literal
 
 
 def key_of(window: Window) -> str:
@@ -171,6 +168,9 @@ FROM (SELECT r.a, r.b, r.end_d,
 
 
 def _hh_sql(asof: str) -> str:
+    """Each child's household: parents, the adults sharing a household with the child,
+    and partners of parents (anyone younger than the last age band's end is a child)."""
+    adult = f"{asof} - INTERVAL {age_bands().child_months} MONTH"
     return f"""CREATE OR REPLACE TEMP TABLE hh AS
 SELECT DISTINCT child_id, member_id, kind FROM (
   SELECT child_id, parent_id AS member_id, 'parent' AS kind FROM par
@@ -179,9 +179,9 @@ SELECT DISTINCT child_id, member_id, kind FROM (
     SELECT a, b FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})
     UNION ALL SELECT b, a FROM rel WHERE kind = 'household' AND (end_d IS NULL OR end_d > {asof})) x
   JOIN people c ON c.person_id = x.a LEFT JOIN people m ON m.person_id = x.b
-  WHERE (c.role = 'child' OR (c.dob IS NOT NULL AND c.dob > {asof} - INTERVAL 18 YEAR))
+  WHERE (c.role = 'child' OR (c.dob IS NOT NULL AND c.dob > {adult}))
     AND COALESCE(m.role, '') <> 'child'
-    AND NOT (m.dob IS NOT NULL AND m.dob > {asof} - INTERVAL 18 YEAR)
+    AND NOT (m.dob IS NOT NULL AND m.dob > {adult})
   UNION ALL
   SELECT p.child_id, x.b AS member_id, 'partner_of_parent' AS kind FROM par p JOIN (
     SELECT a, b FROM rel WHERE kind = 'partner' AND (end_d IS NULL OR end_d > {asof})
@@ -204,13 +204,17 @@ FROM hh h JOIN people c ON c.person_id = h.child_id"""
 _AGE_KEYS = "((e.ym - s.dob_ym) - CASE WHEN e.dd < s.dob_dd THEN 1 ELSE 0 END)"
 
 def _sev_sql(text: bool) -> str:
+    """The events that count for each child: the child's own and those of adults in the
+    child's household, while the child is a child (:func:`chronos.ages.age_bands`: younger
+    than the last band's end, or within ``prenatal_months`` before birth)."""
     outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+    bands = age_bands()
     return f"""CREATE OR REPLACE TEMP VIEW sev AS
 SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
   e.agency, e.event_type, e.categories, e.value, e.details, {outcome}, e.summary,
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {_AGE_KEYS} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
-       WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {PRENATAL_MONTHS} AND {_AGE_KEYS} < 216
+       WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {-bands.prenatal_months} AND {_AGE_KEYS} < {bands.child_months}
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
 FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
 
@@ -621,7 +625,8 @@ def compile_structural(rule: Rule, as_of: str) -> str:
 
 def _is_child_at_asof(as_of: str) -> str:
     age = AGE_AT_ASOF.format(asof=date_lit(as_of))
-    return f"(CASE WHEN s.dob IS NOT NULL THEN {age} >= 0 AND {age} < 216 ELSE COALESCE(s.role, '') = 'child' END)"
+    return (f"(CASE WHEN s.dob IS NOT NULL THEN {age} >= 0 AND {age} < {age_bands().child_months} "
+            "ELSE COALESCE(s.role, '') = 'child' END)")
 
 
 def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
@@ -749,82 +754,95 @@ def needs_text(rules: list[Rule]) -> bool:
     return any(sel.outcome_contains for rule in rules for sel in rule.selectors.values())
 
 
-def compile_rule(rule: Rule, as_of: str, *, dialect: str = "duckdb") -> str:
+def compile_rule(rule: Rule, as_of: str, *, dialect: str | Dialect = "duckdb") -> str:
     """The evidence-row SQL of ``rule`` in ``dialect`` (``duckdb`` or ``spark``)."""
-    sql = COMPILERS[rule.type](rule, as_of)
-    return sql if dialect == "duckdb" else to_dialect(sql, dialect)
+    return sql_dialect(dialect).translate(COMPILERS[rule.type](rule, as_of))
 
 
 def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False,
-                 one_pass: bool = False) -> str:
-    """Aggregate evidence rows into one row per (child, finding), with the finding id
+                 one_pass: bool = False, dialect: str | Dialect = "duckdb") -> str:
+    """Aggregate evidence rows into one row per (child, finding),
+    :data:`chronos.model.RAW_FINDINGS`: the finding id
     (``model.stable_id('F', rule id, child, window start, window end, event ids[, grp])``),
-    the agencies sorted case-insensitively and in order of first appearance (DuckDB SQL).
-    Duplicate evidence rows change nothing.
+    the window, the event ids, the agencies sorted case-insensitively and in order of
+    first appearance, the event types. Duplicate evidence rows change nothing.
 
-    ``one_pass`` (for many evidence rows, e.g. a population): each evidence row becomes one
-    string that sorts as (date, nulls last; event id), with the event type and agency after
-    it; one unordered ``string_agg`` collects them and list functions sort, split and
-    deduplicate. Without it, DISTINCT and ordered aggregates, which DuckDB runs as one
-    grouping each but plans faster (better for a family's few hundred events). Both give
-    the same rows."""
-    grp = " || chr(31) || COALESCE(grp, '')" if structural else ""
-    if not one_pass:
-        return _findings_sql_ordered(rule_sql, rule_id, grp)
-    part = "split_part(x, chr(2), {})"
-    agency = part.format(4)
-    return _with_finding_id(rule_id, grp, f"""
-SELECT person_id, grp, window_start, window_end, array_to_string(ids, ';') AS event_ids,
-  array_to_string(list_transform(list_sort(list_distinct(list_transform(ags,
-    lambda x: lower(x) || chr(1) || x))), lambda x: split_part(x, chr(1), 2)), ';') AS agencies,
-  array_to_string(ags, ';') AS agencies_in_order,
-  array_to_string(list_sort(list_distinct(list_filter(list_transform(xs, lambda x: {part.format(3)}),
-    lambda t: t <> ''))), ';') AS event_types,
-  len(ids) AS n, info, approx
-FROM (SELECT person_id, grp, window_start, window_end, info, approx, xs,
-  list_sort(list_distinct(list_transform(xs, lambda x: {part.format(2)}))) AS ids,
-  list_transform(list_filter(xs, lambda x: {agency} <> ''), lambda x: substr({agency}, 2)) AS ags
-FROM (SELECT r.person_id, r.grp,
-  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
-  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
-  list_sort(string_split(string_agg(CASE WHEN r.d IS NULL THEN '1' ELSE '0' || CAST(r.d AS VARCHAR) END
-    || chr(2) || r.event_id || chr(2) || COALESCE(r.event_type, '') || chr(2)
-    || COALESCE('=' || r.agency, ''), chr(3)), chr(3))) AS xs,
-  MAX(r.info) AS info, MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
-FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp) g) h""")
+    Written once for every engine: ``rule_sql`` is the rule's evidence query in
+    ``dialect`` (:func:`compile_rule`), the aggregation is built from the dialect's
+    constructs (:mod:`chronos.sql`). Two plans give the same rows:
+
+    * ordered aggregates (default): one DISTINCT or ordered aggregate per column, which
+      DuckDB plans fast (a family's few hundred events);
+    * ``one_pass`` (many evidence rows, e.g. a population on DuckDB): each evidence row
+      becomes one string that sorts as (date, nulls last; event id), with the event type
+      and agency after it; one sorted list per finding is collected and list functions
+      split and deduplicate it.
+
+    A finding without agencies (or event types) has NULL or '' there: rendering reads
+    both as none."""
+    d = sql_dialect(dialect)
+    parts = [q(rule_id), "person_id", "window_start", "window_end", "event_ids"]
+    if structural:
+        parts.append("grp")
+    aggregated = (_aggregated_one_pass if one_pass else _aggregated_ordered)(rule_sql, d)
+    return (f"SELECT {d.stable_id('F', parts)} AS finding_id, a.* FROM (\n"
+            f"{aggregated}) a")
 
 
-def _with_finding_id(rule_id: str, grp: str, aggregated: str) -> str:
-    """``aggregated`` (one row per finding) with its stable ``finding_id`` in front."""
-    return f"""SELECT 'F' || substr(sha1({q(rule_id)} || chr(31) || COALESCE(person_id, '') || chr(31)
-  || COALESCE(window_start, '') || chr(31) || COALESCE(window_end, '') || chr(31)
-  || COALESCE(event_ids, ''){grp}), 1, 12) AS finding_id, a.* FROM ({aggregated}) a"""
+def _window(d: Dialect) -> str:
+    return (f"{d.text('COALESCE(MIN(r.w_start), MIN(r.d))')} AS window_start,\n"
+            f"  {d.text('COALESCE(MAX(r.w_end), MAX(r.d))')} AS window_end")
 
 
-def _findings_sql_ordered(rule_sql: str, rule_id: str, grp: str) -> str:
-    return _with_finding_id(rule_id, grp, f"""
-SELECT r.person_id, r.grp,
-  CAST(COALESCE(MIN(r.w_start), MIN(r.d)) AS VARCHAR) AS window_start,
-  CAST(COALESCE(MAX(r.w_end), MAX(r.d)) AS VARCHAR) AS window_end,
-  string_agg(DISTINCT r.event_id, ';' ORDER BY r.event_id) AS event_ids,
-  array_to_string(list_transform(list_sort(list_distinct(list(lower(r.agency) || chr(1) || r.agency))),
-    lambda x: split_part(x, chr(1), 2)), ';') AS agencies,
-  string_agg(r.agency, ';' ORDER BY r.d, r.event_id) AS agencies_in_order,
-  string_agg(DISTINCT r.event_type, ';' ORDER BY r.event_type) AS event_types,
+_EVIDENCE = """FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
+GROUP BY r.person_id, r.grp"""
+_APPROX = "MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx"
+
+
+def _aggregated_ordered(rule_sql: str, d: Dialect) -> str:
+    return f"""SELECT r.person_id, r.grp,
+  {_window(d)},
+  {d.agg_sorted_distinct('r.event_id')} AS event_ids,
+  {d.agg_sorted_distinct_by('r.agency', 'lower(r.agency)')} AS agencies,
+  {d.agg_in_order('r.agency', ['r.d', 'r.event_id'])} AS agencies_in_order,
+  {d.agg_sorted_distinct('r.event_type')} AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
-  MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx
-FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp""")
+  {_APPROX}
+{_EVIDENCE.format(rule_sql=rule_sql)}"""
+
+
+def _aggregated_one_pass(rule_sql: str, d: Dialect) -> str:
+    two = d.chr(2)
+
+    def part(n: int) -> str:
+        return d.split_part("x", two, n)
+
+    packed = (f"CASE WHEN r.d IS NULL THEN '1' ELSE '0' || {d.text('r.d')} END || {two} "
+              f"|| r.event_id || {two} || COALESCE(r.event_type, '') || {two} "
+              f"|| COALESCE('=' || r.agency, '')")
+    ids = d.list_sort(d.list_distinct(d.list_map("xs", "x", part(2))))
+    agencies = d.list_map(d.list_filter("xs", "x", f"{part(4)} <> ''"), "x", f"substr({part(4)}, 2)")
+    types = d.list_sort(d.list_distinct(d.list_filter(d.list_map("xs", "x", part(3)), "t", "t <> ''")))
+    by_key = d.list_map(d.list_sort(d.list_distinct(d.list_map("ags", "x", f"lower(x) || {d.chr(1)} || x"))),
+                        "x", d.split_part("x", d.chr(1), 2))
+    return f"""SELECT person_id, grp, window_start, window_end, {d.list_join('ids', "';'")} AS event_ids,
+  {d.list_join(by_key, "';'")} AS agencies,
+  {d.list_join('ags', "';'")} AS agencies_in_order,
+  {d.list_join(types, "';'")} AS event_types,
+  {d.list_len('ids')} AS n, info, approx
+FROM (SELECT person_id, grp, window_start, window_end, info, approx, xs,
+  {ids} AS ids,
+  {agencies} AS ags
+FROM (SELECT r.person_id, r.grp,
+  {_window(d)},
+  {d.agg_sorted_list(packed)} AS xs,
+  MAX(r.info) AS info, {_APPROX}
+{_EVIDENCE.format(rule_sql=rule_sql)}) g) h"""
 
 
 def to_dialect(sql: str, dialect: str = "spark") -> str:
-    """Transpile DuckDB SQL to another dialect with sqlglot (raises on unsupported SQL)."""
-    import sqlglot
-    from sqlglot.errors import ErrorLevel
-
-    out = sqlglot.transpile(sql, read="duckdb", write=dialect, unsupported_level=ErrorLevel.RAISE)
-    return ";\n".join(out)
+    """House SQL (DuckDB's spelling) in another dialect: :meth:`chronos.sql.Dialect.translate`."""
+    return sql_dialect(dialect).translate(sql)
 
 
 __all__ = ["compile_rule", "prepare_sql", "findings_sql", "to_dialect", "undated_sql",

@@ -13,7 +13,6 @@ import datetime as dt
 import math
 import re
 import string
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,14 +77,16 @@ def evaluate(events, persons, relationships=None, *, rules=None, params=None, as
     """
     if engine != "duckdb":
         raise ChronosError(f"engine {engine!r} is not available here",
-                           hint="run the SQL from compile_rule(rule, as_of, dialect='spark') "
-                                "on Spark; chronos runs rules on DuckDB")
+                           hint="evaluate runs a case's tables on DuckDB; for Spark call "
+                                "run_on_engine(chronos.sql.engines.SparkSQLEngine(...), rules)")
+    from chronos.sql.engines import DuckDBEngine
+
     rule_list = resolve_rules(rules, params)
-    con = connect(events, persons, relationships)
+    engine = DuckDBEngine(connect(events, persons, relationships))
     try:
-        return run_on_connection(con, rule_list, as_of)
+        return run_on_engine(engine, rule_list, as_of)
     finally:
-        con.close()
+        engine.close()
 
 
 def connect(events, persons, relationships=None):
@@ -108,13 +109,24 @@ def connect(events, persons, relationships=None):
 def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on a DuckDB connection that already has ``events_in``, ``persons_in`` and
     ``relationships_in`` (tables or views, e.g. over Parquet for a population)."""
-    as_of = _as_of(con, as_of)
-    for statement in comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules):
-        con.execute(statement)
-    one_pass = con.execute("SELECT COUNT(*) FROM ev").fetchall()[0][0] >= ONE_PASS_ROWS
-    raw = _run_all(con, rules, as_of, one_pass=one_pass)
+    from chronos.sql.engines import DuckDBEngine
+
+    return run_on_engine(DuckDBEngine(con, owned=False), rules, as_of)
+
+
+def run_on_engine(engine, rules: list[Rule], as_of=None) -> RuleRun:
+    """Run rules on an engine (:class:`chronos.sql.engines.Engine`: DuckDB or Spark) that
+    has ``events_in``, ``persons_in`` and ``relationships_in``: the prepared tables, every
+    rule's findings query (:func:`chronos.patterns.compile.findings_sql`, in the engine's
+    dialect), rendering and the data-quality notes. The prepared tables stay (the harm
+    index reads ``sev``)."""
+    as_of = _as_of(engine, as_of)
+    engine.prepare(comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules))
+    one_pass = engine.name == "duckdb" and engine.scalar("SELECT COUNT(*) FROM ev") >= ONE_PASS_ROWS
+    raw = engine.collect({rule.id: findings_query(rule, as_of, engine.dialect, one_pass=one_pass)
+                          for rule in rules}, many_rows=one_pass)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
-    notes = pd.concat([n for n in (_notes(con, rules), _gaps(con, rules, as_of)) if len(n)]
+    notes = pd.concat([n for n in (_notes(engine, rules), _gaps(engine, rules, as_of)) if len(n)]
                       or [pd.DataFrame(columns=NOTE_COLUMNS)], ignore_index=True)
     findings = model.conform(_findings_frame(parts), "findings")
     findings = findings.sort_values(["person_id", "rule_id", "window_start", "finding_id"],
@@ -122,61 +134,42 @@ def run_on_connection(con, rules: list[Rule], as_of=None) -> RuleRun:
     return RuleRun(findings, notes.reset_index(drop=True), as_of)
 
 
-def _as_of(con, as_of) -> str:
+def findings_query(rule: Rule, as_of: str, dialect="duckdb", *, one_pass: bool = False) -> str:
+    """One rule's raw findings (:data:`chronos.model.RAW_FINDINGS`) in ``dialect``."""
+    evidence = comp.compile_rule(rule, as_of, dialect=dialect)
+    return comp.findings_sql(evidence, rule.id, structural=rule.type == "structural",
+                             one_pass=one_pass, dialect=dialect)
+
+
+def _as_of(engine, as_of) -> str:
+    """``as_of`` as an ISO date, or the latest event date of ``engine``'s ``events_in``."""
     if as_of is not None and str(as_of) != "":
         try:
             return dt.date.fromisoformat(str(as_of)[:10]).isoformat()
         except ValueError:
             raise RuleError(f"as_of {as_of!r} is not an ISO date (YYYY-MM-DD)") from None
-    latest = con.execute("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in").fetchall()[0][0]
-    return latest.isoformat() if latest else dt.date(1970, 1, 1).isoformat()
+    latest = engine.scalar("SELECT MAX(TRY_CAST(date AS DATE)) FROM events_in")
+    if latest is None or latest is pd.NaT or (isinstance(latest, float) and math.isnan(latest)):
+        return dt.date(1970, 1, 1).isoformat()
+    return pd.Timestamp(latest).date().isoformat()
 
 
-def _run_all(con, rules: list[Rule], as_of: str, *, one_pass: bool = False) -> dict:
-    """Run every rule in one query (one round trip; DuckDB plans them together): rule id ->
-    its aggregated rows, a DataFrame, or with ``one_pass`` (a population) an Arrow table
-    (much cheaper to fetch than pandas for many rows)."""
-    if not rules:
-        return {}
-    parts = [f"SELECT {comp.q(rule.id)} AS rule_id, f.* FROM ("
-             f"{comp.findings_sql(comp.compile_rule(rule, as_of), rule.id, structural=rule.type == 'structural', one_pass=one_pass)}) f"
-             for rule in rules]
-    result = con.execute("\nUNION ALL\n".join(parts))
-    if not one_pass:
-        frame = result.df()
-        return {rid: grp.drop(columns="rule_id") for rid, grp in frame.groupby("rule_id", sort=False)}
-    return _by_rule(_arrow(result))
-
-
-def _arrow(result):
-    """The Arrow table of an executed query. DuckDB warns that this copies the rows once;
-    ``con.sql(...)`` would not, but plans the ~30 rule queries twice, which costs more."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return result.to_arrow_table()
-
-
-def _by_rule(table) -> dict:
-    import pyarrow.compute as pc
-
-    ids = table.column("rule_id")
-    return {rid: table.filter(pc.equal(ids, rid)) for rid in pc.unique(ids).to_pylist()}
-
-
-def _notes(con, rules: list[Rule]) -> pd.DataFrame:
+def _notes(engine, rules: list[Rule]) -> pd.DataFrame:
     """The data-quality notes, looked for only among the undated or imprecisely dated
     events (every precision a rule allows includes ``day``): usually few or none."""
     parts = [f"SELECT {comp.q(rule.id)} AS rule_id, u.* FROM ({comp.undated_sql(rule, 'usev')}) u"
              for rule in rules if comp.undated_sql(rule)]
-    if parts:
-        con.execute("CREATE OR REPLACE TEMP TABLE usev AS SELECT * FROM rsev WHERE prec <> 'day'")
-    if not parts or not con.execute("SELECT 1 FROM usev LIMIT 1").fetchall():
+    if not parts:
         return pd.DataFrame(columns=NOTE_COLUMNS)
-    frame = con.execute(
-        "SELECT rule_id, person_id, COUNT(*) AS undated_events, "
-        "string_agg(event_id, ';' ORDER BY event_id) AS event_ids FROM ("
-        + "\nUNION ALL\n".join(parts) + ") n GROUP BY rule_id, person_id "
-        "ORDER BY person_id, rule_id").df()
+    engine.table("usev", "SELECT * FROM rsev WHERE prec <> 'day'")
+    if engine.scalar("SELECT COUNT(*) FROM (SELECT 1 FROM usev LIMIT 1) x") == 0:
+        return pd.DataFrame(columns=NOTE_COLUMNS)
+    d = engine.dialect
+    frame = engine.df(
+        f"SELECT rule_id, person_id, COUNT(*) AS undated_events, "
+        f"{d.agg_in_order('event_id', ['event_id'])} AS event_ids FROM ("
+        + "\nUNION ALL\n".join(d.translate(p) for p in parts)
+        + ") n GROUP BY rule_id, person_id ORDER BY person_id, rule_id", native=True)
     frame["note"] = [
         f"{n} matching event{'s' if n != 1 else ''} without a usable date "
         "(undated, or less precise than the rule allows) not counted in the rule's windows"
@@ -184,19 +177,20 @@ def _notes(con, rules: list[Rule]) -> pd.DataFrame:
     return frame[NOTE_COLUMNS]
 
 
-def _gaps(con, rules: list[Rule], as_of: str) -> pd.DataFrame:
+def _gaps(engine, rules: list[Rule], as_of: str) -> pd.DataFrame:
     """The information gaps of the rules that report them (an adult in the household
     whose assessment cannot be told, because no source records who was seen): one note
     per rule, child and adult, with the records that show the adult as its events."""
     rows = []
+    d = engine.dialect
     for rule in rules:
         sql = comp.unassessed_gaps_sql(rule, as_of)
         if sql is None:
             continue
-        frame = con.execute(
-            "SELECT person_id, grp, MAX(info) AS info, "
-            "string_agg(DISTINCT event_id, ';' ORDER BY event_id) AS event_ids "
-            f"FROM ({sql}) g GROUP BY person_id, grp ORDER BY person_id, grp").df()
+        frame = engine.df(
+            f"SELECT person_id, grp, MAX(info) AS info, {d.agg_sorted_distinct('event_id')} "
+            f"AS event_ids FROM ({d.translate(sql)}) g GROUP BY person_id, grp "
+            "ORDER BY person_id, grp", native=True)
         for rec in frame.to_dict("records"):
             info = _info(rec["info"])
             name = info.get("member_name") or info.get("member") or "an adult"

@@ -13,13 +13,20 @@ the events of adults in the child's household (``via='household'``), each once.
 
 Escalation: the index is *escalating* at ``t`` when it is at least ``min_index`` and has
 risen by at least ``min_rise`` since ``lookback_months`` earlier. ``escalation_start``
-marks the first month of each escalating run. All numbers are configurable (a dict or a
-YAML file with the keys of :data:`HARM_DEFAULTS`), and documented in docs/rules.md.
+marks the first month of each escalating run. All numbers are data
+(``chronos/data/harm_index.yaml``), configurable (a dict or a YAML file of the same keys,
+:func:`harm_config`), and documented in docs/rules.md.
+
+The index is computed by one SQL query (:data:`SCORES_SQL`) on whichever engine holds the
+events: a case's in-memory DuckDB (:func:`harm_series`, month by month) or a population's
+DuckDB or Spark (:func:`harm_at`, at the start and end of the screening period).
 """
 
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -28,18 +35,29 @@ import pandas as pd
 from chronos import model
 from chronos.errors import RuleError
 
-HARM_DEFAULTS = {
-    "half_life_months": 12,
-    "kind_weights": {"concern": 1.0, "context": 0.5, "process": 0.0, "positive": 0.0,
-                     "measure": 0.0, "life": 0.0, "other": 0.0},
-    "type_weights": {"injury": 2.0, "domestic_abuse_incident": 1.5, "missing_episode": 1.5,
-                     "substance_use_pregnancy": 2.0, "was_not_brought": 1.0},
-    "finding_weights": {"low": 1.0, "medium": 2.0, "high": 4.0},
-    "escalation": {"lookback_months": 3, "min_rise": 2.0, "min_index": 4.0},
-    "bands": {"medium": 4.0, "high": 8.0},
-}
 HARM_COLUMNS = ["person_id", "date", "index", "events_score", "findings_score", "change",
                 "band", "escalation", "escalation_start"]
+#: days in a month of the half-life
+MONTH_DAYS = 30.4375
+
+
+@lru_cache(maxsize=1)
+def _defaults() -> dict:
+    import yaml
+
+    text = resources.files("chronos").joinpath("data", "harm_index.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def harm_defaults() -> dict:
+    """The shipped settings (``chronos/data/harm_index.yaml``), a copy to change freely."""
+    return copy.deepcopy(_defaults())
+
+
+def __getattr__(name: str):
+    if name == "HARM_DEFAULTS":   # the shipped settings, as a dict (read from the data file)
+        return harm_defaults()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def harm_config(config=None) -> dict:
@@ -48,7 +66,7 @@ def harm_config(config=None) -> dict:
         from chronos.safe_input import load_yaml
 
         config = load_yaml(Path(config), error=RuleError, what="harm index settings") or {}
-    merged = copy.deepcopy(HARM_DEFAULTS)
+    merged = harm_defaults()
     for key, value in (config or {}).items():
         if key not in merged:
             raise RuleError(f"unknown harm index setting {key!r}; known: {sorted(merged)}",
@@ -62,6 +80,129 @@ def harm_config(config=None) -> dict:
     return merged
 
 
+def half_life_days(cfg: dict) -> float:
+    """The half-life in days."""
+    return float(cfg["half_life_months"]) * MONTH_DAYS
+
+
+def event_weights(cfg: dict) -> pd.DataFrame:
+    """``event_type, weight``: each event type's weight, by type, else by the vocabulary
+    kind of the type (every type of the vocabulary and of ``type_weights``). A type in
+    neither weighs :func:`unknown_type_weight`."""
+    vocab = model.vocabulary()
+    kinds = cfg["kind_weights"]
+    weights = {name: float(kinds.get(entry.kind, 0.0)) for name, entry in vocab.event_types.items()}
+    weights.update({name: float(w) for name, w in cfg["type_weights"].items()})
+    return pd.DataFrame({"event_type": list(weights), "weight": list(weights.values())})
+
+
+def unknown_type_weight(cfg: dict) -> float:
+    """The weight of an event type chronos does not know (the kind ``other``)."""
+    return float(cfg["kind_weights"].get("other", 0.0))
+
+
+# --------------------------------------------------------------------------- the SQL
+# Written once, in house SQL, for every engine (a case on in-memory DuckDB, a population
+# on DuckDB over Parquet or on Spark). Each term is summed as an exact decimal, so the
+# total does not depend on the order the engine adds them in; the half-life is a DOUBLE
+# (Spark reads ``365.25`` as a DECIMAL and divided with six decimals).
+
+#: what counts for each child up to ``asof``: the events of ``sev`` (the child's own and
+#: the household's, each once) and the findings, with their weights (non-zero ones)
+ITEMS_SQL = """SELECT * FROM (
+  SELECT e.person_id, e.d, COALESCE(w.weight, {unknown}) AS weight, 1 AS is_event
+  FROM (SELECT DISTINCT person_id, event_id, d, event_type FROM sev
+        WHERE d IS NOT NULL AND d <= {asof}) e
+  LEFT JOIN harm_weights w ON w.event_type = e.event_type
+  UNION ALL
+  SELECT f.person_id, TRY_CAST(f.window_end AS DATE) AS d, COALESCE(s.weight, 0) AS weight,
+    0 AS is_event
+  FROM harm_findings f LEFT JOIN harm_severities s ON s.severity = f.severity
+  WHERE TRY_CAST(f.window_end AS DATE) <= {asof}) i
+WHERE weight <> 0"""
+
+_TERM = ("CAST(i.weight * POWER(0.5, date_diff('day', i.d, p.point) / {half}) "
+         "AS DECIMAL(38, 12))")
+
+#: the index's two parts for each child at each of its points (``harm_points``)
+SCORES_SQL = f"""SELECT p.person_id, CAST(p.point AS VARCHAR) AS point,
+  COALESCE(CAST(SUM(CASE WHEN i.is_event = 1 THEN {_TERM} END) AS DOUBLE), 0) AS events_score,
+  COALESCE(CAST(SUM(CASE WHEN i.is_event = 0 THEN {_TERM} END) AS DOUBLE), 0) AS findings_score
+FROM (SELECT person_id, CAST(point AS DATE) AS point FROM harm_points) p
+LEFT JOIN harm_items i ON i.person_id = p.person_id AND i.d <= p.point
+GROUP BY p.person_id, p.point"""
+
+
+def _items(engine, findings, cfg: dict, as_of: str) -> str:
+    """The query of the weighted items (:data:`ITEMS_SQL`) on ``engine`` (which holds the
+    prepared tables, ``sev``), its inputs registered: ``findings`` is a FINDINGS frame, or
+    the path of a Parquet file of findings."""
+    from chronos.sql import date_literal
+
+    engine.register("harm_weights", event_weights(cfg), "event_type string, weight double")
+    severities = pd.DataFrame({"severity": list(cfg["finding_weights"]),
+                               "weight": [float(w) for w in cfg["finding_weights"].values()]})
+    engine.register("harm_severities", severities, "severity string, weight double")
+    if isinstance(findings, (str, Path)):
+        engine.view("harm_findings", findings)
+    else:
+        frame = model.conformed(findings, "findings")[["person_id", "severity", "window_end"]]
+        engine.register("harm_findings", frame.astype(object).where(frame.notna(), None),
+                        "person_id string, severity string, window_end string")
+    return ITEMS_SQL.format(unknown=f"CAST({unknown_type_weight(cfg)!r} AS DOUBLE)",
+                            asof=date_literal(as_of))
+
+
+def _scores(engine, cfg: dict, prefix: str = "") -> pd.DataFrame:
+    """:data:`SCORES_SQL` (``prefix``: a WITH clause giving its inputs, else tables)."""
+    half = f"CAST({half_life_days(cfg)!r} AS DOUBLE)"
+    scores = engine.df(prefix + SCORES_SQL.format(half=half))
+    engine.drop("harm_points", "harm_items", "harm_weights", "harm_severities", "harm_findings")
+    return scores
+
+
+def harm_at(engine, findings, as_of: str, since: str, *, config=None) -> pd.DataFrame:
+    """Per child with anything weighted: the index's parts at ``as_of`` and at ``since``
+    (``events_end``, ``findings_end``, ``events_start``, ``findings_start``), sorted by
+    child. ``engine`` holds the prepared tables of the rules (``sev``); ``findings`` is a
+    FINDINGS frame or a Parquet file of them. A population's scorecard reads this."""
+    cfg = harm_config(config)
+    items = _items(engine, findings, cfg, as_of)
+    # one query: on Spark each table would be a job of its own
+    scores = _scores(engine, cfg, f"""WITH harm_items AS ({items}),
+harm_children AS (SELECT DISTINCT person_id FROM harm_items),
+harm_points AS (SELECT person_id, '{as_of}' AS point FROM harm_children
+  UNION ALL SELECT person_id, '{since}' AS point FROM harm_children)
+""")
+    at_end = scores[scores["point"] == as_of].set_index("person_id")
+    at_start = scores[scores["point"] == since].set_index("person_id")
+    out = pd.DataFrame({"events_end": at_end["events_score"],
+                        "findings_end": at_end["findings_score"]})
+    out = out.join(pd.DataFrame({"events_start": at_start["events_score"],
+                                 "findings_start": at_start["findings_score"]}), how="outer")
+    out = out.fillna(0.0).astype(float).rename_axis("person_id").reset_index()
+    return out.sort_values("person_id", ignore_index=True)
+
+
+def harm_series(engine, findings, as_of: str, *, config=None) -> pd.DataFrame:
+    """The cumulative harm index per child per month (:data:`HARM_COLUMNS`), on an engine
+    that holds the prepared tables of the rules (``sev``): one row per child and month end
+    from the child's first weighted event or finding to ``as_of``, sorted by child and date."""
+    cfg = harm_config(config)
+    engine.table("harm_items", _items(engine, findings, cfg, as_of))
+    firsts = engine.df("SELECT person_id, CAST(MIN(d) AS VARCHAR) AS first FROM harm_items "
+                       "GROUP BY person_id ORDER BY person_id")
+    points = [(pid, day) for pid, first in zip(firsts["person_id"], firsts["first"])
+              for day in _month_ends(pd.Timestamp(first), as_of).strftime("%Y-%m-%d")]
+    engine.register("harm_points", pd.DataFrame(points, columns=["person_id", "point"]),
+                    "person_id string, point string")
+    scores = _scores(engine, cfg).sort_values(["person_id", "point"], ignore_index=True)
+    if scores.empty:
+        return pd.DataFrame(columns=HARM_COLUMNS)
+    frames = [_series(pid, rows, cfg) for pid, rows in scores.groupby("person_id", sort=True)]
+    return pd.concat(frames, ignore_index=True)[HARM_COLUMNS]
+
+
 def harm_index(events, findings, persons, relationships=None, *, config=None,
                as_of=None) -> pd.DataFrame:
     """The cumulative harm index per child per month (see the module docstring).
@@ -69,53 +210,17 @@ def harm_index(events, findings, persons, relationships=None, *, config=None,
     Returns :data:`HARM_COLUMNS`, one row per child and month end from the child's first
     weighted event to ``as_of`` (default: the latest event date), sorted by child and date.
     """
-    from chronos.patterns.engine import _as_of, connect
     from chronos.patterns import compile as comp
+    from chronos.patterns.engine import _as_of, connect
+    from chronos.sql.engines import DuckDBEngine
 
-    cfg = harm_config(config)
-    con = connect(events, persons, relationships)
+    engine = DuckDBEngine(connect(events, persons, relationships))
     try:
-        as_of = _as_of(con, as_of)
-        for statement in comp.prepare_sql(as_of):
-            con.execute(statement)
-        child_events = con.execute(
-            "SELECT DISTINCT person_id, event_id, d, event_type FROM sev "
-            f"WHERE d IS NOT NULL AND d <= {comp.date_lit(as_of)}").df()
+        as_of = _as_of(engine, as_of)
+        engine.prepare(comp.prepare_sql(as_of))
+        return harm_series(engine, findings, as_of, config=config)
     finally:
-        con.close()
-    items = _weighted_items(child_events, model.conformed(findings, "findings"), cfg, as_of)
-    frames = [_child_series(pid, grp, cfg, as_of) for pid, grp in items.groupby("person_id", sort=True)]
-    if not frames:
-        return pd.DataFrame(columns=HARM_COLUMNS)
-    return pd.concat(frames, ignore_index=True)[HARM_COLUMNS]
-
-
-def _weighted_items(child_events: pd.DataFrame, findings: pd.DataFrame, cfg: dict,
-                    as_of: str) -> pd.DataFrame:
-    vocab = model.vocabulary()
-
-    def weight(event_type: str) -> float:
-        if event_type in cfg["type_weights"]:
-            return float(cfg["type_weights"][event_type])
-        entry = vocab.event_types.get(event_type)
-        return float(cfg["kind_weights"].get(entry.kind if entry else "other", 0.0))
-
-    ev = pd.DataFrame({
-        "person_id": child_events["person_id"].astype(str),
-        "date": pd.to_datetime(child_events["d"]),
-        "weight": [weight(t) for t in child_events["event_type"]],
-        "source": "event",
-    })
-    fd = findings[findings["window_end"].fillna("") != ""]
-    fd = pd.DataFrame({
-        "person_id": fd["person_id"].astype(str),
-        "date": pd.to_datetime(fd["window_end"]),
-        "weight": [float(cfg["finding_weights"].get(s, 0.0)) for s in fd["severity"]],
-        "source": "finding",
-    })
-    items = pd.concat([ev, fd], ignore_index=True)
-    items = items[(items["weight"] != 0) & (items["date"] <= pd.Timestamp(as_of))]
-    return items.sort_values(["person_id", "date", "source"], kind="stable")
+        engine.close()
 
 
 def _month_ends(first: pd.Timestamp, as_of: str) -> pd.DatetimeIndex:
@@ -126,20 +231,13 @@ def _month_ends(first: pd.Timestamp, as_of: str) -> pd.DatetimeIndex:
     return points
 
 
-def _child_series(person_id: str, items: pd.DataFrame, cfg: dict, as_of: str) -> pd.DataFrame:
-    points = _month_ends(items["date"].min(), as_of)
-    half_life_days = float(cfg["half_life_months"]) * 30.4375
-    dates = items["date"].to_numpy(dtype="datetime64[ns]")
-    age = (points.to_numpy(dtype="datetime64[ns]")[:, None] - dates[None, :]) / np.timedelta64(1, "D")
-    decay = np.where(age >= 0, 0.5 ** (np.clip(age, 0, None) / half_life_days), 0.0)
-    contrib = decay * items["weight"].to_numpy(dtype=float)[None, :]
-    is_event = (items["source"] == "event").to_numpy(dtype=bool)
-    events_score = contrib[:, is_event].sum(axis=1)
-    findings_score = contrib[:, ~is_event].sum(axis=1)
-    index = np.clip(events_score + findings_score, 0, None)
-    frame = pd.DataFrame({"person_id": person_id, "date": points.strftime("%Y-%m-%d"),
-                          "index": index.round(3), "events_score": events_score.round(3),
-                          "findings_score": findings_score.round(3)})
+def _series(person_id: str, scores: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    events = scores["events_score"].to_numpy(dtype=float)
+    found = scores["findings_score"].to_numpy(dtype=float)
+    index = np.clip(events + found, 0, None)
+    frame = pd.DataFrame({"person_id": person_id, "date": scores["point"].to_numpy(),
+                          "index": index.round(3), "events_score": events.round(3),
+                          "findings_score": found.round(3)})
     return _escalation(frame, cfg)
 
 

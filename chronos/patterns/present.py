@@ -10,12 +10,11 @@ from chronos import model
 from chronos.patterns.rules import Rule, load_catalogue, load_overrides
 
 
-def case_findings(result, *, extra_rules=None, params=None):
-    """Run the catalogue (plus ``extra_rules`` files, which add or replace rules) on a built
-    case (:class:`chronos.case.CaseResult`), with the case's rule-params file and as-of date.
-    ``params`` (dict or YAML path) is applied on top of the case's overrides.
-    Returns a :class:`chronos.patterns.engine.RuleRun`."""
-    from chronos.patterns.engine import evaluate
+def case_rules(result, *, extra_rules=None, params=None) -> list[Rule]:
+    """The rules a case runs: the catalogue (plus ``extra_rules`` files, which add or
+    replace rules) with the case's rule-params file and then ``params`` (dict or YAML
+    path) applied."""
+    from chronos.patterns.engine import resolve_rules
 
     overrides = {}
     case = getattr(result, "case", None)
@@ -25,9 +24,17 @@ def case_findings(result, *, extra_rules=None, params=None):
         extra = load_overrides(params) if not isinstance(params, dict) else params
         for rid, values in extra.items():
             overrides.setdefault(rid, {}).update(values)
-    rules = load_catalogue(extra=extra_rules)
-    return evaluate(result.events, result.persons, result.relationships, rules=rules,
-                    params=overrides or None, as_of=getattr(result, "as_of", None))
+    return resolve_rules(load_catalogue(extra=extra_rules), overrides or None)
+
+
+def case_findings(result, *, extra_rules=None, params=None):
+    """Run :func:`case_rules` on a built case (:class:`chronos.case.CaseResult`) at the
+    case's as-of date. Returns a :class:`chronos.patterns.engine.RuleRun`."""
+    from chronos.patterns.engine import evaluate
+
+    return evaluate(result.events, result.persons, result.relationships,
+                    rules=case_rules(result, extra_rules=extra_rules, params=params),
+                    as_of=getattr(result, "as_of", None))
 
 
 def _person_name(person: dict | None, person_id: str) -> str:

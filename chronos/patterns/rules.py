@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from chronos.ages import age_bands
 from chronos.errors import RuleError
 from chronos.model import vocabulary
 
@@ -25,13 +26,6 @@ RULE_TYPES = (
     "absence_of_followup", "threshold", "structural",
 )
 SEVERITIES = ("low", "medium", "high")
-AGE_BANDS = {  # completed months of age at the event: [min, max)
-    "prenatal": (None, 0),
-    "0-2": (0, 24),
-    "2-4": (24, 60),
-    "5-11": (60, 144),
-    "12-18": (144, 216),
-}
 SUBJECTS = ("child", "household")
 PRECISIONS = ("day", "month", "year")
 STRUCTURAL_CHECKS = ("household_adult_unassessed", "sibling_disparity")
@@ -234,12 +228,13 @@ def build_selector(spec, *, file: str, rule_id: str, fld: str, age_band: str | N
 
 def _age_limits(spec: dict, rule_band, *, file, rule_id, fld):
     lo = hi = None
+    known = age_bands().bands
     for band in [b for b in (rule_band, spec.get("age_band")) if b]:
         for name in _as_list(band):
-            if str(name) not in AGE_BANDS:
-                _fail(f"unknown age band {name!r}; known: {list(AGE_BANDS)}",
+            if str(name) not in known:
+                _fail(f"unknown age band {name!r}; known: {list(known)}",
                       file, rule_id, f"{fld}.age_band" if band is not rule_band else "age_band")
-        bounds = [AGE_BANDS[str(n)] for n in _as_list(band)]
+        bounds = [known[str(n)] for n in _as_list(band)]
         b_lo = None if any(b[0] is None for b in bounds) else min(b[0] for b in bounds)
         b_hi = max(b[1] for b in bounds)
         lo = b_lo if lo is None else (lo if b_lo is None else max(lo, b_lo))
@@ -330,8 +325,9 @@ def _selectors(spec, rtype, file, rule_id) -> dict[str, Selector]:
     if extra:
         _fail(f"field {extra[0]!r} does not apply to a {rtype} rule", file, rule_id, extra[0])
     for name in _as_list(band):
-        if str(name) not in AGE_BANDS:
-            _fail(f"unknown age band {name!r}; known: {list(AGE_BANDS)}", file, rule_id, "age_band")
+        if str(name) not in age_bands().bands:
+            _fail(f"unknown age band {name!r}; known: {list(age_bands().bands)}", file, rule_id,
+                  "age_band")
     return out
 
 
@@ -516,3 +512,9 @@ def apply_overrides(rules: list[Rule], params: dict | None) -> list[Rule]:
     _check_override_ids(nested, {r.id: r for r in rules})
     return [build_rule(r.raw, file=r.file, overrides=nested.get(r.id)) if r.id in nested else r
             for r in rules]
+
+
+def __getattr__(name: str):
+    if name == "AGE_BANDS":  # completed months of age at the event: [min, max)
+        return age_bands().bands
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

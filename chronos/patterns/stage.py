@@ -1,5 +1,11 @@
-"""The ``findings`` stage of a case build (:mod:`chronos.pipeline`): the indicator
-catalogue over the case's events, then the cumulative harm index per child."""
+"""The ``findings`` stage (:mod:`chronos.pipeline`): the indicator catalogue over the
+events, then the cumulative harm index per child, on one SQL engine.
+
+A case runs it on in-memory DuckDB (:class:`FindingsStage`); a population's screen runs
+the same two steps, :func:`chronos.patterns.engine.run_on_engine` and the harm index SQL
+(:mod:`chronos.patterns.harm`), on DuckDB over Parquet or on Spark
+(:func:`chronos.screen.stages.run_findings`).
+"""
 
 from __future__ import annotations
 
@@ -17,19 +23,25 @@ class FindingsStage:
         self.rules, self.params = rules, params
 
     def run(self, result) -> dict:
+        from chronos.patterns.engine import connect, run_on_engine
         from chronos.patterns.episodes import family_findings
-        from chronos.patterns.harm import harm_index
-        from chronos.patterns.present import case_findings
-        from chronos.patterns.rules import load_catalogue
+        from chronos.patterns.harm import harm_series
+        from chronos.patterns.present import case_rules
+        from chronos.sql.engines import DuckDBEngine
 
-        run = case_findings(result, extra_rules=self.rules, params=self.params)
+        rules = case_rules(result, extra_rules=self.rules, params=self.params)
+        engine = DuckDBEngine(connect(result.events, result.persons, result.relationships))
+        try:
+            run = run_on_engine(engine, rules, result.as_of)
+            harm = harm_series(engine, run.findings, run.as_of)  # per child, as the rules give
+        finally:
+            engine.close()
         result.child_findings = run.findings
-        structural = {r.id for r in load_catalogue(extra=self.rules) if r.type == "structural"}
+        structural = {r.id for r in rules if r.type == "structural"}
         result.findings = family_findings(run.findings, result.persons, run.as_of,
                                           structural=structural)
         result.rule_notes = run.notes
-        result.harm_index = harm_index(result.events, result.child_findings, result.persons,
-                                       result.relationships, as_of=run.as_of)
+        result.harm_index = harm
         counts = {"count": len(result.findings), "by_child": len(run.findings),
                   "as_of": run.as_of, "data_quality_notes": len(run.notes)}
         if isinstance(result.report, dict):

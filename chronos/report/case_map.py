@@ -143,7 +143,8 @@ def _demonstrated(rows: pd.DataFrame) -> pd.DataFrame:
     """Positive records that show safety (support given, a family plan, engagement), not
     routine appointments kept."""
     good = rows[rows["kind"] == "positive"]
-    return good[~good["Significance"].fillna("").str.contains("Routine")]
+    routine = [("Routine" in v) if isinstance(v, str) else False for v in good["Significance"]]
+    return good[[not r for r in routine]]
 
 
 def _positive(rows: pd.DataFrame) -> list[Item]:
@@ -279,9 +280,9 @@ def _age_years(dob: str | None, when: str) -> float | None:
 def _missing_agencies(result: Any, rows: pd.DataFrame) -> list[Item]:
     as_of, first = _as_of(result, rows), rows.loc[rows["date"] != "", "date"].min()
     out = []
+    by_person = _agencies_by_person(rows)
     for kid in people.index_children(result):
-        own = rows[rows["person_ids"].str.split(";").map(lambda ids: kid["person_id"] in ids)]
-        agencies = " ".join(own["agency"].str.lower())
+        agencies = " ".join(by_person.get(kid["person_id"], ()))
         oldest = _age_years(kid["dob"], as_of)
         youngest = _age_years(kid["dob"], first if isinstance(first, str) else as_of)
         if oldest is None:
@@ -292,6 +293,16 @@ def _missing_agencies(result: Any, rows: pd.DataFrame) -> list[Item]:
                 out.append(Item(f"No {label} records for {kid['name']}",
                                 f"aged {int(oldest)} by {as_of}: an agency that should know them"))
     return out
+
+
+def _agencies_by_person(rows: pd.DataFrame) -> dict[str, list[str]]:
+    """Each person's agencies (lower case, one per row naming them), in one pass over the
+    rows whatever the number of children."""
+    found: dict[str, list[str]] = {}
+    for ids, agency in zip(rows["person_ids"], rows["agency"].str.lower()):
+        for pid in set(str(ids or "").split(";")):
+            found.setdefault(pid, []).append(agency)
+    return found
 
 
 def _unassessed_adults(result: Any, rows: pd.DataFrame) -> list[Item]:

@@ -64,11 +64,19 @@ def write_case_report(result: Any, path: str | Path, options: ChronologyOptions 
     return write_text(Path(path), build_case_report(result, options, chronology, images))
 
 
-def case_images(result: Any, child: str | None = None) -> dict[str, bytes | None]:
+def case_images(result: Any, child: str | None = None,
+                drawn: dict[str, bytes | None] | None = None) -> dict[str, bytes | None]:
     """The case report's pictures as PNG bytes ('genogram', 'ecomap', 'timeline'; None
-    where one cannot be drawn), for :func:`build_case_report` and the PDF."""
-    return {"genogram": _genogram(result, "genogram"), "ecomap": _genogram(result, "ecomap"),
-            "timeline": _timeline(result, child)}
+    where one cannot be drawn), for :func:`build_case_report` and the PDF. ``drawn``
+    gives pictures already drawn for this case (by ``chronos build``): only the others
+    are drawn."""
+    images = dict(drawn or {})
+    for kind in ("genogram", "ecomap"):
+        if kind not in images:
+            images[kind] = _genogram(result, kind)
+    if "timeline" not in images:
+        images["timeline"] = _timeline(result, child)
+    return images
 
 
 def _toc() -> str:

@@ -28,6 +28,8 @@ from chronos.report.colours import PALETTE  # noqa: F401  (the palette's old hom
 
 #: the court chronology's columns: facts, where they come from, and the bundle page
 COURT_COLUMNS = ["No.", "Date", "Event", "Source", "Bundle ref"]
+#: a court chronology's summary of earlier material names its most frequent kinds of record
+COURT_SUMMARY_KINDS = 4
 #: settings column key -> the chronology's column
 COLUMN_OF = {"number": "No.", "date": "Date", "time": "Time", "age": "Age of child",
              "agency": "Agency / source", "event": "Event", "significance": "Significance",
@@ -216,7 +218,7 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
     significance, severity or findings), each with its source and the bundle page the
     author gives it (``bundle_ref`` annotations, kept across rebuilds), and the material
     older than ``court.summarise_years`` before the latest event (or ``options.since``)
-    summarised per year."""
+    summarised in one entry (the same rows however the dates of a shared copy are shifted)."""
     annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
@@ -451,7 +453,7 @@ def agency_colours(agencies, overrides: dict[str, str] | None = None) -> dict[st
 def _summarise_before(rows: pd.DataFrame, since: str | None,
                       court: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Replace dated rows before ``since`` by one row per year and category (``court``:
-    per year, with no category: a category is an assessment)."""
+    one row for the whole earlier period, with no category: a category is an assessment)."""
     if not since:
         return rows, []
     dated = rows["date"].fillna("") != ""
@@ -459,15 +461,19 @@ def _summarise_before(rows: pd.DataFrame, since: str | None,
     if not old.any():
         return rows, []
     summary = _summary_rows(rows[old], rows.columns, court)
-    per = "year" if court else "year and category"
+    per = "in one entry" if court else "per year and category"
     note = (f"{int(old.sum())} events before {display_date(since, 'day', False)} are "
-            f"summarised per {per} ({len(summary)} rows).")
+            f"summarised {per}" + ("." if court else f" ({len(summary)} rows)."))
     return pd.concat([summary, rows[~old]], ignore_index=True), [note]
 
 
 def _summary_rows(old: pd.DataFrame, columns, court: bool = False) -> pd.DataFrame:
     group_of = (lambda row: "") if court else _summary_group
-    old = old.assign(_year=old["date"].str[:4], _group=old.apply(group_of, axis=1))
+    years = old["date"].str[:4]
+    if court:  # one row for the whole earlier period: the same rows whatever dates shift
+        first, last = years.min(), years.max()
+        years = years.map(lambda _: first if first == last else f"{first} to {last}")
+    old = old.assign(_year=years, _group=old.apply(group_of, axis=1))
     out = []
     for (year, group), part in old.groupby(["_year", "_group"], sort=True):
         types = part["label"].value_counts().sort_index()
@@ -476,13 +482,17 @@ def _summary_rows(old: pd.DataFrame, columns, court: bool = False) -> pd.DataFra
         refs = ", ".join(sorted(set(part["source_file"].dropna())))
         kind = f"{group} record" if group else "record"
         what = f"{len(part)} earlier {kind}{'s' if len(part) > 1 else ''} summarised"
-        if court:
+        if court:  # concise: the agencies' counts and the most frequent kinds of record
             counts = part["agency"].value_counts().sort_index()
             what += " (" + ", ".join(f"{a} {n}" for a, n in counts.items()) + ")"
+            top = part["label"].value_counts().head(COURT_SUMMARY_KINDS)
+            listed = "; ".join(f"{label} ×{n}" if n > 1 else label for label, n in top.items())
+            if len(types) > COURT_SUMMARY_KINDS:
+                listed += f"; {len(types) - COURT_SUMMARY_KINDS} other kinds"
         out.append({"Date": year, "Age of child": "", "Agency / source": agencies,
                     "Event": f"{what}: {listed}.",
                     "Significance": f"Summarised ({group})" if group else "Summarised", "Action / outcome": "",
-                    "Reference": refs, "date": f"{year}-01-01", "date_precision": "year",
+                    "Reference": refs, "date": f"{year[:4]}-01-01", "date_precision": "year",
                     "agency": agencies.split(", ")[0] if agencies else "", "kind": "summary",
                     "categories": group.split()[0] if group.endswith(" neglect") else "",
                     "finding_ids": _union(part["finding_ids"]), "event_id": "", "event_ids": ";".join(part["event_id"]),

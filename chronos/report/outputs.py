@@ -31,6 +31,8 @@ class ReportRun:
     skipped: list[str] = field(default_factory=list)
     #: the case report's pictures, drawn once for its HTML and PDF forms
     images: dict = field(default_factory=dict, repr=False)
+    #: pictures drawn so far in this run (or before it), reused by the case report
+    drawn: dict = field(default_factory=dict, repr=False)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -50,20 +52,24 @@ def parse_formats(text: str | None) -> list[str]:
 def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = None,
                   options: ChronologyOptions | None = None, *, pseudonymise: bool = False,
                   shift_days: int | None = None, key_path: str | Path | None = None,
-                  key: Any = None, dates_of_birth: str = "age") -> ReportRun:
+                  key: Any = None, dates_of_birth: str = "age",
+                  images: dict[str, bytes | None] | None = None) -> ReportRun:
     """Write the chosen outputs of ``result`` into ``out_dir``.
 
     With ``pseudonymise`` every output is made from the pseudonymised case
     (:func:`chronos.report.privacy.pseudonymise`: dates shifted by ``shift_days``, a
     random shift by default; ``dates_of_birth`` shown as an 'age' or a 'year') and the
     key goes to ``key_path`` (default: ``<out_dir>.pseudonym-key.json`` beside the folder).
+    ``images``: the case's pictures already drawn as PNG bytes ('genogram', 'ecomap',
+    'timeline'), used by the case report instead of drawing them again (not when
+    pseudonymising: the shared case is drawn afresh).
     """
     from chronos.report.safe_files import (check_output, check_output_folder, input_folders,
                                            staged_files)
 
     out_dir = Path(out_dir)
     formats = formats or list(ALL_FORMATS)
-    run = ReportRun()
+    run = ReportRun(drawn=dict(images or {}) if not pseudonymise else {})
     protect = input_folders(getattr(result, "case", None))
     check_output_folder(out_dir, protect=protect)
     if pseudonymise:
@@ -121,7 +127,10 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     if fmt == "timeline":
         from chronos.report.timeline import write_timeline
 
-        write_timeline(result, stage / "timeline.png", child=options.child if options else None)
+        path = write_timeline(result, stage / "timeline.png",
+                              child=options.child if options else None)
+        if len(result.events):      # the case report shows no timeline without events
+            run.drawn["timeline"] = path.read_bytes()
         return "timeline.png"
     if fmt in ("genogram", "ecomap"):
         return _chart(fmt, result, stage, run)
@@ -133,7 +142,7 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     from chronos.report.case_report import case_images, write_case_report
 
     if not run.images:      # drawn once for the HTML and the PDF case report
-        run.images = case_images(result, options.child if options else None)
+        run.images = case_images(result, options.child if options else None, run.drawn)
     if fmt == "pdf":
         from chronos.report.pdf_writer import write_case_report_pdf
 
@@ -151,8 +160,10 @@ def _chart(fmt: str, result, stage: Path, run: ReportRun) -> str | list[str]:
 
     if fmt == "ecomap":
         ecomap_for_case(result, stage / "ecomap.png")
+        run.drawn["ecomap"] = (stage / "ecomap.png").read_bytes()
         return "ecomap.png"
     genogram_for_case(result, [stage / "genogram.png", stage / "genogram.svg"])
+    run.drawn["genogram"] = (stage / "genogram.png").read_bytes()
     return ["genogram.png", "genogram.svg"]
 
 

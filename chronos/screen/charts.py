@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 
-AGE_ORDER = ["prenatal", "0-2", "2-4", "5-11", "12-18", "18+", "unknown"]
-
 
 def _pyplot():
     import matplotlib
@@ -58,12 +56,14 @@ def _months(plt, by_month: pd.DataFrame, ind: pd.DataFrame, path: Path) -> Path:
 
 
 def _age_bands(plt, by_category: pd.DataFrame, path: Path) -> Path:
+    from chronos.ages import age_bands
+
     fig, ax = plt.subplots(figsize=(8, 4))
     rows = by_category[by_category["age_band"] != "all"]
     if len(rows):
         wide = rows.pivot_table(index="age_band", columns="category", values="children",
                                 aggfunc="sum").fillna(0)
-        wide = wide.reindex([a for a in AGE_ORDER if a in wide.index])
+        wide = wide.reindex([a for a in age_bands().names if a in wide.index])
         wide.plot(kind="bar", ax=ax)
     ax.set_ylabel("children")
     ax.set_title("Children by category and age band")

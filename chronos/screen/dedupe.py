@@ -25,18 +25,16 @@ Households
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
 
 from chronos import model
+from chronos.sql import literal
 
 #: at most this many events go to pandas at once
 CHUNK_ROWS = 200_000
-
-
-def _q(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------- households
@@ -123,7 +121,7 @@ def _type_table(cfg) -> pd.DataFrame:
 
 
 def _candidates_sql(cfg) -> str:
-    never = ", ".join(_q(t) for t in sorted(cfg.never_merge)) or "''"
+    never = ", ".join(literal(t) for t in sorted(cfg.never_merge)) or "''"
     return f"""
 SELECT c.event_id, c.person, COALESCE(t.grp, c.event_type) AS grp,
   COALESCE(t.tol, {int(cfg.tolerance_days)}) AS tol, c.day, c.source_file
@@ -211,8 +209,16 @@ def dedupe_population(run, events: Path, tmp: Path, config=None) -> dict:
     run.say("dedupe", 1, 3, f"{len(chunks):,} events could be duplicates; "
                             f"{n_chunks} chunk(s)")
     engine.register("dd_chunks", chunks, "event_id string, chunk bigint")
-    counts = _CHUNKED[engine.name](run, cfg, tmp, n_chunks, events)
-    engine.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks", "dd_rows")
+    for sub in ("kept", "duplicates"):
+        (tmp / sub).mkdir()
+    if n_chunks:
+        _CHUNKED[engine.name](run, cfg, tmp, n_chunks)
+    run.say("dedupe", 2, 3, "writing events")
+    counts = _write(engine, events, tmp, n_chunks)
+    for sub in ("kept", "duplicates"):
+        shutil.rmtree(tmp / sub)
+    engine.drop("dd_types", "dd_cand", "dd_flagged", "dd_chunks", "dd_rows", "dd_kept",
+                "dd_dups", "dd_out")
     return {"could_merge": len(chunks), "chunks": n_chunks, **counts}
 
 
@@ -223,10 +229,9 @@ def _split(frame: pd.DataFrame, cfg) -> tuple[pd.DataFrame, pd.DataFrame]:
     return kept[list(model.EVENTS)], duplicates[[*model.EVENTS, "duplicate_of"]]
 
 
-def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
+def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int) -> None:
+    """The chunks deduplicated one at a time: ``tmp/kept`` and ``tmp/duplicates`` parts."""
     con = run.engine.con
-    for sub in ("kept", "duplicates"):
-        (tmp / sub).mkdir()
     con.execute("CREATE OR REPLACE TEMP TABLE dd_rows AS SELECT e.*, c.chunk FROM dd_events e "
                 "JOIN dd_chunks c ON c.event_id = e.event_id")
     for chunk in range(n_chunks):
@@ -236,56 +241,11 @@ def _duck_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
         kept, duplicates = _split(frame, cfg)
         kept.to_parquet(tmp / "kept" / f"{chunk:05d}.parquet", index=False)
         duplicates.to_parquet(tmp / "duplicates" / f"{chunk:05d}.parquet", index=False)
-    run.say("dedupe", 2, 3, "writing events")
-    kept_sql, dups_sql = _parts(tmp, n_chunks)
-    if n_chunks:   # row order is not part of the result (every output is sorted)
-        con.execute(f"""COPY (SELECT e.* FROM dd_events e
-  LEFT JOIN dd_chunks c ON c.event_id = e.event_id WHERE c.event_id IS NULL
-  {kept_sql}) TO '{tmp / 'events.parquet'}' (FORMAT parquet)""")
-    else:          # nothing to merge: the linked events as they are
-        _link_or_copy(events, tmp / "events.parquet")
-    con.execute(f"COPY ({dups_sql} ORDER BY date NULLS LAST, event_id) "
-                f"TO '{tmp / 'duplicates.parquet'}' (FORMAT parquet)")
-    for sub in ("kept", "duplicates"):
-        for part in (tmp / sub).iterdir():
-            part.unlink()
-        (tmp / sub).rmdir()
-    return _counts(con.execute, tmp)
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    import os
-    import shutil
-
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-def _parts(tmp: Path, n_chunks: int) -> tuple[str, str]:
-    """SQL for the kept events to add, and for the duplicates table (empty when none)."""
-    columns = ", ".join(f'CAST(NULL AS {_duck_type(t)}) AS "{c}"'
-                        for c, t in model.EVENTS.items())
-    empty = f"SELECT {columns}, CAST(NULL AS VARCHAR) AS duplicate_of WHERE FALSE"
-    if not n_chunks:
-        return "", empty
-    return (f"UNION ALL BY NAME SELECT * FROM read_parquet('{tmp / 'kept' / '*.parquet'}')",
-            f"SELECT * FROM read_parquet('{tmp / 'duplicates' / '*.parquet'}')")
-
-
-def _duck_type(dtype: str) -> str:
-    return {model.BOOL: "BOOLEAN", model.FLOAT: "DOUBLE"}.get(dtype, "VARCHAR")
-
-
-def _counts(execute, tmp: Path) -> dict:
-    events = execute(f"SELECT COUNT(*) FROM read_parquet('{tmp / 'events.parquet'}')").fetchone()[0]
-    dups = execute(f"SELECT COUNT(*) FROM read_parquet('{tmp / 'duplicates.parquet'}')").fetchone()[0]
-    return {"events": int(events), "duplicates": int(dups)}
-
-
-def _spark_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
-    """The chunks deduplicated by ``applyInPandas``, one group per chunk."""
+def _spark_dedupe(run, cfg, tmp: Path, n_chunks: int) -> None:
+    """The chunks deduplicated by ``applyInPandas``, one group per chunk: ``tmp/kept``
+    and ``tmp/duplicates`` parts."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -303,22 +263,61 @@ def _spark_dedupe(run, cfg, tmp: Path, n_chunks: int, events: Path) -> dict:
         return out.where(out.notna(), None)
 
     merged = flagged.groupBy("chunk").applyInPandas(one_chunk, schema).cache()
-    run.say("dedupe", 2, 3, "writing events")
-    kept = merged.where(F.col("duplicate_of").isNull()).drop("duplicate_of")
-    rest = events.join(spark.table("dd_chunks").select("event_id"), "event_id", "left_anti")
-    rest.unionByName(kept).write.mode("overwrite").parquet(
-        str(tmp / "events.parquet"))
-    merged.where(F.col("duplicate_of").isNotNull()).orderBy(
-        F.col("date").asc_nulls_last(), "event_id").write.mode("overwrite").parquet(
-        str(tmp / "duplicates.parquet"))
+    merged.where(F.col("duplicate_of").isNull()).drop("duplicate_of").write.mode(
+        "overwrite").parquet(str(tmp / "kept"))
+    merged.where(F.col("duplicate_of").isNotNull()).write.mode("overwrite").parquet(
+        str(tmp / "duplicates"))
     merged.unpersist()
-    return {"events": spark.read.parquet(str(tmp / "events.parquet")).count(),
-            "duplicates": spark.read.parquet(str(tmp / "duplicates.parquet")).count()}
 
 
 #: how each engine deduplicates the chunks with pandas: DuckDB one chunk at a time,
 #: Spark one ``applyInPandas`` group per chunk
 _CHUNKED = {"duckdb": _duck_dedupe, "spark": _spark_dedupe}
+
+
+def _write(engine, events: Path, tmp: Path, n_chunks: int) -> dict:
+    """``tmp/events.parquet`` (every event not in a chunk, and the chunks' kept events)
+    and ``tmp/duplicates.parquet`` (sorted by date, undated last, then id), from the
+    parts the chunks left in ``tmp``; both engines run the same SQL. With no chunks the
+    linked events are the result as they are."""
+    columns = engine.columns("dd_events")
+    if n_chunks:
+        engine.view("dd_kept", tmp / "kept" / "*.parquet")
+        engine.view("dd_dups", tmp / "duplicates" / "*.parquet")
+        listed = ", ".join(f'"{c}"' for c in columns)
+        qualified = ", ".join(f'e."{c}"' for c in columns)
+        engine.copy(f"""SELECT {qualified} FROM dd_events e
+  LEFT JOIN dd_chunks c ON c.event_id = e.event_id WHERE c.event_id IS NULL
+UNION ALL SELECT {listed} FROM dd_kept""", tmp / "events.parquet")
+        duplicates = "SELECT * FROM dd_dups ORDER BY date NULLS LAST, event_id"
+    else:   # nothing to merge: the linked events as they are
+        _link_or_copy(events, tmp / "events.parquet")
+        duplicates = "SELECT " + ", ".join(
+            f'CAST(NULL AS {_sql_type(model.EVENTS.get(c, model.STR))}) AS "{c}"'
+            for c in [*columns, "duplicate_of"]) + " WHERE FALSE"
+    dups = engine.copy(duplicates, tmp / "duplicates.parquet")
+    engine.view("dd_out", tmp / "events.parquet")
+    return {"events": int(engine.scalar("SELECT COUNT(*) FROM dd_out")), "duplicates": int(dups)}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """``target`` as a hard link to ``source`` (a file, or a folder of part files as Spark
+    writes), else a copy."""
+    import os
+
+    if source.is_dir():
+        target.mkdir()
+        for part in sorted(source.iterdir()):
+            _link_or_copy(part, target / part.name)
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _sql_type(dtype: str) -> str:
+    return {model.BOOL: "BOOLEAN", model.FLOAT: "DOUBLE"}.get(dtype, "VARCHAR")
 
 
 # --------------------------------------------------------------------------- output

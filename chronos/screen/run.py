@@ -38,6 +38,9 @@ from chronos.errors import ChronosError
 from chronos.pipeline import StageRun, digest, peak_mb, reset_peak  # noqa: F401
 
 STAGES = (*pipeline.STAGES, "scorecard")
+#: what the stages keep in the work folder, and how: a work folder of another layout is
+#: not resumed (2: the findings stage keeps both parts of the harm index, harm.parquet)
+WORK_LAYOUT = 2
 ENGINES = ("duckdb", "spark")
 COMPLETE_MARKER = "screen.json"
 
@@ -245,7 +248,7 @@ def _inputdigest(case, opts: ScreenOptions) -> str:
         files.append([source.name, source.file_label, source.format, source.agency,
                       source.mapping, source.options,
                       [stat.st_size, stat.st_mtime_ns] if stat else None])
-    return digest(chronos.__version__, case.as_of, files)
+    return digest(chronos.__version__, WORK_LAYOUT, case.as_of, files)
 
 
 def _rules_fingerprint(opts: ScreenOptions) -> str:

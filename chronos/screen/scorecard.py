@@ -19,20 +19,18 @@ from chronos import model
 
 from chronos.report.safe_files import write_csv
 
-AGE_BANDS = ("prenatal", "0-2", "2-4", "5-11", "12-18", "18+", "unknown")
 CATEGORIES = ("medical", "nutritional", "emotional", "educational", "physical", "supervision")
 HARM_NOTE = ("for a multi-agency conversation about this child, not an automatic decision: "
              "read the findings and their evidence first")
 
 
 def age_band(dob: pd.Series, on: pd.Series) -> pd.Series:
-    """The age band (``prenatal``, ``0-2``, ``2-4``, ``5-11``, ``12-18``) on a date."""
-    dob, on = pd.to_datetime(dob, errors="coerce"), pd.to_datetime(on, errors="coerce")
-    months = (on.dt.year - dob.dt.year) * 12 + (on.dt.month - dob.dt.month) \
-        - (on.dt.day < dob.dt.day).astype("Int64")
-    bands = np.select([months < 0, months < 24, months < 60, months < 144, months < 216],
-                      ["prenatal", "0-2", "2-4", "5-11", "12-18"], "18+")
-    return pd.Series(np.where(months.isna(), "unknown", bands), index=dob.index)
+    """The age band (:func:`chronos.ages.age_bands`: ``prenatal``, ``0-2``, ``2-4``,
+    ``5-11``, ``12-18``, then ``18+``; ``unknown`` without a date of birth) on a date."""
+    from chronos.ages import age_bands, completed_months
+
+    return pd.Series(age_bands().of_months(completed_months(dob, on)).to_numpy(),
+                     index=dob.index)
 
 
 def _in_period(findings: pd.DataFrame, start: str, as_of: str) -> pd.DataFrame:
@@ -133,17 +131,13 @@ def _drift(period: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
 
 def _harm_list(run, findings, persons, start: str, as_of: str):
     """Children whose harm index was below the threshold at the period's start and at or
-    above it at as-of (events part from the engine; findings part here)."""
+    above it at as-of (the index's parts at both dates come from the findings stage)."""
     from chronos.patterns.harm import harm_config
 
     cfg = harm_config()
     threshold = run.opts.harm_threshold
     threshold = float(cfg["bands"]["high"] if threshold is None else threshold)
-    half = float(cfg["half_life_months"]) * 30.4375
-    scores = pd.read_parquet(run.work / "findings" / "harm_events.parquet").set_index("person_id")
-    parts = [_findings_score(findings, cfg, day, half).rename(col)
-             for day, col in ((as_of, "findings_end"), (start, "findings_start"))]
-    scores = scores.join(parts, how="outer").fillna(0.0)
+    scores = pd.read_parquet(run.work / "findings" / "harm.parquet").set_index("person_id")
     scores["index_at_period_start"] = (scores["events_start"] + scores["findings_start"]).round(3)
     scores["index_at_as_of"] = (scores["events_end"] + scores["findings_end"]).round(3)
     crossed = scores[(scores["index_at_period_start"] < threshold)
@@ -163,18 +157,14 @@ def _harm_list(run, findings, persons, start: str, as_of: str):
     return crossed[columns].reset_index(drop=True), threshold
 
 
-def _findings_score(findings: pd.DataFrame, cfg: dict, day: str, half: float) -> pd.Series:
-    end = pd.to_datetime(findings["window_end"].replace("", None), errors="coerce")
-    age = (pd.Timestamp(day) - end).dt.days
-    weight = findings["severity"].map(cfg["finding_weights"]).fillna(0.0).astype(float)
-    score = np.where(age >= 0, weight * np.power(0.5, age.clip(lower=0) / half), 0.0)
-    return pd.Series(score, index=findings.index).groupby(findings["person_id"]).sum()
-
-
 def _summary(run, tables, period, persons, findings, as_of, start, threshold) -> dict:
+    from chronos.ages import age_bands
+
     kids = age_band(persons["dob"], pd.Series(as_of, index=persons.index))
-    children = int(kids.isin(["0-2", "2-4", "5-11", "12-18"]).sum()
-                   + (persons["role"].fillna("").eq("child") & kids.eq("unknown")).sum())
+    bands = age_bands()
+    born = [name for name, (lo, _) in bands.bands.items() if lo is not None]
+    children = int(kids.isin(born).sum()
+                   + (persons["role"].fillna("").eq("child") & kids.eq(bands.unknown)).sum())
     ind = tables["indicators"]
     return {
         "as_of": as_of, "period_start": start, "engine": run.opts.engine,

@@ -249,9 +249,11 @@ def dedupe_settings(case) -> dict | None:
 # --------------------------------------------------------------------------- rules
 
 def run_findings(run, stage_dir: Path) -> dict:
-    """Run the catalogue on the engine; the events part of the harm index per child."""
+    """Case mode's findings stage on the population's engine: the rules
+    (:func:`chronos.patterns.engine.run_on_engine`), then the harm index SQL at the start
+    and end of the screening period (:func:`chronos.patterns.harm.harm_at`)."""
     from chronos.patterns.engine import resolve_rules
-    from chronos.patterns.harm import harm_config
+    from chronos.patterns.harm import harm_at
 
     link = run.work / "link"
     events = run.work / "dedupe" / "events.parquet"
@@ -262,13 +264,11 @@ def run_findings(run, stage_dir: Path) -> dict:
     findings, notes = run.engine.run_rules(events, link / "persons.parquet",
                                            link / "relationships.parquet", rules, as_of)
     run.say("findings", 1, 2, f"{len(findings):,} findings; harm index")
-    cfg = harm_config()
-    harm = run.engine.harm_events(harm_weights(cfg), as_of, start,
-                                  float(cfg["half_life_months"]) * 30.4375)
     with atomic_directory(stage_dir, inside_output=True) as tmp:
         findings.to_parquet(tmp / "findings.parquet", index=False)
         notes.to_parquet(tmp / "notes.parquet", index=False)
-        harm.to_parquet(tmp / "harm_events.parquet", index=False)
+        harm = harm_at(run.engine, tmp / "findings.parquet", as_of, start)
+        harm.to_parquet(tmp / "harm.parquet", index=False)
         _json(tmp / "rules.json", [{"rule_id": r.id, "title": r.title, "category": r.category,
                                     "severity": r.severity, "type": r.type,
                                     "file": Path(r.file).name if r.file else ""} for r in rules])
@@ -279,24 +279,14 @@ def run_findings(run, stage_dir: Path) -> dict:
 
 
 def period_start(as_of: str, since: str | None, months: int) -> str:
-    """The first day of the screening period."""
+    """The first day of the screening period: ``since`` (a date as
+    :func:`chronos.dates.date_option` reads it), else ``months`` before ``as_of``."""
+    from chronos.dates import date_option
+
     if since:
-        try:
-            return dt.date.fromisoformat(str(since)).isoformat()
-        except ValueError:
-            raise ChronosError(f"--since must be an ISO date (YYYY-MM-DD), got {since!r}") from None
+        return date_option(str(since), "--since")
     end = pd.Timestamp(as_of)
     return (end - pd.DateOffset(months=int(months)) + pd.Timedelta(days=1)).date().isoformat()
-
-
-def harm_weights(cfg: dict) -> pd.DataFrame:
-    """Event type -> weight in the harm index (as :mod:`chronos.patterns.harm`)."""
-    vocab = model.vocabulary()
-    rows = []
-    for name, entry in vocab.event_types.items():
-        weight = cfg["type_weights"].get(name, cfg["kind_weights"].get(entry.kind, 0.0))
-        rows.append({"event_type": name, "weight": float(weight)})
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- scorecard

@@ -32,3 +32,18 @@ def test_one_event_naming_both_with_the_perpetrator_in_details():
 
 def test_other_events_are_not_incidents():
     assert incident_roles([row(1, ["m"], "involvement=Victim", kind="police_call_out")]) == []
+
+
+def test_one_event_with_its_participants_and_their_roles():
+    """An occurrence recorded once, its people with roles (person_roles), as the mapped
+    reader's occurrence: and role: write it; a victim who also witnessed stays the victim."""
+    from chronos.genogram.graph import _event_rows
+
+    (event,) = _event_rows([dict(event_id="E1", date="2023-01-01", event_type="domestic_abuse_incident",
+                                 person_ids="police:1;police:2;police:3", details="",
+                                 person_roles="police:1=victim+witness;police:2=suspect;police:3=present",
+                                 source_file="police.csv")],
+                           {"police:1": "m", "police:2": "p", "police:3": "k"})
+    assert event["roles"] == {"m": {"victim", "witness"}, "p": {"suspect"}, "k": {"present"}}
+    (incident,) = incident_roles([event])
+    assert incident.harm == {"p"} and incident.harmed == {"m"}

@@ -192,3 +192,44 @@ def test_long_cells_and_clipped_values(monkeypatch):
     assert long_cells(["abc", None, "abcdef", 12, "abcde"]) == [(2, 6)]
     assert clipped("x" * 300) == "x" * 200 + "... (300 characters)"
     assert clipped("short") == "short"
+
+
+# --- SheetShape: how far a worksheet's cells reach ---------------------------------------
+
+def _shape(xml: bytes, chunk: int = 1 << 20):
+    from chronos.ingest.guards import SheetShape
+
+    shape = SheetShape()
+    for start in range(0, len(xml), chunk):
+        shape.feed(xml[start:start + chunk])
+    return shape.close()
+
+
+def _sheet_xml(cells: list[str]) -> bytes:
+    rows = "".join(f'<row r="{i}">{c}</row>' for i, c in enumerate(cells, 1))
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<sheetData>' + rows.encode() + b"</sheetData></worksheet>")
+
+
+@pytest.mark.parametrize("chunk", [1 << 20, 7, 3])
+def test_sheet_shape_bounds_the_grid_whatever_the_chunks(chunk):
+    plain = _sheet_xml(['<c r="A1" t="s"><v>0</v></c><c r="AB1"><v>2</v></c>',
+                        '<c r="C1234"><v>1</v></c>'])
+    shape = _shape(plain, chunk)
+    assert shape.regular and shape.columns == 28 and shape.digits == 4
+    assert shape.bound() == 9999 * 28 >= 1234 * 28
+    far = _shape(_sheet_xml(['<c r="A1"><v>1</v></c><c r="XFD1048576"><v>1</v></c>']), chunk)
+    assert far.regular and far.bound() >= 1048576 * 16384
+
+
+@pytest.mark.parametrize("cell", [
+    '<c><v>1</v></c>',                         # no reference: placed by counting
+    '<c s="1" r="A1"><v>1</v></c>',            # the reference not first
+    '<c r="AAAA1"><v>1</v></c>',               # beyond column XFD
+    '<c r="A123456789"><v>1</v></c>',          # beyond row 1048576's digits
+    '<c r="a1"><v>1</v></c>',                  # not a reference Excel writes
+    '<x:c r="A1"><x:v>1</x:v></x:c>',          # a prefixed element
+    '<c r="A1" t="e"><v>#N/A</v></c>',         # an error value
+])
+def test_sheet_shape_sends_anything_unusual_to_the_careful_reader(cell):
+    assert not _shape(_sheet_xml([cell]), 5).regular

@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chronos import model
 from chronos.link.people import link_people
@@ -186,6 +188,58 @@ def test_review_decisions_become_overrides_that_the_next_build_applies():
     assert overrides["must_link"] == [["gp:1", "school:1"]]
     second = link_people(pd.DataFrame(rows), settings=strict, overrides=overrides)
     assert same(second, "gp:1", "school:1") and second.review.empty
+
+
+def _ambiguous_by_every_pair(prob, cannot, margin, vague, dobs, vague_margin):
+    """The definition of linking's ambiguity check, pair of candidates by pair."""
+    from chronos.link.cluster import dates_compatible
+
+    weights: dict[str, dict[str, float]] = {}
+    for a, b, w in zip(prob["key_l"], prob["key_r"], prob["match_weight"]):
+        weights.setdefault(a, {})[b] = w
+        weights.setdefault(b, {})[a] = w
+    out = {}
+    for rec in sorted(weights):          # a pair's message is its larger record's
+        candidates = weights[rec]
+        best = max(candidates.values())
+        limit = vague_margin if rec in vague else margin
+        close = sorted(o for o, w in candidates.items() if best - w <= max(margin, limit))
+        if len(close) < 2:
+            continue
+        rivals = {o for x in close for y in close if x < y for o in (x, y)
+                  if (x, y) in cannot or (dobs.get(x) and dobs.get(y)
+                                          and not dates_compatible(dobs[x], dobs[y]))}
+        for other in sorted(rivals):
+            others = ", ".join(sorted(rivals - {other}))
+            out[tuple(sorted((rec, other)))] = (
+                f"ambiguous: {rec} matches {other} and also {others}, who are different people")
+    return out
+
+
+@settings(max_examples=60)
+@given(st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11), st.integers(0, 12)),
+                min_size=1, max_size=40),
+       st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=8),
+       st.lists(st.sampled_from([None, "2019-04-03", "2019-03-04", "2019-04-13", "1990-01-01"]),
+                min_size=12, max_size=12),
+       st.sets(st.integers(0, 11), max_size=4))
+def test_the_ambiguity_check_equals_its_pair_by_pair_definition(edges, vetoed, born, vague):
+    from chronos.link.people import _ambiguous
+
+    key = "r{:02d}".format
+    rows = {}
+    for a, b, w in edges:
+        if a != b:
+            rows[tuple(sorted((key(a), key(b))))] = float(w)
+    if not rows:
+        return
+    prob = pd.DataFrame([(a, b, w) for (a, b), w in sorted(rows.items())],
+                        columns=["key_l", "key_r", "match_weight"])
+    cannot = {tuple(sorted((key(a), key(b)))) for a, b in vetoed if a != b}
+    dobs = {key(i): d for i, d in enumerate(born)}
+    vague_keys = {key(i) for i in vague}
+    expected = _ambiguous_by_every_pair(prob, cannot, 3.0, vague_keys, dobs, 10.0)
+    assert _ambiguous(prob, cannot, 3.0, vague_keys, dobs, 10.0) == expected
 
 
 def test_persons_say_who_is_known_to_have_died():

@@ -67,3 +67,51 @@ def test_monthly_points_are_sorted_and_end_at_as_of():
 
 def test_no_events_no_rows():
     assert harm_index([], NO_FINDINGS, FAMILY).empty
+
+
+def test_the_settings_are_the_data_file():
+    from chronos.patterns.harm import HARM_DEFAULTS, harm_defaults
+
+    assert HARM_DEFAULTS == harm_defaults() == harm_config()
+    assert harm_defaults()["type_weights"]["injury"] == 2.0
+    changed = harm_defaults()
+    changed["type_weights"]["injury"] = 0.0          # a copy: the shipped settings stay
+    assert harm_config()["type_weights"]["injury"] == 2.0
+
+
+def test_event_weights_by_type_then_kind_and_unknown_types_as_other():
+    from chronos.patterns.harm import event_weights
+
+    weights = event_weights(harm_config({"type_weights": {"made_up_type": 3.0}}))
+    by_type = dict(zip(weights["event_type"], weights["weight"]))
+    assert by_type["injury"] == 2.0 and by_type["head_lice"] == 1.0 and by_type["referral"] == 0
+    assert by_type["made_up_type"] == 3.0
+    harm = series([("E1", "2023-12-31", "not_in_the_vocabulary")],
+                  config={"kind_weights": {"other": 0.25}})
+    assert harm.loc["2023-12-31", "index"] == 0.25
+
+
+def test_a_population_gets_the_same_index_at_the_start_and_end_of_its_period():
+    """harm_at (a screen's two dates) and harm_series (a case's months) are one query."""
+    from chronos.patterns import compile as comp
+    from chronos.patterns.engine import connect
+    from chronos.patterns.harm import harm_at, harm_series
+    from chronos.sql.engines import DuckDBEngine
+
+    rows = [("E1", "2022-03-04", "head_lice"), ("E2", "2023-06-30", "injury"),
+            ("E3", "2023-07-01", "substance_misuse", "M1", "Drugs service")]
+    finding = model.conform([{"finding_id": "F1", "rule_id": "r", "person_id": "C1",
+                              "severity": "medium", "window_start": "2023-01-01",
+                              "window_end": "2023-06-30"}], "findings")
+    engine = DuckDBEngine(connect(events_from(rows), FAMILY, RELATIONSHIPS))
+    engine.prepare(comp.prepare_sql("2023-12-31"))
+    months = harm_series(engine, finding, "2023-12-31").set_index(["person_id", "date"])
+    two = harm_at(engine, finding, "2023-12-31", "2023-05-31").set_index("person_id")
+    engine.close()
+    for child, day in (("C1", "2023-12-31"), ("C1", "2023-05-31"), ("B1", "2023-12-31")):
+        part = "end" if day == "2023-12-31" else "start"
+        assert two.at[child, f"events_{part}"] + two.at[child, f"findings_{part}"] == \
+            pytest.approx(months.loc[(child, day), "index"], abs=0.0005)
+    assert two.at["C1", "findings_end"] > 0 and two.at["C1", "findings_start"] == 0
+    # Bea was born in June: nothing counted for her at the period's start
+    assert two.at["B1", "events_start"] == 0 < two.at["B1", "events_end"]

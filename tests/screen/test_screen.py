@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -259,26 +258,6 @@ SPARK_RULES = ("wnb_health", "head_lice_repeated", "toxic_trio", "drift_cp_plan"
                "older_sibling_overlooked", "domestic_abuse_child_present")
 
 
-def _spark_available() -> str | None:
-    if shutil.which("java") is None:
-        return "Java is not installed"
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed"
-    return None
-
-
-@pytest.fixture(scope="session")
-def spark():
-    reason = _spark_available()
-    if reason:
-        pytest.skip(reason)
-    from chronos.screen.engines import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
-
-
 @pytest.mark.spark
 def test_duckdb_and_spark_give_identical_findings(population, spark, tmp_path):
     from chronos.patterns.engine import resolve_rules
@@ -304,3 +283,34 @@ def test_duckdb_and_spark_give_identical_findings(population, spark, tmp_path):
         assert (tmp_path / "duck" / "scorecard" / f"{name}.csv").read_bytes() == \
             (tmp_path / "spark" / "scorecard" / f"{name}.csv").read_bytes()
     assert duck.scorecard["indicators"] == sparked.scorecard["indicators"]
+
+
+@pytest.mark.spark
+def test_bounded_linking_gives_the_same_people_on_spark(spark, tmp_path):
+    """Identical records (units), a star of records sharing an NHS number and a windowed
+    block, scored by splink on Spark: the same links as on DuckDB."""
+    from chronos.link.people import link_people
+    from chronos.screen.engines import _splink_spark_api
+
+    def person(key, given, dob, **extra):
+        return {"record_key": key, "given_name": given, "family_name": "Smith", "dob": dob,
+                "dob_precision": "day", "source_file": key.split(":")[0] + ".csv",
+                "source_ref": key.split(":")[1], **extra}
+
+    rows = [person(f"gp:A{i:03d}", "Kayden", "2019-04-03", nhs_number="9434765919",
+                   postcode="LS1 4AP") for i in range(30)]                      # a unit
+    rows += [person(f"gp:B{i:03d}", "Kayden", "2019-04-03", nhs_number="9434765919",
+                    postcode=f"LS{1 + i % 9} {i // 9}AB") for i in range(40)]    # a star
+    rows += [person(f"hv:{i:03d}", name, "1900-01-01", postcode=f"LS{2 + i % 7} {i % 10}QT")
+             for i, name in enumerate(["Ava", "Ben", "Cal", "Dee", "Eve", "Fin"] * 6)]
+    records = pd.DataFrame(rows)
+    settings = {"max_block_size": 25, "window_size": 10}
+    duck = link_people(records, settings=settings)
+    if spark.sparkContext.getCheckpointDir() is None:   # as the Spark engine does
+        spark.sparkContext.setCheckpointDir(str(tmp_path / "spark-checkpoints"))
+    sparked = link_people(records, settings=settings,
+                          db_api=_splink_spark_api(spark, tmp_path / "splink"))
+    assert duck.identical > 0
+    assert {w.code for w in duck.warnings} >= {"link.identifier_group", "link.block_windowed"}
+    pd.testing.assert_frame_equal(duck.links, sparked.links)
+    pd.testing.assert_frame_equal(duck.persons, sparked.persons)
