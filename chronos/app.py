@@ -131,6 +131,7 @@ def write_case_outputs(result: CaseResult, out: Path, *,
 
     _check_out(result.case, out)
     write_outputs(result, out, progress=progress)
+    return result
 
 
 def build(case, out: Path, *, strict: bool = False, significant: bool = False,
@@ -145,20 +146,6 @@ def build(case, out: Path, *, strict: bool = False, significant: bool = False,
     _check_out(case, out)
     result = build_case(case, strict=strict, progress=progress, cache=cache)
     write_outputs(result, out, progress=progress, significant=significant)
-    return result
-
-
-def build(case, out: Path, *, strict: bool = False, progress: Progress | None = None,
-          cache: bool = True) -> CaseResult:
-    """Build the case and write every table and output to ``out`` (atomically);
-    ``result.report`` is the ingest report. ``cache``: unchanged sources come from the
-    cache of ingested sources (:mod:`chronos.cache`), as in every function here that
-    builds a case."""
-    from chronos.case import build_case, write_outputs
-
-    _check_out(case, out)
-    result = build_case(case, strict=strict, progress=progress, cache=cache)
-    write_outputs(result, out, progress=progress)
     return result
 
 

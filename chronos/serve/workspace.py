@@ -3,7 +3,8 @@
 A workspace is opened on a case (a ``case.yaml`` or its folder) or on a folder of cases
 (every folder below it, two levels deep, that holds a ``case.yaml``). Each case is known
 by a short key (its folder's name, made unique). A case is loaded (built in memory with
-:func:`chronos.app.chronology`) the first time a page needs it, and built with
+:func:`chronos.app.case_result`, through the case's cache of ingested sources) the first
+time a page needs it, and built with
 :func:`chronos.app.build` (outputs written to its output folder, beside the case folder:
 :func:`default_out`, unless the server was given ``--out``) when a person asks; either runs in a
 thread, and its progress lines are kept for the page that shows them.
@@ -164,7 +165,7 @@ class Workspace:
                 result = app.build(entry.manifest, entry.out, progress=job.say)
                 entry.built = True
             else:
-                result, _ = app.chronology(entry.manifest, progress=job.say)
+                result = app.case_result(entry.manifest, progress=job.say)
             rows = chronology_rows(result)
             with self.lock:  # pages read the two together
                 entry.rows, entry.result = rows, result
