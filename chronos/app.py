@@ -123,14 +123,16 @@ def case_result(case, *, progress: Progress | None = None, cache: bool = True,
     return build_case(case, strict=strict, progress=progress, cache=cache)
 
 
-def write_case_outputs(result: CaseResult, out: Path, *,
+def write_case_outputs(result: CaseResult, out: Path, *, significant: bool = False,
                        progress: Progress | None = None) -> CaseResult:
     """Write every table and output of a case built by :func:`case_result` to ``out``
-    (atomically; refused where :func:`build` refuses)."""
+    (atomically; refused where :func:`build` refuses). ``significant``: the chronology
+    documents hold the significant events (the full record stays in events.csv and the
+    workbook)."""
     from chronos.case import write_outputs
 
     _check_out(result.case, out)
-    write_outputs(result, out, progress=progress)
+    write_outputs(result, out, progress=progress, significant=significant)
     return result
 
 
