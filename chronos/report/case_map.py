@@ -67,6 +67,9 @@ class CaseMap:
 
 #: at most this many lines per list (two pages for a family); the rest are counted
 MAX_ITEMS = {"harm": 8, "complicating": 6, "working_well": 6, "gaps": 8, "dangers": 3}
+#: at most this many adults, and agencies, on the scale (a case file of a whole cohort
+#: would otherwise list thousands)
+MAX_SCORERS = 12
 #: per Horwath category: what the harm may be (a danger statement) and what safety looks
 #: like (a safety goal), in words a family can read
 CATEGORY_WORDS = {
@@ -248,7 +251,7 @@ def _scorers(result: Any, rows: pd.DataFrame) -> list[str]:
               zip(persons["person_id"], persons["role"].fillna(""))
               if pid not in kids and str(role).lower() != "child"]
     agencies = sorted({a for a in rows["agency"].fillna("") if a})
-    return adults + agencies
+    return adults[:MAX_SCORERS] + agencies[:MAX_SCORERS]
 
 
 def _dates_agencies(part: pd.DataFrame) -> str:
