@@ -46,8 +46,9 @@ def _records(frame, rows: int) -> list[dict]:
 
 
 def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
-                 options: dict | None = None) -> Inspection:
-    """Read ``path`` with the named format (or the sniffed one for ``auto``).
+                 options: dict | None = None, mapping=None) -> Inspection:
+    """Read ``path`` with the named format (or the sniffed one for ``auto``); ``mapping``
+    (a YAML path or the mapping as data) is the mapping of the ``mapped`` format.
 
     Raises :class:`~chronos.errors.SourceError` (or ``FormatNotRecognised``, naming the
     formats tried) when the file cannot be read.
@@ -58,7 +59,7 @@ def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
     if fmt in ("", "auto", None):
         fmt = sniff(path)[0]
     source = Source(path=path, name=name, format=fmt, options=dict(options or {}),
-                    display_path=str(path))
+                    display_path=str(path), mapping=mapping)
     result = get_ingester(fmt).read(source)
     return Inspection(path=path, format=fmt, scores=scores, result=result)
 
