@@ -352,12 +352,151 @@ def formats() -> list[dict]:
             for name, cls in registry().items()]
 
 
-def inspect(file: Path, fmt: str = "auto", mapping: Path | None = None):
+def inspect(file: Path, fmt: str = "auto", *, mapping: Path | dict | None = None,
+            sheet: str | None = None):
     """What one file becomes (format, events, person records, issues), writing nothing:
-    a :class:`chronos.ingest.preview.Inspection`; with ``mapping``, read through it."""
+    a :class:`chronos.ingest.preview.Inspection`. ``mapping`` (a mapping YAML file, or
+    the mapping as data): read the file through it, as the ``mapped`` format; ``sheet``:
+    one sheet of a workbook."""
     from chronos.ingest.preview import inspect_file
 
-    return inspect_file(file, fmt, mapping=mapping)
+    if mapping is None:
+        return inspect_file(file, fmt, options={"sheet": sheet} if sheet else None)
+    if fmt not in ("auto", "mapped"):
+        from chronos.errors import ChronosError
+
+        raise ChronosError(f"a mapping is read with the mapped format, not {fmt!r}",
+                           hint="leave out --format, or use --format mapped")
+    return inspect_file(file, "mapped", mapping=mapping,
+                        options={"sheet": sheet} if sheet else None)
+
+
+@dataclass
+class MappingDraft:
+    """A draft mapping for an export (:func:`mapping_scaffold`): the sniffed columns and
+    the YAML, and the file it was written to (None when only shown)."""
+
+    scaffold: object
+    yaml: str
+    file: Path | None = None
+
+    def as_dict(self) -> dict:
+        return {**self.scaffold.as_dict(), "yaml": self.yaml,
+                "written": str(self.file) if self.file else None}
+
+
+def mapping_scaffold(file: Path, out: Path | None = None, *, sheet: str | None = None,
+                     agency: str = "") -> MappingDraft:
+    """Sniff an export's columns and draft its mapping (:mod:`chronos.ingest.scaffold`):
+    the date, person and event-type columns suggested, the event-type wordings mapped to
+    chronos's vocabulary where it knows them. Written to ``out`` when given (a new file,
+    owner-only; an existing file is never replaced)."""
+    from chronos.errors import ChronosError
+    from chronos.ingest.scaffold import scaffold_mapping
+    from chronos.report.safe_files import check_output, write_text
+
+    found = scaffold_mapping(file, sheet=sheet, agency=agency)
+    text = found.yaml()
+    if out is not None:
+        out = Path(out)
+        if out.exists():
+            raise ChronosError(f"{out} exists; chronos does not replace a mapping",
+                               hint="give another --out, or delete the file first")
+        check_output(out, folder=False, protect=[file])
+        write_text(out, text)
+    return MappingDraft(found, text, out)
+
+
+@dataclass
+class NewCase:
+    """A case made from a folder of exports (:func:`new_case`): the manifest written, the
+    sources it lists and the files it could not place (each with why)."""
+
+    manifest: Path
+    sources: list[dict]
+    unplaced: list[dict]
+
+    def as_dict(self) -> dict:
+        return {"manifest": str(self.manifest), "sources": self.sources,
+                "unplaced": self.unplaced}
+
+
+def new_case(folder: Path, *, name: str | None = None) -> NewCase:
+    """Make a case from a folder of exports: a new ``case.yaml`` in ``folder`` listing
+    each file in it (and its subfolders) that chronos can read: a file in a standard
+    format (sniffed), or a table whose header holds every column of one of the folder's
+    mappings (``*.yaml`` under ``mappings/``), one source per sheet it fits. Files it
+    cannot place are listed (a mapping for them can be drafted with
+    :func:`mapping_scaffold`). An existing ``case.yaml`` is never replaced."""
+    from chronos.errors import ChronosError
+    from chronos.ingest.sources import place_exports
+    from chronos.report.safe_files import write_text
+
+    folder = Path(folder)
+    manifest = folder / "case.yaml"
+    if manifest.exists():
+        raise ChronosError(f"{manifest} exists; chronos does not replace a case",
+                           hint="open it as it is, or make the new case in another folder")
+    if not folder.is_dir():
+        raise ChronosError(f"{folder} is not a folder")
+    sources, unplaced = place_exports(folder)
+    write_text(manifest, _manifest_text(name or folder.name, sources))
+    return NewCase(manifest, sources, unplaced)
+
+
+def _manifest_text(name: str, sources: list[dict]) -> str:
+    import yaml
+
+    head = ("# A case made by chronos from a folder of exports: check each source's agency\n"
+            "# and add index_children (the children the review is about) and as_of.\n")
+    body = yaml.safe_dump({"case": name, "sources": sources}, sort_keys=False,
+                          allow_unicode=True, width=100)
+    return head + body
+
+
+def add_source(case, file: Path, *, mapping: Path | None = None, agency: str = "",
+               name: str | None = None, sheet: str | None = None, fmt: str | None = None):
+    """Add a source to a case's manifest (its text edited, comments kept, the previous
+    manifest kept in ``returns/backups/``: :mod:`chronos.returns.manifest`): ``file`` and,
+    for a mapped export, its ``mapping`` (both inside the case folder). Returns the
+    :class:`chronos.returns.manifest.ManifestChange` (the diff)."""
+    from datetime import datetime
+
+    from chronos.case import find_manifest
+    from chronos.errors import ChronosError
+    from chronos.returns.manifest import add_source as added, read_manifest, write_manifest
+
+    manifest_path = find_manifest(case)
+    root = manifest_path.parent
+    current = read_manifest(manifest_path)
+    names = {str(s.get("name")) for s in current.data.get("sources") or [] if isinstance(s, dict)}
+    entry: dict = {"name": _source_name(name or Path(file).stem, names)}
+    for key, value in (("path", file), ("mapping", mapping)):
+        if value is None:
+            continue
+        try:
+            entry[key] = Path(value).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise ChronosError(f"{value} is not inside the case folder {root}",
+                               hint="put the export and its mapping in the case folder") from None
+    entry["format"] = "mapped" if mapping is not None else (fmt or "auto")
+    if agency:
+        entry["agency"] = agency
+    if sheet:
+        entry["sheet"] = sheet
+    text = added(current, entry)
+    return write_manifest(current, text, case_root=root,
+                          stamp=datetime.now().strftime("%Y%m%d-%H%M%S"))
+
+
+def _source_name(stem: str, taken: set[str]) -> str:
+    import re
+
+    base = re.sub(r"[^a-z0-9]+", "_", stem.lower()).strip("_") or "source"
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}_{number}", number + 1
+    return name
 
 
 # --------------------------------------------------------------------------- rules
@@ -441,9 +580,71 @@ def explain_link(case, record_a: str, record_b: str, *, chart: Path | None = Non
     from chronos.case import build_case
     from chronos.link.stage import explain_records
 
+    if isinstance(case, CaseResult):  # a case already read (the workspace keeps one)
+        _check_out(case.case, chart, folder=False)
+        return explain_records(case, record_a, record_b, waterfall=chart)
     _check_out(case, chart, folder=False)
     result = build_case(case, stages=(), cache=cache)
     return explain_records(result, record_a, record_b, waterfall=chart)
+
+
+@dataclass
+class LinkDecision:
+    """A link decision written to the case's overrides file (:func:`decide_link`)."""
+
+    file: Path
+    record_a: str
+    record_b: str
+    decision: str
+    must_link: int
+    cannot_link: int
+
+    def as_dict(self) -> dict:
+        return {"file": str(self.file), "record_a": self.record_a, "record_b": self.record_b,
+                "decision": self.decision, "must_link": self.must_link,
+                "cannot_link": self.cannot_link}
+
+
+def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecision:
+    """Record that two person records are the ``same`` person or ``different`` people in
+    the case's overrides file (``overrides:`` in the manifest, default
+    ``overrides.yaml``), added to what it holds (:func:`chronos.link.overrides.decisions_to_overrides`);
+    the next build links (or keeps apart) the two records. A pair decided the other way
+    before is moved, not left contradicting."""
+    import pandas as pd
+    import yaml
+
+    from chronos.case import load_case
+    from chronos.errors import ChronosError
+    from chronos.link.overrides import decisions_to_overrides, parse_overrides
+    from chronos.report.safe_files import write_text
+
+    if decision not in ("same", "different"):
+        raise ChronosError(f"a link decision is 'same' or 'different', not {decision!r}")
+    from chronos.case import Case
+
+    loaded = case.case if isinstance(case, CaseResult) else (
+        case if isinstance(case, Case) else load_case(case))
+    path = _overrides_path(loaded)
+    existing = parse_overrides(path)
+    pair = {record_a, record_b}
+    existing.must_link = [g for g in existing.must_link if not (decision == "different"
+                                                              and pair <= set(g) and len(g) == 2)]
+    existing.cannot_link = [p for p in existing.cannot_link if not (decision == "same"
+                                                                    and set(p) == pair)]
+    review = pd.DataFrame([{"record_key_a": record_a, "record_key_b": record_b,
+                            "decision": decision}])
+    data = decisions_to_overrides(review, existing)
+    header = ("# Link decisions: records that are the same person (must_link) or different\n"
+              "# people (cannot_link). Written by chronos; a person may edit it.\n")
+    write_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return LinkDecision(path, record_a, record_b, decision, len(data["must_link"]),
+                        len(data["cannot_link"]))
+
+
+def _overrides_path(case) -> Path:
+    """The case's overrides file: the manifest's ``overrides:``, else overrides.yaml."""
+    return Path(case.overrides_path or Path(case.root) / "overrides.yaml")
 
 
 # --------------------------------------------------------------------------- charts
@@ -584,9 +785,10 @@ def screen(sources, out: Path, *, engine: str = "duckdb", spark_master: str | No
                       params=str(params) if params else None, memory_limit=memory_limit)
 
 
-__all__ = ["Chart", "Flags", "RuleTests", "Written", "annotate", "build", "cache_info", "case_result",
-           "casemap", "catalogue", "check_pseudonymised", "check_rules", "clear_cache",
-           "chronology", "ecomap", "explain_link", "flags", "formats", "genogram", "inspect",
-           "link", "reidentify", "report", "returns_check", "returns_new", "returns_status",
-           "rule", "rule_summaries", "rules_markdown", "screen", "timeline",
-           "write_case_outputs"]
+__all__ = ["Annotated", "Chart", "Flags", "LinkDecision", "MappingDraft", "NewCase", "RuleTests",
+           "Written", "add_source", "annotate", "build", "cache_info", "case_result", "casemap",
+           "catalogue", "check_pseudonymised", "check_rules", "chronology", "clear_cache",
+           "decide_link", "ecomap", "explain_link", "flags", "formats", "genogram", "inspect",
+           "link", "mapping_scaffold", "new_case", "reidentify", "report", "returns_check",
+           "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown", "screen",
+           "timeline", "write_case_outputs"]

@@ -15,8 +15,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from chronos import __version__
 from chronos import cli_render as render
-from chronos.datafiles import version
 
 HELP = """chronos: one chronology from many agencies' records about a child.
 
@@ -67,13 +67,15 @@ PseudonymiseNames = Annotated[bool, typer.Option(
 NoCache = Annotated[bool, typer.Option(
     "--no-cache", help="Read every source afresh; use and keep nothing in the cache of "
                        "ingested sources (see 'chronos cache').")]
+Sheet = Annotated[Optional[str], typer.Option(
+    "--sheet", help="One sheet of a workbook, by name (default: the first, or as the mapping says).")]
 KEY_HELP = "The pseudonym key file (kept apart from the shared files)."
 Key = Annotated[Optional[Path], typer.Option("--key", help=KEY_HELP)]
 
 
 def _version(value: bool) -> None:
     if value:
-        print(f"chronos {version()}")
+        print(f"chronos {__version__}")
         raise typer.Exit()
 
 
@@ -314,26 +316,100 @@ def explain_link_command(
 def inspect(
     file: Path = typer.Argument(..., help="The file to look at (nothing is written)."),
     fmt: str = typer.Option("auto", "--format", "-f", help="Format name, or auto to sniff."),
-    mapping: Optional[Path] = typer.Option(
-        None, "--mapping", "-m", help="A mapping YAML to read the file through (the mapped "
-        "format), to try it before naming it in case.yaml."),
     rows: int = typer.Option(10, "--rows", "-n", help="How many events and persons to show."),
+    mapping: Optional[Path] = typer.Option(
+        None, "--mapping", "-m", help="Read the file through this mapping (YAML), as a "
+                                      "case would: a preview of what it gives."),
+    sheet: Sheet = None,
     json_out: Json = False,
 ) -> None:
     """Show the detected format, the first normalised events, the person records and the
-    warnings of one file, without writing anything.
+    warnings of one file, without writing anything. With --mapping, the file is read
+    through that mapping (a draft from 'chronos mapping scaffold', say).
 
     Example: chronos inspect exports/cin_census_2024.xml
 
-    Example: chronos inspect exports/school_log.csv --mapping mappings/school.yaml
+    Example: chronos inspect exports/gp.csv --mapping mappings/gp.yaml
     """
     from chronos import app as run
 
-    found = run.inspect(file, fmt, mapping)
+    found = run.inspect(file, fmt, mapping=mapping, sheet=sheet)
     if json_out:
         render.json_data(found.as_dict(rows))
         return
     render.inspection(found, rows)
+
+
+@app.command()
+@handles_errors
+def serve(
+    case: Path = typer.Argument(Path("."), help="A case.yaml, a case folder, or a folder of "
+                                               "cases (default: the current folder)."),
+    port: int = typer.Option(0, "--port", help="Port on 127.0.0.1 (default: a free one)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Output folder of builds (default: CASE-chronos-out "
+                                            "beside each case folder)."),
+    no_browser: bool = typer.Option(False, "--no-browser",
+                                    help="Do not open the browser; print the address only."),
+    json_out: Json = False,
+) -> None:
+    """Open the case (or a folder of cases) in a private workspace in the browser:
+    chronology with filters and provenance, findings with evidence, genogram, ecomap and
+    timeline, link review, annotations, the ingest report, a mapping wizard, builds.
+
+    Only this computer can reach it (127.0.0.1), and only with the address printed, whose
+    token changes each run. Stop it with Ctrl+C.
+
+    Example: chronos serve examples/smith-family
+    """
+    from chronos.serve import prepare
+
+    server = prepare(case, port=port, out=out)
+    if json_out:
+        render.json_data({"url": server.url, "port": server.port})
+    render.stderr().print(f"chronos workspace: {server.url}\n(only this computer can open "
+                          "it; Ctrl+C stops it)", markup=False, soft_wrap=True)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(server.url)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+
+
+mapping_app = typer.Typer(help="Mappings: how an agency's export columns become events.",
+                          no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("scaffold")
+@handles_errors
+def mapping_scaffold(
+    file: Path = typer.Argument(..., help="The export (CSV, TSV or XLSX) to draft a mapping for."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o",
+                                       help="Write the draft here (a new file); without it, "
+                                            "the draft is printed."),
+    sheet: Sheet = None,
+    json_out: Json = False,
+) -> None:
+    """Draft a mapping for an export: columns sniffed, the date, person and event-type
+    columns suggested, the event-type wordings mapped where chronos knows them. Check
+    it, then preview it with 'chronos inspect FILE --mapping M'.
+
+    Example: chronos mapping scaffold exports/police.csv --out mappings/police.yaml
+    """
+    from chronos import app as run
+
+    draft = run.mapping_scaffold(file, out, sheet=sheet)
+    if json_out:
+        render.json_data(draft.as_dict())
+    elif out is None:
+        render.text(draft.yaml)
+    else:
+        render.stderr().print(f"draft mapping written to {out}; preview it with: chronos "
+                              f"inspect {file} --mapping {out}", markup=False)
 
 
 # ---------------------------------------------------------------- reports

@@ -39,6 +39,11 @@ def json_data(data) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=str))
 
 
+def text(data: str) -> None:
+    """Text as it is (a draft mapping, say) on stdout."""
+    sys.stdout.write(data if data.endswith("\n") else data + "\n")
+
+
 def files(written, as_json: bool) -> None:
     """The files a command wrote, one per line (or as JSON)."""
     if as_json:

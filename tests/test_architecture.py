@@ -17,6 +17,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "chronos"
 #: import its own layer and the ones below, never one above.
 LAYERS = [
     ("interface", ["chronos.cli", "chronos.cli_render", "chronos.__main__"]),
+    ("workspace", ["chronos.serve"]),
     ("application", ["chronos.app"]),
     ("orchestration", ["chronos.case", "chronos.cache", "chronos.screen", "chronos.returns"]),
     ("pipeline", ["chronos.pipeline"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from chronos.ingest.base import (Source, SourceResult, check_source, read_head, read_with,
+from chronos.ingest.base import (Source, SourceResult, check_source, get_ingester, read_head,
                                  registry, sniff)
 
 
@@ -46,28 +46,21 @@ def _records(frame, rows: int) -> list[dict]:
 
 
 def inspect_file(path: Path | str, fmt: str = "auto", *, name: str = "file",
-                 options: dict | None = None, mapping: Path | str | None = None) -> Inspection:
-    """Read ``path`` with the named format (or the sniffed one for ``auto``); with a
-    ``mapping`` file, through it (the ``mapped`` format), as a source naming it would be.
+                 options: dict | None = None, mapping=None) -> Inspection:
+    """Read ``path`` with the named format (or the sniffed one for ``auto``); ``mapping``
+    (a YAML path or the mapping as data) is the mapping of the ``mapped`` format.
 
     Raises :class:`~chronos.errors.SourceError` (or ``FormatNotRecognised``, naming the
-    formats tried) when the file cannot be read, a ``MappingError`` when the mapping
-    cannot be used.
+    formats tried) when the file cannot be read.
     """
     path = Path(path)
-    spec = None
-    if mapping is not None:
-        from chronos.ingest.mapping import load_mapping
-
-        spec = load_mapping(mapping)
-        fmt = "mapped" if fmt in ("", "auto", None) else fmt
     check_source(path, str(path), fmt)
     scores = _scores(path)
     if fmt in ("", "auto", None):
         fmt = sniff(path)[0]
     source = Source(path=path, name=name, format=fmt, options=dict(options or {}),
-                    display_path=str(path), mapping=spec)
-    result = read_with(fmt, source)
+                    display_path=str(path), mapping=mapping)
+    result = get_ingester(fmt).read(source)
     return Inspection(path=path, format=fmt, scores=scores, result=result)
 
 
