@@ -8,9 +8,11 @@ hyphenated or changed surnames, moved postcodes. Hard cases are planted on purpo
 twins (same surname, date of birth and postcode, different given names), same-name
 siblings years apart, and a parent and child with the same given name.
 
-``generate(n_people, seed)`` returns ``(records, truth)``: ``records`` in the contract of
-``model.PERSONS`` + ``record_key``; ``truth`` maps record_key -> true person, and
-``hard_pairs`` lists the (person, person) pairs that must never be merged.
+``generate(n_people, seed, extended=False)`` returns ``(records, truth, population)``:
+``records`` in the contract of ``model.PERSONS`` + ``record_key``; ``truth`` maps
+record_key -> true person, and the population's ``hard_pairs`` lists the (person, person)
+pairs that must never be merged. ``extended`` adds thin and old records: a census export
+with no names, and family trees with ancestors born before 1900 and their namesakes.
 """
 
 from __future__ import annotations
@@ -256,8 +258,10 @@ def _record(rng, person: Person, agency: str, number: int, districts) -> dict:
     }
 
 
-def generate(n_people: int, seed: int = 7):
-    """``(records, truth, population)``; see the module docstring."""
+def generate(n_people: int, seed: int = 7, *, extended: bool = False):
+    """``(records, truth, population)``; see the module docstring. ``extended`` adds the
+    thin and old records of :func:`extend` (a census export with no names, family trees
+    with ancestors born before 1900 and their namesakes)."""
     import pandas as pd
 
     pop = make_population(n_people, seed)
@@ -275,7 +279,114 @@ def generate(n_people: int, seed: int = 7):
             row = _record(rng, person, agency, number, districts)
             rows.append(row)
             truth[row["record_key"]] = person.pid
+    if extended:
+        extend(pop, rows, truth, random.Random(seed + 2))
     return pd.DataFrame(rows), truth, pop
+
+
+# --- the extended set: records with no names, and old family trees ------------------------
+
+#: share of the children known to children's social care in the census export (no names:
+#: the LA child id, UPN, date of birth, sex)
+CENSUS_SHARE = 0.8
+#: share of families with a family tree (GEDCOM: every individual declared distinct)
+TREE_SHARE = 0.12
+
+
+def extend(pop: Population, rows: list, truth: dict, rng: random.Random) -> None:
+    """Add a children-in-need census export whose records carry no name (an LA child id,
+    shared with children's social care when it has one, a date of birth and sex), and
+    family trees: the living family with names and dates of birth, and ancestors born
+    before 1900, some named after each other or after a living relative ("George Smith"
+    born 1871, 1898 and 1990), some with a year only, some with no date at all. The
+    tree's individuals are distinct by declaration (``source_format`` gedcom)."""
+    csc = {truth[r["record_key"]]: r for r in rows if r["agency"] == "CSC"}
+    census = [p for p in pop.people if p.role == "child" and p.pid in csc]
+    for number, person in enumerate((p for p in census if rng.random() < CENSUS_SHARE), 1):
+        row = {"record_key": f"cin:{number}", "given_name": None, "family_name": None,
+               "dob": None if rng.random() < 0.02 else person.dob.isoformat(),
+               "dob_precision": "day", "sex": person.sex, "nhs_number": None,
+               "upn": person.upn if person.upn and rng.random() < 0.9 else None,
+               "la_child_id": _census_id(rng, person, csc[person.pid]), "postcode": None,
+               "agency": "CIN", "source_file": "cin.xml", "source_ref": f"Child[{number}]",
+               "role": "child", "source_format": "cin_census"}
+        rows.append(row)
+        truth[row["record_key"]] = person.pid
+    families: dict[tuple, list[Person]] = {}
+    for person in pop.people:
+        families.setdefault((person.family, person.postcode), []).append(person)
+    number = 0
+    for members in families.values():
+        if rng.random() >= TREE_SHARE:
+            continue
+        for person in members:
+            number += 1
+            _tree_row(rows, truth, number, person.pid, person.given, person.family,
+                      person.dob.isoformat(), "day", person.sex)
+        for ancestor in _ancestors(rng, pop, members):
+            number += 1
+            _tree_row(rows, truth, number, *ancestor)
+
+
+def _census_id(rng, person: Person, csc_row: dict) -> str | None:
+    """The census's LA child id: the one the LA's own system (the CSC export) holds for
+    the child, except for a tenth of children recorded under a legacy or a mistyped id."""
+    if rng.random() < 0.1:
+        return f"L{rng.randint(100000, 999999)}"
+    if not csc_row.get("la_child_id"):
+        csc_row["la_child_id"] = person.la_id or f"CS{rng.randint(100000, 999999)}"
+    return csc_row["la_child_id"]
+
+
+def _ancestors(rng, pop: Population, members: list[Person]) -> list[tuple]:
+    """Two to five ancestors born 1840-1899: namesakes of a living member or of each
+    other, some with a year only, some undated; each a person of their own."""
+    family = members[0].family
+    out, named = [], []
+    for _ in range(rng.randint(2, 5)):
+        sex = rng.choice("MF")
+        pool = BOYS if sex == "M" else GIRLS
+        roll = rng.random()
+        if roll < 0.35 and named:
+            given, sex = rng.choice(named)                    # named after an ancestor
+        elif roll < 0.7:
+            living = [m for m in members if m.sex == sex]
+            given = rng.choice(living).given if living else rng.choice(pool)
+        else:
+            given = rng.choice(pool)
+        born = date(rng.randint(1840, 1899), rng.randint(1, 12), rng.randint(1, 28))
+        pop_pid = f"A{rng.getrandbits(48):012x}"
+        kind = rng.random()
+        if kind < 0.2:
+            dob, precision = None, None
+        elif kind < 0.55:
+            dob, precision = f"{born.year:04d}-01-01", "year"
+        else:
+            dob, precision = born.isoformat(), "day"
+        out.append((pop_pid, given, family, dob, precision, sex))
+        named.append((given, sex))
+        for other in out[:-1]:
+            if other[1] == given:
+                _hard(pop, _Named(other[0]), _Named(pop_pid), "namesakes_before_1900")
+        for member in members:
+            if member.given == given:
+                _hard(pop, _Named(member.pid), _Named(pop_pid), "namesakes_before_1900")
+    return out
+
+
+@dataclass
+class _Named:
+    pid: str
+
+
+def _tree_row(rows, truth, number, pid, given, family, dob, precision, sex) -> None:
+    row = {"record_key": f"tree:I{number}", "given_name": given, "family_name": family,
+           "dob": dob, "dob_precision": precision, "sex": sex, "nhs_number": None,
+           "upn": None, "la_child_id": None, "postcode": None, "agency": "FAMILY TREE",
+           "source_file": "family.ged", "source_ref": f"@I{number}@", "role": None,
+           "source_format": "gedcom"}
+    rows.append(row)
+    truth[row["record_key"]] = pid
 
 
 def pairwise_scores(record_to_person: dict, truth: dict) -> dict:
@@ -300,7 +411,8 @@ def hard_case_merges(record_to_person: dict, truth: dict, pop: Population) -> di
     people_of: dict[str, set] = {}
     for key, person in record_to_person.items():
         people_of.setdefault(person, set()).add(truth[key])
-    merged = {kind: 0 for kind in ("twins", "parent_child_same_name", "same_name_siblings")}
+    merged = {kind: 0 for kind in ("twins", "parent_child_same_name", "same_name_siblings",
+                                   "namesakes_before_1900")}
     planted = dict(merged)
     for pair, kind in pop.kinds.items():
         planted[kind] += 1
@@ -311,3 +423,14 @@ def hard_case_merges(record_to_person: dict, truth: dict, pop: Population) -> di
             if pair[0] in true_people and pair[1] in true_people:
                 merged[kind] += 1
     return {"planted": planted, "false_merges": merged}
+
+
+def declared_merges(record_to_person: dict, records) -> int:
+    """Pairs of records that their source declares distinct (two individuals of one
+    family tree) that ended up as one person."""
+    from collections import Counter
+
+    tree = records.loc[records.get("source_format", "").eq("gedcom") if "source_format"
+                       in records else [False] * len(records), "record_key"]
+    counts = Counter(record_to_person[k] for k in tree)
+    return sum(n * (n - 1) // 2 for n in counts.values())

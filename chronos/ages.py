@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,9 @@ def age_bands() -> AgeBands:
     """The age bands shipped with chronos (``chronos/data/age_bands.yaml``)."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "age_bands.yaml").read_text("utf-8")
+    from chronos.datafiles import data_text
+
+    text = data_text("age_bands.yaml")
     raw = yaml.safe_load(text)
     bands = {str(name): (spec.get("from"), int(spec["to"])) for name, spec in raw["bands"].items()}
     return AgeBands(bands, str(raw["adult"]), str(raw["unknown"]), int(raw["prenatal_months"]))

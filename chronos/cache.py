@@ -217,7 +217,7 @@ def source_key(source: Source) -> str:
     described = {
         "name": source.name, "format": source.format, "agency": source.agency,
         "path": os.path.abspath(source.path), "display_path": source.display_path,
-        "options": source.options, "mapping": source.mapping,
+        "options": source.options, "mapping": source.mapping, "subject": source.subject,
         "today": None if source.options.get("as_of") else dt.date.today().isoformat(),
     }
     content = content_digest(source.path)

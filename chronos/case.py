@@ -34,7 +34,16 @@ from chronos.errors import ChronosError, Issue, ManifestError, StrictModeError
 from chronos.pipeline import CaseResult, Progress, run_stages
 
 MANIFEST_NAME = "case.yaml"
-SOURCE_KEYS = {"name", "path", "format", "agency", "mapping"}
+#: Every key a manifest may hold (docs/manifest.md describes each; a test keeps them in step)
+MANIFEST_KEYS = ("case", "sources", "index_children", "as_of", "future_dates", "overrides",
+                 "rule_params", "allow_outside_case", "linking", "dedupe")
+#: The keys of a source that chronos reads itself
+SOURCE_KEYS = {"name", "path", "format", "agency", "mapping", "subject"}
+#: The other keys of a source: reading options handed to its ingester
+SOURCE_OPTIONS = ("dayfirst", "sheet", "encoding", "header_row", "delimiter", "as_of",
+                  "future_dates", "agency_column")
+#: The keys of ``linking:`` besides the top-level keys of chronos/data/link_model.yaml
+LINKING_KEYS = ("model_path", "train")
 #: top-level keys the manifest itself uses (the rest are settings other parts read)
 CASE_KEYS = {"case", "sources", "index_children", "as_of", "overrides", "rule_params",
              "allow_outside_case"}
@@ -49,10 +58,13 @@ class Case:
     manifest_path: Path
     sources: list  # list[chronos.ingest.base.Source]
     index_children: list[str] = field(default_factory=list)
-    as_of: str | None = None
+    as_of: str | None = None                # ISO; the manifest's, else the day it was loaded
+    as_of_from: str = "manifest"            # manifest | today
     overrides_path: Path | None = None      # linking: must_link / cannot_link
     rule_params_path: Path | None = None    # patterns: {rule_id: {param: value}}
     settings: dict[str, Any] = field(default_factory=dict)
+    #: what reading the manifest found odd (unknown keys, with the nearest known one)
+    warnings: list[Issue] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- manifest
@@ -92,17 +104,79 @@ def load_case(path: str | Path) -> Case:
     overrides = _case_file(raw, "overrides", "overrides.yaml", root, manifest, folders)
     rule_params = _case_file(raw, "rule_params", "rule-params.yaml", root, manifest, folders)
     _check_linking_model(raw, root, manifest, folders)
+    as_of = _as_of(raw.get("as_of"), manifest)
+    _future_policy(raw.get("future_dates"), manifest, "future_dates")
+    for number, entry in enumerate(sources, 1):
+        if isinstance(entry, dict):
+            _future_policy(entry.get("future_dates"), manifest,
+                           f"sources[{number}].future_dates")
     return Case(
-        name=str(raw.get("case") or root.name),
+        name=str(raw.get("case") or root.resolve().name),
         root=root,
         manifest_path=manifest,
         sources=parsed,
         index_children=_index_children(raw.get("index_children"), manifest),
-        as_of=_as_of(raw.get("as_of"), manifest),
+        as_of=as_of or dt.date.today().isoformat(),
+        as_of_from="manifest" if as_of else "today",
         overrides_path=overrides,
         rule_params_path=rule_params,
         settings={k: v for k, v in raw.items() if k not in CASE_KEYS},
+        warnings=unknown_keys(raw, manifest),
     )
+
+
+def unknown_keys(raw: dict, manifest: Path) -> list[Issue]:
+    """A warning for every manifest key chronos does not read (at the top, in each source,
+    in ``linking:`` and ``dedupe:``), naming the nearest key it does read."""
+    found = _unknown(raw, MANIFEST_KEYS, "", manifest)
+    for number, entry in enumerate(raw.get("sources") or [], 1):
+        if isinstance(entry, dict):
+            found += _unknown(entry, (*sorted(SOURCE_KEYS), *SOURCE_OPTIONS),
+                              f"sources[{number}].", manifest)
+    for section, known in (("linking", _linking_keys), ("dedupe", _dedupe_keys)):
+        if isinstance(raw.get(section), dict):
+            found += _unknown(raw[section], known(), f"{section}.", manifest)
+    return found
+
+
+def _unknown(raw: dict, known, where: str, manifest: Path) -> list[Issue]:
+    import difflib
+
+    issues = []
+    for key in raw:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        issues.append(Issue("manifest.unknown_key",
+                            f"{where}{key}: chronos does not read this key, it is ignored{hint} "
+                            "(docs/manifest.md lists every key)",
+                            str(manifest), "", f"{where}{key}", ""))
+    return issues
+
+
+def _linking_keys() -> tuple[str, ...]:
+    import yaml
+
+    from chronos.datafiles import data_text
+
+    return (*LINKING_KEYS, *yaml.safe_load(data_text("link_model.yaml")))
+
+
+def _dedupe_keys() -> tuple[str, ...]:
+    import yaml
+
+    from chronos.datafiles import data_text
+
+    return tuple(yaml.safe_load(data_text("dedupe.yaml")))
+
+
+def _future_policy(value: Any, manifest: Path, where: str) -> None:
+    if value is None:
+        return
+    if str(value).strip().lower() not in ("quarantine", "warn"):
+        raise ManifestError(f"{where} must be quarantine or warn, not {value!r}",
+                            file=str(manifest), column=where)
 
 
 #: settings sections that must be mappings when given
@@ -203,7 +277,20 @@ def _source(entry: Any, number: int, root: Path, manifest: Path, folders: list[P
     options = {k: v for k, v in entry.items() if k not in SOURCE_KEYS}
     return Source(path=root / path_text, name=name, format=str(entry.get("format") or "auto"),
                   agency=str(entry.get("agency") or ""), mapping=mapping, options=options,
-                  display_path=path_text)
+                  display_path=path_text, subject=_subject(entry, where, name, manifest))
+
+
+def _subject(entry: dict, where: str, name: str, manifest: Path):
+    """The source's ``subject:`` (the person it is about), checked now."""
+    from chronos.ingest.subject import parse_subject
+
+    if entry.get("subject") in (None, ""):
+        return None
+    try:
+        return parse_subject(entry["subject"], f"{where} ({name}) subject")
+    except ManifestError as exc:
+        raise ManifestError(exc.message, file=str(manifest), column="subject",
+                            hint=exc.hint) from None
 
 
 def _check_unique_names(sources: list, manifest: Path) -> None:
@@ -308,8 +395,7 @@ class IngestStage:
         results = []
         for source in case.sources:
             self.say(f"reading {source.name} ({source.file_label})")
-            if case.as_of:
-                source.options.setdefault("as_of", case.as_of)
+            prepare_source(source, case)    # as_of and future_dates: part of the cache key
             seen = len(cache.notes)
             results.append(cache.read(source, lambda s: _read(s, case)))
             _say_problems(cache.notes[seen:], self.say)
@@ -458,9 +544,19 @@ def _resolve_index_children(result: CaseResult) -> None:
     persons["is_index"] = persons["person_id"].astype(str).isin(found).astype("boolean")
 
 
+def prepare_source(source, case: Case) -> None:
+    """Give a source the case-wide reading options it does not set itself: the as-of
+    date and the future-date policy (``future_dates:``)."""
+    if case.as_of:
+        source.options.setdefault("as_of", case.as_of)
+    if case.settings.get("future_dates"):
+        source.options.setdefault("future_dates", case.settings["future_dates"])
+
+
 def _read(source, case: Case):
     from chronos.ingest.base import read_source
 
+    prepare_source(source, case)
     result = read_source(source)
     if not result.reconciles():
         raise ChronosError(f"ingest counts do not reconcile: {result.summary()}",
@@ -479,7 +575,8 @@ def _assemble(result: CaseResult, results: list) -> None:
     result.quarantine = model.conform([_quarantine_row(q, r.format)
                                        for r in results for q in r.quarantine], "quarantine")
     result.sources = results
-    result.warnings = [w for r in results for w in r.warnings]
+    result.warnings = list(getattr(result.case, "warnings", [])) + [
+        w for r in results for w in r.warnings]
     result.report = ingest_report(result)
 
 
@@ -527,7 +624,8 @@ def ingest_report(result: CaseResult) -> dict:
     per_source = [r.summary() for r in result.sources]
     totals = {key: sum(s[key] for s in per_source)
               for key in ("records_read", "records_to_data", "records_quarantined",
-                          "events", "persons")}
+                          "parts_quarantined", "events", "events_unattributed",
+                          "persons")}
     skipped: dict[str, int] = {}
     for summary in per_source:
         for reason, count in summary["records_skipped"].items():
@@ -535,6 +633,8 @@ def ingest_report(result: CaseResult) -> dict:
     totals["records_skipped"] = dict(sorted(skipped.items()))
     return {
         "case": result.case.name,
+        "as_of": result.case.as_of,
+        "as_of_from": getattr(result.case, "as_of_from", "manifest"),
         "sources": per_source,
         "totals": totals,
         "reconciles": all(s["reconciles"] for s in per_source),

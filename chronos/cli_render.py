@@ -96,12 +96,31 @@ def ingest_summary(report: dict, out: Path) -> None:
     console = stderr()
     console.print(table)
     totals = report["totals"]
-    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined "
+    parts = totals.get("parts_quarantined", 0)
+    inside = f" and {parts} date(s) inside records that stayed data" if parts else ""
+    console.print(f"{totals['events']} events, {totals['records_quarantined']} rows quarantined"
+                  f"{inside} "
                   f"({'counts reconcile' if report['reconciles'] else 'COUNTS DO NOT RECONCILE'})"
-                  f"; {len(report['warnings'])} warnings. Written to {out}/")
+                  f"; {len(report['warnings'])} warnings. Written to {out}/ (every row and warning "
+                  "in ingest-report.json and quarantine.csv)")
+    if report.get("as_of_from") == "today":
+        console.print(f"  as of today ({report.get('as_of')}): the manifest gives no as_of, so "
+                      "a later build may differ", markup=False)
+    for warning in report["warnings"]:
+        if warning.get("code") == "manifest.unknown_key":
+            console.print(f"  manifest: {warning['message']}", markup=False)
     for source in report["sources"]:
         for reason, count in source["quarantine_by_reason"].items():
             console.print(f"  quarantined in {source['file']}: {count} x {reason}")
+        for reason, count in source.get("records_skipped", {}).items():
+            console.print(f"  skipped in {source['file']}: {count} x {reason}")
+        for code, count in source.get("warnings_by_code", {}).items():
+            console.print(f"  warned in {source['file']}: {count} x {code}")
+        nobody = source.get("events_unattributed", 0)
+        if nobody:
+            console.print(f"  {nobody} event(s) of {source['file']} name nobody: they reach "
+                          "no child's rules (add subject: to the source, see "
+                          "docs/manifest.md)")
 
 
 def chart(drawn, quiet: bool, as_json: bool) -> None:
@@ -152,6 +171,15 @@ def inspection(found, rows: int) -> None:
               f"{summary['records_quarantined']} quarantined, skipped "
               f"{summary['records_skipped'] or 0}; {summary['events']} events, "
               f"{summary['persons']} persons, {summary['relationships']} relationships")
+    if summary.get("parts_quarantined"):
+        err.print(f"{summary['parts_quarantined']} date(s) or event(s) quarantined inside "
+                  "records that stayed data")
+    if summary.get("events_unattributed"):
+        err.print(f"{summary['events_unattributed']} event(s) name nobody (give the source "
+                  "a subject:)")
+    subject = summary.get("info", {}).get("subject")
+    if subject:
+        err.print(f"subject: {escape(str(subject))}", markup=False)
     columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
     frame(found.result.events[columns].head(rows),
                  title=f"First {rows} events of {summary['events']}")
@@ -242,8 +270,8 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
                    "fields": table.astype(object).where(table.notna(), None).to_dict("records"),
                    "match_weight": explained.match_weight,
                    "match_probability": explained.match_probability,
-                   "vetoes": explained.vetoes, "decision": explained.decision,
-                   "outcome": explained.outcome})
+                   "vetoes": explained.vetoes, "blocking_rules": explained.blocking,
+                   "decision": explained.decision, "outcome": explained.outcome})
         return
     if as_csv:
         csv(table)
@@ -254,8 +282,9 @@ def explanation(explained, record_a: str, record_b: str, *, as_csv: bool, as_jso
     out = stdout()
     out.print(f"total match weight {explained.match_weight:+.2f} -> probability "
               f"{explained.match_probability:.4f}{note}")
-    out.print(explained.decision)
-    out.print(explained.outcome)
+    out.print(explained.compared, markup=False)
+    out.print(explained.decision, markup=False)
+    out.print(explained.outcome, markup=False)
 
 
 def rule_tests(checked, *, failures_only: bool, quiet: bool, as_json: bool) -> None:

@@ -146,6 +146,10 @@ _TO = re.compile(r"^(?:to|until|till)\s+(?P<a>.+)$")
 _RANGE = re.compile(r"^(?P<a>.+?)(?:\s+[-\u2013\u2014]+\s+|\s*[\u2013\u2014]\s*|\s+(?:to|until|till)\s+)"
                     r"(?P<b>.+)$")
 _QUALIFIER_NOTES = {"bef": "before", "aft": "after"}
+# a day (and month) written as not known: "?/04/2022", "xx/04/22", "00.04.2022", "??/??/2022"
+_NOT_KNOWN = r"(?:\?{1,2}|x{1,2}|-{1,2}|00|uk|nk)\s*[./\-]\s*"
+_UNKNOWN_DAY = re.compile(rf"^{_NOT_KNOWN}(?P<m>\d{{1,2}})\s*[./\-]\s*(?P<y>\d{{4}}|\d{{2}})$")
+_UNKNOWN_DAY_MONTH = re.compile(rf"^{_NOT_KNOWN}{_NOT_KNOWN}(?P<y>\d{{4}})$")
 _NOTE_MESSAGES = {
     "before": "recorded as before this date",
     "after": "recorded as after this date",
@@ -297,6 +301,7 @@ def _scan_text(raw: str) -> _Scan:
     text = _normalise(raw)
     if text in EMPTY_WORDS:
         return _Scan(error=EMPTY, message="no date")
+    text = _known_parts(text)
     for pattern, uncertain in ((_BETWEEN, True), (_FROM_TO, False)):
         match = pattern.match(text)
         if match:
@@ -315,6 +320,16 @@ def _scan_text(raw: str) -> _Scan:
         ranged.uncertain = ranged.uncertain or uncertain
         return ranged
     return _Scan(error=UNPARSEABLE, message=part)
+
+
+def _known_parts(text: str) -> str:
+    """A date whose day (or day and month) is written as not known, as the month (or the
+    year) it names: ``?/04/2022`` -> ``04/2022`` (precision month); else ``text``."""
+    match = _UNKNOWN_DAY.match(text)
+    if match:
+        return f"{match['m']}/{_expand_year(match['y'])}"
+    match = _UNKNOWN_DAY_MONTH.match(text)
+    return match["y"] if match else text
 
 
 def _scan_range(a: str, b: str, uncertain: bool) -> _Scan:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import pandas as pd  # the model is the one place every table passes through
+
+from chronos.datafiles import data_text
 
 STR = "string"
 BOOL = "boolean"
@@ -41,6 +42,7 @@ EVENTS = {
     "source_file": STR,
     "source_ref": STR,        # 1-based data row, or resource id / element path
     "corroborated_by": STR,   # ';'-joined event ids of duplicates merged into this one
+    "author": STR,            # who recorded it (a role or a name), when the source says
 }
 
 PERSONS = {
@@ -263,7 +265,7 @@ def vocabulary() -> Vocabulary:
     """The controlled vocabulary shipped with chronos."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_types.yaml").read_text("utf-8")
+    text = data_text("event_types.yaml")
     raw = yaml.safe_load(text)
     types = {
         name: EventType(name, spec["label"], spec.get("kind", "other"),
@@ -305,7 +307,7 @@ def roles() -> Roles:
     """The participant roles shipped with chronos."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "roles.yaml").read_text("utf-8")
+    text = data_text("roles.yaml")
     raw = yaml.safe_load(text)["roles"]
     labels = {name: spec["label"] for name, spec in raw.items()}
     wordings = {}

@@ -176,6 +176,61 @@ def test_index_children_resolve_to_person_ids_by_record_key_or_name(case_dir):
     assert [w.value for w in result.warnings if w.code == "case.index_child_unknown"] == ["Nobody"]
 
 
+def test_unknown_manifest_keys_are_warned_with_the_nearest_known_key(case_dir):
+    (case_dir / "case.yaml").write_text(
+        "name: Test family\nas_of: 2024-03-31\nlinkng: {link_threshold: 0.9}\n"
+        "linking: {link_treshold: 0.9}\nsources:\n"
+        "  - {name: gp, path: gp.txt, format: test_pipe_rows, agency: GP, dayfrist: true}\n"
+        "  - {name: school, path: school.txt, format: test_pipe_rows, agency: School}\n")
+    case = load_case(case_dir)
+    found = {w.column: w.message for w in case.warnings}
+    assert set(found) == {"name", "linkng", "linking.link_treshold", "sources[1].dayfrist"}
+    assert "did you mean 'case'?" in found["name"]
+    assert "did you mean 'linking'?" in found["linkng"]
+    assert "did you mean 'link_threshold'?" in found["linking.link_treshold"]
+    assert "did you mean 'dayfirst'?" in found["sources[1].dayfrist"]
+    result = build_case(case, stages=[])
+    codes = [w.code for w in result.warnings]
+    assert codes.count("manifest.unknown_key") == 4
+    assert sum(1 for w in result.report["warnings"] if w["code"] == "manifest.unknown_key") == 4
+
+
+def test_every_manifest_key_is_documented():
+    from pathlib import Path
+
+    from chronos.case import LINKING_KEYS, MANIFEST_KEYS, SOURCE_KEYS, SOURCE_OPTIONS
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "manifest.md").read_text("utf-8")
+    for key in (*MANIFEST_KEYS, *SOURCE_KEYS, *SOURCE_OPTIONS, *LINKING_KEYS):
+        assert f"`{key}`" in page, key
+
+
+def test_as_of_defaults_to_the_day_the_case_is_read(case_dir):
+    import datetime
+
+    (case_dir / "case.yaml").write_text(
+        "case: Test family\nsources:\n  - {name: gp, path: gp.txt, format: test_pipe_rows}\n")
+    case = load_case(case_dir)
+    assert case.as_of == datetime.date.today().isoformat() and case.as_of_from == "today"
+    assert load_case(case_dir).sources[0].options == {}
+    result = build_case(case, stages=[])
+    assert result.report["as_of"] == case.as_of and result.report["as_of_from"] == "today"
+    assert result.case.sources[0].options["as_of"] == case.as_of
+
+
+def test_future_dates_policy_is_checked_and_handed_to_every_source(case_dir):
+    text = (case_dir / "case.yaml").read_text()
+    (case_dir / "case.yaml").write_text(text.replace("as_of: 2024-03-31\n",
+                                                     "as_of: 2024-03-31\nfuture_dates: warn\n"))
+    case = load_case(case_dir)
+    build_case(case, stages=[])
+    assert [s.options["future_dates"] for s in case.sources] == ["warn", "warn"]
+    (case_dir / "case.yaml").write_text(text.replace("as_of: 2024-03-31\n",
+                                                     "as_of: 2024-03-31\nfuture_dates: drop\n"))
+    with pytest.raises(ManifestError, match="future_dates must be quarantine or warn"):
+        load_case(case_dir)
+
+
 # ---------------------------------------------------------------- what the manifest may name
 
 def _manifest(folder, text):

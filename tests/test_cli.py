@@ -109,3 +109,27 @@ def test_a_bad_date_option_names_the_option():
 
     with pytest.raises(ChronosError, match="--since: '31/02/2020' is not a date"):
         date_option("31/02/2020", "--since")
+
+
+def test_inspect_tries_a_mapping_on_one_file(tmp_path):
+    (tmp_path / "log.csv").write_text(
+        "Pupil Ref,Pupil,Incident Date,Notes\n"
+        "P1,Kayden Brookes,12-Sep-2023,Came in hungry again\n"
+        "P1,Kayden Brookes,31/11/2023,Toothache\n", "utf-8")
+    (tmp_path / "school.yaml").write_text(
+        "person: {id: Pupil Ref, name: Pupil}\n"
+        "events:\n  - {date: Incident Date, summary: Notes,"
+        " type: {column: Notes, unmapped: keywords}}\n", "utf-8")
+    result = runner.invoke(app, ["inspect", str(tmp_path / "log.csv"), "--mapping",
+                                 str(tmp_path / "school.yaml"), "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    found = json.loads(result.stdout)
+    assert found["format"] == "mapped"
+    assert [(e["event_type"], e["person_ids"]) for e in found["events"]] == [
+        ("hunger", "file:P1")]
+    assert [q["code"] for q in found["quarantine"]] == ["date.impossible"]
+    missing = runner.invoke(app, ["inspect", str(tmp_path / "log.csv"), "-m",
+                                  str(tmp_path / "nowhere.yaml")])
+    assert missing.exit_code == 2 and "mapping file not found" in missing.output

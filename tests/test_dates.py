@@ -123,6 +123,11 @@ READS = [
     (pd.Timestamp("2016-05-22 10:30"), "2016-05-22", "day", False, "10:30", None),
     (pd.Timestamp("2016-05-22 10:30", tz="UTC"), "2016-05-22", "day", False, "11:30", None),
     (np.datetime64("2016-05-22"), "2016-05-22", "day", False, None, None),
+    # the day (or the day and month) written as not known: the month (or year) it names
+    ("?/04/2022", "2022-04-01", "month", False, None, None),
+    ("xx/04/22", "2022-04-01", "month", False, None, None),
+    ("00.04.2022", "2022-04-01", "month", False, None, None),
+    ("??/??/2021", "2021-01-01", "year", False, None, None),
 ]
 
 
@@ -153,6 +158,7 @@ ERRORS = [
     ("22/05/2016 25:00", "date.unparseable"), ("22/05/2016 14", "date.unparseable"),
     ("Foo 2016", "date.unparseable"), ("22/05/2016 and more", "date.unparseable"),
     ([2016], "date.unparseable"),
+    ("?/13/2022", "date.impossible"), ("?/04", "date.unparseable"),
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 
 
 @lru_cache(maxsize=1)
@@ -11,5 +10,6 @@ def settings() -> dict:
     """The genogram and ecomap rules (``chronos/data/genogram.yaml``), read once."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "genogram.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    from chronos.datafiles import data_text
+
+    return yaml.safe_load(data_text("genogram.yaml"))

@@ -13,7 +13,7 @@ from datetime import date as _date
 from pathlib import Path
 
 from chronos import model
-from chronos.errors import Issue
+from chronos.errors import Issue, ManifestError
 
 _ISO = re.compile(
     r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?[^\s]*)?)?)?\s*$")
@@ -54,7 +54,10 @@ def iso_day(text: str | None) -> Day | None:
 
 
 def uk_or_iso_day(text: str | None) -> Day | None:
-    """Parse ``DD/MM/YYYY`` (UK day-first) or ISO ``YYYY-MM-DD``: ``None`` for empty."""
+    """Parse ``DD/MM/YYYY`` (UK day-first) or ISO ``YYYY-MM-DD``: ``None`` for empty.
+    A whole day written another way once the table went through a spreadsheet
+    (``11-12-2018``, ``11.12.2018``, ``11/12/2018 00:00``) is read day-first by
+    :func:`chronos.dates.parse_date`; anything less than a day raises :class:`BadDate`."""
     if text is None or not str(text).strip():
         return None
     match = _UK.match(str(text))
@@ -62,7 +65,17 @@ def uk_or_iso_day(text: str | None) -> Day | None:
         day, month, year = (int(part) for part in match.groups())
         _checked(year, month, day, text)
         return Day(f"{year:04d}-{month:02d}-{day:02d}")
-    return iso_day(text)
+    try:
+        return iso_day(text)
+    except BadDate:
+        from chronos.dates import parse_date
+
+        parsed = parse_date(str(text), dayfirst=True)
+        if parsed.error is None and parsed.precision == "day" and not parsed.uncertain \
+                and parsed.end_date is None:
+            return Day(parsed.date, "day", parsed.time)
+        raise BadDate(f"not a date as DD/MM/YYYY: {text!r}"
+                      + (f" ({parsed.message})" if parsed.message else "")) from None
 
 
 def _checked(year: int, month: int, day: int, text: str) -> None:
@@ -70,6 +83,62 @@ def _checked(year: int, month: int, day: int, text: str) -> None:
         _date(year, month, day)
     except ValueError as exc:
         raise BadDate(f"impossible date {text!r}: {exc}") from None
+
+
+#: What a reader does with a date after the case's as-of date (manifest ``future_dates:``).
+FUTURE_POLICIES = ("quarantine", "warn")
+
+
+class FutureDates:
+    """The one future-date policy every ingester applies (``date.future``).
+
+    A date after the as-of date (the source's ``as_of`` option, which a case sets from its
+    manifest; today when there is none) is not a fact yet: under ``quarantine`` (the
+    default) the record, or the part of a record, that carries it goes to quarantine;
+    under ``warn`` it stays data with a warning. Dates that are meant to be in the future
+    (an unborn child's expected date of birth) are not checked.
+    """
+
+    def __init__(self, source):
+        options = getattr(source, "options", None) or {}
+        self.label = getattr(source, "file_label", "")
+        self.as_of = iso_as_of(options.get("as_of"))
+        policy = str(options.get("future_dates") or "quarantine").strip().lower()
+        if policy not in FUTURE_POLICIES:
+            raise ManifestError(f"future_dates must be one of {', '.join(FUTURE_POLICIES)}, "
+                                f"not {policy!r}", file=self.label, column="future_dates")
+        self.policy = policy
+
+    @property
+    def quarantines(self) -> bool:
+        """True when a future date takes its record (or part) to quarantine."""
+        return self.policy == "quarantine"
+
+    def is_future(self, day: "Day | str | None") -> bool:
+        """True when ``day`` (a :class:`Day` or an ISO text) is after the as-of date."""
+        text = day.date if isinstance(day, Day) else day
+        return bool(text) and str(text)[:10] > self.as_of
+
+    def issue(self, ref: str, column: str, value: object, *, part_of: str | None = None,
+              label: str | None = None) -> Issue:
+        """The ``date.future`` issue: an error (quarantine) or a warning (warn).
+        ``part_of``: the record that stays data when only a part of it (an event, a
+        date of birth) is quarantined."""
+        severity = "error" if self.quarantines else "warning"
+        kept = "quarantined" if self.quarantines else "kept (future_dates: warn)"
+        extra = {"part_of": part_of} if part_of is not None and self.quarantines else {}
+        return Issue("date.future", f"the date is after the as-of date {self.as_of}: {kept}",
+                     label or self.label, ref, column, "" if value is None else str(value),
+                     severity=severity, extra=extra)
+
+
+def iso_as_of(value: object) -> str:
+    """The as-of date as ISO text (a date, or text starting with one); today if none."""
+    if value in (None, ""):
+        return _date.today().isoformat()
+    if isinstance(value, _date):
+        return value.isoformat()[:10]
+    return str(value)[:10]
 
 
 def age_on(dob: str | None, day: str | None) -> int | None:
@@ -128,6 +197,10 @@ class EventRows:
             "source_format": self.source_format, "source_file": self.source_file,
             "source_ref": source_ref,
         })
+
+    def forget(self, source_ref: str) -> None:
+        """Start the ordinals of ``source_ref`` again (its events were taken back)."""
+        self._ordinals.pop(source_ref, None)
 
     def frame(self):
         """The events table, sorted by date, then source order (deterministic)."""

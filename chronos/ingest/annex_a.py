@@ -15,12 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from chronos import limits, model
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, match_header,
@@ -73,8 +74,7 @@ def load_spec() -> AnnexSpec:
     """The Annex A description shipped with chronos (event types checked)."""
     import yaml
 
-    raw = yaml.safe_load(resources.files("chronos").joinpath("data", "annex_a.yaml")
-                         .read_text("utf-8"))
+    raw = yaml.safe_load(data_text("annex_a.yaml"))
     lists = {int(n): _list_spec(int(n), spec) for n, spec in raw["lists"].items()}
     vocab = model.vocabulary()
     for spec in lists.values():
@@ -198,6 +198,7 @@ class _AnnexReader:
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
         self.families: dict[str, dict[str, list]] = {}   # family id -> role -> [(key, ref, date)]
+        self.future = FutureDates(source)
 
     def read_sheet(self, title: str, rows: list[tuple]) -> None:
         """Read one sheet, or skip it with a warning when it has no recognisable header."""
@@ -235,6 +236,8 @@ class _AnnexReader:
         if not local_id:
             self._quarantine(ref, "annex_a.missing_id", "row has no child or adopter identifier")
             return
+        if self._after_as_of(lst, columns, row, ref):
+            return
         key = self._person(lst, get, local_id, ref)
         row_details = [("list", lst.number)] + [(k, _plain(get(f"row.{k}")))
                                                for k in self.spec.row]
@@ -247,6 +250,22 @@ class _AnnexReader:
                 details=_details(row_details + _event_details(lst.events[0], get, 0))
                 if lst.events else None))
         self.result_.records_to_data += 1
+
+    def _after_as_of(self, lst: ListSpec, columns: dict, row, ref: str) -> bool:
+        """True when one of the row's event dates is after the as-of date and the row
+        goes to quarantine for it (``future_dates: warn`` keeps it, with a warning)."""
+        for index, spec in enumerate(lst.events):
+            position = columns.get(f"ev{index}.date")
+            raw = row[position] if position is not None and position < len(row) else None
+            when = cell_date(raw)
+            if not self.future.is_future(when.date):
+                continue
+            found = self.future.issue(ref, spec.date[0], cell_text(raw) or when.date)
+            if self.future.quarantines:
+                self.result_.quarantine.append(found)
+                return True
+            self.result_.warnings.append(found)
+        return False
 
     def _event(self, lst, index, spec: EventSpec, get, columns, row, key, ref, row_details):
         name = f"ev{index}.date"

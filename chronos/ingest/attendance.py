@@ -23,11 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details,
@@ -78,8 +79,7 @@ def attendance_codes() -> dict[str, AttendanceCode]:
     """The register codes shipped in ``attendance_codes.yaml``, by code."""
     import yaml
 
-    raw = yaml.safe_load(resources.files("chronos").joinpath("data", "attendance_codes.yaml")
-                         .read_text("utf-8"))
+    raw = yaml.safe_load(data_text("attendance_codes.yaml"))
     return {str(code): AttendanceCode(str(code), spec["meaning"], spec["category"],
                                       bool(spec.get("legacy")))
             for code, spec in raw["codes"].items()}
@@ -241,6 +241,17 @@ class _Reader:
         self.result_ = SourceResult(source=source, format=FORMAT)
         self.events: list[dict] = []
         self.people: dict[str, dict] = {}
+        self.future = FutureDates(source)
+
+    def after_as_of(self, ref: str, column: str, value, iso: str | None) -> bool:
+        """True when the row's date is after the as-of date and the row goes to
+        quarantine for it (``future_dates: warn`` keeps it, with a warning)."""
+        if not self.future.is_future(iso):
+            return False
+        found = self.future.issue(ref, column, cell_text(value) or iso)
+        (self.result_.quarantine if self.future.quarantines else self.result_.warnings
+         ).append(found)
+        return self.future.quarantines
 
     def get(self, row, name):
         position = self.columns.get(name)
@@ -348,6 +359,8 @@ class _SessionReader(_Reader):
             self.quarantine(ref, when.error or "attendance.missing_date",
                             when.message or "row has no date", "date", self.get(row, "date"))
             return None
+        if self.after_as_of(ref, "date", self.raw(row, "date"), when.date):
+            return None
         marks = self._marks(row, ref)
         if marks is None:
             return None
@@ -454,6 +467,8 @@ class _AggregateReader(_Reader):
         if term is None:
             self.quarantine(ref, "attendance.bad_term", "cannot tell which term this row is",
                             "term", self.get(row, "term") or self.get(row, "term_start"))
+            return False
+        if self.after_as_of(ref, "term", self.get(row, "term") or term.start, term.start):
             return False
         counts = self._counts(row, ref)
         if counts is None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Iterator
 
-from chronos.errors import FormatNotRecognised, Issue, SourceError
+from chronos.errors import ChronosError, FormatNotRecognised, Issue, SourceError
 
 #: Modules that define ingesters; each registers its classes on import.
 FORMAT_MODULES = [
@@ -51,6 +51,8 @@ class Source:
     mapping: dict[str, Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)  # dayfirst, sheet, encoding ...
     display_path: str = ""          # the path as written in the manifest (provenance)
+    #: the person the source is about (manifest ``subject:``; a subject.Subject or raw value)
+    subject: Any = None
 
     @property
     def file_label(self) -> str:
@@ -74,11 +76,21 @@ class SourceResult:
     records_skipped: dict[str, int] = field(default_factory=dict)
     #: how the file was read (encoding, delimiter, sheet(s), header row ...), for the report
     info: dict[str, Any] = field(default_factory=dict)
+    #: the person the file itself says it is about (a subject.Subject), when a reader found one
+    subject: Any = None
 
     @property
     def records_quarantined(self) -> int:
-        """Records that went to quarantine (one issue per record)."""
-        return len({(q.source_file, q.source_ref) for q in self.quarantine})
+        """Records that went to quarantine (one issue per record). A quarantined *part* of
+        a record that otherwise became data (an event of a census child, a future date of
+        birth: an issue whose ``extra`` names ``part_of``) is counted apart."""
+        return len({(q.source_file, q.source_ref) for q in self.quarantine
+                    if "part_of" not in q.extra})
+
+    @property
+    def parts_quarantined(self) -> int:
+        """Parts of records (events, dates) quarantined while the record became data."""
+        return sum(1 for q in self.quarantine if "part_of" in q.extra)
 
     def reconciles(self) -> bool:
         """True when every record read is accounted for."""
@@ -95,8 +107,10 @@ class SourceResult:
             "records_read": self.records_read,
             "records_to_data": self.records_to_data,
             "records_quarantined": self.records_quarantined,
+            "parts_quarantined": self.parts_quarantined,
             "records_skipped": dict(sorted(self.records_skipped.items())),
             "events": 0 if self.events is None else len(self.events),
+            "events_unattributed": _unattributed(self.events),
             "persons": 0 if self.persons is None else len(self.persons),
             "relationships": 0 if self.relationships is None else len(self.relationships),
             "quarantine_by_reason": _count_by(self.quarantine),
@@ -104,6 +118,12 @@ class SourceResult:
             "reconciles": self.reconciles(),
             "info": dict(self.info),
         }
+
+
+def _unattributed(events) -> int:
+    from chronos.ingest.subject import unattributed
+
+    return unattributed(events)
 
 
 def _count_by(issues: list[Issue]) -> dict[str, int]:
@@ -216,10 +236,74 @@ def _explain_unreadable(path: Path) -> None:
 
 def read_source(source: Source) -> SourceResult:
     """Read one source with its named ingester, or the sniffed one for ``auto``."""
-    fmt = _source_format(source)
-    result = get_ingester(fmt).read(source)
+    return read_with(_source_format(source), source)
+
+
+def read_with(fmt: str, source: Source) -> SourceResult:
+    """Read ``source`` as format ``fmt``: a file that is not in that format is a
+    :class:`SourceError` naming it, whatever the reader met on the way (a folder, bytes
+    that are not text, a zip that is not a workbook ...), never an internal error."""
+    ingester = get_ingester(fmt)
+    if source.path.is_dir() and not ingester.reads_folders:
+        raise SourceError(f"a folder, not a file: the {fmt} format reads one file",
+                          file=source.file_label,
+                          hint="name the export file itself in the manifest")
+    with not_this_format(fmt, source.file_label):
+        result = ingester.read(source)
     result.format = result.format or fmt
+    apply_subject(result, source)
     return result
+
+
+class not_this_format:
+    """Turn what a reader raises on a file of another format (undecodable bytes, a broken
+    zip, a CSV with NUL bytes, XML that does not parse) into a :class:`SourceError`."""
+
+    def __init__(self, fmt: str, label: str):
+        self.fmt, self.label = fmt, label
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, _tb) -> bool:
+        if exc is None or isinstance(exc, ChronosError) or not isinstance(exc, _input_errors()):
+            return False
+        raise SourceError(f"cannot read this file as {self.fmt}: {type(exc).__name__}: "
+                          f"{str(exc)[:200]}", file=self.label,
+                          hint="check the file, or name its format (chronos formats lists "
+                               "them; chronos inspect FILE shows what each makes of it)"
+                          ) from exc
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """What reading a file that is not in the expected format raises."""
+    import csv
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    found: list[type[BaseException]] = [OSError, UnicodeError, csv.Error, ET.ParseError,
+                                        zipfile.BadZipFile, EOFError]
+    try:
+        from openpyxl.utils.exceptions import InvalidFileException
+        found.append(InvalidFileException)
+    except ImportError:  # pragma: no cover - openpyxl is a dependency
+        pass
+    return tuple(found)
+
+
+def apply_subject(result: SourceResult, source: Source, *, add_person: bool = True) -> None:
+    """Put the source's subject (the manifest's, else the one the file names) on the
+    events that name nobody (see :mod:`chronos.ingest.subject`)."""
+    from chronos.ingest.subject import (attribute_to_subject, parse_subject,
+                                        subject_mismatch)
+
+    subject = result.subject
+    if source.subject is not None:
+        chosen = parse_subject(source.subject, f"source {source.name!r} subject")
+        result.warnings.extend(subject_mismatch(chosen, subject, source.file_label))
+        subject = chosen
+    if subject is not None:
+        attribute_to_subject(result, subject, add_person=add_person)
 
 
 def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResult]:
@@ -239,9 +323,16 @@ def iter_source(source: Source, rows: int | None = None) -> Iterator[SourceResul
     if int(rows) < 1:
         raise ValueError(f"rows must be at least 1, got {rows!r}")
     fmt = _source_format(source)
-    for part in get_ingester(fmt).read_parts(source, int(rows)):
+    with not_this_format(fmt, source.file_label):
+        parts = get_ingester(fmt).read_parts(source, int(rows))
+        part = next(parts, None)
+    while part is not None:
+        with not_this_format(fmt, source.file_label):
+            following = next(parts, None)
         part.format = part.format or fmt
+        apply_subject(part, source, add_person=following is None)
         yield part
+        part = following
 
 
 def _source_format(source: Source) -> str:

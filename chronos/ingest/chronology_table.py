@@ -26,13 +26,17 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import lru_cache
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import clipped, long_cells, too_long_message
 from chronos.ingest.keywords import classify
+from chronos.ingest.subject import detect_subject
 from chronos.ingest.sheets import (cell_date, cell_text, find_columns, join_details, norm_header,
                                    peek_rows, read_csv_rows, read_workbook)
 
@@ -44,7 +48,9 @@ FIELDS = {
     "time": ["time", "time of event"],
     "agency": ["agency", "source", "organisation", "source agency", "agency source", "service",
                "source of information", "agency or professional", "agency professional",
-               "who", "professional", "organisation agency"],
+               "organisation agency"],
+    "author": ["who", "professional", "author", "recorded by", "entered by", "worker",
+               "practitioner", "staff member", "role", "by whom", "completed by"],
     "event": ["event", "description", "event description", "details", "what happened",
               "event details", "incident", "significant event", "summary", "information",
               "narrative", "event incident", "description of event", "key event",
@@ -58,6 +64,22 @@ FIELDS = {
                "child name", "person involved"],
     "ref": ["ref", "reference", "source reference", "record id", "record ref", "id", "no"],
 }
+
+
+@lru_cache(maxsize=1)
+def _roles():
+    import yaml
+
+    from chronos.ingest.keywords import _pattern
+
+    raw = yaml.safe_load(data_text("author_roles.yaml"))
+    return _pattern(raw.get("phrases"), re.IGNORECASE), _pattern(raw.get("acronyms"), 0)
+
+
+def is_role(text: str) -> bool:
+    """True when an agency cell names a role in an agency (``author_roles.yaml``)."""
+    phrases, acronyms = _roles()
+    return bool((phrases and phrases.search(text)) or (acronyms and acronyms.search(text)))
 
 
 def find_header(rows) -> tuple[int | None, dict[str, int]]:
@@ -91,24 +113,29 @@ class ChronologyTableIngester(Ingester):
         return 0.0
 
     def read(self, source: Source) -> SourceResult:
-        """Read every table with chronology headings."""
+        """Read every table with chronology headings; the child named above the first
+        one (if any) is the source's subject (:mod:`chronos.ingest.subject`)."""
         reader = _TableReader(source)
-        tables, issues = _tables(source)
+        tables, issues, preamble = _tables(source)
         reader.result_.warnings.extend(issues)
+        reader.preamble.extend(preamble)
         for label, rows in tables:
             reader.read_table(label, rows)
         return reader.finish()
 
 
-def _tables(source: Source) -> tuple[list[tuple[str, list]], list[Issue]]:
-    """The tables of the file, and the warnings met decoding it."""
+def _tables(source: Source) -> tuple[list[tuple[str, list]], list[Issue], list[str]]:
+    """The tables of the file, the warnings met decoding it, and the lines written before
+    the first chronology table (in a Word document its page header, paragraphs and small
+    tables; in a sheet or a CSV the rows above the headings, which
+    :meth:`_TableReader.read_table` collects)."""
     suffix = source.path.suffix.lower()
     if suffix == ".docx":
-        return _docx_tables(source), []
+        return _docx_read(source)
     if suffix in (".xlsx", ".xlsm"):
-        return _chosen_sheets(read_workbook(source.path, source.file_label), source), []
+        return _chosen_sheets(read_workbook(source.path, source.file_label), source), [], []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
-    return [("", [tuple(r) for r in rows])], rows.issues
+    return [("", [tuple(r) for r in rows])], rows.issues, []
 
 
 def _chosen_sheets(sheets: dict[str, list], source: Source) -> list[tuple[str, list]]:
@@ -126,7 +153,12 @@ def _chosen_sheets(sheets: dict[str, list], source: Source) -> list[tuple[str, l
     return [(str(wanted), sheets[str(wanted)])]
 
 
-def _docx_tables(source: Source) -> list[tuple[str, list]]:
+def _docx_read(source: Source) -> tuple[list[tuple[str, list]], list[Issue], list[str]]:
+    tables, preamble = _docx_tables(source)
+    return tables, [], preamble
+
+
+def _docx_tables(source: Source) -> tuple[list[tuple[str, list]], list[str]]:
     from chronos.ingest.guards import check_zip
     from chronos.safe_input import open_regular
 
@@ -146,7 +178,32 @@ def _docx_tables(source: Source) -> list[tuple[str, list]]:
     for number, table in enumerate(document.tables, start=1):
         rows = [tuple(_unique_cells(row)) for row in table.rows]
         tables.append((f"T{number}", rows))
-    return tables
+    return tables, _docx_preamble(document, tables)
+
+
+def _docx_preamble(document, tables: list[tuple[str, list]]) -> list[str]:
+    """The page headers, then the body's paragraphs and table rows up to the first table
+    with chronology headings, in document order."""
+    lines = [p.text for section in document.sections for p in section.header.paragraphs]
+    by_element = {table._tbl: rows for table, (_, rows) in zip(document.tables, tables)}
+    for child in document.element.body.iterchildren():
+        if child.tag.endswith("}p"):
+            lines.append("".join(t.text or "" for t in child.iter() if t.tag.endswith("}t")))
+        elif child.tag.endswith("}tbl") and child in by_element:
+            rows = by_element[child]
+            if find_header(rows)[0] is not None:
+                break
+            lines += [_as_line(row) for row in rows]
+    return [line for line in lines if line.strip()]
+
+
+def _as_line(row) -> str:
+    """A row of label and value cells as one line: ``Child's name: Jade Smith``."""
+    cells = [cell_text(v) for v in row]
+    cells = [c for c in cells if c]
+    if len(cells) >= 2 and not cells[0].endswith(":"):
+        return f"{cells[0]}: {' '.join(cells[1:])}"
+    return " ".join(cells)
 
 
 def _unique_cells(row) -> list[str]:
@@ -193,6 +250,10 @@ class _TableReader:
         self.teams = _teams(source)
         self.previous: tuple[int, dict] | None = None     # (width, columns) of the last table
         self.names: list[str] = []                        # the heading row's cell texts
+        self.future = FutureDates(source)
+        self.preamble: list[str] = []       # lines above the first chronology table
+        self.roles_as_agency: set[str] = set()
+        self._found_table = False
 
     def read_table(self, label: str, rows: list) -> None:
         """Read one table (or sheet), or skip it with a warning."""
@@ -200,6 +261,9 @@ class _TableReader:
         if not filled:
             return
         header, columns = find_header(rows)
+        if header is not None and not self._found_table:
+            self.preamble += [_as_line(row) for row in rows[:header]]
+            self._found_table = True
         start = header + 1 if header is not None else 0
         if header is None and self._continues(label, rows):
             columns = self.previous[1]
@@ -244,21 +308,44 @@ class _TableReader:
                 when.error, when.message or "cannot read the date", self.source.file_label, ref,
                 "date", cell_text(raw_date) or "", severity="error"))
             return
+        if self.future.is_future(when.date):
+            found = self.future.issue(ref, "date", cell_text(raw_date) or when.date)
+            if self.future.quarantines:
+                self.result_.quarantine.append(found)
+                return
+            self.result_.warnings.append(found)
         description = get("event")
+        who = self._who(get("agency"), get("author"))
         self.events.append(records.event_row(
             self.source, FORMAT, ref, classify(description), _with_time(when, get("time")),
             person_ids=self._people(get("person"), ref), summary=description,
-            outcome=get("action"), **self._agency(get("agency")),
+            outcome=get("action"), **who,
             details=join_details([("impact", get("impact")), ("ref", get("ref"))]
                                  + self._other_cells(columns, row)) or None))
         self.result_.records_to_data += 1
 
-    def _agency(self, cell: str | None) -> dict:
-        """The row's agency (and team): the agency column's, else the source's; with
-        ``agency_column: team``, the source's agency and the column's team."""
+    def _who(self, cell: str | None, author: str | None) -> dict:
+        """The row's agency, team and author: with ``agency_column: team`` the source's
+        agency and the column's team (``source_org``); else :meth:`_agency_and_author`."""
         if self.teams:
-            return {"agency": self.source.agency, "source_org": cell or None}
-        return {"agency": cell or self.source.agency or None}
+            return {"agency": self.source.agency, "source_org": cell or None,
+                    "author": author}
+        agency, author = self._agency_and_author(cell, author)
+        return {"agency": agency, "author": author}
+
+    def _agency_and_author(self, column: str | None, author: str | None):
+        """(agency, author) of a row. A cell of the agency column that names a role
+        ("Class teacher", "DSL", "School office": ``author_roles.yaml``) says who wrote
+        the entry: with a manifest agency, that is the agency and the cell the author;
+        without one the cell stays the agency too (and a warning asks for ``agency:``).
+        A cell naming an agency ("GP", "Police") is the row's agency."""
+        agency = self.source.agency or None
+        if not column or not is_role(column):
+            return column or agency, author
+        if agency is None:
+            self.roles_as_agency.add(column)
+            return column, author or column
+        return agency, author or column
 
     def _column_name(self, columns: dict, position: int) -> str:
         field_name = next((f for f, p in columns.items() if p == position), None)
@@ -338,6 +425,13 @@ class _TableReader:
             raise SourceError("no chronology table found", file=self.source.file_label,
                               hint="the heading row needs a date column and an event or "
                                    "description column")
+        out.subject = detect_subject(self.preamble)
+        if self.roles_as_agency:
+            out.warnings.append(Issue(
+                "chronology.roles_as_agency", "the agency column names roles, not agencies ("
+                + ", ".join(sorted(self.roles_as_agency)) + "): each shows as an agency; "
+                "give the source's agency: in the manifest", self.source.file_label,
+                column="agency"))
         out.events = records.events_frame(self.events)
         out.persons = records.persons_frame(self.people)
         out.relationships = records.relationships_frame([])
@@ -349,6 +443,8 @@ def _subject(source: Source):
     from chronos.dates import parse_date
 
     given = source.options.get("subject")
+    if given in (None, "", {}) and source.subject is not None:
+        return _from_manifest_subject(source.subject)
     if given in (None, "", {}):
         return None
     if isinstance(given, str):
@@ -366,6 +462,18 @@ def _subject(source: Source):
                               file=source.file_label, column="subject.dob",
                               hint="write it as 2016-05-03 or 03/05/2016")
     return " ".join(name.split()), dob
+
+
+def _from_manifest_subject(raw):
+    """``(name, parsed dob or None)`` of the manifest's ``subject:`` as the case read it
+    (:class:`chronos.ingest.subject.Subject`), or None when it gives no name."""
+    from chronos.dates import parse_date
+    from chronos.ingest.subject import parse_subject
+
+    subject = parse_subject(raw, "subject")
+    if not subject.name:
+        return None
+    return subject.name, parse_date(subject.dob) if subject.dob else None
 
 
 def _teams(source: Source) -> bool:

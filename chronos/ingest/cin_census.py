@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
-from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, iso_day,
-                                    local_name, person_frame, reject_dtd, relationship_frame,
-                                    text_head)
+from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, details, issue,
+                                    iso_day, local_name, person_frame, reject_dtd,
+                                    relationship_frame, text_head)
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos import limits
 from chronos.safe_input import open_regular
@@ -58,6 +58,8 @@ DATED = {
     "CourtAppDate": ("court_application", "Application to court for care proceedings"),
 }
 NOT_EVENTS = {"InitialCPCtarget"}   # a target date: what should happen, not what did
+#: dates that are meant to lie ahead (never quarantined as future)
+EXPECTED_AHEAD = {"ExpectedPersonBirthDate"}
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +67,7 @@ def codes() -> dict:
     """The CIN census code lists (``chronos/data/cin_codes.yaml``)."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "cin_codes.yaml").read_text("utf-8")
+    text = data_text("cin_codes.yaml")
     return {name: {str(k): v for k, v in table.items()}
             for name, table in yaml.safe_load(text).items()}
 
@@ -87,6 +89,7 @@ class CinReader:
         self.quarantine: list[Issue] = []
         self.children = 0
         self._unknown_tags: set[str] = set()
+        self.future = FutureDates(source)
 
     def read(self) -> SourceResult:
         """Read every Child element; a break in the XML quarantines the rest."""
@@ -139,11 +142,12 @@ class CinReader:
             "were read", self.label, f"line {line} column {column}", severity="error"))
 
     def _result(self) -> SourceResult:
+        broken = sum("part_of" not in q.extra for q in self.quarantine)   # the XML's tail
         return SourceResult(
             source=self.source, format=FORMAT, events=self.events.frame(),
             persons=person_frame(list(self.persons.values())),
             relationships=relationship_frame([]), quarantine=self.quarantine,
-            warnings=self.warnings, records_read=self.children + len(self.quarantine),
+            warnings=self.warnings, records_read=self.children + broken,
             records_to_data=self.children)
 
     # ------------------------------------------------------------------ one child
@@ -167,6 +171,8 @@ class CinReader:
                                        path, value=local))
             return key
         dob = self._day(ids.get("PersonBirthDate"), f"{path}/ChildIdentifiers/PersonBirthDate")
+        if self.future.quarantines and self.future.is_future(dob):
+            dob = None   # the birth event's date.future issue says why
         dod = self._day(ids.get("PersonDeathDate"), f"{path}/ChildIdentifiers/PersonDeathDate")
         other = details(FormerUPN=ids.get("FormerUPN"), UPNunknown=ids.get("UPNunknown"))
         self.persons[key] = {
@@ -200,6 +206,12 @@ class CinReader:
         facts = _leaves(container)
         summary, outcome = _describe(tag, summary, facts)
         day = self._day(text, path)
+        if tag not in EXPECTED_AHEAD and self.future.is_future(day):
+            issue_ = self.future.issue(path, tag, text, part_of=path.split("/", 1)[0])
+            if self.future.quarantines:
+                self.quarantine.append(issue_)
+                return
+            self.warnings.append(issue_)
         self.events.add(path, event_type, day, person_ids=key, summary=summary,
                         outcome=outcome, details=_facts(tag, facts, container))
         if tag == "AssessmentAuthorisationDate" or (

@@ -1,15 +1,23 @@
-"""HL7 FHIR R4 JSON: a Bundle of any type, a single resource, or an NDJSON bulk export.
+"""HL7 FHIR R4, JSON or XML: a Bundle of any type, a single resource, or an NDJSON bulk
+export. The XML form is read into the JSON form's structures (:mod:`chronos.ingest.fhir_xml`).
 
 What becomes what (see ``docs/formats.md``):
 
 - ``Patient`` -> a person record (names, birthDate, gender, NHS number; other identifiers
   in ``other_ids``). ``RelatedPerson`` -> a person record and a relationship to the patient.
-- ``Encounter`` -> an event typed by class (EMER A&E, IMP admission, ...) or type code.
-- ``Appointment`` -> ``was_not_brought`` (no-show of a child under 18 on the day),
-  ``missed_appointment_adult``, ``appointment_cancelled`` or ``appointment_attended``.
+- ``Encounter`` -> an event typed by class (EMER A&E, IMP admission, ...) or type code,
+  else by the service it was for (:mod:`chronos.ingest.fhir_types`: antenatal, health
+  visiting, emergency care ...).
+- ``Appointment`` -> typed by its status *and* the service it was for (``serviceType``,
+  ``specialty``, ``appointmentType``, ``reasonCode``, ``serviceCategory``: codes first,
+  then words): a no-show is ``antenatal_missed`` at an antenatal clinic,
+  ``immunisation_missed`` for a child's immunisations, else ``was_not_brought`` (under
+  18 on the day) or ``missed_appointment_adult``; attended ``antenatal_contact``,
+  ``health_visitor_contact`` or ``appointment_attended``; ``appointment_cancelled``.
 - ``Condition`` / ``Observation`` / ``Procedure`` -> event types by SNOMED CT code through
-  ``chronos/data/snomed_event_types.yaml``; unmapped findings become ``other`` events only
-  when clinically dated, otherwise they are counted as skipped.
+  ``chronos/data/snomed_event_types.yaml``, else by the keyword classifier over their text
+  ("Dental extraction under general anaesthetic": ``dental_decay``); what neither types
+  becomes an ``other`` event only when clinically dated, otherwise it is counted skipped.
 - ``Immunization`` -> ``immunisation_given`` / ``immunisation_missed`` (not-done).
 
 ``source_ref`` is ``ResourceType/id``. Other resource types are counted in
@@ -21,13 +29,16 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
-from chronos.ingest._common import (BadDate, Day, EventRows, age_on, details, issue,
-                                    iso_day, person_frame, relationship_frame, text_head)
-from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, age_on, details,
+                                    issue, iso_day, person_frame, relationship_frame,
+                                    text_head)
+from chronos.ingest.base import Ingester, Source, SourceResult, read_head, register
+from chronos.ingest.fhir_types import (classify_text, concept_words, event_type_for,
+                                       service_of)
 from chronos.ingest.guards import JsonLimit, check_depth, load_json
 from chronos import limits
 from chronos.safe_input import is_inside, read_bytes
@@ -38,6 +49,9 @@ NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 SEX = {"male": "M", "female": "F", "other": "X", "unknown": "U"}
 SKIP_STATUS = {"entered-in-error"}
 ROUTINE_OBSERVATIONS = {"vital-signs", "laboratory"}
+#: coded resource -> (its clinical date element, its recorded date element)
+DATE_FIELDS = {"condition": ("onset", "recordedDate"), "observation": ("effective", "issued"),
+               "procedure": ("performed", "performed")}
 #: RelatedPerson.relationship codes (v3 RoleCode) -> (role, relationship kind, subtype)
 RELATION = {
     "MTH": ("parent", "parent", "biological"), "FTH": ("parent", "parent", "biological"),
@@ -60,8 +74,7 @@ def code_map() -> dict:
     """The SNOMED CT / encounter class mapping shipped in ``snomed_event_types.yaml``."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "snomed_event_types.yaml").read_text(
-        "utf-8")
+    text = data_text("snomed_event_types.yaml")
     raw = yaml.safe_load(text)
     return {"codes": {str(k): v for k, v in (raw.get("codes") or {}).items()},
             "classes": dict(raw.get("encounter_classes") or {}),
@@ -93,6 +106,11 @@ def load(path: Path, label: str) -> Loaded:
                                   "follow it", file=name)
             _load_ndjson(_read_text(file, name), name, loaded)
         return loaded
+    if _starts_xml(path):
+        from chronos.ingest.fhir_xml import load_xml
+
+        load_xml(path, label, loaded)
+        return loaded
     text = _read_text(path, label)
     try:
         data = load_json(text, label)
@@ -101,6 +119,11 @@ def load(path: Path, label: str) -> Loaded:
         return loaded
     _load_document(data, label, loaded)
     return loaded
+
+
+def _starts_xml(path: Path) -> bool:
+    """True when the file is XML (FHIR's XML form) rather than JSON."""
+    return read_head(path, 256).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _read_text(path: Path, label: str) -> str:
@@ -220,6 +243,7 @@ class FhirReader:
         self.index: dict[str, dict] = {}
         self.dob: dict[str, str] = {}          # person record key -> ISO birth date
         self._unresolved: set[tuple[str, str]] = set()
+        self.future = FutureDates(source)
 
     def read(self) -> SourceResult:
         """Read every resource (people first, so ages are known for events)."""
@@ -269,6 +293,9 @@ class FhirReader:
             return 0
         try:
             skip_reason = handler(self, resource, ref)
+        except FutureDate as future:
+            self.quarantine.append(self.future.issue(ref, future.field, future.value))
+            return 0
         except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
             self.quarantine.append(issue("fhir.malformed_resource", f"resource does not "
                                          f"follow FHIR R4: {exc}", self.label, ref,
@@ -323,6 +350,29 @@ class FhirReader:
                                        column=field, value=value))
             return None
 
+    def add_event(self, ref: str, event_type: str, day: Day | None, *, field: str,
+                  **facts) -> None:
+        """Add the resource's event; a date after the as-of date quarantines the whole
+        resource (raises :class:`FutureDate`) or, with ``future_dates: warn``, warns."""
+        if self.future.is_future(day):
+            if self.future.quarantines:
+                raise FutureDate(field, day.date)
+            self.warnings.append(self.future.issue(ref, field, day.date))
+        self.events.add(ref, event_type, day, **facts)
+
+    def birth_date(self, res: dict, ref: str) -> Day | None:
+        """A person's birthDate; one after the as-of date is quarantined as a part of
+        the person record (which stays, without it) or, under ``warn``, kept."""
+        dob = self.day(res.get("birthDate"), ref, "birthDate")
+        if not self.future.is_future(dob):
+            return dob
+        issue_ = self.future.issue(ref, "birthDate", dob.date, part_of=ref)
+        if not self.future.quarantines:
+            self.warnings.append(issue_)
+            return dob
+        self.quarantine.append(issue_)
+        return None
+
     def is_child(self, person: str, day: Day | None) -> bool | None:
         """Whether the person was under 18 on the day (None when unknown)."""
         age = age_on(self.dob.get(person), day.date if day else None)
@@ -352,7 +402,7 @@ class FhirReader:
 
 def _patient(reader: FhirReader, res: dict, ref: str) -> None:
     key = reader.key_for(res)
-    dob = reader.day(res.get("birthDate"), ref, "birthDate")
+    dob = reader.birth_date(res, ref)
     if dob:
         reader.dob[key] = dob.date
     reader.persons.append(_person_row(reader, res, ref, key, dob, role=None))
@@ -364,7 +414,7 @@ def _related_person(reader: FhirReader, res: dict, ref: str) -> None:
              for c in cc.get("coding") or []]
     role, kind, subtype = next((RELATION[c] for c in codes if c in RELATION),
                                ("carer", "household", ""))
-    dob = reader.day(res.get("birthDate"), ref, "birthDate")
+    dob = reader.birth_date(res, ref)
     reader.persons.append(_person_row(reader, res, ref, key, dob, role=role))
     patient = reader.person_key(res.get("patient"), ref, "patient")
     if patient:
@@ -386,6 +436,7 @@ def _person_row(reader: FhirReader, res: dict, ref: str, key: str, dob: Day | No
         "record_key": key, "person_id": key, "given_name": given, "family_name": family,
         "other_names": others, "dob": dob.date if dob else None,
         "dob_precision": dob.precision if dob else None, "dod": dod.date if dod else None,
+        "deceased": True if res.get("deceasedBoolean") is True and not dod else None,
         "sex": SEX.get(str(res.get("gender", "")).lower()), "nhs_number": nhs,
         "other_ids": other_ids, "postcode": address.get("postalCode"),
         "address": ", ".join(str(p) for p in [*(address.get("line") or []),
@@ -433,19 +484,37 @@ def _encounter(reader: FhirReader, res: dict, ref: str) -> str | None:
     class_code = _class_code(res.get("class"))
     type_codes = _snomed(res.get("type") or [])
     event_type, label = _encounter_type(class_code, type_codes)
+    found = None
+    if event_type == "health_contact":   # no class or type chronos knows: what service?
+        found = service_of([*_as_list(res.get("serviceType")), *(res.get("type") or []),
+                            *(res.get("reasonCode") or [])], [])
+        event_type = event_type_for(found, "encounter")
     if status == "cancelled":
         event_type = "appointment_cancelled"
     period = res.get("period") or {}
     day = reader.day(period.get("start"), ref, "period.start")
     end = reader.day(period.get("end"), ref, "period.end")
-    reader.events.add(
-        ref, event_type, day, person_ids=reader.person_key(res.get("subject"), ref, "subject"),
-        summary=_text((res.get("type") or [None])[0]) or label or f"{class_code or 'Health'} encounter",
+    reader.add_event(
+        ref, event_type, day, field="period.start",
+        person_ids=reader.person_key(res.get("subject"), ref, "subject"),
+        summary=_text((res.get("type") or [None])[0]) or label or
+        (f"{found.service.label.capitalize()} encounter" if found else
+         f"{class_code or 'Health'} encounter"),
         outcome=_text((res.get("hospitalization") or {}).get("dischargeDisposition")),
         end_date=end.date if end and day and end.date != day.date else None,
         source_org=reader.org_name(res.get("serviceProvider")),
         details=details(**{"class": class_code,
-                           "snomed": type_codes[0] if type_codes else "", "status": status}))
+                           "snomed": type_codes[0] if type_codes else "", "status": status,
+                           "service": found.service.name if found else "",
+                           "service_from": found.how if found else ""}))
+
+
+def _as_list(value: object) -> list:
+    """A repeating element as a list (R4 Encounter.serviceType is one CodeableConcept,
+    R5's a list)."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _class_code(value: object) -> str:
@@ -470,19 +539,31 @@ def _appointment(reader: FhirReader, res: dict, ref: str) -> str | None:
     status = res.get("status", "")
     day = reader.day(res.get("start"), ref, "start")
     person = _appointment_person(reader, res, ref)
+    found = service_of(_appointment_concepts(res), [str(res.get("description") or ""),
+                                                    str(res.get("comment") or "")])
     if status == "noshow":
-        event_type = _no_show_type(reader, person, day, ref)
+        event_type = event_type_for(found, _no_show_outcome(reader, person, day, ref, found))
     elif status == "cancelled":
         event_type = "appointment_cancelled"
     elif status in ("fulfilled", "arrived", "checked-in"):
-        event_type = "appointment_attended"
+        event_type = event_type_for(found, "attended")
     else:
         return f"appointment.{status or 'no_status'}"
     summary = (_text((res.get("serviceType") or [None])[0]) or _text(res.get("appointmentType"))
-               or res.get("description") or "Appointment")
-    reader.events.add(ref, event_type, day, person_ids=person, summary=summary,
-                      outcome=_text(res.get("cancelationReason")),
-                      details=details(status=status))
+               or _text((res.get("specialty") or [None])[0]) or res.get("description")
+               or (found.service.label.capitalize() + " appointment" if found else "Appointment"))
+    reader.add_event(ref, event_type, day, field="start", person_ids=person, summary=summary,
+                     outcome=_text(res.get("cancelationReason")),
+                     details=details(status=status,
+                                     service=found.service.name if found else "",
+                                     service_from=found.how if found else ""))
+
+
+def _appointment_concepts(res: dict) -> list:
+    """The coded fields that say what an appointment was for, most specific first."""
+    return [*(res.get("serviceType") or []), *(res.get("specialty") or []),
+            *_as_list(res.get("appointmentType")), *(res.get("reasonCode") or []),
+            *_as_list(res.get("serviceCategory"))]
 
 
 def _appointment_person(reader: FhirReader, res: dict, ref: str) -> str:
@@ -496,13 +577,17 @@ def _appointment_person(reader: FhirReader, res: dict, ref: str) -> str:
     return ""
 
 
-def _no_show_type(reader: FhirReader, person: str, day: Day | None, ref: str) -> str:
+def _no_show_outcome(reader: FhirReader, person: str, day: Day | None, ref: str,
+                     found) -> str:
+    """``no_show_child`` or ``no_show_adult`` by the patient's age on the day (unknown
+    age: a child's, with a warning, unless the service types both the same)."""
     child = reader.is_child(person, day)
-    if child is None:
+    if child is None and event_type_for(found, "no_show_child") != event_type_for(
+            found, "no_show_adult"):
         reader.warnings.append(issue(
-            "fhir.age_unknown", "no-show recorded as was_not_brought: the patient's age on "
-            "the day is unknown", reader.label, ref, column="start"))
-    return "missed_appointment_adult" if child is False else "was_not_brought"
+            "fhir.age_unknown", f"no-show recorded as {event_type_for(found, 'no_show_child')}:"
+            " the patient's age on the day is unknown", reader.label, ref, column="start"))
+    return "no_show_adult" if child is False else "no_show_child"
 
 
 def _condition(reader: FhirReader, res: dict, ref: str) -> str | None:
@@ -553,18 +638,24 @@ def _coded_event(reader: FhirReader, res: dict, ref: str, *, codes: list[str],
     """An event from a SNOMED-coded resource, or the reason it is skipped."""
     person = reader.person_key(res.get("subject") or res.get("patient"), ref, "subject")
     entry = _mapped(codes)
+    child = reader.is_child(person, clinical or recorded)
+    if entry is None:   # no code chronos knows: what do the words say?
+        worded = classify_text(concept_words(res.get("code")), child=child)
+        if worded:
+            entry = {"event_type": worded, "label": kind}
+            facts = {**facts, "typed_from": "text"}
     if entry is None and clinical is None:
         return f"{kind}.unmapped_undated"
     event_type = "other"
     if entry:
-        child = reader.is_child(person, clinical or recorded)
         event_type = entry.get("child_event_type") if child and entry.get(
             "child_event_type") else entry["event_type"]
     day = clinical or recorded if entry else clinical
-    reader.events.add(ref, event_type, day, person_ids=person, value=value,
-                      summary=_text(res.get("code")) or (entry or {}).get("label", kind),
-                      end_date=end.date if end and day and end.date != day.date else None,
-                      details=details(snomed=codes[0] if codes else "", **facts))
+    field = DATE_FIELDS[kind][0 if clinical else 1]
+    reader.add_event(ref, event_type, day, field=field, person_ids=person, value=value,
+                     summary=_text(res.get("code")) or (entry or {}).get("label", kind),
+                     end_date=end.date if end and day and end.date != day.date else None,
+                     details=details(snomed=codes[0] if codes else "", **facts))
     return None
 
 
@@ -574,14 +665,22 @@ def _immunization(reader: FhirReader, res: dict, ref: str) -> str | None:
     if status not in types:
         return f"immunization.{status or 'no_status'}"
     occurrence = _first_present(res, "occurrenceDateTime", "occurrenceString")
-    reader.events.add(
-        ref, types[status], reader.day(occurrence, ref, "occurrence"),
+    reader.add_event(
+        ref, types[status], reader.day(occurrence, ref, "occurrence"), field="occurrence",
         person_ids=reader.person_key(res.get("patient"), ref, "patient"),
         summary=_text(res.get("vaccineCode")) or "Immunisation",
         outcome=_text(res.get("statusReason")), details=details(status=status))
 
 
 # --------------------------------------------------------------------------- small helpers
+
+class FutureDate(Exception):
+    """A resource's date is after the as-of date: the resource goes to quarantine."""
+
+    def __init__(self, field: str, value: str):
+        super().__init__(f"{field} {value} is in the future")
+        self.field, self.value = field, value
+
 
 def _rtype(resource: object) -> str:
     return str(resource.get("resourceType", "")) if isinstance(resource, dict) else ""
@@ -645,17 +744,23 @@ EVENT_HANDLERS = {"Encounter": _encounter, "Appointment": _appointment,
 
 @register
 class FhirIngester(Ingester):
-    """HL7 FHIR R4 JSON: Bundle (any type), single resource, or NDJSON bulk export."""
+    """HL7 FHIR R4, JSON or XML: Bundle (any type), single resource, or NDJSON bulk
+    export."""
 
     name = FORMAT
     reads_folders = True
-    description = ("HL7 FHIR R4 JSON: Bundle of any type, a resource, or NDJSON bulk export "
-                   "(a file, or a folder of *.ndjson)")
-    extensions = (".json", ".ndjson")
+    description = ("HL7 FHIR R4, JSON or XML: Bundle of any type, a resource, or NDJSON bulk "
+                   "export (a file, or a folder of *.ndjson)")
+    extensions = (".json", ".ndjson", ".xml")
 
     def sniff(self, path: Path, head: bytes) -> float:
-        """High when the JSON (or its first NDJSON line) names a FHIR resourceType."""
+        """High when the JSON (or its first NDJSON line) names a FHIR resourceType, or
+        the XML is in the FHIR namespace."""
+        from chronos.ingest.fhir_xml import is_fhir_xml
+
         text = text_head(path, head)
+        if text.startswith("<"):
+            return 0.95 if is_fhir_xml(text) else 0.0
         if not text.startswith("{"):
             return 0.0
         window = text[:4096]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from chronos.errors import Issue, SourceError
 from chronos.ingest import records
+from chronos.ingest._common import FutureDates
 from chronos.ingest.ansel import decode_ansel
 from chronos.ingest.base import Ingester, Source, SourceResult, register
 from chronos.ingest.guards import CHUNK, check_lines
@@ -38,6 +39,8 @@ LINE = re.compile(r"^\s*(\d{1,2})\s+(?:(@[^@\s]+@)\s+)?([A-Za-z0-9_]+)(?:\s(.*))
 MONTHS = {m: i for i, m in enumerate(
     "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
 CORE_DATE = re.compile(r"^(?:(\d{1,2}) )?(?:([A-Z]{3}) )?(\d{1,4})(?:/(\d{1,4}))?$")
+#: "1546-47", "1546-1547", "12 FEB 1546-7": a dual year written with a hyphen, or a span
+HYPHEN_YEARS = re.compile(r"^(?:(\d{1,2}) )?(?:([A-Z]{3}) )?(\d{3,4}) ?[-\u2013] ?(\d{1,4})$")
 PEDIGREE = {"BIRTH": "biological", "ADOPTED": "adoptive", "FOSTER": "foster",
             "NATURAL": "biological", "STEP": "step"}
 SEXES = {"M": "M", "F": "F", "U": "U", "X": "X", "MALE": "M", "FEMALE": "F"}
@@ -104,7 +107,8 @@ def decode_gedcom(data: bytes, label: str) -> tuple[str, list[Issue]]:
 
 
 def _declared_charset(data: bytes) -> str:
-    match = re.search(rb"^\s*1\s+CHAR\s+([^\r\n]+)", data[:8192], re.MULTILINE)
+    # lines may end in CR alone (old Macintosh exports): not only LF
+    match = re.search(rb"(?:^|[\r\n])[ \t]*1[ \t]+CHAR[ \t]+([^\r\n]+)", data[:8192])
     return match.group(1).decode("ascii", "replace").strip().upper() if match else "UTF-8"
 
 
@@ -228,11 +232,14 @@ def parse_gedcom_date(value: str) -> GedcomDate:
     uncertain = qualifier in ("ABT", "CAL", "EST", "BEF", "AFT") or parsed.uncertain
     names = {"ABT": "about", "CAL": "calculated", "EST": "estimated", "BEF": "before",
              "AFT": "after", "FROM": "from", "TO": "to", "INT": "interpreted"}
-    return GedcomDate(parsed.date, parsed.precision, uncertain, None,
-                      names.get(qualifier, ""), text)
+    return GedcomDate(parsed.date, parsed.precision, uncertain, parsed.end_date,
+                      names.get(qualifier, "") or parsed.qualifier, text)
 
 
 def _core(text: str) -> GedcomDate:
+    hyphen = _hyphen_years(text.strip())
+    if hyphen is not None:
+        return hyphen
     match = CORE_DATE.match(text.strip())
     if match and (match[2] is None or match[2] in MONTHS):
         day, month = int(match[1] or 0), MONTHS.get(match[2] or "", 0)
@@ -246,6 +253,25 @@ def _core(text: str) -> GedcomDate:
     if parsed.date:
         return GedcomDate(parsed.date, parsed.precision, bool(parsed.uncertain))
     return GedcomDate(error=parsed.error or "date.unparseable")
+
+
+def _hyphen_years(text: str) -> GedcomDate | None:
+    """Years joined by a hyphen: the next year is a dual (Old Style / New Style) year,
+    read as the later one like ``1546/47``; a later year is a span (uncertain, with an
+    end date); anything else is not this form (None)."""
+    match = HYPHEN_YEARS.match(text)
+    if not match or (match[2] and match[2] not in MONTHS):
+        return None
+    first, later = int(match[3]), _dual_year(match[3], match[4])
+    if later <= first:
+        return None
+    day, month = int(match[1] or 0), MONTHS.get(match[2] or "", 0)
+    if later == first + 1:
+        return _iso(later, month, day)
+    start = _iso(first, month, day)
+    if not start.date:
+        return start
+    return GedcomDate(start.date, start.precision, True, f"{later:04d}-01-01", "between")
 
 
 def _dual_year(first: str, second: str | None) -> int:
@@ -303,9 +329,10 @@ class GedcomIngester(Ingester):
     def sniff(self, path: Path, head: bytes) -> float:
         """A file whose first line is '0 HEAD' (in any supported encoding)."""
         text, _ = decode_gedcom(head[:4096], path.name)
-        first = text.lstrip("\ufeff \r\n").split("\n", 1)[0].strip()
-        if re.fullmatch(r"0\s+HEAD", first):
-            return 0.99 if re.search(r"^\s*1\s+(GEDC|SOUR|CHAR)", text, re.M) else 0.9
+        lines = text.lstrip("\ufeff \r\n").splitlines()   # LF, CRLF or CR alone
+        if lines and re.fullmatch(r"0\s+HEAD", lines[0].strip()):
+            known = any(re.match(r"\s*1\s+(GEDC|SOUR|CHAR)\b", line) for line in lines[1:40])
+            return 0.99 if known else 0.9
         return 0.0
 
     def read(self, source: Source) -> SourceResult:
@@ -332,6 +359,7 @@ class _GedcomReader:
         self.events: list[dict] = []
         self.persons: dict[str, dict] = {}
         self.relationships: list[dict] = []
+        self.future = FutureDates(source)
 
     def key(self, xref: str) -> str:
         """The record key of an individual."""
@@ -374,16 +402,20 @@ class _GedcomReader:
         birth = self._life_event(node, "BIRT", "birth", key)
         death = self._life_event(node, "DEAT", "death", key)
         others = [" ".join(filter(None, n)) for n in names[1:]]
+        # 'DEAT Y', a death with no or an unreadable date, a burial or a cremation: the
+        # person is dead, the date unknown (never shown as living)
+        deceased = any(_happened(node.first(tag)) for tag in ("DEAT", "BURI", "CREM"))
         self.persons[key] = {
             "person_id": key, "record_key": key, "given_name": given, "family_name": family,
             "other_names": " | ".join(o for o in others if o) or None,
             "dob": birth.date if birth else None,
             "dob_precision": birth.precision if birth and birth.date else None,
-            "dod": death.date if death else None, "sex": self._sex(node),
+            "dod": death.date if death else None,
+            "deceased": True if deceased and not (death and death.date) else None,
+            "sex": self._sex(node),
             "other_ids": f"gedcom={node.xref}", "agency": self.source.agency or None,
             "source_format": FORMAT, "source_file": self.source.file_label,
-            "source_ref": node.xref,
-            "deceased": True if death is not None and not death.date else None}
+            "source_ref": node.xref}
         self.result_.records_to_data += 1
 
     def _sex(self, node: Node) -> str:
@@ -398,6 +430,14 @@ class _GedcomReader:
         if sub is None or sub.value.strip().upper() == "N":   # 'DIV N': did not happen
             return None
         when = self._date(sub)
+        if self.future.is_future(when.date):
+            ref = node.xref or f"line {node.line}"
+            found = self.future.issue(ref, f"{tag}.DATE", when.text, part_of=ref,
+                                      label=self.source.file_label)
+            if self.future.quarantines:
+                self.result_.quarantine.append(found)
+                return GedcomDate(text=when.text, qualifier=when.qualifier)
+            self.result_.warnings.append(found)
         place = sub.text("PLAC")
         label = {"birth": "Born", "death": "Died", "marriage": "Married",
                  "separation": "Divorced"}[event_type]

@@ -11,24 +11,41 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from chronos import model
+from chronos.datafiles import data_text
+
+
+#: where a clause ends: a negation before it does not reach past this
+_CLAUSE = re.compile(r"[.;!?\n,]|\bbut\b|\bhowever\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class KeywordRule:
-    """One rule: an event type and the compiled patterns that signal it."""
+    """One rule: an event type and the compiled patterns that signal it, and the words
+    that, just before or after a match in the same clause, say it was absent or fine."""
 
     event_type: str
     phrases: re.Pattern | None
     acronyms: re.Pattern | None
+    not_before: re.Pattern | None = None
+    not_after: re.Pattern | None = None
 
     def matches(self, text: str) -> bool:
-        """True when any phrase or acronym occurs in ``text``."""
-        return bool((self.phrases and self.phrases.search(text)) or
-                    (self.acronyms and self.acronyms.search(text)))
+        """True when a phrase or acronym occurs in ``text`` and is not negated ("no
+        concerns about home conditions", "home conditions were good")."""
+        for pattern in (self.phrases, self.acronyms):
+            for match in pattern.finditer(text) if pattern else ():
+                if not self._negated(text, match.start(), match.end()):
+                    return True
+        return False
+
+    def _negated(self, text: str, start: int, end: int) -> bool:
+        before = _CLAUSE.split(text[max(0, start - 80):start])[-1]
+        after = _CLAUSE.split(text[end:end + 60])[0]
+        return bool((self.not_before and self.not_before.search(before)) or
+                    (self.not_after and self.not_after.match(after)))
 
 
 def _pattern(words, flags) -> re.Pattern | None:
@@ -52,19 +69,25 @@ def load_rules(path: str | Path | None = None) -> tuple[KeywordRule, ...]:
 def _shipped_rules() -> tuple[KeywordRule, ...]:
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_keywords.yaml").read_text("utf-8")
+    text = data_text("event_keywords.yaml")
     return _compile(yaml.safe_load(text))
 
 
 def _compile(raw: dict) -> tuple[KeywordRule, ...]:
     vocab = model.vocabulary()
+    negations = raw.get("negations") or {}
+    before = negations.get("before") or []
+    after = negations.get("after") or []
+    not_before = re.compile(r"\b(?:" + "|".join(before) + r")\W+(?:\w+\W+){0,4}$",
+                            re.IGNORECASE) if before else None
+    not_after = re.compile(r"\W*(?:" + "|".join(after) + r")", re.IGNORECASE) if after else None
     rules = []
     for entry in raw["rules"]:
         if entry["event_type"] not in vocab:
             raise ValueError(f"event_keywords: unknown event type {entry['event_type']!r}")
         rules.append(KeywordRule(entry["event_type"],
                                  _pattern(entry.get("phrases"), re.IGNORECASE),
-                                 _pattern(entry.get("acronyms"), 0)))
+                                 _pattern(entry.get("acronyms"), 0), not_before, not_after))
     return tuple(rules)
 
 

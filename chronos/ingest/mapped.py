@@ -24,6 +24,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.errors import Issue, MappingError
+from chronos.ingest._common import FutureDates
 from chronos.ingest.base import Source, SourceResult
 from chronos.ingest.mapping import (IGNORE, READER_KEYS, EventSpec, Field, Mapping,
                                     event_type_for, load_mapping, normalise_wording,
@@ -36,6 +37,8 @@ from chronos.ingest.tabular import (EXCEL_EXTENSIONS, Table, arrow_text, cell_le
 WARNING_CAP = 200
 TOTALS = re.compile(r"^\s*(?:(?:grand|sub)[\s-]?)?totals?\b|^\s*(?:sum|count)\s*[:=]", re.I)
 TOTALS_START = ("total", "grand", "sub", "sum", "count")
+#: a number as a totals row writes it: 12, 1,204, 3.5, 45%, £120.00, (3)
+NUMBER = r"[£$€]?\s*[(\-]?[\d,]*\.?\d+\)?\s*%?"
 DATE_FIELDS = ("date", "date_precision", "date_uncertain", "time", "end_date")
 
 
@@ -127,6 +130,7 @@ class MappedIngest:
                                     dtype="object")
         self.dayfirst = source.options.get("dayfirst", mapping.dayfirst)
         self.as_of = as_of or source_as_of(source)
+        self.future_policy = FutureDates(source).policy
         #: column -> (dayfirst, warnings) decided over the whole file (a file read in parts)
         self.orders = orders
         self.made: set[int] = set()
@@ -152,6 +156,7 @@ class MappedIngest:
         self._flag_formulas(skip.isna())
         self._flag_extra_fields(skip.isna())
         persons = self._person_columns()
+        self._flag_nobody(skip.isna())
         specs = [self._event_rows(spec, i, skip.isna()) for i, spec in enumerate(self.mapping.events)]
         skip, quarantined, data = self._outcomes(skip, specs)
         result.records_to_data = int(data.sum())
@@ -203,7 +208,9 @@ class MappedIngest:
 
     def _totals_rows(self, lengths: dict) -> pd.Series:
         """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ...
-        (in Arrow; the full pattern is tried only on cells starting with such a word)."""
+        (in Arrow; the full pattern is tried only on cells starting with such a word), and
+        rows with such a label in any cell when every other cell is a number or empty
+        (a totals row whose label sits under a later column)."""
         import numpy as np
         import pyarrow.compute as pc
 
@@ -214,7 +221,40 @@ class MappedIngest:
         rows = np.flatnonzero(maybe)
         totals = [bool(TOTALS.match(v)) for v in first.take(rows).to_pylist()]
         maybe[rows] = totals
-        return pd.Series(maybe, index=self.frame.index)
+        return pd.Series(maybe, index=self.frame.index) | self._labelled_numbers(lengths)
+
+    def _labelled_numbers(self, lengths: dict) -> pd.Series:
+        """Rows holding a short totals label in some cell and only numbers elsewhere
+        (the cells are looked at only on rows where some cell starts with a totals word)."""
+        import numpy as np
+        import pyarrow.compute as pc
+
+        every = self.frame
+        maybe = np.zeros(len(every), dtype=bool)
+        for column in every.columns:
+            text = pc.utf8_ltrim_whitespace(pc.utf8_lower(arrow_text(every[column])))
+            for word in TOTALS_START:
+                maybe |= pc.fill_null(pc.starts_with(text, word), False).to_numpy(
+                    zero_copy_only=False)
+        found = pd.Series(False, index=every.index)
+        if not maybe.any():
+            return found
+        frame = every[maybe]
+        lengths = {c: lengths[c][maybe] for c in every.columns}
+        label = pd.Series(False, index=frame.index)
+        other = pd.Series(True, index=frame.index)
+        for column in frame.columns:
+            filled = pd.Series(lengths[column] > 0, index=frame.index)
+            if not filled.any():
+                continue
+            text = frame[column].str.strip().str.lower()
+            is_label = filled & (text.str.len() <= 40).fillna(False) & \
+                text.str.match(TOTALS.pattern).fillna(False)
+            number = text.str.fullmatch(NUMBER).fillna(False)
+            label |= is_label
+            other &= ~filled | is_label | number
+        found[frame.index] = label & other
+        return found
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
@@ -344,6 +384,18 @@ class MappedIngest:
 
         return people.person_columns(self)
 
+    def _flag_nobody(self, live: pd.Series) -> None:
+        """``person.missing`` for the rows naming nobody that an event would apply to:
+        a row that every event's ``when:`` leaves out is skipped (``no_event``), not
+        quarantined, whoever it names."""
+        from chronos.ingest import mapped_people as people
+
+        wanted = live.copy() if not self.mapping.events else pd.Series(False, index=live.index)
+        for spec in self.mapping.events:
+            wanted |= live & _condition(spec, self.frame) & ~self._types(spec)[0].eq(
+                IGNORE).fillna(False)
+        people.flag_nobody(self, wanted)
+
     def _persons(self, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
         from chronos.ingest import mapped_people as people
 
@@ -385,10 +437,14 @@ class MappedIngest:
                     applies: pd.Series) -> None:
         unknown = applies & types.isna()
         column = spec.type.column
-        if spec.type.unmapped == "other":
+        if spec.type.unmapped == "keywords":
+            unknown = self._type_from_words(spec, types, raw, unknown)
+        if spec.type.unmapped in ("other", "keywords"):
             types[unknown] = "other"
+            said = "no known words in the text either" if spec.type.unmapped == "keywords" \
+                else "unknown wording"
             self.cell_warnings(unknown, "event_type.other", column,
-                               "unknown wording kept as event type 'other'")
+                               f"{said}: kept as event type 'other'")
             return
         empty = unknown & raw.eq("")
         self._flag(empty, "event_type.missing", column, raw,
@@ -396,6 +452,23 @@ class MappedIngest:
         message = ("unknown event wording '" + raw + f"' in column {column!r}: add it to "
                    "the mapping's type map (or say unmapped: other)")
         self._flag(unknown & ~empty, "event_type.unmapped", column, raw, message)
+
+    def _type_from_words(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
+                         unknown: pd.Series) -> pd.Series:
+        """``unmapped: keywords``: the rows whose wording is unknown typed by the keyword
+        classifier over the wording, the summary and the outcome; the rows still unknown."""
+        from chronos.ingest.keywords import classify
+
+        if not unknown.any():
+            return unknown
+        text = raw[unknown]
+        for extra in (spec.summary, spec.outcome):
+            if extra is not None:
+                text = text + " . " + self.values(extra)[unknown]
+        found = map_values(text, lambda t: classify(t, default="") or None)
+        typed = found.notna()
+        types[typed[typed].index] = found[typed]
+        return unknown & ~types.notna()
 
     def _check_date(self, spec: EventSpec, applies: pd.Series) -> None:
         col = spec.date
@@ -410,6 +483,11 @@ class MappedIngest:
             self._flag(mask, code, col, values,
                        parsed["message"].fillna("cannot read this date").astype("string"))
         future = applies & parsed["date"].fillna("").astype("string").gt(self.as_of)
+        if self.future_policy == "warn":
+            self.cell_warnings(future, "date.future", col,
+                               f"the date is after the as-of date {self.as_of}: kept "
+                               "(future_dates: warn)")
+            return
         self._flag(future, "date.future", col, values,
                    f"the date is after the case's as-of date {self.as_of}")
 

@@ -60,6 +60,8 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
     out["categories"] = map_values(types, vocab.categories_for)
     out["summary"] = _summary(ing, spec, s, mask, types)
     out["outcome"] = pick(ing.values(spec.outcome), mask)
+    if spec.author:
+        out["author"] = pick(ing.values(spec.author), mask)
     out["value"] = numbers
     out["details"] = _details(ing, spec, mask)
     out["source_format"] = "mapped"

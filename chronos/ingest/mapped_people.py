@@ -9,6 +9,7 @@ distinct values of each column only (names, sex codes, identifiers).
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 
 import pandas as pd
@@ -47,6 +48,9 @@ def person_columns(ing) -> pd.DataFrame:
     out["upn"] = _cleaned(ing, person.get("upn"), lambda v: v.str.upper().str.replace(" ", ""))
     out["la_child_id"] = ing.values(person.get("la_child_id"))
     out["postcode"] = _cleaned(ing, person.get("postcode"), lambda v: _map_unique(v, _postcode))
+    if "address" in person:   # "12 Oak Road, Leeds LS6 2AB": the postcode inside it
+        found = map_values(out["address"], postcode_in)
+        out["postcode"] = out["postcode"].mask(out["postcode"].eq(""), found)
     out["role"] = _cleaned(ing, person.get("role"), lambda v: v.str.lower())
     out["other_ids"] = _other_ids(ing)
     out["record_key"] = _record_keys(ing, out)
@@ -122,7 +126,23 @@ def _nhs_numbers(values: pd.Series) -> pd.Series:
 
 def _postcode(value: str) -> str:
     code = "".join(value.split()).upper()
-    return f"{code[:-3]} {code[-3:]}" if 5 <= len(code) <= 7 else value.strip().upper()
+    if 5 <= len(code) <= 7:
+        return f"{code[:-3]} {code[-3:]}"
+    return postcode_in(value) or value.strip().upper()   # a whole address in the column
+
+
+#: a UK postcode inside text: outward code, a space (or none), inward code
+_POSTCODE_IN = re.compile(r"\b(GIR ?0AA|[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2})\b")
+
+
+def postcode_in(text: str) -> str:
+    """The last UK postcode written inside ``text`` (an address), in the standard form
+    (``LS6 2AB``); "" when there is none."""
+    found = _POSTCODE_IN.findall(str(text).upper())
+    if not found:
+        return ""
+    code = found[-1].replace(" ", "")
+    return f"{code[:-3]} {code[-3:]}"
 
 
 def _map_unique(values: pd.Series, func) -> pd.Series:
@@ -160,10 +180,20 @@ def _record_keys(ing, out: pd.DataFrame) -> pd.Series:
                          lambda v: prefix + "~" + model.stable_id("", v, length=10))
     keys = (prefix + ids).where(~no_id, derived)
     nobody = no_id & out["given_name"].eq("") & out["family_name"].eq("") & out["dob"].eq("")
-    column = getattr(ing.mapping.person.get("id"), "column", None) or ""
-    ing._flag(nobody, "person.missing", column, ids,
-              "the row names nobody: no id, no name and no date of birth")
+    ing.nobody = nobody   # quarantined (person.missing) only where an event applies
     return keys.where(~nobody, "").astype("string")
+
+
+def flag_nobody(ing, wanted: pd.Series) -> None:
+    """Quarantine the rows that name nobody (``person.missing``) among ``wanted``: the
+    rows an event applies to (after its ``when:``), or every row of a persons file."""
+    nobody = getattr(ing, "nobody", None)
+    if nobody is None or not ing.mapping.person:
+        return
+    spec = ing.mapping.person.get("id")
+    column = getattr(spec, "column", None) or ""
+    ing._flag(nobody & wanted, "person.missing", column, ing.values(spec),
+              "the row names nobody: no id, no name and no date of birth")
 
 
 def person_records(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
@@ -237,6 +267,8 @@ def _is_mapped(ing, column: str) -> bool:
         return column in person or "name" in person
     if column == "dob_precision":
         return "dob" in person
+    if column == "postcode":
+        return "postcode" in person or "address" in person
     return column in person
 
 

@@ -17,10 +17,10 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chronos.datafiles import data_text
 from chronos.errors import MappingError
 
 PERSON_FIELDS = ("id", "given_name", "family_name", "name", "other_names", "dob", "dod",
@@ -28,8 +28,8 @@ PERSON_FIELDS = ("id", "given_name", "family_name", "name", "other_names", "dob"
 TOP_KEYS = ("reader", "dayfirst", "agency", "source_org", "person", "related", "household",
             "events", "description")
 READER_KEYS = ("sheet", "encoding", "header_row", "delimiter")
-EVENT_KEYS = ("date", "time", "end_date", "type", "summary", "outcome", "value", "details",
-              "when", "undated", "agency", "source_org", "name", "role", "occurrence")
+EVENT_KEYS = ("date", "time", "end_date", "type", "summary", "outcome", "author", "value",
+              "details", "when", "undated", "agency", "source_org", "name", "role", "occurrence")
 ROLE_KEYS = ("column", "value", "map")
 TYPE_KEYS = ("column", "value", "map", "unmapped")
 RELATED_KEYS = ("column", "kind", "subtype", "direction", "start", "end", "separator",
@@ -108,7 +108,7 @@ class TypeSpec:
     column: str | None = None
     value: str | None = None
     map: dict[str, str] = field(default_factory=dict)   # normalised wording -> type/ignore
-    unmapped: str = "quarantine"                          # quarantine | other | ignore
+    unmapped: str = "quarantine"                # quarantine | other | ignore | keywords
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ class EventSpec:
     end_date: str | None = None
     summary: Field | None = None
     outcome: Field | None = None
+    author: Field | None = None                           # who recorded it (role or name)
     value: str | None = None
     details: tuple[tuple[str, str], ...] = ()             # (key, column)
     when: tuple[Condition, ...] = ()                      # all must hold
@@ -150,7 +151,7 @@ class EventSpec:
         cols = [self.date, self.time, self.end_date, self.type.column, self.value,
                 self.role.column if self.role else None, *self.occurrence]
         cols += [c for _, c in self.details]
-        for spec in (self.summary, self.outcome, self.agency, self.source_org):
+        for spec in (self.summary, self.outcome, self.author, self.agency, self.source_org):
             cols += spec.columns if spec else []
         cols += [c.column for c in self.when]
         return [c for c in cols if c]
@@ -314,6 +315,7 @@ def _event(raw: Any, index: int, origin: str) -> EventSpec:
         end_date=_column(raw.get("end_date"), where, origin),
         summary=_field(raw.get("summary"), f"{where}.summary", origin),
         outcome=_field(raw.get("outcome"), f"{where}.outcome", origin),
+        author=_field(raw.get("author"), f"{where}.author", origin),
         value=_column(raw.get("value"), where, origin),
         details=_details(raw.get("details"), where, origin),
         when=tuple(_when(w, where, origin) for w in _as_list(raw.get("when"))),
@@ -386,9 +388,9 @@ def _type(raw: Any, where: str, origin: str) -> TypeSpec:
     if raw.get("value"):
         return TypeSpec(value=_known_type(str(raw["value"]), vocab, where, origin))
     unmapped = str(raw.get("unmapped", "quarantine"))
-    if unmapped not in ("quarantine", "other", "ignore"):
-        raise MappingError(f"{where}.type.unmapped must be quarantine, other or ignore",
-                           file=origin)
+    if unmapped not in ("quarantine", "other", "ignore", "keywords"):
+        raise MappingError(f"{where}.type.unmapped must be quarantine, other, ignore or "
+                           "keywords", file=origin)
     table = {}
     for wording, target in (raw.get("map") or {}).items():
         target = IGNORE if target in (None, "ignore", "skip") else \
@@ -465,7 +467,7 @@ def shipped_wordings() -> dict[str, str]:
     """The shipped synonyms: normalised agency wording -> event type."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "event_wordings.yaml").read_text("utf-8")
+    text = data_text("event_wordings.yaml")
     table: dict[str, str] = {}
     for event_type, wordings in yaml.safe_load(text)["wordings"].items():
         for wording in wordings:

@@ -50,7 +50,8 @@ class SourceTally:
         self.format = ""
         self.info: dict = {}
         self.counts = dict.fromkeys(("records_read", "records_to_data", "records_quarantined",
-                                     "events", "persons", "relationships"), 0)
+                                     "parts_quarantined", "events", "events_unattributed",
+                                     "persons", "relationships"), 0)
         self.skipped: dict[str, int] = {}
         self.quarantine_by_reason: dict[str, int] = {}
         self.warnings_by_code: dict[str, int] = {}

@@ -1,8 +1,10 @@
-"""SSDA903 (looked-after children) CSV tables.
+"""SSDA903 (looked-after children): the CSV tables, and the DfE's XML return.
 
-Each file is one table of the return, recognised by its header columns (see
+Each CSV file is one table of the return, recognised by its header columns (see
 :data:`TABLES`): Header, Episodes, Missing, Reviews, UASC, AD1, PlacedAdoption, PrevPerm,
-social worker episodes, OC2 and OC3. ``source_ref`` is the 1-based data row.
+social worker episodes, OC2, OC3 and DoLo (deprivation of liberty orders). ``source_ref``
+is the 1-based data row. The XML return (:mod:`chronos.ingest.ssda903_xml`) holds the same
+tables child by child; each group is read as the row of its table.
 
 - Header -> a person record per child (CHILD, SEX 1/2, DOB, UPN) and a birth event.
 - Episodes -> ``looked_after_start`` (RNE S), ``placement_change`` (P, T, U, B) or
@@ -11,6 +13,7 @@ social worker episodes, OC2 and OC3. ``source_ref`` is the 1-based data row.
 - Missing -> ``missing_episode`` from MIS_START with MIS_END as ``end_date``.
 - Reviews -> ``looked_after_review``; AD1 / PlacedAdoption -> ``adoption`` events;
   PrevPerm, UASC -> ``other``; social worker episodes -> ``worker_change``.
+- DoLo -> ``legal_order`` on DOLO_START (DOLO_END as ``end_date``) and on DOLO_END.
 - OC2 and OC3 carry no event dates: their rows are counted as skipped.
 
 Dates are UK day-first ``DD/MM/YYYY`` or ISO; ``Zz`` for an unknown day or month (used
@@ -22,13 +25,13 @@ from __future__ import annotations
 import csv
 import re
 from functools import lru_cache
-from importlib import resources as _resources
 from pathlib import Path
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue, SourceError
-from chronos.ingest._common import (BadDate, Day, EventRows, details, issue, person_frame,
-                                    relationship_frame, uk_or_iso_day)
-from chronos.ingest.base import Ingester, Source, SourceResult, register
+from chronos.ingest._common import (BadDate, Day, EventRows, FutureDates, details, issue,
+                                    person_frame, relationship_frame, uk_or_iso_day)
+from chronos.ingest.base import Ingester, Source, SourceResult, read_head, register
 from chronos.ingest.sheets import read_csv_rows
 
 FORMAT = "ssda903"
@@ -45,9 +48,11 @@ TABLES = {
     "uasc": {"CHILD", "DUC"},
     "oc2": {"CHILD", "SDQ_SCORE"},
     "oc3": {"CHILD", "IN_TOUCH"},
+    "dolo": {"CHILD", "DOLO_START"},
 }
 SEX = {"1": "M", "2": "F"}
 _PARTIAL = re.compile(r"^\s*(Zz|\d{1,2})/(Zz|\d{1,2})/(\d{4})\s*$", re.IGNORECASE)
+_UNKNOWN = re.compile(r"^\s*Z{1,2}/Z{1,2}/Z{2,4}\s*$", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +60,7 @@ def codes() -> dict:
     """SSDA903 code lists (``chronos/data/ssda903_codes.yaml``)."""
     import yaml
 
-    text = _resources.files("chronos").joinpath("data", "ssda903_codes.yaml").read_text("utf-8")
+    text = data_text("ssda903_codes.yaml")
     return {name: {str(k): v for k, v in table.items()}
             for name, table in yaml.safe_load(text).items()}
 
@@ -97,9 +102,14 @@ class Ssda903Reader:
         self.warnings: list[Issue] = []
         self.quarantine: list[Issue] = []
         self.skipped: dict[str, int] = {}
+        self.future = FutureDates(source)
+        self._future_cell: tuple[str, str] | None = None   # (column, text) of this row
 
     def read(self) -> SourceResult:
-        """Recognise the table, then turn each row into events and person records."""
+        """Recognise the table, then turn each row into events and person records (the
+        XML return: every group of every child, :mod:`chronos.ingest.ssda903_xml`)."""
+        if _is_xml(self.source.path):
+            return self._read_xml()
         header, rows, decoding = read_table(self.source.path, self.label,
                                             self.source.options.get("encoding"))
         self.warnings.extend(decoding)
@@ -118,6 +128,38 @@ class Ssda903Reader:
             warnings=self.warnings, records_read=len(rows), records_to_data=to_data,
             records_skipped=dict(sorted(self.skipped.items())))
 
+    def _read_xml(self) -> SourceResult:
+        from chronos.ingest.ssda903_xml import read_xml
+
+        self.records_read = self.records_to_data = 0
+        read_xml(self)
+        return SourceResult(
+            source=self.source, format=FORMAT, events=self.events.frame(),
+            persons=person_frame(list(self.persons.values())),
+            relationships=relationship_frame([]), quarantine=self.quarantine,
+            warnings=self.warnings, records_read=self.records_read,
+            records_to_data=self.records_to_data,
+            records_skipped=dict(sorted(self.skipped.items())), info={"layout": "xml"})
+
+    def xml_row(self, table: str | None, row: dict, ref: str) -> None:
+        """One group of the XML return, as the row of its CSV table."""
+        self.records_read += 1
+        table = table or identify(list(row))
+        if table is None:
+            self.warnings.append(issue("ssda903.unknown_group", "an XML group with no "
+                                       "SSDA903 table's elements; not read", self.label, ref,
+                                       value=",".join(sorted(row))))
+            self._skip("ssda903.unknown_group")
+            return
+        if not row.get("CHILD"):
+            self.quarantine.append(issue("ssda903.no_child", "the child has no CHILDID",
+                                         self.label, ref, column="CHILDID", severity="error"))
+            return
+        if table in ("oc2", "oc3"):
+            self._skip(f"{table}.no_dated_events")
+            return
+        self.records_to_data += self.record(getattr(self, f"_{table}"), row, ref)
+
     def _row(self, handler, table: str, row: dict, number: int, width: int) -> int:
         ref = str(number)
         if not any(v for k, v in row.items() if k != "_width"):
@@ -131,8 +173,24 @@ class Ssda903Reader:
             return 0
         if table in ("oc2", "oc3"):
             return self._skip(f"{table}.no_dated_events")
+        return self.record(handler, row, ref)
+
+    def record(self, handler, row: dict, ref: str) -> int:
+        """Run one record's handler; a record with a future date (policy ``quarantine``)
+        leaves nothing behind and goes to quarantine whole: 1 when it became data."""
+        made, key = len(self.events.rows), f"{self.source.name}:{row['CHILD']}"
+        new_person = key not in self.persons
+        self._future_cell = None
         handler(row, ref, self._person(row, ref))
-        return 1
+        if self._future_cell is None:
+            return 1
+        del self.events.rows[made:]
+        self.events.forget(ref)
+        if new_person:
+            self.persons.pop(key, None)
+        column, text = self._future_cell
+        self.quarantine.append(self.future.issue(ref, column, text))
+        return 0
 
     def _skip(self, reason: str) -> int:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -152,7 +210,10 @@ class Ssda903Reader:
         return key
 
     def day(self, text: str | None, ref: str, column: str) -> Day | None:
-        """A 903 date (DD/MM/YYYY, ISO, or with Zz parts); bad ones warn and give None."""
+        """A 903 date (DD/MM/YYYY, ISO, or with Zz parts); bad ones warn and give None.
+        ``Zz/Zz/Zzzz`` is the return's way of saying the date is not known: undated."""
+        if _UNKNOWN.match(text or ""):
+            return None
         try:
             return _partial(text) or uk_or_iso_day(text)
         except BadDate as exc:
@@ -166,6 +227,11 @@ class Ssda903Reader:
         if not row.get(column):
             return None
         day = self.day(row[column], ref, column)
+        if self.future.is_future(day):
+            if self.future.quarantines:
+                self._future_cell = self._future_cell or (column, row[column])
+                return None
+            self.warnings.append(self.future.issue(ref, column, row[column]))
         self.events.add(ref, event_type, day, person_ids=key, summary=summary, **extra)
         return day
 
@@ -223,10 +289,23 @@ class Ssda903Reader:
         self.add(row, ref, key, "DUC", "other",
                  "Ceased to be an unaccompanied asylum-seeking child")
 
+    def _dolo(self, row: dict, ref: str, key: str) -> None:
+        end = self.day(row.get("DOLO_END"), ref, "DOLO_END") if row.get("DOLO_END") else None
+        self.add(row, ref, key, "DOLO_START", "legal_order",
+                 "Deprivation of liberty order (DoLO) started",
+                 end_date=end.date if end else None)
+        self.add(row, ref, key, "DOLO_END", "legal_order",
+                 "Deprivation of liberty order (DoLO) ended")
+
     def _oc2(self, row: dict, ref: str, key: str) -> None:   # rows are skipped before this
         return None
 
     _oc3 = _oc2
+
+
+def _is_xml(path: Path) -> bool:
+    """True when the file is XML (an SSDA903 XML return) rather than a CSV table."""
+    return read_head(path, 512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
 def _partial(text: str | None) -> Day | None:
@@ -247,13 +326,20 @@ class Ssda903Ingester(Ingester):
     """SSDA903 looked-after children CSV tables (Header, Episodes, Missing, Reviews, ...)."""
 
     name = FORMAT
-    description = ("SSDA903 looked-after children CSV tables: Header, Episodes, Missing, "
-                   "Reviews, UASC, AD1, PlacedAdoption, PrevPerm, OC2, OC3")
-    extensions = (".csv",)
+    description = ("SSDA903 looked-after children: the CSV tables (Header, Episodes, Missing, "
+                   "Reviews, UASC, AD1, PlacedAdoption, PrevPerm, OC2, OC3, SocialWorker, "
+                   "DoLo) or the DfE's XML return")
+    extensions = (".csv", ".xml")
 
     def sniff(self, path: Path, head: bytes) -> float:
-        """High when the first line is the header of a known SSDA903 table."""
-        first = head.decode("utf-8-sig", errors="replace").splitlines()[:1]
+        """High when the first line is the header of a known SSDA903 table, or the file
+        is an SSDA903 XML return (children with a header and episodes)."""
+        from chronos.ingest.ssda903_xml import is_903_xml
+
+        text = head.decode("utf-8-sig", errors="replace")
+        if text.lstrip().startswith("<"):
+            return 0.95 if is_903_xml(text) else 0.0
+        first = text.splitlines()[:1]
         if not first:
             return 0.0
         columns = next(csv.reader(first), [])

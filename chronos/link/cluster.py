@@ -114,14 +114,41 @@ def dates_compatible(a: str, b: str) -> bool:
             and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
 
 
-FACT_RULES = {"dob": dates_compatible, "nhs": str.__eq__, "upn": str.__eq__}
+def years_compatible(a, b) -> bool:
+    """Two years of birth that could be one person's: a year apart at most (a date given
+    as a year, rounded), or one digit or an adjacent pair of digits apart (a typo)."""
+    a, b = int(a), int(b)
+    if abs(a - b) <= 1:
+        return True
+    x, y = f"{a:04d}", f"{b:04d}"
+    diffs = [i for i in range(4) if x[i] != y[i]]
+    return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                               and x[diffs[0]] == y[diffs[1]] and x[diffs[1]] == y[diffs[0]])
+
+
+#: What one person cannot have two of. ``declared``: the source of a record whose source
+#: declares each of its records a different person (a family tree's individuals): a group
+#: holds at most one record of it. ``local_id``: (source, LA child id): one source's two
+#: different local ids are two people.
+FACT_RULES = {"dob": dates_compatible, "nhs": str.__eq__, "upn": str.__eq__,
+              "year": years_compatible, "declared": lambda a, b: a != b,
+              "local_id": lambda a, b: a[0] != b[0] or a[1] == b[1]}
+
+
+def facts_conflict(a: dict | None, b: dict | None) -> bool:
+    """True when two records' facts say they are two people (:data:`FACT_RULES`)."""
+    if not a or not b:
+        return False
+    return any(a.get(f) is not None and b.get(f) is not None and not rule(a[f], b[f])
+               for f, rule in FACT_RULES.items())
 
 
 def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None
             ) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
     """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges.
 
-    ``facts``: record key -> {"dob": ..., "nhs": ..., "upn": ...} (valid values only)."""
+    ``facts``: record key -> {"dob": ..., "nhs": ..., "upn": ..., "year": ...,
+    "declared": ..., "local_id": ...} (valid values only; see :data:`FACT_RULES`)."""
     clusters = ConstrainedClusters(keys, cannot, facts)
     accepted, refused = [], []
     parent, find, union = clusters.parent, clusters.find, clusters.union

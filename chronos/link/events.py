@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from importlib import resources
 from typing import NamedTuple
 
 from chronos import model
+from chronos.datafiles import data_text
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def load_dedupe_config(config=None) -> DedupeConfig:
 
     if isinstance(config, DedupeConfig):
         return config
-    text = resources.files("chronos").joinpath("data", "dedupe.yaml").read_text("utf-8")
+    text = data_text("dedupe.yaml")
     raw = yaml.safe_load(text) or {}
     raw.update(config or {})
     return DedupeConfig(

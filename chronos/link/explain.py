@@ -2,7 +2,9 @@
 
 :func:`explain_link` scores the pair with the same model as :func:`link_people` and
 returns a table of match-weight contributions (one row per field, plus the prior), the
-final probability, any veto, and what linking actually decided for the two records.
+final probability, any veto, which blocking rules bring the pair together (none: linking
+never compared them), and what linking actually decided for the two records, including
+the reason when the pair is offered in ``link-review.csv``.
 :meth:`Explanation.save_waterfall` draws the contributions as a waterfall chart (PNG).
 """
 
@@ -34,6 +36,7 @@ class Explanation:
     vetoes: list[str]
     decision: str            # what the model alone says about this pair
     outcome: str             # what linking did (same person or not, and how)
+    blocking: list = None    # the blocking rules that make linking compare the pair
 
     def as_text(self) -> str:
         """A plain-text rendering (for logs and tests)."""
@@ -44,9 +47,20 @@ class Explanation:
         note = " (before the veto)" if self.vetoes else ""
         lines.append(f"  total weight {self.match_weight:+.2f} -> probability "
                      f"{self.match_probability:.4f}{note}")
+        lines.append(f"  {self.compared}")
         lines.append(f"  {self.decision}")
         lines.append(f"  {self.outcome}")
         return "\n".join(lines)
+
+    @property
+    def compared(self) -> str:
+        """Whether linking scores this pair at all, and by which blocking rule."""
+        if self.blocking is None:
+            return "blocking: not checked"
+        if not self.blocking:
+            return ("never compared: no blocking rule holds for this pair, so linking never "
+                    "scored it (the score above is what it would be)")
+        return "compared by linking: blocking rule " + "; ".join(self.blocking)
 
     def save_waterfall(self, path) -> None:
         """Draw the contributions as a waterfall chart PNG at ``path``."""
@@ -69,18 +83,47 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
             raise ChronosError(f"no person record {key!r}",
                                hint="record keys look like 'gp:P003' (see links.csv)")
     compared = len(collapse_duplicates(frame).frame)   # identical records count once
-    scored = score_one_pair(_plain(rows.loc[key_a]), _plain(rows.loc[key_b]), settings,
-                            compared)
+    record_a, record_b = _plain(rows.loc[key_a]), _plain(rows.loc[key_b])
+    scored = score_one_pair(record_a, record_b, settings, compared)
     contributions = _contributions(scored, settings, compared)
     vetoes = list(contributions.loc[contributions["veto"], "field"])
     weight, probability = float(scored["match_weight"]), float(scored["match_probability"])
-    decision = _decision(scored, vetoes, probability, settings)
+    blocking = blocking_rules_met(record_a, record_b, settings)
+    decision = _decision(scored, vetoes, probability, settings, blocking)
     outcome = ""
     if with_outcome:
         result = link_people(table, overrides=overrides, settings=settings, as_of=as_of)
-        outcome = _outcome(result, key_a, key_b)
+        outcome = _outcome(result, key_a, key_b, blocking)
     return Explanation(key_a, key_b, contributions, weight, probability, vetoes, decision,
-                       outcome)
+                       outcome, blocking)
+
+
+def blocking_rules_met(record_a: dict, record_b: dict, settings) -> list[str]:
+    """The model's blocking rules that hold for the pair (either way round): linking
+    scores only pairs that at least one rule brings together."""
+    import duckdb
+    import pandas as pd
+
+    from chronos.link.identifiers import MATCH_COLUMNS
+
+    columns = ["record_key", *MATCH_COLUMNS]
+    con = duckdb.connect()
+    try:
+        frames = [pd.DataFrame([{c: rec.get(c) for c in columns}]).astype(
+            {c: "object" for c in columns if c != "dob_year"}) for rec in (record_a, record_b)]
+        for name, frame in zip(("rec_a", "rec_b"), frames):
+            frame["dob_year"] = pd.to_numeric(frame["dob_year"], errors="coerce").astype("Int64")
+            con.register(name, frame)
+        met = []
+        for rule in settings.blocking_rules:
+            holds = any(con.execute(f"SELECT coalesce(({rule}), false) FROM {x} AS l, {y} AS r"
+                                    ).fetchall()[0][0]
+                        for x, y in (("rec_a", "rec_b"), ("rec_b", "rec_a")))
+            if holds:
+                met.append(rule)
+        return met
+    finally:
+        con.close()
 
 
 def _plain(row) -> dict:
@@ -120,7 +163,10 @@ def _show(value) -> str:
     return "" if value is None else str(value)
 
 
-def _decision(scored, vetoes, probability, settings) -> str:
+def _decision(scored, vetoes, probability, settings, blocking=None) -> str:
+    if blocking == []:
+        return ("not compared: no blocking rule brings these records together, so linking "
+                "cannot join them (add a must_link override if they are one person)")
     words = ", ".join(vetoes)
     idents = [n for n in ("nhs", "upn", "la_id") if scored.get(f"gamma_{n}") == 1]
     if idents and not vetoes:
@@ -136,11 +182,12 @@ def _decision(scored, vetoes, probability, settings) -> str:
     return f"probability {probability:.4f} below the review band: not joined"
 
 
-def _outcome(result, key_a, key_b) -> str:
+def _outcome(result, key_a, key_b, blocking=None) -> str:
     pa, pb = result.record_to_person[key_a], result.record_to_person[key_b]
     methods = result.links.set_index("record_key")["method"]
     if pa == pb:
-        return (f"linking joined them as person {pa} (methods: {methods[key_a]}, "
+        via = " through other records (they were never compared)" if blocking == [] else ""
+        return (f"linking joined them as person {pa}{via} (methods: {methods[key_a]}, "
                 f"{methods[key_b]})")
     review = result.review
     hit = review[((review["record_key_a"] == min(key_a, key_b))

@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from importlib import resources
 
+from chronos.datafiles import data_text
 from chronos.errors import Issue
 
 UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"  # check letters: no I, O or S
@@ -149,7 +149,7 @@ def nickname_table() -> dict[str, tuple[str, ...]]:
     """Variant (upper case) -> the canonical names it may stand for (sorted)."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "nicknames.yaml").read_text("utf-8")
+    text = data_text("nicknames.yaml")
     table: dict[str, set[str]] = {}
     for canonical, variants in yaml.safe_load(text)["nicknames"].items():
         canon = canonical.upper()
@@ -198,8 +198,9 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
     """An ISO date of birth at day precision, usable for matching.
 
     Partial dates (month/year precision) return ``None`` without an error (the caller
-    keeps the year). A date in the future (after ``as_of``, default today) or before
-    1900 is an error: it is never a match key.
+    keeps the year). A date in the future (after ``as_of``, default today) is an error:
+    it is never a match key (linking still holds it against a different date of birth).
+    An old date is a date like any other: a family tree's ancestors were born long ago.
     """
     if _blank(raw):
         return Checked(None)
@@ -210,8 +211,6 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
         return Checked(None, "dob.unreadable", "date of birth is not an ISO date")
     if parsed > (as_of or date.today()):
         return Checked(None, "dob.future", "date of birth is in the future")
-    if parsed.year < 1900:
-        return Checked(None, "dob.implausible", "date of birth before 1900")
     if precision not in (None, "", "day") and not _blank(precision):
         return Checked(None)
     return Checked(parsed.isoformat())
@@ -405,8 +404,10 @@ def _values(checked):
 def prepare_records(records, *, as_of: date | None = None):
     """Normalise a table of source person records (``model.PERSONS`` + ``record_key``).
 
-    Returns ``(frame, issues)``: ``frame`` has ``record_key`` and :data:`MATCH_COLUMNS`
-    (``None`` where a value is missing or invalid), aligned with ``records``; ``issues``
+    Returns ``(frame, issues)``: ``frame`` has ``record_key``, :data:`MATCH_COLUMNS`
+    (``None`` where a value is missing or invalid) and ``dob_fact`` (every readable
+    day-precision date of birth, future ones too: evidence, never a match key), aligned
+    with ``records``; ``issues``
     lists every invalid or conflicting value as a warning with its file, row and column.
     """
     import pandas as pd
@@ -422,7 +423,7 @@ def prepare_records(records, *, as_of: date | None = None):
     _add_names(out, records, issues)
     _add_dob_sex_postcode(out, records, issues, as_of)
     _flag_empty(out, records, issues)
-    for name in MATCH_COLUMNS:
+    for name in (*MATCH_COLUMNS, "dob_fact"):
         if name != "dob_year":
             out[name] = out[name].astype("object").where(out[name].notna(), None)
     return out, issues.issues
@@ -460,31 +461,53 @@ def _blank_mask(text):
 
 
 def _add_dob(out, records, issues, as_of):
-    """Vectorised: a valid day-precision date of birth, its year, its day/month swap."""
+    """Vectorised: a valid day-precision date of birth, its year, its day/month swap;
+    and, outside the compared columns, ``dob_fact``: any readable day-precision date of
+    birth, a future one too (a typo is still evidence that two records differ)."""
     import pandas as pd
 
     raw = _column(records, "dob")
     text = raw.astype("string").str.strip().str.slice(0, 10)
     blank = _blank_mask(text)
-    parsed = pd.to_datetime(text.where(~blank), format="%Y-%m-%d", errors="coerce")
-    limit = pd.Timestamp(as_of or date.today())
-    problems = {"dob.unreadable": (~blank & parsed.isna(), "date of birth is not an ISO date"),
-                "dob.future": (parsed > limit, "date of birth is in the future"),
-                "dob.implausible": (parsed.dt.year < 1900, "date of birth before 1900")}
-    bad = pd.Series(False, index=text.index)
+    readable = _readable_iso(text.where(~blank))
+    future = readable & text.gt((as_of or date.today()).isoformat()).fillna(False)
+    problems = {"dob.unreadable": (~blank & ~readable, "date of birth is not an ISO date"),
+                "dob.future": (future, "date of birth is in the future")}
     for code, (mask, message) in problems.items():
-        mask = mask.fillna(False).astype(bool)
-        issues.add_mask(mask, code, message, raw, "dob")
-        bad |= mask
-    good = ~blank & ~bad & parsed.notna()
+        issues.add_mask(mask.fillna(False).astype(bool), code, message, raw, "dob")
+    good = readable & ~future
     precision = _column(records, "dob_precision").astype("string").fillna("day")
-    day = good & precision.isin(["day", ""]).fillna(False).astype(bool)
+    at_day = precision.isin(["day", ""]).fillna(False).astype(bool)
+    day = good & at_day
     out["dob"] = text.astype("object").where(day, None)
-    out["dob_year"] = parsed.dt.year.where(good).astype("Int64")
+    out["dob_year"] = pd.to_numeric(text.str.slice(0, 4).where(readable),
+                                    errors="coerce").astype("Int64")
+    out["dob_fact"] = text.astype("object").where(readable & at_day, None)
     month, dd = text.str.slice(5, 7), text.str.slice(8, 10)
     swappable = day & (dd <= "12").fillna(False) & (dd != month).fillna(False)
     swapped = text.str.slice(0, 5) + dd + "-" + month
     out["dob_swap"] = swapped.astype("object").where(swappable, None)
+
+
+def _readable_iso(text):
+    """Which cells are real ISO dates (any year: pandas' own dates end in 1677, so the
+    ones it cannot hold are checked one by one)."""
+    import pandas as pd
+
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    readable = parsed.notna()
+    rest = text[~readable & text.notna() & text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)]
+    if len(rest):
+        readable[rest.index] = rest.map(_is_iso_day).astype(bool)
+    return readable.astype(bool)
+
+
+def _is_iso_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _add_postcode(out, records, issues):

@@ -24,7 +24,7 @@ from pathlib import Path
 from chronos import model
 from chronos.errors import ChronosError, Issue
 from chronos.link.blocks import block_warnings
-from chronos.link.cluster import Edge, cluster, dates_compatible
+from chronos.link.cluster import Edge, cluster, dates_compatible, facts_conflict
 from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
@@ -110,7 +110,7 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     keys = list(records["record_key"])
     checked, override_issues = check_overrides(parse_overrides(overrides), set(keys))
     warnings += override_issues
-    units = _units(frame, checked)
+    units = _units(frame, checked, records, settings)
     files = _source_files(records)
     stars = identifier_stars(units.frame, settings, settings.max_block_size)
     clock("identifiers")
@@ -123,17 +123,25 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     solid = solid_units(scored.self_pairs, settings, forced)
     compared = units.frame
     dobs = dict(zip(compared["record_key"], compared["dob"]))
-    plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs)
+    formats = _column_of(records, "source_format", frame.index).loc[compared.index]
+    facts = _facts(compared, None, formats, settings)
+    plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
+                       thin=_thin_records(compared), facts=facts)
+    overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
-                                          plan.cannot, _facts(compared, plan))
-    groups = expand_groups(clusters, units, solid)
+                                          plan.cannot,
+                                          {k: v for k, v in facts.items() if k not in overridden})
+    unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
+                                            settings)
+    accepted = _still_accepted(accepted, detached)
+    groups = expand_groups(_Groups(unit_groups) if detached else clusters, units, solid)
     clock("clustering")
     record_to_person = _person_ids(groups, frame)
     links = _links(records, record_to_person, accepted, units, solid)
     persons = _persons(records, frame, record_to_person)
     review = _review(pairs, plan, refused, record_to_person, frame, records, unit_overrides,
                      settings, unit_review_rows(scored.self_pairs, units, solid,
-                                                record_to_person, settings))
+                                                record_to_person, settings), detached)
     review = note_units(review, units, files)
     warnings += _identifier_warnings(pairs, records)
     clock("outputs")
@@ -141,12 +149,19 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
                       scored.trained, scored.model, clock.laps, units.collapsed)
 
 
-def _units(frame, overrides):
+def _units(frame, overrides, records=None, settings=None):
     """Identical records of one source as units (:mod:`chronos.link.units`); records a
-    cannot-link puts apart from an identical record stay units of their own."""
-    units = collapse_duplicates(frame)
+    cannot-link puts apart from an identical record, and records their source declares
+    distinct (``distinct_formats``: two individuals of one family tree), stay units of
+    their own."""
+    declared = set()
+    formats = set(getattr(settings, "distinct_formats", ()) or ())
+    if formats:
+        fmt = _column_of(records, "source_format", frame.index)
+        declared = set(frame.loc[fmt.isin(formats).to_numpy(), "record_key"])
+    units = collapse_duplicates(frame, declared) if declared else collapse_duplicates(frame)
     apart = split_apart(units, overrides.cannot_link)
-    return collapse_duplicates(frame, apart) if apart else units
+    return collapse_duplicates(frame, apart | declared) if apart else units
 
 
 def _source_files(records) -> dict[str, str]:
@@ -239,6 +254,11 @@ def _fast_conform(records):
 
 # --- which joins to try, which to forbid ---------------------------------------------------
 
+THIN_REASON = ("not joined: a record with no name matches on date of birth and sex only, "
+               "and others share that birthday; a person decides (an identifier would "
+               "join them)")
+
+
 @dataclass
 class _Plan:
     edges: list[Edge]
@@ -246,15 +266,85 @@ class _Plan:
     ambiguous: dict[tuple[str, str], str]
 
 
-def _facts(frame, plan) -> dict:
-    """Per record, the valid values a person cannot have two of (see cluster.FACT_RULES).
-    Records joined by a must-link override carry none (a person decided)."""
-    overridden = {key for edge in plan.edges if edge.method == "override"
-                  for key in (edge.a, edge.b)}
-    columns = ["record_key", "dob", "nhs", "upn"]
-    return {row[0]: {"dob": row[1], "nhs": row[2], "upn": row[3]}
-            for row in frame[columns].itertuples(index=False, name=None)
-            if row[0] not in overridden}
+def _facts(frame, plan, record_formats=None, settings=None) -> dict:
+    """Per record, the values a person cannot have two of (see cluster.FACT_RULES): a
+    date of birth (a future one too), a year of birth, valid NHS number and UPN, the
+    source of a record its source declares distinct (``distinct_formats``: a family
+    tree's individuals) and (source, LA child id). Records joined by a must-link override
+    carry none (a person decided)."""
+    import pandas as pd
+
+    overridden = set() if plan is None else {key for edge in plan.edges
+                                             if edge.method == "override"
+                                             for key in (edge.a, edge.b)}
+    source = frame["record_key"].astype(str).str.split(":", n=1).str[0]
+    formats = set(getattr(settings, "distinct_formats", ()) or ())
+    fmt = record_formats if record_formats is not None else \
+        pd.Series("", index=frame.index, dtype="object")
+    declared = source.where(fmt.isin(formats), None) if formats else \
+        pd.Series(None, index=frame.index, dtype="object")
+    local = [(s, v) if v else None for s, v in zip(source, frame["la_id"])]
+    year = frame["dob_year"].astype("object").where(frame["dob_year"].notna(), None)
+    dob = frame["dob_fact"] if "dob_fact" in frame else frame["dob"]
+    columns = zip(frame["record_key"], dob, frame["nhs"], frame["upn"], year, declared, local)
+    return {key: {"dob": d, "nhs": n, "upn": u, "year": y, "declared": c, "local_id": lo}
+            for key, d, n, u, y, c, lo in columns if key not in overridden}
+
+
+def _column_of(records, name: str, index):
+    """A column of the person records as text ('' where missing), aligned with ``index``."""
+    import pandas as pd
+
+    if records is None or name not in records.columns:
+        return pd.Series("", index=index, dtype="object")
+    return records[name].astype("object").where(records[name].notna(), "").set_axis(index)
+
+
+def _without_chains(groups, accepted, frame, pairs, settings):
+    """The groups after the cluster-consistency check (:mod:`chronos.link.consistency`):
+    no two sets of dated records joined only through undated ones."""
+    from chronos.link.consistency import may_chain, split_chains
+
+    anchored = set(frame.loc[frame["dob_year"].notna(), "record_key"])
+    suspect = [g for g in groups if len(g) >= 3 and may_chain(g, anchored)]
+    if not suspect:
+        return groups, []
+    keys = {k for g in suspect for k in g}
+    near = pairs[pairs["key_l"].isin(keys) & pairs["key_r"].isin(keys)
+                 & (pairs["vetoes"] == "")
+                 & (pairs["match_probability"] >= settings.review_threshold)]
+    support = {frozenset(p) for p in zip(near["key_l"], near["key_r"])}
+    inside = [e for e in accepted if e.a in keys]          # joins within the suspect groups
+    support |= {frozenset((e.a, e.b)) for e in inside if e.method == "override"}
+    parts, detached = split_chains(suspect, inside, anchored, support)
+    if not detached:
+        return groups, []
+    return sorted([g for g in groups if not (len(g) >= 3 and g[0] in keys)] + parts), detached
+
+
+class _Groups:
+    """Groups of representatives after the consistency check, in the shape
+    :func:`chronos.link.units.expand_groups` reads clusters (``groups``, ``find``,
+    ``members``)."""
+
+    def __init__(self, groups):
+        self._groups = sorted(sorted(g) for g in groups)
+        self.members = {g[0]: g for g in self._groups if len(g) > 1}
+        self._root = {k: g[0] for g in self._groups for k in g}
+
+    def groups(self) -> list[list[str]]:
+        """Every group, sorted (each sorted)."""
+        return [list(g) for g in self._groups]
+
+    def find(self, key: str) -> str:
+        """The group's first key."""
+        return self._root.get(key, key)
+
+
+def _still_accepted(accepted, detached):
+    """The accepted joins without those the consistency check refused."""
+    refused = {(d.a, d.b) for d in detached}
+    return [e for e in accepted if (e.a, e.b) not in refused]
 
 
 def _vague_records(frame) -> set[str]:
@@ -265,8 +355,13 @@ def _vague_records(frame) -> set[str]:
     return set(frame.loc[vague, "record_key"])
 
 
+def _thin_records(frame) -> set[str]:
+    """Records with no name at all (a census return: an id, a date of birth and sex)."""
+    return set(frame.loc[frame["given"].isna() & frame["family"].isna(), "record_key"])
+
+
 def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
-                dobs=None) -> _Plan:
+                dobs=None, *, thin=frozenset(), facts=None) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -279,11 +374,18 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
     edges += _edges(ident, "identifier")
     prob = clean[(clean["identifiers"] == "")
                  & (clean["match_probability"] >= settings.link_threshold)]
+    held = {}
+    if thin:   # a record with no name joins on its date of birth only when very likely
+        nameless = prob["key_l"].isin(thin) | prob["key_r"].isin(thin)
+        below = nameless & (prob["match_probability"] < settings.thin_link_threshold)
+        held = {(a, b): THIN_REASON for a, b in zip(prob.loc[below, "key_l"],
+                                                    prob.loc[below, "key_r"])}
+        prob = prob[~below]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
-                           settings.vague_ambiguity_margin)
+                           settings.vague_ambiguity_margin, facts)
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += _edges(prob, "probabilistic", skip=ambiguous)
-    return _Plan(edges, cannot, ambiguous)
+    return _Plan(edges, cannot, {**held, **ambiguous})
 
 
 def _edges(pairs, method: str, skip=()) -> list[Edge]:
@@ -295,17 +397,18 @@ def _edges(pairs, method: str, skip=()) -> list[Edge]:
 
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
-               vague_margin: float = float("inf")) -> dict[tuple[str, str], str]:
+               vague_margin: float = float("inf"), facts=None) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
-    (twins, a parent and a same-named child): neither join is made; both go to review."""
+    (twins, a parent and a same-named child, two individuals of one family tree, years
+    of birth apart): neither join is made; both go to review."""
     import pandas as pd
 
     close, names = _close(prob, margin, vague, vague_margin)
     if close.empty:
         return {}
     clash = pd.concat([_forbidden_clashes(close, cannot, names),
-                       _born_apart(close, dobs, names)])
+                       _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
     for rec, other in zip(names.take(clash["rec"].to_numpy(dtype="int64")).tolist(),
                           names.take(clash["other"].to_numpy(dtype="int64")).tolist()):
@@ -356,6 +459,27 @@ def _forbidden_clashes(close, cannot, names):
     met = near.merge(forbidden, left_on="other", right_on="x")[["rec", "x", "y"]]
     met = met.merge(near, left_on=["rec", "y"], right_on=["rec", "other"])
     return met[["rec", "x"]].set_axis(["rec", "other"], axis=1)
+
+
+def _facts_apart(close, facts, names):
+    """(rec, other) where ``other`` and another close candidate of ``rec`` have facts a
+    person cannot have two of (:data:`chronos.link.cluster.FACT_RULES`: years of birth,
+    two individuals of one family tree, one source's two local ids)."""
+    import pandas as pd
+
+    none = pd.DataFrame(columns=["rec", "other"])
+    if not facts:
+        return none
+    near = close[["rec", "other"]]
+    pairs = near.merge(near, on="rec")
+    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
+    if pairs.empty:
+        return none
+    xs = names.take(pairs["other_x"].to_numpy(dtype="int64")).tolist()
+    ys = names.take(pairs["other_y"].to_numpy(dtype="int64")).tolist()
+    hit = pairs[[facts_conflict(facts.get(x), facts.get(y)) for x, y in zip(xs, ys)]]
+    return pd.concat([hit[["rec", "other_x"]].set_axis(["rec", "other"], axis=1),
+                      hit[["rec", "other_y"]].set_axis(["rec", "other"], axis=1)])
 
 
 def _born_apart(close, dobs, names):
@@ -507,7 +631,7 @@ def _joined_agencies(work):
 
 
 def _review(pairs, plan, refused, record_to_person, frame, records, overrides, settings,
-            extra_rows=()):
+            extra_rows=(), detached=()):
     """Pairs a person should look at, with the reason, the facts side by side and an
     empty ``decision`` column (same / different) to turn into overrides (``extra_rows``:
     more rows of the same shape, e.g. :func:`chronos.link.units.unit_review_rows`)."""
@@ -516,22 +640,90 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
     decided = {tuple(sorted(p)) for p in overrides.cannot_link} | set(
         tuple(sorted(p)) for p in overrides.must_pairs())
     refused_keys = {(e.a, e.b) for e in refused}
+    near = near_pairs(pairs, frame, settings)
+    chained = {tuple(sorted((d.a, d.b))): d for d in detached}
     rows = []
-    for r in _review_candidates(pairs, plan, refused_keys, record_to_person, settings).itertuples():
+    candidates = _review_candidates(pairs, plan, refused_keys | set(near) | set(chained),
+                                    record_to_person, settings)
+    for r in candidates.itertuples():
         key = (r.key_l, r.key_r)
         if key in decided:
             continue
-        reason = _review_reason(r, key, plan, refused_keys, settings)
+        reason = near.get(key) or (chained[key].reason if key in chained else None) or \
+            _review_reason(r, key, plan, refused_keys, settings)
         if reason is None:
             continue
-        if reason.startswith("uncertain") and record_to_person[r.key_l] == record_to_person[r.key_r]:
+        if (reason.startswith("uncertain") or reason == THIN_REASON) and \
+                record_to_person[r.key_l] == record_to_person[r.key_r]:
             continue
         rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,
                      "match_probability": round(float(r.match_probability), 6),
                      "match_weight": round(float(r.match_weight), 3), "reason": reason})
     rows.extend(row for row in extra_rows
                 if (row["record_key_a"], row["record_key_b"]) not in decided)
+    seen = {(row["record_key_a"], row["record_key_b"]) for row in rows}
+    for key, d in sorted(chained.items()):
+        if key not in seen and key not in decided:
+            rows.append({"record_key_a": key[0], "record_key_b": key[1],
+                         "match_probability": round(float(d.probability), 6),
+                         "match_weight": round(float(d.weight), 3), "reason": d.reason})
     return _review_table(rows, record_to_person, frame, records)
+
+
+#: what a vetoed pair's other fields must show to be offered for review anyway
+NEAR_FAMILY = ("exact", "shares a part (hyphenated or double)")
+
+
+def near_pairs(pairs, frame, settings) -> dict[tuple[str, str], str]:
+    """Pairs a veto kept apart although everything else agrees, offered for review with
+    the reason: the same family name, date of birth and postcode but another first name
+    (twins, or one child's name written two ways), and the same names with dates of birth
+    a day apart (a typo across midnight). Pairs one source declares distinct, and pairs
+    with two different NHS numbers or UPNs, are not offered."""
+    if pairs.empty:
+        return {}
+    vetoed = pairs[(pairs["vetoes"] != "") & (pairs["identifiers"] == "")]
+    vetoed = vetoed[~vetoed["vetoes"].str.contains("source|nhs|upn")]
+    if vetoed.empty:
+        return {}
+    label = _level_labels(settings)
+    dob = dict(zip(frame["record_key"], frame["dob"]))
+    out = {}
+    for r in vetoed.itertuples():
+        vetoes = set(r.vetoes.split(","))
+        family = label("family", r.gamma_family)
+        if family not in NEAR_FAMILY:
+            continue
+        if vetoes == {"given"} and label("dob", r.gamma_dob) == "exact" and \
+                label("postcode", r.gamma_postcode) == "exact":
+            out[(r.key_l, r.key_r)] = (
+                "not joined: the same family name, date of birth and postcode but first names "
+                "differ (twins, or one child's name written two ways?): a person decides")
+        elif vetoes == {"dob"} and label("given", r.gamma_given) in ("exact", "nickname") and \
+                _days_apart(dob.get(r.key_l), dob.get(r.key_r)) == 1:
+            out[(r.key_l, r.key_r)] = (
+                "not joined: the same names with dates of birth a day apart (a typo, or "
+                "twins born either side of midnight?): a person decides")
+    return out
+
+
+def _level_labels(settings):
+    """``label(comparison, gamma)``: the label of a comparison's level (None: missing)."""
+    levels = {c.name: [lv.label for lv in c.levels] for c in settings.comparisons}
+
+    def label(name: str, gamma) -> str | None:
+        found = levels.get(name)
+        if found is None or gamma is None or int(gamma) < 0:
+            return None
+        return found[len(found) - 1 - int(gamma)]
+
+    return label
+
+
+def _days_apart(a, b) -> int | None:
+    if not a or not b:
+        return None
+    return abs((date.fromisoformat(str(a)) - date.fromisoformat(str(b))).days)
 
 
 def _review_candidates(pairs, plan, refused_keys, record_to_person, settings):

@@ -117,9 +117,12 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
 def _kept(linker, predictions, settings: LinkSettings):
     """The pairs worth keeping (:func:`_keep_sql`); their text columns as Python strings
     (linking walks them pair by pair)."""
-    sql = _keep_sql(predictions.physical_name, settings)
+    present = _gamma_columns(linker, predictions.physical_name)
+    sql = _keep_sql(predictions.physical_name, settings, present)
     pairs = linker.misc.query_sql(sql, output_type="pandas")
     predictions.drop_table_from_database_and_remove_from_cache()
+    for name in _missing_gammas(settings, present):   # a comparison with no data at all
+        pairs[f"gamma_{name}"] = -1                   # (no names in a census return)
     text = ["key_l", "key_r", "vetoes", "identifiers"]
     return pairs.astype({c: object for c in text if c in pairs.columns})
 
@@ -137,6 +140,23 @@ def _score_self_pairs(linker, db_api, keys, settings: LinkSettings, floor: float
     return _kept(linker, predictions, settings)
 
 
+def _gamma_columns(linker, table: str) -> set[str] | None:
+    """The comparisons whose ``gamma_`` column the predictions table has (None: all).
+    After training on records where a compared field is always empty (a census return
+    has no names), splink leaves that comparison out of its predictions."""
+    try:
+        head = linker.misc.query_sql(f"SELECT * FROM {table} LIMIT 0", output_type="pandas")
+    except Exception:  # a backend that cannot run it: assume every comparison is there
+        return None
+    return {c[len("gamma_"):] for c in head.columns if c.startswith("gamma_")}
+
+
+def _missing_gammas(settings: LinkSettings, present: set[str] | None) -> list[str]:
+    if present is None:
+        return []
+    return [c.name for c in settings.comparisons if c.name not in present]
+
+
 def _train(linker, settings: LinkSettings) -> dict:
     """Re-estimate u from random pairs, then m by EM blocked on date of birth and on
     family name (each pass estimates the fields it does not block on)."""
@@ -152,13 +172,13 @@ def _train(linker, settings: LinkSettings) -> dict:
     return linker.misc.save_model_to_json()
 
 
-def _veto_sql(settings: LinkSettings) -> str:
+def _veto_sql(settings: LinkSettings, present: set[str] | None = None) -> str:
     parts = []
     for name, gammas in settings.veto_levels().items():
-        if gammas:
+        if gammas and (present is None or name in present):
             values = ", ".join(str(g) for g in sorted(gammas))
             parts.append(f"CASE WHEN gamma_{name} IN ({values}) THEN '{name}' END")
-    same_source = _same_source_sql(settings)
+    same_source = _same_source_sql(settings) if present is None or "given" in present else None
     if same_source:
         parts.append(same_source)
     return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
@@ -177,22 +197,24 @@ def _same_source_sql(settings: LinkSettings) -> str | None:
             f"AND gamma_given >= 0 AND gamma_given < {floor} THEN 'source' END")
 
 
-def _identifier_sql(settings: LinkSettings) -> str:
-    names = [c for c in settings.comparisons if c.name in IDENTIFIERS]
+def _identifier_sql(settings: LinkSettings, present: set[str] | None = None) -> str:
+    names = [c for c in settings.comparisons if c.name in IDENTIFIERS
+             and (present is None or c.name in present)]
     parts = [f"CASE WHEN gamma_{c.name} = {len(c.levels) - 1} THEN '{c.name}' END"
              for c in names]
     return f"concat_ws(',', {', '.join(parts)})" if parts else "''"
 
 
-def _keep_sql(table: str, settings: LinkSettings) -> str:
-    gammas = ", ".join(f"gamma_{c.name}" for c in settings.comparisons)
+def _keep_sql(table: str, settings: LinkSettings, present: set[str] | None = None) -> str:
+    gammas = ", ".join(f"gamma_{c.name}" for c in settings.comparisons
+                       if present is None or c.name in present)
     return f"""
         WITH p AS (
             SELECT least(record_key_l, record_key_r) AS key_l,
                    greatest(record_key_l, record_key_r) AS key_r,
                    match_weight, match_probability, {gammas},
-                   {_veto_sql(settings)} AS vetoes,
-                   {_identifier_sql(settings)} AS identifiers
+                   {_veto_sql(settings, present)} AS vetoes,
+                   {_identifier_sql(settings, present)} AS identifiers
             FROM {table})
         SELECT * FROM p
         WHERE match_probability >= {settings.review_threshold}

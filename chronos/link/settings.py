@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from chronos.datafiles import data_text
 from chronos.errors import ChronosError
 
 
@@ -61,6 +61,8 @@ class LinkSettings:
     comparisons: tuple[Comparison, ...]
     blocking_rules: tuple[str, ...]
     link_threshold: float = 0.9
+    #: the link threshold for a pair where a record has no name at all
+    thin_link_threshold: float = 0.98
     review_threshold: float = 0.3
     ambiguity_margin: float = 3.0
     vague_ambiguity_margin: float = 10.0
@@ -68,6 +70,8 @@ class LinkSettings:
     expected_records_per_person: float = 2.0
     prior_bounds: tuple[float, float] = (1e-9, 0.1)
     min_records_to_train: int = 5000
+    #: formats whose records are each a different person (a family tree's individuals)
+    distinct_formats: tuple[str, ...] = ()
     max_block_size: int = 200
     window_size: int = 10
     max_candidate_pairs: int = 50_000_000
@@ -128,7 +132,7 @@ def load_settings(path: str | Path | None = None, overrides: dict | None = None)
     from chronos.safe_input import parse_yaml, read_bytes
 
     if path is None:
-        text = resources.files("chronos").joinpath("data", "link_model.yaml").read_text("utf-8")
+        text = data_text("link_model.yaml")
         label = "link_model.yaml"
     else:
         label = str(path)
@@ -154,12 +158,14 @@ def _parse(raw: dict, label: str) -> LinkSettings:
             comparisons=comparisons, blocking_rules=tuple(raw["blocking_rules"]),
             link_threshold=float(raw.get("link_threshold", 0.9)),
             review_threshold=float(raw.get("review_threshold", 0.3)),
+            thin_link_threshold=float(raw.get("thin_link_threshold", 0.98)),
             ambiguity_margin=float(raw.get("ambiguity_margin", 3.0)),
             vague_ambiguity_margin=float(raw.get("vague_ambiguity_margin", 10.0)),
             distinct_within_source=bool(raw.get("distinct_within_source", True)),
             expected_records_per_person=float(raw.get("expected_records_per_person", 2.0)),
             prior_bounds=tuple(float(b) for b in raw.get("prior_bounds", (1e-9, 0.1))),
             min_records_to_train=int(raw.get("min_records_to_train", 5000)),
+            distinct_formats=tuple(str(f) for f in raw.get("distinct_formats") or ()),
             max_block_size=int(raw.get("max_block_size") or 200),
             window_size=int(raw.get("window_size") or 10),
             max_candidate_pairs=int(raw.get("max_candidate_pairs") or 50_000_000), raw=raw)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +44,9 @@ MONTH_DAYS = 30.4375
 def _defaults() -> dict:
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "harm_index.yaml").read_text("utf-8")
+    from chronos.datafiles import data_text
+
+    text = data_text("harm_index.yaml")
     return yaml.safe_load(text)
 
 

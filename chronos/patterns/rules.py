@@ -14,10 +14,10 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from chronos.ages import age_bands
+from chronos.datafiles import package_path
 from chronos.errors import RuleError
 from chronos.model import vocabulary
 
@@ -472,7 +472,7 @@ def _check_override_ids(overrides, rules) -> None:
 
 def catalogue_dir():
     """The folder of the shipped catalogue (``chronos/patterns/catalogue``)."""
-    return resources.files("chronos.patterns").joinpath("catalogue")
+    return package_path("patterns", "catalogue")
 
 
 def load_catalogue(*, overrides: dict | None = None, extra=None) -> list[Rule]:

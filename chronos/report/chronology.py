@@ -291,7 +291,10 @@ def _is_child(person: dict | None, date: str) -> bool:
 
 
 def _agency(ev: dict) -> str:
+    """``School (Oakfield Primary)``: the agency, then the organisation or, failing that,
+    who wrote the entry (``School (Class teacher)``)."""
     agency, org = _text(ev.get("agency")), _text(ev.get("source_org"))
+    org = org or _text(ev.get("author"))
     return f"{agency} ({org})" if org and org != agency else agency or org
 
 

@@ -26,7 +26,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from importlib import resources
 
 #: A capitalised name word: "Shah", "O'Brien", "McDonald", "Smith-Jones", "Siân".
 NAME = r"(?:O['\u2019]|Mc|Mac)?[A-Z][a-z\u00e0-\u017f]+(?:-[A-Z][a-z\u00e0-\u017f]+)?"
@@ -71,8 +70,9 @@ def rules() -> Rules:
     """The word lists (read once)."""
     import yaml
 
-    data = yaml.safe_load(resources.files("chronos").joinpath("data", "privacy.yaml")
-                          .read_text("utf-8"))
+    from chronos.datafiles import data_text
+
+    data = yaml.safe_load(data_text("privacy.yaml"))
     return Rules(dict(data["titles"]), tuple(data["female_titles"]), tuple(data["male_titles"]),
                  {k.lower(): v for k, v in data["role_words"].items()},
                  {k.lower(): v for k, v in data["person_detail_keys"].items()},

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 #: a negated concern ("no concerns", "nil safeguarding concerns") is not a concern
 _NEGATED = re.compile(r"\b(?:no|nil|not|without|denies)\s+(?:\w+\s+){0,2}"
@@ -52,7 +51,9 @@ def significance_rules() -> SignificanceRules:
     """The shipped rules of significance."""
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "significance.yaml").read_text("utf-8")
+    from chronos.datafiles import data_text
+
+    text = data_text("significance.yaml")
     raw = yaml.safe_load(text) or {}
     words = sorted({str(w).lower() for w in raw.get("concern_words") or ()}, key=len, reverse=True)
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + ")") if words \

@@ -31,11 +31,11 @@ class Check:
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, Check]:
     """Every check, by code, in number order."""
-    from importlib import resources
-
     import yaml
 
-    text = resources.files("chronos").joinpath("data", "return_checks.yaml").read_text("utf-8")
+    from chronos.datafiles import data_text
+
+    text = data_text("return_checks.yaml")
     checks = [Check(int(c["number"]), c["code"], c["severity"], bool(c["blocking"]),
                     " ".join(c["title"].split()), " ".join(c["advice"].split()))
               for c in yaml.safe_load(text)["checks"]]

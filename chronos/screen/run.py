@@ -100,7 +100,7 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
     ``charts/*.png``, ``events-duplicates.csv`` and, last, ``screen.json``. ``engine``
     is ``duckdb`` (default) or ``spark`` (against ``spark_master``, default ``local[*]``). ``resume`` reuses every
     completed stage whose inputs did not change. The period is ``since`` (ISO date) to the
-    manifest's ``as_of`` (or the latest event), by default the last ``period_months``.
+    manifest's ``as_of`` (today when it gives none), by default the last ``period_months``.
     ``fail_after`` (a stage name) stops with an error after that stage: for testing resume.
     """
     from chronos.case import load_case
@@ -113,8 +113,10 @@ def screen(sources, out_dir, *, engine: str = "duckdb", spark_master: str | None
         raise ChronosError(f"memory limit {memory_limit!r} is not a size",
                            hint="give a number and a unit, e.g. 6GB or 512MB")
     case = load_case(sources)
+    linking = {**dict(case.settings.get("linking") or {}), **dict(link or {})}
+    train = bool(linking.pop("train", train))   # the manifest's linking: {train: false}
     opts = ScreenOptions(engine, spark_master, since, period_months, harm_threshold, rules,
-                         params, dict(link or {}), train, memory_limit)
+                         params, linking, train, memory_limit)
     run = _Run(case, Path(out_dir), opts, progress or (lambda *a: None), resume)
     return run.execute(fail_after)
 
@@ -128,7 +130,7 @@ class ScreenContext:
     out: Path
     opts: ScreenOptions
     say: Progress
-    #: link: the manifest's as-of date, else the latest event's
+    #: link: the manifest's as-of date (the day the manifest was read when it gives none)
     as_of: str | None = None
     #: findings: the first day of the screening period
     period_start: str | None = None
@@ -240,7 +242,7 @@ def _check_spark() -> None:
 
 def _inputdigest(case, opts: ScreenOptions) -> str:
     """The sources as they are now: manifest, each file's size and mtime, mappings."""
-    import chronos
+    from chronos.datafiles import version
 
     files = []
     for source in case.sources:
@@ -248,7 +250,7 @@ def _inputdigest(case, opts: ScreenOptions) -> str:
         files.append([source.name, source.file_label, source.format, source.agency,
                       source.mapping, source.options,
                       [stat.st_size, stat.st_mtime_ns] if stat else None])
-    return digest(chronos.__version__, WORK_LAYOUT, case.as_of, files)
+    return digest(version(), WORK_LAYOUT, case.as_of, files)
 
 
 def _rules_fingerprint(opts: ScreenOptions) -> str:

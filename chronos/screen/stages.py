@@ -58,6 +58,7 @@ INGEST_BLOCK_ROWS = 500_000
 def run_ingest(run, stage_dir: Path) -> dict:
     """Read every source with its ingester, one at a time, big CSV/TSV exports a block of
     rows at a time (:func:`chronos.ingest.base.iter_source`); each part appended as Parquet."""
+    from chronos.case import prepare_source
     from chronos.ingest.base import iter_source
     from chronos.ingest.parts import SourceTally
 
@@ -68,8 +69,7 @@ def run_ingest(run, stage_dir: Path) -> dict:
             (tmp / sub).mkdir()
         for number, source in enumerate(sources):
             run.say("ingest", number, len(sources), f"reading {source.name}")
-            if run.case.as_of:
-                source.options.setdefault("as_of", run.case.as_of)
+            prepare_source(source, run.case)
             tally, written, stem = SourceTally(source), set(), f"{number:04d}-{source.name}"
             for part_number, part in enumerate(iter_source(source, rows=INGEST_BLOCK_ROWS)):
                 _write_source(tmp, f"{stem}-{part_number:05d}", part, written)

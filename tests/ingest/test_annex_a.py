@@ -182,3 +182,20 @@ def test_deterministic_output(tmp_path):
     first, second = read(path), read(path)
     assert first.events.to_csv(index=False) == second.events.to_csv(index=False)
     assert first.persons.to_csv(index=False) == second.persons.to_csv(index=False)
+
+
+def test_a_row_with_a_date_after_as_of_is_quarantined(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "List 1"
+    sheet.append(["Child Unique ID", "Gender", "Date of Birth", "Date of Contact",
+                  "Contact Source"])
+    sheet.append(["C1", "a) Male", "03/04/2015", "16/09/2020", "q) 6: Police"])
+    sheet.append(["C2", "b) Female", "03/04/2016", "16/09/2036", "q) 6: Police"])
+    path = tmp_path / "annex.xlsx"
+    book.save(path)
+    result = AnnexAIngester().read(Source(path=path, name="aa", agency="CSC",
+                                          options={"as_of": "2024-03-31"}))
+    assert [(q.code, q.source_ref, q.value) for q in result.quarantine] == [
+        ("date.future", "List 1:2", "16/09/2036")]
+    assert set(result.events["person_ids"]) == {"aa:C1"} and result.reconciles()

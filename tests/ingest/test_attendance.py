@@ -145,3 +145,21 @@ def test_not_attendance(tmp_path):
     assert AttendanceIngester().sniff(path, path.read_bytes()) == 0.0
     with pytest.raises(SourceError):
         read(path)
+
+
+def test_marks_and_terms_after_as_of_are_quarantined(tmp_path):
+    marks = tmp_path / "marks.csv"
+    marks.write_text("UPN,Date,Session,Mark\nP1,02/09/2024,AM,N\nP1,02/09/2034,AM,N\n",
+                     encoding="utf-8")
+    options = {"as_of": "2025-03-31"}
+    result = AttendanceIngester().read(Source(path=marks, name="sch", options=options))
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("date.future", "2")]
+    absences = result.events[result.events["event_type"] == "school_absence"]
+    assert list(absences["date"]) == ["2024-09-02"] and result.reconciles()
+    assert (result.events["date"] <= "2025-03-31").all()
+    terms = tmp_path / "terms.csv"
+    terms.write_text("UPN,Term,Possible sessions,Authorised absence,Unauthorised absence\n"
+                     "P1,Autumn 2024,140,4,2\nP1,Autumn 2031,140,4,2\n", encoding="utf-8")
+    result = AttendanceIngester().read(Source(path=terms, name="sch", options=options))
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("date.future", "2")]
+    assert len(result.events) == 1 and result.reconciles()

@@ -112,6 +112,19 @@ def test_broken_and_foreign_files(tmp_path):
         read(empty_path)
 
 
+def test_a_row_dated_after_as_of_is_quarantined(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_text("Date,Agency,Event,Action\n"
+                    "12/01/2024,School,Head lice noted,Letter home\n"
+                    "12/01/2042,School,Was not brought to the dentist,Rebooked\n",
+                    encoding="utf-8")
+    result = ChronologyTableIngester().read(Source(path=path, name="rev", agency="School",
+                                                   options={"as_of": "2024-03-31"}))
+    assert [(q.code, q.source_ref, q.value) for q in result.quarantine] == [
+        ("date.future", "2", "12/01/2042")]
+    assert list(result.events["event_type"]) == ["head_lice"] and result.reconciles()
+
+
 def test_a_workbook_read_from_the_sheet_the_manifest_names(tmp_path):
     book = openpyxl.Workbook()
     book.active.title = "Chronology"
@@ -192,8 +205,15 @@ def test_in_one_agencys_return_the_agency_column_names_its_teams(tmp_path):
     assert list(teams["agency"]) == ["Oakfield Primary School"] * 2
     assert list(teams["source_org"].fillna("")) == ["Class teacher", ""]
     agencies = ChronologyTableIngester().read(Source(path=path, name="s", agency="Review")).events
-    assert list(agencies["agency"]) == ["Class teacher", "Review"]
+    # without agency_column: team a role is still not an agency (issue 15): the author
+    assert list(agencies["agency"]) == ["Review", "Review"]
+    assert list(agencies["author"].fillna("")) == ["Class teacher", ""]
     assert agencies["source_org"].isna().all()
+    police = tmp_path / "multi.csv"
+    police.write_text("Date,Agency / source,Event,Outcome\n05/03/2021,Police,DA call-out,"
+                      "MARAC\n")
+    named = ChronologyTableIngester().read(Source(path=police, name="m", agency="Review"))
+    assert list(named.events["agency"]) == ["Police"]     # an agency cell is the agency
     with pytest.raises(SourceError, match="agency_column: must be agency or team, not 'teams'"):
         ChronologyTableIngester().read(Source(path=path, name="s", agency="School",
                                               options={"agency_column": "teams"}))

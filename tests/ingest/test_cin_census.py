@@ -11,8 +11,12 @@ from chronos.ingest.cin_census import CinCensusIngester, codes
 DATA = Path(__file__).resolve().parents[1] / "data" / "cin"
 
 
-def read(path, name="cin"):
-    return CinCensusIngester().read(Source(path=Path(path), name=name))
+#: the public samples hold dates up to 2028: counted here as facts (see the future tests)
+LATE = {"as_of": "2030-12-31"}
+
+
+def read(path, name="cin", **options):
+    return CinCensusIngester().read(Source(path=Path(path), name=name, options=options))
 
 
 def _at(result, ref_end):
@@ -21,7 +25,7 @@ def _at(result, ref_end):
 
 
 def test_2024_sample_children_and_events(shared_data):
-    result = read(shared_data / "cin-census" / "CIN_Census_2024.xml")
+    result = read(shared_data / "cin-census" / "CIN_Census_2024.xml", **LATE)
     # read by hand: 2 <Child>; 18 dated elements that are events (not ReferenceDate,
     # not InitialCPCtarget) + 1 context event for factor 1C
     assert len(result.persons) == 2 and len(result.events) == 19
@@ -32,6 +36,30 @@ def test_2024_sample_children_and_events(shared_data):
     closure = _at(result, "Child[2]/CINdetails[1]/CINclosureDate")
     assert closure["date"] == "2024-10-29" and closure["outcome"].startswith("RC9")
     assert result.reconciles()
+
+
+def test_2024_sample_assessment_dated_2028_is_quarantined_the_child_kept(shared_data):
+    result = read(shared_data / "cin-census" / "CIN_Census_2024.xml", as_of="2025-03-31")
+    future = [q for q in result.quarantine if q.code == "date.future"]
+    assert [(q.column, q.value) for q in future] == [
+        ("AssessmentActualStartDate", "2028-04-28")]
+    assert future[0].extra == {"part_of": "Child[1]"} and future[0].severity == "error"
+    # the child and every other dated element stay data; the counts still reconcile
+    assert result.records_to_data == 2 and result.records_quarantined == 0
+    assert result.parts_quarantined == 1 and result.reconciles()
+    late = result.events[result.events["date"] > "2025-03-31"]
+    assert set(late["event_type"]) <= {"pregnancy"}   # an expected date of birth may be ahead
+    refs = set(result.events["source_ref"])
+    assert "Child[1]/CINdetails[1]/Assessments[1]/AssessmentActualStartDate" not in refs
+    assert "Child[1]/CINdetails[1]/Assessments[1]/AssessmentAuthorisationDate" in refs
+
+
+def test_2024_sample_future_dates_warn_keeps_them(shared_data):
+    result = read(shared_data / "cin-census" / "CIN_Census_2024.xml", as_of="2025-03-31",
+                  future_dates="warn")
+    assert not result.quarantine
+    assert "2028-04-28" in set(result.events["date"])
+    assert any(w.code == "date.future" and w.value == "2028-04-28" for w in result.warnings)
 
 
 def test_2024_sample_unknown_factor_code_warns(shared_data):
@@ -50,7 +78,7 @@ def test_2021_and_2022_gender_current_and_death(shared_data):
 
 
 def test_2026_sample_pre_proceedings(shared_data):
-    result = read(shared_data / "cin-census" / "CIN_Census_2026.xml")
+    result = read(shared_data / "cin-census" / "CIN_Census_2026.xml", **LATE)
     assert len(result.events) == 25
     court = _at(result, "PreProceedingsandFGDM[1]/CourtAppDate")
     assert (court["event_type"], court["date"]) == ("court_application", "2026-12-18")

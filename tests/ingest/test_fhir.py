@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,11 +13,13 @@ from chronos.ingest.base import Source
 from chronos.ingest.fhir import FhirIngester, code_map
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "fhir"
+#: the fixtures date an appointment in 2035 (the patient is 19 then): facts, not typos
+LATER = {"as_of": "2040-01-01"}
 PABLO = "fhir/Pablo44_Sporer811_ea2dd5fa-0e9e-4d5b-6384-13f67dc0c142.json"
 
 
-def read(path, name="gp"):
-    return FhirIngester().read(Source(path=Path(path), name=name))
+def read(path, name="gp", **options):
+    return FhirIngester().read(Source(path=Path(path), name=name, options=options))
 
 
 def test_real_bundle_counts_and_patient(shared_data):
@@ -46,7 +49,7 @@ def test_every_real_bundle_reads_and_reconciles(shared_data):
 
 
 def test_fixture_event_types_and_people():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     by_ref = dict(zip(result.events["source_ref"], result.events["event_type"]))
     assert by_ref["Appointment/appt-1"] == "was_not_brought"             # aged 2
     assert by_ref["Appointment/appt-2"] == "missed_appointment_adult"    # aged 19
@@ -70,7 +73,7 @@ def test_fixture_event_types_and_people():
 
 
 def test_dangling_reference_is_a_warning_and_event_kept():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     warnings = [w for w in result.warnings if w.code == "fhir.reference_unresolved"]
     assert [w.source_ref for w in warnings] == ["Encounter/enc-ghost"]
     ghost = result.events[result.events["source_ref"] == "Encounter/enc-ghost"].iloc[0]
@@ -79,7 +82,7 @@ def test_dangling_reference_is_a_warning_and_event_kept():
 
 
 def test_bad_date_warns_and_keeps_event_undated():
-    result = read(DATA / "dangling_refs.json")
+    result = read(DATA / "dangling_refs.json", **LATER)
     row = result.events[result.events["source_ref"] == "Observation/obs-bad-date"].iloc[0]
     assert row["event_type"] == "dental_decay" and row["date_precision"] == "unknown"
     assert any(w.code == "date.invalid" and w.source_ref == "Observation/obs-bad-date"
@@ -87,7 +90,7 @@ def test_bad_date_warns_and_keeps_event_undated():
 
 
 def test_truncated_bundle_keeps_complete_entries():
-    result = read(DATA / "truncated_bundle.json")
+    result = read(DATA / "truncated_bundle.json", **LATER)
     assert [q.code for q in result.quarantine] == ["json.truncated"]
     assert result.quarantine[0].source_ref.startswith("line ")
     assert "gp:Patient/child-1" in set(result.persons["record_key"])
@@ -125,7 +128,7 @@ def test_not_fhir_json_is_a_clear_error(tmp_path):
 
 
 def test_same_input_same_event_ids():
-    first, second = read(DATA / "dangling_refs.json"), read(DATA / "dangling_refs.json")
+    first, second = read(DATA / "dangling_refs.json", **LATER), read(DATA / "dangling_refs.json", **LATER)
     assert list(first.events["event_id"]) == list(second.events["event_id"])
     assert first.events["event_id"].is_unique
 
@@ -152,13 +155,137 @@ def test_appointment_status_and_age_decide_type(tmp_path_factory, status, day):
                       "start": day.isoformat(),
                       "participant": [{"actor": {"reference": "Patient/p"}}]}}]}
     path.write_text(json.dumps(bundle))
-    result = read(path)
+    result = read(path, as_of="9999-12-31")   # the dates are what decide, not the policy
     assert result.reconciles()
     types = list(result.events["event_type"])
     adult = (day.year, day.month, day.day) >= (2028, 6, 15)
     expected = {"noshow": ["missed_appointment_adult" if adult else "was_not_brought"],
                 "cancelled": ["appointment_cancelled"], "fulfilled": ["appointment_attended"]}
     assert types == expected.get(status, [])
+
+
+def test_what_an_appointment_was_for_decides_its_type():
+    # a mother's and a child's records as a GP system exports them (written here):
+    # codes in specialty, serviceType, serviceCategory; words where there is no code
+    result = read(DATA / "services.json", as_of="2024-03-31")
+    events = result.events.set_index("source_ref")
+    expected = {
+        "Appointment/anc-1": ("antenatal_missed", "antenatal"),   # SNOMED obstetrics, mum 23
+        "Appointment/anc-2": ("antenatal_missed", "antenatal"),   # "Community midwife clinic"
+        "Appointment/dent-1": ("was_not_brought", "dental"),      # treatment function 142
+        "Appointment/imm-1": ("immunisation_missed", "immunisation"),   # service-type 57
+        "Appointment/hv-1": ("health_visitor_contact", "health_visiting"),
+        "Appointment/aud-1": ("was_not_brought", "audiology"),
+        "Appointment/mh-1": ("missed_appointment_adult", "mental_health"),
+        "Encounter/enc-mw": ("antenatal_contact", "antenatal"),   # treatment function 560
+    }
+    for ref, (event_type, service) in expected.items():
+        assert events.loc[ref, "event_type"] == event_type, ref
+        assert f"service={service}" in events.loc[ref, "details"], ref
+    assert "service_from=code http://snomed.info/sct|408470005" in \
+        events.loc["Appointment/anc-1", "details"]
+    assert "service_from=words" in events.loc["Appointment/anc-2", "details"]
+    assert result.reconciles() and not result.warnings
+
+
+def test_records_with_text_and_no_code_are_typed_by_their_words():
+    events = read(DATA / "services.json", as_of="2024-03-31").events.set_index("source_ref")
+    assert events.loc["Procedure/proc-ga", "event_type"] == "dental_decay"
+    assert events.loc["Condition/cond-lice", "event_type"] == "head_lice"
+    assert events.loc["Observation/obs-home", "event_type"] == "home_conditions"
+    # a child's own low mood is not a parent's mental ill-health
+    assert events.loc["Condition/cond-mood", "event_type"] == "other"
+    assert "typed_from=text" in events.loc["Procedure/proc-ga", "details"]
+
+
+def test_every_service_outcome_is_an_event_type():
+    from chronos.ingest.fhir_types import OUTCOMES, services
+    from chronos.model import vocabulary
+
+    vocab = vocabulary()
+    assert {s.name for s in services()} >= {"antenatal", "dental", "immunisation",
+                                            "health_visiting", "audiology", "mental_health"}
+    for service in services():
+        assert all(service.event_type(o) in vocab for o in OUTCOMES), service.name
+
+
+def test_a_resource_dated_after_as_of_is_quarantined_a_future_birth_date_dropped(tmp_path):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "2032-01-01"}},
+        {"resource": {"resourceType": "Encounter", "id": "seen", "status": "finished",
+                      "class": {"code": "EMER"}, "subject": {"reference": "Patient/p"},
+                      "period": {"start": "2023-01-05"}}},
+        {"resource": {"resourceType": "Encounter", "id": "typo", "status": "finished",
+                      "class": {"code": "EMER"}, "subject": {"reference": "Patient/p"},
+                      "period": {"start": "2033-01-05"}}}]}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    result = read(path, as_of="2024-03-31")
+    found = {(q.source_ref, q.column, q.extra.get("part_of")) for q in result.quarantine}
+    assert found == {("Encounter/typo", "period.start", None),
+                     ("Patient/p", "birthDate", "Patient/p")}
+    assert list(result.events["source_ref"]) == ["Encounter/seen"]
+    assert result.persons.iloc[0]["dob"] is pd.NA or pd.isna(result.persons.iloc[0]["dob"])
+    assert result.records_quarantined == 1 and result.parts_quarantined == 1
+    assert result.reconciles()
+
+
+# --- FHIR R4 XML (tests/data/fhir/services.xml: services.json in the XML representation) --
+
+def test_xml_gives_what_the_same_records_in_json_give():
+    xml = read(DATA / "services.xml", as_of="2024-03-31")
+    json_ = read(DATA / "services.json", as_of="2024-03-31")
+    columns = ["event_type", "date", "time", "person_ids", "summary", "details", "source_ref"]
+    assert xml.events[columns].equals(json_.events[columns])
+    assert xml.persons.drop(columns="source_file").equals(
+        json_.persons.drop(columns="source_file"))
+    assert xml.records_read == json_.records_read and xml.reconciles()
+    assert set(xml.events["source_file"]) == {"services.xml"}
+
+
+def test_xml_is_sniffed_as_fhir():
+    from chronos.ingest.base import read_head, sniff
+
+    path = DATA / "services.xml"
+    assert sniff(path)[0] == "fhir"
+    assert FhirIngester().sniff(path, read_head(path)) == 0.95
+
+
+def test_a_single_xml_resource_and_repeating_elements(tmp_path):
+    path = tmp_path / "patient.xml"
+    path.write_text(
+        '<Patient xmlns="http://hl7.org/fhir"><id value="p1"/>'
+        '<text><status value="generated"/><div xmlns="http://www.w3.org/1999/xhtml">'
+        '<p>Amy Jo</p></div></text>'
+        '<identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/>'
+        '<value value="9434765919"/></identifier>'
+        '<name><use value="official"/><family value="Testchild"/><given value="Amy"/>'
+        '<given value="Jo"/></name><gender value="female"/>'
+        '<birthDate value="2016-05-04"/><deceasedBoolean value="false"/></Patient>',
+        encoding="utf-8")
+    person = read(path).persons.iloc[0]
+    assert (person["given_name"], person["nhs_number"], person["dob"]) == \
+        ("Amy Jo", "9434765919", "2016-05-04")
+    assert pd.isna(person["deceased"])          # "false" read as the boolean false
+
+
+def test_xml_with_a_doctype_is_refused(tmp_path):
+    path = tmp_path / "evil.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE Bundle [<!ENTITY e "x">]>'
+                    '<Bundle xmlns="http://hl7.org/fhir"/>', encoding="utf-8")
+    with pytest.raises(SourceError, match="DOCTYPE"):
+        read(path)
+
+
+def test_a_broken_xml_bundle_keeps_the_entries_before_the_break(tmp_path):
+    text = (DATA / "services.xml").read_text(encoding="utf-8")
+    cut = text[:text.index("anc-2")]
+    path = tmp_path / "cut.xml"
+    path.write_text(cut, encoding="utf-8")
+    result = read(path, as_of="2024-03-31")
+    assert {"gp:Patient/mum", "gp:Patient/leo"} <= set(result.persons["record_key"])
+    assert list(result.events["source_ref"]) == ["Appointment/anc-1"]
+    assert [q.code for q in result.quarantine] == ["xml.broken"] and result.reconciles()
 
 
 def test_deep_and_huge_lines_of_ndjson_are_quarantined_the_rest_read(tmp_path):
@@ -198,3 +325,8 @@ def test_a_link_out_of_an_ndjson_folder_is_refused(tmp_path):
     (folder / "a.ndjson").symlink_to(tmp_path / "secret.ndjson")
     with pytest.raises(SourceError, match="leads out of the folder"):
         FhirIngester().read(Source(path=folder, name="b", format="fhir"))
+
+
+def test_xml_outside_the_fhir_namespace_is_not_fhir():
+    with pytest.raises(SourceError, match="not FHIR XML"):
+        read(Path(__file__).resolve().parents[1] / "data" / "ssda903" / "return.xml")

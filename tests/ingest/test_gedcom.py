@@ -247,6 +247,103 @@ def test_split_name():
     assert split_name("Plain Name") == ("Plain Name", None)
 
 
+# --- deaths without dates, dual years, old line endings, future dates -------------------
+
+DEATHS = """0 HEAD
+1 GEDC
+2 VERS 5.5.1
+1 CHAR UTF-8
+0 @I1@ INDI
+1 NAME Walter /Hale/
+1 BIRT
+2 DATE 2 FEB 1546-47
+1 DEAT Y
+0 @I2@ INDI
+1 NAME Agnes /Hale/
+1 BIRT
+2 DATE 1546/47
+1 DEAT
+2 DATE in the spring, the parish clerk thought
+0 @I3@ INDI
+1 NAME Thomas /Hale/
+1 BIRT
+2 DATE ABT 1570-1575
+1 BURI
+2 PLAC St Mary's
+0 @I4@ INDI
+1 NAME Living /Hale/
+1 BIRT
+2 DATE 4 JUL 1990
+1 DEAT N
+0 @I5@ INDI
+1 NAME Typo /Hale/
+1 BIRT
+2 DATE 3 MAR 2091
+0 TRLR
+"""
+
+
+def test_death_without_a_date_makes_the_person_deceased(tmp_path):
+    path = tmp_path / "deaths.ged"
+    path.write_text(DEATHS, encoding="utf-8")
+    result = read(path, "tree")
+    people = result.persons.set_index("record_key")
+    # DEAT Y, a death date nobody can read, a burial: dead, date unknown; DEAT N: not
+    assert str(people["deceased"].dtype) == "boolean"
+    assert people["deceased"].fillna(False).to_dict() == {
+        "tree:I1": True, "tree:I2": True, "tree:I3": True, "tree:I4": False, "tree:I5": False}
+    assert people["dod"].isna().all()
+    assert pd.isna(people.loc["tree:I4", "deceased"]) and pd.isna(people.loc["tree:I5", "deceased"])
+    deaths = result.events[result.events["event_type"] == "death"]
+    assert sorted(deaths["person_ids"]) == ["tree:I1", "tree:I2"]
+    assert deaths["date"].isna().all()
+    assert any(w.code == "date.unparseable" and "parish clerk" in w.value
+               for w in result.warnings)
+
+
+def test_dual_years_with_a_hyphen_or_a_slash(tmp_path):
+    path = tmp_path / "dual.ged"
+    path.write_text(DEATHS, encoding="utf-8")
+    people = read(path, "tree").persons.set_index("record_key")
+    assert people.loc["tree:I1", "dob"] == "1547-02-02"      # 2 FEB 1546-47: New Style 1547
+    assert people.loc["tree:I2", "dob"] == "1547-01-01"      # 1546/47
+    assert people.loc["tree:I3", "dob"] == "1570-01-01"      # a span: its start, uncertain
+    span = parse_gedcom_date("1570-1575")
+    assert (span.date, span.end_date, span.uncertain) == ("1570-01-01", "1575-01-01", True)
+    assert parse_gedcom_date("1575-1570").date is None       # backwards: not a date
+
+
+def test_a_birth_after_the_as_of_date_is_quarantined_the_person_kept(tmp_path):
+    path = tmp_path / "future.ged"
+    path.write_text(DEATHS, encoding="utf-8")
+    result = GedcomIngester().read(Source(path=path, name="tree",
+                                          options={"as_of": "2024-03-31"}))
+    future = [q for q in result.quarantine if q.code == "date.future"]
+    assert [(q.source_ref, q.column, q.value) for q in future] == [
+        ("@I5@", "BIRT.DATE", "3 MAR 2091")]
+    assert future[0].extra == {"part_of": "@I5@"}
+    people = result.persons.set_index("record_key")
+    assert "tree:I5" in people.index and pd.isna(people.loc["tree:I5", "dob"])
+    assert not (result.events["date"].fillna("") > "2024-03-31").any()
+    assert result.records_to_data == 5 and result.reconciles()
+    kept = GedcomIngester().read(Source(path=path, name="tree", options={
+        "as_of": "2024-03-31", "future_dates": "warn"}))
+    assert not kept.quarantine and "2091-03-03" in set(kept.events["date"])
+
+
+def test_cr_only_line_endings_and_ansel_are_recognised(tmp_path):
+    text = ("0 HEAD\r1 SOUR PAF\r1 CHAR ANSEL\r0 @I1@ INDI\r1 NAME Zoë /Dvořák/\r"
+            "1 BIRT\r2 DATE 1 JAN 1901\r0 TRLR\r")
+    path = tmp_path / "mac.ged"
+    path.write_bytes(encode_ansel(text))
+    assert GedcomIngester().sniff(path, path.read_bytes()) == 0.99
+    result = read(path)
+    person = result.persons.iloc[0]
+    assert (person["given_name"], person["family_name"], person["dob"]) == \
+        ("Zoë", "Dvořák", "1901-01-01")
+    assert not [w for w in result.warnings if w.code == "gedcom.encoding"]
+
+
 def test_a_death_without_a_date_is_recorded_as_deceased(tmp_path):
     path = tmp_path / "dead.ged"
     path.write_text("0 HEAD\n1 GEDC\n2 VERS 5.5.1\n0 @I1@ INDI\n1 NAME Ann /Lee/\n1 DEAT Y\n"

@@ -567,3 +567,79 @@ def test_utf8_detection_follows_the_policy(data):
     expected = "utf-8" if not invalid or (valid and valid >= invalid) else "cp1252"
     if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         assert detect_encoding(data) == expected
+
+
+def test_a_totals_row_labelled_under_a_later_column_is_skipped(tmp_path):
+    # a finance-style export: the label sits under "Clinic", the counts under the rest
+    rows = [HEADER, ROWS[0], ROWS[1], ["", "", "", "", "", "", "", "Total appointments", "2"],
+            ["", "", "", "", "", "", "", "TOTALS:", "£1,204.50"],
+            ["P9", "", "", "", "", "", "", "Total clinic", "DNA"]]   # a person: not totals
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 2}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("date.missing", "6")]
+    assert_reconciles(result)
+
+
+def test_rows_a_when_filter_leaves_out_are_skipped_whoever_they_name(tmp_path):
+    # a school log: only the "Concern" rows are events; the notes rows name nobody and
+    # must not be quarantined as person.missing (a --strict build would never pass)
+    mapping = {"person": {"id": "UPN", "name": "Pupil"},
+               "events": [{"date": "Date", "type": {"value": "hygiene_clothing"},
+                           "summary": "Note", "when": {"column": "Kind", "equals": "Concern"}}]}
+    rows = [["UPN", "Pupil", "Date", "Kind", "Note"],
+            ["A123456789012", "Jade Smith", "12/09/2023", "Concern", "Smelt of urine"],
+            ["", "", "13/09/2023", "Staff note", "Cover teacher in class"],
+            ["", "", "14/09/2023", "Concern", "No coat in the rain"]]
+    result = ingest(write_csv(tmp_path / "log.csv", rows), mapping=mapping, name="school")
+    assert result.records_skipped == {"no_event": 1}
+    assert [(q.code, q.source_ref) for q in result.quarantine] == [("person.missing", "4")]
+    assert_reconciles(result)
+
+
+def test_the_postcode_is_taken_out_of_an_address_column(tmp_path):
+    mapping = {"person": {"id": "ID", "name": "Name", "address": "Address"},
+               "events": [{"date": "Date", "type": {"value": "home_visit"}}]}
+    rows = [["ID", "Name", "Address", "Date"],
+            ["H1", "Jade Smith", "Flat 2, 12 Oak Road, Leeds ls6 2ab", "01/02/2023"],
+            ["H2", "Kai Brown", "4 Elm Close, Bradford BD7 1AA (temporary)", "02/02/2023"],
+            ["H3", "Amy Cole", "No fixed abode", "03/02/2023"]]
+    result = ingest(write_csv(tmp_path / "housing.csv", rows), mapping=mapping, name="h")
+    postcodes = result.persons.set_index("record_key")["postcode"]
+    assert postcodes["h:H1"] == "LS6 2AB" and postcodes["h:H2"] == "BD7 1AA"
+    assert pd.isna(postcodes["h:H3"])
+    same_column = {**mapping, "person": {"id": "ID", "name": "Name", "postcode": "Address"}}
+    again = ingest(write_csv(tmp_path / "h2.csv", rows), mapping=same_column, name="h")
+    assert again.persons.set_index("record_key")["postcode"]["h:H1"] == "LS6 2AB"
+
+
+def test_unknown_wordings_typed_by_the_words_of_the_note(tmp_path):
+    # a school welfare log whose categories no shipped wording knows ("Welfare"): with
+    # unmapped: keywords the note's words decide; a note with none stays "other", warned
+    mapping = {"agency": "School",
+               "person": {"id": "Pupil Ref", "name": "Pupil"},
+               "events": [{"date": "Incident Date", "summary": "Notes", "author": "Logged By",
+                           "type": {"column": "Category", "map": {"Attendance": "school_absence"},
+                                    "unmapped": "keywords"}}]}
+    rows = [["Pupil Ref", "Pupil", "Incident Date", "Category", "Notes", "Logged By"],
+            ["P1", "Kayden Brookes", "12-Sep-2023", "Welfare",
+             "Came in hungry again, asked for toast at breakfast club", "Class teacher"],
+            ["P1", "Kayden Brookes", "19-Sep-2023", "Attendance", "Late 4 times", "School office"],
+            ["P1", "Kayden Brookes", "04-Oct-2023", "Welfare",
+             "Bruise on left forearm, says she fell off her bike", "DSL"],
+            ["P1", "Kayden Brookes", "05-Oct-2023", "Welfare", "Parents evening booked", ""]]
+    result = ingest(write_csv(tmp_path / "log.csv", rows), mapping=mapping, name="school")
+    events = result.events.set_index("source_ref")
+    assert list(events["event_type"]) == ["hunger", "school_absence", "injury", "other"]
+    assert list(events["author"].fillna("")) == ["Class teacher", "School office", "DSL", ""]
+    assert set(events["agency"]) == {"School"}
+    warned = [(w.code, w.source_ref, w.value, "no known words" in w.message)
+              for w in result.warnings if w.code.startswith("event_type")]
+    assert warned == [("event_type.other", "5", "Welfare", True)]
+    assert_reconciles(result)
+
+
+def test_unmapped_must_be_a_known_choice():
+    mapping = {**GP_MAPPING, "events": [{**GP_MAPPING["events"][0],
+                                         "type": {"column": "Outcome", "unmapped": "guess"}}]}
+    with pytest.raises(MappingError, match="keywords"):
+        parse_mapping(mapping)

@@ -128,7 +128,8 @@ def test_dob_checks():
 
     assert normalise_dob("2019-04-03").value == "2019-04-03"
     assert normalise_dob("2030-01-01", as_of=date(2024, 3, 31)).error == "dob.future"
-    assert normalise_dob("1850-01-01").error == "dob.implausible"
+    assert normalise_dob("1850-01-01").value == "1850-01-01"      # a family tree's ancestor
+    assert normalise_dob("0871-05-03").value == "0871-05-03"
     assert normalise_dob("2019-05-01", "month").value is None  # partial: not a match key
     assert normalise_dob("2019-05-01", "month").error is None
     assert normalise_dob("03/04/2019").error == "dob.unreadable"

@@ -190,6 +190,92 @@ def test_review_decisions_become_overrides_that_the_next_build_applies():
     assert same(second, "gp:1", "school:1") and second.review.empty
 
 
+# --- thin and old records (issue 15) -----------------------------------------------------
+
+def test_a_census_record_with_no_name_joins_the_child_born_that_day():
+    census = rec("cin:C77", None, None, "2019-04-03", sex="M", la_child_id="C77")
+    result = link_people(pd.DataFrame(KAYDEN + [MOTHER, census]))
+    assert same(result, "cin:C77", "gp:1") and not same(result, "cin:C77", "gp:2")
+
+
+def test_a_nameless_record_that_fits_two_children_is_offered_not_guessed():
+    twins = [rec("gp:1", "Kayden", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("gp:2", "Kyle", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("cin:C9", None, None, "2019-04-03", sex="M", la_child_id="C9")]
+    result = link_people(pd.DataFrame(twins))
+    assert not same(result, "cin:C9", "gp:1") and not same(result, "cin:C9", "gp:2")
+    offered = result.review[result.review["record_key_b"].eq("gp:1") |
+                            result.review["record_key_b"].eq("gp:2")]
+    assert {"cin:C9"} <= set(result.review["record_key_a"]) and len(offered) == 2
+
+
+def test_two_nameless_records_of_one_source_stay_two_children():
+    rows = [rec("cin:A1", None, None, "2019-04-03", sex="F", la_child_id="A1"),
+            rec("cin:A2", None, None, "2019-04-03", sex="F", la_child_id="A2"),
+            rec("gp:5", "Ava", "Reed", "2019-04-03", sex="F")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "cin:A1", "cin:A2")
+
+
+def test_namesakes_born_before_1900_are_different_people():
+    rows = [rec("tree:I1", "George", "Hale", "1871-05-02", sex="M"),
+            rec("parish:7", "George", "Hale", "1898-11-30", sex="M"),
+            rec("gp:3", "George", "Hale", "1990-01-14", sex="M", postcode="LS1 4AP"),
+            rec("census:4", "George", "Hale", "1888", sex="M", dob_precision="year"),
+            rec("police:8", "George", "Hale", None, sex="M")]
+    result = link_people(pd.DataFrame(rows))
+    people = {result.record_to_person[k] for k in ("tree:I1", "parish:7", "gp:3", "census:4")}
+    assert len(people) == 4       # 1871, 1898, 1990 and a year-only 1888: four men
+    # the undated record does not make one person of any two of them
+    assert sum(same(result, "police:8", k) for k in ("tree:I1", "parish:7", "gp:3",
+                                                     "census:4")) <= 1
+
+
+def test_the_royal_family_tree_gives_one_person_per_individual(shared_data):
+    from chronos.ingest.base import Source
+    from chronos.ingest.gedcom import GedcomIngester
+
+    tree = GedcomIngester().read(Source(path=shared_data / "gedcom" / "royal92.ged",
+                                        name="royal", options={"as_of": "2024-03-31"}))
+    result = link_people(tree.persons)
+    # 3,010 INDI records: eight kings called Henry, many without dates, stay eight kings
+    assert len(result.persons) == 3010
+    henries = tree.persons[tree.persons["given_name"].fillna("").str.startswith("Henry")]
+    assert len({result.record_to_person[k] for k in henries["record_key"]}) == len(henries)
+
+
+def test_two_local_ids_of_one_source_are_never_one_person_even_through_another_record():
+    rows = [rec("csc:C1", "Mia", "Ward", "2016-02-03", la_child_id="C1", postcode="LS1 4AP"),
+            rec("csc:C2", "Mia", "Ward", "2016-02-03", la_child_id="C2", postcode="LS1 4AP"),
+            rec("gp:9", "Mia", "Ward", "2016-02-03", postcode="LS1 4AP")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "csc:C1", "csc:C2")
+
+
+def test_vetoed_near_pairs_are_offered_for_review_with_the_reason():
+    rows = [rec("gp:1", "Jayden", "Ward", "2018-07-01", sex="M", postcode="LS1 4AP"),
+            rec("school:1", "Oliver", "Ward", "2018-07-01", sex="M", postcode="LS1 4AP"),
+            rec("gp:2", "Amira", "Khan", "2020-02-29", sex="F", postcode="B1 1AA"),
+            rec("hv:2", "Amira", "Khan", "2020-03-01", sex="F", postcode="B1 1AA")]
+    result = link_people(pd.DataFrame(rows))
+    assert not same(result, "gp:1", "school:1") and not same(result, "gp:2", "hv:2")
+    reasons = dict(zip(zip(result.review["record_key_a"], result.review["record_key_b"]),
+                       result.review["reason"]))
+    assert "first names differ" in reasons[("gp:1", "school:1")]
+    assert "a day apart" in reasons[("gp:2", "hv:2")]
+
+
+def test_declared_distinct_formats_come_from_the_model(tmp_path):
+    rows = [rec("tree:I1", "Henry", "Tudor", None, source_format="gedcom"),
+            rec("tree:I2", "Henry", "Tudor", None, source_format="gedcom"),
+            rec("gp:1", "Henry", "Tudor", None)]
+    assert len({link_people(pd.DataFrame(rows)).record_to_person[k]
+                for k in ("tree:I1", "tree:I2")}) == 2
+    relaxed = link_people(pd.DataFrame(rows), settings={"distinct_formats": [],
+                                                        "distinct_within_source": False})
+    assert same(relaxed, "tree:I1", "tree:I2")     # without the declaration: one Henry
+
+
 def _ambiguous_by_every_pair(prob, cannot, margin, vague, dobs, vague_margin):
     """The definition of linking's ambiguity check, pair of candidates by pair."""
     from chronos.link.cluster import dates_compatible

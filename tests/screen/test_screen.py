@@ -285,6 +285,48 @@ def test_duckdb_and_spark_give_identical_findings(population, spark, tmp_path):
     assert duck.scorecard["indicators"] == sparked.scorecard["indicators"]
 
 
+def _ssda903_tables(folder: Path, children: int) -> Path:
+    """A looked-after children return as the 903 tables have it: no names at all."""
+    import datetime as dt
+    import random
+
+    rng = random.Random(5)
+    header = ["CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB"]
+    episodes = ["CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,"
+                "HOME_POST,PL_POST,URN"]
+    for number in range(children):
+        child = str(300000 + number)
+        born = dt.date(2004, 1, 1) + dt.timedelta(days=rng.randint(0, 4400))
+        start = born + dt.timedelta(days=rng.randint(30, 1500))
+        header.append(f"{child},{rng.choice('12')},{born:%d/%m/%Y},WBRI,,,")
+        episodes.append(f"{child},{start:%d/%m/%Y},S,C2,N1,U1,PR1,,,,,,")
+    (folder / "header.csv").write_text("\n".join(header) + "\n", encoding="utf-8")
+    (folder / "episodes.csv").write_text("\n".join(episodes) + "\n", encoding="utf-8")
+    (folder / "case.yaml").write_text(
+        "case: 903 return\nas_of: 2024-03-31\nsources:\n"
+        "  - {name: header, path: header.csv, agency: CSC}\n"
+        "  - {name: episodes, path: episodes.csv, agency: CSC}\n", encoding="utf-8")
+    return folder / "case.yaml"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("linking", ["", "linking: {train: false}\n"])
+def test_a_903_return_with_no_names_screens(tmp_path, linking):
+    # more records than min_records_to_train: splink is trained on a sample in which no
+    # record has a name (it used to fail in link/scoring.py via _train_on_sample)
+    (tmp_path / "case").mkdir()
+    manifest = _ssda903_tables(tmp_path / "case", 1050)   # outputs beside, not inside
+    manifest.write_text(manifest.read_text() + linking, encoding="utf-8")
+    result = screen(manifest, tmp_path / "out", resume=False)
+    persons = pd.read_parquet(tmp_path / "out" / "work" / "link" / "persons.parquet")
+    assert len(persons) == 1050                    # header and episodes: one child each
+    assert result.scorecard["people"] == 1050
+    link = json.loads((tmp_path / "out" / "work" / "link.done.json").read_text())
+    assert link["counts"]["person_records"] == 2100
+    # nothing to learn names from: the shipped model is used, trained or not
+    assert link["counts"]["trained"] is False
+
+
 @pytest.mark.spark
 def test_bounded_linking_gives_the_same_people_on_spark(spark, tmp_path):
     """Identical records (units), a star of records sharing an NHS number and a windowed
