@@ -503,7 +503,7 @@ sources:
   - {name: police, path: exports/police_occurrences.csv, format: mapped, agency: Police, mapping: mappings/police.yaml}
   - {name: housing, path: exports/housing_actions.csv, format: mapped, agency: Housing, mapping: mappings/housing.yaml}
   - {name: csc, path: exports/csc_episodes.csv, format: mapped, agency: Children's social care, mapping: mappings/csc.yaml}
-  - {name: ruby_school, path: exports/ruby_school_chronology.docx, format: chronology_table, agency: School (Brookfield Primary)}
+  - {name: ruby_school, path: exports/ruby_school_chronology.docx, format: chronology_table, agency: School (Brookfield Primary), subject: {name: Ruby Walsh, dob: 2015-08-30}}
 """
 
 PATTERNS = [
@@ -549,8 +549,8 @@ CONTEXT = [
     ("partner_moves_in", "Kyle Brent added as occupant 06/06/2022 (the start of the time he "
                          "is known to be in the household)", ["housing"]),
     ("ruby_word", "The school's chronology for Ruby (Word, no child column): hunger, hygiene, "
-                  "shouting at home, head lice, reluctance to go home. Its events name no "
-                  "person (a warning says so; issue 15's `subject:` attaches them to Ruby); "
+                  "shouting at home, head lice, reluctance to go home. Its rows name no "
+                  "child: the manifest's `subject:` attaches them to Ruby; "
                   "they are in the chronology, significant where they indicate neglect",
      ["ruby"]),
 ]

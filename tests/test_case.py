@@ -349,3 +349,21 @@ def test_a_build_draws_each_chart_once_and_the_case_report_shows_them(tmp_path, 
     for name in ("genogram.png", "ecomap.png", "timeline.png"):
         assert (out / name).read_bytes() in shown, name
     assert (out / "genogram.svg").read_bytes().lstrip().startswith(b"<")
+
+
+def test_events_that_name_nobody_are_kept_with_a_warning_naming_file_and_rows(tmp_path):
+    """A chronology written for one child, with no child column and no subject: its
+    events stay in the case, and one warning names the file and the rows."""
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "school.csv").write_text("Date,Event,Action\n"
+                                     "12/01/2022,Arrived hungry,Given toast\n"
+                                     "03/02/2022,Head lice seen,Letter home\n")
+    (case / "case.yaml").write_text(
+        "case: Nobody named\nas_of: 2024-01-01\nsources:\n"
+        "  - {name: school, path: school.csv, format: chronology_table, agency: School}\n")
+    result = build_case(case)
+    assert len(result.events) == 2
+    warned = [w for w in result.warnings if w.code == "event.no_person"]
+    assert len(warned) == 1 and warned[0].source_file.endswith("school.csv")
+    assert "rows 1, 2" in warned[0].message          # the table's rows, as source_ref

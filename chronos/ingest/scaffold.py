@@ -6,8 +6,10 @@ wording): the event date column (values that read as dates, a date of birth left
 aside), whether dates are day first, the time column, the person columns (an id, a
 name or given and family names, date of birth, NHS number, sex, postcode) and the
 event-type column (few distinct values, most of them wordings chronos knows) with a
-value map: each wording with the event type it means, or ``ignore`` and a comment where
-chronos does not know it. :meth:`Scaffold.yaml` is the draft mapping as YAML, every
+value map: each wording with the event type it means (from chronos's wordings, else
+guessed from its words and said so in a comment); a wording chronos cannot place is left
+out of the map, so its rows go to quarantine as ``event_type.unmapped`` (counted, never
+dropped) until a person maps or ignores it. :meth:`Scaffold.yaml` is the draft mapping as YAML, every
 guess commented so that a person can check it; ``chronos mapping scaffold FILE`` writes
 it and ``chronos inspect FILE --mapping M`` previews what it gives.
 """
@@ -74,6 +76,8 @@ class Scaffold:
     event_type: str | None = None
     value_map: dict[str, str] = field(default_factory=dict)
     unknown_values: list[str] = field(default_factory=list)
+    #: wordings typed from their words (keyword rules), not from a known wording
+    guessed_values: list[str] = field(default_factory=list)
     agency: str = ""
 
     def mapping(self) -> dict:
@@ -127,9 +131,13 @@ class Scaffold:
         if not self.person.get("id"):
             head.append("# No person id column found: set person.id to the column that "
                         "names who the row is about.")
+        if self.guessed_values:
+            head.append("# Typed from their words, check each: " + ", ".join(
+                f"{v!r} -> {self.value_map[v]}" for v in self.guessed_values[:20]))
         if self.unknown_values:
-            head.append("# Wordings chronos does not know are mapped to 'ignore' below: give "
-                        "each an event type (chronos vocabulary) or leave it ignored: "
+            head.append("# Wordings chronos cannot place are not in the map, so their rows go "
+                        "to quarantine (event_type.unmapped): add each with an event type "
+                        "(chronos vocabulary) or 'ignore': "
                         + ", ".join(repr(v) for v in self.unknown_values[:20]))
         body = yaml.safe_dump(self.mapping(), sort_keys=False, allow_unicode=True, width=100)
         return "\n".join(head) + "\n" + body
@@ -137,7 +145,8 @@ class Scaffold:
     def as_dict(self) -> dict:
         return {"file": str(self.file), "sheet": self.sheet, "rows_sampled": self.rows_sampled,
                 "columns": [vars(c) for c in self.columns], "mapping": self.mapping(),
-                "unknown_values": list(self.unknown_values)}
+                "unknown_values": list(self.unknown_values),
+                "guessed_values": list(self.guessed_values)}
 
 
 def scaffold_mapping(path: str | Path, *, sheet: str | None = None,
@@ -201,8 +210,6 @@ def _names(row: list[str]) -> list[str]:
 
 def _facts(name: str, values: list[str]) -> ColumnFacts:
     from chronos.dates import parse_date
-    from chronos.ingest.mapping import normalise_wording, shipped_wordings
-    from chronos.model import vocabulary
 
     filled = [v.strip() for v in values if v and v.strip()]
     distinct = list(dict.fromkeys(filled))
@@ -216,9 +223,7 @@ def _facts(name: str, values: list[str]) -> ColumnFacts:
     facts.number_share = sum(1 for v in probe if NUMBER.match(v)) / len(probe)
     facts.mean_length = sum(len(v) for v in probe) / len(probe)
     if len(distinct) <= MAX_TYPE_VALUES:
-        wordings, vocab = shipped_wordings(), vocabulary()
-        known = [v for v in distinct if normalise_wording(v) in wordings
-                 or normalise_wording(v).replace(" ", "_") in vocab]
+        known = [v for v in distinct if _known_type(v)]
         facts.known_wordings = len(known) / len(distinct)
     return facts
 
@@ -264,9 +269,6 @@ def _suggest_dates(found: Scaffold, rows: list[list[str]], header: list[str]) ->
 
 def _suggest_type(found: Scaffold, rows: list[list[str]], header: list[str]) -> None:
     """The column most of whose (few) values are wordings chronos knows."""
-    from chronos.ingest.mapping import normalise_wording, shipped_wordings
-    from chronos.model import vocabulary
-
     taken = set(found.person.values()) | {found.date, found.time}
     candidates = [c for c in found.columns if c.name not in taken and 1 < c.distinct
                   <= MAX_TYPE_VALUES and c.date_share < 0.5 and c.known_wordings > 0]
@@ -276,16 +278,38 @@ def _suggest_type(found: Scaffold, rows: list[list[str]], header: list[str]) -> 
     found.event_type = best.name
     at = header.index(best.name)
     values = list(dict.fromkeys(r[at].strip() for r in rows if at < len(r) and r[at].strip()))
-    wordings, vocab = shipped_wordings(), vocabulary()
     for value in values:
-        key = normalise_wording(value)
-        term = wordings.get(key) or (key.replace(" ", "_") if key.replace(" ", "_") in vocab
-                                     else None)
+        term, guessed = _wording_type(value)
         if term:
             found.value_map[value] = term
+            if guessed:
+                found.guessed_values.append(value)
         else:
-            found.value_map[value] = "ignore"
             found.unknown_values.append(value)
+
+
+def _known_type(value: str) -> str | None:
+    """The event type of a wording chronos ships, or of a vocabulary term written out."""
+    from chronos.ingest.mapping import normalise_wording, shipped_wordings
+    from chronos.model import vocabulary
+
+    key = normalise_wording(value)
+    term = shipped_wordings().get(key)
+    return term if term else (key.replace(" ", "_") if key.replace(" ", "_") in vocabulary()
+                              else None)
+
+
+def _wording_type(value: str) -> tuple[str | None, bool]:
+    """The event type a wording means and whether it was guessed from its words: a known
+    wording or vocabulary term first, then the keyword rules; ``(None, False)`` when
+    neither places it."""
+    from chronos.ingest.keywords import classify
+
+    term = _known_type(value)
+    if term:
+        return term, False
+    guess = classify(value)
+    return (guess, True) if guess != "other" else (None, False)
 
 
 def _agency_guess(path: Path) -> str:

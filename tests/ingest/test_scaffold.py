@@ -24,8 +24,30 @@ def test_a_gp_export_gets_its_date_person_and_wordings(tmp_path):
                             "name": "Patient Name", "dob": "DOB"}
     assert found.event_type == "Status"
     assert found.value_map["DNA"] == "was_not_brought"
-    assert found.value_map["Walked out"] == "ignore" and found.unknown_values == ["Walked out"]
+    assert "Walked out" not in found.value_map and found.unknown_values == ["Walked out"]
     assert "Walked out" in found.yaml().split("agency:")[0]      # said in a comment
+
+
+def test_a_wording_nobody_mapped_is_guessed_from_its_words_or_quarantined(tmp_path):
+    """Never 'ignore' by default: a missed appointment is evidence of neglect."""
+    path = tmp_path / "contacts.csv"
+    path.write_text("Client Ref,When,What\n"
+                    "C1,03/05/2021,Home visit\n"
+                    "C1,13/05/2021,Missed appt - no answer at door\n"
+                    "C1,14/05/2021,Walked out\n"
+                    "C1,15/05/2021,Home visit\n")
+    found = scaffold_mapping(path)
+    assert found.value_map == {"Home visit": "home_visit",
+                               "Missed appt - no answer at door": "was_not_brought"}
+    assert found.guessed_values == ["Missed appt - no answer at door"]
+    assert found.unknown_values == ["Walked out"]
+    draft = tmp_path / "contacts.yaml"
+    draft.write_text(found.yaml())
+    assert "'Missed appt - no answer at door' -> was_not_brought" in draft.read_text()
+    result = inspect_file(path, "mapped", mapping=draft).result
+    summary = result.summary()
+    assert summary["reconciles"] and summary["events"] == 3
+    assert [q.code for q in result.quarantine] == ["event_type.unmapped"]
 
 
 def test_the_draft_reads_the_export_it_was_made_from(tmp_path):
