@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_no_network import _strace_works
+
 from .conftest import ROOT, TOKEN, brown_exports, client_for, workspace_of
 
 
@@ -42,16 +44,6 @@ def test_pages_and_a_build_look_up_no_name_and_connect_nowhere(tmp_path, monkeyp
     for page in ("chronology", "findings", "links", "ingest", "annotations", "pictures"):
         assert client.get(f"/case/brown/{page}").status_code == 200
     assert attempts == []
-
-
-def _strace_works() -> str | None:
-    import shutil
-
-    if shutil.which("strace") is None:
-        return "strace is not installed"
-    probe = subprocess.run(["strace", "-f", "-qq", "-e", "trace=none", "true"],
-                           capture_output=True)
-    return None if probe.returncode == 0 else "strace cannot trace here (ptrace not allowed)"
 
 
 @pytest.mark.slow
