@@ -124,6 +124,14 @@ class DuckEngine(PopulationEngine, DuckDBEngine):
 
         return DuckDBAPI(duckdb.connect(config=duckdb_config(self.work, self.memory_limit)))
 
+    def release_link_api(self, api) -> None:
+        """Close splink's database once linking is done: its tables (the records, the
+        blocked pairs, the predictions) would otherwise stay in memory until a garbage
+        collection finds the linker's reference cycles, through the rest of the stage."""
+        con = getattr(api, "_con", None)
+        if con is not None:
+            con.close()
+
 
 class SparkEngine(PopulationEngine, SparkSQLEngine):
     """Spark SQL (local or a cluster): the same SQL in Spark's dialect; prepared tables
@@ -143,6 +151,9 @@ class SparkEngine(PopulationEngine, SparkSQLEngine):
     def map_events(self, events, links, out: Path, *, one_pass: bool = True) -> int:
         self.spark.catalog.clearCache()  # anything splink persisted: linking is done
         return super().map_events(events, links, out, one_pass=one_pass)
+
+    def release_link_api(self, api) -> None:
+        """Nothing to release: splink's tables are Spark's (cleared in map_events)."""
 
     def link_api(self):
         """splink's Spark API, breaking lineage with Parquet checkpoints (its default), the
