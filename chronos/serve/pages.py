@@ -582,9 +582,13 @@ async def returns_page(request: Request):
             standing = app.returns_status(entry.root, scan=False)
         except ChronosError as exc:
             problem = _said(exc)
+    from chronos.returns.issue import TEMPLATES
+
     files = returns_files(entry)
+    templates = [n for n, p in files.items() if p.parent.name == TEMPLATES.name]
     return render(request, "returns.html", entry=entry, returns=standing, problem=problem,
-                  received=(entry.root / RECEIVED), files=sorted(files),
+                  received=(entry.root / RECEIVED), templates=templates,
+                  reports=[n for n in files if n not in templates],
                   said=request.query_params.get("said"), error=request.query_params.get("error"))
 
 

@@ -47,8 +47,11 @@ def test_templates_are_issued_downloaded_and_returns_checked(tmp_path, monkeypat
     assert "returned" in police and "1 returned, 1 outstanding" in page
     sources = yaml.safe_load((folder / "case.yaml").read_text())["sources"]
     assert any(s.get("name") == "return-police" for s in sources)
-    assert any(name.endswith("-check.docx") for name in
-               (p.name for p in (folder / "returns" / "reports").iterdir()))
+    [report] = [p.name for p in (folder / "returns" / "reports").iterdir()]
+    assert report.endswith("-check.docx")
+    listed = page.split('id="returns-reports"')[1].split("</ul>")[0]
+    assert report in listed and "police.docx" not in listed
+    assert client.get(f"/case/brown/returns/files/{report}").status_code == 200
 
 
 def test_a_form_without_agencies_or_with_a_bad_date_says_why(tmp_path, monkeypatch):
