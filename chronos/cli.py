@@ -500,6 +500,7 @@ def annotate(
     reason: str = typer.Option("", "--reason", help="Why, kept with the decisions."),
     quiet: Quiet = False,
     json_out: Json = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Record review decisions about events and findings in the case's annotations
     (annotations.csv in the case folder, kept across rebuilds): significance, notes,
@@ -523,7 +524,7 @@ def annotate(
         raise ChronosError("a finding is dismissed with a reason",
                            hint='add --reason "why the pattern does not hold"')
     done = run.annotate(case, decisions=decisions, bundle_refs=refs, source=source, who=who,
-                        reason=reason)
+                        reason=reason, progress=render.progress(quiet), cache=not no_cache)
     render.annotated(done, quiet=quiet, as_json=json_out)
 
 
