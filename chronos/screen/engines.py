@@ -33,16 +33,16 @@ class PopulationEngine:
         self.drop("events_raw")
         return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
-    def map_events(self: Engine, events, links, out: Path, *, one_pass: bool = True) -> int:
+    def map_events(self: Engine, events, links, out: Path, *, plain_join: bool = True) -> int:
         """Write ``out``: the events with record keys replaced by person ids (sorted,
         distinct, ';'-joined) in ``person_ids`` and in ``person_roles`` (as
         :func:`chronos.link.apply.map_person_roles`); keys no person record has are kept.
         Their count.
 
         Most events name one record with one role: those are mapped by a plain join on
-        their key (``one_pass``); only the others are split, mapped and aggregated (at
+        their key (``plain_join``); only the others are split, mapped and aggregated (at
         100,000 children every event was of the first kind, and splitting them all took
-        three times the CPU and 3.4 GB). ``one_pass=False`` splits every event (the
+        three times the CPU and 3.4 GB). ``plain_join=False`` splits every event (the
         same values: the tests compare the two). The rows are written in no particular
         order: every later stage joins, groups and sorts by id (sorting 1.9 million
         events here cost a third of the stage's CPU and a gigabyte of memory)."""
@@ -51,7 +51,8 @@ class PopulationEngine:
         d = self.dialect
         names = self.columns("map_events_in")
         has_roles = "person_roles" in names
-        plain_ids, plain_roles = (_plain_ids(d), _plain_roles(d)) if one_pass else ("FALSE", "FALSE")
+        plain_ids, plain_roles = ((_plain_ids(), _plain_roles()) if plain_join
+                                  else ("FALSE", "FALSE"))
         mapped = {"person_ids": _mapped_ids(d, plain_ids) + " AS person_ids",
                   "person_roles": _mapped_roles(d, plain_roles) + " AS person_roles"}
         columns = ", ".join(mapped.get(c) or f"e.{d.ident(c)}" for c in names)
@@ -65,7 +66,8 @@ class PopulationEngine:
 p AS (SELECT x.event_id, {d.agg_sorted_distinct('COALESCE(m.person_id, x.k)')} AS pids
   FROM x LEFT JOIN map_links m ON m.record_key = x.k WHERE x.k <> '' GROUP BY x.event_id){roles}
 SELECT {columns} FROM map_events_in e LEFT JOIN p ON p.event_id = e.event_id
-LEFT JOIN map_links mi ON mi.record_key = CASE WHEN {plain_ids} THEN TRIM(e.person_ids) END{join_roles}""",
+LEFT JOIN map_links mi
+  ON mi.record_key = CASE WHEN {plain_ids} THEN TRIM(e.person_ids) END{join_roles}""",
                           out, native=True)
         self.drop("map_events_in", "map_links")
         return count
@@ -148,9 +150,9 @@ class SparkEngine(PopulationEngine, SparkSQLEngine):
         super().close()
         shutil.rmtree(self.work / "spark-checkpoints", ignore_errors=True)
 
-    def map_events(self, events, links, out: Path, *, one_pass: bool = True) -> int:
+    def map_events(self, events, links, out: Path, *, plain_join: bool = True) -> int:
         self.spark.catalog.clearCache()  # anything splink persisted: linking is done
-        return super().map_events(events, links, out, one_pass=one_pass)
+        return super().map_events(events, links, out, plain_join=plain_join)
 
     def release_link_api(self, api) -> None:
         """Nothing to release: splink's tables are Spark's (cleared in map_events)."""
@@ -242,12 +244,12 @@ def _similarity_jar() -> str:
     return similarity_jar_location()
 
 
-def _plain_ids(d) -> str:
+def _plain_ids() -> str:
     """An event's ``person_ids`` is one record key (or NULL): mapped by a join."""
     return "COALESCE(instr(e.person_ids, ';') = 0, TRUE)"
 
 
-def _plain_roles(d) -> str:
+def _plain_roles() -> str:
     """An event's ``person_roles`` is one ``key=role`` pair with one role (or NULL)."""
     return ("COALESCE(instr(e.person_roles, ';') = 0 AND instr(e.person_roles, '+') = 0, "
             "TRUE)")

@@ -96,14 +96,14 @@ ROLES = pd.DataFrame({
 })
 
 
-def _map_roles(tmp_path, one_pass: bool, spark=None) -> tuple[int, pd.DataFrame]:
+def _map_roles(tmp_path, plain_join: bool, spark=None) -> tuple[int, pd.DataFrame]:
     tmp_path.mkdir()
     ROLES.to_parquet(tmp_path / "events.parquet", index=False)
     LINKS.to_parquet(tmp_path / "links.parquet", index=False)
     engine = _engines(tmp_path, spark)
     try:
         count = engine.map_events(tmp_path / "events.parquet", tmp_path / "links.parquet",
-                                  tmp_path / "mapped.parquet", one_pass=one_pass)
+                                  tmp_path / "mapped.parquet", plain_join=plain_join)
     finally:
         engine.close()
     frame = pd.read_parquet(tmp_path / "mapped.parquet").set_index("event_id")
