@@ -33,6 +33,8 @@ class ReportRun:
     images: dict = field(default_factory=dict, repr=False)
     #: pictures drawn so far in this run (or before it), reused by the case report
     drawn: dict = field(default_factory=dict, repr=False)
+    #: the whole-case chronology when the run's is it (reused by the case map)
+    whole: Any = field(default=None, repr=False)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -80,6 +82,8 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
                                                      dates_of_birth)
     else:
         chron = build_chronology(result, options)
+        if (options or ChronologyOptions()) == ChronologyOptions():
+            run.whole = chron
     with staged_files(out_dir, protect=protect, kind="report") as stage:
         for fmt in formats:
             names = _write_one(fmt, result, chron, stage, options, run)
@@ -137,7 +141,7 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     if fmt == "casemap":
         from chronos.report.case_map import write_case_map_docx
 
-        write_case_map_docx(result, stage / "case-map.docx")
+        write_case_map_docx(result, stage / "case-map.docx", chronology=run.whole)
         return "case-map.docx"
     from chronos.report.case_report import case_images, write_case_report
 

@@ -160,12 +160,13 @@ def _finding_bars(result: Any, child: str | None, dated: pd.DataFrame) -> tuple[
     findings = getattr(result, "findings", None)
     if findings is None or not len(findings) or dated.empty:
         return [], ""
+    ranked = sorted_findings(findings)
+    starts = pd.to_datetime(ranked["window_start"], errors="coerce", format="mixed")
+    ends = pd.to_datetime(ranked["window_end"], errors="coerce", format="mixed")
     bars = []
-    for f in sorted_findings(findings).to_dict("records"):
+    for f, start, end in zip(ranked.to_dict("records"), starts, ends):
         if child and child not in str(f.get("person_id") or "").split(";"):
             continue
-        start = pd.to_datetime(f["window_start"], errors="coerce")
-        end = pd.to_datetime(f["window_end"], errors="coerce")
         if pd.isna(start):
             continue
         end = start + pd.Timedelta(days=7) if pd.isna(end) or end <= start else end
