@@ -208,6 +208,7 @@ def glances(result: Any, chron: Chronology, child: str | None = None,
     elif len(lines) > MAX_CHILD_PAGES:
         lines = _most_concern(lines)
     harm_of = _harm_by_child(result, {line["person_id"] for line in lines})
+    live = live_findings(chron)
     out = []
     for line in lines:
         pid, first = line["person_id"], line["first_name"]
@@ -219,7 +220,7 @@ def glances(result: Any, chron: Chronology, child: str | None = None,
                     "counts": counts,
                     "heat": _heat(_entries_since_conceived(line["entries"], line["dob"])),
                     "harm": harm,
-                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
+                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid), live)})
     return out
 
 
@@ -378,14 +379,15 @@ def _own_explanations(result: Any, person_id: str) -> list[tuple[str, set, str]]
 
 
 def key_concern_rows(chron: Chronology, person_id: str,
-                     own: list[tuple[str, set, str]] | None = None) -> list[dict]:
+                     own: list[tuple[str, set, str]] | None = None,
+                     live: list[dict] | None = None) -> list[dict]:
     """The child's key concerns (at most five, ranked): the chronology's finding rows
     (Ref, Finding, Severity, Window, Evidence rows ...), each explained as the child's own
-    finding says where there is one; the child's findings when none is marked key."""
-    found = getattr(chron, "findings", None)
-    if found is None or not len(found):
+    finding says where there is one; the child's findings when none is marked key.
+    ``live``: :func:`live_findings` of ``chron`` when already made (for many children)."""
+    rows = live_findings(chron) if live is None else live
+    if not rows:
         return []
-    rows = [f for f in found.to_dict("records") if not f.get("_dismissed")]
     keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
     if not keys:
         keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]
@@ -396,6 +398,14 @@ def key_concern_rows(chron: Chronology, person_id: str,
                     rule == str(f.get("_rule_id") or rule)), f["Explanation"])
         out.append({**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."})
     return out
+
+
+def live_findings(chron: Chronology) -> list[dict]:
+    """The chronology's finding rows not dismissed on review, as dicts, in rank order."""
+    found = getattr(chron, "findings", None)
+    if found is None or not len(found):
+        return []
+    return [f for f in found.to_dict("records") if not f.get("_dismissed")]
 
 
 def _key_concerns(keys: list[dict]) -> str:

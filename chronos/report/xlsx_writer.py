@@ -281,13 +281,22 @@ def _table_sheet(ws, chron: Chronology, frame, columns: list[str], title: str) -
         cell = ws.cell(head, j, name)
         cell.font, cell.fill, cell.alignment = st["head"], st["head_fill"], st["wrap"]
         ws.column_dimensions[cell.column_letter].width = width
+    from openpyxl.cell.cell import Cell
+
+    style = None        # every body cell alike: styled once, copied (see _data_row)
     for i, row in enumerate(frame[columns].itertuples(index=False), head + 1):
         texts = []
+        ws._current_row = max(ws._current_row, i)
         for j, value in enumerate(row, 1):
             keep = isinstance(value, int | float) and value == value
             text = "" if value is None or value != value else str(value)
-            cell = ws.cell(i, j, value if keep else neutralise(text))
-            cell.alignment, cell.font = st["wrap"], st["body"]
+            cell = ws._cells[(i, j)] = Cell(ws, row=i, column=j,
+                                            value=value if keep else neutralise(text))
+            if style is None:
+                cell.alignment, cell.font = st["wrap"], st["body"]
+                style = copy(cell._style)
+            else:
+                cell._style = copy(style)
             texts.append((text, widths[j - 1]))
         ws.row_dimensions[i].height = _lines_height(texts, st["size"])
     ws.freeze_panes = ws.cell(head + 1, 1)
