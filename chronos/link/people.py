@@ -131,6 +131,8 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
                                           {k: v for k, v in facts.items() if k not in overridden})
+    accepted += join_lone_thin(clusters, plan, pairs, settings, _thin_records(compared),
+                               dict(zip(compared["record_key"], compared["la_id"])))
     unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
                                             settings)
     accepted = _still_accepted(accepted, detached)
@@ -358,6 +360,52 @@ def _vague_records(frame) -> set[str]:
 def _thin_records(frame) -> set[str]:
     """Records with no name at all (a census return: an id, a date of birth and sex)."""
     return set(frame.loc[frame["given"].isna() & frame["family"].isna(), "record_key"])
+
+
+def join_lone_thin(clusters, plan: _Plan, pairs, settings: LinkSettings, nameless,
+                   la_ids: dict) -> list[Edge]:
+    """Join a record with no name (in ``nameless``) held back by ``thin_link_threshold``
+    when nobody else in the data shares its birthday: every record it could be (each
+    pair with it not vetoed and at or above the review threshold) is in one person, its
+    best pair with that person reaches the link threshold, and no record of that person
+    has another LA child id (``la_ids``: record -> LA child id). The stricter threshold
+    is there because others may share the birthday; when none does, the record is joined
+    like a named one. Returns the joins made (``clusters`` is updated)."""
+    held = {}
+    for (a, b), reason in plan.ambiguous.items():
+        if reason == THIN_REASON:
+            for rec in {a, b} & nameless:
+                held.setdefault(rec, []).append((a, b))
+    if not held:
+        return []
+    candidates = pairs[(pairs["vetoes"] == "")
+                       & (pairs["match_probability"] >= settings.review_threshold)
+                       & (pairs["key_l"].isin(held) | pairs["key_r"].isin(held))]
+    options: dict[str, list] = {}
+    for r in candidates.itertuples():
+        for rec, other in ((r.key_l, r.key_r), (r.key_r, r.key_l)):
+            if rec in held:
+                options.setdefault(rec, []).append((r.match_weight, other, r))
+    joined = []
+    for rec in sorted(options):
+        if len(clusters.members.get(clusters.find(rec), ())) > 1:
+            continue                     # joined already (an identifier)
+        named = [f for f in options[rec] if f[1] not in nameless]
+        people = {clusters.find(other) for _, other, _ in named}
+        if len(people) != 1:
+            continue
+        weight, other, r = max(named, key=lambda f: (f[0], f[1]))
+        person = clusters.members.get(clusters.find(other), [other])
+        own = la_ids.get(rec)
+        if own and any(la_ids.get(k) not in (None, own) for k in person):
+            continue                     # the person has another LA child id
+        if r.match_probability < settings.link_threshold or not clusters.union(rec, other):
+            continue
+        joined.append(Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
+                           float(r.match_weight)))
+        for key in held[rec]:
+            plan.ambiguous.pop(key, None)
+    return joined
 
 
 def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
