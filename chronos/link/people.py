@@ -29,6 +29,7 @@ from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
+from chronos.link.stated import ADULT_ROLE_MIN_AGE, contradiction, stated_facts
 from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
                                 map_overrides, note_units, solid_units, split_apart,
                                 star_warnings, unit_review_rows)
@@ -125,8 +126,9 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     dobs = dict(zip(compared["record_key"], compared["dob"]))
     formats = _column_of(records, "source_format", frame.index).loc[compared.index]
     facts = _facts(compared, None, formats, settings)
+    stated = stated_facts(compared, records.loc[compared.index], settings, as_of)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
-                       thin=_thin_records(compared), facts=facts)
+                       thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
@@ -409,7 +411,7 @@ def join_lone_thin(clusters, plan: _Plan, pairs, settings: LinkSettings, nameles
 
 
 def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
-                dobs=None, *, thin=frozenset(), facts=None) -> _Plan:
+                dobs=None, *, thin=frozenset(), facts=None, stated=None) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -430,7 +432,8 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
                                                     prob.loc[below, "key_r"])}
         prob = prob[~below]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
-                           settings.vague_ambiguity_margin, facts)
+                           settings.vague_ambiguity_margin, facts, stated,
+                           int(settings.raw.get("adult_role_min_age", ADULT_ROLE_MIN_AGE)))
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += _edges(prob, "probabilistic", skip=ambiguous)
     return _Plan(edges, cannot, {**held, **ambiguous})
@@ -445,16 +448,20 @@ def _edges(pairs, method: str, skip=()) -> list[Edge]:
 
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
-               vague_margin: float = float("inf"), facts=None) -> dict[tuple[str, str], str]:
+               vague_margin: float = float("inf"), facts=None, stated=None,
+               min_age: int = ADULT_ROLE_MIN_AGE) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child, two individuals of one family tree, years
-    of birth apart): neither join is made; both go to review."""
+    of birth apart): neither join is made; both go to review. A vague record's
+    candidates that what the records state rules out (:mod:`chronos.link.stated`: the
+    other sex; an adult's role for a young child) are no rivals when another candidate
+    is not ruled out; their pairs are not joined and come with the reason."""
     import pandas as pd
 
-    close, names = _close(prob, margin, vague, vague_margin)
+    close, names, ruled = _close(prob, margin, vague, vague_margin, stated, min_age)
     if close.empty:
-        return {}
+        return ruled
     clash = pd.concat([_forbidden_clashes(close, cannot, names),
                        _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
@@ -467,13 +474,15 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
             others = ", ".join(sorted(rivals[rec] - {other}))
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
-    return out
+    return {**ruled, **out}
 
 
-def _close(prob, margin: float, vague, vague_margin: float):
+def _close(prob, margin: float, vague, vague_margin: float, stated=None,
+           min_age: int = ADULT_ROLE_MIN_AGE):
     """(rec, other) candidates close to each record's best, as codes into the returned
     names (integers: grouping millions of pairs by record key strings is slow); only
-    records with more than one close candidate."""
+    records with more than one close candidate; and the pairs ruled out
+    (:func:`_ruled_out`) with their reasons."""
     import numpy as np
     import pandas as pd
 
@@ -483,11 +492,53 @@ def _close(prob, margin: float, vague, vague_margin: float):
     weight = prob["match_weight"].to_numpy(dtype=float)
     both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
                          "w": np.concatenate([weight, weight])})
+    both, ruled = _ruled_out(both, np.asarray(names, dtype=object), vague, stated, min_age)
     gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
     is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
     close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
     close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
-    return close[["rec", "other"]], np.asarray(names, dtype=object)
+    return close[["rec", "other"]], np.asarray(names, dtype=object), ruled
+
+
+#: the words of a ruling out (:mod:`chronos.link.stated`)
+RULED_WORDS = {"sex": "the two records state different sexes",
+               "age": "one names an adult (a parent, a carer...) and the other's date of "
+                      "birth makes that person a young child"}
+RULED_PREFIX = "ruled out: "
+
+
+def _ruled_out(both, names, vague, stated, min_age):
+    """``both`` (rec, other, w) less the candidates of vague records that what the
+    records state rules out, when the record has a candidate that it does not; and
+    {(key, key): reason} for the pairs taken out."""
+    import numpy as np
+    import pandas as pd
+
+    if not stated or not vague or both.empty:
+        return both, {}
+    index = pd.Index(names)
+    told = index.isin(list(stated))
+    rows = both[index.isin(list(vague))[both["rec"].to_numpy()]
+                & told[both["rec"].to_numpy()] & told[both["other"].to_numpy()]]
+    if rows.empty:
+        return both, {}
+    recs, others = names[rows["rec"].to_numpy()], names[rows["other"].to_numpy()]
+    why = [contradiction(stated[r], stated[o], min_age) for r, o in zip(recs, others)]
+    hit = np.array([w is not None for w in why], dtype=bool)
+    if not hit.any():
+        return both, {}
+    ruled = rows[hit]
+    size = both.groupby("rec", sort=False)["other"].size()
+    left = size.loc[ruled["rec"].unique()] - ruled.groupby("rec", sort=False).size()
+    keep_rec = set(left[left > 0].index)            # a candidate is left: rule out
+    ruled_rows = [(i, r, o, w) for i, r, o, w, c in zip(
+        ruled.index, recs[hit], others[hit], np.asarray(why, dtype=object)[hit],
+        ruled["rec"].to_numpy()) if c in keep_rec]
+    reasons = {tuple(sorted((r, o))): f"{RULED_PREFIX}{r} has no date of birth (or an "
+               f"initial only) and matches {o}, but {RULED_WORDS[w]}; {r} matches "
+               "another record they do not rule out"
+               for _, r, o, w in ruled_rows}
+    return both.drop(index=[i for i, *_ in ruled_rows]), reasons
 
 
 def _forbidden_clashes(close, cannot, names):
@@ -701,7 +752,7 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
             _review_reason(r, key, plan, refused_keys, settings)
         if reason is None:
             continue
-        if (reason.startswith("uncertain") or reason == THIN_REASON) and \
+        if (reason.startswith(("uncertain", RULED_PREFIX)) or reason == THIN_REASON) and \
                 record_to_person[r.key_l] == record_to_person[r.key_r]:
             continue
         rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,
