@@ -608,38 +608,36 @@ class LinkDecision:
 def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecision:
     """Record that two person records are the ``same`` person or ``different`` people in
     the case's overrides file (``overrides:`` in the manifest, default
-    ``overrides.yaml``), added to what it holds (:func:`chronos.link.overrides.decisions_to_overrides`);
+    ``overrides.yaml``), added to what it holds;
     the next build links (or keeps apart) the two records. A pair decided the other way
-    before is moved, not left contradicting."""
-    import pandas as pd
-    import yaml
-
-    from chronos.case import load_case
-    from chronos.errors import ChronosError
-    from chronos.link.overrides import decisions_to_overrides, parse_overrides
+    before is moved, not left contradicting. The file's text is edited, so a person's
+    comments and notes in it are kept (:func:`chronos.link.overrides.record_decision`)."""
+    from chronos import limits
+    from chronos.case import Case, load_case
+    from chronos.errors import ChronosError, ManifestError
+    from chronos.link.overrides import parse_overrides, record_decision
     from chronos.report.safe_files import write_text
+    from chronos.safe_input import read_bytes
 
     if decision not in ("same", "different"):
         raise ChronosError(f"a link decision is 'same' or 'different', not {decision!r}")
-    from chronos.case import Case
-
     loaded = case.case if isinstance(case, CaseResult) else (
         case if isinstance(case, Case) else load_case(case))
     path = _overrides_path(loaded)
-    existing = parse_overrides(path)
-    pair = {record_a, record_b}
-    existing.must_link = [g for g in existing.must_link if not (decision == "different"
-                                                              and pair <= set(g) and len(g) == 2)]
-    existing.cannot_link = [p for p in existing.cannot_link if not (decision == "same"
-                                                                    and set(p) == pair)]
-    review = pd.DataFrame([{"record_key_a": record_a, "record_key_b": record_b,
-                            "decision": decision}])
-    data = decisions_to_overrides(review, existing)
-    header = ("# Link decisions: records that are the same person (must_link) or different\n"
-              "# people (cannot_link). Written by chronos; a person may edit it.\n")
-    write_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return LinkDecision(path, record_a, record_b, decision, len(data["must_link"]),
-                        len(data["cannot_link"]))
+    text = ""
+    if path.exists():
+        raw = read_bytes(path, str(path), limit=limits.MAX_YAML_BYTES, error=ManifestError,
+                         what="overrides file")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ManifestError(f"the overrides file is not UTF-8 text (byte "
+                                f"0x{raw[exc.start]:02X} at offset {exc.start})",
+                                file=str(path)) from None
+    write_text(path, record_decision(text, record_a, record_b, decision, label=str(path)))
+    data = parse_overrides(path)
+    return LinkDecision(path, record_a, record_b, decision, len(data.must_link),
+                        len(data.cannot_link))
 
 
 def _overrides_path(case) -> Path:

@@ -819,7 +819,8 @@ def returns_check(
                                           help="Write the check report (.docx) here (default, "
                                                "with a case: CASE/returns/reports/)."),
     no_record: bool = typer.Option(False, "--no-record",
-                                   help="Only check: do not add the return to the case."),
+                                   help="Only check: write nothing into the case (no report "
+                                        "unless --report names one, the return not added)."),
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:
