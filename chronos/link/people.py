@@ -124,9 +124,10 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     solid = solid_units(scored.self_pairs, settings, forced)
     compared = units.frame
     dobs = dict(zip(compared["record_key"], compared["dob"]))
-    formats = _column_of(records, "source_format", frame.index).loc[compared.index]
+    mine = _rows_of(records, compared)
+    formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
-    stated = stated_facts(compared, records.loc[compared.index], settings, as_of)
+    stated = stated_facts(compared, mine, settings, as_of)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
                        thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
@@ -166,6 +167,14 @@ def _units(frame, overrides, records=None, settings=None):
     units = collapse_duplicates(frame, declared) if declared else collapse_duplicates(frame)
     apart = split_apart(units, overrides.cannot_link)
     return collapse_duplicates(frame, apart | declared) if apart else units
+
+
+def _rows_of(records, compared):
+    """The person records of the ``compared`` records (the representatives of units,
+    indexed afresh), in their order and with their index."""
+    position = records.index[records["record_key"].isin(compared["record_key"]).to_numpy()]
+    rows = records.loc[position].set_index("record_key", drop=False)
+    return rows.loc[compared["record_key"].to_numpy()].set_axis(compared.index)
 
 
 def _source_files(records) -> dict[str, str]:
@@ -453,10 +462,11 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child, two individuals of one family tree, years
-    of birth apart): neither join is made; both go to review. A vague record's
-    candidates that what the records state rules out (:mod:`chronos.link.stated`: the
-    other sex; an adult's role for a young child) are no rivals when another candidate
-    is not ruled out; their pairs are not joined and come with the reason."""
+    of birth apart): neither join is made; both go to review. A vague record is never
+    joined with a candidate that what the records state rules out
+    (:mod:`chronos.link.stated`): an adult's role against a young child always, the
+    other sex when another candidate is not ruled out; such a candidate is no rival, and
+    the pair comes with the reason."""
     import pandas as pd
 
     close, names, ruled = _close(prob, margin, vague, vague_margin, stated, min_age)
@@ -509,8 +519,9 @@ RULED_PREFIX = "ruled out: "
 
 def _ruled_out(both, names, vague, stated, min_age):
     """``both`` (rec, other, w) less the candidates of vague records that what the
-    records state rules out, when the record has a candidate that it does not; and
-    {(key, key): reason} for the pairs taken out."""
+    records state rules out (:func:`chronos.link.stated.contradiction`): always for an
+    adult's role against a young child, and for the other sex when the record has a
+    candidate it does not rule out; and {(key, key): reason} for the pairs taken out."""
     import numpy as np
     import pandas as pd
 
@@ -531,13 +542,13 @@ def _ruled_out(both, names, vague, stated, min_age):
     size = both.groupby("rec", sort=False)["other"].size()
     left = size.loc[ruled["rec"].unique()] - ruled.groupby("rec", sort=False).size()
     keep_rec = set(left[left > 0].index)            # a candidate is left: rule out
-    ruled_rows = [(i, r, o, w) for i, r, o, w, c in zip(
+    ruled_rows = [(i, r, o, w, c in keep_rec) for i, r, o, w, c in zip(
         ruled.index, recs[hit], others[hit], np.asarray(why, dtype=object)[hit],
-        ruled["rec"].to_numpy()) if c in keep_rec]
+        ruled["rec"].to_numpy()) if w == "age" or c in keep_rec]
     reasons = {tuple(sorted((r, o))): f"{RULED_PREFIX}{r} has no date of birth (or an "
-               f"initial only) and matches {o}, but {RULED_WORDS[w]}; {r} matches "
-               "another record they do not rule out"
-               for _, r, o, w in ruled_rows}
+               f"initial only) and matches {o}, but {RULED_WORDS[w]}"
+               + ("; it matches another record they do not rule out" if left else "")
+               for _, r, o, w, left in ruled_rows}
     return both.drop(index=[i for i, *_ in ruled_rows]), reasons
 
 

@@ -4,13 +4,14 @@
 police log that also says the person is female does not. "Aaron Ockingfel, parent" fits
 the father and not his son aged eight, whatever else the two share. Linking uses these
 statements only to rule a candidate out for a *vague* record (no date of birth, or an
-initial only; :func:`chronos.link.people._ambiguous`), and only when another candidate
-of the record agrees with them:
+initial only; :func:`chronos.link.people._ambiguous`):
 
 * **sex**: a record stating male (or female) is not a candidate whose record states the
-  other (unknown, indeterminate or missing says nothing);
+  other (unknown, indeterminate or missing says nothing), when another candidate of the
+  record is not ruled out (a sex can be mistyped: alone, the other sex only weighs
+  against the join, as the model says);
 * **an adult's role**: a record naming the person as a parent, carer or another adult
-  role (``adult_roles`` in ``link_model.yaml``) is not a person under
+  role (``adult_roles`` in ``link_model.yaml``) is never a person under
   ``adult_role_min_age`` (12) on the linking date by their own date of birth: no record
   made up to that date can have named them as an adult. A *child's* role says nothing:
   an adult today was a child in older records.

@@ -271,6 +271,31 @@ def test_a_vague_record_naming_a_parent_is_not_the_same_named_young_son():
     assert not same(grown, "police:5", "gp:1") and not same(grown, "police:5", "gp:2")
 
 
+def test_a_record_naming_a_parent_never_joins_a_young_child_even_as_its_only_candidate():
+    from datetime import date
+
+    rows = [rec("gp:2", "Ivy", "Roswin", "2015-07-03", sex="F", postcode="MN13 5EH",
+                role="child"),
+            rec("school:2", "Ivy", "Roswin", "2015-07-03", sex="F", postcode="MN13 5EH"),
+            rec("police:7", "I", "Roswin", None, sex="F", postcode="MN13 5EH", role="Mother")]
+    result = link_people(pd.DataFrame(rows), as_of=date(2024, 3, 31))
+    assert same(result, "gp:2", "school:2") and not same(result, "police:7", "gp:2")
+    reasons = set(result.review.loc[result.review["record_key_a"].eq("police:7")
+                                    | result.review["record_key_b"].eq("police:7"), "reason"])
+    assert any(r.startswith("ruled out: police:7") and "names an adult" in r for r in reasons)
+
+
+def test_records_declared_distinct_stay_apart_after_identical_records_are_collapsed():
+    # two identical records sort first and become one unit: the declarations of the
+    # records after them must stay theirs
+    rows = [rec("a:1", "Ann", "Bell", "2001-01-01"), rec("a:2", "Ann", "Bell", "2001-01-01"),
+            rec("gp:1", "Henry", "Tudor", None),
+            rec("tree:I1", "Henry", "Tudor", None, source_format="gedcom"),
+            rec("tree:I2", "Henry", "Tudor", None, source_format="gedcom")]
+    result = link_people(pd.DataFrame(rows), settings={"distinct_within_source": False})
+    assert same(result, "a:1", "a:2") and not same(result, "tree:I1", "tree:I2")
+
+
 def test_two_nameless_records_of_one_source_stay_two_children():
     rows = [rec("cin:A1", None, None, "2019-04-03", sex="F", la_child_id="A1"),
             rec("cin:A2", None, None, "2019-04-03", sex="F", la_child_id="A2"),
