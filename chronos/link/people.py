@@ -127,7 +127,9 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     mine = _rows_of(records, compared)
     formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
-    stated = stated_facts(compared, mine, settings, as_of)
+
+    def stated(keys):
+        return stated_facts(compared, mine, settings, as_of, keys)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
                        thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
@@ -172,6 +174,9 @@ def _units(frame, overrides, records=None, settings=None):
 def _rows_of(records, compared):
     """The person records of the ``compared`` records (the representatives of units,
     indexed afresh), in their order and with their index."""
+    if len(records) == len(compared) and \
+            (records["record_key"].to_numpy() == compared["record_key"].to_numpy()).all():
+        return records.set_axis(compared.index)     # nothing collapsed
     position = records.index[records["record_key"].isin(compared["record_key"]).to_numpy()]
     rows = records.loc[position].set_index("record_key", drop=False)
     return rows.loc[compared["record_key"].to_numpy()].set_axis(compared.index)
@@ -466,7 +471,8 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     joined with a candidate that what the records state rules out
     (:mod:`chronos.link.stated`): an adult's role against a young child always, the
     other sex when another candidate is not ruled out; such a candidate is no rival, and
-    the pair comes with the reason."""
+    the pair comes with the reason (``stated``: record keys -> their
+    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates)."""
     import pandas as pd
 
     close, names, ruled = _close(prob, margin, vague, vague_margin, stated, min_age)
@@ -525,16 +531,14 @@ def _ruled_out(both, names, vague, stated, min_age):
     import numpy as np
     import pandas as pd
 
-    if not stated or not vague or both.empty:
+    if stated is None or not vague or both.empty:
         return both, {}
-    index = pd.Index(names)
-    told = index.isin(list(stated))
-    rows = both[index.isin(list(vague))[both["rec"].to_numpy()]
-                & told[both["rec"].to_numpy()] & told[both["other"].to_numpy()]]
+    rows = both[pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]]
     if rows.empty:
         return both, {}
     recs, others = names[rows["rec"].to_numpy()], names[rows["other"].to_numpy()]
-    why = [contradiction(stated[r], stated[o], min_age) for r, o in zip(recs, others)]
+    told = stated(set(recs) | set(others))
+    why = [contradiction(told.get(r), told.get(o), min_age) for r, o in zip(recs, others)]
     hit = np.array([w is not None for w in why], dtype=bool)
     if not hit.any():
         return both, {}
@@ -547,8 +551,8 @@ def _ruled_out(both, names, vague, stated, min_age):
         ruled["rec"].to_numpy()) if w == "age" or c in keep_rec]
     reasons = {tuple(sorted((r, o))): f"{RULED_PREFIX}{r} has no date of birth (or an "
                f"initial only) and matches {o}, but {RULED_WORDS[w]}"
-               + ("; it matches another record they do not rule out" if left else "")
-               for _, r, o, w, left in ruled_rows}
+               + ("; it matches another record they do not rule out" if another else "")
+               for _, r, o, w, another in ruled_rows}
     return both.drop(index=[i for i, *_ in ruled_rows]), reasons
 
 

@@ -40,37 +40,46 @@ class Stated:
     age: int | None = None
 
 
-def stated_facts(frame, records, settings=None, as_of: date | None = None) -> dict:
+def stated_facts(frame, records, settings=None, as_of: date | None = None,
+                 keys=None) -> dict:
     """Record key -> :class:`Stated`, for the records that state anything (``frame``:
     :func:`chronos.link.identifiers.prepare_records`' columns; ``records``: the person
-    records, aligned, for their ``role``)."""
+    records, aligned, for their ``role``; ``keys``: only these records, default all)."""
+    import numpy as np
+
     raw = getattr(settings, "raw", None) or {}
     adult_roles = {str(r).strip().lower() for r in raw.get("adult_roles") or ADULT_ROLES}
     today = as_of or date.today()
-    roles = records["role"] if "role" in records.columns else None
-    role_text = ([] if roles is None else
-                 roles.astype("object").where(roles.notna(), "").astype(str).str.strip()
-                 .str.lower().tolist())
+    if keys is not None:
+        wanted = frame["record_key"].isin(list(keys)).to_numpy()
+        frame, records = frame[wanted], records[wanted]
+    role = records["role"] if "role" in records.columns else None
+    adult = (np.zeros(len(frame), dtype=bool) if role is None else
+             role.astype("string").str.strip().str.lower().isin(adult_roles)
+             .fillna(False).to_numpy(dtype=bool))
+    sex = frame["sex"].where(frame["sex"].isin(["M", "F"]), None).tolist()
+    age = _ages(frame, today)
     out = {}
-    dob = frame["dob"].tolist()
-    year = frame["dob_year"].astype("object").where(frame["dob_year"].notna(), None).tolist()
-    for i, (key, sex) in enumerate(zip(frame["record_key"].tolist(), frame["sex"].tolist())):
-        adult = bool(role_text) and role_text[i] in adult_roles
-        age = _age(dob[i], year[i], today)
-        sex = sex if sex in ("M", "F") else None
-        if sex or adult or age is not None:
-            out[key] = Stated(sex, adult, age)
+    for key, s, a, y in zip(frame["record_key"].tolist(), sex, adult.tolist(), age):
+        if s or a or y is not None:
+            out[key] = Stated(s, a, y)
     return out
 
 
-def _age(dob, year, today: date) -> int | None:
-    """Whole years on ``today`` from a date of birth (or, at most, from a year)."""
-    if dob:
-        born = date.fromisoformat(str(dob))
-        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    if year is not None:
-        return today.year - int(year) - 1          # the youngest they can be
-    return None
+def _ages(frame, today: date) -> list:
+    """Whole years on ``today`` from each date of birth (or, at most, from a year of
+    birth: the youngest the person can be); None where neither is known."""
+    import pandas as pd
+
+    dob = frame["dob"].astype("string")
+    year = pd.to_numeric(dob.str.slice(0, 4), errors="coerce")
+    month = pd.to_numeric(dob.str.slice(5, 7), errors="coerce")
+    day = pd.to_numeric(dob.str.slice(8, 10), errors="coerce")
+    before = (month > today.month) | ((month == today.month) & (day > today.day))
+    exact = today.year - year - before.fillna(False).astype(int)
+    from_year = today.year - pd.to_numeric(frame["dob_year"], errors="coerce") - 1
+    age = exact.where(year.notna(), from_year)
+    return [None if pd.isna(v) else int(v) for v in age.tolist()]
 
 
 def contradiction(record: Stated | None, candidate: Stated | None,

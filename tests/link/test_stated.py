@@ -33,6 +33,9 @@ def test_sex_role_and_age_are_read_from_the_records():
     assert facts["tree:3"] == Stated(None, False, 152)   # the youngest a year allows
     assert facts["gp:4"] == Stated(None, True, None)       # unknown sex states nothing
     assert "gp:5" not in facts
+    records = pd.DataFrame([{"record_key": "gp:1", "sex": "F"}, {"record_key": "gp:2", "sex": "M"}])
+    frame, _ = prepare_records(records, as_of=AS_OF)
+    assert stated_facts(frame, records, None, AS_OF, keys={"gp:2"}) == {"gp:2": Stated("M")}
 
 
 def test_the_adult_roles_come_from_the_model():
