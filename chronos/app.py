@@ -237,19 +237,20 @@ DECISIONS = {"significant": ("significance", "significant"),
 def annotate(case, *, decisions: list[tuple[str, str, str]] | None = None,
              bundle_refs: dict[str, str] | None = None, source: Path | None = None,
              who: str | None = None, reason: str = "",
-             progress: Progress | None = None) -> Annotated:
+             progress: Progress | None = None, cache: bool = True) -> Annotated:
     """Record review decisions in the case's annotations (``annotations.csv`` in the case
     folder, kept across rebuilds; :mod:`chronos.annotations`): ``decisions`` as
     ``(target id, field, value)`` (a '' value withdraws one), ``bundle_refs`` (event id ->
     reference) and those typed into a court chronology ``source`` (Word or Excel). Every
     id must be one the case has now; only what changes the decisions in force is added,
     all at once, by ``who`` (default: the login name). With nothing to record, lists the
-    decisions in force."""
+    decisions in force. The case is read through its cache (``cache``), as a build reads
+    it, to know which ids it has."""
     from chronos.annotations import (Annotation, add_annotations, annotations_path, changes,
                                      check, current_user, now, read_annotations)
     from chronos.case import build_case
 
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     root = result.case.root
     wanted = list(decisions or [])
     refs = dict(bundle_refs or {})

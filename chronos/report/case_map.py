@@ -333,11 +333,11 @@ def _unknown_fathers(result: Any) -> list[Item]:
     rel = model.conformed(getattr(result, "relationships", None), "relationships")
     persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     sex = dict(zip(persons["person_id"], persons["sex"].fillna("U")))
+    fathers = {b for a, b in zip(*(rel.loc[rel["kind"] == "parent", c]
+                                   for c in ("person_a", "person_b"))) if sex.get(a) == "M"}
     out = []
     for kid in people.index_children(result):
-        parents = rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == kid["person_id"]),
-                          "person_a"]
-        if not any(sex.get(p) == "M" for p in parents):
+        if kid["person_id"] not in fathers:
             out.append(Item(f"No father recorded for {kid['name']}",
                             "who is the father; is he known to agencies; does he have contact?"))
     return out
@@ -409,13 +409,15 @@ SCALE = ("On a scale of 0 to 10, where 10 means everyone knows the children are 
          "for the case to close and 0 means the children will be harmed, where is each person?")
 
 
-def write_case_map_docx(result: Any, path: str | Path, chronology=None) -> Path:
+def write_case_map_docx(result: Any, path: str | Path, chronology=None,
+                        case_map: CaseMap | None = None) -> Path:
     """The case map as a landscape Word document for the meeting to complete: the three
     questions (header repeated on every page), the drafted danger statements and safety
-    goals marked as drafts, and the scale with a row per person."""
+    goals marked as drafts, and the scale with a row per person. ``case_map``: the case
+    map already built (:func:`build_case_map`), else built here."""
     from chronos.report.docx_writer import clean, heading, new_document, save, set_widths
 
-    cm = build_case_map(result, chronology)
+    cm = case_map or build_case_map(result, chronology)
     doc = new_document("Case map")
     heading(doc, f"Case map: {clean(cm.case)}", 1)
     doc.add_paragraph("Drawn from the chronology; rows refer to its numbered entries. The "

@@ -43,20 +43,68 @@ def chronology_rows(result, *, child: str | None = None, significant: bool = Fal
 
     from chronos.model import vocabulary
 
-    events = _ordered(result.events)
+    events = _ordered_records(result)
     if child:
-        events = events[events["person_ids"].fillna("").map(_concerns(result, child))]
+        concerns = _concerns(result, child)
+        events = [ev for ev in events if concerns(ev["person_ids"] or "")]
     vocab = vocabulary()
     people = _people(result.persons)
     evidence = _evidence(result.findings)
     index = [child] if child else sorted(  # eldest first
         _index_children(result, people), key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
-    rows = [_row(group, vocab, people, evidence, index) for group in _real_events(records(events))]
+    rows = [_row(group, vocab, people, evidence, index) for group in _real_events(events)]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
     if significant:
         frame = frame[frame["significant"]].reset_index(drop=True)
     frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
+
+
+def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
+    """For each of ``children`` (index children's person ids), the ``(date, categories,
+    significant)`` of each row of its own chronology (:func:`chronology_rows` with
+    ``child=``), for every child in one pass over the case's events rather than one
+    pass per child."""
+    from chronos.model import vocabulary
+    from chronos.report.people import circles_of, index_children
+    from chronos.report.significance import significance_rules
+
+    vocab, rules = vocabulary(), significance_rules()
+    evidence = _evidence(result.findings)
+    index = {c["person_id"] for c in index_children(result)}
+    everyone = set(children)
+    holders: dict[str, set[str]] = {}   # a person -> the children whose circle holds them
+    for kid, circle in circles_of(result, children).items():
+        for member in circle:
+            holders.setdefault(member, set()).add(kid)
+
+    def concerned(person_ids) -> set[str]:  # as _concerns, for every child at once
+        ids = {i for i in _text(person_ids).split(";") if i}
+        if not ids:
+            return everyone
+        if ids <= index:
+            return ids & everyone
+        return set().union(*(holders.get(i, ()) for i in ids)) | (ids & everyone)
+
+    out: dict[str, list[tuple[str, str, bool]]] = {kid: [] for kid in children}
+    for group in _real_events(records(_ordered(result.events))):
+        whose = [concerned(ev.get("person_ids")) for ev in group]
+        whole = None
+        for kid in set().union(*whose):
+            part = [ev for ev, who in zip(group, whose) if kid in who]
+            if len(part) == len(group):
+                whole = whole or _entry(group, vocab, rules, evidence)
+                out[kid].append(whole)
+            else:
+                out[kid].append(_entry(part, vocab, rules, evidence))
+    return out
+
+
+def _entry(group: list[dict], vocab, rules, evidence: dict) -> tuple[str, str, bool]:
+    """A row's date, Horwath categories and significance, as :func:`_row` gives them."""
+    cited = any(evidence.get(str(ev["event_id"])) for ev in group)
+    judged = _judge(group, vocab, rules, cited)
+    return _text(group[0].get("date")), ";".join(judged["categories"]), judged["significant"]
 
 
 def _real_events(events: list[dict]) -> list[list[dict]]:
@@ -77,6 +125,14 @@ def records(frame) -> list[dict]:
     columns = {name: [None if v is _NA or v != v else v for v in frame[name].tolist()]
                for name in frame.columns}
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def _ordered_records(result) -> list[dict]:
+    """The case's events as records in chronology order, worked out once per result
+    (every child's chronology, the family's and the timeline's start from them)."""
+    from chronos.report.people import remembered
+
+    return remembered(result, "ordered events", lambda: records(_ordered(result.events)))
 
 
 def _ordered(events):
