@@ -38,7 +38,18 @@ def chronology_rows(result, *, child: str | None = None, significant: bool = Fal
     household members) unless they only concern the child's siblings. ``significant``
     keeps only the significant rows (:mod:`chronos.report.significance`). Undated events
     come last, marked "Undated".
+
+    Worked out once per result, child and ``significant`` (the documents and the timeline
+    of one build share it); each caller gets its own copy.
     """
+    remember = getattr(result, "remember", None)
+    if remember is None:
+        return _chronology_rows(result, child, significant)
+    return remember(("chronology_rows", child, significant),
+                    lambda: _chronology_rows(result, child, significant)).copy()
+
+
+def _chronology_rows(result, child: str | None, significant: bool):
     import pandas as pd
 
     from chronos.model import vocabulary
