@@ -526,13 +526,14 @@ def _render_in_arrow(parts: list[str], frame: pd.DataFrame) -> pd.Series:
 
 
 def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
-    """(the combination number of each row, the distinct value tuples in order of first
-    appearance) of text columns; None when they have missing values or more distinct
-    combinations than ``most`` of the rows."""
+    """(the combination number of each row, the distinct value tuples) of text columns;
+    None when they have missing values or more distinct combinations than ``most`` of
+    the rows. The combinations are numbered by their dictionary codes (numpy, no
+    hashing) while those fit in a small table, else in order of first appearance."""
     import numpy as np
 
     code = np.zeros(len(columns[0]), dtype=np.int64)
-    encoded = []
+    encoded, space, most = [], 1, max(16, most * len(code))
     for column in columns:
         text = arrow_text(column)
         text = text.combine_chunks() if hasattr(text, "combine_chunks") else text
@@ -540,12 +541,32 @@ def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
             return None
         encoded.append(text.dictionary_encode())
         indices = encoded[-1].indices.to_numpy().astype(np.int64)
-        code = pd.factorize(code * len(encoded[-1].dictionary) + indices)[0]
-        if code.max(initial=-1) + 1 > max(16, most * len(code)):
+        size = len(encoded[-1].dictionary)
+        if space * size <= max(1 << 16, len(code)):  # numbered through a table
+            code, space = code * size + indices, space * size
+            continue
+        if space > 1:
+            code = _renumbered(code, space)
+        code = pd.factorize(code * size + indices)[0]
+        space = int(code.max(initial=-1)) + 1
+        if space > most:
             return None
+    code = _renumbered(code, space)
+    if code.max(initial=-1) + 1 > most:
+        return None
     firsts = np.flatnonzero(~pd.Series(code).duplicated().to_numpy())
+    firsts = firsts[np.argsort(code[firsts], kind="stable")]   # the row of each number
     values = [e.dictionary.take(e.indices.take(firsts)).to_pylist() for e in encoded]
     return code, list(zip(*values))
+
+
+def _renumbered(code, space: int):
+    """Codes below ``space`` renumbered 0..n-1 over the values that occur (in order)."""
+    import numpy as np
+
+    present = np.bincount(code, minlength=space) > 0
+    numbers = np.cumsum(present) - 1
+    return numbers[code]
 
 
 #: The first three letters of the totals words, lower case (for :func:`_near_totals_word`).
