@@ -643,3 +643,30 @@ def test_unmapped_must_be_a_known_choice():
                                          "type": {"column": "Outcome", "unmapped": "guess"}}]}
     with pytest.raises(MappingError, match="keywords"):
         parse_mapping(mapping)
+
+
+def test_totals_labels_after_odd_spaces_or_in_any_case_are_skipped(tmp_path):
+    # the quick look for totals words (first bytes of each cell) must not miss a label
+    # behind a non-breaking space or a tab, in capitals, under a later column
+    rows = [HEADER, ROWS[0], ["\u00a0total", "", "", "", "", "", "", "", "2"],
+            ["", "", "", "", "", "", "", "\tGRAND TOTAL", "1,204"],
+            ["P5", "Sue", "Sumner", "01/02/2015", "F", "03/04/2022", "09:30",
+             "Substance misuse", "DNA"]]   # words that start like "sub"/"sum": a person
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 2}
+    assert list(result.events["source_ref"]) == ["2", "5"]
+    assert_reconciles(result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=8) | st.sampled_from(
+    ["Total", " sub-total", "\u00a0Sum:", "COUNT", "grand", "su", "Surname", "ſum"]),
+    min_size=1, max_size=12))
+def test_the_quick_look_for_totals_words_misses_no_cell_the_exact_test_would_take(cells):
+    import pyarrow as pa
+
+    from chronos.ingest.mapped import TOTALS_START, _starts_like_totals
+
+    near = _starts_like_totals(pa.array(cells, type=pa.large_string()))
+    exact = [c.lower().lstrip().startswith(TOTALS_START) for c in cells]
+    assert all(n for n, e in zip(near, exact) if e)
