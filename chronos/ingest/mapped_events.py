@@ -303,11 +303,13 @@ def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Seri
 
     table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
                       "o": pa.array(pd.Series(ordinals).to_numpy())})
-    from chronos.sql import DUCKDB, literal
+    from chronos.sql import literal
 
-    # a missing date (NULL) counts as "", a number as its decimal text
-    parts = [literal(source_file), "r", "t", "d", "CAST(o AS VARCHAR)"]
-    query = f"select {DUCKDB.stable_id('E', parts)} as id from ids_in"
+    # chronos.sql's stable_id (sha1 of the parts joined by chr(31)), written with one
+    # concat(): one string built per row instead of one per ||, and concat() counts a
+    # missing date (NULL) as "" as stable_id's COALESCE does; a number as its decimal text
+    parts = ", chr(31), ".join([literal(source_file), "r", "t", "d", "o"])
+    query = f"select concat('E', substr(sha1(concat({parts})), 1, 12)) as id from ids_in"
     with duckdb.connect() as con:
         con.execute("set threads = 1")  # the work is one pass; threads only add overhead
         con.register("ids_in", table)

@@ -95,8 +95,10 @@ def test_event_ids_are_the_contract_ids_and_stable(tmp_path):
     row = first.iloc[0]
     assert row["event_id"] == make_event_id("gp.csv", "2", "was_not_brought", "2022-04-03", 0)
     refs = [str(i) for i in range(60_000)]
-    bulk = event_ids("a'b.csv", refs, ["x"] * len(refs), [""] * len(refs), [1] * len(refs))
-    assert bulk[7] == make_event_id("a'b.csv", "7", "x", "", 1)
+    dates = [None if i % 3 else "2022-04-03" for i in range(len(refs))]  # None counts as ""
+    bulk = event_ids("a'b Zoë.csv", refs, ["x"] * len(refs), dates, [i % 2 for i in range(len(refs))])
+    for i in (6, 7, 8, 59_999):
+        assert bulk[i] == make_event_id("a'b Zoë.csv", str(i), "x", dates[i] or "", i % 2)
 
 
 def test_tsv_is_read_by_its_extension(tmp_path):
