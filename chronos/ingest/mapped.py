@@ -104,7 +104,8 @@ class MappedRows:
         else:
             frame = frames[0].reset_index(drop=True)
         for col in mapping.columns:
-            frame[col] = frame[col].str.strip()
+            if _may_need_strip(arrow_text(frame[col])):
+                frame[col] = frame[col].str.strip()
         ref = pd.concat(refs, ignore_index=True).astype("string")
         info = {k: v for k, v in tables[0].info.items() if k != "extra_fields"}
         if len(tables) > 1:
@@ -573,6 +574,42 @@ def _renumbered(code, space: int):
 _TOTALS_LETTERS = [{ord(w[i]) for w in TOTALS_START} for i in range(3)]
 
 
+def _may_need_strip(text) -> bool:
+    """Whether some cell of an Arrow string column might start or end with white space
+    (its first or last byte a space, a control or non-ASCII; numpy over the buffers)."""
+    for chunk in _chunks(text):
+        start, size, data = _cells(chunk)
+        filled = size > 0
+        if not filled.any():
+            continue
+        first = data[start[filled]]
+        last = data[start[filled] + size[filled] - 1]
+        if ((first <= 32) | (first >= 0x80) | (last <= 32) | (last >= 0x80)).any():
+            return True
+    return False
+
+
+def _chunks(text) -> list:
+    import pyarrow as pa
+
+    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
+def _cells(chunk):
+    """(start, size) of each cell of an Arrow string array in its data buffer, and the
+    buffer as numpy bytes (one zero byte when it is empty)."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets, data = chunk.buffers()
+    offsets = np.frombuffer(offsets, dtype=offsets_type)[chunk.offset:
+                                                          chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else \
+        np.zeros(1, dtype=np.uint8)
+    return offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64), data
+
+
 def _letter_table(i: int):
     """A lookup of 256 booleans: the byte is letter ``i`` of a totals word (lower case)."""
     import numpy as np
@@ -598,18 +635,10 @@ def _near_totals_word(frame: pd.DataFrame):
 def _starts_like_totals(text):
     """:func:`_near_totals_word` for one Arrow string column."""
     import numpy as np
-    import pyarrow as pa
 
-    chunks = text.chunks if isinstance(text, pa.ChunkedArray) else [text]
     out = []
-    for chunk in chunks:
-        offsets_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-        _, offsets, data = chunk.buffers()
-        offsets = np.frombuffer(offsets, dtype=offsets_type)[chunk.offset:
-                                                              chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else \
-            np.zeros(1, dtype=np.uint8)
-        start, size = offsets[:-1], np.diff(offsets)
+    for chunk in _chunks(text):
+        start, size, data = _cells(chunk)
         first = data[np.minimum(start, len(data) - 1)]
         spaced = (size > 0) & ((first <= 32) | (first >= 0x80))
         near = _letter_table(0)[first | 0x20] & (size >= 3)

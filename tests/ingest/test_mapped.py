@@ -96,7 +96,8 @@ def test_event_ids_are_the_contract_ids_and_stable(tmp_path):
     assert row["event_id"] == make_event_id("gp.csv", "2", "was_not_brought", "2022-04-03", 0)
     refs = [str(i) for i in range(60_000)]
     dates = [None if i % 3 else "2022-04-03" for i in range(len(refs))]  # None counts as ""
-    bulk = event_ids("a'b Zoë.csv", refs, ["x"] * len(refs), dates, [i % 2 for i in range(len(refs))])
+    ordinals = [i % 2 for i in range(len(refs))]
+    bulk = event_ids("a'b Zoë.csv", refs, ["x"] * len(refs), dates, ordinals)
     for i in (6, 7, 8, 59_999):
         assert bulk[i] == make_event_id("a'b Zoë.csv", str(i), "x", dates[i] or "", i % 2)
 
@@ -672,3 +673,16 @@ def test_the_quick_look_for_totals_words_misses_no_cell_the_exact_test_would_tak
     near = _starts_like_totals(pa.array(cells, type=pa.large_string()))
     exact = [c.lower().lstrip().startswith(TOTALS_START) for c in cells]
     assert all(n for n, e in zip(near, exact) if e)
+
+
+def test_mapped_cells_are_stripped_of_any_white_space(tmp_path):
+    # a column is stripped only when some cell might need it (first or last byte): a
+    # non-breaking space or a tab at either end must still be seen
+    rows = [HEADER, [" P1", "Jade\u00a0", "\tSmith"] + ROWS[0][3:7] + ["GP ", "DNA\u2003"],
+            ROWS[1]]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert set(result.persons["record_key"]) == {"gp:P1", "gp:P2"}
+    jade = result.persons.set_index("record_key").loc["gp:P1"]
+    assert (jade["given_name"], jade["family_name"]) == ("Jade", "Smith")
+    assert result.events.loc[0, "summary"] == "GP appointment: DNA"
+    assert_reconciles(result)
