@@ -237,19 +237,20 @@ DECISIONS = {"significant": ("significance", "significant"),
 def annotate(case, *, decisions: list[tuple[str, str, str]] | None = None,
              bundle_refs: dict[str, str] | None = None, source: Path | None = None,
              who: str | None = None, reason: str = "",
-             progress: Progress | None = None) -> Annotated:
+             progress: Progress | None = None, cache: bool = True) -> Annotated:
     """Record review decisions in the case's annotations (``annotations.csv`` in the case
     folder, kept across rebuilds; :mod:`chronos.annotations`): ``decisions`` as
     ``(target id, field, value)`` (a '' value withdraws one), ``bundle_refs`` (event id ->
     reference) and those typed into a court chronology ``source`` (Word or Excel). Every
     id must be one the case has now; only what changes the decisions in force is added,
     all at once, by ``who`` (default: the login name). With nothing to record, lists the
-    decisions in force."""
+    decisions in force. The case is read through its cache (``cache``), as a build reads
+    it, to know which ids it has."""
     from chronos.annotations import (Annotation, add_annotations, annotations_path, changes,
                                      check, current_user, now, read_annotations)
     from chronos.case import build_case
 
-    result = build_case(case, progress=progress)
+    result = build_case(case, progress=progress, cache=cache)
     root = result.case.root
     wanted = list(decisions or [])
     refs = dict(bundle_refs or {})
@@ -608,38 +609,36 @@ class LinkDecision:
 def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecision:
     """Record that two person records are the ``same`` person or ``different`` people in
     the case's overrides file (``overrides:`` in the manifest, default
-    ``overrides.yaml``), added to what it holds (:func:`chronos.link.overrides.decisions_to_overrides`);
+    ``overrides.yaml``), added to what it holds;
     the next build links (or keeps apart) the two records. A pair decided the other way
-    before is moved, not left contradicting."""
-    import pandas as pd
-    import yaml
-
-    from chronos.case import load_case
-    from chronos.errors import ChronosError
-    from chronos.link.overrides import decisions_to_overrides, parse_overrides
+    before is moved, not left contradicting. The file's text is edited, so a person's
+    comments and notes in it are kept (:func:`chronos.link.overrides.record_decision`)."""
+    from chronos import limits
+    from chronos.case import Case, load_case
+    from chronos.errors import ChronosError, ManifestError
+    from chronos.link.overrides import parse_overrides, record_decision
     from chronos.report.safe_files import write_text
+    from chronos.safe_input import read_bytes
 
     if decision not in ("same", "different"):
         raise ChronosError(f"a link decision is 'same' or 'different', not {decision!r}")
-    from chronos.case import Case
-
     loaded = case.case if isinstance(case, CaseResult) else (
         case if isinstance(case, Case) else load_case(case))
     path = _overrides_path(loaded)
-    existing = parse_overrides(path)
-    pair = {record_a, record_b}
-    existing.must_link = [g for g in existing.must_link if not (decision == "different"
-                                                              and pair <= set(g) and len(g) == 2)]
-    existing.cannot_link = [p for p in existing.cannot_link if not (decision == "same"
-                                                                    and set(p) == pair)]
-    review = pd.DataFrame([{"record_key_a": record_a, "record_key_b": record_b,
-                            "decision": decision}])
-    data = decisions_to_overrides(review, existing)
-    header = ("# Link decisions: records that are the same person (must_link) or different\n"
-              "# people (cannot_link). Written by chronos; a person may edit it.\n")
-    write_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    return LinkDecision(path, record_a, record_b, decision, len(data["must_link"]),
-                        len(data["cannot_link"]))
+    text = ""
+    if path.exists():
+        raw = read_bytes(path, str(path), limit=limits.MAX_YAML_BYTES, error=ManifestError,
+                         what="overrides file")
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ManifestError(f"the overrides file is not UTF-8 text (byte "
+                                f"0x{raw[exc.start]:02X} at offset {exc.start})",
+                                file=str(path)) from None
+    write_text(path, record_decision(text, record_a, record_b, decision, label=str(path)))
+    data = parse_overrides(path)
+    return LinkDecision(path, record_a, record_b, decision, len(data.must_link),
+                        len(data.cannot_link))
 
 
 def _overrides_path(case) -> Path:

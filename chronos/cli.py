@@ -500,6 +500,7 @@ def annotate(
     reason: str = typer.Option("", "--reason", help="Why, kept with the decisions."),
     quiet: Quiet = False,
     json_out: Json = False,
+    no_cache: NoCache = False,
 ) -> None:
     """Record review decisions about events and findings in the case's annotations
     (annotations.csv in the case folder, kept across rebuilds): significance, notes,
@@ -523,7 +524,7 @@ def annotate(
         raise ChronosError("a finding is dismissed with a reason",
                            hint='add --reason "why the pattern does not hold"')
     done = run.annotate(case, decisions=decisions, bundle_refs=refs, source=source, who=who,
-                        reason=reason)
+                        reason=reason, progress=render.progress(quiet), cache=not no_cache)
     render.annotated(done, quiet=quiet, as_json=json_out)
 
 
@@ -819,7 +820,8 @@ def returns_check(
                                           help="Write the check report (.docx) here (default, "
                                                "with a case: CASE/returns/reports/)."),
     no_record: bool = typer.Option(False, "--no-record",
-                                   help="Only check: do not add the return to the case."),
+                                   help="Only check: write nothing into the case (no report "
+                                        "unless --report names one, the return not added)."),
     quiet: Quiet = False,
     json_out: Json = False,
 ) -> None:

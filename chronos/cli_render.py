@@ -181,7 +181,9 @@ def inspection(found, rows: int) -> None:
     if subject:
         err.print(f"subject: {escape(str(subject))}", markup=False)
     columns = ["date", "event_type", "summary", "person_ids", "source_ref"]
-    frame(found.result.events[columns].head(rows),
+    first = found.result.events[columns].head(rows).copy()
+    first.insert(3, "people", found.event_people(rows))
+    frame(first.drop(columns="person_ids"),
                  title=f"First {rows} events of {summary['events']}")
     if summary["persons"]:
         people = ["record_key", "given_name", "family_name", "dob", "sex", "nhs_number",

@@ -237,6 +237,7 @@ class EventType:
     label: str
     kind: str
     categories: tuple[str, ...]
+    for_a_child: str | None = None     # the type on a child's own record (context types)
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,14 @@ class Vocabulary:
         entry = self.event_types.get(event_type)
         return entry.label if entry else event_type
 
+    def on_a_child(self, event_type: str) -> str:
+        """The type ``event_type`` takes on a child's own record: its ``for_a_child`` type,
+        ``other`` for another parental or household (context) type, else itself."""
+        entry = self.event_types.get(event_type)
+        if entry is None or entry.kind != "context":
+            return event_type
+        return entry.for_a_child or "other"
+
 
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
@@ -269,9 +278,13 @@ def vocabulary() -> Vocabulary:
     raw = yaml.safe_load(text)
     types = {
         name: EventType(name, spec["label"], spec.get("kind", "other"),
-                        tuple(spec.get("categories") or ()))
+                        tuple(spec.get("categories") or ()), spec.get("for_a_child"))
         for name, spec in raw["event_types"].items()
     }
+    unknown = sorted(t.for_a_child for t in types.values()
+                     if t.for_a_child and t.for_a_child not in types)
+    if unknown:
+        raise ValueError(f"event_types.yaml: for_a_child names unknown type {unknown[0]!r}")
     return Vocabulary(types, dict(raw["categories"]))
 
 

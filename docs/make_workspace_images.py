@@ -83,6 +83,7 @@ def main() -> None:
         finding = entry.result.findings.iloc[-1]["finding_id"]
         decide(smith, finding, "dismissed", "yes", who="s.okafor",
                reason="explained by the hospital's own records")
+        _returns(smith)
         base = f"http://127.0.0.1:{server.port}"
         driver = browser()
         try:
@@ -110,9 +111,28 @@ def main() -> None:
             shoot(driver, "explain")
             driver.get(f"{base}/case/smith/build")
             shoot(driver, "build")
+            driver.get(f"{base}/case/smith/returns")
+            shoot(driver, "returns")
         finally:
             driver.quit()
             running.should_exit = True
+
+
+def _returns(case: Path) -> None:
+    """Templates issued to three agencies for Kayden, one returned and checked."""
+    from chronos import app
+    from returns.agency import fill_docx
+
+    app.returns_new(case, ["Oakfield Primary School", "Health visiting", "Police"],
+                    child="Kayden Smith", period_start="2021-01-01", period_end="2024-03-31",
+                    due="2024-05-10")
+    inbox = case / "returns" / "received"
+    inbox.mkdir(parents=True, exist_ok=True)
+    fill_docx(case / "returns" / "templates" / "oakfield-primary-school.docx",
+              inbox / "Oakfield chronology.docx",
+              [("12/09/2022", "", "Class teacher", "Kayden arrived without breakfast",
+                "Breakfast club offered", "", "")])
+    app.returns_status(case, scan=True)
 
 
 if __name__ == "__main__":

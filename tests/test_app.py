@@ -76,3 +76,42 @@ def test_decide_link_keeps_what_the_overrides_file_held(tmp_path):
     assert stat.S_IMODE(done.file.stat().st_mode) == 0o600
     with pytest.raises(ChronosError, match="'same' or 'different'"):
         app.decide_link(folder, "d:4", "e:5", "perhaps")
+
+
+def test_decide_link_keeps_a_persons_comments_and_notes(tmp_path):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "a.csv").write_text("ID,Date\n1,01/02/2021\n")
+    (folder / "m.yaml").write_text("person: {id: ID}\nevents: [{date: Date, type: {value: other}}]\n")
+    (folder / "case.yaml").write_text("case: x\nsources:\n"
+                                      "  - {path: a.csv, format: mapped, mapping: m.yaml}\n")
+    mine = ("# Smith family: decided at the strategy meeting, 3 March\n"
+            "must_link:\n"
+            "  - {a: gp:1, b: school:7, note: \"confirmed with the school\"}  # SW\n"
+            "cannot_link:   # twins\n"
+            "  - [gp:3, gp:4]\n")
+    (folder / "overrides.yaml").write_text(mine)
+    done = app.decide_link(folder, "police:9", "gp:1", "same")
+    text = done.file.read_text()
+    assert text.startswith(mine.split("cannot_link")[0])           # every line kept
+    assert "cannot_link:   # twins\n  - [gp:3, gp:4]\n" in text
+    assert (done.must_link, done.cannot_link) == (2, 1)
+    app.decide_link(folder, "gp:3", "gp:4", "same")                # a change of mind
+    data = yaml.safe_load(done.file.read_text())
+    assert data["cannot_link"] == [] and ["gp:3", "gp:4"] in data["must_link"]
+    assert data["must_link"][0]["note"] == "confirmed with the school"
+    assert "# Smith family: decided at the strategy meeting" in done.file.read_text()
+
+
+def test_decide_link_refuses_a_layout_it_cannot_edit_and_writes_nothing(tmp_path):
+    folder = tmp_path / "case"
+    folder.mkdir()
+    (folder / "a.csv").write_text("ID,Date\n1,01/02/2021\n")
+    (folder / "m.yaml").write_text("person: {id: ID}\nevents: [{date: Date, type: {value: other}}]\n")
+    (folder / "case.yaml").write_text("case: x\nsources:\n"
+                                      "  - {path: a.csv, format: mapped, mapping: m.yaml}\n")
+    odd = "must_link: [\n  [gp:1, school:7],  # over lines\n]\n"
+    (folder / "overrides.yaml").write_text(odd)
+    with pytest.raises(ChronosError, match="add it by hand"):
+        app.decide_link(folder, "police:9", "gp:2", "same")
+    assert (folder / "overrides.yaml").read_text() == odd

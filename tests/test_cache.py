@@ -318,6 +318,17 @@ def test_command_line_uses_the_cache_and_no_cache_bypasses_it(case, tmp_path):
     assert refused.exit_code == 1 and "--all" in refused.output
 
 
+def test_annotate_reads_the_case_through_the_cache(case):
+    runner = CliRunner()
+    done = runner.invoke(app, ["annotate", str(case), "--no-cache", "-q"])
+    assert done.exit_code == 0, done.output
+    assert not cache.cache_root().exists()
+    done = runner.invoke(app, ["annotate", str(case), "-q"])
+    assert done.exit_code == 0, done.output
+    shown = runner.invoke(app, ["cache", "show", str(case), "--json"])
+    assert json.loads(shown.stdout)["entries"] == len(load_case(case).sources) + 2
+
+
 def test_the_library_entry_builds_through_the_cache_and_writes_what_build_writes(case,
                                                                                   tmp_path):
     from chronos import app as run

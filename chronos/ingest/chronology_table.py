@@ -10,8 +10,10 @@ undated event; a row whose date cannot be read goes to quarantine. In Word, ever
 with a recognisable heading row is read, and a table without headings that has the same
 number of columns as the table before it is read as its continuation (tables split across
 pages); other tables are skipped with a warning. A workbook's sheets are all read unless
-the manifest's ``sheet:`` names one. ``source_ref`` is ``T<table>:<row>`` for
-Word, ``<sheet>:<row>`` for Excel and ``<row>`` for CSV (data rows, 1-based).
+the manifest's ``sheet:`` names one. ``source_ref`` is where a person finds the row:
+``<sheet>:<row>`` for Excel (the sheet's row number), ``<line>`` for CSV (the line the
+row starts on, as for mapped exports), and ``T<table>:<row>`` for Word (the table's data
+rows, 1-based, a Word table having no row numbers to show).
 
 A chronology written about one child (an agency's return for a case review) names the
 child once, above the table, not on every row: the manifest's ``subject:`` (``{name: Jade
@@ -135,13 +137,23 @@ def _tables(source: Source) -> tuple[list[tuple[str, list]], list[Issue], list[s
     if suffix in (".xlsx", ".xlsm"):
         return _chosen_sheets(read_workbook(source.path, source.file_label), source), [], []
     rows = read_csv_rows(source.path, source.file_label, source.options.get("encoding"))
-    return [("", [tuple(r) for r in rows])], rows.issues, []
+    return [("", _Numbered([tuple(r) for r in rows], rows.lines))], rows.issues, []
+
+
+class _Numbered(list):
+    """A table's rows with the number a person finds each at (``numbers``): its line in a
+    CSV, its row in a sheet (the rows of a sheet start at row 1)."""
+
+    def __init__(self, rows=(), numbers=None):
+        super().__init__(rows)
+        self.numbers = list(numbers) if numbers is not None else list(range(1, len(self) + 1))
 
 
 def _chosen_sheets(sheets: dict[str, list], source: Source) -> list[tuple[str, list]]:
     """The sheets to read: every one, or the one the manifest's ``sheet:`` names (a name,
     or a 1-based position; ``"*"`` for every sheet)."""
     wanted = source.options.get("sheet")
+    sheets = {name: _Numbered(rows) for name, rows in sheets.items()}
     if wanted in (None, "", "*"):
         return list(sheets.items())
     names = list(sheets)
@@ -273,10 +285,10 @@ class _TableReader:
         else:
             self.names = [cell_text(v) or "" for v in rows[header]]
         self.previous = (len(rows[0]), columns)
-        number = 0
-        for row in rows[start:]:
-            number += 1
+        numbers = getattr(rows, "numbers", None)   # a sheet's rows, a CSV's lines
+        for index, row in enumerate(rows[start:], start=start):
             if any(cell_text(v) for v in row):
+                number = numbers[index] if numbers else index - start + 1
                 self._row(columns, self._ref(label, number), row)
 
     def _continues(self, label: str, rows: list) -> bool:

@@ -123,10 +123,10 @@ def event_type_for(found: Found | None, outcome: str) -> str:
 def classify_text(text: str | None, *, child: bool | None) -> str | None:
     """The event type the words of a record's text say, or None. A parental or household
     factor ("depression", "drug use") on a child's own record is not the child's parent's:
-    it is typed ``other`` (the record is kept; the text says what it was)."""
+    it takes the type's ``for_a_child`` type (a child's own depression is
+    ``child_mental_health``), else ``other`` (the record is kept; the text says what it
+    was)."""
     found = classify_all(text)
     if not found:
         return None
-    event_type = found[0]
-    kind = model.vocabulary().event_types[event_type].kind
-    return "other" if child and kind == "context" else event_type
+    return model.vocabulary().on_a_child(found[0]) if child else found[0]

@@ -27,15 +27,54 @@ class Inspection:
     def as_dict(self, rows: int = 10) -> dict:
         """A JSON-ready summary: counts, the first ``rows`` events, persons and issues."""
         result = self.result
+        events = _records(result.events, rows)
+        for event, people in zip(events, self.event_people(rows)):
+            event["people"] = people
         return {
             "file": str(self.path), "format": self.format,
             "sniff_scores": {name: round(score, 3) for name, score in self.scores},
             "summary": result.summary(),
-            "events": _records(result.events, rows),
+            "events": events,
             "persons": _records(result.persons, rows),
             "warnings": [w.as_dict() for w in result.warnings[:rows]],
             "quarantine": [q.as_dict() for q in result.quarantine[:rows]],
         }
+
+
+    def event_people(self, rows: int | None = None) -> list[str]:
+        """Who each of the first ``rows`` events is about, in words: each person record's
+        name (or its key when it has none) with the role when it is not the subject, e.g.
+        ``Jade SMITH; Donna SMITH (parent)``. An empty string for an event about nobody."""
+        from chronos.model import DEFAULT_ROLE, parse_roles, roles
+
+        events = self.result.events
+        if events is None or not len(events):
+            return []
+        names = _record_names(self.result.persons)
+        labels = roles().labels
+        head = events.head(rows) if rows is not None else events
+        shown = []
+        for ids, given in zip(head["person_ids"], head.get("person_roles", [None] * len(head))):
+            parts = []
+            for person, role in parse_roles(ids, given).items():
+                said = [labels.get(r, r) for r in role if r != DEFAULT_ROLE]
+                name = names.get(person, person)
+                parts.append(f"{name} ({', '.join(said)})" if said else name)
+            shown.append("; ".join(parts))
+        return shown
+
+
+def _record_names(persons) -> dict[str, str]:
+    """Record key -> the name the record gives (given and family name), where it has one."""
+    if persons is None or not len(persons) or "record_key" not in persons:
+        return {}
+    named = {}
+    for key, given, family in zip(persons["record_key"], persons.get("given_name"),
+                                  persons.get("family_name")):
+        words = " ".join(str(v) for v in (given, family) if isinstance(v, str) and v.strip())
+        if isinstance(key, str) and words:
+            named.setdefault(key, words)
+    return named
 
 
 def _records(frame, rows: int) -> list[dict]:

@@ -221,10 +221,30 @@ class Ssda903Reader:
                                        column=column, value=text))
             return None
 
+    @staticmethod
+    def _unreadable(text: str) -> BadDate | None:
+        try:
+            _partial(text) or uk_or_iso_day(text)
+        except BadDate as exc:
+            return exc
+        return None
+
+    def _bad_event_date(self, ref: str, column: str, text: str) -> Issue:
+        """The event a date cell dates, quarantined when the date cannot be read (the rest
+        of the record stays data): an event with no date would sit outside every period."""
+        found = issue("date.invalid", f"{self._unreadable(text)}: the event it dates is "
+                      "quarantined", self.label, ref, column=column, value=text,
+                      severity="error")
+        found.extra["part_of"] = ref
+        return found
+
     def add(self, row: dict, ref: str, key: str, column: str, event_type: str, summary: str,
             **extra) -> Day | None:
         """Add the event dated by ``column`` when the cell is filled."""
         if not row.get(column):
+            return None
+        if not _UNKNOWN.match(row[column]) and self._unreadable(row[column]):
+            self.quarantine.append(self._bad_event_date(ref, column, row[column]))
             return None
         day = self.day(row[column], ref, column)
         if self.future.is_future(day):

@@ -137,9 +137,13 @@ def _harm(chron) -> list[Item]:
 
 
 def _complicating(rows: pd.DataFrame) -> list[Item]:
+    """The parental and household factors, one line per factor however each agency
+    recorded it: a GP appointment about a mother's mental health counts with the police's
+    concern-for-welfare call (the row's leading label), not as an "appointment attended"."""
     context = rows[rows["kind"] == "context"]
+    factor = context["label"].astype(str).str.split(" / ", n=1).str[0]
     return [Item(f"{label} ×{len(part)}", _dates_agencies(part), [str(n) for n in part["No."]])
-            for label, part in context.groupby("label", sort=True)]
+            for label, part in context.groupby(factor, sort=True)]
 
 
 def _demonstrated(rows: pd.DataFrame) -> pd.DataFrame:

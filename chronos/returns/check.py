@@ -518,11 +518,14 @@ def _row_messages(layout: lay.Layout, result, expected: Expected,
 
 
 def _locate(layout: lay.Layout, ref: str) -> tuple[lay.Grid | None, int | None]:
-    """The grid and 0-based row of a reader's ``source_ref`` (``T1:4``, ``Sheet:4``)."""
+    """The grid and 0-based row of a reader's ``source_ref``: ``T1:4`` the fourth data row
+    of a Word table, ``Sheet:24`` row 24 of a sheet."""
     label, _, number = str(ref).rpartition(":")
     grid = layout.grid(label)
     if grid is None or not number.isdigit():
         return None, None
+    if grid.kind == lay.EXCEL:
+        return grid, int(number) - 1
     start = grid.header + 1 if grid.header is not None else 0
     return grid, start + int(number) - 1
 

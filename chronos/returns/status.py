@@ -93,7 +93,9 @@ def find_case(file: Path) -> CaseFiles | None:
 def check_and_record(path: Path, settings: Settings, *, case: CaseFiles | None = None,
                      agency: str | None = None, report: Path | None = None,
                      record: bool = True, now: dt.datetime | None = None) -> ReturnCheck:
-    """Check a return, write its report, and record it in the case (see module)."""
+    """Check a return, write its report, and record it in the case (see module). With
+    ``record`` false nothing is written into the case: the report is written only where
+    ``report`` says."""
     from chronos.returns.report import write_check_report
 
     now = now or dt.datetime.now()
@@ -102,7 +104,7 @@ def check_and_record(path: Path, settings: Settings, *, case: CaseFiles | None =
     check = check_return(path, register=case.register if case else None, agency=agency,
                          label=label)
     check.case_root = case.root if case else None
-    target = report or (_report_path(case.root, check, now) if case else None)
+    target = report or (_report_path(case.root, check, now) if case and record else None)
     if report is not None and Path(report).exists():
         raise ReturnError("the report file exists; chronos does not overwrite it",
                           file=str(report), hint="give another --report path")

@@ -2,7 +2,7 @@
 
 The pages (:mod:`chronos.serve.pages`) drive the same library functions as the command
 line (:mod:`chronos.app`: build, chronology, explain-link, new case, mapping scaffold,
-inspect) and keep people's decisions in the case folder: annotations through
+inspect, agencies' returns) and keep people's decisions in the case folder: annotations through
 :mod:`chronos.annotations`, link decisions in ``overrides.yaml``.
 
 Built on Starlette (a small, well-kept ASGI toolkit, tested in-process with its
@@ -59,6 +59,9 @@ def create_app(path: str | Path, *, token: str, out: str | Path | None = None,
         Route("/case/{key}/explain", pages.explain),
         Route("/case/{key}/mapping", pages.mapping_page),
         Route("/case/{key}/mapping", pages.mapping_preview, methods=["POST"]),
+        Route("/case/{key}/returns", pages.returns_page),
+        Route("/case/{key}/returns", pages.returns_action, methods=["POST"]),
+        Route("/case/{key}/returns/files/{name}", pages.returns_download),
         Mount("/static", StaticFiles(packages=[("chronos.serve", "static")]), name="static"),
     ]
     app = Starlette(routes=routes)

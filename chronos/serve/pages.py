@@ -546,3 +546,103 @@ def _save_mapping(entry: CaseEntry, path: Path, text: str, mapping: dict, name: 
     return back(f"/case/{entry.key}",
                 said=f"Mapping saved as mappings/{target.name} and the source added to "
                      f"case.yaml ({summary['events']} events in the preview). Build to see it.")
+
+
+# --------------------------------------------------------------------------- returns
+
+
+def returns_files(entry: CaseEntry) -> dict[str, Path]:
+    """The files a returns page may hand out: the templates issued and the check reports
+    written (``returns/templates/``, ``returns/reports/``), by name."""
+    from chronos.returns.issue import TEMPLATES
+    from chronos.returns.status import REPORTS
+
+    found = {}
+    for folder in (entry.root / TEMPLATES, entry.root / REPORTS):
+        if folder.is_dir() and not folder.is_symlink():
+            for path in sorted(folder.iterdir()):
+                if path.is_file() and not path.is_symlink() and \
+                        path.suffix.lower() in (".docx", ".xlsx"):
+                    found.setdefault(path.name, path)
+    return found
+
+
+async def returns_page(request: Request):
+    """Where each agency's return stands, the templates to send, and the check of files
+    saved in ``returns/received/``; templates issued from a form when there are none."""
+    from chronos import app
+    from chronos.errors import ChronosError
+    from chronos.returns.register import register_path
+    from chronos.returns.status import RECEIVED
+
+    entry = entry_or_404(request)
+    standing, problem = None, None
+    if register_path(entry.root).is_file():
+        try:
+            standing = app.returns_status(entry.root, scan=False)
+        except ChronosError as exc:
+            problem = _said(exc)
+    from chronos.returns.issue import TEMPLATES
+
+    files = returns_files(entry)
+    templates = [n for n, p in files.items() if p.parent.name == TEMPLATES.name]
+    return render(request, "returns.html", entry=entry, returns=standing, problem=problem,
+                  received=(entry.root / RECEIVED), templates=templates,
+                  reports=[n for n in files if n not in templates],
+                  said=request.query_params.get("said"), error=request.query_params.get("error"))
+
+
+async def returns_action(request: Request):
+    """``new``: issue templates to the agencies named; ``check``: check and record the
+    files saved in ``returns/received/`` (as ``chronos returns status`` does)."""
+    from chronos import app
+    from chronos.errors import ChronosError
+
+    entry = entry_or_404(request)
+    data = await form(request)
+    here = f"/case/{entry.key}/returns"
+    try:
+        if data.get("action") == "new":
+            agencies = [a.strip() for a in data.get("agencies", "").split(",") if a.strip()]
+            if not agencies:
+                return back(here, error="Name at least one agency (separated by commas).")
+            issued = app.returns_new(entry.root, agencies, child=data.get("child") or None,
+                                     dob=_iso(data.get("dob")),
+                                     period_start=_iso(data.get("period_start")),
+                                     period_end=_iso(data.get("period_end")),
+                                     due=_iso(data.get("due")))
+            return back(here, said=f"Templates made for {len(issued.agencies)} agencies: "
+                                   "download them below and send them.")
+        if data.get("action") == "check":
+            status = app.returns_status(entry.root, scan=True)
+            said = f"{len(status.recorded)} return(s) checked and recorded"
+            if status.not_matched:
+                said += f"; {len(status.not_matched)} file(s) could not be placed: " + \
+                        ", ".join(status.not_matched)
+            return back(here, said=said + ". Build the case again to see them.")
+    except ChronosError as exc:
+        return back(here, error=_said(exc))
+    return back(here, error="Unknown action.")
+
+
+def _said(exc) -> str:
+    """An error as the page says it: what is wrong and where, without the command-line
+    hint (which names options of ``chronos returns``, not fields of the form)."""
+    where = f" ({exc.file})" if exc.file else ""
+    return f"{exc.message}{where}"
+
+
+def _iso(text: str | None) -> str | None:
+    """A date from a browser's date field (already ISO), or None when empty."""
+    return (text or "").strip() or None
+
+
+async def returns_download(request: Request):
+    entry = entry_or_404(request)
+    name = request.path_params["name"]
+    chosen = returns_files(entry)
+    if name not in chosen:
+        return Response("No such file.", status_code=404, media_type="text/plain")
+    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return FileResponse(chosen[name], media_type=kind,
+                        headers={"content-disposition": f'attachment; filename="{name}"'})

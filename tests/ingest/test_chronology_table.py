@@ -82,7 +82,8 @@ def test_excel_chronology_with_title_rows_and_person(tmp_path):
     first = result.events.iloc[0]
     assert (first["date"], first["time"], first["event_type"]) == ("2016-05-10", "14:30",
                                                                     "was_not_brought")
-    assert first["source_ref"] == "Health:1" and first["person_ids"] == "rev:amy-smith"
+    # row 4 of the sheet, where a person opening the workbook finds it
+    assert first["source_ref"] == "Health:4" and first["person_ids"] == "rev:amy-smith"
     assert first["details"] == "impact=Missed protection"
     assert result.persons.iloc[0]["family_name"] == "Smith"
 
@@ -121,7 +122,7 @@ def test_a_row_dated_after_as_of_is_quarantined(tmp_path):
     result = ChronologyTableIngester().read(Source(path=path, name="rev", agency="School",
                                                    options={"as_of": "2024-03-31"}))
     assert [(q.code, q.source_ref, q.value) for q in result.quarantine] == [
-        ("date.future", "2", "12/01/2042")]
+        ("date.future", "3", "12/01/2042")]                   # the file's line 3
     assert list(result.events["event_type"]) == ["head_lice"] and result.reconciles()
 
 
@@ -229,8 +230,8 @@ def test_columns_without_a_known_heading_are_kept_in_details(tmp_path):
                     "02/02/2020,GP,Seen,,,\n", encoding="utf-8")
     result = read(path)
     details = result.events.set_index("source_ref")["details"]
-    assert details["1"] == "worker_notes=Mum unwell;column_6=extra cell"
-    assert details.isna()["2"] and result.reconciles()
+    assert details["2"] == "worker_notes=Mum unwell;column_6=extra cell"
+    assert details.isna()["3"] and result.reconciles()
 
 
 def test_a_cell_over_the_limit_quarantines_its_row(tmp_path, monkeypatch):
@@ -242,7 +243,7 @@ def test_a_cell_over_the_limit_quarantines_its_row(tmp_path, monkeypatch):
                     encoding="utf-8")
     result = read(path)
     assert [(q.code, q.source_ref, q.column) for q in result.quarantine] == [
-        ("cell.too_long", "1", "Event")]
+        ("cell.too_long", "2", "Event")]
     assert "51 characters" in result.quarantine[0].message
     assert result.records_to_data == 1 and result.reconciles()
 
@@ -271,3 +272,13 @@ def test_a_word_document_that_is_not_a_zip_is_named(tmp_path):
     path.write_text("not a document")
     with pytest.raises(SourceError, match="Word document is not a complete zip"):
         read(path)
+
+
+def test_a_csv_row_is_named_by_the_line_it_starts_on(tmp_path):
+    path = tmp_path / "chron.csv"
+    path.write_text("Date,Agency,Event\n"
+                    '01/02/2020,School,"Head lice noted.\nLetter home."\n'
+                    "\n"
+                    "03/02/2020,GP,Child was not brought\n", encoding="utf-8")
+    refs = list(read(path).events["source_ref"])
+    assert refs == ["2", "5"]          # the second row starts on line 5, after a blank line

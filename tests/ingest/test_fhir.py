@@ -57,7 +57,7 @@ def test_fixture_event_types_and_people():
     assert by_ref["Encounter/enc-ae"] == "ae_attendance"
     assert by_ref["Encounter/enc-ghost"] == "hospital_admission"
     assert by_ref["Condition/lice-1"] == "head_lice"
-    assert by_ref["Condition/dep-mum"] == "other"     # a child's own depression
+    assert by_ref["Condition/dep-mum"] == "child_mental_health"   # a child's own depression
     assert by_ref["Immunization/imm-1"] == "immunisation_missed"
     assert "Condition/undated-unmapped" not in by_ref
     assert result.records_skipped["condition.unmapped_undated"] == 1
@@ -193,9 +193,36 @@ def test_records_with_text_and_no_code_are_typed_by_their_words():
     assert events.loc["Procedure/proc-ga", "event_type"] == "dental_decay"
     assert events.loc["Condition/cond-lice", "event_type"] == "head_lice"
     assert events.loc["Observation/obs-home", "event_type"] == "home_conditions"
-    # a child's own low mood is not a parent's mental ill-health
-    assert events.loc["Condition/cond-mood", "event_type"] == "other"
+    # a child's own low mood is not a parent's mental ill-health: a concern about the child
+    assert events.loc["Condition/cond-mood", "event_type"] == "child_mental_health"
     assert "typed_from=text" in events.loc["Procedure/proc-ga", "details"]
+
+
+def test_self_harm_is_the_childs_own_concern_on_a_childs_record_a_parents_on_an_adults(
+        tmp_path):
+    def condition(cid, patient, code=None, text=None):
+        concept = {"coding": [{"system": "http://snomed.info/sct", "code": code}]} if code \
+            else {"text": text}
+        return {"resource": {"resourceType": "Condition", "id": cid, "code": concept,
+                             "subject": {"reference": f"Patient/{patient}"},
+                             "onsetDateTime": "2023-06-01"}}
+
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Patient", "id": "kid", "birthDate": "2009-02-01"}},
+        {"resource": {"resourceType": "Patient", "id": "mum", "birthDate": "1985-02-01"}},
+        condition("kid-cut", "kid", code="287185009"), condition("mum-cut", "mum", code="287185009"),
+        condition("kid-words", "kid", text="Overdose of paracetamol, seen by crisis team"),
+        condition("mum-drugs", "mum", text="Drug use"),
+        condition("kid-drugs", "kid", text="Drug use")]}
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps(bundle))
+    types = dict(zip(*[read(path, as_of="2024-03-31").events[c]
+                       for c in ("source_ref", "event_type")]))
+    assert types == {"Condition/kid-cut": "child_mental_health",
+                     "Condition/mum-cut": "parental_mental_health",
+                     "Condition/kid-words": "child_mental_health",
+                     "Condition/mum-drugs": "substance_misuse",
+                     "Condition/kid-drugs": "other"}      # no child's type for it: kept
 
 
 def test_every_service_outcome_is_an_event_type():

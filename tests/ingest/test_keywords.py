@@ -89,3 +89,22 @@ def test_absence_and_reassurance_are_not_concerns(text, concern):
 def test_a_negation_reaches_only_its_own_clause():
     assert classify("No concerns about school, home conditions poor") == "home_conditions"
     assert classify("No concerns re lice but nits seen today") == "head_lice"
+
+
+@pytest.mark.parametrize("text", ["Referred to CAMHS for low mood",
+                                  "Seen by the Children and Young People's Mental Health Service",
+                                  "CYPMHS assessment: anxiety about school"])
+def test_a_childrens_mental_health_service_is_a_concern_about_the_child(text):
+    from chronos.ingest.keywords import classify
+
+    assert classify(text) == "child_mental_health"
+
+
+def test_parental_types_have_a_childs_type_or_become_other():
+    from chronos.model import vocabulary
+
+    vocab = vocabulary()
+    assert vocab.on_a_child("parental_mental_health") == "child_mental_health"
+    assert vocab.on_a_child("domestic_abuse_incident") == "other"
+    assert vocab.on_a_child("injury") == "injury"
+    assert vocab.event_types["child_mental_health"].kind == "concern"

@@ -51,3 +51,21 @@ def test_cli_formats_lists_mine():
     assert done.returncode == 0
     names = {line.split()[0] for line in done.stdout.splitlines() if line.strip()}
     assert {"fhir", "cin_census", "ssda903"} <= names
+
+
+def test_preview_names_the_people_of_each_event_with_their_role(tmp_path):
+    export = tmp_path / "log.csv"
+    export.write_text("Ref,When,What,Id,Surname,Forename,Part\n"
+                      "A1,01/02/2023,Domestic abuse,P1,OKAFOR,Amara,Victim\n"
+                      "A1,01/02/2023,Domestic abuse,P2,BELL,Rhys,Suspect\n"
+                      "A2,05/03/2023,Welfare check,P3,,,Subject\n", encoding="utf-8")
+    mapping = {"agency": "Police",
+               "person": {"id": "Id", "given_name": "Forename", "family_name": "Surname"},
+               "events": [{"date": "When", "type": {"column": "What", "map": {
+                   "Domestic abuse": "domestic_abuse_incident",
+                   "Welfare check": "police_call_out"}},
+                   "occurrence": "Ref", "role": {"column": "Part"}, "summary": "{What}"}]}
+    found = inspect_file(export, "mapped", mapping=mapping)
+    people = [event["people"] for event in found.as_dict(rows=5)["events"]]
+    assert people[0] == "Amara OKAFOR (victim); Rhys BELL (suspect)"
+    assert people[1].startswith("file:") and "(" not in people[1]  # no name: its key

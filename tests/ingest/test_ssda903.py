@@ -55,7 +55,13 @@ def test_missing_episodes_with_end_and_bad_date():
     assert list(episodes["event_type"].unique()) == ["missing_episode"]
     first = episodes[episodes["source_ref"] == "1"].iloc[0]
     assert (first["date"], first["end_date"]) == ("2021-02-01", "2021-02-03")
-    assert [w.code for w in result.warnings] == ["date.invalid"]
+    # 31/02/2021 does not exist: that episode goes to quarantine (a part of the record, the
+    # child stays), never an undated "missing" event outside every period
+    assert not result.warnings and len(episodes) == 2
+    [bad] = result.quarantine
+    assert (bad.code, bad.source_ref, bad.column, bad.value) == ("date.invalid", "2",
+                                                                 "MIS_START", "31/02/2021")
+    assert result.parts_quarantined == 1 and result.records_quarantined == 0
     assert result.records_skipped == {"blank_row": 1} and result.reconciles()
 
 
@@ -250,5 +256,5 @@ def test_dates_rewritten_by_a_spreadsheet_read_the_same(shared_data, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("\n".join([lines[0], lines[1].replace("11/12/2018", "31.11.2018")]) + "\n",
                    "utf-8")
-    warned = [(w.code, w.source_ref, w.column, w.value) for w in read(bad).warnings]
-    assert warned == [("date.invalid", "1", "DECOM", "31.11.2018")]
+    held = [(q.code, q.source_ref, q.column, q.value) for q in read(bad).quarantine]
+    assert held == [("date.invalid", "1", "DECOM", "31.11.2018")]

@@ -18,6 +18,26 @@ def test_worries_split_harm_from_complicating_factors(example):
     assert "Was not brought" not in complicating
 
 
+def test_a_factor_is_one_line_whichever_agency_recorded_it_and_how():
+    import pandas as pd
+
+    from chronos.report.case_map import _complicating
+
+    rows = pd.DataFrame({
+        "No.": [3, 5, 8, 9],
+        "Date": ["10/06/2022", "20/06/2022", "09/05/2023", "01/06/2023"],
+        "agency": ["GP", "Police", "GP", "Housing"],
+        "kind": ["context", "context", "context", "positive"],
+        "label": ["Parental mental ill-health / Appointment attended",
+                  "Parental mental ill-health",
+                  "Parental mental ill-health / Appointment attended",
+                  "Appointment attended"]})
+    [factor] = _complicating(rows)
+    assert factor.text == "Parental mental ill-health ×3"
+    assert factor.detail == "GP, Police; 10/06/2022 to 09/05/2023"
+    assert factor.evidence == ["3", "5", "8"]
+
+
 def test_working_well_is_demonstrated_safety_not_appointments_kept(example):
     cm = build_case_map(example)
     assert [i.evidence for i in cm.working_well] == [["15"], ["25"]]

@@ -61,6 +61,17 @@ def test_check_json_and_a_clean_return_exits_0(review, tmp_path):
     assert (data["agency"], data["events"], data["messages"], data["recorded"]) == (
         "Health visiting", 1, [], None)
     assert yaml.safe_load((review / "case.yaml").read_text())["sources"] == []
+    assert data["report"] is None and not (review / "returns" / "reports").exists()
+
+
+def test_check_no_record_writes_the_report_only_where_asked(review, tmp_path):
+    rows = [("03/04/2021", "", "HV", "Home visit", "Advice", "", "")]
+    path = fill_docx(template(review, "health-visiting", ".docx"), tmp_path / "hv.docx", rows)
+    result = run("check", path, "--case", review, "--no-record", "--report",
+                 tmp_path / "mine.docx")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "mine.docx").is_file()
+    assert not (review / "returns" / "reports").exists()
 
 
 def test_check_finds_the_case_a_file_was_saved_in(review):

@@ -99,6 +99,8 @@ def test_the_wizard_sniffs_an_export_and_previews_its_mapping(family):
     preview = client.post("/case/smith/mapping", data={
         "file": "exports/police_incidents.csv", "yaml": text, "action": "preview"}).text
     assert "domestic_abuse_incident" in preview and 'id="preview-events"' in preview
+    events = preview.split('id="preview-events"')[1].split("</table>")[0]
+    assert "Donna SMITH" in events and "file:" not in events  # names, not record keys
     outside = client.get("/case/smith/mapping", params={"file": "../../etc/passwd"}).text
     assert "inside the case folder" in outside
 
