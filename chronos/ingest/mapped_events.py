@@ -64,8 +64,8 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
         out["author"] = pick(ing.values(spec.author), mask)
     out["value"] = numbers
     out["details"] = _details(ing, spec, mask)
-    out["source_format"] = "mapped"
-    out["source_file"] = ing.label
+    out["source_format"] = text_column("mapped", out.index)  # Arrow, not a repeated scalar
+    out["source_file"] = text_column(ing.label, out.index)
     out["source_ref"] = pick(ing.rows.refs, mask)
     if spec.occurrence:
         out = _one_event_per_occurrence(ing, spec, out, mask, s["ordinal"])
@@ -259,11 +259,20 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name, dtype in model.EVENTS.items():
         if name not in frame:
-            out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+            out[name] = _missing(dtype, frame.index)
             continue
         column = frame[name]
         out[name] = _text_or_null(column) if dtype == model.STR else column.astype(dtype)
     return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _missing(dtype: str, index: pd.Index) -> pd.Series:
+    """A column of missing values (text ones made in Arrow)."""
+    if dtype != model.STR:
+        return pd.Series(pd.NA, index=index, dtype=dtype)
+    import pyarrow as pa
+
+    return string_series(pa.nulls(len(index), pa.large_string())).set_axis(index)
 
 
 def _text_or_null(column: pd.Series) -> pd.Series:
