@@ -13,9 +13,7 @@ in the same run. Printed, not asserted.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chronos import dates  # noqa: E402
 from chronos.dates import parse_column  # noqa: E402
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 # (weight, formatter of a Timestamp and a random minute-of-day)
@@ -54,17 +53,8 @@ def make_column(rows: int, seed: int = 7) -> pd.Series:
     return pd.Series(np.asarray(pool, dtype=object)[rng.integers(0, len(pool), rows)], dtype="str")
 
 
-def median_seconds(func, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        dates._scan_text.cache_clear()  # every run reads every distinct value afresh
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
+    fresh = dates._scan_text.cache_clear     # every run reads every distinct value afresh
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
@@ -74,23 +64,23 @@ def main() -> None:
     days = pd.Timestamp("2000-01-01") + pd.to_timedelta(offsets, unit="D")
     baseline_column = pd.Series(days.strftime("%d/%m/%Y"), dtype="str")
     print(f"rows: {len(column):,}  distinct: {column.nunique():,}")
-    base = median_seconds(lambda: pd.to_datetime(baseline_column, format="%d/%m/%Y"), args.runs)
-    ours = median_seconds(lambda: parse_column(column), args.runs)
+    base = median_seconds(lambda: pd.to_datetime(baseline_column, format="%d/%m/%Y"), args.runs, before=fresh)
+    ours = median_seconds(lambda: parse_column(column), args.runs, before=fresh)
     result = parse_column(column)
     errors = result.frame["error"].value_counts().to_dict()
     print(f"pd.to_datetime(format='%d/%m/%Y'): median {base:.3f} s")
     print(f"parse_column (mixed formats):     median {ours:.3f} s  "
           f"({len(column) / ours:,.0f} values/s)  ratio {ours / base:.2f}x")
     print(f"errors: {errors}")
-    same = median_seconds(lambda: parse_column(baseline_column), args.runs)
+    same = median_seconds(lambda: parse_column(baseline_column), args.runs, before=fresh)
     print(f"parse_column (the baseline's own dd/mm/yyyy column): median {same:.3f} s  "
           f"ratio {same / base:.2f}x")
     stamps = pd.Timestamp("2015-01-01") + pd.to_timedelta(
         np.random.default_rng(2).integers(0, 9 * 365 * 86400, args.rows), unit="s")
     times = pd.Series(stamps.strftime("%Y-%m-%d %H:%M:%S"), dtype="str")
     print(f"worst case, every value distinct ({times.nunique():,} ISO date-times):")
-    base = median_seconds(lambda: pd.to_datetime(times, format="%Y-%m-%d %H:%M:%S"), args.runs)
-    ours = median_seconds(lambda: parse_column(times), args.runs)
+    base = median_seconds(lambda: pd.to_datetime(times, format="%Y-%m-%d %H:%M:%S"), args.runs, before=fresh)
+    ours = median_seconds(lambda: parse_column(times), args.runs, before=fresh)
     print(f"  pd.to_datetime(format=...): median {base:.3f} s; parse_column: median {ours:.3f} s  "
           f"({len(times) / ours:,.0f} values/s)  ratio {ours / base:.2f}x")
 

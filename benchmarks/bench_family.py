@@ -6,7 +6,10 @@ Each run is a fresh process (imports included), alternating in each round:
   openpyxl for workbooks): the baseline of the same run;
 - ``build``: ``chronos build CASE --out DIR --no-cache`` (every source read);
 - ``rebuild``: ``chronos build CASE --out DIR`` with the cache filled by the run before
-  (what a person waits for after changing an annotation or an output option).
+  (what a person waits for after changing an annotation or an output option);
+- ``imports``: a Python process that only imports, in the same order, every module a
+  build imported (listed by a build run before): the fixed cost of starting a build, so
+  ``build - imports`` is the work on the case itself.
 
 Prints the median wall and CPU seconds (user + system, the process and its children) of
 each, and their ratios to ``read``; with ``--stages``, one build in this process timed by
@@ -55,6 +58,30 @@ def _run(command: list[str], env: dict) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+#: runs ``chronos build`` in this process, then lists the modules it imported, in order
+LIST_MODULES = """
+import sys
+from chronos.cli import main
+out, sys.argv = sys.argv[1], ["chronos", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+with open(out, "w") as f:
+    f.write("\\n".join(m for m in sys.modules if not m.startswith("__main__")))
+"""
+
+#: imports the listed modules in order (skipping those that cannot be imported alone)
+IMPORTS = """
+import importlib, sys
+for name in open(sys.argv[1]).read().split():
+    try:
+        importlib.import_module(name)
+    except Exception:
+        pass
+"""
+
+
 def _exports(case: Path) -> list[str]:
     from chronos.case import load_case
 
@@ -89,8 +116,13 @@ def main() -> None:
         env = dict(os.environ, CHRONOS_CACHE_DIR=str(Path(tmp) / "cache"))
         case = Path(tmp) / "case"
         shutil.copytree(args.case, case)
+        modules = Path(tmp) / "modules.txt"
+        subprocess.run([sys.executable, "-c", LIST_MODULES, str(modules), "build", str(case),
+                        "--out", str(Path(tmp) / "m"), "-q", "--no-cache"], check=True, env=env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         commands = {
             "read": [sys.executable, "-c", READ, *_exports(case)],
+            "imports": [sys.executable, "-c", IMPORTS, str(modules)],
             "build": [*chronos, "build", str(case), "--out", str(Path(tmp) / "a"), "-q",
                       "--no-cache"],
             "rebuild": [*chronos, "build", str(case), "--out", str(Path(tmp) / "b"), "-q"],
@@ -108,6 +140,8 @@ def main() -> None:
     for label in commands:
         print(f"  {label:<8} wall {wall[label]:6.2f} s ({wall[label] / wall['read']:4.1f}x read)"
               f"   CPU {cpu[label]:6.2f} s ({cpu[label] / cpu['read']:4.1f}x read)")
+    print(f"  build - imports: wall {wall['build'] - wall['imports']:6.2f} s   "
+          f"CPU {cpu['build'] - cpu['imports']:6.2f} s (the work on the case)")
     print("target: a family case build in at most 2 s wall on a quiet machine")
 
 

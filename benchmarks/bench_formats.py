@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -24,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from chronos.ingest.base import Source  # noqa: E402
 from chronos.ingest.cin_census import CinCensusIngester  # noqa: E402
 from chronos.ingest.fhir import FhirIngester  # noqa: E402
+from _timing import median_with_result  # noqa: E402  (benchmarks/ is on the path)
 
 CHILD = """<Child><ChildIdentifiers><LAchildID>C{n:07d}</LAchildID><UPN>A{n:012d}</UPN>
 <PersonBirthDate>2015-03-{d:02d}</PersonBirthDate><Sex>{s}</Sex></ChildIdentifiers>
@@ -101,19 +100,10 @@ def bare_fhir(path: Path) -> None:
         json.load(handle)
 
 
-def median_time(func, repeat: int):
-    times, value = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        value = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
-
-
 def bench(label: str, path: Path, ingester, bare, repeat: int) -> None:
     source = Source(path=path, name="bench")
-    base, _ = median_time(lambda: bare(path), repeat)
-    took, result = median_time(lambda: ingester.read(source), repeat)
+    base, _ = median_with_result(lambda: bare(path), repeat)
+    took, result = median_with_result(lambda: ingester.read(source), repeat)
     events = len(result.events)
     print(f"{label}: {path.stat().st_size / 1e6:.0f} MB, {len(result.persons)} children, "
           f"{events} events; ingest median {took:.2f} s = {events / took:,.0f} events/s; "

@@ -2,25 +2,15 @@
 bare read (decode + split lines + regex per line) of the same file in the same run."""
 
 import re
-import statistics
-import time
 from pathlib import Path
 
 from chronos.ingest.base import Source
 from chronos.ingest.gedcom import GedcomIngester
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = next(p / "shared" / "data" / "gedcom" / "royal92.ged" for p in ROOT.parents
             if (p / "shared" / "data").exists())
-
-
-def median_time(fn, runs=5):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bare():
@@ -34,7 +24,7 @@ def ingest():
 
 if __name__ == "__main__":
     events = len(ingest().events)
-    base, full = median_time(bare), median_time(ingest)
+    base, full = median_seconds(bare, 5), median_seconds(ingest, 5)
     print(f"bare parse  {base * 1000:8.1f} ms")
     print(f"ingest      {full * 1000:8.1f} ms  ({events / full:,.0f} events/s, "
           f"{3010 / full:,.0f} persons/s)")

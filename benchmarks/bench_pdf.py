@@ -14,31 +14,21 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chronos.report._example import example_result  # noqa: E402
 from chronos.report.document import ChronologyOptions, build_chronology  # noqa: E402
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 #: the flags chronos used to start Chromium with, plus everything else that keeps it quiet
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-extensions",
                   "--no-pdf-header-footer"]
-
-
-def timed(func, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
 
 
 def chromium() -> str | None:
@@ -84,11 +74,11 @@ def main() -> None:
                   "timeline": _timeline(result, None)}
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp)
-            ours = timed(lambda: write_case_report_pdf(result, out / "ours.pdf",
+            ours = median_seconds(lambda: write_case_report_pdf(result, out / "ours.pdf",
                                                        chronology=chron, images=images),
                          args.repeat)
             html = write_case_report(result, out / "r.html", chronology=chron, images=images)
-            theirs = (timed(lambda: print_with_chromium(browser, html, out / "chromium.pdf"),
+            theirs = (median_seconds(lambda: print_with_chromium(browser, html, out / "chromium.pdf"),
                             args.repeat) if browser else float("nan"))
             sockets = ("-", "-")
             if strace and browser:

@@ -11,25 +11,15 @@ same run: building the real chronology once (what any report must do). Not asser
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chronos.report._example import example_result  # noqa: E402
 from chronos.report.document import ChronologyOptions, build_chronology  # noqa: E402
-
-
-def timed(func, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 
 def main() -> None:
@@ -44,14 +34,14 @@ def main() -> None:
 
     result = example_result(args.events)
     options = ChronologyOptions(produced="2024-03-31")
-    baseline = timed(lambda: build_chronology(result, options), args.repeat)
-    tables = timed(lambda: pseudonymise(result, shift_days=-41), args.repeat)
+    baseline = median_seconds(lambda: build_chronology(result, options), args.repeat)
+    tables = median_seconds(lambda: pseudonymise(result, shift_days=-41), args.repeat)
     shared, key = pseudonymise(result, shift_days=-41)
-    document = timed(lambda: shared_chronology(result, shared, key, options), args.repeat)
+    document = median_seconds(lambda: shared_chronology(result, shared, key, options), args.repeat)
     chron = shared_chronology(result, shared, key, options)
     with tempfile.TemporaryDirectory() as tmp:
         path = write_csv(chron, Path(tmp) / "shared.csv")
-        back = timed(lambda: reidentify(path, key, Path(tmp) / "back.csv"), args.repeat)
+        back = median_seconds(lambda: reidentify(path, key, Path(tmp) / "back.csv"), args.repeat)
     print(f"{len(chron.rows)} chronology rows, {len(key.texts)} cells remembered, "
           f"median of {args.repeat} runs")
     print(f"{'baseline: build_chronology':<34} {baseline:8.3f} s")

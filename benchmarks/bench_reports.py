@@ -10,25 +10,15 @@ must do). Not asserted in tests.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from chronos.report._example import example_result  # noqa: E402
 from chronos.report.document import ChronologyOptions, build_chronology  # noqa: E402
-
-
-def timed(func, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 
 def main() -> None:
@@ -43,16 +33,16 @@ def main() -> None:
 
     result = example_result(args.events)
     options = ChronologyOptions(produced="2024-03-31")
-    render = timed(lambda: build_chronology(result, options), args.repeat)
+    render = median_seconds(lambda: build_chronology(result, options), args.repeat)
     chron = build_chronology(result, options)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        baseline = timed(lambda: chron.display.to_csv(out / "plain.csv", index=False), args.repeat)
+        baseline = median_seconds(lambda: chron.display.to_csv(out / "plain.csv", index=False), args.repeat)
         rows = [("render (build_chronology)", render)]
         for name, writer, file in (("Word (.docx)", write_docx, "c.docx"),
                                    ("Excel (.xlsx)", write_xlsx, "c.xlsx"),
                                    ("HTML (.html)", write_html, "c.html")):
-            rows.append((name, timed(lambda: writer(chron, out / file), args.repeat)))
+            rows.append((name, median_seconds(lambda: writer(chron, out / file), args.repeat)))
         sizes = {f: (out / f).stat().st_size for f in ("c.docx", "c.xlsx", "c.html")}
     print(f"{len(chron.rows)} chronology rows, median of {args.repeat} runs")
     print(f"{'baseline: pandas to_csv':<28} {baseline:8.3f} s")

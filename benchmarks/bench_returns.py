@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +23,7 @@ from chronos.returns.check import check_return  # noqa: E402
 from chronos.returns.issue import Request, issue_templates  # noqa: E402
 from chronos.returns.register import load_register  # noqa: E402
 from chronos.settings import Settings  # noqa: E402
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on the path)
 
 TEXTS = ["Home visit: Jade seen, home conditions poor", "Head lice noted by class teacher",
          "Was not brought to the dental appointment", "Domestic incident, Jade present"]
@@ -61,15 +60,6 @@ def fill(root: Path, suffix: str, count: int) -> Path:
                 sheet.cell(top + offset, column, value)
         book.save(str(out))
     return out
-
-
-def median_seconds(func, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -468,30 +468,35 @@ def report(
                       "shared files", soft_wrap=True)
 
 
+def _repeatable(flag: str, metavar: str, help_text: str):
+    """A repeatable option giving a list of values."""
+    return typer.Option(None, flag, metavar=metavar, help=f"{help_text}; repeatable.")
+
+
 @app.command()
 @handles_errors
 def annotate(
     case: Case,
-    significant: Optional[list[str]] = typer.Option(
-        None, "--mark-significant", metavar="EVENT_ID", help="Show the event among the significant events, "
-        "whatever chronos judged; repeatable."),
-    not_significant: Optional[list[str]] = typer.Option(
-        None, "--mark-not-significant", metavar="EVENT_ID", help="Hide the event from the significant "
-        "events (the full record keeps it, marked); repeatable."),
-    undecided: Optional[list[str]] = typer.Option(
-        None, "--unmark", metavar="EVENT_ID", help="Withdraw a significance decision (chronos "
-        "judges the event again); repeatable."),
-    note: Optional[list[str]] = typer.Option(
-        None, "--note", metavar="ID=TEXT", help="An analysis note on an event or a finding (an "
-        "empty TEXT withdraws it); repeatable."),
-    dismiss: Optional[list[str]] = typer.Option(
-        None, "--dismiss", metavar="FINDING_ID", help="Dismiss a finding that does not hold "
-        "(needs --reason); it stays listed, marked dismissed; repeatable."),
-    restore: Optional[list[str]] = typer.Option(
-        None, "--restore", metavar="FINDING_ID", help="Withdraw a dismissal; repeatable."),
-    bundle_ref: Optional[list[str]] = typer.Option(
-        None, "--bundle-ref", metavar="EVENT_ID=REF", help="The court bundle page of an event's record "
-        "(e.g. E1a2b3c4d5e6f=C23; an empty REF withdraws it); repeatable."),
+    significant: Optional[list[str]] = _repeatable(
+        "--mark-significant", "EVENT_ID", "Show the event among the significant events, "
+        "whatever chronos judged"),
+    not_significant: Optional[list[str]] = _repeatable(
+        "--mark-not-significant", "EVENT_ID", "Hide the event from the significant events "
+        "(the full record keeps it, marked)"),
+    undecided: Optional[list[str]] = _repeatable(
+        "--unmark", "EVENT_ID", "Withdraw a significance decision (chronos judges the event "
+        "again)"),
+    note: Optional[list[str]] = _repeatable(
+        "--note", "ID=TEXT", "An analysis note on an event or a finding (an empty TEXT "
+        "withdraws it)"),
+    dismiss: Optional[list[str]] = _repeatable(
+        "--dismiss", "FINDING_ID", "Dismiss a finding that does not hold (needs --reason); it "
+        "stays listed, marked dismissed"),
+    restore: Optional[list[str]] = _repeatable(
+        "--restore", "FINDING_ID", "Withdraw a dismissal"),
+    bundle_ref: Optional[list[str]] = _repeatable(
+        "--bundle-ref", "EVENT_ID=REF", "The court bundle page of an event's record (e.g. "
+        "E1a2b3c4d5e6f=C23; an empty REF withdraws it)"),
     source: Optional[Path] = typer.Option(
         None, "--refs-from", metavar="FILE", help="A court chronology (Word or Excel) whose Bundle ref column "
         "you filled in: every reference typed there is recorded."),

@@ -165,6 +165,18 @@ def conform(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame
         return empty(table)
     if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame(list(frame))
+    if frame.columns.has_duplicates:  # one column per name: assigned one by one, as ever
+        return _conform_by_assignment(frame, spec)
+    frame = frame.reset_index(drop=True)
+    columns = {name: _as_dtype(frame[name], dtype) if name in frame.columns else
+               pd.Series([pd.NA] * len(frame), dtype=dtype, index=frame.index)
+               for name, dtype in spec.items()}
+    columns.update((c, frame[c]) for c in frame.columns if c not in spec)
+    # one frame made from its columns (copy-on-write: nothing shared can change)
+    return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _conform_by_assignment(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     frame = frame.copy()
     for name, dtype in spec.items():
         if name not in frame.columns:

@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Protocol, TypeVar
 
 if TYPE_CHECKING:  # typing only: the orchestrator and the stages import this module
     import pandas as pd
@@ -182,7 +182,18 @@ class CaseResult:
             from chronos import model
 
             value = model.conformed(value, table)
+        self.__dict__.pop("_remembered", None)   # what was worked out from the old value
         object.__setattr__(self, name, value)
+
+    def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``key`` is asked for, the same value after: what
+        the writers of one build each work out from the result (the index children, a
+        child's chronology rows) is worked out once. Setting any field forgets it all;
+        the tables are never changed in place. Callers must not change what they get."""
+        remembered = self.__dict__.setdefault("_remembered", {})
+        if key not in remembered:
+            remembered[key] = compute()
+        return remembered[key]
 
     @property
     def name(self) -> str:

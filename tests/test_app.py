@@ -57,13 +57,19 @@ def test_add_source_appends_to_the_manifest_text_and_keeps_a_backup(exports):
         app.add_source(exports, EXAMPLE / "exports" / "gp_appointments.csv")
 
 
-def test_decide_link_keeps_what_the_overrides_file_held(tmp_path):
+def _one_source_case(tmp_path, manifest_keys: str = ""):
+    """A case folder with one tiny mapped export (``manifest_keys``: more case.yaml lines)."""
     folder = tmp_path / "case"
     folder.mkdir()
     (folder / "a.csv").write_text("ID,Date\n1,01/02/2021\n")
     (folder / "m.yaml").write_text("person: {id: ID}\nevents: [{date: Date, type: {value: other}}]\n")
-    (folder / "case.yaml").write_text("case: x\noverrides: links/decided.yaml\nsources:\n"
+    (folder / "case.yaml").write_text(f"case: x\n{manifest_keys}sources:\n"
                                       "  - {path: a.csv, format: mapped, mapping: m.yaml}\n")
+    return folder
+
+
+def test_decide_link_keeps_what_the_overrides_file_held(tmp_path):
+    folder = _one_source_case(tmp_path, "overrides: links/decided.yaml\n")
     (folder / "links").mkdir()
     (folder / "links" / "decided.yaml").write_text("must_link:\n  - [a:1, b:2, c:3]\n")
     done = app.decide_link(folder, "d:4", "e:5", "different")
@@ -79,12 +85,7 @@ def test_decide_link_keeps_what_the_overrides_file_held(tmp_path):
 
 
 def test_decide_link_keeps_a_persons_comments_and_notes(tmp_path):
-    folder = tmp_path / "case"
-    folder.mkdir()
-    (folder / "a.csv").write_text("ID,Date\n1,01/02/2021\n")
-    (folder / "m.yaml").write_text("person: {id: ID}\nevents: [{date: Date, type: {value: other}}]\n")
-    (folder / "case.yaml").write_text("case: x\nsources:\n"
-                                      "  - {path: a.csv, format: mapped, mapping: m.yaml}\n")
+    folder = _one_source_case(tmp_path)
     mine = ("# Smith family: decided at the strategy meeting, 3 March\n"
             "must_link:\n"
             "  - {a: gp:1, b: school:7, note: \"confirmed with the school\"}  # SW\n"
@@ -104,12 +105,7 @@ def test_decide_link_keeps_a_persons_comments_and_notes(tmp_path):
 
 
 def test_decide_link_refuses_a_layout_it_cannot_edit_and_writes_nothing(tmp_path):
-    folder = tmp_path / "case"
-    folder.mkdir()
-    (folder / "a.csv").write_text("ID,Date\n1,01/02/2021\n")
-    (folder / "m.yaml").write_text("person: {id: ID}\nevents: [{date: Date, type: {value: other}}]\n")
-    (folder / "case.yaml").write_text("case: x\nsources:\n"
-                                      "  - {path: a.csv, format: mapped, mapping: m.yaml}\n")
+    folder = _one_source_case(tmp_path)
     odd = "must_link: [\n  [gp:1, school:7],  # over lines\n]\n"
     (folder / "overrides.yaml").write_text(odd)
     with pytest.raises(ChronosError, match="add it by hand"):

@@ -46,3 +46,26 @@ def test_vocabulary_covers_the_strategies_event_types_with_known_categories():
 @pytest.mark.parametrize("table", list(model.TABLES))
 def test_empty_tables_have_the_contract_columns(table):
     assert list(model.empty(table).columns) == list(model.TABLES[table])
+
+
+def test_conform_of_a_shuffled_frame_gives_the_contract_and_leaves_the_input_alone():
+    given = pd.DataFrame({"zzz": ["x", "y"], "date": ["2021-01-02", None],
+                          "event_id": ["E1", "E2"], "date_uncertain": ["yes", None]},
+                         index=[7, 3])
+    before = given.copy()
+    frame = model.conform(given, "events")
+    assert list(frame.columns) == [*model.EVENTS, "zzz"]
+    assert isinstance(frame.index, pd.RangeIndex) and list(frame.index) == [0, 1]
+    assert frame["event_id"].tolist() == ["E1", "E2"]
+    assert frame["date_uncertain"].tolist()[0] is True and pd.isna(frame["date_uncertain"][1])
+    assert model.is_conformed(frame, "events")
+    frame.loc[0, "event_id"] = "changed"
+    pd.testing.assert_frame_equal(given, before)
+
+
+def test_conform_of_a_frame_with_a_repeated_column_name_keeps_the_contract():
+    given = pd.DataFrame([["E1", "a", "b"]], columns=["event_id", "zzz", "zzz"])
+    frame = model.conform(given, "events")
+    assert list(frame.columns[:len(model.EVENTS)]) == list(model.EVENTS)
+    assert frame.loc[0, "event_id"] == "E1"
+    assert set(frame.columns[len(model.EVENTS):]) == {"zzz"}

@@ -188,7 +188,7 @@ def _docx_tables(source: Source) -> tuple[list[tuple[str, list]], list[str]]:
                           hint="is the file a complete .docx document?") from None
     tables = []
     for number, table in enumerate(document.tables, start=1):
-        rows = [tuple(_unique_cells(row)) for row in table.rows]
+        rows = [tuple(unique_cells(row)) for row in table.rows]
         tables.append((f"T{number}", rows))
     return tables, _docx_preamble(document, tables)
 
@@ -218,8 +218,8 @@ def _as_line(row) -> str:
     return " ".join(cells)
 
 
-def _unique_cells(row) -> list[str]:
-    """Cell texts of a Word row, a horizontally merged cell counted once."""
+def unique_cells(row) -> list[str]:
+    """Cell texts of a Word row (python-docx), a horizontally merged cell counted once."""
     out, seen = [], []
     for cell in row.cells:
         if any(cell._tc is other for other in seen):

@@ -409,13 +409,15 @@ SCALE = ("On a scale of 0 to 10, where 10 means everyone knows the children are 
          "for the case to close and 0 means the children will be harmed, where is each person?")
 
 
-def write_case_map_docx(result: Any, path: str | Path, chronology=None) -> Path:
+def write_case_map_docx(result: Any, path: str | Path, chronology=None,
+                        case_map: CaseMap | None = None) -> Path:
     """The case map as a landscape Word document for the meeting to complete: the three
     questions (header repeated on every page), the drafted danger statements and safety
-    goals marked as drafts, and the scale with a row per person."""
+    goals marked as drafts, and the scale with a row per person. ``case_map``: the case
+    map already built (:func:`build_case_map`), else built here."""
     from chronos.report.docx_writer import clean, heading, new_document, save, set_widths
 
-    cm = build_case_map(result, chronology)
+    cm = case_map or build_case_map(result, chronology)
     doc = new_document("Case map")
     heading(doc, f"Case map: {clean(cm.case)}", 1)
     doc.add_paragraph("Drawn from the chronology; rows refer to its numbered entries. The "

@@ -40,9 +40,11 @@ figure,.evtable,.heat,.keys li{break-inside:avoid;page-break-inside:avoid}nav.to
 
 def build_case_report(result: Any, options: ChronologyOptions | None = None,
                       chronology: Chronology | None = None,
-                      images: dict[str, bytes | str | Path] | None = None) -> str:
+                      images: dict[str, bytes | str | Path] | None = None,
+                      case_map=None) -> str:
     """The case report as HTML text. ``images`` may give ready-made 'genogram' /
-    'ecomap' / 'timeline' images (bytes or a file path); otherwise they are drawn."""
+    'ecomap' / 'timeline' images (bytes or a file path); otherwise they are drawn.
+    ``case_map``: the case map already built from ``chronology``, else built here."""
     from chronos.report.case_map import build_case_map, case_map_html
 
     chron = chronology or build_chronology(result, options)
@@ -53,15 +55,17 @@ def build_case_report(result: Any, options: ChronologyOptions | None = None,
              _figure("genogram", "Genogram", images.get("genogram") or _genogram(result, "genogram")),
              _figure("ecomap", "Ecomap", images.get("ecomap") or _genogram(result, "ecomap")),
              _figure("timeline", "Timeline", images.get("timeline") or _timeline(result, child)),
-             case_map_html(build_case_map(result, chron)), chronology_section(chron, findings=False)]
+             case_map_html(case_map or build_case_map(result, chron)), chronology_section(chron, findings=False)]
     body = "".join(p for p in parts if p)
     return page(f"Case report: {chron.case}", body, chron, css=REPORT_CSS)
 
 
 def write_case_report(result: Any, path: str | Path, options: ChronologyOptions | None = None,
-                      chronology: Chronology | None = None, images: dict | None = None) -> Path:
+                      chronology: Chronology | None = None, images: dict | None = None,
+                      case_map=None) -> Path:
     """Write :func:`build_case_report` to ``path``."""
-    return write_text(Path(path), build_case_report(result, options, chronology, images))
+    return write_text(Path(path), build_case_report(result, options, chronology, images,
+                                                    case_map))
 
 
 def case_images(result: Any, child: str | None = None,

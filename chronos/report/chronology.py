@@ -43,15 +43,16 @@ def chronology_rows(result, *, child: str | None = None, significant: bool = Fal
 
     from chronos.model import vocabulary
 
-    events = _ordered(result.events)
+    events = _ordered_records(result)
     if child:
-        events = events[events["person_ids"].fillna("").map(_concerns(result, child))]
+        concerns = _concerns(result, child)
+        events = [ev for ev in events if concerns(ev["person_ids"] or "")]
     vocab = vocabulary()
     people = _people(result.persons)
     evidence = _evidence(result.findings)
     index = [child] if child else sorted(  # eldest first
         _index_children(result, people), key=lambda p: (_text((people.get(p) or {}).get("dob")) or "9999", p))
-    rows = [_row(group, vocab, people, evidence, index) for group in _real_events(records(events))]
+    rows = [_row(group, vocab, people, evidence, index) for group in _real_events(events)]
     frame = pd.DataFrame(rows, columns=DISPLAY_COLUMNS[1:] + DATA_COLUMNS)
     if significant:
         frame = frame[frame["significant"]].reset_index(drop=True)
@@ -77,6 +78,14 @@ def records(frame) -> list[dict]:
     columns = {name: [None if v is _NA or v != v else v for v in frame[name].tolist()]
                for name in frame.columns}
     return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def _ordered_records(result) -> list[dict]:
+    """The case's events as records in chronology order, worked out once per result
+    (every child's chronology, the family's and the timeline's start from them)."""
+    from chronos.report.people import remembered
+
+    return remembered(result, "ordered events", lambda: records(_ordered(result.events)))
 
 
 def _ordered(events):

@@ -33,6 +33,11 @@ class ReportRun:
     images: dict = field(default_factory=dict, repr=False)
     #: pictures drawn so far in this run (or before it), reused by the case report
     drawn: dict = field(default_factory=dict, repr=False)
+    #: the whole-family chronology when it is the one the run writes (default options,
+    #: not pseudonymised): the case map is drawn from it instead of building it again
+    family_chronology: Any = field(default=None, repr=False)
+    #: the case map, built once for the case-map document and the case report
+    case_map: Any = field(default=None, repr=False)
 
 
 def parse_formats(text: str | None) -> list[str]:
@@ -80,6 +85,8 @@ def write_reports(result: Any, out_dir: str | Path, formats: list[str] | None = 
                                                      dates_of_birth)
     else:
         chron = build_chronology(result, options)
+        if options is None or options == ChronologyOptions():
+            run.family_chronology = chron
     with staged_files(out_dir, protect=protect, kind="report") as stage:
         for fmt in formats:
             names = _write_one(fmt, result, chron, stage, options, run)
@@ -137,7 +144,8 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
     if fmt == "casemap":
         from chronos.report.case_map import write_case_map_docx
 
-        write_case_map_docx(result, stage / "case-map.docx")
+        write_case_map_docx(result, stage / "case-map.docx", chronology=run.family_chronology,
+                            case_map=_case_map(result, run.family_chronology, run))
         return "case-map.docx"
     from chronos.report.case_report import case_images, write_case_report
 
@@ -147,11 +155,24 @@ def _write_one(fmt: str, result, chron, stage: Path, options, run: ReportRun) ->
         from chronos.report.pdf_writer import write_case_report_pdf
 
         write_case_report_pdf(result, stage / "case-report.pdf", options=options, chronology=chron,
-                              images=run.images)
+                              images=run.images, case_map=_case_map(result, chron, run))
         return "case-report.pdf"
     write_case_report(result, stage / "case-report.html", options=options, chronology=chron,
-                      images=run.images)
+                      images=run.images, case_map=_case_map(result, chron, run))
     return "case-report.html"
+
+
+def _case_map(result, chron, run: ReportRun):
+    """The case map drawn from ``chron``, built once per run when ``chron`` is the run's
+    whole-family chronology (the case-map document and the case report show the same);
+    None otherwise (the writer builds its own, as before)."""
+    from chronos.report.case_map import build_case_map
+
+    if chron is None or chron is not run.family_chronology:
+        return None
+    if run.case_map is None:
+        run.case_map = build_case_map(result, chron)
+    return run.case_map
 
 
 def _chart(fmt: str, result, stage: Path, run: ReportRun) -> str | list[str]:

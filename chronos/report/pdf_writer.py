@@ -50,10 +50,12 @@ SECTIONS = (("What are we worried about?", (196, 40, 30),
 def write_case_report_pdf(result: Any, path: str | Path,
                           options: ChronologyOptions | None = None,
                           chronology: Chronology | None = None,
-                          images: dict[str, bytes | None] | None = None) -> Path:
+                          images: dict[str, bytes | None] | None = None,
+                          case_map=None) -> Path:
     """Write the case report of ``result`` as a PDF to ``path`` (atomically, owner-only).
     ``images`` may give ready-made PNGs ('genogram', 'ecomap', 'timeline'; None for none);
-    those not given are drawn."""
+    those not given are drawn. ``case_map``: the case map already built from
+    ``chronology``, else built here."""
     from chronos.report.case_report import _genogram, _timeline
 
     chron = chronology or build_chronology(result, options)
@@ -70,7 +72,7 @@ def write_case_report_pdf(result: Any, path: str | Path,
         else:
             image = _timeline(result, child) if key == "timeline" else _genogram(result, key)
         pdf.figure(title, image)
-    pdf.case_map(result)
+    pdf.case_map(result, case_map)
     pdf.chronology()
     pdf.decisions()
     with atomic_path(Path(path)) as tmp:
@@ -320,10 +322,10 @@ def _report_class():
             self.image(io.BytesIO(image), x=self.l_margin, y=top, w=width, h=height,
                        keep_aspect_ratio=True)
 
-        def case_map(self, result):
+        def case_map(self, result, built=None):
             from chronos.report.case_map import build_case_map
 
-            cm = build_case_map(result, self.chron)
+            cm = built or build_case_map(result, self.chron)
             self.heading("Case map", page=True)
             self.para("Drawn from the chronology; rows refer to its numbered entries.", 8.5,
                       "I", MUTED)

@@ -58,12 +58,24 @@ def resolve_person(result: Any, ref: str) -> str:
                        hint="give a person id from persons.csv")
 
 
+def remembered(result: Any, key: str, compute):
+    """``compute()``, worked out once per result when the result can remember it
+    (:meth:`chronos.pipeline.CaseResult.remember`: a build's writers share it)."""
+    remember = getattr(result, "remember", None)
+    return remember(("report", key), compute) if callable(remember) else compute()
+
+
 def index_children(result: Any) -> list[dict]:
     """The index children (person id, name, first name, dob), eldest first.
 
     Taken from ``result.index_children`` (ids, record keys or names), else persons marked
     ``is_index``, else every person with role ``child``.
     """
+    kids = remembered(result, "index children", lambda: _index_children(result))
+    return [dict(kid) for kid in kids]     # the caller's own copies
+
+
+def _index_children(result: Any) -> list[dict]:
     persons = _persons(result)
     ids = []
     for ref in getattr(result, "index_children", None) or []:

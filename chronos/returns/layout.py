@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chronos.errors import SourceError
-from chronos.ingest.chronology_table import FIELDS, find_header
+from chronos.ingest.chronology_table import FIELDS, find_header, unique_cells
 from chronos.ingest.sheets import cell_text, find_columns
 from chronos.returns.identity import Identity, read_identity
 from chronos.returns.templates import CHRONOLOGY_SHEET, INSTRUCTIONS_SHEET
@@ -159,22 +159,11 @@ def _word(path: Path, where: str) -> tuple[list[Grid], list[str]]:
                           hint="is the file a complete .docx document?") from None
     grids = []
     for number, table in enumerate(document.tables, start=1):
-        grid = Grid(f"T{number}", WORD, [tuple(_unique_cells(row)) for row in table.rows])
+        grid = Grid(f"T{number}", WORD, [tuple(unique_cells(row)) for row in table.rows])
         grid.merges = _word_merges(table)
         grid.formulas = _word_fields(table)
         grids.append(grid)
     return grids, _word_preamble(document, grids)
-
-
-def _unique_cells(row) -> list[str]:
-    """A Word row's cell texts, a horizontally merged cell counted once (as the reader)."""
-    out, seen = [], []
-    for cell in row.cells:
-        if any(cell._tc is other for other in seen):
-            continue
-        seen.append(cell._tc)
-        out.append(cell.text)
-    return out
 
 
 def _word_merges(table) -> list[Merge]:
