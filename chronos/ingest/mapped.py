@@ -212,8 +212,8 @@ class MappedIngest:
         (the full pattern is tried only on cells starting with such a word), and rows with
         such a label in any cell when every other cell is a number or empty (a totals row
         whose label sits under a later column). Both are judged only on the rows where
-        some cell might start with a totals word (:func:`_near_totals_word`, one pass of
-        a regular expression per column in Arrow): usually none."""
+        some cell might start with a totals word (:func:`_near_totals_word`: each cell's
+        first bytes, numpy over the Arrow buffers): usually none."""
         import numpy as np
 
         found = np.zeros(len(self.frame), dtype=bool)
