@@ -8,7 +8,17 @@ relatives and namesakes born before 1900, the merges of records distinct by decl
 (two individuals of one family tree), and the baseline of linking on exact valid NHS
 number or UPN alone (what you get without the model). By default on the extended set
 (link_synth.generate(extended=True): a census export with no names, family trees with
-ancestors born before 1900); --original: the four agency exports alone.
+ancestors born before 1900); --original: the four agency exports alone; --seed N: another
+population.
+
+Then what the true pairs not joined are: by why linking did not join the two records of
+the pair (its own pair: never compared, scored below the review band, in the band, a
+veto, ambiguous, held back, refused by clustering) and by the kind of the records
+(source, name, date of birth); and the ceiling: the records that fit another person of
+the population at least as well as their own (every field they state agrees with a
+relative wherever it agrees with their own person: "Callum Lanley", no date of birth,
+when two brothers are called Callum) cannot be linked except by a guess, and the F1 on
+the other records' pairs says how good linking is where the records carry the answer.
 """
 
 import sys
@@ -38,10 +48,13 @@ def identifier_baseline(records):
 
 
 def main():
-    n_people = int(next((a for a in sys.argv[1:] if a.isdigit()), 3000))
-    train = "--train" in sys.argv
-    extended = "--original" not in sys.argv
-    records, truth, pop = generate(n_people, extended=extended)
+    args = sys.argv[1:]
+    seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 7
+    n_people = int(next((a for i, a in enumerate(args) if a.isdigit()
+                         and (i == 0 or args[i - 1] != "--seed")), 3000))
+    train = "--train" in args
+    extended = "--original" not in args
+    records, truth, pop = generate(n_people, seed, extended=extended)
     print(f"{n_people} people -> {len(records)} records in {records['agency'].nunique()} "
           f"exports ({records['agency'].value_counts().to_dict()})"
           + (" [extended set]" if extended else " [original set]"))
@@ -66,6 +79,21 @@ def main():
     thin_keys = set(records.loc[thin, "record_key"])
     print(f"  records with no name: {len(thin_keys)}, joined to another record: "
           f"{sum(1 for k in thin_keys if _joined(k, result.record_to_person))}")
+    why, kinds = missed_by_kind(result, truth, records)
+    print("  true pairs not joined, by why their own pair was not joined: "
+          + ", ".join(f"{k} {v}" for k, v in why.most_common()))
+    print("  ... by the kinds of their two records (source/name/date of birth):")
+    for kind, count in kinds.most_common(8):
+        print(f"      {count:4d}  {kind}")
+    for label, fields in (("", FIELDS), (" (the role telling apart too)", FIELDS + ("role",))):
+        lost = indistinguishable(records, truth, pop, fields)
+        kept = {k: v for k, v in truth.items() if k not in lost}
+        scores = pairwise_scores({k: result.record_to_person[k] for k in kept}, kept)
+        total = pairwise_scores(truth, truth)["true_pairs"]
+        best = scores["true_pairs"] / total           # recall with every guess left out
+        print(f"  ceiling{label}: {len(lost)} records fit another person as well as their "
+              f"own ({total - scores['true_pairs']} true pairs); the best F1 without a "
+              f"guess {2 * best / (1 + best):.4f}; on the other records' pairs: {fmt(scores)}")
 
 
 def missed_pairs(result, truth) -> tuple[int, int]:
@@ -96,6 +124,154 @@ def missed_pairs(result, truth) -> tuple[int, int]:
                     missed += 1
                     silent += find(r2p[a]) != find(r2p[b])
     return missed, silent
+
+
+#: the fields of a record compared with the true people (see :func:`indistinguishable`)
+FIELDS = ("given", "family", "dob", "sex", "postcode", "nhs", "upn", "la_id")
+
+
+def indistinguishable(records, truth, pop, fields=FIELDS) -> set[str]:
+    """Records that another person of the population fits at least as well as their own
+    person, field by field (exact beats similar: one edit, an initial, a nickname, one
+    part of a double family name; similar beats nothing): "Callum Lanley" with no date
+    of birth when two brothers are called Callum; "S Cooper", female, when two women are.
+    Linking such a record is a guess. Candidates: the people sharing the record's given
+    initial, family name or date of birth."""
+    from collections import defaultdict
+
+    from link_synth import NICK
+
+    people = {p.pid: _truth_fields(p.given, p.family, p.dob.isoformat(), p.sex, p.postcode,
+                                   p.role, p.nhs, p.upn, p.la_id) for p in pop.people}
+    tree = records[records["record_key"].str.startswith("tree:")]
+    for r in tree.itertuples():                       # ancestors: their one record
+        people.setdefault(truth[r.record_key], _truth_fields(
+            r.given_name, r.family_name, r.dob, r.sex, None, None, None, None, None))
+    index = defaultdict(set)
+    for pid, v in people.items():
+        index["g", v["given"][:1]].add(pid)
+        index["f", v["family"]].add(pid)
+        index["d", str(v["dob"])[:10]].add(pid)
+    nicks = {k.upper(): v.upper() for k, v in NICK.items()}
+    lost = set()
+    for r in records.itertuples():
+        pid = truth[r.record_key]
+        said = _record_fields(r)
+        mine = [_fit(f, said[f], people[pid][f], nicks) for f in fields]
+        near = index["g", (said["given"] or "")[:1]] | index["d", said["dob"] or ""]
+        near |= index["f", (said["family"] or "").split("-")[0]]
+        for other in near - {pid}:
+            if all(_fit(f, said[f], people[other][f], nicks) >= m for f, m in zip(fields, mine)):
+                lost.add(r.record_key)
+                break
+    return lost
+
+
+def _truth_fields(given, family, dob, sex, postcode, role, nhs, upn, la_id) -> dict:
+    return {"given": str(given).upper(), "family": str(family).upper(),
+            "dob": dob if dob is None else str(dob), "sex": sex, "postcode": postcode,
+            "role": role, "nhs": nhs, "upn": upn, "la_id": la_id}
+
+
+def _record_fields(r) -> dict:
+    def text(value):
+        return None if value is None or value != value else str(value)
+
+    dob = text(r.dob)
+    if dob and getattr(r, "dob_precision", "day") == "year":
+        dob = dob[:4]
+    return {"given": text(r.given_name) and text(r.given_name).upper(),
+            "family": text(r.family_name) and text(r.family_name).upper(), "dob": dob,
+            "sex": text(r.sex), "postcode": text(r.postcode), "role": text(r.role),
+            "nhs": text(r.nhs_number), "upn": text(r.upn), "la_id": text(r.la_child_id)}
+
+
+def _fit(field, said, true, nicks) -> int:
+    """2: the record states the person's value; 1: something like it; 0: nothing (or
+    not stated)."""
+    if not said or true is None or true != true:
+        return 0
+    if said == true:
+        return 2
+    if field == "given":
+        like = (len(said) == 1 and true.startswith(said)) or nicks.get(true) == said or \
+            _one_edit(said, true)
+    elif field == "family":
+        like = true in said.replace("-", " ").split() or _one_edit(said, true)
+    elif field == "dob":
+        like = len(said) == 4 and true.startswith(said) or (
+            len(said) == len(true) and _one_edit(said, true)) or (
+            said[:4] == true[:4] and said[5:7] == true[8:10] and said[8:10] == true[5:7])
+    else:
+        like = False
+    return int(like)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One character changed, added, removed, or two adjacent swapped."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def missed_by_kind(result, truth, records):
+    """Counters of the true pairs not joined: by why their own pair was not joined, and
+    by the kinds of the two records."""
+    from collections import Counter, defaultdict
+
+    r2p = result.record_to_person
+    scored = {(a, b): (p, v) for a, b, p, v in zip(
+        result.pairs["key_l"], result.pairs["key_r"], result.pairs["match_probability"],
+        result.pairs["vetoes"])}
+    reasons = {tuple(sorted(k)): r for k, r in zip(
+        zip(result.review["record_key_a"], result.review["record_key_b"]),
+        result.review["reason"])}
+    kind_of = {r.record_key: _kind(r) for r in records.itertuples()}
+    by_truth = defaultdict(list)
+    for key, person in truth.items():
+        by_truth[person].append(key)
+    why, kinds = Counter(), Counter()
+    for keys in by_truth.values():
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                if r2p[a] == r2p[b]:
+                    continue
+                pair = tuple(sorted((a, b)))
+                why[_why(scored.get(pair), reasons.get(pair))] += 1
+                kinds[" + ".join(sorted((kind_of[a], kind_of[b])))] += 1
+    return why, kinds
+
+
+def _why(scored, reason) -> str:
+    if reason:
+        for start, label in (("ambiguous", "ambiguous"), ("uncertain", "review band"),
+                             ("likely match", "refused by clustering"),
+                             ("not joined: a record with no name", "held (no name)"),
+                             ("not joined: it would join", "consistency check"),
+                             ("ruled out", "ruled out"), ("shares", "identifier conflict")):
+            if reason.startswith(start):
+                return label
+        return "veto, offered"
+    if scored is None:
+        return "never compared (or scored under the floor)"
+    if scored[1]:
+        return "veto"
+    return "under the review band" if scored[0] < 0.3 else "not offered"
+
+
+def _kind(r) -> str:
+    given = r.given_name if isinstance(r.given_name, str) else ""
+    name = "no name" if not given and not isinstance(r.family_name, str) else (
+        "initial" if len(given.strip()) == 1 else "name")
+    dob = r.dob if isinstance(r.dob, str) else ""
+    born = "no dob" if not dob else ("year" if getattr(r, "dob_precision", "day") == "year"
+                                     else "dob")
+    return f"{r.record_key.split(':')[0]}/{name}/{born}"
 
 
 def _joined(key, record_to_person):

@@ -29,6 +29,7 @@ from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
+from chronos.link.stated import ADULT_ROLE_MIN_AGE, contradiction, stated_facts
 from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
                                 map_overrides, note_units, solid_units, split_apart,
                                 star_warnings, unit_review_rows)
@@ -123,14 +124,20 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     solid = solid_units(scored.self_pairs, settings, forced)
     compared = units.frame
     dobs = dict(zip(compared["record_key"], compared["dob"]))
-    formats = _column_of(records, "source_format", frame.index).loc[compared.index]
+    mine = _rows_of(records, compared)
+    formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
+
+    def stated(keys):
+        return stated_facts(compared, mine, settings, as_of, keys)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
-                       thin=_thin_records(compared), facts=facts)
+                       thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
                                           {k: v for k, v in facts.items() if k not in overridden})
+    accepted += join_lone_thin(clusters, plan, pairs, settings, _thin_records(compared),
+                               dict(zip(compared["record_key"], compared["la_id"])))
     unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
                                             settings)
     accepted = _still_accepted(accepted, detached)
@@ -162,6 +169,17 @@ def _units(frame, overrides, records=None, settings=None):
     units = collapse_duplicates(frame, declared) if declared else collapse_duplicates(frame)
     apart = split_apart(units, overrides.cannot_link)
     return collapse_duplicates(frame, apart | declared) if apart else units
+
+
+def _rows_of(records, compared):
+    """The person records of the ``compared`` records (the representatives of units,
+    indexed afresh), in their order and with their index."""
+    if len(records) == len(compared) and \
+            (records["record_key"].to_numpy() == compared["record_key"].to_numpy()).all():
+        return records.set_axis(compared.index)     # nothing collapsed
+    position = records.index[records["record_key"].isin(compared["record_key"]).to_numpy()]
+    rows = records.loc[position].set_index("record_key", drop=False)
+    return rows.loc[compared["record_key"].to_numpy()].set_axis(compared.index)
 
 
 def _source_files(records) -> dict[str, str]:
@@ -360,8 +378,54 @@ def _thin_records(frame) -> set[str]:
     return set(frame.loc[frame["given"].isna() & frame["family"].isna(), "record_key"])
 
 
+def join_lone_thin(clusters, plan: _Plan, pairs, settings: LinkSettings, nameless,
+                   la_ids: dict) -> list[Edge]:
+    """Join a record with no name (in ``nameless``) held back by ``thin_link_threshold``
+    when nobody else in the data shares its birthday: every record it could be (each
+    pair with it not vetoed and at or above the review threshold) is in one person, its
+    best pair with that person reaches the link threshold, and no record of that person
+    has another LA child id (``la_ids``: record -> LA child id). The stricter threshold
+    is there because others may share the birthday; when none does, the record is joined
+    like a named one. Returns the joins made (``clusters`` is updated)."""
+    held = {}
+    for (a, b), reason in plan.ambiguous.items():
+        if reason == THIN_REASON:
+            for rec in {a, b} & nameless:
+                held.setdefault(rec, []).append((a, b))
+    if not held:
+        return []
+    candidates = pairs[(pairs["vetoes"] == "")
+                       & (pairs["match_probability"] >= settings.review_threshold)
+                       & (pairs["key_l"].isin(held) | pairs["key_r"].isin(held))]
+    options: dict[str, list] = {}
+    for r in candidates.itertuples():
+        for rec, other in ((r.key_l, r.key_r), (r.key_r, r.key_l)):
+            if rec in held:
+                options.setdefault(rec, []).append((r.match_weight, other, r))
+    joined = []
+    for rec in sorted(options):
+        if len(clusters.members.get(clusters.find(rec), ())) > 1:
+            continue                     # joined already (an identifier)
+        named = [f for f in options[rec] if f[1] not in nameless]
+        people = {clusters.find(other) for _, other, _ in named}
+        if len(people) != 1:
+            continue
+        weight, other, r = max(named, key=lambda f: (f[0], f[1]))
+        person = clusters.members.get(clusters.find(other), [other])
+        own = la_ids.get(rec)
+        if own and any(la_ids.get(k) not in (None, own) for k in person):
+            continue                     # the person has another LA child id
+        if r.match_probability < settings.link_threshold or not clusters.union(rec, other):
+            continue
+        joined.append(Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
+                           float(r.match_weight)))
+        for key in held[rec]:
+            plan.ambiguous.pop(key, None)
+    return joined
+
+
 def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),
-                dobs=None, *, thin=frozenset(), facts=None) -> _Plan:
+                dobs=None, *, thin=frozenset(), facts=None, stated=None) -> _Plan:
     vetoed = pairs[pairs["vetoes"] != ""]
     cannot = {tuple(p) for p in overrides.cannot_link}
     cannot |= set(zip(vetoed["key_l"], vetoed["key_r"]))
@@ -382,7 +446,8 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
                                                     prob.loc[below, "key_r"])}
         prob = prob[~below]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
-                           settings.vague_ambiguity_margin, facts)
+                           settings.vague_ambiguity_margin, facts, stated,
+                           int(settings.raw.get("adult_role_min_age", ADULT_ROLE_MIN_AGE)))
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += _edges(prob, "probabilistic", skip=ambiguous)
     return _Plan(edges, cannot, {**held, **ambiguous})
@@ -397,16 +462,22 @@ def _edges(pairs, method: str, skip=()) -> list[Edge]:
 
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
-               vague_margin: float = float("inf"), facts=None) -> dict[tuple[str, str], str]:
+               vague_margin: float = float("inf"), facts=None, stated=None,
+               min_age: int = ADULT_ROLE_MIN_AGE) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child, two individuals of one family tree, years
-    of birth apart): neither join is made; both go to review."""
+    of birth apart): neither join is made; both go to review. A vague record is never
+    joined with a candidate that what the records state rules out
+    (:mod:`chronos.link.stated`): an adult's role against a young child always, the
+    other sex when another candidate is not ruled out; such a candidate is no rival, and
+    the pair comes with the reason (``stated``: record keys -> their
+    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates)."""
     import pandas as pd
 
-    close, names = _close(prob, margin, vague, vague_margin)
+    close, names, ruled = _close(prob, margin, vague, vague_margin, stated, min_age)
     if close.empty:
-        return {}
+        return ruled
     clash = pd.concat([_forbidden_clashes(close, cannot, names),
                        _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
@@ -419,13 +490,15 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
             others = ", ".join(sorted(rivals[rec] - {other}))
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
-    return out
+    return {**ruled, **out}
 
 
-def _close(prob, margin: float, vague, vague_margin: float):
+def _close(prob, margin: float, vague, vague_margin: float, stated=None,
+           min_age: int = ADULT_ROLE_MIN_AGE):
     """(rec, other) candidates close to each record's best, as codes into the returned
     names (integers: grouping millions of pairs by record key strings is slow); only
-    records with more than one close candidate."""
+    records with more than one close candidate; and the pairs ruled out
+    (:func:`_ruled_out`) with their reasons."""
     import numpy as np
     import pandas as pd
 
@@ -435,11 +508,52 @@ def _close(prob, margin: float, vague, vague_margin: float):
     weight = prob["match_weight"].to_numpy(dtype=float)
     both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
                          "w": np.concatenate([weight, weight])})
+    both, ruled = _ruled_out(both, np.asarray(names, dtype=object), vague, stated, min_age)
     gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
     is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
     close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
     close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
-    return close[["rec", "other"]], np.asarray(names, dtype=object)
+    return close[["rec", "other"]], np.asarray(names, dtype=object), ruled
+
+
+#: the words of a ruling out (:mod:`chronos.link.stated`)
+RULED_WORDS = {"sex": "the two records state different sexes",
+               "age": "one names an adult (a parent, a carer...) and the other's date of "
+                      "birth makes that person a young child"}
+RULED_PREFIX = "ruled out: "
+
+
+def _ruled_out(both, names, vague, stated, min_age):
+    """``both`` (rec, other, w) less the candidates of vague records that what the
+    records state rules out (:func:`chronos.link.stated.contradiction`): always for an
+    adult's role against a young child, and for the other sex when the record has a
+    candidate it does not rule out; and {(key, key): reason} for the pairs taken out."""
+    import numpy as np
+    import pandas as pd
+
+    if stated is None or not vague or both.empty:
+        return both, {}
+    rows = both[pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]]
+    if rows.empty:
+        return both, {}
+    recs, others = names[rows["rec"].to_numpy()], names[rows["other"].to_numpy()]
+    told = stated(set(recs) | set(others))
+    why = [contradiction(told.get(r), told.get(o), min_age) for r, o in zip(recs, others)]
+    hit = np.array([w is not None for w in why], dtype=bool)
+    if not hit.any():
+        return both, {}
+    ruled = rows[hit]
+    size = both.groupby("rec", sort=False)["other"].size()
+    left = size.loc[ruled["rec"].unique()] - ruled.groupby("rec", sort=False).size()
+    keep_rec = set(left[left > 0].index)            # a candidate is left: rule out
+    ruled_rows = [(i, r, o, w, c in keep_rec) for i, r, o, w, c in zip(
+        ruled.index, recs[hit], others[hit], np.asarray(why, dtype=object)[hit],
+        ruled["rec"].to_numpy()) if w == "age" or c in keep_rec]
+    reasons = {tuple(sorted((r, o))): f"{RULED_PREFIX}{r} has no date of birth (or an "
+               f"initial only) and matches {o}, but {RULED_WORDS[w]}"
+               + ("; it matches another record they do not rule out" if another else "")
+               for _, r, o, w, another in ruled_rows}
+    return both.drop(index=[i for i, *_ in ruled_rows]), reasons
 
 
 def _forbidden_clashes(close, cannot, names):
@@ -653,7 +767,7 @@ def _review(pairs, plan, refused, record_to_person, frame, records, overrides, s
             _review_reason(r, key, plan, refused_keys, settings)
         if reason is None:
             continue
-        if (reason.startswith("uncertain") or reason == THIN_REASON) and \
+        if (reason.startswith(("uncertain", RULED_PREFIX)) or reason == THIN_REASON) and \
                 record_to_person[r.key_l] == record_to_person[r.key_r]:
             continue
         rows.append({"record_key_a": r.key_l, "record_key_b": r.key_r,

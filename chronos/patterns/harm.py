@@ -200,8 +200,7 @@ def harm_series(engine, findings, as_of: str, *, config=None) -> pd.DataFrame:
     scores = _scores(engine, cfg).sort_values(["person_id", "point"], ignore_index=True)
     if scores.empty:
         return pd.DataFrame(columns=HARM_COLUMNS)
-    frames = [_series(pid, rows, cfg) for pid, rows in scores.groupby("person_id", sort=True)]
-    return pd.concat(frames, ignore_index=True)[HARM_COLUMNS]
+    return _series(scores, cfg)[HARM_COLUMNS]
 
 
 def harm_index(events, findings, persons, relationships=None, *, config=None,
@@ -232,28 +231,56 @@ def _month_ends(first: pd.Timestamp, as_of: str) -> pd.DatetimeIndex:
     return points
 
 
-def _series(person_id: str, scores: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+def _series(scores: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """The index, its change and its escalation for every child at once (``scores``
+    sorted by child and point): one pass over all rows, not one per child."""
     events = scores["events_score"].to_numpy(dtype=float)
     found = scores["findings_score"].to_numpy(dtype=float)
     index = np.clip(events + found, 0, None)
-    frame = pd.DataFrame({"person_id": person_id, "date": scores["point"].to_numpy(),
-                          "index": index.round(3), "events_score": events.round(3),
-                          "findings_score": found.round(3)})
+    frame = pd.DataFrame({"person_id": scores["person_id"].to_numpy(dtype=object),
+                          "date": scores["point"].to_numpy(), "index": index.round(3),
+                          "events_score": events.round(3), "findings_score": found.round(3)})
     return _escalation(frame, cfg)
 
 
 def _escalation(frame: pd.DataFrame, cfg: dict) -> pd.DataFrame:
+    """``change`` (since ``lookback_months`` earlier: 0 before the child's first month),
+    ``escalation``, ``escalation_start`` and ``band``, each child's months on their own
+    (``frame`` sorted by child and date)."""
     esc = cfg["escalation"]
     lookback = int(esc["lookback_months"])
-    earlier = frame["index"].shift(lookback).fillna(0.0)
+    child = frame["person_id"].to_numpy(dtype=object)
+    position = _position_in_child(child)
+    values = frame["index"].to_numpy(dtype=float)
+    earlier = np.zeros(len(values))
+    if lookback >= 0:
+        back = np.arange(len(values)) - lookback
+        has = position >= lookback
+        earlier[has] = values[back[has]]
+    else:  # a negative lookback looks ahead, as pandas' shift does
+        ahead = np.arange(len(values)) - lookback
+        has = ahead < len(values)
+        has[has] = child[ahead[has]] == child[has]
+        earlier[has] = values[ahead[has]]
     frame["change"] = (frame["index"] - earlier).round(3)
     frame["escalation"] = (frame["index"] >= float(esc["min_index"])) & \
         (frame["change"] >= float(esc["min_rise"]))
-    frame["escalation_start"] = frame["escalation"] & ~frame["escalation"].shift(1, fill_value=False)
+    rising = frame["escalation"].to_numpy(dtype=bool)
+    before = np.concatenate([[False], rising[:-1]]) & (position > 0)
+    frame["escalation_start"] = rising & ~before
     bands = cfg["bands"]
     frame["band"] = np.where(frame["index"] >= float(bands["high"]), "high",
                              np.where(frame["index"] >= float(bands["medium"]), "medium", "low"))
     return frame
+
+
+def _position_in_child(child: np.ndarray) -> np.ndarray:
+    """0, 1, 2 ... along each run of one child's rows."""
+    if not len(child):
+        return np.zeros(0, dtype=int)
+    starts = np.flatnonzero(np.concatenate([[True], child[1:] != child[:-1]]))
+    run = np.repeat(starts, np.diff(np.append(starts, len(child))))
+    return np.arange(len(child)) - run
 
 
 def escalations(harm: pd.DataFrame) -> pd.DataFrame:

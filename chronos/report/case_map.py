@@ -333,11 +333,11 @@ def _unknown_fathers(result: Any) -> list[Item]:
     rel = model.conformed(getattr(result, "relationships", None), "relationships")
     persons = model.conformed(result.persons, "persons").drop_duplicates("person_id")
     sex = dict(zip(persons["person_id"], persons["sex"].fillna("U")))
+    fathers = {b for a, b in zip(*(rel.loc[rel["kind"] == "parent", c]
+                                   for c in ("person_a", "person_b"))) if sex.get(a) == "M"}
     out = []
     for kid in people.index_children(result):
-        parents = rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == kid["person_id"]),
-                          "person_a"]
-        if not any(sex.get(p) == "M" for p in parents):
+        if kid["person_id"] not in fathers:
             out.append(Item(f"No father recorded for {kid['name']}",
                             "who is the father; is he known to agencies; does he have contact?"))
     return out

@@ -142,41 +142,168 @@ def _findings(chron: Chronology) -> str:
 
 # --------------------------------------------------------------------------- first page
 
+#: the most children given a first page of their own; a case of more (a looked-after
+#: children's return of thousands) lists every child in one table and gives pages to the
+#: children of most concern (:func:`glance_children`)
+MAX_CHILD_PAGES = 20
+
+
 def _at_a_glance(result: Any, chron: Chronology, child: str | None) -> str:
     """The first page, per child: neglect types (Horwath) by year as a heat-map, the
-    cumulative harm index over time, and the key concerns linked to their evidence."""
-    return "".join(_child_page(glance) for glance in glances(result, chron, child))
+    cumulative harm index over time, and the key concerns linked to their evidence; in a
+    case of more than :data:`MAX_CHILD_PAGES` children, first a table of every child."""
+    lines = children_overview(result, chron)
+    table = "" if child else _children_table(lines)
+    return table + "".join(_child_page(glance) for glance in glances(result, chron, child, lines))
 
 
-def glances(result: Any, chron: Chronology, child: str | None = None) -> list[dict]:
+def children_overview(result: Any, chron: Chronology) -> list[dict]:
+    """One line per index child (eldest first): ``person_id``, ``name``, ``born``,
+    ``findings`` (about the child), ``significant`` and ``entries`` (in the child's
+    chronology), ``harm`` and ``band`` (the cumulative harm index at its last month, or
+    None), ``peak`` (its highest) and ``page`` (True when the child has a page of its own)."""
+    from chronos.report import people
+    from chronos.report.chronology import child_entries
+
+    kids = people.index_children(result)
+    entries = child_entries(result, [k["person_id"] for k in kids])
+    n_found = _findings_per_child(result)
+    harm = _harm_summary(result)
+    shown = _born(chron)
+    lines = []
+    for kid in kids:
+        pid = kid["person_id"]
+        last, band, peak = harm.get(pid, (None, "", None))
+        lines.append({"person_id": pid, "name": kid["name"], "first_name": kid["first_name"],
+                      "dob": kid["dob"], "born": _born_words(kid, shown),
+                      "findings": n_found.get(pid, 0), "entries": entries[pid],
+                      "significant": sum(1 for _, _, sig in entries[pid] if sig),
+                      "harm": last, "band": band, "peak": peak})
+    chosen = {line["person_id"] for line in _most_concern(lines)}
+    for line in lines:
+        line["page"] = line["person_id"] in chosen
+    return lines
+
+
+def _most_concern(lines: list[dict]) -> list[dict]:
+    """The children given a page: all of them up to :data:`MAX_CHILD_PAGES`, else those
+    with the highest cumulative harm index at its last month (then its highest, then the
+    most findings; eldest first among equals)."""
+    if len(lines) <= MAX_CHILD_PAGES:
+        return lines
+    return sorted(lines, key=lambda line: (-(line["harm"] or 0), -(line["peak"] or 0),
+                                           -line["findings"]))[:MAX_CHILD_PAGES]
+
+
+def glances(result: Any, chron: Chronology, child: str | None = None,
+            overview: list[dict] | None = None) -> list[dict]:
     """What each child's first page shows, for the HTML and the PDF case report:
     ``name``, ``born``, ``counts`` (a sentence), ``heat`` (:func:`heat_counts`), ``harm``
-    (the child's harm index rows, or None) and ``keys`` (:func:`key_concern_rows`)."""
+    (the child's harm index rows, or None) and ``keys`` (:func:`key_concern_rows`). Every
+    index child (or ``child`` alone) up to :data:`MAX_CHILD_PAGES`; beyond that, the
+    children of most concern (:func:`children_overview`, or ``overview`` when given), in
+    that order."""
     from chronos.report import people
-    from chronos.report.chronology import chronology_rows, format_date
 
     wanted = people.resolve_person(result, child) if child else None
-    shown = {c.get("person_id"): c.get("birth") for c in chron.children}  # 'aged 12' when shared
+    lines = overview if overview is not None else children_overview(result, chron)
+    if wanted is not None:
+        lines = [line for line in lines if line["person_id"] == wanted]
+    elif len(lines) > MAX_CHILD_PAGES:
+        lines = _most_concern(lines)
+    harm_of = _harm_by_child(result, {line["person_id"] for line in lines})
+    live = live_findings(chron)
     out = []
-    for kid in people.index_children(result):
-        if wanted is not None and kid["person_id"] != wanted:
-            continue
-        pid = kid["person_id"]
-        rows = chronology_rows(result, child=pid)
-        harm = _harm_of(result, pid)
-        findings = getattr(result, "findings", None)
-        n_find = 0 if findings is None else sum(
-            pid in str(f).split(";") for f in findings["person_id"])
-        counts = (f"{n_find} finding(s) about {kid['first_name']}; "
-                  f"{int(rows['significant'].sum())} significant of {len(rows)} entries in "
-                  f"{kid['first_name']}'s chronology" + _harm_words(harm))
-        out.append({"person_id": pid, "name": kid["name"],
-                    "born": f" ({shown[pid]})" if shown.get(pid) else
-                    f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "",
-                    "counts": counts, "heat": heat_counts(_since_conceived(rows, kid["dob"])),
+    for line in lines:
+        pid, first = line["person_id"], line["first_name"]
+        harm = harm_of.get(pid)
+        counts = (f"{line['findings']} finding(s) about {first}; "
+                  f"{line['significant']} significant of {len(line['entries'])} entries in "
+                  f"{first}'s chronology" + _harm_words(harm))
+        out.append({"person_id": pid, "name": line["name"], "born": line["born"],
+                    "counts": counts,
+                    "heat": _heat(_entries_since_conceived(line["entries"], line["dob"])),
                     "harm": harm,
-                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid))})
+                    "keys": key_concern_rows(chron, pid, _own_explanations(result, pid), live)})
     return out
+
+
+def _born(chron: Chronology) -> dict:
+    return {c.get("person_id"): c.get("birth") for c in chron.children}  # 'aged 12' when shared
+
+
+def _born_words(kid: dict, shown: dict) -> str:
+    from chronos.report.chronology import format_date
+
+    pid = kid["person_id"]
+    return (f" ({shown[pid]})" if shown.get(pid) else
+            f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "")
+
+
+def _findings_per_child(result: Any) -> dict[str, int]:
+    findings = getattr(result, "findings", None)
+    counts: dict[str, int] = {}
+    if findings is None:
+        return counts
+    for ids in findings["person_id"]:
+        for pid in set(str(ids).split(";")):
+            counts[pid] = counts.get(pid, 0) + 1
+    return counts
+
+
+def _harm_summary(result: Any) -> dict[str, tuple[float, str, float]]:
+    """person id -> (the harm index at its last month, its band there, its highest)."""
+    harm = getattr(result, "harm_index", None)
+    if harm is None or not len(harm):
+        return {}
+    values = harm["index"].astype(float)
+    by = values.groupby(harm["person_id"].to_numpy(dtype=object), sort=False)
+    last_at = by.tail(1).index
+    return {pid: (float(v), str(band), float(peak)) for pid, v, band, peak in
+            zip(harm.loc[last_at, "person_id"], values[last_at], harm.loc[last_at, "band"],
+                by.max().reindex(harm.loc[last_at, "person_id"].to_numpy(dtype=object)))}
+
+
+def _harm_by_child(result: Any, wanted: set[str]) -> dict:
+    """The harm index rows of each of ``wanted`` (children with none left out)."""
+    harm = getattr(result, "harm_index", None)
+    if harm is None or not len(harm):
+        return {}
+    part = harm[harm["person_id"].isin(wanted)]
+    return {pid: rows for pid, rows in part.groupby(part["person_id"].to_numpy(dtype=object),
+                                                   sort=False)}
+
+
+def _children_table(lines: list[dict]) -> str:
+    """In a case of more than :data:`MAX_CHILD_PAGES` index children: why only some have a
+    page, and every child (:func:`children_overview`) in one table (findings, entries,
+    harm index), each child with a page linked to it."""
+    if len(lines) <= MAX_CHILD_PAGES:
+        return ""
+    trs = []
+    for line in lines:
+        name = e(line["name"])
+        if line["page"]:
+            name = f'<a href="#glance-{e(line["person_id"])}">{name}</a>'
+        harm = "" if line["harm"] is None else f'{line["harm"]:.1f} ({e(line["band"])})'
+        peak = "" if line["peak"] is None else f'{line["peak"]:.1f}'
+        trs.append(f'<tr><td>{name}</td><td>{e(line["born"].strip(" ()"))}</td>'
+                   f'<td>{line["findings"]}</td><td>{line["significant"]} of '
+                   f'{len(line["entries"])}</td><td>{harm}</td><td>{peak}</td></tr>')
+    return ('<section id="children"><h2>The children at a glance</h2>'
+            f'<p class="counts">{e(children_note(len(lines)))}</p>'
+            '<table class="evtable"><thead><tr><th>Child</th><th>Born</th><th>Findings</th>'
+            '<th>Significant entries</th><th>Harm index at the end</th><th>Highest</th>'
+            f'</tr></thead><tbody>{"".join(trs)}</tbody></table></section>')
+
+
+def children_note(n_children: int) -> str:
+    """Why a case of many children gives only some of them a page of their own."""
+    return (f"This case has {n_children:,} index children: each is listed below; the "
+            f"{MAX_CHILD_PAGES} with the highest cumulative harm index at the end of the "
+            "period (then the highest ever, then the most findings) have a page of their "
+            "own after the table. For any child's own report, give that child "
+            "(chronos report --child).")
 
 
 def _child_page(glance: dict) -> str:
@@ -189,29 +316,35 @@ def _child_page(glance: dict) -> str:
             f'<h3>Key concerns</h3>{_key_concerns(glance["keys"])}</section>')
 
 
-def _since_conceived(rows, dob: str | None):
-    """The rows dated from 40 weeks before the child's birth (or undated): an entry
-    about the household from before the child existed indicates no neglect of the child."""
-    if not dob:
-        return rows
+def _entries_since_conceived(entries: list[tuple[str, str, bool]], dob: str | None):
+    """The dated entries from 40 weeks before the child's birth on (or all dated ones
+    without a birth date): an entry about the household from before the child existed
+    indicates no neglect of the child."""
     from chronos.report.chronology import conceived
 
-    start = conceived(dob)
-    return rows[(rows["date"] == "") | (rows["date"] >= start)] if start else rows
+    start = conceived(dob) if dob else None
+    return [(date, cats) for date, cats, _ in entries
+            if date and (start is None or date >= start)]
 
 
 def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:
     """``(years, {(category, year): entries})`` of the chronology rows that indicate a
     Horwath category; ``([], {})`` when none does."""
-    dated = rows[(rows["date"] != "") & (rows["categories"] != "")]
-    if dated.empty:
-        return [], {}
-    first, last = min(d[:4] for d in dated["date"]), max(d[:4] for d in dated["date"])
-    years = [str(y) for y in range(int(first), int(last) + 1)]
+    return _heat(zip(rows["date"], rows["categories"]))
+
+
+def _heat(entries) -> tuple[list[str], dict[tuple[str, str], int]]:
+    """:func:`heat_counts` of ``(date, categories)`` pairs."""
     counts: dict[tuple[str, str], int] = {}
-    for date, cats in zip(dated["date"], dated["categories"]):
+    for date, cats in entries:
+        if not date or not cats:
+            continue
         for cat in cats.split(";"):
             counts[(cat, date[:4])] = counts.get((cat, date[:4]), 0) + 1
+    if not counts:
+        return [], {}
+    first, last = min(y for _, y in counts), max(y for _, y in counts)
+    years = [str(y) for y in range(int(first), int(last) + 1)]
     return years, counts
 
 
@@ -250,14 +383,15 @@ def _own_explanations(result: Any, person_id: str) -> list[tuple[str, set, str]]
 
 
 def key_concern_rows(chron: Chronology, person_id: str,
-                     own: list[tuple[str, set, str]] | None = None) -> list[dict]:
+                     own: list[tuple[str, set, str]] | None = None,
+                     live: list[dict] | None = None) -> list[dict]:
     """The child's key concerns (at most five, ranked): the chronology's finding rows
     (Ref, Finding, Severity, Window, Evidence rows ...), each explained as the child's own
-    finding says where there is one; the child's findings when none is marked key."""
-    found = getattr(chron, "findings", None)
-    if found is None or not len(found):
+    finding says where there is one; the child's findings when none is marked key.
+    ``live``: :func:`live_findings` of ``chron`` when already made (for many children)."""
+    rows = live_findings(chron) if live is None else live
+    if not rows:
         return []
-    rows = [f for f in found.to_dict("records") if not f.get("_dismissed")]
     keys = [f for f in rows if person_id in str(f.get("_key_concern") or "").split(";")]
     if not keys:
         keys = [f for f in rows if person_id in str(f.get("_children") or "").split(";")][:5]
@@ -268,6 +402,14 @@ def key_concern_rows(chron: Chronology, person_id: str,
                     rule == str(f.get("_rule_id") or rule)), f["Explanation"])
         out.append({**f, "Explanation": why if why.rstrip().endswith(".") else why.rstrip() + "."})
     return out
+
+
+def live_findings(chron: Chronology) -> list[dict]:
+    """The chronology's finding rows not dismissed on review, as dicts, in rank order."""
+    found = getattr(chron, "findings", None)
+    if found is None or not len(found):
+        return []
+    return [f for f in found.to_dict("records") if not f.get("_dismissed")]
 
 
 def _key_concerns(keys: list[dict]) -> str:
@@ -282,14 +424,6 @@ def _key_concerns(keys: list[dict]) -> str:
                      f'{e(f["Finding"])}</a> ({e(f["Severity"])}; {e(f["Window"])})'
                      f'<br><span class="why">{e(f["Explanation"])} Evidence: rows {links}.</span></li>')
     return f'<ol class="keys">{"".join(items)}</ol>'
-
-
-def _harm_of(result: Any, person_id: str):
-    harm = getattr(result, "harm_index", None)
-    if harm is None or not len(harm):
-        return None
-    part = harm[harm["person_id"] == person_id]
-    return part if len(part) else None
 
 
 def _harm_words(harm) -> str:

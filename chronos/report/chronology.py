@@ -38,7 +38,18 @@ def chronology_rows(result, *, child: str | None = None, significant: bool = Fal
     household members) unless they only concern the child's siblings. ``significant``
     keeps only the significant rows (:mod:`chronos.report.significance`). Undated events
     come last, marked "Undated".
+
+    Worked out once per result, child and ``significant`` (the documents and the timeline
+    of one build share it); each caller gets its own copy.
     """
+    remember = getattr(result, "remember", None)
+    if remember is None:
+        return _chronology_rows(result, child, significant)
+    return remember(("chronology_rows", child, significant),
+                    lambda: _chronology_rows(result, child, significant)).copy()
+
+
+def _chronology_rows(result, child: str | None, significant: bool):
     import pandas as pd
 
     from chronos.model import vocabulary
@@ -58,6 +69,53 @@ def chronology_rows(result, *, child: str | None = None, significant: bool = Fal
         frame = frame[frame["significant"]].reset_index(drop=True)
     frame.insert(0, "No.", range(1, len(frame) + 1))
     return frame
+
+
+def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
+    """For each of ``children`` (index children's person ids), the ``(date, categories,
+    significant)`` of each row of its own chronology (:func:`chronology_rows` with
+    ``child=``), for every child in one pass over the case's events rather than one
+    pass per child."""
+    from chronos.model import vocabulary
+    from chronos.report.people import circles_of, index_children
+    from chronos.report.significance import significance_rules
+
+    vocab, rules = vocabulary(), significance_rules()
+    evidence = _evidence(result.findings)
+    index = {c["person_id"] for c in index_children(result)}
+    everyone = set(children)
+    holders: dict[str, set[str]] = {}   # a person -> the children whose circle holds them
+    for kid, circle in circles_of(result, children).items():
+        for member in circle:
+            holders.setdefault(member, set()).add(kid)
+
+    def concerned(person_ids) -> set[str]:  # as _concerns, for every child at once
+        ids = {i for i in _text(person_ids).split(";") if i}
+        if not ids:
+            return everyone
+        if ids <= index:
+            return ids & everyone
+        return set().union(*(holders.get(i, ()) for i in ids)) | (ids & everyone)
+
+    out: dict[str, list[tuple[str, str, bool]]] = {kid: [] for kid in children}
+    for group in _real_events(records(_ordered(result.events))):
+        whose = [concerned(ev.get("person_ids")) for ev in group]
+        whole = None
+        for kid in set().union(*whose):
+            part = [ev for ev, who in zip(group, whose) if kid in who]
+            if len(part) == len(group):
+                whole = whole or _entry(group, vocab, rules, evidence)
+                out[kid].append(whole)
+            else:
+                out[kid].append(_entry(part, vocab, rules, evidence))
+    return out
+
+
+def _entry(group: list[dict], vocab, rules, evidence: dict) -> tuple[str, str, bool]:
+    """A row's date, Horwath categories and significance, as :func:`_row` gives them."""
+    cited = any(evidence.get(str(ev["event_id"])) for ev in group)
+    judged = _judge(group, vocab, rules, cited)
+    return _text(group[0].get("date")), ";".join(judged["categories"]), judged["significant"]
 
 
 def _real_events(events: list[dict]) -> list[list[dict]]:

@@ -87,11 +87,15 @@ def _index_children(result: Any) -> list[dict]:
         flagged = persons["is_index"].fillna(False).astype(bool)
         ids = list(persons.loc[flagged, "person_id"]) or \
             list(persons.loc[persons["role"] == "child", "person_id"])
-    rows = persons.set_index("person_id")
-    kids = [{"person_id": pid, "name": full_name(rows.loc[pid]),
-             "first_name": _s(rows.loc[pid, "given_name"]) or full_name(rows.loc[pid]),
-             "dob": _s(rows.loc[pid, "dob"]) or None}
-            for pid in dict.fromkeys(ids) if pid in rows.index]
+    wanted = dict.fromkeys(ids)
+    rows = {}    # the first persons row of each wanted id (one pass, not one look-up each)
+    for row in persons.loc[persons["person_id"].isin(list(wanted)),
+                           ["person_id", "given_name", "family_name", "dob"]].to_dict("records"):
+        rows.setdefault(row["person_id"], row)
+    kids = [{"person_id": pid, "name": full_name(rows[pid]),
+             "first_name": _s(rows[pid]["given_name"]) or full_name(rows[pid]),
+             "dob": _s(rows[pid]["dob"]) or None}
+            for pid in wanted if pid in rows]
     return sorted(kids, key=lambda k: (k["dob"] or "9999", k["person_id"]))
 
 
@@ -105,6 +109,46 @@ def circle_of(result: Any, child: str) -> set[str]:
         if kind in {"partner", "household"} and (a in circle or b in circle):
             circle |= {a, b}
     return circle
+
+
+def circles_of(result: Any, children: list[str]) -> dict[str, set[str]]:
+    """:func:`circle_of` for each of ``children``, reading the relationships once: each
+    child's circle grows along the partner and household links in their order, as
+    :func:`circle_of`'s one pass over them does."""
+    import heapq
+
+    rel = model.conformed(getattr(result, "relationships", None), "relationships")
+    rel = rel[rel["kind"].isin(ADULT_KINDS)]
+    parents: dict[str, set[str]] = {}
+    links: list[tuple[str, str]] = []
+    for a, b, kind in zip(rel["person_a"], rel["person_b"], rel["kind"]):
+        if kind == "parent":
+            parents.setdefault(b, set()).add(a)
+        elif kind in {"partner", "household"}:
+            links.append((a, b))
+    touching: dict[str, list[int]] = {}
+    for i, pair in enumerate(links):
+        for person in dict.fromkeys(pair):
+            touching.setdefault(person, []).append(i)
+    out = {}
+    for child in children:
+        circle = {child} | parents.get(child, set())
+        todo = [i for person in circle for i in touching.get(person, ())]
+        heapq.heapify(todo)
+        last = -1
+        while todo:  # the links in order, each one that touches the circle as it is then
+            i = heapq.heappop(todo)
+            if i <= last:
+                continue
+            last = i
+            for person in links[i]:
+                if person not in circle:
+                    circle.add(person)
+                    for j in touching.get(person, ()):
+                        if j > i:
+                            heapq.heappush(todo, j)
+        out[child] = circle
+    return out
 
 
 def person_table(result: Any) -> pd.DataFrame:

@@ -40,13 +40,13 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     dated = rows[rows["date"] != ""].copy()
     dated["when"] = pd.to_datetime(dated["date"], errors="coerce")
     dated = dated[dated["when"].notna()]
-    harm = _harm(result, harm_index, child)
+    harm, harm_note = _bounded_harm(_harm(result, harm_index, child))
     lanes = sorted(set(dated["agency"].replace("", "Unknown agency")))
-    bars = _finding_bars(result, child, dated)
+    bars, bars_note = _finding_bars(result, child, dated)
     fig, axes = _figure(plt, len(lanes), harm is not None, _rows(bars))
     ax = axes[0]
     _lanes(ax, dated, lanes)
-    _life_events(ax, dated, _first_names(result))
+    life_note = _life_events(ax, dated, _first_names(result))
     _ages(ax, result, child, dated)
     if bars:
         _findings_band(axes[1], bars)
@@ -54,8 +54,29 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     if harm is not None:
         _harm_panel(axes[-1], harm, _first_names(result))
     undated = len(rows) - len(dated)
-    _caption(fig, result, len(dated), undated)
+    _caption(fig, result, len(dated), undated, [bars_note, harm_note, life_note])
     return fig
+
+
+#: the most of each a chart shows and keeps readable: finding bars (the highest-ranked),
+#: children in the harm panel (those with the highest index at the end), key life events
+#: marked (beyond that, none: thousands of lines say nothing; a child's timeline has them)
+MAX_BARS = 24
+MAX_HARM_LINES = 5
+MAX_LIFE_EVENTS = 40
+
+
+def _bounded_harm(harm):
+    """At most :data:`MAX_HARM_LINES` children's harm index, those highest at the end."""
+    if harm is None:
+        return None, ""
+    children = harm["person_id"].drop_duplicates()
+    if len(children) <= MAX_HARM_LINES:
+        return harm, ""
+    last = harm.groupby("person_id", sort=False)["index"].last().astype(float)
+    top = set(last.sort_values(ascending=False, kind="stable").index[:MAX_HARM_LINES])
+    return (harm[harm["person_id"].isin(top)],
+            f"harm index of the {MAX_HARM_LINES} of {len(children):,} children highest at the end")
 
 
 def write_timeline(result: Any, path: str | Path, child: str | None = None,
@@ -130,28 +151,33 @@ SEVERITY_COLOURS = {"high": "#B3261E", "medium": "#E08A00", "low": "#3B7DD8"}
 CHAR_WIDTH = 0.0058
 
 
-def _finding_bars(result: Any, child: str | None, dated: pd.DataFrame) -> list[dict]:
+def _finding_bars(result: Any, child: str | None, dated: pd.DataFrame) -> tuple[list[dict], str]:
     """The findings' windows (the child's, when one is chosen) as bars: ref, start, end,
-    colour, and the row of the band each goes in (:func:`_pack`)."""
+    colour, and the row of the band each goes in (:func:`_pack`); at most
+    :data:`MAX_BARS`, the highest-ranked, with a note saying so when there are more."""
     from chronos.report.document import sorted_findings
 
     findings = getattr(result, "findings", None)
     if findings is None or not len(findings) or dated.empty:
-        return []
+        return [], ""
+    ranked = sorted_findings(findings)
+    starts = pd.to_datetime(ranked["window_start"], errors="coerce", format="mixed")
+    ends = pd.to_datetime(ranked["window_end"], errors="coerce", format="mixed")
     bars = []
-    for f in sorted_findings(findings).to_dict("records"):
+    for f, start, end in zip(ranked.to_dict("records"), starts, ends):
         if child and child not in str(f.get("person_id") or "").split(";"):
             continue
-        start = pd.to_datetime(f["window_start"], errors="coerce")
-        end = pd.to_datetime(f["window_end"], errors="coerce")
         if pd.isna(start):
             continue
         end = start + pd.Timedelta(days=7) if pd.isna(end) or end <= start else end
         bars.append({"ref": f["_ref"], "start": start, "end": end,
                      "colour": SEVERITY_COLOURS.get(str(f["severity"]).lower(), "#666666")})
+    note = f"the {MAX_BARS} highest-ranked of {len(bars):,} findings shown" \
+        if len(bars) > MAX_BARS else ""
+    bars = bars[:MAX_BARS]      # in the findings' ranking (sorted_findings)
     lo = min([dated["when"].min()] + [b["start"] for b in bars])
     hi = max([dated["when"].max()] + [b["end"] for b in bars])
-    return _pack(bars, max((hi - lo).days, 1))
+    return _pack(bars, max((hi - lo).days, 1)), note
 
 
 def _pack(bars: list[dict], span_days: int) -> list[dict]:
@@ -194,12 +220,16 @@ def _first_names(result: Any) -> dict[str, str]:
     return {k["person_id"]: k["first_name"] for k in index_children(result)}
 
 
-def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> None:
+def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> str:
     """A dotted line at each key life event; events too close to label apart share one
-    label ('Birth: Amelia / Child protection plan started')."""
+    label ('Birth: Amelia / Child protection plan started'). More than
+    :data:`MAX_LIFE_EVENTS`: none, and the caption's note (returned) says so."""
     key = dated[dated["event_type"].isin(KEY_EVENTS)].drop_duplicates(["date", "event_type"])
     if key.empty:
-        return
+        return ""
+    if len(key) > MAX_LIFE_EVENTS:
+        return (f"{len(key):,} key life events not marked (too many to read: "
+                "draw one child's timeline)")
     span = max((dated["when"].max() - dated["when"].min()).days, 1)
     near = pd.Timedelta(days=span * CHAR_WIDTH * 2.2)  # a rotated 7 pt line's width, and air
     groups: list[list[dict]] = []
@@ -214,6 +244,7 @@ def _life_events(ax, dated: pd.DataFrame, kids: dict[str, str]) -> None:
         ax.annotate(" / ".join(labels), (group[0]["when"], 1), xycoords=("data", "axes fraction"),
                     xytext=(2, -2), textcoords="offset points", rotation=90, va="top",
                     fontsize=7, color="#333333")
+    return ""
 
 
 def _life_label(rec: dict, kids: dict[str, str]) -> str:
@@ -228,7 +259,7 @@ def _ages(ax, result: Any, child: str | None, dated: pd.DataFrame) -> None:
 
     kids = [k for k in index_children(result) if (not child or k["person_id"] == child)
             and k["dob"]]
-    if not kids or dated.empty:
+    if not kids or dated.empty or len(kids) > MAX_HARM_LINES:  # a cohort: no one's age
         return
     youngest = max(kids, key=lambda k: k["dob"])  # the one whose age matters most
     kids = [youngest]
@@ -294,7 +325,8 @@ def _harm_panel(ax, harm: pd.DataFrame, names: dict[str, str]) -> None:
         part = harm[harm["person_id"] == pid]
         colour, style = HARM_STYLES[i % len(HARM_STYLES)]
         ax.step(part["when"], part["index"].astype(float), where="post", color=colour,
-                linestyle=style, linewidth=1.4, label=names.get(pid, pid) or "Child")
+                linestyle=style, linewidth=1.4,
+                label=pid if names.get(pid, "Unnamed") == "Unnamed" else names[pid])
         if len(people) == 1:
             ax.fill_between(part["when"], part["index"].astype(float), step="post",
                             color=colour, alpha=0.15)
@@ -305,9 +337,12 @@ def _harm_panel(ax, harm: pd.DataFrame, names: dict[str, str]) -> None:
         ax.legend(loc="upper left", fontsize=7, frameon=False, ncol=len(people))
 
 
-def _caption(fig, result: Any, n_dated: int, n_undated: int) -> None:
+def _caption(fig, result: Any, n_dated: int, n_undated: int, notes: list[str] = ()) -> None:
     name = str(getattr(result, "name", "") or "Case")
     note = f"{n_dated} dated events" + (f"; {n_undated} undated not shown" if n_undated else "")
+    note += "".join(f"\n{n[0].upper()}{n[1:]}" for n in notes if n)
     fig.suptitle(f"Timeline: {name}", x=0.01, ha="left", fontsize=11, fontweight="bold")
     fig.text(0.99, 0.985, note, ha="right", va="top", fontsize=8, color="#555555")
-    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1, 1))  # room for the key
+    lines = note.count("\n")    # the notes' lines above the panels, the key beneath
+    fig.tight_layout(rect=(0, 0.55 / fig.get_figheight(), 1,
+                           1 - 0.16 * lines / fig.get_figheight()))

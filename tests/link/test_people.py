@@ -209,6 +209,93 @@ def test_a_nameless_record_that_fits_two_children_is_offered_not_guessed():
     assert {"cin:C9"} <= set(result.review["record_key_a"]) and len(offered) == 2
 
 
+def test_a_nameless_record_held_by_the_thin_threshold_joins_when_nobody_shares_the_birthday():
+    # a threshold no pair reaches stands in for a population's low prior: the pair is held
+    strict = {"thin_link_threshold": 0.99999999}
+    census = rec("cin:C77", None, None, "2019-04-03", sex="M", la_child_id="C77")
+    result = link_people(pd.DataFrame(KAYDEN + [MOTHER, census]), settings=strict)
+    assert same(result, "cin:C77", "gp:1")               # the only child born that day
+    assert result.links.set_index("record_key").at["cin:C77", "method"] == "probabilistic"
+    assert not result.review["record_key_a"].eq("cin:C77").any()
+    # another child born that day (sex unknown): two candidates, held and offered
+    other = rec("gp:8", "Ellis", "Ward", "2019-04-03", postcode="B1 1AA")
+    result = link_people(pd.DataFrame(KAYDEN + [MOTHER, census, other]), settings=strict)
+    assert not same(result, "cin:C77", "gp:1") and not same(result, "cin:C77", "gp:8")
+    assert {"gp:1", "gp:8"} <= set(result.review.loc[result.review["record_key_a"]
+                                                     .eq("cin:C77"), "record_key_b"])
+
+
+def test_a_nameless_record_with_another_la_child_id_than_its_only_candidate_is_held():
+    strict = {"thin_link_threshold": 0.99999999}
+    known = rec("csc:4", "Kayden", "Smith", "2019-04-03", sex="M", la_child_id="CS1234",
+                nhs_number="9434765919")
+    census = rec("cin:C77", None, None, "2019-04-03", sex="M", la_child_id="L99")
+    result = link_people(pd.DataFrame(KAYDEN + [known, census]), settings=strict)
+    assert same(result, "gp:1", "csc:4") and not same(result, "cin:C77", "gp:1")
+
+
+def test_a_vague_record_stating_a_sex_joins_the_twin_of_that_sex():
+    twins = [rec("gp:1", "James", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("gp:2", "Jade", "Smith", "2019-04-03", sex="F", postcode="LS1 4AP"),
+             rec("school:1", "Jade", "Smith", "2019-04-03", sex="F", postcode="LS1 4AP"),
+             rec("police:9", "J", "Smith", None, sex="F", postcode="LS1 4AP")]
+    result = link_people(pd.DataFrame(twins))
+    assert same(result, "police:9", "gp:2") and same(result, "police:9", "school:1")
+    assert not same(result, "police:9", "gp:1")
+    reasons = dict(zip(zip(result.review["record_key_a"], result.review["record_key_b"]),
+                       result.review["reason"]))
+    assert reasons[("gp:1", "police:9")].startswith("ruled out: police:9")
+    assert "different sexes" in reasons[("gp:1", "police:9")]
+    # without a stated sex the initial fits both twins: offered, not guessed
+    unsure = link_people(pd.DataFrame(twins[:3] + [{**twins[3], "sex": None}]))
+    assert not any(same(unsure, "police:9", k) for k in ("gp:1", "gp:2", "school:1"))
+
+
+def test_a_vague_record_naming_a_parent_is_not_the_same_named_young_son():
+    from datetime import date
+
+    family = [rec("gp:1", "Aaron", "Ockley", "1990-05-02", sex="M", postcode="LS1 4AP",
+                  role="parent"),
+              rec("gp:2", "Aaron", "Ockley", "2019-08-09", sex="M", postcode="LS1 4AP",
+                  role="child"),
+              rec("police:5", "Aaron", "Ockley", None, sex="M", postcode="LS1 4AP",
+                  role="father")]
+    result = link_people(pd.DataFrame(family), as_of=date(2024, 3, 31))
+    assert same(result, "police:5", "gp:1") and not same(result, "police:5", "gp:2")
+    # a child's role does not rule the father out: he was a child in older records
+    child = link_people(pd.DataFrame(family[:2] + [{**family[2], "role": "child"}]),
+                        as_of=date(2024, 3, 31))
+    assert not same(child, "police:5", "gp:1") and not same(child, "police:5", "gp:2")
+    # nor does a parent's role rule out a son old enough to be one
+    grown = link_people(pd.DataFrame(family), as_of=date(2040, 3, 31))
+    assert not same(grown, "police:5", "gp:1") and not same(grown, "police:5", "gp:2")
+
+
+def test_a_record_naming_a_parent_never_joins_a_young_child_even_as_its_only_candidate():
+    from datetime import date
+
+    rows = [rec("gp:2", "Ivy", "Roswin", "2015-07-03", sex="F", postcode="MN13 5EH",
+                role="child"),
+            rec("school:2", "Ivy", "Roswin", "2015-07-03", sex="F", postcode="MN13 5EH"),
+            rec("police:7", "I", "Roswin", None, sex="F", postcode="MN13 5EH", role="Mother")]
+    result = link_people(pd.DataFrame(rows), as_of=date(2024, 3, 31))
+    assert same(result, "gp:2", "school:2") and not same(result, "police:7", "gp:2")
+    reasons = set(result.review.loc[result.review["record_key_a"].eq("police:7")
+                                    | result.review["record_key_b"].eq("police:7"), "reason"])
+    assert any(r.startswith("ruled out: police:7") and "names an adult" in r for r in reasons)
+
+
+def test_records_declared_distinct_stay_apart_after_identical_records_are_collapsed():
+    # two identical records sort first and become one unit: the declarations of the
+    # records after them must stay theirs
+    rows = [rec("a:1", "Ann", "Bell", "2001-01-01"), rec("a:2", "Ann", "Bell", "2001-01-01"),
+            rec("gp:1", "Henry", "Tudor", None),
+            rec("tree:I1", "Henry", "Tudor", None, source_format="gedcom"),
+            rec("tree:I2", "Henry", "Tudor", None, source_format="gedcom")]
+    result = link_people(pd.DataFrame(rows), settings={"distinct_within_source": False})
+    assert same(result, "a:1", "a:2") and not same(result, "tree:I1", "tree:I2")
+
+
 def test_two_nameless_records_of_one_source_stay_two_children():
     rows = [rec("cin:A1", None, None, "2019-04-03", sex="F", la_child_id="A1"),
             rec("cin:A2", None, None, "2019-04-03", sex="F", la_child_id="A2"),

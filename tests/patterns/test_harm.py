@@ -60,6 +60,24 @@ def test_escalation_when_the_index_rises():
     assert starts["date"].tolist() == ["2023-07-31"]
 
 
+def test_each_childs_change_and_escalation_start_from_its_own_first_month():
+    """All children's months are computed together: a child's change looks back only over
+    its own months (0 before its first), and an escalation on a child's first month starts
+    a run even when the child before it in the table was escalating at its last."""
+    rises = [(6, "was_not_brought"), (6, "injury"), (7, "home_conditions"),
+             (7, "hygiene_clothing"), (8, "was_not_brought")]
+    rows = [(f"C{i}", f"2023-0{m}-1{i}", t, "C1") for i, (m, t) in enumerate(rises)]
+    rows += [(f"T{i}", f"2023-08-0{i + 1}", t, "T1") for i, (_, t) in enumerate(rises)]
+    harm = harm_index(events_from(rows), NO_FINDINGS, FAMILY, RELATIONSHIPS, as_of="2023-08-31")
+    assert list(harm["person_id"].drop_duplicates()) == ["C1", "T1"]
+    cal, tia = (harm[harm["person_id"] == p].reset_index(drop=True) for p in ("C1", "T1"))
+    assert cal["escalation"].iloc[-1]              # Cal still escalating in August
+    assert len(tia) == 1 and tia.loc[0, "change"] == tia.loc[0, "index"] > 0
+    assert tia.loc[0, "escalation"] and tia.loc[0, "escalation_start"]
+    assert cal.loc[0, "change"] == cal.loc[0, "index"]
+    assert cal["escalation_start"].sum() == 1
+
+
 def test_monthly_points_are_sorted_and_end_at_as_of():
     harm = series([("E1", "2023-10-15", "head_lice")], as_of="2024-01-20")
     assert list(harm.index) == ["2023-10-31", "2023-11-30", "2023-12-31", "2024-01-20"]

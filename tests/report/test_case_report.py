@@ -48,3 +48,38 @@ def test_the_case_report_shows_the_review_decisions(example, reviewed):
     findings = html[html.index('<section id="findings">'):html.index('id="finding-F2"')]
     assert '<p class="review">Dismissed (B Reviewer, 07/12/2026)' in findings
     assert "(1 more dismissed on review)" in html
+
+
+def test_a_case_of_many_children_lists_them_all_and_gives_pages_to_those_of_most_concern(
+        example, monkeypatch):
+    """Beyond MAX_CHILD_PAGES index children (a looked-after children's return of
+    thousands) the report says so, lists every child in one table and gives a page to the
+    children with the highest harm index at the end, linked from the table."""
+    import chronos.report.case_report as case_report
+    from chronos.report.document import build_chronology
+
+    chron = build_chronology(example)
+    lines = case_report.children_overview(example, chron)
+    assert len(lines) == 2 and all(line["page"] for line in lines)
+    html = build_case_report(example, chronology=chron)
+    assert 'id="children"' not in html and html.count('class="child-page"') == 2
+
+    monkeypatch.setattr(case_report, "MAX_CHILD_PAGES", 1)
+    lines = case_report.children_overview(example, chron)
+    paged = [line for line in lines if line["page"]]
+    other = [line for line in lines if not line["page"]]
+    assert len(paged) == len(other) == 1
+    assert (paged[0]["harm"] or 0) >= (other[0]["harm"] or 0)
+    html = build_case_report(example, chronology=chron)
+    assert "This case has 2 index children" in html
+    table = html.split('<section id="children">', 1)[1].split("</section>", 1)[0]
+    assert all(line["name"] in table for line in lines)
+    assert table.count('href="#glance-') == 1
+    assert f'href="#glance-{paged[0]["person_id"]}"' in table
+    assert html.count('class="child-page"') == 1
+    assert f'id="glance-{paged[0]["person_id"]}"' in html
+    assert [g["person_id"] for g in case_report.glances(example, chron)] == \
+        [paged[0]["person_id"]]
+    # one child asked for: that child's page, whatever the bound
+    asked = other[0]["person_id"]
+    assert [g["person_id"] for g in case_report.glances(example, chron, asked)] == [asked]

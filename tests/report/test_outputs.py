@@ -50,3 +50,26 @@ def test_a_case_map_beside_significant_documents_is_still_the_whole_familys(exam
     assert counted == {"chronology": 2, "case map": 1}   # the documents', then the map's own
     alone = case_map.write_case_map_docx(example, tmp_path / "alone.docx")
     assert _text(tmp_path / "out" / "case-map.docx") == _text(alone)
+
+
+def test_the_documents_and_the_timeline_share_one_set_of_chronology_rows(tmp_path,
+                                                                         monkeypatch):
+    from pathlib import Path
+
+    from chronos.case import build_case
+    from chronos.report import chronology
+
+    example = build_case(Path(__file__).resolve().parents[2] / "examples" / "smith-family")
+    made = []
+    rows = chronology._chronology_rows
+
+    def counting(result, child, significant):
+        made.append((child, significant))
+        return rows(result, child, significant)
+
+    monkeypatch.setattr(chronology, "_chronology_rows", counting)
+    outputs.write_reports(example, tmp_path / "out", ["docx", "xlsx", "timeline"])
+    assert made.count((None, False)) == 1
+    first = chronology.chronology_rows(example)
+    first.loc[0, "Event"] = "changed by a caller"
+    assert chronology.chronology_rows(example).loc[0, "Event"] != "changed by a caller"

@@ -95,3 +95,36 @@ def test_svg_is_deterministic(example, tmp_path):
     a = write_timeline(example, tmp_path / "a.svg").read_bytes()
     b = write_timeline(example, tmp_path / "b.svg").read_bytes()
     assert a == b
+
+
+def test_a_large_case_shows_a_bounded_chart_and_says_what_it_left_out(example, monkeypatch):
+    """Thousands of finding bars, harm lines or life-event labels cannot be read: the
+    chart keeps the highest-ranked findings, the children highest at the end and no life
+    events beyond their bounds, and its caption says so."""
+    import chronos.report.timeline as timeline
+
+    import pandas as pd
+
+    harm = pd.DataFrame({"person_id": ["P-jordan", "P-jordan", "P-amelia", "P-amelia"],
+                         "date": ["2023-01-31", "2023-02-28"] * 2,
+                         "index": [1.0, 3.0, 2.0, 2.5]})
+    whole = draw_timeline(example, harm_index=harm)
+    assert len(_band(whole).patches) == 2 and "highest" not in _note(whole)
+    assert len(whole.axes[-1].get_lines()) == 2
+    monkeypatch.setattr(timeline, "MAX_BARS", 1)
+    monkeypatch.setattr(timeline, "MAX_HARM_LINES", 1)
+    monkeypatch.setattr(timeline, "MAX_LIFE_EVENTS", 1)
+    fig = draw_timeline(example, harm_index=harm)
+    assert {t.get_text() for t in _band(fig).texts} == {"F1"}
+    note = _note(fig)
+    assert "The 1 highest-ranked of 2 findings shown" in note
+    assert "Harm index of the 1 of 2 children highest at the end" in note
+    assert "key life events not marked" in note
+    assert not [t for t in fig.axes[0].texts if t.get_text().startswith("Birth")]
+    assert [line.get_label() for line in fig.axes[-1].get_lines()] == ["Jordan"]
+    assert not fig.axes[0].child_axes              # no one child's age for a cohort
+
+
+def _note(fig) -> str:
+    """The caption's note (top right: the counts and what was left out)."""
+    return next(t.get_text() for t in fig.texts if "dated events" in t.get_text())
