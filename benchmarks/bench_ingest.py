@@ -1,7 +1,7 @@
 """Benchmark: the mapped ingester on a generated 1,000,000-row CSV.
 
 Prints the median time of the ingester and of ``pandas.read_csv`` on the same file (the
-baseline, measured in the same run), rows per second, and the ratio (target: within 3x).
+baseline, measured in the same run), rows per second, and the ratio (target, issue 21: at most 2x).
 Not asserted in tests. Usage::
 
     python benchmarks/bench_ingest.py [--rows 1000000] [--runs 3]
@@ -82,7 +82,7 @@ def main() -> None:
         b = statistics.median(t[index] for t in base)
         i = statistics.median(t[index] for t in ingest)
         print(f"{label}: pandas.read_csv median {b:.2f} s; mapped ingest median {i:.2f} s "
-              f"({args.rows / i:,.0f} rows/s); ratio {i / b:.2f}x (target <= 3x)")
+              f"({args.rows / i:,.0f} rows/s); ratio {i / b:.2f}x (target <= 2x)")
 
 
 def _timed(work) -> tuple[float, float]:

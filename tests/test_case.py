@@ -366,4 +366,4 @@ def test_events_that_name_nobody_are_kept_with_a_warning_naming_file_and_rows(tm
     assert len(result.events) == 2
     warned = [w for w in result.warnings if w.code == "event.no_person"]
     assert len(warned) == 1 and warned[0].source_file.endswith("school.csv")
-    assert "rows 1, 2" in warned[0].message          # the table's rows, as source_ref
+    assert "rows 2, 3" in warned[0].message          # the CSV lines, as source_ref

@@ -475,7 +475,8 @@ def check_lines(chunks: Iterable[bytes], label: str, limit: int | None = None) -
     limit = limits.MAX_LINE_BYTES if limit is None else limit
     last, offset, lines = -1, 0, 1          # last line end seen, chunk start, line there
     for chunk in chunks:
-        ends = chunk.replace(b"\r", b"\n") if b"\r" in chunk else chunk
+        returns = b"\r" in chunk
+        ends = chunk.replace(b"\r", b"\n") if returns else chunk
         end = offset + len(ends)
         while True:
             high = last + limit + 2          # a line end must come before this offset
@@ -486,7 +487,7 @@ def check_lines(chunks: Iterable[bytes], label: str, limit: int | None = None) -
                                    limit)
                 break
             last = offset + found
-        lines += _line_ends(chunk, len(chunk))
+        lines += _line_ends(chunk, len(chunk)) if returns else chunk.count(b"\n")
         offset = end
 
 

@@ -104,7 +104,8 @@ class MappedRows:
         else:
             frame = frames[0].reset_index(drop=True)
         for col in mapping.columns:
-            frame[col] = frame[col].str.strip()
+            if _may_need_strip(arrow_text(frame[col])):
+                frame[col] = frame[col].str.strip()
         ref = pd.concat(refs, ignore_index=True).astype("string")
         info = {k: v for k, v in tables[0].info.items() if k != "extra_fields"}
         if len(tables) > 1:
@@ -208,53 +209,20 @@ class MappedIngest:
 
     def _totals_rows(self, lengths: dict) -> pd.Series:
         """Rows whose first cell says Total, Grand total, Sub-total, Count:, Sum: ...
-        (in Arrow; the full pattern is tried only on cells starting with such a word), and
-        rows with such a label in any cell when every other cell is a number or empty
-        (a totals row whose label sits under a later column)."""
+        (the full pattern is tried only on cells starting with such a word), and rows with
+        such a label in any cell when every other cell is a number or empty (a totals row
+        whose label sits under a later column). Both are judged only on the rows where
+        some cell might start with a totals word (:func:`_near_totals_word`: each cell's
+        first bytes, numpy over the Arrow buffers): usually none."""
         import numpy as np
-        import pyarrow.compute as pc
 
-        first = pc.utf8_ltrim_whitespace(pc.utf8_lower(_first_filled(self.frame, lengths, 3)))
-        maybe = np.zeros(len(first), dtype=bool)
-        for word in TOTALS_START:
-            maybe |= pc.fill_null(pc.starts_with(first, word), False).to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(maybe)
-        totals = [bool(TOTALS.match(v)) for v in first.take(rows).to_pylist()]
-        maybe[rows] = totals
-        return pd.Series(maybe, index=self.frame.index) | self._labelled_numbers(lengths)
-
-    def _labelled_numbers(self, lengths: dict) -> pd.Series:
-        """Rows holding a short totals label in some cell and only numbers elsewhere
-        (the cells are looked at only on rows where some cell starts with a totals word)."""
-        import numpy as np
-        import pyarrow.compute as pc
-
-        every = self.frame
-        maybe = np.zeros(len(every), dtype=bool)
-        for column in every.columns:
-            text = pc.utf8_ltrim_whitespace(pc.utf8_lower(arrow_text(every[column])))
-            for word in TOTALS_START:
-                maybe |= pc.fill_null(pc.starts_with(text, word), False).to_numpy(
-                    zero_copy_only=False)
-        found = pd.Series(False, index=every.index)
-        if not maybe.any():
-            return found
-        frame = every[maybe]
-        lengths = {c: lengths[c][maybe] for c in every.columns}
-        label = pd.Series(False, index=frame.index)
-        other = pd.Series(True, index=frame.index)
-        for column in frame.columns:
-            filled = pd.Series(lengths[column] > 0, index=frame.index)
-            if not filled.any():
-                continue
-            text = frame[column].str.strip().str.lower()
-            is_label = filled & (text.str.len() <= 40).fillna(False) & \
-                text.str.match(TOTALS.pattern).fillna(False)
-            number = text.str.fullmatch(NUMBER).fillna(False)
-            label |= is_label
-            other &= ~filled | is_label | number
-        found[frame.index] = label & other
-        return found
+        found = np.zeros(len(self.frame), dtype=bool)
+        rows = np.flatnonzero(_near_totals_word(self.frame))
+        if len(rows):
+            frame = self.frame.iloc[rows]
+            lengths = {c: lengths[c][rows] for c in frame.columns}
+            found[rows] = _first_cell_totals(frame, lengths) | _labelled_numbers(frame, lengths)
+        return pd.Series(found, index=self.frame.index)
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
@@ -446,12 +414,16 @@ class MappedIngest:
             self.cell_warnings(unknown, "event_type.other", column,
                                f"{said}: kept as event type 'other'")
             return
+        if not unknown.any():
+            return
         empty = unknown & raw.eq("")
         self._flag(empty, "event_type.missing", column, raw,
                    f"no event type: the column {column!r} is empty")
-        message = ("unknown event wording '" + raw + f"' in column {column!r}: add it to "
-                   "the mapping's type map (or say unmapped: other)")
-        self._flag(unknown & ~empty, "event_type.unmapped", column, raw, message)
+        unmapped = unknown & ~empty
+        message = ("unknown event wording '" + raw[unmapped] + f"' in column {column!r}: "
+                   "add it to the mapping's type map (or say unmapped: other)"
+                   ).reindex(raw.index)  # made only on the rows it is for
+        self._flag(unmapped, "event_type.unmapped", column, raw, message)
 
     def _type_from_words(self, spec: EventSpec, types: pd.Series, raw: pd.Series,
                          unknown: pd.Series) -> pd.Series:
@@ -555,13 +527,14 @@ def _render_in_arrow(parts: list[str], frame: pd.DataFrame) -> pd.Series:
 
 
 def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
-    """(the combination number of each row, the distinct value tuples in order of first
-    appearance) of text columns; None when they have missing values or more distinct
-    combinations than ``most`` of the rows."""
+    """(the combination number of each row, the distinct value tuples) of text columns;
+    None when they have missing values or more distinct combinations than ``most`` of
+    the rows. The combinations are numbered by their dictionary codes (numpy, no
+    hashing) while those fit in a small table, else in order of first appearance."""
     import numpy as np
 
     code = np.zeros(len(columns[0]), dtype=np.int64)
-    encoded = []
+    encoded, space, most = [], 1, max(16, most * len(code))
     for column in columns:
         text = arrow_text(column)
         text = text.combine_chunks() if hasattr(text, "combine_chunks") else text
@@ -569,12 +542,159 @@ def _distinct_rows(columns: list[pd.Series], most: float = 0.125):
             return None
         encoded.append(text.dictionary_encode())
         indices = encoded[-1].indices.to_numpy().astype(np.int64)
-        code = pd.factorize(code * len(encoded[-1].dictionary) + indices)[0]
-        if code.max(initial=-1) + 1 > max(16, most * len(code)):
+        size = len(encoded[-1].dictionary)
+        if space * size <= max(1 << 16, len(code)):  # numbered through a table
+            code, space = code * size + indices, space * size
+            continue
+        if space > 1:
+            code = _renumbered(code, space)
+        code = pd.factorize(code * size + indices)[0]
+        space = int(code.max(initial=-1)) + 1
+        if space > most:
             return None
+    code = _renumbered(code, space)
+    if code.max(initial=-1) + 1 > most:
+        return None
     firsts = np.flatnonzero(~pd.Series(code).duplicated().to_numpy())
+    firsts = firsts[np.argsort(code[firsts], kind="stable")]   # the row of each number
     values = [e.dictionary.take(e.indices.take(firsts)).to_pylist() for e in encoded]
     return code, list(zip(*values))
+
+
+def _renumbered(code, space: int):
+    """Codes below ``space`` renumbered 0..n-1 over the values that occur (in order)."""
+    import numpy as np
+
+    present = np.bincount(code, minlength=space) > 0
+    numbers = np.cumsum(present) - 1
+    return numbers[code]
+
+
+#: The first three letters of the totals words, lower case (for :func:`_near_totals_word`).
+_TOTALS_LETTERS = [{ord(w[i]) for w in TOTALS_START} for i in range(3)]
+
+
+def _may_need_strip(text) -> bool:
+    """Whether some cell of an Arrow string column might start or end with white space
+    (its first or last byte a space, a control or non-ASCII; numpy over the buffers)."""
+    for chunk in _chunks(text):
+        start, size, data = _cells(chunk)
+        filled = size > 0
+        if not filled.any():
+            continue
+        first = data[start[filled]]
+        last = data[start[filled] + size[filled] - 1]
+        if ((first <= 32) | (first >= 0x80) | (last <= 32) | (last >= 0x80)).any():
+            return True
+    return False
+
+
+def _chunks(text) -> list:
+    import pyarrow as pa
+
+    return text.chunks if isinstance(text, pa.ChunkedArray) else [text]
+
+
+def _cells(chunk):
+    """(start, size) of each cell of an Arrow string array in its data buffer, and the
+    buffer as numpy bytes (one zero byte when it is empty)."""
+    import numpy as np
+    import pyarrow as pa
+
+    offsets_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    _, offsets, data = chunk.buffers()
+    offsets = np.frombuffer(offsets, dtype=offsets_type)[chunk.offset:
+                                                          chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None and data.size else \
+        np.zeros(1, dtype=np.uint8)
+    return offsets[:-1].astype(np.int64), np.diff(offsets).astype(np.int64), data
+
+
+def _letter_table(i: int):
+    """A lookup of 256 booleans: the byte is letter ``i`` of a totals word (lower case)."""
+    import numpy as np
+
+    table = np.zeros(256, dtype=bool)
+    table[list(_TOTALS_LETTERS[i])] = True
+    return table
+
+
+def _near_totals_word(frame: pd.DataFrame):
+    """Rows with a cell that might start with a totals word (numpy booleans): a superset,
+    found from each cell's first three bytes (numpy over the Arrow buffers: letters of a
+    totals word in either case, or a first byte that is a space, a control or non-ASCII);
+    the exact tests run on those rows only."""
+    import numpy as np
+
+    near = np.zeros(len(frame), dtype=bool)
+    for column in frame.columns:
+        near |= _starts_like_totals(arrow_text(frame[column]))
+    return near
+
+
+def _starts_like_totals(text):
+    """:func:`_near_totals_word` for one Arrow string column."""
+    import numpy as np
+
+    out = []
+    for chunk in _chunks(text):
+        start, size, data = _cells(chunk)
+        first = data[np.minimum(start, len(data) - 1)]
+        spaced = (size > 0) & ((first <= 32) | (first >= 0x80))
+        near = _letter_table(0)[first | 0x20] & (size >= 3)
+        for i in (1, 2):
+            rows = np.flatnonzero(near)
+            byte = data[start[rows] + i]
+            near[rows] = _letter_table(i)[byte | 0x20] | (byte >= 0x80)
+        out.append(near | spaced)
+    return np.concatenate(out) if out else np.zeros(0, dtype=bool)
+
+
+def _first_cell_totals(frame: pd.DataFrame, lengths: dict):
+    """Rows whose first filled cell (among the first three) is a totals label."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    first = pc.utf8_ltrim_whitespace(pc.utf8_lower(_first_filled(frame, lengths, 3)))
+    maybe = np.zeros(len(first), dtype=bool)
+    for word in TOTALS_START:
+        maybe |= pc.fill_null(pc.starts_with(first, word), False).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(maybe)
+    maybe[rows] = [bool(TOTALS.match(v)) for v in first.take(rows).to_pylist()]
+    return maybe
+
+
+def _labelled_numbers(every: pd.DataFrame, lengths: dict):
+    """Rows holding a short totals label in some cell and only numbers elsewhere
+    (the cells are looked at only on rows where some cell starts with a totals word)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    maybe = np.zeros(len(every), dtype=bool)
+    for column in every.columns:
+        text = pc.utf8_ltrim_whitespace(pc.utf8_lower(arrow_text(every[column])))
+        for word in TOTALS_START:
+            maybe |= pc.fill_null(pc.starts_with(text, word), False).to_numpy(
+                zero_copy_only=False)
+    found = np.zeros(len(every), dtype=bool)
+    if not maybe.any():
+        return found
+    frame = every[maybe]
+    lengths = {c: lengths[c][maybe] for c in every.columns}
+    label = pd.Series(False, index=frame.index)
+    other = pd.Series(True, index=frame.index)
+    for column in frame.columns:
+        filled = pd.Series(lengths[column] > 0, index=frame.index)
+        if not filled.any():
+            continue
+        text = frame[column].str.strip().str.lower()
+        is_label = filled & (text.str.len() <= 40).fillna(False) & \
+            text.str.match(TOTALS.pattern).fillna(False)
+        number = text.str.fullmatch(NUMBER).fillna(False)
+        label |= is_label
+        other &= ~filled | is_label | number
+    found[maybe] = (label & other).to_numpy(dtype=bool)
+    return found
 
 
 def _first_filled(frame: pd.DataFrame, lengths: dict, width: int):

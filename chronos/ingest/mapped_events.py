@@ -64,8 +64,8 @@ def _spec_events(ing, s: dict, data: pd.Series, persons: pd.DataFrame) -> pd.Dat
         out["author"] = pick(ing.values(spec.author), mask)
     out["value"] = numbers
     out["details"] = _details(ing, spec, mask)
-    out["source_format"] = "mapped"
-    out["source_file"] = ing.label
+    out["source_format"] = text_column("mapped", out.index)  # Arrow, not a repeated scalar
+    out["source_file"] = text_column(ing.label, out.index)
     out["source_ref"] = pick(ing.rows.refs, mask)
     if spec.occurrence:
         out = _one_event_per_occurrence(ing, spec, out, mask, s["ordinal"])
@@ -259,11 +259,20 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for name, dtype in model.EVENTS.items():
         if name not in frame:
-            out[name] = pd.Series(pd.NA, index=frame.index, dtype=dtype)
+            out[name] = _missing(dtype, frame.index)
             continue
         column = frame[name]
         out[name] = _text_or_null(column) if dtype == model.STR else column.astype(dtype)
     return pd.DataFrame(out).reset_index(drop=True)
+
+
+def _missing(dtype: str, index: pd.Index) -> pd.Series:
+    """A column of missing values (text ones made in Arrow)."""
+    if dtype != model.STR:
+        return pd.Series(pd.NA, index=index, dtype=dtype)
+    import pyarrow as pa
+
+    return string_series(pa.nulls(len(index), pa.large_string())).set_axis(index)
 
 
 def _text_or_null(column: pd.Series) -> pd.Series:
@@ -303,11 +312,13 @@ def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Seri
 
     table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
                       "o": pa.array(pd.Series(ordinals).to_numpy())})
-    from chronos.sql import DUCKDB, literal
+    from chronos.sql import literal
 
-    # a missing date (NULL) counts as "", a number as its decimal text
-    parts = [literal(source_file), "r", "t", "d", "CAST(o AS VARCHAR)"]
-    query = f"select {DUCKDB.stable_id('E', parts)} as id from ids_in"
+    # chronos.sql's stable_id (sha1 of the parts joined by chr(31)), written with one
+    # concat(): one string built per row instead of one per ||, and concat() counts a
+    # missing date (NULL) as "" as stable_id's COALESCE does; a number as its decimal text
+    parts = ", chr(31), ".join([literal(source_file), "r", "t", "d", "o"])
+    query = f"select concat('E', substr(sha1(concat({parts})), 1, 12)) as id from ids_in"
     with duckdb.connect() as con:
         con.execute("set threads = 1")  # the work is one pass; threads only add overhead
         con.register("ids_in", table)

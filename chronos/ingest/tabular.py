@@ -218,13 +218,6 @@ def _unique_names(row: list[str]) -> list[str]:
     return names
 
 
-def _frame(records: list[list[str]], names: list[str]) -> pd.DataFrame:
-    width = len(names)
-    data = [list(r[:width]) + [""] * (width - len(r)) for r in records]
-    return pd.DataFrame(data, columns=names, dtype="string") if data else \
-        pd.DataFrame({n: pd.Series(dtype="string") for n in names})
-
-
 # --------------------------------------------------------------------------- delimited
 
 def detect_encoding(data: bytes, requested: str = "auto") -> str:
@@ -325,10 +318,11 @@ def _head_records(text: str, delim: str) -> tuple[list[list[str]], list[tuple[in
 
 
 def _arrow_string():
-    """Arrow strings: pandas' C reader fills them several times faster than ``str``."""
+    """Arrow strings: pandas' C reader fills them several times faster than ``str``
+    (``large_string``, the storage of pandas' ``string`` dtype: no cast after reading)."""
     import pyarrow as pa
 
-    return pd.ArrowDtype(pa.string())
+    return pd.ArrowDtype(pa.large_string())
 
 
 def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
@@ -478,41 +472,95 @@ def _choose_sheets(titles: list[str], sheet: object, label: str) -> list[str]:
 
 def _read_sheet(title: str, values: list[tuple], label: str, wanted: list[str],
                 options: dict, several: bool):
-    from chronos.ingest.workbook import Formula
-
-    unsaved: list[tuple[int, int]] = []          # (row index, column) of unsaved formulas
-    rows = []
-    for index, row in enumerate(values):
-        rows.append([_cell_text(v) for v in row])
-        unsaved += [(index, j) for j, v in enumerate(row) if isinstance(v, Formula)]
+    """One sheet below its header: the header found in the top rows, then the body
+    turned into text column by column (:func:`_sheet_columns`)."""
+    top = [[_cell_text(v) for v in row] for row in values[:HEADER_SEARCH_ROWS]]
     where = f"{label} sheet {title!r}"
     try:
-        first, count, names = find_header(rows[:HEADER_SEARCH_ROWS], wanted, where,
-                                          options.get("header_row", "auto"))
+        first, count, names = find_header(top, wanted, where, options.get("header_row", "auto"))
     except MappingError:
         if several:
             return None  # a notes or summary sheet among data sheets
         raise
-    body = rows[first + count:]
-    frame = _frame(body, names)
-    numbers = [first + count + 1 + i for i in range(len(body))]
-    prefix = f"{title}!"
-    refs = pd.Series([f"{prefix}{n}" for n in numbers], index=frame.index, dtype="string")
+    start = first + count
+    body = values[start:]
     extra = [f"(extra field {i})" for i in range(len(names) + 1,
-                                                  max((len(r) for r in body), default=0) + 1)]
-    if extra:
-        frame = _frame([r + [""] * (len(names) + len(extra) - len(r)) for r in body],
-                       names + extra)
-        frame.index = refs.index
+                                                  max(map(len, body), default=0) + 1)]
+    columns, unsaved = _sheet_columns(body, len(names) + len(extra))
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(body)))
+    frame.columns = names + extra
+    refs = _sheet_refs(title, start + 1, len(body))
     frame, refs = _trim_trailing_blank(frame, refs)
-    info = {"sheet": title, "header_row": first + count, "header_rows": count,
-            "extra_fields": extra}
-    columns = list(frame.columns)
+    info = {"sheet": title, "header_row": start, "header_rows": count, "extra_fields": extra}
     marked: dict[str, list[int]] = {}
-    for index, column in unsaved:
-        if first + count <= index < first + count + len(frame) and column < len(columns):
-            marked.setdefault(columns[column], []).append(index - first - count)
+    for row, column in sorted(unsaved):          # in the order of the sheet's cells
+        if row < len(frame):
+            marked.setdefault(frame.columns[column], []).append(row)
     return Table(frame, refs, info, formulas=marked)
+
+
+def _sheet_refs(title: str, first: int, count: int) -> pd.Series:
+    """``Sheet!row`` for ``count`` rows from Excel row ``first`` (in Arrow)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = pc.cast(pa.array(np.arange(first, first + count, dtype=np.int64)), pa.large_string())
+    refs = pc.binary_join_element_wise(pa.scalar(f"{title}!", pa.large_string()), numbers,
+                                       pa.scalar("", pa.large_string()))
+    return string_series(refs)
+
+
+def _sheet_columns(body: list[tuple], width: int) -> tuple[list[pd.Series], list]:
+    """The ``width`` columns of a sheet's rows as text (:func:`_cell_text`; missing cells
+    ""), and the (row, column) of every unsaved :class:`~chronos.ingest.workbook.Formula`."""
+    from itertools import zip_longest
+
+    columns, unsaved = [], []
+    for j, values in enumerate(zip_longest(*body, fillvalue=None)):
+        if j >= width:
+            break
+        text, formulas = _column_text(values)
+        columns.append(text)
+        unsaved += [(i, j) for i in formulas]
+    columns += [text_column("", pd.RangeIndex(len(body)))] * (width - len(columns))
+    return columns, unsaved
+
+
+def _column_text(values: tuple) -> tuple[pd.Series, list[int]]:
+    """One column's cells as text, and the rows holding an unsaved formula. Text-only
+    columns go to Arrow as they are; others are converted once per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from chronos.ingest.workbook import Formula
+
+    kinds = set(map(type, values))
+    formulas = [i for i, v in enumerate(values) if type(v) is Formula] \
+        if Formula in kinds else []
+    if kinds <= {str, type(None)}:
+        text = pc.fill_null(pa.array(values, type=pa.large_string()), "")
+        return string_series(text), formulas
+    if bool in kinds:  # True == 1: no shared cache
+        texts = [_cell_text(v) for v in values]
+    else:
+        texts = _cached_texts(values)
+    return string_series(pa.array(texts, type=pa.large_string())), formulas
+
+
+def _cached_texts(values: tuple) -> list[str]:
+    """:func:`_cell_text` of each value, computed once per distinct value."""
+    cache: dict = {}
+    out = []
+    for value in values:
+        try:
+            text = cache.get(value)
+            if text is None:
+                text = cache[value] = _cell_text(value)
+        except TypeError:  # not hashable
+            text = _cell_text(value)
+        out.append(text)
+    return out
 
 
 def _cell_text(value: object) -> str:

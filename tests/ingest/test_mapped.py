@@ -95,8 +95,11 @@ def test_event_ids_are_the_contract_ids_and_stable(tmp_path):
     row = first.iloc[0]
     assert row["event_id"] == make_event_id("gp.csv", "2", "was_not_brought", "2022-04-03", 0)
     refs = [str(i) for i in range(60_000)]
-    bulk = event_ids("a'b.csv", refs, ["x"] * len(refs), [""] * len(refs), [1] * len(refs))
-    assert bulk[7] == make_event_id("a'b.csv", "7", "x", "", 1)
+    dates = [None if i % 3 else "2022-04-03" for i in range(len(refs))]  # None counts as ""
+    ordinals = [i % 2 for i in range(len(refs))]
+    bulk = event_ids("a'b Zoë.csv", refs, ["x"] * len(refs), dates, ordinals)
+    for i in (6, 7, 8, 59_999):
+        assert bulk[i] == make_event_id("a'b Zoë.csv", str(i), "x", dates[i] or "", i % 2)
 
 
 def test_tsv_is_read_by_its_extension(tmp_path):
@@ -643,3 +646,43 @@ def test_unmapped_must_be_a_known_choice():
                                          "type": {"column": "Outcome", "unmapped": "guess"}}]}
     with pytest.raises(MappingError, match="keywords"):
         parse_mapping(mapping)
+
+
+def test_totals_labels_after_odd_spaces_or_in_any_case_are_skipped(tmp_path):
+    # the quick look for totals words (first bytes of each cell) must not miss a label
+    # behind a non-breaking space or a tab, in capitals, under a later column
+    rows = [HEADER, ROWS[0], ["\u00a0total", "", "", "", "", "", "", "", "2"],
+            ["", "", "", "", "", "", "", "\tGRAND TOTAL", "1,204"],
+            ["P5", "Sue", "Sumner", "01/02/2015", "F", "03/04/2022", "09:30",
+             "Substance misuse", "DNA"]]   # words that start like "sub"/"sum": a person
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert result.records_skipped == {"totals_row": 2}
+    assert list(result.events["source_ref"]) == ["2", "5"]
+    assert_reconciles(result)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=8) | st.sampled_from(
+    ["Total", " sub-total", "\u00a0Sum:", "COUNT", "grand", "su", "Surname", "ſum"]),
+    min_size=1, max_size=12))
+def test_the_quick_look_for_totals_words_misses_no_cell_the_exact_test_would_take(cells):
+    import pyarrow as pa
+
+    from chronos.ingest.mapped import TOTALS_START, _starts_like_totals
+
+    near = _starts_like_totals(pa.array(cells, type=pa.large_string()))
+    exact = [c.lower().lstrip().startswith(TOTALS_START) for c in cells]
+    assert all(n for n, e in zip(near, exact) if e)
+
+
+def test_mapped_cells_are_stripped_of_any_white_space(tmp_path):
+    # a column is stripped only when some cell might need it (first or last byte): a
+    # non-breaking space or a tab at either end must still be seen
+    rows = [HEADER, [" P1", "Jade\u00a0", "\tSmith"] + ROWS[0][3:7] + ["GP ", "DNA\u2003"],
+            ROWS[1]]
+    result = ingest(write_csv(tmp_path / "gp.csv", rows))
+    assert set(result.persons["record_key"]) == {"gp:P1", "gp:P2"}
+    jade = result.persons.set_index("record_key").loc["gp:P1"]
+    assert (jade["given_name"], jade["family_name"]) == ("Jade", "Smith")
+    assert result.events.loc[0, "summary"] == "GP appointment: DNA"
+    assert_reconciles(result)

@@ -44,7 +44,7 @@ def test_an_unsaved_formula_is_a_formula_not_an_empty_cell(tmp_path):
     assert not any(isinstance(v, Formula) for r in rows[:2] + rows[3:] for v in r)
     result = ChronologyTableIngester().read(Source(path=path, name="c"))
     assert [(q.code, q.source_ref, q.column) for q in result.quarantine] == [
-        ("cell.formula_not_calculated", "Sheet:2", "Outcome")]
+        ("cell.formula_not_calculated", "Sheet:3", "Outcome")]
     assert result.records_to_data == 3 and result.reconciles()
 
 
