@@ -130,6 +130,8 @@ def run_link(run, stage_dir: Path) -> dict:
     """Link every person record (splink, trained on a sample of the data), map the
     events' and relationships' record keys to person ids, and add the households derived
     from shared addresses and partners (as case mode's link stage does)."""
+    import gc
+
     from chronos.screen.dedupe import derived_households, household_records
     from chronos.link.apply import apply_person_ids
     from chronos.link.people import link_people
@@ -139,8 +141,14 @@ def run_link(run, stage_dir: Path) -> dict:
     as_of = run.case.as_of or run.engine.max_event_date(ingest / "events" / "*.parquet")
     run.say("link", 0, 3, f"linking {len(records):,} person records")
     settings, trained = link_settings(run, records, as_of)
-    linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
-                         as_of=_date(as_of), db_api=run.engine.link_api())
+    api = run.engine.link_api()
+    try:
+        linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
+                             as_of=_date(as_of), db_api=api)
+    finally:
+        run.engine.release_link_api(api)
+        del api
+        gc.collect()   # the linker's cycles (splink's tables, the clustering) freed now
     run.say("link", 1, 3, f"{len(linked.persons):,} people; mapping events")
     counts = {"person_records": len(records), "persons": len(linked.persons),
               "review_pairs": len(linked.review), "trained": trained,
@@ -183,12 +191,16 @@ def link_settings(run, records: pd.DataFrame, as_of: str):
 def _train_on_sample(records: pd.DataFrame, settings, as_of: str):
     """Comparisons of the shipped model with m/u re-estimated by splink on a deterministic
     sample of at most LINK_TRAIN_SAMPLE records (u from random pairs, m by EM)."""
+    import gc
+
     from chronos.link.identifiers import prepare_records
     from chronos.link.scoring import score_pairs
     order = pd.util.hash_pandas_object(records["record_key"].astype(str), index=False)
     sample = records.loc[order.sort_values(kind="stable").index[:LINK_TRAIN_SAMPLE]]
     frame, _ = prepare_records(sample.reset_index(drop=True), as_of=_date(as_of))
     model_json = score_pairs(frame, settings, train=True).model
+    del frame, sample
+    gc.collect()   # splink's database of the sample (held by the linker's cycles) freed
     return _trained_comparisons(settings, model_json)
 
 

@@ -83,6 +83,65 @@ def test_spark_maps_events_as_duckdb_does(parquet, tmp_path, spark):
         engine.close()
 
 
+#: person_roles as exports give them: one key with one role (most events), several
+#: roles or keys, spaces, a key no person record has, a pair without a role or '='
+ROLES = pd.DataFrame({
+    "event_id": [f"R{n}" for n in range(12)],
+    "person_ids": ["gp:1", " gp:1 ", "gp:1;police:7", "school:9", "nobody:3", "", None,
+                   "gp:1", "police:7", "gp:1;school:9", "gp:1", "police:7"],
+    "person_roles": ["gp:1=victim", " gp:1 = witness ", "gp:1=child;police:7=suspect",
+                     "school:9=present+child", "nobody:3=victim", "", None, "gp:1=",
+                     "police:7", "gp:1=victim;school:9=witness+victim", "=victim",
+                     "police:7=witness;"],
+})
+
+
+def _map_roles(tmp_path, plain_join: bool, spark=None) -> tuple[int, pd.DataFrame]:
+    tmp_path.mkdir()
+    ROLES.to_parquet(tmp_path / "events.parquet", index=False)
+    LINKS.to_parquet(tmp_path / "links.parquet", index=False)
+    engine = _engines(tmp_path, spark)
+    try:
+        count = engine.map_events(tmp_path / "events.parquet", tmp_path / "links.parquet",
+                                  tmp_path / "mapped.parquet", plain_join=plain_join)
+    finally:
+        engine.close()
+    frame = pd.read_parquet(tmp_path / "mapped.parquet").set_index("event_id")
+    return count, frame.loc[ROLES["event_id"]].astype(object).where(frame.notna(), None)
+
+
+def test_events_naming_one_record_are_mapped_as_the_others(tmp_path):
+    """The plain join for events that name one record with one role gives what splitting
+    and aggregating every event gives, and what case mode (chronos.link.apply) gives."""
+    from chronos.link.apply import map_person_keys, map_person_roles
+
+    count, fast = _map_roles(tmp_path / "fast", True)
+    _, slow = _map_roles(tmp_path / "slow", False)
+    assert count == len(ROLES)
+    pd.testing.assert_frame_equal(fast, slow)
+    keys = dict(zip(LINKS["record_key"], LINKS["person_id"]))
+    assert list(fast["person_ids"]) == [
+        None if pd.isna(v) else map_person_keys(v, keys) for v in ROLES["person_ids"]]
+    well_formed = ROLES["event_id"].isin([f"R{n}" for n in range(7)]) | (ROLES["event_id"] == "R9")
+    assert list(fast.loc[well_formed.to_numpy(), "person_roles"]) == [
+        None if pd.isna(v) else map_person_roles(v, keys)
+        for v in ROLES.loc[well_formed, "person_roles"]]
+    assert fast.loc["R1", "person_roles"] == "P1=witness"        # spaces trimmed
+    assert fast.loc["R3", "person_roles"] == "P1=child+present"  # roles in vocabulary order
+    assert fast.loc["R4", "person_roles"] == "nobody:3=victim"   # a key kept as given
+    # a pair without a role or without '=' is dropped, one with an empty key kept
+    assert fast.loc["R7", "person_roles"] is None and fast.loc["R8", "person_roles"] is None
+    assert fast.loc["R10", "person_roles"] == "=victim"
+    assert fast.loc["R11", "person_roles"] == "P2=witness"
+
+
+@pytest.mark.spark
+def test_spark_maps_roles_as_duckdb_does(tmp_path, spark):
+    _, duck = _map_roles(tmp_path / "duck", True)
+    _, sparks = _map_roles(tmp_path / "spark", True, spark)
+    pd.testing.assert_frame_equal(sparks[duck.columns], duck)
+
+
 def test_duckdb_engine_operations(tmp_path):
     engine = DuckDBEngine.in_memory()
     engine.register("t", pd.DataFrame({"k": ["a", "b", "b"], "v": [1, 2, 3]}), "k string, v bigint")
