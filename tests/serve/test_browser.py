@@ -6,6 +6,7 @@ refusals a browser meets: no token, a foreign Host (a DNS name rebound to 127.0.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -81,9 +82,24 @@ def wait_for(driver, css: str, timeout: float = 240):
 
 
 def click(driver, css: str):
+    """Click a button that submits its form, and wait until the next page has replaced
+    this one (so that what is looked for next is not found on the page being left)."""
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, css).click()
+    with page_change(driver):
+        driver.find_element(By.CSS_SELECTOR, css).click()
+
+
+@contextlib.contextmanager
+def page_change(driver, timeout: float = 240):
+    """Wait, after the block, for the current page to be replaced by another."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as seen
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    yield
+    WebDriverWait(driver, timeout, poll_frequency=0.25).until(seen.staleness_of(page))
 
 
 def test_without_the_token_the_browser_is_refused(served, browser):
@@ -153,12 +169,15 @@ def test_main_flows_from_exports_to_the_annotation_in_chronology_docx(served, br
 
     # the early-help visits are in the chronology; one row annotated
     browser.get(f"http://127.0.0.1:{server.port}/case/smith/chronology")
-    Select(wait_for(browser, "select[name=agency]")).select_by_visible_text("Early help service")
-    wait_for(browser, "select[name=agency] option[selected]")  # the filter applied on change
+    with page_change(browser):                               # the filter applies on change
+        Select(wait_for(browser, "select[name=agency]")).select_by_visible_text(
+            "Early help service")
+    wait_for(browser, "select[name=agency] option[selected]")
     rows = browser.find_elements(By.CSS_SELECTOR, "#chronology tbody tr")
     assert len(rows) == 3 and all("Early help service" in r.text for r in rows)
     event_id = rows[0].get_attribute("data-event")
-    rows[0].find_element(By.CSS_SELECTOR, "a.open-event").click()
+    with page_change(browser):
+        rows[0].find_element(By.CSS_SELECTOR, "a.open-event").click()
     Select(wait_for(browser, "#mark")).select_by_value("significant")
     click(browser, "#save-mark")
     assert "Saved" in wait_for(browser, ".said").text
@@ -186,7 +205,8 @@ def test_a_link_pair_accepted_in_the_browser(served, browser):
     server, root = served
     browser.get(server.url.replace("/?", "/case/brown/links?"))
     row = wait_for(browser, 'tr[data-pair="gp:G1|school:S3"]')
-    row.find_element(By.CSS_SELECTOR, "button.accept").click()
+    with page_change(browser):
+        row.find_element(By.CSS_SELECTOR, "button.accept").click()
     assert "same" in wait_for(browser, ".said").text
     decided = yaml.safe_load((root / "brown" / "overrides.yaml").read_text())
     assert ["gp:G1", "school:S3"] in decided["must_link"]
