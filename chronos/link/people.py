@@ -275,6 +275,10 @@ def _fast_conform(records):
 THIN_REASON = ("not joined: a record with no name matches on date of birth and sex only, "
                "and others share that birthday; a person decides (an identifier would "
                "join them)")
+#: why a nameless record stays held when only one person fits it but holds another LA id
+THIN_OTHER_LA = ("not joined: a record with no name matches on date of birth and sex only, "
+                 "and the one person it fits holds another LA child id; a person decides")
+
 
 
 @dataclass
@@ -409,12 +413,13 @@ def join_lone_thin(clusters, plan: _Plan, pairs, settings: LinkSettings, nameles
         named = [f for f in options[rec] if f[1] not in nameless]
         people = {clusters.find(other) for _, other, _ in named}
         if len(people) != 1:
-            continue
+            continue                     # others share the birthday: THIN_REASON holds
         weight, other, r = max(named, key=lambda f: (f[0], f[1]))
         person = clusters.members.get(clusters.find(other), [other])
         own = la_ids.get(rec)
         if own and any(la_ids.get(k) not in (None, own) for k in person):
-            continue                     # the person has another LA child id
+            _say(plan, held[rec], THIN_OTHER_LA)     # the person has another LA child id
+            continue
         if r.match_probability < settings.link_threshold or not clusters.union(rec, other):
             continue
         joined.append(Edge(r.key_l, r.key_r, "probabilistic", float(r.match_probability),
@@ -422,6 +427,13 @@ def join_lone_thin(clusters, plan: _Plan, pairs, settings: LinkSettings, nameles
         for key in held[rec]:
             plan.ambiguous.pop(key, None)
     return joined
+
+
+def _say(plan: _Plan, keys, reason: str) -> None:
+    """Give the held pairs ``keys`` the reason they are still held."""
+    for key in keys:
+        if key in plan.ambiguous:
+            plan.ambiguous[key] = reason
 
 
 def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=frozenset(),

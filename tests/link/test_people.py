@@ -232,6 +232,10 @@ def test_a_nameless_record_with_another_la_child_id_than_its_only_candidate_is_h
     census = rec("cin:C77", None, None, "2019-04-03", sex="M", la_child_id="L99")
     result = link_people(pd.DataFrame(KAYDEN + [known, census]), settings=strict)
     assert same(result, "gp:1", "csc:4") and not same(result, "cin:C77", "gp:1")
+    reasons = set(result.review.loc[result.review["record_key_a"].eq("cin:C77") |
+                                    result.review["record_key_b"].eq("cin:C77"), "reason"])
+    assert reasons and all("holds another LA child id" in r for r in reasons)
+    assert not any("others share that birthday" in r for r in reasons)
 
 
 def test_a_vague_record_stating_a_sex_joins_the_twin_of_that_sex():
@@ -423,3 +427,4 @@ def test_persons_say_who_is_known_to_have_died():
     assert list(persons.columns) == list(model.PERSONS)         # the contract's last column
     assert persons.set_index("given_name")["deceased"].to_dict() == \
         {"Ada": True, "Bert": True, "Cara": False}
+
