@@ -624,7 +624,7 @@ def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecisi
         raise ChronosError(f"a link decision is 'same' or 'different', not {decision!r}")
     loaded = case.case if isinstance(case, CaseResult) else (
         case if isinstance(case, Case) else load_case(case))
-    path = _overrides_path(loaded)
+    path = overrides_path(loaded)
     text = ""
     if path.exists():
         raw = read_bytes(path, str(path), limit=limits.MAX_YAML_BYTES, error=ManifestError,
@@ -641,8 +641,8 @@ def decide_link(case, record_a: str, record_b: str, decision: str) -> LinkDecisi
                         len(data.cannot_link))
 
 
-def _overrides_path(case) -> Path:
-    """The case's overrides file: the manifest's ``overrides:``, else overrides.yaml."""
+def overrides_path(case) -> Path:
+    """The case's (a :class:`chronos.case.Case`) overrides file: the manifest's ``overrides:``, else overrides.yaml."""
     return Path(case.overrides_path or Path(case.root) / "overrides.yaml")
 
 
@@ -788,6 +788,6 @@ __all__ = ["Annotated", "Chart", "Flags", "LinkDecision", "MappingDraft", "NewCa
            "Written", "add_source", "annotate", "build", "cache_info", "case_result", "casemap",
            "catalogue", "check_pseudonymised", "check_rules", "chronology", "clear_cache",
            "decide_link", "ecomap", "explain_link", "flags", "formats", "genogram", "inspect",
-           "link", "mapping_scaffold", "new_case", "reidentify", "report", "returns_check",
+           "link", "mapping_scaffold", "new_case", "overrides_path", "reidentify", "report", "returns_check",
            "returns_new", "returns_status", "rule", "rule_summaries", "rules_markdown", "screen",
            "timeline", "write_case_outputs"]

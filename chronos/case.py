@@ -140,14 +140,13 @@ def unknown_keys(raw: dict, manifest: Path) -> list[Issue]:
 
 
 def _unknown(raw: dict, known, where: str, manifest: Path) -> list[Issue]:
-    import difflib
+    from chronos.errors import did_you_mean
 
     issues = []
     for key in raw:
         if key in known:
             continue
-        close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(key, known)
         issues.append(Issue("manifest.unknown_key",
                             f"{where}{key}: chronos does not read this key, it is ignored{hint} "
                             "(docs/manifest.md lists every key)",

@@ -11,6 +11,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 
+def did_you_mean(word: object, known) -> str:
+    """``"; did you mean 'x'?"`` naming the known word nearest ``word``, or "" when none
+    is near: for messages about a key or a name chronos does not know."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), list(known), n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 class ChronosError(Exception):
     """Base class for every error chronos raises on purpose."""
 

@@ -22,14 +22,13 @@ to the folder of the file that names them.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from chronos.errors import SettingsError
+from chronos.errors import SettingsError, did_you_mean
 
 SETTINGS_FILE = "chronos.toml"
 MAX_BYTES = 1_000_000          # a settings file is a few hundred bytes; refuse anything huge
@@ -284,8 +283,7 @@ def unknown_keys(raw: dict, known, prefix: str, where: str) -> list[str]:
     for key in raw:
         if key in known:
             continue
-        close = difflib.get_close_matches(str(key), list(known), n=1, cutoff=0.5)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(key, known)
         out.append(f"{where}: {prefix}{key}: chronos does not read this key, it is "
                    f"ignored{hint} (docs/settings.md lists every key)")
     return out
@@ -347,10 +345,8 @@ def _column_list(value: Any, key: str, where: str) -> tuple[str, ...]:
                             hint='e.g. columns = ["date", "event", "action"]')
     for name in value:
         if name not in DEFAULT_HEADINGS:
-            close = difflib.get_close_matches(name, list(DEFAULT_HEADINGS), n=1, cutoff=0.5)
             raise SettingsError(
-                f"{key}: unknown column {name!r}" + (f"; did you mean {close[0]!r}?" if close
-                                                     else ""),
+                f"{key}: unknown column {name!r}" + did_you_mean(name, DEFAULT_HEADINGS),
                 file=where, column=key, hint="columns: " + ", ".join(DEFAULT_HEADINGS))
     if len(set(value)) != len(value):
         twice = sorted({v for v in value if value.count(v) > 1})

@@ -166,18 +166,24 @@ def output_files(entry: CaseEntry) -> list[Path]:
 
 
 async def download(request: Request):
-    entry = entry_or_404(request)
+    return served_file(request, {p.name: p for p in output_files(entry_or_404(request))},
+                       "No such output.")
+
+
+def served_file(request: Request, chosen: dict[str, Path], missing: str) -> Response:
+    """The file ``chosen`` names by the route's ``name`` (404 ``missing`` for any other
+    name): as an attachment, or shown (``?view=1``) for a picture; no script runs from an
+    SVG or HTML file, even opened directly."""
     name = request.path_params["name"]
-    chosen = {p.name: p for p in output_files(entry)}
     if name not in chosen:
-        return Response("No such output.", status_code=404, media_type="text/plain")
+        return Response(missing, status_code=404, media_type="text/plain")
     inline = request.query_params.get("view") == "1" and name.endswith((".png", ".svg"))
     kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if name.endswith(".svg"):
         kind = "image/svg+xml"
     headers = {} if inline else {"content-disposition": f'attachment; filename="{name}"'}
     response = FileResponse(chosen[name], media_type=kind, headers=headers)
-    if name.endswith((".svg", ".html")):  # no script from an output, even opened directly
+    if name.endswith((".svg", ".html")):
         response.headers["content-security-policy"] = "default-src 'none'; img-src data:; " \
                                                       "style-src 'unsafe-inline'; sandbox"
     return response
@@ -418,8 +424,9 @@ async def links(request: Request):
 
 
 def _overrides_file(entry: CaseEntry) -> Path:
-    case = entry.result.case
-    return Path(case.overrides_path or case.root / "overrides.yaml")
+    from chronos.app import overrides_path
+
+    return overrides_path(entry.result.case)
 
 
 async def explain(request: Request):
@@ -638,11 +645,4 @@ def _iso(text: str | None) -> str | None:
 
 
 async def returns_download(request: Request):
-    entry = entry_or_404(request)
-    name = request.path_params["name"]
-    chosen = returns_files(entry)
-    if name not in chosen:
-        return Response("No such file.", status_code=404, media_type="text/plain")
-    kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return FileResponse(chosen[name], media_type=kind,
-                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    return served_file(request, returns_files(entry_or_404(request)), "No such file.")
