@@ -58,7 +58,9 @@ def _pair(a, b) -> tuple[str, str]:
 
 def _stated(relationships) -> list[dict]:
     rows = []
-    for r in relationships.itertuples():
+    kind = relationships["kind"].str.lower()
+    maybe = relationships[kind.isin(["household", "partner"]).fillna(False).to_numpy(bool)]
+    for r in maybe.itertuples():   # (only household and partner rows can give one)
         if not isinstance(r.person_a, str) or not isinstance(r.person_b, str) or r.person_a == r.person_b:
             continue
         kind, subtype = _lower(r.kind), _lower(r.subtype)
