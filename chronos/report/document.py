@@ -178,7 +178,8 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
     annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = apply_decisions(chronology_rows(result, child=child), annotations)
+    full = apply_decisions(_after_dismissals(chronology_rows(result, child=child), annotations),
+                           annotations)
     full, notes = _summarise_before(full, options.since)
     rows = full[_significant(full)] if options.significant else full
     rows = _number(rows)
@@ -222,7 +223,8 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
     annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = apply_decisions(chronology_rows(result, child=child), annotations, notes=False)
+    full = apply_decisions(_after_dismissals(chronology_rows(result, child=child), annotations),
+                           annotations, notes=False)
     since = options.since or court_since(full, settings.court)
     full, notes = _summarise_before(full, since, court=True)
     keep = _significant(full)
@@ -282,6 +284,25 @@ def apply_decisions(rows: pd.DataFrame, annotations, *, notes: bool = True) -> p
         if remark is not None:
             texts[i] = _join(texts[i], f"Note ({_by(remark)}): {remark.value}")
     rows["significant"], rows["Significance"] = flags, texts
+    return rows
+
+
+def _after_dismissals(rows: pd.DataFrame, annotations) -> pd.DataFrame:
+    """``rows`` where a row significant only as evidence, and only for findings dismissed
+    on review, is no longer significant (it leaves the significant events; a person's own
+    ``significance`` decision, applied after, still decides)."""
+    dismissed = annotations.latest("dismissed") if annotations is not None and len(annotations) \
+        else {}
+    if not dismissed or "significant_alone" not in rows:
+        return rows
+    cited = rows["finding_ids"].fillna("").map(lambda v: [i for i in str(v).split(";") if i])
+    only_dismissed = cited.map(lambda ids: bool(ids) and all(i in dismissed for i in ids))
+    drop = rows["significant"].astype(bool) & ~rows["significant_alone"].astype(bool) \
+        & only_dismissed
+    if not drop.any():
+        return rows
+    rows = rows.copy()
+    rows.loc[drop, "significant"] = False
     return rows
 
 
