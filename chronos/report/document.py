@@ -178,8 +178,7 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
     annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = apply_decisions(_after_dismissals(chronology_rows(result, child=child), annotations),
-                           annotations)
+    full = apply_decisions(chronology_rows(result, child=child), annotations)
     full, notes = _summarise_before(full, options.since)
     rows = full[_significant(full)] if options.significant else full
     rows = _number(rows)
@@ -223,8 +222,7 @@ def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chron
     annotations = _annotations(result, options)
     children = people.index_children(result)
     child = people.resolve_person(result, options.child) if options.child else None
-    full = apply_decisions(_after_dismissals(chronology_rows(result, child=child), annotations),
-                           annotations, notes=False)
+    full = apply_decisions(chronology_rows(result, child=child), annotations, notes=False)
     since = options.since or court_since(full, settings.court)
     full, notes = _summarise_before(full, since, court=True)
     keep = _significant(full)
@@ -263,9 +261,12 @@ def apply_decisions(rows: pd.DataFrame, annotations, *, notes: bool = True) -> p
     decision sets the row's ``significant`` (so it is kept among, or hidden from, the
     significant events) and says so under Significance with who and when; a ``note`` is
     shown under Significance (``notes`` False: not shown, as in a court chronology). A
-    row's decision is its lead event's, else the first of its other events'."""
+    row's decision is its lead event's, else the first of its other events'. A row
+    significant only as evidence for findings dismissed on review is not significant
+    (unless a ``significance`` decision says it is)."""
     if annotations is None or not len(annotations):
         return rows
+    rows = _after_dismissals(rows, annotations)
     marks, remarks = annotations.latest("significance"), annotations.latest("note")
     if not marks and not (remarks and notes):
         return rows
@@ -291,8 +292,7 @@ def _after_dismissals(rows: pd.DataFrame, annotations) -> pd.DataFrame:
     """``rows`` where a row significant only as evidence, and only for findings dismissed
     on review, is no longer significant (it leaves the significant events; a person's own
     ``significance`` decision, applied after, still decides)."""
-    dismissed = annotations.latest("dismissed") if annotations is not None and len(annotations) \
-        else {}
+    dismissed = annotations.latest("dismissed")
     if not dismissed or "significant_alone" not in rows:
         return rows
     cited = rows["finding_ids"].fillna("").map(lambda v: [i for i in str(v).split(";") if i])
