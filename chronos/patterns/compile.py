@@ -86,7 +86,7 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     skips the other types' row groups. Events of types no rule selects (routine
     appointments, most of a population's records) are never joined to households."""
     asof = date_lit(as_of)
-    return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
+    return [_DUP_IDS, _ev_sql(text), _PEV, _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
 
 
@@ -128,7 +128,7 @@ def _ev_sql(text: bool) -> str:
     cols = _EV_COLUMNS.format(outcome="outcome," if text else "")
     keep = ("e.event_id IS NOT NULL AND e.person_ids IS NOT NULL "
             "AND e.event_id NOT IN (SELECT event_id FROM dup_ids)")
-    return f"""CREATE OR REPLACE TEMP TABLE ev AS
+    return f"""CREATE OR REPLACE TEMP VIEW ev AS
 SELECT {cols}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, e.person_ids AS pid FROM events_in e
   WHERE {keep} AND strpos(e.person_ids, ';') = 0) t
@@ -140,8 +140,11 @@ FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, UNNEST(string_split(e.person_id
 WHERE TRIM(pid) <> ''"""
 
 
+_PEV = """CREATE OR REPLACE TEMP TABLE pev AS
+SELECT event_id, person_id, d, agency, event_type, approx FROM ev"""
+
 _APPROX_IDS = """CREATE OR REPLACE TEMP TABLE approx_ids AS
-SELECT DISTINCT event_id FROM ev WHERE approx"""
+SELECT DISTINCT event_id FROM pev WHERE approx"""
 
 _PEOPLE = """CREATE OR REPLACE TEMP TABLE people AS
 SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS role,
@@ -224,7 +227,7 @@ def _rsev_sql(text: bool, types: tuple[str, ...] | None) -> str:
             "value, details, " + ("outcome, summary, " if text else "") + "age_m")
     where = f" WHERE event_type IN ({', '.join(q(t) for t in types)})" if types is not None else ""
     return f"""CREATE OR REPLACE TEMP TABLE rsev AS
-SELECT {cols} FROM sev{where} ORDER BY event_type"""
+SELECT {cols} FROM sev{where}"""
 
 
 # one people lookup per step: joining people to people on dob alone would let the
@@ -567,15 +570,16 @@ def _compile_run(rule: Rule) -> str:
     high = rule.params.get("high_below")
     severity = (f"CASE WHEN MIN(r.mv) < {float(high)!r} THEN ';severity=high' ELSE '' END"
                 if high is not None else "''")
+    hit = _bounds(rule, "m.mv")  # the runs are numbered in the same pass as the LAGs
     return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule)}),
 m AS (SELECT x.*, {_measure_sql(key)} AS mv FROM sel x),
-o AS (SELECT m.*, CASE WHEN {_bounds(rule, 'm.mv')} THEN 1 ELSE 0 END AS hit,
+g AS (SELECT m.*, CASE WHEN {hit} THEN 1 ELSE 0 END AS hit,
   LAG(mv) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pm,
   LAG(event_id) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pid,
-  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd
+  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd,
+  SUM(CASE WHEN {hit} THEN 0 ELSE 1 END) OVER (PARTITION BY person_id ORDER BY k, event_id
+  ROWS UNBOUNDED PRECEDING) AS run_no
   FROM m WHERE mv IS NOT NULL),
-g AS (SELECT o.*, SUM(1 - hit) OVER (PARTITION BY person_id ORDER BY k, event_id
-  ROWS UNBOUNDED PRECEDING) AS run_no FROM o),
 r AS (SELECT * FROM g WHERE hit = 1),
 firsts AS (SELECT person_id, run_no, pm, pid, pd, ROW_NUMBER() OVER (PARTITION BY person_id, run_no
   ORDER BY k, event_id) AS rn FROM r),
@@ -658,7 +662,7 @@ def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
   CASE WHEN {recorded} THEN 1 ELSE 0 END AS rec FROM ev
   WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {asof}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
-kids AS (SELECT s.member_id AS child_id FROM subj s
+kids AS (SELECT s.member_id AS child_id FROM subj s JOIN assessed ak ON ak.person_id = s.member_id
   WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
   COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
@@ -673,7 +677,7 @@ named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
 cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
   ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL),
 seen AS (SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
-  FROM cand c JOIN ev e ON e.person_id = c.member_id
+  FROM cand c JOIN pev e ON e.person_id = c.member_id
   WHERE e.d IS NOT NULL AND e.d <= {asof} AND e.event_type NOT IN ({tlist})
   UNION ALL
   SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
@@ -718,7 +722,7 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     tcond = f"AND e.event_type IN ({', '.join(q(t) for t in types)})" if types else ""
     before = f"(e.d IS NULL OR e.d <= {date_lit(as_of)})"
     return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
-n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM ev e
+n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM pev e
   JOIN sib_ids i ON i.person_id = e.person_id WHERE {before} {tcond} GROUP BY e.person_id),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
@@ -728,7 +732,7 @@ pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS
 agg AS (SELECT older_id, MAX(n_old) AS n_old, MAX(n_young) AS n_young, COUNT(*) AS n_sibs
   FROM pairs GROUP BY older_id),
 young AS (SELECT DISTINCT younger_id AS person_id FROM pairs),
-own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM ev e
+own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM pev e
   JOIN young y ON y.person_id = e.person_id WHERE {before} {tcond})
 SELECT pr.older_id AS person_id, pr.older_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,
