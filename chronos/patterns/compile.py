@@ -86,7 +86,7 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     skips the other types' row groups. Events of types no rule selects (routine
     appointments, most of a population's records) are never joined to households."""
     asof = date_lit(as_of)
-    return [_DUP_IDS, _ev_sql(text), _PEV, _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
+    return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
 
 
@@ -113,38 +113,50 @@ SELECT DISTINCT TRIM(x) AS event_id FROM (
 WHERE TRIM(x) <> ''"""
 
 # ``ym``/``dd`` (months since year 0, day of month) make ages in months integer arithmetic
-_EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
+_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
+    OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
+#: ``ev``: what the structural rules, the finding's approximate dates and the harm index read
+_EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d, year(d) * 12 + month(d) AS ym, day(d) AS dd,
+  agency, event_type, details, {outcome} summary, """ + _APPROX
+#: the selected events (``rsev``): what the windowed rules read
+_TYPED_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
   date_diff('day', DATE '1970-01-01', d) AS dn,
   (year(d) * 12 + month(d) - 1) * 32 + day(d) AS mk, year(d) * 12 + month(d) AS ym, day(d) AS dd,
   CASE WHEN d IS NULL THEN 'unknown' ELSE COALESCE(lower(date_precision), 'day') END AS prec,
   TRY_CAST(end_date AS DATE) AS end_d, agency, event_type, categories, value, details, {outcome}
-  summary, (CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
-    OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
+  summary"""
 
 
-def _ev_sql(text: bool) -> str:
-    """One row per event and person named on it. Most events name one person: those skip
-    splitting ``person_ids`` (the rest are split and unnested)."""
-    cols = _EV_COLUMNS.format(outcome="outcome," if text else "")
+def _ev_select(columns: str, types: tuple[str, ...] | None = None) -> str:
+    """One row per event and person named on it (``columns`` of them), of the event types
+    ``types`` (all when None; the filter is read with the events, so the other types'
+    rows are never made). Most events name one person: those skip splitting
+    ``person_ids`` (the rest are split and unnested)."""
     keep = ("e.event_id IS NOT NULL AND e.person_ids IS NOT NULL "
             "AND e.event_id NOT IN (SELECT event_id FROM dup_ids)")
-    return f"""CREATE OR REPLACE TEMP VIEW ev AS
-SELECT {cols}
+    if types is not None:
+        keep += f" AND e.event_type IN ({', '.join(q(t) for t in types)})"
+    return f"""SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, e.person_ids AS pid FROM events_in e
   WHERE {keep} AND strpos(e.person_ids, ';') = 0) t
 WHERE TRIM(pid) <> ''
 UNION ALL
-SELECT {cols}
+SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, UNNEST(string_split(e.person_ids, ';')) AS pid
   FROM events_in e WHERE {keep} AND strpos(e.person_ids, ';') > 0) t
 WHERE TRIM(pid) <> ''"""
 
 
-_PEV = """CREATE OR REPLACE TEMP TABLE pev AS
-SELECT event_id, person_id, d, agency, event_type, approx FROM ev"""
+def _ev_sql(text: bool) -> str:
+    """``ev``: every event once per person named on it, with only the columns the
+    structural rules, the approximate dates and the harm index read (the windowed rules
+    read ``rsev``, made from the events of their types alone)."""
+    return ("CREATE OR REPLACE TEMP TABLE ev AS\n"
+            + _ev_select(_EV_COLUMNS.format(outcome="outcome," if text else "")))
+
 
 _APPROX_IDS = """CREATE OR REPLACE TEMP TABLE approx_ids AS
-SELECT DISTINCT event_id FROM pev WHERE approx"""
+SELECT DISTINCT event_id FROM ev WHERE approx"""
 
 _PEOPLE = """CREATE OR REPLACE TEMP TABLE people AS
 SELECT person_id, MAX(TRY_CAST(dob AS DATE)) AS dob, MAX(lower(TRIM(role))) AS role,
@@ -206,28 +218,40 @@ FROM hh h JOIN people c ON c.person_id = h.child_id"""
 #: the age in months at the event (``AGE``) from the precomputed month and day keys
 _AGE_KEYS = "((e.ym - s.dob_ym) - CASE WHEN e.dd < s.dob_dd THEN 1 ELSE 0 END)"
 
-def _sev_sql(text: bool) -> str:
-    """The events that count for each child: the child's own and those of adults in the
-    child's household, while the child is a child (:func:`chronos.ages.age_bands`: younger
-    than the last band's end, or within ``prenatal_months`` before birth)."""
-    outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+def _child_events(source: str, columns: str) -> str:
+    """The events of ``source`` (``ev`` rows) that count for each child: the child's own
+    and those of adults in the child's household, while the child is a child
+    (:func:`chronos.ages.age_bands`: younger than the last band's end, or within
+    ``prenatal_months`` before birth); ``columns`` of ``e`` (the event) with the child as
+    ``person_id``, ``via`` and ``age_m``."""
     bands = age_bands()
-    return f"""CREATE OR REPLACE TEMP VIEW sev AS
-SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
-  e.agency, e.event_type, e.categories, e.value, e.details, {outcome}, e.summary,
+    return f"""SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, {columns},
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {_AGE_KEYS} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
        WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {-bands.prenatal_months} AND {_AGE_KEYS} < {bands.child_months}
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
-FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
+FROM {source} e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
+
+
+def _sev_sql(text: bool) -> str:
+    """``sev`` (a view): every child's events, its own and its household adults' (what the
+    harm index reads)."""
+    outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+    return "CREATE OR REPLACE TEMP VIEW sev AS\n" + _child_events(
+        "ev", f"e.d, e.agency, e.event_type, e.details, {outcome}, e.summary")
 
 
 def _rsev_sql(text: bool, types: tuple[str, ...] | None) -> str:
-    cols = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
-            "value, details, " + ("outcome, summary, " if text else "") + "age_m")
-    where = f" WHERE event_type IN ({', '.join(q(t) for t in types)})" if types is not None else ""
-    return f"""CREATE OR REPLACE TEMP TABLE rsev AS
-SELECT {cols} FROM sev{where}"""
+    """``rsev``: the ``sev`` rows of the event types the rules select, with the columns
+    the windowed rules read, made straight from ``events_in`` (filtered by type as it is
+    read) and sorted by type."""
+    typed = _ev_select(_TYPED_COLUMNS.format(outcome="outcome," if text else ""), types)
+    cols = ("e.d, e.dn, e.mk, e.prec, e.end_d, e.agency, e.event_type, e.categories, e.value, "
+            "e.details" + (", e.outcome, e.summary" if text else ""))
+    out = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
+           "value, details, " + ("outcome, summary, " if text else "") + "age_m")
+    return (f"CREATE OR REPLACE TEMP TABLE rsev AS\nSELECT {out} FROM (\n"
+            f"{_child_events(f'({typed})', cols)}) r ORDER BY event_type")
 
 
 # one people lookup per step: joining people to people on dob alone would let the
@@ -677,7 +701,7 @@ named AS (SELECT DISTINCT mb.child_id, mb.member_id FROM members mb
 cand AS (SELECT mb.* FROM members mb LEFT JOIN named n
   ON n.child_id = mb.child_id AND n.member_id = mb.member_id WHERE n.member_id IS NULL),
 seen AS (SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
-  FROM cand c JOIN pev e ON e.person_id = c.member_id
+  FROM cand c JOIN ev e ON e.person_id = c.member_id
   WHERE e.d IS NOT NULL AND e.d <= {asof} AND e.event_type NOT IN ({tlist})
   UNION ALL
   SELECT c.child_id, c.member_id, e.event_id, e.d, e.agency, e.event_type
@@ -722,7 +746,7 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     tcond = f"AND e.event_type IN ({', '.join(q(t) for t in types)})" if types else ""
     before = f"(e.d IS NULL OR e.d <= {date_lit(as_of)})"
     return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
-n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM pev e
+n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM ev e
   JOIN sib_ids i ON i.person_id = e.person_id WHERE {before} {tcond} GROUP BY e.person_id),
 kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
@@ -732,7 +756,7 @@ pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS
 agg AS (SELECT older_id, MAX(n_old) AS n_old, MAX(n_young) AS n_young, COUNT(*) AS n_sibs
   FROM pairs GROUP BY older_id),
 young AS (SELECT DISTINCT younger_id AS person_id FROM pairs),
-own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM pev e
+own AS (SELECT DISTINCT e.event_id, e.person_id, e.d, e.agency, e.event_type FROM ev e
   JOIN young y ON y.person_id = e.person_id WHERE {before} {tcond})
 SELECT pr.older_id AS person_id, pr.older_id AS grp, CAST(NULL AS DATE) AS w_start,
   CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type,

@@ -122,7 +122,7 @@ def run_on_engine(engine, rules: list[Rule], as_of=None) -> RuleRun:
     index reads ``sev``)."""
     as_of = _as_of(engine, as_of)
     engine.prepare(comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules))
-    one_pass = engine.name == "duckdb" and engine.scalar("SELECT COUNT(*) FROM pev") >= ONE_PASS_ROWS
+    one_pass = engine.name == "duckdb" and engine.scalar("SELECT COUNT(*) FROM ev") >= ONE_PASS_ROWS
     raw = engine.collect({rule.id: findings_query(rule, as_of, engine.dialect, one_pass=one_pass)
                           for rule in rules}, many_rows=one_pass)
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
