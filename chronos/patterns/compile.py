@@ -80,11 +80,15 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     and ``relationships_in``. ``text=False`` leaves outcome out of ``ev`` and outcome and
     summary out of ``rsev`` (only ``outcome_contains`` selectors need them).
 
-    ``sev`` is a view (every child's events); the rules read ``rsev``, a table of the
-    ``sev`` rows of the event types ``rules`` select (all of them when ``rules`` is None or
-    a selector names no event type), sorted by event type so that each rule's filter
-    skips the other types' row groups. Events of types no rule selects (routine
-    appointments, most of a population's records) are never joined to households."""
+    ``ev`` holds every event once per person named on it, with only the columns the
+    structural rules, the approximate dates and the harm index read; ``sev`` is a view over
+    it (every child's events). The windowed rules read ``rsev``: each child's events of
+    the types ``rules`` select (all of them when ``rules`` is None or a selector names no
+    event type) with every column they read, made straight from ``events_in`` with the
+    type filter applied as the events are read, and sorted by event type so that each
+    rule's filter skips the other types' row groups. Events of types no rule selects
+    (routine appointments, most of a population's records) are never copied whole nor
+    joined to households."""
     asof = date_lit(as_of)
     return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
@@ -669,7 +673,8 @@ def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
     named on an assessment, or by given and family name in its details or summary (a
     'persons assessed' field), was assessed. When none of the child's assessments
     records who was seen (no ``seen_keys`` detail), nothing can be told: that is an
-    information gap, not a finding; ``gaps=True`` gives those cases instead."""
+    information gap, not a finding; ``gaps=True`` gives those cases instead. Only children
+    with an assessment are looked at: no other child can have either."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
