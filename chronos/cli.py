@@ -924,12 +924,23 @@ def _one_line_summaries() -> None:
             info.short_help = " ".join(first.split()).rstrip(".")
 
 
+#: the garbage collector's thresholds for a chronos process: the young generation
+#: collected after 10,000 new objects (Python's default: 700). Importing pandas,
+#: matplotlib and splink leaves a few million long-lived objects that every full
+#: collection walks again; with the default a family case build spent about a tenth of
+#: its CPU there (docs/analyst.md, section 8). Cycles are still collected.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
 def main() -> None:
     """Console-script entry point. Files made by anything chronos runs (DuckDB's spill
-    files, matplotlib's cache) are owner-only too: the process umask is 077."""
+    files, matplotlib's cache) are owner-only too: the process umask is 077. The garbage
+    collector runs less often (:data:`GC_THRESHOLDS`)."""
+    import gc
     import os
 
     os.umask(0o077)
+    gc.set_threshold(*GC_THRESHOLDS)
     app()
 
 
