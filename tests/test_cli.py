@@ -24,6 +24,21 @@ def test_version():
     assert result.exit_code == 0 and result.output.startswith("chronos ")
 
 
+def test_the_command_runs_with_the_garbage_collector_tuned_for_it(monkeypatch):
+    import gc
+
+    from chronos import cli
+
+    monkeypatch.setattr(sys, "argv", ["chronos", "--version"])
+    default = gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit):
+            cli.main()
+        assert gc.get_threshold() == cli.GC_THRESHOLDS != default
+    finally:
+        gc.set_threshold(*default)
+
+
 def test_help_does_not_import_heavy_libraries():
     code = ("import contextlib, io, sys\n"
             "from chronos.cli import app\n"

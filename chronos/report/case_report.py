@@ -444,11 +444,13 @@ def harm_png(harm) -> bytes | None:
         return None
     import matplotlib.dates as mdates
     import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     when = pd.to_datetime(harm["date"])
     values = harm["index"].astype(float)
     fig = Figure(figsize=(5.2, 2.0))
+    FigureCanvasAgg(fig)
     ax = fig.subplots()
     ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=7)

@@ -96,7 +96,9 @@ def _metadata(fmt: str) -> dict:
 
 def _figure(n_lanes: int, with_harm: bool, band_rows: int = 0):
     """The lanes, then (when there are findings) their band, then the harm panel: a
-    matplotlib Figure of its own (no pyplot state: nothing to close, nothing shown)."""
+    matplotlib Figure of its own on an Agg canvas (no pyplot state: nothing to close,
+    nothing shown)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     ratios = [max(n_lanes, 1) * 0.55]
@@ -106,6 +108,7 @@ def _figure(n_lanes: int, with_harm: bool, band_rows: int = 0):
         ratios.append(1.4)
     height = 2.0 + sum(ratios) + (0.4 if band_rows else 0)
     fig = Figure(figsize=(14, height))
+    FigureCanvasAgg(fig)
     if len(ratios) == 1:
         return fig, [fig.subplots()]
     axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
