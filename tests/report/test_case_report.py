@@ -85,7 +85,11 @@ def test_a_case_of_many_children_lists_them_all_and_gives_pages_to_those_of_most
     assert [g["person_id"] for g in case_report.glances(example, chron, asked)] == [asked]
 
 
-def test_a_childs_harm_chart_is_a_png_drawn_without_pyplot_state():
+def _no_pyplot(*_args, **_kwargs):
+    raise AssertionError("drawn through pyplot")
+
+
+def test_a_childs_harm_chart_is_a_png_drawn_without_pyplot_state(monkeypatch):
     import matplotlib.pyplot as plt
     import pandas as pd
 
@@ -93,6 +97,8 @@ def test_a_childs_harm_chart_is_a_png_drawn_without_pyplot_state():
 
     harm = pd.DataFrame({"date": ["2019-01-04", "2019-06-30", "2020-02-11"],
                          "index": [1.0, 2.5, 4.0]})
+    for name in ("figure", "subplots", "close"):
+        monkeypatch.setattr(plt, name, _no_pyplot)
     before = plt.get_fignums()
     png = harm_png(harm)
     assert png.startswith(b"\x89PNG") and plt.get_fignums() == before

@@ -130,11 +130,17 @@ def _note(fig) -> str:
     return next(t.get_text() for t in fig.texts if "dated events" in t.get_text())
 
 
-def test_the_timeline_is_drawn_without_pyplot_state(example, tmp_path):
+def _no_pyplot(*_args, **_kwargs):
+    raise AssertionError("drawn through pyplot")
+
+
+def test_the_timeline_is_drawn_without_pyplot_state(example, tmp_path, monkeypatch):
     """A Figure of its own: nothing left open in pyplot, nothing to close, however many
     timelines a process draws."""
     import matplotlib.pyplot as plt
 
+    for name in ("figure", "subplots", "close"):
+        monkeypatch.setattr(plt, name, _no_pyplot)
     before = plt.get_fignums()
     fig = draw_timeline(example)
     write_timeline(example, tmp_path / "t.png")
