@@ -750,14 +750,22 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     types = p.get("count_types")
     tcond = f"AND e.event_type IN ({', '.join(q(t) for t in types)})" if types else ""
     before = f"(e.d IS NULL OR e.d <= {date_lit(as_of)})"
-    return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
-n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM ev e
-  JOIN sib_ids i ON i.person_id = e.person_id WHERE {before} {tcond} GROUP BY e.person_id),
-kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
-pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
-  FROM sibs sb JOIN kids k1 ON k1.child_id = sb.older_id JOIN kids k2 ON k2.child_id = sb.younger_id
-  LEFT JOIN n no ON no.person_id = sb.older_id JOIN n ny ON ny.person_id = sb.younger_id
-  WHERE COALESCE(no.n, 0) <= {int(p['max_older'])} AND ny.n >= {int(p['min_younger'])}),
+    count = (f"COUNT(DISTINCT e.event_id) AS n FROM ev e JOIN {{ids}} i ON i.person_id = e.person_id "
+             f"WHERE {before} {tcond} GROUP BY e.person_id")
+    # the older children's records are counted first: only the siblings of those with few
+    # records need theirs counted (the same counts, of far fewer people)
+    return f"""WITH kids AS (SELECT s.member_id AS child_id FROM subj s
+  WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
+kp AS (SELECT sb.older_id, sb.younger_id FROM sibs sb JOIN kids k1 ON k1.child_id = sb.older_id
+  JOIN kids k2 ON k2.child_id = sb.younger_id),
+old_ids AS (SELECT DISTINCT older_id AS person_id FROM kp),
+n_old AS (SELECT e.person_id, {count.format(ids='old_ids')}),
+cand AS (SELECT kp.older_id, kp.younger_id, COALESCE(no.n, 0) AS n_old FROM kp
+  LEFT JOIN n_old no ON no.person_id = kp.older_id WHERE COALESCE(no.n, 0) <= {int(p['max_older'])}),
+young_ids AS (SELECT DISTINCT younger_id AS person_id FROM cand),
+n_young AS (SELECT e.person_id, {count.format(ids='young_ids')}),
+pairs AS (SELECT c.older_id, c.younger_id, c.n_old, ny.n AS n_young FROM cand c
+  JOIN n_young ny ON ny.person_id = c.younger_id WHERE ny.n >= {int(p['min_younger'])}),
 agg AS (SELECT older_id, MAX(n_old) AS n_old, MAX(n_young) AS n_young, COUNT(*) AS n_sibs
   FROM pairs GROUP BY older_id),
 young AS (SELECT DISTINCT younger_id AS person_id FROM pairs),
