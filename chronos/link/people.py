@@ -545,7 +545,9 @@ RULED_WORDS = {"sex": "the two records state different sexes",
                         "of birth makes that person an adult of 25 or over on the day it "
                         "was said",
                "alive": "the other's date of birth is more than a lifetime before the "
-                        "first event of the one"}
+                        "first event of the one",
+               "unborn": "an event names the one in a role long before the other's date "
+                         "of birth"}
 RULED_PREFIX = "ruled out: "
 
 

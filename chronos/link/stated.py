@@ -28,7 +28,12 @@ date*, and three more things rule a candidate out, whatever its name says:
   born 1970: ``child_role_max_age`` (25: children's services follow care leavers to 25)
   or over on that date;
 * **alive on the date**: a record whose first event is of 2016 is not about someone born
-  more than ``oldest_age`` (120) years before (an ancestor born 1870 in a family tree).
+  more than ``oldest_age`` (120) years before (an ancestor born 1870 in a family tree);
+* **born by the date**: a record naming the person in a role (a victim, a witness, the
+  child concerned...) in an event of 2014 is not someone born more than
+  ``before_birth_months`` (12: a pre-birth assessment names an unborn child) later, in
+  2017. An event naming the person with no role, or as its plain subject, says nothing
+  here: a chronology written about one child gives it its family's history too.
 
 Each reads the candidate's date of birth at its widest (a year of birth is any day of
 that year) and the event's date at its widest (a month or a year), and events with an
@@ -54,6 +59,11 @@ CHILD_ROLES = ("child", "child concerned", "subject child", "young person", "cyp
 CHILD_ROLE_MAX_AGE = 25
 #: nobody is named in an event this many years after their birth (``oldest_age``)
 OLDEST_AGE = 120
+#: nobody is named in a role in an event more than this many months before their birth
+#: (``before_birth_months``: a pre-birth assessment names an unborn child)
+BEFORE_BIRTH_MONTHS = 12
+#: the roles that say nothing of when the person existed (a chronology's subject)
+UNDATED_ROLES = ("subject", "")
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class AgeLimits:
     adult_min: int = ADULT_ROLE_MIN_AGE
     child_max: int = CHILD_ROLE_MAX_AGE
     oldest: int = OLDEST_AGE
+    before_birth_months: int = BEFORE_BIRTH_MONTHS
 
     @classmethod
     def from_settings(cls, settings) -> "AgeLimits":
@@ -70,7 +81,8 @@ class AgeLimits:
         raw = getattr(settings, "raw", None) or {}
         return cls(int(raw.get("adult_role_min_age", ADULT_ROLE_MIN_AGE)),
                    int(raw.get("child_role_max_age", CHILD_ROLE_MAX_AGE)),
-                   int(raw.get("oldest_age", OLDEST_AGE)))
+                   int(raw.get("oldest_age", OLDEST_AGE)),
+                   int(raw.get("before_birth_months", BEFORE_BIRTH_MONTHS)))
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,8 @@ class Stated:
     its date of birth gives on the linking date (None: unknown); and, from the date of
     birth and the record's events (:func:`record_dates`), the earliest and latest day
     the person can have been born, the earliest day the record names them as an adult,
-    the latest day it names them as a child, and the day of its first event."""
+    the latest day it names them as a child, the day of its first event and of the first
+    event naming them in a role."""
 
     sex: str | None = None
     adult: bool = False
@@ -88,6 +101,7 @@ class Stated:
     adult_on: date | None = None
     child_on: date | None = None
     seen: date | None = None
+    named_on: date | None = None
 
 
 def role_words(settings=None) -> tuple[set[str], set[str]]:
@@ -124,13 +138,13 @@ def stated_facts(frame, records, settings=None, as_of: date | None = None,
     for key, s, a, c, y, b in zip(frame["record_key"].tolist(), sex, adult.tolist(),
                                   child.tolist(), age, born):
         d = dated.get(key)
-        adult_on = child_on = seen = None
+        adult_on = child_on = seen = named_on = None
         if d is not None:
             adult_on = _earliest(d.adult_on, d.last if a else None)
             child_on = _latest(d.child_on, d.first if c else None)
-            seen = d.first
+            seen, named_on = d.first, d.named_on
         if s or a or y is not None or adult_on or child_on or seen:
-            out[key] = Stated(s, a, y, b, adult_on, child_on, seen)
+            out[key] = Stated(s, a, y, b, adult_on, child_on, seen, named_on)
     return out
 
 
@@ -138,12 +152,14 @@ def stated_facts(frame, records, settings=None, as_of: date | None = None,
 class RecordDates:
     """What a record's events say of when it was made: the first day of its first event
     and the last day of its last; the earliest day an event names the person in an adult
-    role and the latest day one names them as the child (None: no such event)."""
+    role, the latest day one names them as the child, and the first day one names them
+    in any role but a plain subject (None: no such event)."""
 
     first: date | None = None
     last: date | None = None
     adult_on: date | None = None
     child_on: date | None = None
+    named_on: date | None = None
 
 
 def record_dates(events, settings=None, as_of: date | None = None) -> dict:
@@ -168,12 +184,15 @@ def record_dates(events, settings=None, as_of: date | None = None) -> dict:
     role = [_role_of(k, r) for k, r in zip(named["key"].tolist(), roles.tolist())]
     named["adult"] = [bool(r & adult_roles) for r in role]
     named["child"] = [bool(r & child_roles) for r in role]
+    named["role"] = [bool(r - set(UNDATED_ROLES)) for r in role]
     groups = named.groupby("key", sort=False)
     first, last = groups["lo"].min(), groups["hi"].max()
     adult_on = named[named["adult"]].groupby("key", sort=False)["hi"].min()
     child_on = named[named["child"]].groupby("key", sort=False)["lo"].max()
+    named_on = named[named["role"]].groupby("key", sort=False)["lo"].min()
     frame = pd.DataFrame({"first": first, "last": last}).join(
-        adult_on.rename("adult_on")).join(child_on.rename("child_on"))
+        adult_on.rename("adult_on")).join(child_on.rename("child_on")).join(
+        named_on.rename("named_on"))
     return {key: RecordDates(*(None if pd.isna(v) else v for v in values))
             for key, *values in frame.itertuples(name=None)}
 
@@ -267,8 +286,8 @@ def contradiction(record: Stated | None, candidate: Stated | None,
                   limits: AgeLimits | None = None) -> str | None:
     """Why ``candidate`` cannot be the person of ``record`` by what each states ("sex";
     "age": an adult's role and a young child; "child": a child's role on a date and
-    someone ``child_max`` or over then; "alive": an event long after a birth), or None
-    when nothing they state disagrees. ``limits`` (default: ``min_age`` and the module's
+    someone ``child_max`` or over then; "alive": an event long after a birth; "unborn":
+    named in a role long before a birth), or None when nothing they state disagrees. ``limits`` (default: ``min_age`` and the module's
     ages) give the ages."""
     if record is None or candidate is None:
         return None
@@ -287,7 +306,14 @@ def contradiction(record: Stated | None, candidate: Stated | None,
             return "child"
         if one.seen and _years(latest, one.seen) >= limits.oldest:
             return "alive"
+        if one.named_on and _months(one.named_on, earliest) > limits.before_birth_months:
+            return "unborn"
     return None
+
+
+def _months(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end``."""
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
 
 
 def _years(born: date, on: date) -> int:

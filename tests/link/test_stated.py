@@ -55,9 +55,14 @@ def test_record_dates_read_each_event_at_its_widest():
         ("gp:2", "gp:2=child", None, "day"))
     dates = record_dates(events, None, AS_OF)
     assert dates["police:1"] == RecordDates(first=date(2015, 1, 1), last=date(2019, 3, 31),
-                                            adult_on=date(2019, 3, 31))
+                                            adult_on=date(2019, 3, 31),
+                                            named_on=date(2015, 1, 1))
+    # an event naming the record with no role (or as its subject) dates it, not its person
     assert dates["gp:2"] == RecordDates(first=date(2019, 3, 1), last=date(2021, 7, 4),
-                                        child_on=date(2019, 3, 1))
+                                        child_on=date(2019, 3, 1), named_on=date(2019, 3, 1))
+    subject = _events(("gp:4", "gp:4=subject", "2001-01-01", "day"),
+                      ("gp:4", "gp:4=witness", "2003-01-01", "day"))
+    assert record_dates(subject, None, AS_OF)["gp:4"].named_on == date(2003, 1, 1)
     uncertain = _events(("gp:3", "gp:3=carer", "2019-03-01", "day")).assign(
         date_uncertain=True)
     assert record_dates(uncertain, None, AS_OF) == {}
@@ -105,6 +110,11 @@ def test_roles_on_a_date_and_a_lifetime():
     assert contradiction(Stated(seen=date(2016, 11, 1)), year) is None
     assert contradiction(Stated(seen=date(2018, 1, 1)), year) == "alive"
     assert contradiction(Stated(seen=date(2016, 11, 1)), born(date(1870, 3, 2))) == "alive"
+    # named in a role in 2014: not born in 2017; an unborn child's pre-birth assessment is
+    assert contradiction(Stated(named_on=date(2014, 3, 1)), son) == "unborn"
+    assert contradiction(son, Stated(named_on=date(2014, 3, 1))) == "unborn"
+    assert contradiction(Stated(named_on=date(2015, 9, 1)), son) is None
+    assert contradiction(Stated(named_on=date(2015, 4, 1)), son) == "unborn"
     strict = AgeLimits(child_max=18, oldest=100)
     assert contradiction(Stated(child_on=date(2015, 2, 10)), father, limits=strict) == "child"
     assert contradiction(Stated(seen=date(1990, 1, 1)), born(date(1889, 1, 1)),
@@ -114,8 +124,8 @@ def test_roles_on_a_date_and_a_lifetime():
 def test_the_ages_come_from_the_model():
     custom = load_settings(None, {"child_role_max_age": 21, "oldest_age": 110,
                                   "adult_role_min_age": 14})
-    assert AgeLimits.from_settings(custom) == AgeLimits(14, 21, 110)
-    assert AgeLimits.from_settings(load_settings(None)) == AgeLimits(12, 25, 120)
+    assert AgeLimits.from_settings(custom) == AgeLimits(14, 21, 110, 12)
+    assert AgeLimits.from_settings(load_settings(None)) == AgeLimits(12, 25, 120, 12)
 
 
 def test_contradictions():
