@@ -493,10 +493,14 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     (:mod:`chronos.link.stated`): an adult's role against a young child always, the
     other sex when another candidate is not ruled out; such a candidate is no rival, and
     the pair comes with the reason (``stated``: record keys -> their
-    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates)."""
+    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates).
+    A pair ruled out by anything but the sex is added to ``cannot``: the two are
+    different people, so a record matching both is ambiguous between them, and no
+    third record joins them."""
     import pandas as pd
 
     close, names, ruled = _close(prob, margin, vague, vague_margin, stated, limits)
+    cannot.update(pair for pair, reason in ruled.items() if RULED_WORDS["sex"] not in reason)
     if close.empty:
         return ruled
     clash = pd.concat([_forbidden_clashes(close, cannot, names),

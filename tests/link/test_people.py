@@ -373,6 +373,28 @@ def test_a_vague_record_naming_a_victim_in_2014_is_not_the_namesake_son_born_201
                     "police:3", "gp:1")
 
 
+def test_a_candidate_ruled_out_by_a_date_is_another_person_for_every_record():
+    """The police record is the boy (its child's role in 2021 rules the ancestor born
+    1880 out); the family tree's undated Robert fits the boy, the police record and that
+    ancestor alike: it is not joined through the police record."""
+    from datetime import date
+
+    tree = dict(source_format="gedcom", source_file="family.ged")
+    rows = [rec("csc:1", "Robert", "Lankinpar", "2021-06-16", sex="M"),
+            rec("gp:1", "Robejt", "Lankinpar", "2021-06-16", sex="M", postcode="MD27 1LU"),
+            rec("police:7", "Robert", "Lankinpar", None, sex="M", postcode="MD27 1LU",
+                role="child"),
+            rec("tree:I1", "Robert", "Lankinpar", "1880-01-01", sex="M",
+                dob_precision="year", **tree),
+            rec("tree:I2", "Robert", "Lankinpar", None, sex="M", **tree)]
+    events = pd.DataFrame([_event("police:7", "2021-07-03", "child"),
+                           _event("csc:1", "2021-03-01", "child")])
+    result = link_people(pd.DataFrame(rows), as_of=date(2024, 3, 31), events=events)
+    assert same(result, "police:7", "csc:1") and same(result, "police:7", "gp:1")
+    assert not any(same(result, "tree:I2", k) for k in ("police:7", "csc:1", "tree:I1"))
+    assert any(r.startswith("ambiguous: tree:I2") for r in _reasons_of(result, "tree:I2"))
+
+
 def test_a_record_made_in_2016_is_not_an_ancestor_born_in_1870():
     from datetime import date
 
