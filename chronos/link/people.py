@@ -142,9 +142,11 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None,
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
                        thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
+    lives = _lives(stated(None), AgeLimits.from_settings(settings)) if _has_dates(events) else {}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
-                                          {k: v for k, v in facts.items() if k not in overridden})
+                                          {k: v for k, v in facts.items() if k not in overridden},
+                                          {k: v for k, v in lives.items() if k not in overridden})
     accepted += join_lone_thin(clusters, plan, pairs, settings, _thin_records(compared),
                                dict(zip(compared["record_key"], compared["la_id"])))
     unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
@@ -178,6 +180,31 @@ def _units(frame, overrides, records=None, settings=None):
     units = collapse_duplicates(frame, declared) if declared else collapse_duplicates(frame)
     apart = split_apart(units, overrides.cannot_link)
     return collapse_duplicates(frame, apart | declared) if apart else units
+
+
+def _has_dates(events) -> bool:
+    return events is not None and len(events) > 0
+
+
+def _lives(stated: dict, limits: AgeLimits) -> dict:
+    """Record key -> :class:`chronos.link.cluster.Life` for clustering: what its date of
+    birth, its dated roles and its events allow. A record whose own date of birth its
+    roles or events contradict (a data error) states nothing but its birth."""
+    from chronos.link.cluster import Life
+    from chronos.link.stated import Stated
+
+    out = {}
+    for key, fact in stated.items():
+        said = Stated(adult_on=fact.adult_on, child_on=fact.child_on, seen=fact.seen,
+                      named_on=fact.named_on)
+        borns = frozenset([fact.born]) if fact.born else frozenset()
+        if borns and said != Stated() and contradiction(said, Stated(born=fact.born),
+                                                        limits=limits):
+            said = Stated()
+        if borns or said != Stated():
+            out[key] = Life(borns, said.adult_on, said.child_on, said.seen, said.named_on,
+                            limits)
+    return out
 
 
 def _rows_of(records, compared):

@@ -395,6 +395,21 @@ def test_a_candidate_ruled_out_by_a_date_is_another_person_for_every_record():
     assert any(r.startswith("ambiguous: tree:I2") for r in _reasons_of(result, "tree:I2"))
 
 
+def test_a_record_its_own_dates_contradict_states_nothing_but_its_birth():
+    """A GP record of a girl born 2015 mis-coded as a parent in 2020: its role is a data
+    error, not a reason to keep it from the girl's other record with the same NHS
+    number."""
+    from datetime import date
+
+    rows = [rec("gp:1", "Ivy", "Donbar", "2015-01-02", sex="F", nhs_number="9434765919",
+                role="parent"),
+            rec("school:1", "Ivy", "Donbar", "2015-01-02", sex="F", nhs_number="9434765919")]
+    events = pd.DataFrame([_event("gp:1", "2020-02-03", "carer"),
+                           _event("school:1", "2020-09-01", "subject")])
+    result = link_people(pd.DataFrame(rows), as_of=date(2024, 3, 31), events=events)
+    assert same(result, "gp:1", "school:1")
+
+
 def test_a_record_made_in_2016_is_not_an_ancestor_born_in_1870():
     from datetime import date
 
