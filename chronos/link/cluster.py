@@ -177,9 +177,9 @@ class Life(NamedTuple):
     possible days of birth (``(earliest, latest)`` ranges), the earliest day a record
     names them as an adult, the latest day one names them as the child, the first day
     of an event naming them and the first naming them in a role. A group of records
-    keeps the tightest of each; two groups whose lives contradict are two people (a
-    parent in a police record of 2017 is not the girl born 2015, even when a third,
-    vague record fits both)."""
+    keeps the tightest of each; a group with no date of birth whose statements rule out
+    the other group's births is another person (a parent in a police record of 2017 is
+    not the girl born 2015, even when a third, vague record fits both)."""
 
     borns: frozenset
     adult_on: object = None
@@ -197,13 +197,15 @@ class Life(NamedTuple):
                     pick(self.named_on, other.named_on, min), self.limits or other.limits)
 
     def conflicts(self, other: "Life") -> bool:
-        """True when a birth of one group is impossible by what the other states."""
+        """True when a birth of one group is impossible by what the other, a group with
+        no date of birth, states. Where both groups have dates of birth, those decide
+        (:data:`FACT_RULES`: a date one typo away is the same person's)."""
         from chronos.link.stated import Stated, contradiction
 
         for one, two in ((self, other), (other, self)):
             said = Stated(adult_on=one.adult_on, child_on=one.child_on, seen=one.seen,
                           named_on=one.named_on)
-            if said == Stated():
+            if one.borns or said == Stated():
                 continue
             if any(contradiction(said, Stated(born=b), limits=one.limits) for b in two.borns):
                 return True

@@ -521,16 +521,16 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     other sex when another candidate is not ruled out; such a candidate is no rival, and
     the pair comes with the reason (``stated``: record keys -> their
     :class:`chronos.link.stated.Stated`, asked only for vague records' candidates).
-    A pair ruled out by anything but the sex is added to ``cannot``: the two are
-    different people, so a record matching both is ambiguous between them, and no
-    third record joins them."""
+    A pair ruled out by anything but the sex is two different people: a record matching
+    both is ambiguous between them (the clustering checks what the records state
+    itself: :class:`chronos.link.cluster.Life`)."""
     import pandas as pd
 
     close, names, ruled = _close(prob, margin, vague, vague_margin, stated, limits)
-    cannot.update(pair for pair, reason in ruled.items() if RULED_WORDS["sex"] not in reason)
     if close.empty:
         return ruled
-    clash = pd.concat([_forbidden_clashes(close, cannot, names),
+    apart = cannot | {pair for pair, reason in ruled.items() if RULED_WORDS["sex"] not in reason}
+    clash = pd.concat([_forbidden_clashes(close, apart, names),
                        _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
     for rec, other in zip(names.take(clash["rec"].to_numpy(dtype="int64")).tolist(),
