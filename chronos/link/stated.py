@@ -180,31 +180,28 @@ def record_dates(events, settings=None, as_of: date | None = None) -> dict:
     named = named[named["key"] != ""]
     if named.empty:
         return {}
-    roles = named["person_roles"].astype("string").fillna("")
-    role = [_role_of(k, r) for k, r in zip(named["key"].tolist(), roles.tolist())]
-    named["adult"] = [bool(r & adult_roles) for r in role]
-    named["child"] = [bool(r & child_roles) for r in role]
-    named["role"] = [bool(r - set(UNDATED_ROLES)) for r in role]
     groups = named.groupby("key", sort=False)
     first, last = groups["lo"].min(), groups["hi"].max()
-    adult_on = named[named["adult"]].groupby("key", sort=False)["hi"].min()
-    child_on = named[named["child"]].groupby("key", sort=False)["lo"].max()
-    named_on = named[named["role"]].groupby("key", sort=False)["lo"].min()
+    roles = _roles_named(span)          # (event, key, role), one row per role
+    roles = roles.join(span[["lo", "hi"]], on="event")
+    adult_on = roles[roles["role"].isin(adult_roles)].groupby("key", sort=False)["hi"].min()
+    child_on = roles[roles["role"].isin(child_roles)].groupby("key", sort=False)["lo"].max()
+    named_on = roles[~roles["role"].isin(UNDATED_ROLES)].groupby("key", sort=False)["lo"].min()
     frame = pd.DataFrame({"first": first, "last": last}).join(
         adult_on.rename("adult_on")).join(child_on.rename("child_on")).join(
         named_on.rename("named_on"))
-    return {key: RecordDates(*(None if pd.isna(v) else v for v in values))
+    return {key: RecordDates(*(None if pd.isna(v) else v.date() for v in values))
             for key, *values in frame.itertuples(name=None)}
 
 
 def _event_spans(events, today: date):
     """The dated events as (person_ids, person_roles, lo, hi): the first and last day
-    their date can be."""
+    their date can be (timestamps: grouped as numbers, not objects)."""
     import pandas as pd
 
     columns = [c for c in ("person_ids", "person_roles", "date", "date_precision",
                            "date_uncertain") if c in events.columns]
-    work = events[columns].copy()
+    work = events[columns].reset_index(drop=True)
     work = work[work["person_ids"].notna() & work["date"].notna()]
     if "date_uncertain" in work.columns:
         work = work[~work["date_uncertain"].fillna(False).astype(bool)]
@@ -221,20 +218,26 @@ def _event_spans(events, today: date):
         work["person_roles"] = None
     kept = (lo.notna() & (hi <= pd.Timestamp(today))).to_numpy()
     work, lo, hi = work[kept], lo[kept], hi[kept]
-    return work.assign(lo=[d.date() for d in lo], hi=[d.date() for d in hi])[
-        ["person_ids", "person_roles", "lo", "hi"]]
+    return work.assign(lo=lo, hi=hi)[["person_ids", "person_roles", "lo", "hi"]].reset_index(
+        drop=True)
 
 
-def _role_of(key: str, person_roles: str) -> set[str]:
-    """The roles ``person_roles`` (``key=role+role;...``) gives ``key``, lower case."""
-    if not person_roles:
-        return set()
-    out = set()
-    for pair in person_roles.split(";"):
-        person, sep, role = pair.partition("=")
-        if sep and person.strip() == key:
-            out |= {r.strip().lower() for r in role.split("+") if r.strip()}
-    return out
+def _roles_named(span):
+    """(event, key, role) for each role ``person_roles`` (``key=role+role;...``) gives a
+    person of an event, lower case (``event``: the index of ``span``)."""
+    import pandas as pd
+
+    text = span["person_roles"].dropna().astype(str)
+    pairs = text.str.split(";").explode()
+    pairs = pairs[pairs.str.contains("=", regex=False)]
+    if pairs.empty:
+        return pd.DataFrame({"event": pd.Series(dtype=span.index.dtype),
+                             "key": pd.Series(dtype=object), "role": pd.Series(dtype=object)})
+    parts = pairs.str.split("=", n=1, expand=True)
+    table = pd.DataFrame({"event": pairs.index, "key": parts[0].str.strip().to_numpy(),
+                          "role": parts[1].str.split("+").to_numpy()}).explode("role")
+    table["role"] = table["role"].astype(str).str.strip().str.lower()
+    return table[table["role"] != ""].reset_index(drop=True)
 
 
 def _earliest(*days):

@@ -63,6 +63,10 @@ def test_record_dates_read_each_event_at_its_widest():
     subject = _events(("gp:4", "gp:4=subject", "2001-01-01", "day"),
                       ("gp:4", "gp:4=witness", "2003-01-01", "day"))
     assert record_dates(subject, None, AS_OF)["gp:4"].named_on == date(2003, 1, 1)
+    # events concatenated from two sources may repeat index labels: each keeps its date
+    twice = pd.concat([_events(("gp:5", "gp:5=carer", "2019-03-01", "day")),
+                       _events(("gp:5", None, "2012-03-01", "day"))])
+    assert record_dates(twice, None, AS_OF)["gp:5"].adult_on == date(2019, 3, 1)
     uncertain = _events(("gp:3", "gp:3=carer", "2019-03-01", "day")).assign(
         date_uncertain=True)
     assert record_dates(uncertain, None, AS_OF) == {}
