@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from link_synth import (declared_merges, generate, hard_case_merges,  # noqa: E402
-                        pairwise_scores)
+                        pairwise_scores, record_events)
 
 from chronos.link.cluster import ConstrainedClusters  # noqa: E402
 from chronos.link.identifiers import prepare_records  # noqa: E402
@@ -55,15 +55,17 @@ def main():
     train = "--train" in args
     extended = "--original" not in args
     records, truth, pop = generate(n_people, seed, extended=extended)
+    events = None if "--undated" in args else record_events(records, truth, pop, seed)
     print(f"{n_people} people -> {len(records)} records in {records['agency'].nunique()} "
           f"exports ({records['agency'].value_counts().to_dict()})"
-          + (" [extended set]" if extended else " [original set]"))
+          + (" [extended set]" if extended else " [original set]")
+          + (f", {len(events)} events dating them" if events is not None else ", undated"))
     start = time.perf_counter()
     baseline = identifier_baseline(records)
     print(f"baseline (exact valid NHS/UPN only): {fmt(pairwise_scores(baseline, truth))} "
           f"[{time.perf_counter() - start:.2f}s]")
     start = time.perf_counter()
-    result = link_people(records, train=train)
+    result = link_people(records, train=train, events=events)
     elapsed = time.perf_counter() - start
     scores = pairwise_scores(result.record_to_person, truth)
     print(f"chronos link_people{' (trained)' if result.trained else ''}: {fmt(scores)} "
