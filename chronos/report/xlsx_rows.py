@@ -58,8 +58,9 @@ class SheetRows:
     def style(self, font=None, fill=None, alignment=None, number_format=None) -> int:
         """The workbook's id of a cell style (registered with openpyxl, which writes it)."""
         from openpyxl.cell.cell import Cell
+        from openpyxl.styles.cell_style import StyleArray
 
-        cell = Cell(self.ws)
+        cell = Cell(self.ws, style_array=StyleArray())
         if font is not None:
             cell.font = font
         if fill is not None:
@@ -118,9 +119,9 @@ def cell_text(text: str) -> str:
     if len(text) <= MAX_CELL_TEXT // 2 or _units(text) <= MAX_CELL_TEXT:
         return text
     room = MAX_CELL_TEXT - len(CUT_NOTE)
-    kept = text[:room]
-    while _units(kept) > room:          # characters beyond the BMP count twice
-        kept = kept[:room - (_units(kept) - room)]
+    # counted in UTF-16 code units, as Excel counts (a character beyond the BMP is two);
+    # a character split in half by the cut is left out whole
+    kept = text.encode("utf-16-le")[:room * 2].decode("utf-16-le", errors="ignore")
     return kept + CUT_NOTE
 
 
