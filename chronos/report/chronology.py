@@ -16,7 +16,7 @@ DISPLAY_COLUMNS = ["No.", "Date", "Age of child", "Agency / source", "Event",
 DATA_COLUMNS = ["event_id", "date", "date_precision", "date_uncertain", "event_type",
                 "categories", "person_ids", "agency", "kind", "finding_ids",
                 "label", "text", "source_file", "summarised", "event_ids", "significant",
-                "children"]
+                "children", "significant_alone"]
 #: backwards-compatible name for the display columns
 COLUMNS = DISPLAY_COLUMNS
 KIND_SIGNIFICANCE = {"positive": "Positive / protective", "life": "Life event",
@@ -232,7 +232,7 @@ def _row(group: list[dict], vocab, people: dict, evidence: dict, index: list[str
         ";".join(ids), _text(ev.get("agency")), kind, ";".join(f for f, _ in cited),
         " / ".join(labels), _text(ev.get("summary")) or labels[0], _text(ev.get("source_file")),
         False, ";".join(str(e["event_id"]) for e in group), judged["significant"],
-        ";".join(children),
+        ";".join(children), judged["alone"],
     ]
 
 
@@ -240,7 +240,7 @@ def _judge(group: list[dict], vocab, rules, cited: bool) -> dict:
     """The row's Horwath categories (only those the events themselves indicate), its
     label (Routine, Positive / protective, Life event, Parental / household factor) and
     whether it is significant (evidence for a finding, a key practice event, or an
-    indicated concern)."""
+    indicated concern); ``alone``: whether it would be without being evidence."""
     cats: list[str] = []
     key = routine = False
     for ev in group:
@@ -255,7 +255,8 @@ def _judge(group: list[dict], vocab, rules, cited: bool) -> dict:
                                              if c in CATEGORY_ORDER else 9, c))
     labels = [f"{c.capitalize()} neglect" for c in cats]
     kinds = [_kind(vocab, ev["event_type"]) for ev in group]
-    significant = cited or key or bool(cats)
+    alone = key or bool(cats)
+    significant = cited or alone
     if routine and not significant:
         labels.append("Routine")
     else:
@@ -264,7 +265,7 @@ def _judge(group: list[dict], vocab, rules, cited: bool) -> dict:
                     not (kind == "positive" and routine):
                 labels.append(KIND_SIGNIFICANCE[kind])
     return {"categories": cats, "labels": list(dict.fromkeys(labels)),
-            "significant": bool(significant)}
+            "significant": bool(significant), "alone": bool(alone)}
 
 
 def _text(value) -> str:

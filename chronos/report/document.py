@@ -261,9 +261,12 @@ def apply_decisions(rows: pd.DataFrame, annotations, *, notes: bool = True) -> p
     decision sets the row's ``significant`` (so it is kept among, or hidden from, the
     significant events) and says so under Significance with who and when; a ``note`` is
     shown under Significance (``notes`` False: not shown, as in a court chronology). A
-    row's decision is its lead event's, else the first of its other events'."""
+    row's decision is its lead event's, else the first of its other events'. A row
+    significant only as evidence for findings dismissed on review is not significant
+    (unless a ``significance`` decision says it is)."""
     if annotations is None or not len(annotations):
         return rows
+    rows = _after_dismissals(rows, annotations)
     marks, remarks = annotations.latest("significance"), annotations.latest("note")
     if not marks and not (remarks and notes):
         return rows
@@ -282,6 +285,24 @@ def apply_decisions(rows: pd.DataFrame, annotations, *, notes: bool = True) -> p
         if remark is not None:
             texts[i] = _join(texts[i], f"Note ({_by(remark)}): {remark.value}")
     rows["significant"], rows["Significance"] = flags, texts
+    return rows
+
+
+def _after_dismissals(rows: pd.DataFrame, annotations) -> pd.DataFrame:
+    """``rows`` where a row significant only as evidence, and only for findings dismissed
+    on review, is no longer significant (it leaves the significant events; a person's own
+    ``significance`` decision, applied after, still decides)."""
+    dismissed = annotations.latest("dismissed")
+    if not dismissed or "significant_alone" not in rows:
+        return rows
+    cited = rows["finding_ids"].fillna("").map(lambda v: [i for i in str(v).split(";") if i])
+    only_dismissed = cited.map(lambda ids: bool(ids) and all(i in dismissed for i in ids))
+    drop = rows["significant"].astype(bool) & ~rows["significant_alone"].astype(bool) \
+        & only_dismissed
+    if not drop.any():
+        return rows
+    rows = rows.copy()
+    rows.loc[drop, "significant"] = False
     return rows
 
 

@@ -180,3 +180,53 @@ def test_a_case_without_findings_builds_with_decisions_or_none(example, decision
     assert "Not applied" not in " ".join(chron.decisions["Status"])
     assert chron.decisions.loc[chron.decisions["_target"] == "F-wnb", "Status"].iloc[0] == \
         "not applied: the case no longer has this finding"
+
+
+def _with_ae_finding(example):
+    """The example with a third finding whose evidence is an A&E attendance and a police
+    call-out: rows that are significant only as its evidence."""
+    import pandas as pd
+
+    rows = build_chronology(example).rows
+    ids = [rows.loc[rows["event_type"] == t, "event_id"].iloc[0]
+           for t in ("ae_attendance", "police_call_out")]
+    extra = example.findings.iloc[[0]].assign(
+        finding_id="F-ae", rule_id="ae_frequency", title="A&E attendances",
+        event_ids=";".join(ids), category="physical")
+    example.findings = pd.concat([example.findings, extra], ignore_index=True)
+    return ids
+
+
+def test_a_dismissed_findings_evidence_leaves_the_significant_events(example):
+    from chronos.annotations import Annotation, Annotations
+
+    ids = _with_ae_finding(example)
+    dismissed = Annotation("F-ae", "dismissed", "yes", "B Reviewer", "2026-12-07T11:00:00",
+                           "one visit was a sibling's")
+    plain = build_chronology(example, ChronologyOptions(significant=True))
+    assert set(ids) <= set(plain.rows["event_id"])
+    reviewed = build_chronology(example, ChronologyOptions(
+        significant=True, annotations=Annotations([dismissed])))
+    assert not set(ids) & set(reviewed.rows["event_id"])
+    assert "F-wnb" in ";".join(reviewed.rows["finding_ids"])  # other evidence stays
+    # the full record keeps them, not significant; a person's own mark still decides
+    kept = Annotation(ids[0], "significance", "significant", "A Analyst",
+                      "2026-12-07T12:00:00", "")
+    full = build_chronology(example, ChronologyOptions(annotations=Annotations([dismissed, kept])))
+    flags = full.rows.set_index("event_id")["significant"]
+    assert flags[ids[0]] and not flags[ids[1]]
+    # the court chronology likewise (nothing older summarised, so every entry is its own)
+    court = [build_chronology(example, ChronologyOptions(
+        court=True, since="2000-01-01", annotations=Annotations(decided))).rows["event_id"]
+             for decided in ([], [dismissed])]
+    assert set(ids) <= set(court[0]) and not set(ids) & set(court[1])
+
+
+def test_evidence_of_a_finding_still_in_force_stays_significant(example):
+    from chronos.annotations import Annotation, Annotations
+
+    ids = _with_ae_finding(example)
+    other = Annotation("F-phys", "dismissed", "yes", "B Reviewer", "2026-12-07T11:00:00", "x")
+    reviewed = build_chronology(example, ChronologyOptions(
+        significant=True, annotations=Annotations([other])))
+    assert set(ids) <= set(reviewed.rows["event_id"])

@@ -280,3 +280,27 @@ def test_an_entry_shows_the_reports_merged_into_it(brown):
     table = page.split('id="duplicates"')[1].split("</table>")[0]
     assert other in table and f"<td>{merged.iloc[0]['source_ref']}</td>" in table
     assert lead in page.split('id="provenance"')[1].split("</table>")[0]
+
+
+def test_the_significance_filter_leaves_out_rows_only_a_dismissed_finding_flagged():
+    # as the documents do: the rows are the example's, with a finding whose only evidence
+    # is an A&E attendance with no concern recorded, then that finding dismissed
+    import pandas as pd
+
+    from chronos.annotations import Annotation, Annotations
+    from chronos.report._example import example_result
+    from chronos.report.chronology import chronology_rows
+    from chronos.serve.pages import apply_decisions, filter_rows
+
+    example = example_result()
+    rows = chronology_rows(example)
+    visit = rows.loc[rows["event_type"] == "ae_attendance", "event_id"].iloc[0]
+    example.findings = pd.concat([example.findings, example.findings.iloc[[0]].assign(
+        finding_id="F-ae", event_ids=visit)], ignore_index=True)
+    rows = chronology_rows(example)
+    query = {"significance": "significant"}
+    assert visit in set(filter_rows(apply_decisions(rows, Annotations()), query)["event_id"])
+    dismissed = Annotations([Annotation("F-ae", "dismissed", "yes", "B Reviewer",
+                                        "2026-12-07T11:00:00", "a sibling's visit")])
+    shown = filter_rows(apply_decisions(rows, dismissed), query)
+    assert visit not in set(shown["event_id"]) and len(shown) > 0
