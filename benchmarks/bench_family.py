@@ -11,12 +11,23 @@ Each run is a fresh process (imports included), alternating in each round:
   build imported (listed by a build run before): the fixed cost of starting a build, so
   ``build - imports`` is the work on the case itself.
 
+With ``--baseline SRC`` (the root of another checkout of chronos, e.g. main's, made with
+``git worktree add`` or ``git archive main | tar -x -C SRC``), ``baseline`` is the same
+``build`` run by that code, in the same rounds: the before of a change, measured beside
+its after.
+
+Every process runs with Python's bytecode cache (in the run's temporary folder, filled by
+the warm-up run), as an installed chronos does: where the environment sets
+``PYTHONDONTWRITEBYTECODE``, chronos's own modules would otherwise be compiled again at
+each start (about 0.2 s of CPU), a cost no person pays.
+
 Prints the median wall and CPU seconds (user + system, the process and its children) of
 each, and their ratios to ``read``; with ``--stages``, one build in this process timed by
 stage and by output writer. Target (issue 21): a family case build in at most 2 s wall
 on a quiet machine. Usage::
 
     python benchmarks/bench_family.py [--runs 5] [--case examples/smith-family] [--stages]
+                                      [--baseline SRC]
 """
 
 from __future__ import annotations
@@ -71,6 +82,15 @@ with open(out, "w") as f:
     f.write("\\n".join(m for m in sys.modules if not m.startswith("__main__")))
 """
 
+#: ``chronos`` run from another checkout (its root first in ``sys.argv``)
+BASELINE = """
+import sys
+sys.path.insert(0, sys.argv.pop(1))
+from chronos.cli import main
+sys.argv[0] = "chronos"
+main()
+"""
+
 #: imports the listed modules in order (skipping those that cannot be imported alone)
 IMPORTS = """
 import importlib, sys
@@ -110,10 +130,14 @@ def main() -> None:
     parser.add_argument("--case", type=Path, default=ROOT / "examples" / "smith-family")
     parser.add_argument("--stages", action="store_true",
                         help="also time one build by stage and output writer")
+    parser.add_argument("--baseline", type=Path,
+                        help="root of another checkout whose build is measured alongside")
     args = parser.parse_args()
     chronos = [sys.executable, "-m", "chronos"]
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, CHRONOS_CACHE_DIR=str(Path(tmp) / "cache"))
+        env = dict(os.environ, CHRONOS_CACHE_DIR=str(Path(tmp) / "cache"),
+                   PYTHONPYCACHEPREFIX=str(Path(tmp) / "bytecode"))
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         case = Path(tmp) / "case"
         shutil.copytree(args.case, case)
         modules = Path(tmp) / "modules.txt"
@@ -127,6 +151,11 @@ def main() -> None:
                       "--no-cache"],
             "rebuild": [*chronos, "build", str(case), "--out", str(Path(tmp) / "b"), "-q"],
         }
+        if args.baseline:
+            commands["baseline"] = [sys.executable, "-c", BASELINE, str(args.baseline.resolve()),
+                                    "build", str(case), "--out", str(Path(tmp) / "c"), "-q",
+                                    "--no-cache"]
+            _run(commands["baseline"], env)          # its bytecode
         _run(commands["rebuild"], env)               # fills the cache; warms the disk
         runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
         for _ in range(args.runs):
@@ -136,12 +165,16 @@ def main() -> None:
             _stages(case, Path(tmp) / "stages")
     wall = {k: statistics.median(w for w, _ in v) for k, v in runs.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in runs.items()}
-    print(f"case: {args.case.name}  runs: {args.runs}  load: {os.getloadavg()[0]:.1f}")
+    print(f"case: {args.case.name}  runs: {args.runs}  load: {os.getloadavg()[0]:.1f} "
+          f"(1-minute average at the end)")
     for label in commands:
         print(f"  {label:<8} wall {wall[label]:6.2f} s ({wall[label] / wall['read']:4.1f}x read)"
               f"   CPU {cpu[label]:6.2f} s ({cpu[label] / cpu['read']:4.1f}x read)")
     print(f"  build - imports: wall {wall['build'] - wall['imports']:6.2f} s   "
           f"CPU {cpu['build'] - cpu['imports']:6.2f} s (the work on the case)")
+    if args.baseline:
+        print(f"  build / baseline: wall {wall['build'] / wall['baseline']:5.2f}x   "
+              f"CPU {cpu['build'] / cpu['baseline']:5.2f}x")
     print("target: a family case build in at most 2 s wall on a quiet machine")
 
 

@@ -1,6 +1,6 @@
 """Linking quality on a labelled synthetic population (printed, not asserted).
 
-    python benchmarks/link_quality.py [n_people] [--train] [--original]
+    python benchmarks/link_quality.py [n_people] [--seed N] [--train] [--original] [--undated]
 
 Prints pairwise precision, recall and F1 of chronos.link.people.link_people, the false
 merges of planted twins (siblings sharing surname, date of birth and postcode), same-name
@@ -18,7 +18,10 @@ veto, ambiguous, held back, refused by clustering) and by the kind of the record
 the population at least as well as their own (every field they state agrees with a
 relative wherever it agrees with their own person: "Callum Lanley", no date of birth,
 when two brothers are called Callum) cannot be linked except by a guess, and the F1 on
-the other records' pairs says how good linking is where the records carry the answer.
+the other records' pairs says how good linking is where the records carry the answer;
+the same with the role as a field, and with what the dated records state (a person born
+when a record's dated roles and events say its person cannot have been does not fit it).
+The records are dated by events (link_synth.record_events) unless --undated.
 """
 
 import sys
@@ -29,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from link_synth import (declared_merges, generate, hard_case_merges,  # noqa: E402
-                        pairwise_scores)
+                        pairwise_scores, record_events)
 
 from chronos.link.cluster import ConstrainedClusters  # noqa: E402
 from chronos.link.identifiers import prepare_records  # noqa: E402
@@ -55,15 +58,17 @@ def main():
     train = "--train" in args
     extended = "--original" not in args
     records, truth, pop = generate(n_people, seed, extended=extended)
+    events = None if "--undated" in args else record_events(records, truth, pop, seed)
     print(f"{n_people} people -> {len(records)} records in {records['agency'].nunique()} "
           f"exports ({records['agency'].value_counts().to_dict()})"
-          + (" [extended set]" if extended else " [original set]"))
+          + (" [extended set]" if extended else " [original set]")
+          + (f", {len(events)} events dating them" if events is not None else ", undated"))
     start = time.perf_counter()
     baseline = identifier_baseline(records)
     print(f"baseline (exact valid NHS/UPN only): {fmt(pairwise_scores(baseline, truth))} "
           f"[{time.perf_counter() - start:.2f}s]")
     start = time.perf_counter()
-    result = link_people(records, train=train)
+    result = link_people(records, train=train, events=events)
     elapsed = time.perf_counter() - start
     scores = pairwise_scores(result.record_to_person, truth)
     print(f"chronos link_people{' (trained)' if result.trained else ''}: {fmt(scores)} "
@@ -85,8 +90,14 @@ def main():
     print("  ... by the kinds of their two records (source/name/date of birth):")
     for kind, count in kinds.most_common(8):
         print(f"      {count:4d}  {kind}")
-    for label, fields in (("", FIELDS), (" (the role telling apart too)", FIELDS + ("role",))):
-        lost = indistinguishable(records, truth, pop, fields)
+    told = None if events is None else dated_statements(records, events)
+    for label, fields, said in (("", FIELDS, None),
+                                (" (the role telling apart too)", FIELDS + ("role",), None),
+                                (" (what the dated records state telling apart too)", FIELDS,
+                                 told)):
+        if label.startswith(" (what") and told is None:
+            continue
+        lost = indistinguishable(records, truth, pop, fields, said)
         kept = {k: v for k, v in truth.items() if k not in lost}
         scores = pairwise_scores({k: result.record_to_person[k] for k in kept}, kept)
         total = pairwise_scores(truth, truth)["true_pairs"]
@@ -130,13 +141,27 @@ def missed_pairs(result, truth) -> tuple[int, int]:
 FIELDS = ("given", "family", "dob", "sex", "postcode", "nhs", "upn", "la_id")
 
 
-def indistinguishable(records, truth, pop, fields=FIELDS) -> set[str]:
+def dated_statements(records, events) -> dict:
+    """Record key -> what chronos reads a record to state on the days of its events
+    (:func:`chronos.link.stated.stated_facts` with :func:`record_dates`)."""
+    from chronos.link.stated import record_dates, stated_facts
+
+    frame, _ = prepare_records(records)
+    return stated_facts(frame, records.set_axis(frame.index), None, None, None,
+                        record_dates(events))
+
+
+def indistinguishable(records, truth, pop, fields=FIELDS, said=None) -> set[str]:
     """Records that another person of the population fits at least as well as their own
     person, field by field (exact beats similar: one edit, an initial, a nickname, one
     part of a double family name; similar beats nothing): "Callum Lanley" with no date
     of birth when two brothers are called Callum; "S Cooper", female, when two women are.
     Linking such a record is a guess. Candidates: the people sharing the record's given
-    initial, family name or date of birth."""
+    initial, family name or date of birth. ``said``: what each record states on the days
+    of its events (:func:`dated_statements`); a person born when those statements say
+    the record's person cannot have been (the father of a child named in 2021) does not
+    fit it."""
+    from chronos.link.stated import contradiction
     from collections import defaultdict
 
     from link_synth import NICK
@@ -147,6 +172,8 @@ def indistinguishable(records, truth, pop, fields=FIELDS) -> set[str]:
     for r in tree.itertuples():                       # ancestors: their one record
         people.setdefault(truth[r.record_key], _truth_fields(
             r.given_name, r.family_name, r.dob, r.sex, None, None, None, None, None))
+        if r.dob_precision == "year":
+            people[truth[r.record_key]]["born_in"] = str(r.dob)[:4]
     index = defaultdict(set)
     for pid, v in people.items():
         index["g", v["given"][:1]].add(pid)
@@ -156,15 +183,35 @@ def indistinguishable(records, truth, pop, fields=FIELDS) -> set[str]:
     lost = set()
     for r in records.itertuples():
         pid = truth[r.record_key]
-        said = _record_fields(r)
-        mine = [_fit(f, said[f], people[pid][f], nicks) for f in fields]
-        near = index["g", (said["given"] or "")[:1]] | index["d", said["dob"] or ""]
-        near |= index["f", (said["family"] or "").split("-")[0]]
+        said_ = _record_fields(r)
+        mine = [_fit(f, said_[f], people[pid][f], nicks) for f in fields]
+        near = index["g", (said_["given"] or "")[:1]] | index["d", said_["dob"] or ""]
+        near |= index["f", (said_["family"] or "").split("-")[0]]
+        statements = (said or {}).get(r.record_key)
         for other in near - {pid}:
-            if all(_fit(f, said[f], people[other][f], nicks) >= m for f, m in zip(fields, mine)):
+            if all(_fit(f, said_[f], people[other][f], nicks) >= m
+                   for f, m in zip(fields, mine)) and not (
+                    statements and contradiction(statements, _born(people[other]))):
                 lost.add(r.record_key)
                 break
     return lost
+
+
+def _born(person: dict):
+    """A :class:`chronos.link.stated.Stated` of a person's true date of birth (a year:
+    its whole year), or None."""
+    from datetime import date
+
+    from chronos.link.stated import Stated
+
+    dob = person.get("born_in") or person["dob"]
+    if not isinstance(dob, str) or dob in ("", "None", "nan"):
+        return None
+    text = str(dob)
+    if len(text) == 4:
+        return Stated(born=(date(int(text), 1, 1), date(int(text), 12, 31)))
+    day = date.fromisoformat(text[:10])
+    return Stated(born=(day, day))
 
 
 def _truth_fields(given, family, dob, sex, postcode, role, nhs, upn, la_id) -> dict:

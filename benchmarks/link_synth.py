@@ -301,7 +301,8 @@ def extend(pop: Population, rows: list, truth: dict, rng: random.Random) -> None
     born 1871, 1898 and 1990), some with a year only, some with no date at all. The
     tree's individuals are distinct by declaration (``source_format`` gedcom)."""
     csc = {truth[r["record_key"]]: r for r in rows if r["agency"] == "CSC"}
-    census = [p for p in pop.people if p.role == "child" and p.pid in csc]
+    census = [p for p in pop.people if p.role == "child" and p.pid in csc
+              and _age(p.dob, EXTRACT) < 18]
     for number, person in enumerate((p for p in census if rng.random() < CENSUS_SHARE), 1):
         row = {"record_key": f"cin:{number}", "given_name": None, "family_name": None,
                "dob": None if rng.random() < 0.02 else person.dob.isoformat(),
@@ -434,3 +435,89 @@ def declared_merges(record_to_person: dict, records) -> int:
                        in records else [False] * len(records), "record_key"]
     counts = Counter(record_to_person[k] for k in tree)
     return sum(n * (n - 1) // 2 for n in counts.values())
+
+
+# --- when each record was made: its events -----------------------------------------------
+
+#: the day the exports were taken
+EXTRACT = date(2024, 3, 31)
+
+
+def record_events(records, truth: dict, pop: Population, seed: int = 7):
+    """Events naming each record (``model.EVENTS`` columns, before linking: ``person_ids``
+    are record keys), dated as each agency sees a person: a GP from birth (or 2005, when
+    its records start), a school from age 4 to 16, the police from birth (or 2014), the
+    children's social care from six months before birth (a pre-birth assessment) to 18
+    for a child and during their children's childhood for a parent, the census in its
+    year, a family tree at each dated birth. Each event names the person in the role the
+    agency gives on that day: the child concerned while under 18, a carer (children's
+    social care's parents), else the police's victim, suspect, witness or other, and the
+    GP's and school's subject. ``records``' ``role`` is set the same way, as the agency
+    would state it on the record's first event: "child" under 18, else "parent" for a
+    parent and "adult" for a grown-up child (census records exist only for children
+    under 18 on the census day: ``generate`` keeps no others). Returns the events."""
+    import pandas as pd
+
+    rng = random.Random(seed + 3)
+    people = {p.pid: p for p in pop.people}
+    rows, roles = [], []
+    for r in records.itertuples():
+        person = people.get(truth[r.record_key])
+        agency = r.record_key.split(":")[0]
+        if person is None:                                # an ancestor: the tree's birth
+            born = r.dob if isinstance(r.dob, str) and r.dob_precision == "day" else None
+            roles.append(r.role if isinstance(r.role, str) else None)
+            if born:
+                rows.append(_event(r, 0, born, "day", "subject"))
+            continue
+        lo, hi = _window(agency, person)
+        days = sorted({lo + timedelta(days=rng.randint(0, (hi - lo).days))
+                       for _ in range(rng.randint(1, 4))})
+        if agency == "tree":
+            days = [person.dob]
+        first_age = _age(person.dob, days[0])
+        role = "child" if first_age < 18 else ("parent" if person.role == "parent" else "adult")
+        roles.append(None if agency == "tree" else role)
+        for i, day in enumerate(days):
+            rows.append(_event(r, i, day.isoformat(), "day", _event_role(rng, agency, person, day)))
+    records["role"] = roles
+    return pd.DataFrame(rows)
+
+
+def _window(agency: str, person: Person) -> tuple[date, date]:
+    d = person.dob
+    years = lambda n: timedelta(days=round(365.25 * n))     # noqa: E731
+    if agency == "school":
+        lo, hi = max(d + years(4), date(2010, 9, 1)), min(d + years(16), EXTRACT)
+    elif agency == "police":
+        lo, hi = max(d, date(2014, 1, 1)), EXTRACT
+    elif agency == "csc" and person.role == "child":
+        lo, hi = max(d - timedelta(days=180), date(2005, 1, 1)), min(d + years(18), EXTRACT)
+    elif agency == "csc":
+        lo, hi = date(2012, 1, 1), EXTRACT
+    elif agency == "cin":
+        lo, hi = max(d, date(2023, 4, 1)), EXTRACT
+    else:                                                      # gp (and the tree)
+        lo, hi = max(d, date(2005, 1, 1)), EXTRACT
+    return min(lo, hi), hi
+
+
+def _age(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _event_role(rng, agency: str, person: Person, day: date) -> str:
+    if agency in ("gp", "school", "tree"):
+        return "subject"
+    if _age(person.dob, day) < 18:
+        return "child"
+    if agency == "csc" and person.role == "parent":
+        return "carer"
+    return rng.choice(("victim", "suspect", "witness", "other"))
+
+
+def _event(r, i: int, day: str, precision: str, role: str) -> dict:
+    return {"event_id": f"{r.record_key}#{i}", "date": day, "date_precision": precision,
+            "person_ids": r.record_key, "person_roles": f"{r.record_key}={role}",
+            "agency": r.agency, "event_type": "other", "source_file": r.source_file,
+            "source_ref": r.source_ref}

@@ -492,17 +492,18 @@ def _remembered_linking(cache, say: Progress):
     settings and as-of date give the same people."""
     from chronos.link.people import link_people
 
-    def link(records, *, overrides=None, settings=None, train=False, as_of=None, **more):
+    def link(records, *, overrides=None, settings=None, train=False, as_of=None,
+             events=None, **more):
         def compute():
             return link_people(records, overrides=overrides, settings=settings, train=train,
-                               as_of=as_of, **more)
+                               as_of=as_of, events=events, **more)
 
         if not cache.enabled or more:
             return compute()
         from chronos.cache import file_digest, frame_digest, inputs_digest
 
         model = (settings or {}).get("model_path") if isinstance(settings, dict) else None
-        key = inputs_digest("link", frame_digest(records),
+        key = inputs_digest("link", frame_digest(records), _dating_digest(events),
                             file_digest(overrides) if isinstance(overrides, (str, Path))
                             else overrides, settings, file_digest(model), train,
                             (as_of or dt.date.today()).isoformat())
@@ -515,6 +516,18 @@ def _remembered_linking(cache, say: Progress):
         return linked
 
     return link
+
+
+def _dating_digest(events) -> str:
+    """A hash of what linking reads of the events: who each names, in what role, when
+    (:func:`chronos.link.stated.record_dates`)."""
+    from chronos.cache import frame_digest
+
+    if events is None:
+        return "none"
+    columns = [c for c in ("person_ids", "person_roles", "date", "date_precision",
+                           "date_uncertain") if c in events.columns]
+    return frame_digest(events[columns])
 
 
 def _resolve_index_children(result: CaseResult) -> None:

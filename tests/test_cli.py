@@ -24,6 +24,20 @@ def test_version():
     assert result.exit_code == 0 and result.output.startswith("chronos ")
 
 
+def test_a_build_runs_with_fewer_garbage_collections():
+    import gc
+
+    from chronos import cli
+
+    before = gc.get_threshold()      # another test's build may have tuned it already
+    gc.set_threshold(700, 10, 10)    # Python's defaults
+    try:
+        assert runner.invoke(app, ["build", "nowhere"]).exit_code == 2
+        assert gc.get_threshold() == cli.BUILD_GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_help_does_not_import_heavy_libraries():
     code = ("import contextlib, io, sys\n"
             "from chronos.cli import app\n"

@@ -11,12 +11,24 @@ from chronos.genogram.graph import build_graph
 
 
 def case_graph(result, *, as_of=None):
-    """The genogram graph of a built case (``as_of`` defaults to the case's)."""
+    """The genogram graph of a built case (``as_of`` defaults to the case's). Built once
+    per result and date (the genogram and the ecomap of one build share it); each caller
+    gets its own copy, free to change."""
+    import copy
+
     from chronos.genogram.ecomap import _latest
 
-    return build_graph(result.persons, result.relationships, events=result.events,
-                       findings=result.findings, index_children=result.index_children or (),
-                       as_of=as_of or result.as_of or _latest(result.events))
+    as_of = as_of or result.as_of or _latest(result.events)
+
+    def build():
+        return build_graph(result.persons, result.relationships, events=result.events,
+                           findings=result.findings, index_children=result.index_children or (),
+                           as_of=as_of)
+
+    remember = getattr(result, "remember", None)
+    if remember is None:
+        return build()
+    return copy.deepcopy(remember(("case_graph", as_of), build))
 
 
 def graph_from_gedcom(path, *, as_of=None, index_children=()):

@@ -100,10 +100,17 @@ def _clean(value):
 
 
 def _records(frame) -> list[dict]:
+    """Each row as a dict of cleaned values (text stripped; empty, NA and NaN as None).
+    A table is read column by column: pandas' row-wise ``to_dict`` reads Arrow-backed
+    text one element at a time, most of a big case's genogram time."""
     if frame is None:
         return []
     if isinstance(frame, pd.DataFrame):
-        frame = frame.to_dict("records")
+        names = list(frame.columns)
+        columns = [[_clean(v) for v in frame.iloc[:, j].to_numpy(dtype=object, na_value=None)]
+                   for j in range(frame.shape[1])]
+        return [dict(zip(names, values)) for values in zip(*columns)] if names else \
+            [{} for _ in range(len(frame))]
     return [{k: _clean(v) for k, v in row.items()} for row in frame]
 
 

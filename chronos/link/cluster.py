@@ -24,8 +24,10 @@ class Edge(NamedTuple):
 class ConstrainedClusters:
     """Union-find over record keys with cannot-link constraints between groups."""
 
-    def __init__(self, keys, cannot=(), facts: dict | None = None):
+    def __init__(self, keys, cannot=(), facts: dict | None = None, lives: dict | None = None):
         self.keys = list(keys)
+        self.record_lives = lives or {}
+        self.lives: dict = {}                     # per group: its :class:`Life`
         self.known = set(self.keys)
         self.parent: dict[str, str] = {}          # only records that were ever joined
         self.members: dict[str, list[str]] = {}
@@ -46,6 +48,8 @@ class ConstrainedClusters:
             self.members[key] = [key]
             self.cannot[key] = set()
             self.facts[key] = {f: {v} for f, v in self.record_facts.get(key, {}).items() if v}
+            if key in self.record_lives:
+                self.lives[key] = self.record_lives[key]
 
     def find(self, key: str) -> str:
         """The root (group id) of ``key``."""
@@ -73,7 +77,8 @@ class ConstrainedClusters:
             other = fb.get(field)
             if other and not all(FACT_RULES[field](x, y) for x in values for y in other):
                 return False
-        return True
+        la, lb = self.lives.get(ra), self.lives.get(rb)
+        return la is None or lb is None or not la.conflicts(lb)
 
     def union(self, a: str, b: str) -> bool:
         """Merge the groups of ``a`` and ``b`` if allowed; False when refused."""
@@ -90,6 +95,10 @@ class ConstrainedClusters:
         self.members[ra].extend(self.members.pop(rb))
         for field, values in self.facts.pop(rb).items():
             self.facts[ra].setdefault(field, set()).update(values)
+        life = self.lives.pop(rb, None)
+        if life is not None:
+            mine = self.lives.get(ra)
+            self.lives[ra] = life if mine is None else mine.merged(life)
         for other in self.cannot.pop(rb):
             self.cannot[other].discard(rb)
             self.cannot[other].add(ra)
@@ -143,13 +152,14 @@ def facts_conflict(a: dict | None, b: dict | None) -> bool:
                for f, rule in FACT_RULES.items())
 
 
-def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None
-            ) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
+def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None,
+            lives: dict | None = None) -> tuple[ConstrainedClusters, list[Edge], list[Edge]]:
     """Apply ``edges`` in order; returns the clusters, the accepted and the refused edges.
 
     ``facts``: record key -> {"dob": ..., "nhs": ..., "upn": ..., "year": ...,
-    "declared": ..., "local_id": ...} (valid values only; see :data:`FACT_RULES`)."""
-    clusters = ConstrainedClusters(keys, cannot, facts)
+    "declared": ..., "local_id": ...} (valid values only; see :data:`FACT_RULES`).
+    ``lives``: record key -> :class:`Life` (what its dated roles and events allow)."""
+    clusters = ConstrainedClusters(keys, cannot, facts, lives)
     accepted, refused = [], []
     parent, find, union = clusters.parent, clusters.find, clusters.union
     for edge in edges:
@@ -160,3 +170,43 @@ def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None
         else:
             refused.append(edge)
     return clusters, accepted, refused
+
+
+class Life(NamedTuple):
+    """What a person's records say of their life (:mod:`chronos.link.stated`): the
+    possible days of birth (``(earliest, latest)`` ranges), the earliest day a record
+    names them as an adult, the latest day one names them as the child, the first day
+    of an event naming them and the first naming them in a role. A group of records
+    keeps the tightest of each; a group with no date of birth whose statements rule out
+    the other group's births is another person (a parent in a police record of 2017 is
+    not the girl born 2015, even when a third, vague record fits both)."""
+
+    borns: frozenset
+    adult_on: object = None
+    child_on: object = None
+    seen: object = None
+    named_on: object = None
+    limits: object = None
+
+    def merged(self, other: "Life") -> "Life":
+        """The life of the two groups joined."""
+        def pick(a, b, best):
+            return a if b is None else b if a is None else best(a, b)
+        return Life(self.borns | other.borns, pick(self.adult_on, other.adult_on, min),
+                    pick(self.child_on, other.child_on, max), pick(self.seen, other.seen, min),
+                    pick(self.named_on, other.named_on, min), self.limits or other.limits)
+
+    def conflicts(self, other: "Life") -> bool:
+        """True when a birth of one group is impossible by what the other, a group with
+        no date of birth, states. Where both groups have dates of birth, those decide
+        (:data:`FACT_RULES`: a date one typo away is the same person's)."""
+        from chronos.link.stated import Stated, contradiction
+
+        for one, two in ((self, other), (other, self)):
+            said = Stated(adult_on=one.adult_on, child_on=one.child_on, seen=one.seen,
+                          named_on=one.named_on)
+            if one.borns or said == Stated():
+                continue
+            if any(contradiction(said, Stated(born=b), limits=one.limits) for b in two.borns):
+                return True
+        return False

@@ -70,8 +70,10 @@ class Explanation:
 
 
 def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=None,
-                 as_of: date | None = None, with_outcome: bool = True) -> Explanation:
-    """Explain the pair ``key_a``/``key_b`` of the source person ``records``."""
+                 as_of: date | None = None, with_outcome: bool = True,
+                 events=None) -> Explanation:
+    """Explain the pair ``key_a``/``key_b`` of the source person ``records`` (``events``:
+    the case's events before linking, for the dates the records were made)."""
     from chronos.link.people import _records_table, as_settings, link_people
 
     settings = as_settings(settings)
@@ -92,7 +94,8 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
     decision = _decision(scored, vetoes, probability, settings, blocking)
     outcome = ""
     if with_outcome:
-        result = link_people(table, overrides=overrides, settings=settings, as_of=as_of)
+        result = link_people(table, overrides=overrides, settings=settings, as_of=as_of,
+                             events=events)
         outcome = _outcome(result, key_a, key_b, blocking)
     return Explanation(key_a, key_b, contributions, weight, probability, vetoes, decision,
                        outcome, blocking)

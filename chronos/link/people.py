@@ -29,7 +29,7 @@ from chronos.link.identifiers import prepare_records
 from chronos.link.overrides import Overrides, check_overrides, parse_overrides
 from chronos.link.scoring import score_pairs
 from chronos.link.settings import LinkSettings, load_settings
-from chronos.link.stated import ADULT_ROLE_MIN_AGE, contradiction, stated_facts
+from chronos.link.stated import AgeLimits, contradiction, record_dates, stated_facts
 from chronos.link.units import (collapse_duplicates, expand_groups, identifier_stars,
                                 map_overrides, note_units, solid_units, split_apart,
                                 star_warnings, unit_review_rows)
@@ -82,7 +82,7 @@ def as_settings(settings) -> LinkSettings:
 
 
 def link_people(records, *, overrides=None, settings=None, train: bool = False,
-                as_of: date | None = None, db_api=None) -> LinkResult:
+                as_of: date | None = None, db_api=None, events=None) -> LinkResult:
     """Link source person records (``model.PERSONS`` columns + ``record_key``) into people.
 
     ``overrides``: an ``overrides.yaml`` path, its parsed dict, or :class:`Overrides`.
@@ -90,19 +90,23 @@ def link_people(records, *, overrides=None, settings=None, train: bool = False,
     when there are enough records. ``as_of``: the date after which a date of birth is in
     the future (default today). ``db_api``: the splink database API to score on
     (default DuckDB in memory; ``splink.SparkAPI`` for a population on Spark).
+    ``events``: the case's events before linking (``person_ids`` naming record keys), for
+    the dates the records were made (:func:`chronos.link.stated.record_dates`): with
+    them, a role tells relatives apart on the date it was stated.
     """
     import gc
 
     paused = gc.isenabled()
     gc.disable()   # millions of small dicts and sets: cyclic GC passes would dominate
     try:
-        return _link_people(records, overrides, settings, train, as_of, db_api)
+        return _link_people(records, overrides, settings, train, as_of, db_api, events)
     finally:
         if paused:
             gc.enable()
 
 
-def _link_people(records, overrides, settings, train, as_of, db_api=None) -> LinkResult:
+def _link_people(records, overrides, settings, train, as_of, db_api=None,
+                 events=None) -> LinkResult:
     clock = _Clock()
     settings = as_settings(settings)
     records, warnings = _records_table(records)
@@ -128,14 +132,21 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None) -> Lin
     formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
 
+    dated: dict | None = None
+
     def stated(keys):
-        return stated_facts(compared, mine, settings, as_of, keys)
+        nonlocal dated
+        if dated is None:     # only when a vague record has candidates to tell apart
+            dated = record_dates(events, settings, as_of)
+        return stated_facts(compared, mine, settings, as_of, keys, dated)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
                        thin=_thin_records(compared), facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
+    lives = _lives(stated(None), AgeLimits.from_settings(settings)) if _has_dates(events) else {}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
-                                          {k: v for k, v in facts.items() if k not in overridden})
+                                          {k: v for k, v in facts.items() if k not in overridden},
+                                          {k: v for k, v in lives.items() if k not in overridden})
     accepted += join_lone_thin(clusters, plan, pairs, settings, _thin_records(compared),
                                dict(zip(compared["record_key"], compared["la_id"])))
     unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
@@ -169,6 +180,31 @@ def _units(frame, overrides, records=None, settings=None):
     units = collapse_duplicates(frame, declared) if declared else collapse_duplicates(frame)
     apart = split_apart(units, overrides.cannot_link)
     return collapse_duplicates(frame, apart | declared) if apart else units
+
+
+def _has_dates(events) -> bool:
+    return events is not None and len(events) > 0
+
+
+def _lives(stated: dict, limits: AgeLimits) -> dict:
+    """Record key -> :class:`chronos.link.cluster.Life` for clustering: what its date of
+    birth, its dated roles and its events allow. A record whose own date of birth its
+    roles or events contradict (a data error) states nothing but its birth."""
+    from chronos.link.cluster import Life
+    from chronos.link.stated import Stated
+
+    out = {}
+    for key, fact in stated.items():
+        said = Stated(adult_on=fact.adult_on, child_on=fact.child_on, seen=fact.seen,
+                      named_on=fact.named_on)
+        borns = frozenset([fact.born]) if fact.born else frozenset()
+        if borns and said != Stated() and contradiction(said, Stated(born=fact.born),
+                                                        limits=limits):
+            said = Stated()
+        if borns or said != Stated():
+            out[key] = Life(borns, said.adult_on, said.child_on, said.seen, said.named_on,
+                            limits)
+    return out
 
 
 def _rows_of(records, compared):
@@ -459,7 +495,7 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
         prob = prob[~below]
     ambiguous = _ambiguous(prob, cannot, settings.ambiguity_margin, vague, dobs,
                            settings.vague_ambiguity_margin, facts, stated,
-                           int(settings.raw.get("adult_role_min_age", ADULT_ROLE_MIN_AGE)))
+                           AgeLimits.from_settings(settings))
     prob = prob.sort_values(["match_weight", "key_l", "key_r"], ascending=[False, True, True])
     edges += _edges(prob, "probabilistic", skip=ambiguous)
     return _Plan(edges, cannot, {**held, **ambiguous})
@@ -475,7 +511,7 @@ def _edges(pairs, method: str, skip=()) -> list[Edge]:
 
 def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
                vague_margin: float = float("inf"), facts=None, stated=None,
-               min_age: int = ADULT_ROLE_MIN_AGE) -> dict[tuple[str, str], str]:
+               limits: AgeLimits | None = None) -> dict[tuple[str, str], str]:
     """Pairs (a, r) where r matches a and also b nearly as well (or at all, when r is
     vague: no date of birth, or an initial), and a and b may not be the same person
     (twins, a parent and a same-named child, two individuals of one family tree, years
@@ -484,13 +520,17 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     (:mod:`chronos.link.stated`): an adult's role against a young child always, the
     other sex when another candidate is not ruled out; such a candidate is no rival, and
     the pair comes with the reason (``stated``: record keys -> their
-    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates)."""
+    :class:`chronos.link.stated.Stated`, asked only for vague records' candidates).
+    A pair ruled out by anything but the sex is two different people: a record matching
+    both is ambiguous between them (the clustering checks what the records state
+    itself: :class:`chronos.link.cluster.Life`)."""
     import pandas as pd
 
-    close, names, ruled = _close(prob, margin, vague, vague_margin, stated, min_age)
+    close, names, ruled = _close(prob, margin, vague, vague_margin, stated, limits)
     if close.empty:
         return ruled
-    clash = pd.concat([_forbidden_clashes(close, cannot, names),
+    apart = cannot | {pair for pair, reason in ruled.items() if RULED_WORDS["sex"] not in reason}
+    clash = pd.concat([_forbidden_clashes(close, apart, names),
                        _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
     for rec, other in zip(names.take(clash["rec"].to_numpy(dtype="int64")).tolist(),
@@ -506,7 +546,7 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
 
 
 def _close(prob, margin: float, vague, vague_margin: float, stated=None,
-           min_age: int = ADULT_ROLE_MIN_AGE):
+           limits: AgeLimits | None = None):
     """(rec, other) candidates close to each record's best, as codes into the returned
     names (integers: grouping millions of pairs by record key strings is slow); only
     records with more than one close candidate; and the pairs ruled out
@@ -520,7 +560,7 @@ def _close(prob, margin: float, vague, vague_margin: float, stated=None,
     weight = prob["match_weight"].to_numpy(dtype=float)
     both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
                          "w": np.concatenate([weight, weight])})
-    both, ruled = _ruled_out(both, np.asarray(names, dtype=object), vague, stated, min_age)
+    both, ruled = _ruled_out(both, np.asarray(names, dtype=object), vague, stated, limits)
     gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
     is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
     close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
@@ -531,15 +571,23 @@ def _close(prob, margin: float, vague, vague_margin: float, stated=None,
 #: the words of a ruling out (:mod:`chronos.link.stated`)
 RULED_WORDS = {"sex": "the two records state different sexes",
                "age": "one names an adult (a parent, a carer...) and the other's date of "
-                      "birth makes that person a young child"}
+                      "birth makes that person a young child",
+               "child": "one names the child of a record or an event and the other's date "
+                        "of birth makes that person an adult of 25 or over on the day it "
+                        "was said",
+               "alive": "the other's date of birth is more than a lifetime before the "
+                        "first event of the one",
+               "unborn": "an event names the one in a role long before the other's date "
+                         "of birth"}
 RULED_PREFIX = "ruled out: "
 
 
-def _ruled_out(both, names, vague, stated, min_age):
+def _ruled_out(both, names, vague, stated, limits=None):
     """``both`` (rec, other, w) less the candidates of vague records that what the
     records state rules out (:func:`chronos.link.stated.contradiction`): always for an
-    adult's role against a young child, and for the other sex when the record has a
-    candidate it does not rule out; and {(key, key): reason} for the pairs taken out."""
+    adult's role against a young child, a child's role against an adult on the day it
+    was said and a birth a lifetime before the record's events, and for the other sex
+    when the record has a candidate it does not rule out; and {(key, key): reason} for the pairs taken out."""
     import numpy as np
     import pandas as pd
 
@@ -550,7 +598,7 @@ def _ruled_out(both, names, vague, stated, min_age):
         return both, {}
     recs, others = names[rows["rec"].to_numpy()], names[rows["other"].to_numpy()]
     told = stated(set(recs) | set(others))
-    why = [contradiction(told.get(r), told.get(o), min_age) for r, o in zip(recs, others)]
+    why = [contradiction(told.get(r), told.get(o), limits=limits) for r, o in zip(recs, others)]
     hit = np.array([w is not None for w in why], dtype=bool)
     if not hit.any():
         return both, {}
@@ -560,7 +608,7 @@ def _ruled_out(both, names, vague, stated, min_age):
     keep_rec = set(left[left > 0].index)            # a candidate is left: rule out
     ruled_rows = [(i, r, o, w, c in keep_rec) for i, r, o, w, c in zip(
         ruled.index, recs[hit], others[hit], np.asarray(why, dtype=object)[hit],
-        ruled["rec"].to_numpy()) if w == "age" or c in keep_rec]
+        ruled["rec"].to_numpy()) if w != "sex" or c in keep_rec]
     reasons = {tuple(sorted((r, o))): f"{RULED_PREFIX}{r} has no date of birth (or an "
                f"initial only) and matches {o}, but {RULED_WORDS[w]}"
                + ("; it matches another record they do not rule out" if another else "")

@@ -73,7 +73,7 @@ def link_stage(result, *, train: bool | None = None, people=None) -> None:
     settings, train_default = _case_settings(result.case)
     linked = (people or link_people)(records, overrides=result.case.overrides_path, settings=settings,
                          train=train_default if train is None else train,
-                         as_of=_as_of(result.case))
+                         as_of=_as_of(result.case), events=result.events)
     result.events, result.relationships = apply_person_ids(
         result.events, result.relationships, linked.record_to_person)
     result.persons, result.links = linked.persons, linked.links
@@ -169,7 +169,8 @@ def explain_records(result, key_a: str, key_b: str, *, waterfall: Path | None = 
     case = result.case
     settings, _ = _case_settings(case)
     explanation = explain_link(result.person_records, key_a, key_b, settings,
-                               overrides=case.overrides_path, as_of=_as_of(case))
+                               overrides=case.overrides_path, as_of=_as_of(case),
+                               events=result.events)
     if waterfall is not None:
         explanation.save_waterfall(waterfall)
     return explanation

@@ -80,11 +80,15 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     and ``relationships_in``. ``text=False`` leaves outcome out of ``ev`` and outcome and
     summary out of ``rsev`` (only ``outcome_contains`` selectors need them).
 
-    ``sev`` is a view (every child's events); the rules read ``rsev``, a table of the
-    ``sev`` rows of the event types ``rules`` select (all of them when ``rules`` is None or
-    a selector names no event type), sorted by event type so that each rule's filter
-    skips the other types' row groups. Events of types no rule selects (routine
-    appointments, most of a population's records) are never joined to households."""
+    ``ev`` holds every event once per person named on it, with only the columns the
+    structural rules, the approximate dates and the harm index read; ``sev`` is a view over
+    it (every child's events). The windowed rules read ``rsev``: each child's events of
+    the types ``rules`` select (all of them when ``rules`` is None or a selector names no
+    event type) with every column they read, made straight from ``events_in`` with the
+    type filter applied as the events are read, and sorted by event type so that each
+    rule's filter skips the other types' row groups. Events of types no rule selects
+    (routine appointments, most of a population's records) are never copied whole nor
+    joined to households."""
     asof = date_lit(as_of)
     return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
@@ -113,31 +117,46 @@ SELECT DISTINCT TRIM(x) AS event_id FROM (
 WHERE TRIM(x) <> ''"""
 
 # ``ym``/``dd`` (months since year 0, day of month) make ages in months integer arithmetic
-_EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
+_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
+    OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
+#: ``ev``: what the structural rules, the finding's approximate dates and the harm index read
+_EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d, year(d) * 12 + month(d) AS ym, day(d) AS dd,
+  agency, event_type, details, {outcome} summary, """ + _APPROX
+#: the selected events (``rsev``): what the windowed rules read
+_TYPED_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
   date_diff('day', DATE '1970-01-01', d) AS dn,
   (year(d) * 12 + month(d) - 1) * 32 + day(d) AS mk, year(d) * 12 + month(d) AS ym, day(d) AS dd,
   CASE WHEN d IS NULL THEN 'unknown' ELSE COALESCE(lower(date_precision), 'day') END AS prec,
   TRY_CAST(end_date AS DATE) AS end_d, agency, event_type, categories, value, details, {outcome}
-  summary, (CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
-    OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
+  summary"""
 
 
-def _ev_sql(text: bool) -> str:
-    """One row per event and person named on it. Most events name one person: those skip
-    splitting ``person_ids`` (the rest are split and unnested)."""
-    cols = _EV_COLUMNS.format(outcome="outcome," if text else "")
+def _ev_select(columns: str, types: tuple[str, ...] | None = None) -> str:
+    """One row per event and person named on it (``columns`` of them), of the event types
+    ``types`` (all when None; the filter is read with the events, so the other types'
+    rows are never made). Most events name one person: those skip splitting
+    ``person_ids`` (the rest are split and unnested)."""
     keep = ("e.event_id IS NOT NULL AND e.person_ids IS NOT NULL "
             "AND e.event_id NOT IN (SELECT event_id FROM dup_ids)")
-    return f"""CREATE OR REPLACE TEMP TABLE ev AS
-SELECT {cols}
+    if types is not None:
+        keep += f" AND e.event_type IN ({', '.join(q(t) for t in types)})"
+    return f"""SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, e.person_ids AS pid FROM events_in e
   WHERE {keep} AND strpos(e.person_ids, ';') = 0) t
 WHERE TRIM(pid) <> ''
 UNION ALL
-SELECT {cols}
+SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, UNNEST(string_split(e.person_ids, ';')) AS pid
   FROM events_in e WHERE {keep} AND strpos(e.person_ids, ';') > 0) t
 WHERE TRIM(pid) <> ''"""
+
+
+def _ev_sql(text: bool) -> str:
+    """``ev``: every event once per person named on it, with only the columns the
+    structural rules, the approximate dates and the harm index read (the windowed rules
+    read ``rsev``, made from the events of their types alone)."""
+    return ("CREATE OR REPLACE TEMP TABLE ev AS\n"
+            + _ev_select(_EV_COLUMNS.format(outcome="outcome," if text else "")))
 
 
 _APPROX_IDS = """CREATE OR REPLACE TEMP TABLE approx_ids AS
@@ -203,28 +222,40 @@ FROM hh h JOIN people c ON c.person_id = h.child_id"""
 #: the age in months at the event (``AGE``) from the precomputed month and day keys
 _AGE_KEYS = "((e.ym - s.dob_ym) - CASE WHEN e.dd < s.dob_dd THEN 1 ELSE 0 END)"
 
-def _sev_sql(text: bool) -> str:
-    """The events that count for each child: the child's own and those of adults in the
-    child's household, while the child is a child (:func:`chronos.ages.age_bands`: younger
-    than the last band's end, or within ``prenatal_months`` before birth)."""
-    outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+def _child_events(source: str, columns: str) -> str:
+    """The events of ``source`` (``ev`` rows) that count for each child: the child's own
+    and those of adults in the child's household, while the child is a child
+    (:func:`chronos.ages.age_bands`: younger than the last band's end, or within
+    ``prenatal_months`` before birth); ``columns`` of ``e`` (the event) with the child as
+    ``person_id``, ``via`` and ``age_m``."""
     bands = age_bands()
-    return f"""CREATE OR REPLACE TEMP VIEW sev AS
-SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, e.d, e.dn, e.mk, e.prec, e.end_d,
-  e.agency, e.event_type, e.categories, e.value, e.details, {outcome}, e.summary,
+    return f"""SELECT * FROM (SELECT e.event_id, s.child_id AS person_id, s.via, {columns},
   CASE WHEN e.d IS NULL OR s.dob IS NULL THEN NULL ELSE {_AGE_KEYS} END AS age_m,
   CASE WHEN e.d IS NULL THEN s.dob IS NOT NULL OR COALESCE(s.role, '') = 'child'
        WHEN s.dob IS NOT NULL THEN {_AGE_KEYS} >= {-bands.prenatal_months} AND {_AGE_KEYS} < {bands.child_months}
        ELSE COALESCE(s.role, '') = 'child' END AS is_child
-FROM ev e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
+FROM {source} e JOIN subj s ON s.member_id = e.person_id) t WHERE is_child"""
+
+
+def _sev_sql(text: bool) -> str:
+    """``sev`` (a view): every child's events, its own and its household adults' (what the
+    harm index reads)."""
+    outcome = "e.outcome" if text else "CAST(NULL AS VARCHAR) AS outcome"
+    return "CREATE OR REPLACE TEMP VIEW sev AS\n" + _child_events(
+        "ev", f"e.d, e.agency, e.event_type, e.details, {outcome}, e.summary")
 
 
 def _rsev_sql(text: bool, types: tuple[str, ...] | None) -> str:
-    cols = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
-            "value, details, " + ("outcome, summary, " if text else "") + "age_m")
-    where = f" WHERE event_type IN ({', '.join(q(t) for t in types)})" if types is not None else ""
-    return f"""CREATE OR REPLACE TEMP TABLE rsev AS
-SELECT {cols} FROM sev{where} ORDER BY event_type"""
+    """``rsev``: the ``sev`` rows of the event types the rules select, with the columns
+    the windowed rules read, made straight from ``events_in`` (filtered by type as it is
+    read) and sorted by type."""
+    typed = _ev_select(_TYPED_COLUMNS.format(outcome="outcome," if text else ""), types)
+    cols = ("e.d, e.dn, e.mk, e.prec, e.end_d, e.agency, e.event_type, e.categories, e.value, "
+            "e.details" + (", e.outcome, e.summary" if text else ""))
+    out = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
+           "value, details, " + ("outcome, summary, " if text else "") + "age_m")
+    return (f"CREATE OR REPLACE TEMP TABLE rsev AS\nSELECT {out} FROM (\n"
+            f"{_child_events(f'({typed})', cols)}) r ORDER BY event_type")
 
 
 # one people lookup per step: joining people to people on dob alone would let the
@@ -567,15 +598,16 @@ def _compile_run(rule: Rule) -> str:
     high = rule.params.get("high_below")
     severity = (f"CASE WHEN MIN(r.mv) < {float(high)!r} THEN ';severity=high' ELSE '' END"
                 if high is not None else "''")
+    hit = _bounds(rule, "m.mv")  # the runs are numbered in the same pass as the LAGs
     return f"""WITH sel AS ({select_sql(rule.selectors['select'], rule)}),
 m AS (SELECT x.*, {_measure_sql(key)} AS mv FROM sel x),
-o AS (SELECT m.*, CASE WHEN {_bounds(rule, 'm.mv')} THEN 1 ELSE 0 END AS hit,
+g AS (SELECT m.*, CASE WHEN {hit} THEN 1 ELSE 0 END AS hit,
   LAG(mv) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pm,
   LAG(event_id) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pid,
-  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd
+  LAG(d) OVER (PARTITION BY person_id ORDER BY k, event_id) AS pd,
+  SUM(CASE WHEN {hit} THEN 0 ELSE 1 END) OVER (PARTITION BY person_id ORDER BY k, event_id
+  ROWS UNBOUNDED PRECEDING) AS run_no
   FROM m WHERE mv IS NOT NULL),
-g AS (SELECT o.*, SUM(1 - hit) OVER (PARTITION BY person_id ORDER BY k, event_id
-  ROWS UNBOUNDED PRECEDING) AS run_no FROM o),
 r AS (SELECT * FROM g WHERE hit = 1),
 firsts AS (SELECT person_id, run_no, pm, pid, pd, ROW_NUMBER() OVER (PARTITION BY person_id, run_no
   ORDER BY k, event_id) AS rn FROM r),
@@ -641,7 +673,8 @@ def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
     named on an assessment, or by given and family name in its details or summary (a
     'persons assessed' field), was assessed. When none of the child's assessments
     records who was seen (no ``seen_keys`` detail), nothing can be told: that is an
-    information gap, not a finding; ``gaps=True`` gives those cases instead."""
+    information gap, not a finding; ``gaps=True`` gives those cases instead. Only children
+    with an assessment are looked at: no other child can have either."""
     p = rule.params
     types = p.get("assessment_types") or DEFAULT_ASSESSMENTS
     kinds = p.get("member_kinds") or DEFAULT_MEMBER_KINDS
@@ -658,7 +691,7 @@ def _compile_unassessed(rule: Rule, as_of: str, *, gaps: bool = False) -> str:
   CASE WHEN {recorded} THEN 1 ELSE 0 END AS rec FROM ev
   WHERE event_type IN ({tlist}) AND d IS NOT NULL AND d <= {asof}),
 assessed AS (SELECT DISTINCT person_id FROM asm),
-kids AS (SELECT s.member_id AS child_id FROM subj s
+kids AS (SELECT s.member_id AS child_id FROM subj s JOIN assessed ak ON ak.person_id = s.member_id
   WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
 members AS (SELECT DISTINCT h.child_id, h.member_id, COALESCE(m.name, '') AS name,
   COALESCE(m.role, '') AS role, COALESCE(m.given, '') AS given, COALESCE(m.family, '') AS family
@@ -717,14 +750,22 @@ def _compile_sibling_disparity(rule: Rule, as_of: str) -> str:
     types = p.get("count_types")
     tcond = f"AND e.event_type IN ({', '.join(q(t) for t in types)})" if types else ""
     before = f"(e.d IS NULL OR e.d <= {date_lit(as_of)})"
-    return f"""WITH sib_ids AS (SELECT older_id AS person_id FROM sibs UNION SELECT younger_id FROM sibs),
-n AS (SELECT e.person_id, COUNT(DISTINCT e.event_id) AS n FROM ev e
-  JOIN sib_ids i ON i.person_id = e.person_id WHERE {before} {tcond} GROUP BY e.person_id),
-kids AS (SELECT s.member_id AS child_id FROM subj s WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
-pairs AS (SELECT sb.older_id, sb.younger_id, COALESCE(no.n, 0) AS n_old, ny.n AS n_young
-  FROM sibs sb JOIN kids k1 ON k1.child_id = sb.older_id JOIN kids k2 ON k2.child_id = sb.younger_id
-  LEFT JOIN n no ON no.person_id = sb.older_id JOIN n ny ON ny.person_id = sb.younger_id
-  WHERE COALESCE(no.n, 0) <= {int(p['max_older'])} AND ny.n >= {int(p['min_younger'])}),
+    count = (f"COUNT(DISTINCT e.event_id) AS n FROM ev e JOIN {{ids}} i ON i.person_id = e.person_id "
+             f"WHERE {before} {tcond} GROUP BY e.person_id")
+    # the older children's records are counted first: only the siblings of those with few
+    # records need theirs counted (the same counts, of far fewer people)
+    return f"""WITH kids AS (SELECT s.member_id AS child_id FROM subj s
+  WHERE s.via = 'self' AND {_is_child_at_asof(as_of)}),
+kp AS (SELECT sb.older_id, sb.younger_id FROM sibs sb JOIN kids k1 ON k1.child_id = sb.older_id
+  JOIN kids k2 ON k2.child_id = sb.younger_id),
+old_ids AS (SELECT DISTINCT older_id AS person_id FROM kp),
+n_old AS (SELECT e.person_id, {count.format(ids='old_ids')}),
+cand AS (SELECT kp.older_id, kp.younger_id, COALESCE(no.n, 0) AS n_old FROM kp
+  LEFT JOIN n_old no ON no.person_id = kp.older_id WHERE COALESCE(no.n, 0) <= {int(p['max_older'])}),
+young_ids AS (SELECT DISTINCT younger_id AS person_id FROM cand),
+n_young AS (SELECT e.person_id, {count.format(ids='young_ids')}),
+pairs AS (SELECT c.older_id, c.younger_id, c.n_old, ny.n AS n_young FROM cand c
+  JOIN n_young ny ON ny.person_id = c.younger_id WHERE ny.n >= {int(p['min_younger'])}),
 agg AS (SELECT older_id, MAX(n_old) AS n_old, MAX(n_young) AS n_young, COUNT(*) AS n_sibs
   FROM pairs GROUP BY older_id),
 young AS (SELECT DISTINCT younger_id AS person_id FROM pairs),

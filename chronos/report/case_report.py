@@ -442,16 +442,16 @@ def harm_png(harm) -> bytes | None:
     """A small chart of a child's cumulative harm index as PNG bytes (None without one)."""
     if harm is None:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
     import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     when = pd.to_datetime(harm["date"])
     values = harm["index"].astype(float)
-    fig, ax = plt.subplots(figsize=(5.2, 2.0))
+    fig = Figure(figsize=(5.2, 2.0))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.step(when, values, where="post", color="#B3261E", linewidth=1.4)
     locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
     ax.xaxis.set_major_locator(locator)
@@ -466,7 +466,6 @@ def harm_png(harm) -> bytes | None:
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 
@@ -498,8 +497,6 @@ def _image_data(image) -> tuple[bytes, str]:
 
 
 def _timeline(result: Any, child: str | None) -> bytes | None:
-    import matplotlib.pyplot as plt
-
     from chronos.report.timeline import draw_timeline
 
     if not len(result.events):
@@ -507,7 +504,6 @@ def _timeline(result: Any, child: str | None) -> bytes | None:
     fig = draw_timeline(result, child=child)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
     return buffer.getvalue()
 
 

@@ -28,12 +28,8 @@ KEY_EVENTS = {"birth", "death", "housing_move", "homelessness", "cp_plan_start",
 
 
 def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None):
-    """The timeline as a matplotlib Figure (Agg backend; nothing is shown)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    """The timeline as a matplotlib Figure (drawn by the Agg canvas when saved; no pyplot
+    state, nothing is shown)."""
     from chronos.report.chronology import chronology_rows
 
     rows = chronology_rows(result, child=child)
@@ -43,7 +39,7 @@ def draw_timeline(result: Any, child: str | None = None, harm_index: Any = None)
     harm, harm_note = _bounded_harm(_harm(result, harm_index, child))
     lanes = sorted(set(dated["agency"].replace("", "Unknown agency")))
     bars, bars_note = _finding_bars(result, child, dated)
-    fig, axes = _figure(plt, len(lanes), harm is not None, _rows(bars))
+    fig, axes = _figure(len(lanes), harm is not None, _rows(bars))
     ax = axes[0]
     _lanes(ax, dated, lanes)
     life_note = _life_events(ax, dated, _first_names(result))
@@ -82,16 +78,13 @@ def _bounded_harm(harm):
 def write_timeline(result: Any, path: str | Path, child: str | None = None,
                    harm_index: Any = None) -> Path:
     """Draw the timeline and save it to ``path`` (.png, .svg or .pdf) atomically."""
-    import matplotlib.pyplot as plt
+    import matplotlib
 
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".") or "png"
     fig = draw_timeline(result, child=child, harm_index=harm_index)
-    try:
-        with atomic_path(path) as tmp, plt.rc_context({"svg.hashsalt": "chronos"}):
-            fig.savefig(tmp, format=fmt, dpi=150, metadata=_metadata(fmt))
-    finally:
-        plt.close(fig)
+    with atomic_path(path) as tmp, matplotlib.rc_context({"svg.hashsalt": "chronos"}):
+        fig.savefig(tmp, format=fmt, dpi=150, metadata=_metadata(fmt))
     return path
 
 
@@ -101,19 +94,24 @@ def _metadata(fmt: str) -> dict:
             "pdf": {"CreationDate": None}}.get(fmt, {})
 
 
-def _figure(plt, n_lanes: int, with_harm: bool, band_rows: int = 0):
-    """The lanes, then (when there are findings) their band, then the harm panel."""
+def _figure(n_lanes: int, with_harm: bool, band_rows: int = 0):
+    """The lanes, then (when there are findings) their band, then the harm panel: a
+    matplotlib Figure of its own on an Agg canvas (no pyplot state: nothing to close,
+    nothing shown)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     ratios = [max(n_lanes, 1) * 0.55]
     if band_rows:
         ratios.append(0.3 + 0.24 * band_rows)
     if with_harm:
         ratios.append(1.4)
     height = 2.0 + sum(ratios) + (0.4 if band_rows else 0)
+    fig = Figure(figsize=(14, height))
+    FigureCanvasAgg(fig)
     if len(ratios) == 1:
-        fig, ax = plt.subplots(figsize=(14, height))
-        return fig, [ax]
-    fig, axes = plt.subplots(len(ratios), 1, figsize=(14, height), sharex=True,
-                             gridspec_kw={"height_ratios": ratios})
+        return fig, [fig.subplots()]
+    axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
     return fig, list(axes)
 
 

@@ -7,13 +7,12 @@ columns wide enough to read. Every text cell is neutralised against formula inje
 
 from __future__ import annotations
 
-from copy import copy
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from chronos.report.chronology import records
 from chronos.report.document import Chronology
-from chronos.report.safe_files import atomic_path, visible
+from chronos.report.safe_files import visible
 from chronos.report.safe_files import neutralise as _formula_safe
 
 #: column widths (characters): the printed columns fit A4 landscape at full size
@@ -35,26 +34,28 @@ MAX_ROW_POINTS = 409   # Excel's tallest row
 
 def write_xlsx(chron: Chronology, path: str | Path) -> Path:
     """Write the chronology workbook to ``path`` atomically."""
+    from chronos.report.xlsx_rows import save_workbook
+
     wb = _workbook(chron)
+    bodies = []
     _cover_sheet(wb.active, chron)
-    _chronology_sheet(wb.create_sheet("Chronology"), chron)
+    bodies.append(_chronology_sheet(wb.create_sheet("Chronology"), chron))
     if chron.other_rows is not None and not chron.court:
         name = "Full record" if chron.significant else "Significant events"
-        _chronology_sheet(wb.create_sheet(name), chron, chron.other_rows, name)
+        bodies.append(_chronology_sheet(wb.create_sheet(name), chron, chron.other_rows, name))
     if not chron.court:
-        _table_sheet(wb.create_sheet("Findings"), chron, chron.findings,
-                     _visible(chron.findings), "Findings")
+        bodies.append(_table_sheet(wb.create_sheet("Findings"), chron, chron.findings,
+                                   _visible(chron.findings), "Findings"))
         if chron.decisions is not None and len(chron.decisions):
-            _table_sheet(wb.create_sheet("Review decisions"), chron, chron.decisions,
-                         _visible(chron.decisions), "Review decisions")
-    _table_sheet(wb.create_sheet("Persons"), chron, chron.persons,
-                 list(chron.persons.columns), "Persons")
-    _table_sheet(wb.create_sheet("Sources"), chron, chron.source_table,
-                 list(chron.source_table.columns), "Sources")
+            bodies.append(_table_sheet(wb.create_sheet("Review decisions"), chron,
+                                       chron.decisions, _visible(chron.decisions),
+                                       "Review decisions"))
+    bodies.append(_table_sheet(wb.create_sheet("Persons"), chron, chron.persons,
+                               list(chron.persons.columns), "Persons"))
+    bodies.append(_table_sheet(wb.create_sheet("Sources"), chron, chron.source_table,
+                               list(chron.source_table.columns), "Sources"))
     _properties(wb, chron)
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return Path(path)
+    return save_workbook(wb, path, bodies)
 
 
 def _workbook(chron: Chronology):
@@ -92,7 +93,8 @@ def _styles(chron: Chronology):
             "flag": PatternFill("solid", fgColor="FCE4E4"), "size": size}
 
 
-def _print_setup(ws, chron: Chronology, title_rows: str | None, last_column: int) -> None:
+def _print_setup(ws, chron: Chronology, title_rows: str | None, last_column: int,
+                 last_row: int | None = None) -> None:
     """A4 landscape, narrow margins, gridlines, the header row on every page, the marking
     in the header and footer and 'Page n of N'; one page wide (the columns are laid out to
     fit A4 landscape at full size, so this shrinks only columns an authority added)."""
@@ -108,7 +110,8 @@ def _print_setup(ws, chron: Chronology, title_rows: str | None, last_column: int
     ws.print_options.gridLines = True
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.print_area = f"A1:{get_column_letter(last_column)}{max(ws.max_row, 1)}"
+    last_row = max(ws.max_row, 1) if last_row is None else last_row
+    ws.print_area = f"A1:{get_column_letter(last_column)}{last_row}"
     marking = chron.marking
     for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
         hf.center.text, hf.center.size, hf.center.font = marking, 9, "Arial,Bold"
@@ -153,8 +156,13 @@ def _pair(ws, row: int, label: str, value: str, st) -> None:
     ws.row_dimensions[row].height = _lines_height([(str(value), 100)], st["size"])
 
 
-def _chronology_sheet(ws, chron: Chronology, rows=None, title: str = "Chronology") -> None:
-    """One view of the chronology (``rows``: default the document's own rows)."""
+def _chronology_sheet(ws, chron: Chronology, rows=None, title: str = "Chronology"):
+    """One view of the chronology (``rows``: default the document's own rows); returns
+    its body rows (:class:`chronos.report.xlsx_rows.SheetRows`) to be saved with it."""
+    from openpyxl.utils import get_column_letter
+
+    from chronos.report.xlsx_rows import SheetRows
+
     st = _styles(chron)
     ws.title = title
     rows = chron.rows if rows is None else rows
@@ -168,18 +176,20 @@ def _chronology_sheet(ws, chron: Chronology, rows=None, title: str = "Chronology
         ws.column_dimensions[cell.column_letter].width = width
     ws.row_dimensions[HEADER_ROW].height = _height(
         columns, {c: chron.heading(c) for c in columns}, widths, st["size"])
+    body = SheetRows(ws, HEADER_ROW + 1, len(columns))
     fills = _agency_fills(chron)
     wrapped = [(j, width) for j, (name, width) in enumerate(zip(columns, widths))
                if name not in NOT_WRAPPED]
-    for i, rec in enumerate(records(rows), HEADER_ROW + 1):
-        values = _data_row(ws, i, columns, rec, fills, st, extra)
-        ws.row_dimensions[i].height = _lines_height(
-            [(values[j] if isinstance(values[j], str) else "", w) for j, w in wrapped], st["size"])
-    last = ws.cell(HEADER_ROW, len(columns)).column_letter
+    for rec in records(rows):
+        values = [_value(name, rec, extra) for name in columns]
+        body.add(list(zip(values, _row_styles(body, columns, values, rec, fills, st))),
+                 _lines_height([(values[j] if isinstance(values[j], str) else "", w)
+                                for j, w in wrapped], st["size"]))
+    last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}"
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 3 if not chron.court else 2)
-    printed = len(chron.columns)
-    _print_setup(ws, chron, f"{HEADER_ROW}:{HEADER_ROW}", printed)
+    ws.freeze_panes = f"{'C' if not chron.court else 'B'}{HEADER_ROW + 1}"
+    _print_setup(ws, chron, f"{HEADER_ROW}:{HEADER_ROW}", len(chron.columns), body.last_row)
+    return body
 
 
 def _title_rows(ws, chron: Chronology, st, view: str | None = None) -> None:
@@ -200,42 +210,38 @@ def _agency_fills(chron: Chronology) -> dict:
     return {a: PatternFill("solid", fgColor=c.lstrip("#")) for a, c in chron.agencies.items()}
 
 
-def _data_row(ws, i: int, columns: list[str], rec: dict, fills: dict, st, extra: dict) -> list:
-    """Write one chronology row, styled; returns the values written. The cells are made
-    directly (not through ``ws.cell``, whose look-ups cost more than the cell at tens of
-    thousands of rows), each with the style of its kind made once and copied."""
-    from openpyxl.cell.cell import Cell
-
+def _row_styles(body, columns: list[str], values: list, rec: dict, fills: dict,
+                st) -> list[int]:
+    """The style of each cell of one chronology row: wrapped or not, a date, the
+    agency's colour, flagged, bold when summarised; each kind made once per sheet."""
     cache = st.setdefault("cache", {})
-    values = []
-    ws._current_row = max(ws._current_row, i)
-    for j, name in enumerate(columns, 1):
-        value = _value(name, rec, extra)
-        values.append(value)
-        cell = ws._cells[(i, j)] = Cell(ws, row=i, column=j, value=value)
+    summarised = bool(rec.get("summarised"))
+    flagged = bool(rec.get("finding_refs"))
+    out = []
+    for name, value in zip(columns, values):
         if isinstance(value, date):
             look = "date"
         elif name == "Agency / source" and rec.get("agency") in fills:
             look = "agency:" + rec["agency"]
-        elif name in ("Significance", "Flagged") and rec.get("finding_refs"):
+        elif flagged and name in ("Significance", "Flagged"):
             look = "flag"
         else:
             look = ""
-        key = (name not in NOT_WRAPPED, look, bool(rec.get("summarised")))
-        if key in cache:  # styling a cell once and copying it is ~10x faster than setting
-            cell._style = copy(cache[key])
-            continue
-        cell.alignment = st["wrap"] if key[0] else st["top"]
-        cell.font = st["bold"] if key[2] else st["body"]
-        if look == "date":
-            cell.number_format = "dd/mm/yyyy"
-            cell.alignment = st["left"]
-        elif look == "flag":
-            cell.fill = st["flag"]
-        elif look:
-            cell.fill = fills[rec["agency"]]
-        cache[key] = copy(cell._style)
-    return values
+        key = (name not in NOT_WRAPPED, look, summarised)
+        style = cache.get(key)
+        if style is None:
+            style = cache[key] = _make_style(body, key, fills, rec, st)
+        out.append(style)
+    return out
+
+
+def _make_style(body, key: tuple, fills: dict, rec: dict, st) -> int:
+    wrapped, look, summarised = key
+    font = st["bold"] if summarised else st["body"]
+    if look == "date":
+        return body.style(font=font, alignment=st["left"], number_format="dd/mm/yyyy")
+    fill = st["flag"] if look == "flag" else fills[rec["agency"]] if look else None
+    return body.style(font=font, fill=fill, alignment=st["wrap"] if wrapped else st["top"])
 
 
 def _height(columns: list[str], texts: dict, widths: list[float], size: float) -> float:
@@ -269,9 +275,14 @@ def _value(name: str, rec: dict, extra: dict | None = None):
     return neutralise(str(value).replace(";", ", ") if name in extra else str(value))
 
 
-def _table_sheet(ws, chron: Chronology, frame, columns: list[str], title: str) -> None:
+def _table_sheet(ws, chron: Chronology, frame, columns: list[str], title: str):
     """A plain table (findings, persons, sources): widths from what the columns hold,
-    wrapped text, rows tall enough, the header repeated when printed."""
+    wrapped text, rows tall enough, the header repeated when printed; returns its body
+    rows to be saved with it."""
+    from openpyxl.utils import get_column_letter
+
+    from chronos.report.xlsx_rows import SheetRows
+
     st = _styles(chron)
     ws.cell(1, 1, neutralise(f"{title}: {chron.case}")).font = st["title"]
     ws.cell(2, 1, neutralise(chron.marking)).font = st["marking"]
@@ -281,28 +292,21 @@ def _table_sheet(ws, chron: Chronology, frame, columns: list[str], title: str) -
         cell = ws.cell(head, j, name)
         cell.font, cell.fill, cell.alignment = st["head"], st["head_fill"], st["wrap"]
         ws.column_dimensions[cell.column_letter].width = width
-    from openpyxl.cell.cell import Cell
-
-    style = None        # every body cell alike: styled once, copied (see _data_row)
-    for i, row in enumerate(frame[columns].itertuples(index=False), head + 1):
-        texts = []
-        ws._current_row = max(ws._current_row, i)
-        for j, value in enumerate(row, 1):
+    body = SheetRows(ws, head + 1, len(columns))
+    style = body.style(font=st["body"], alignment=st["wrap"])   # every body cell alike
+    for row in frame[columns].itertuples(index=False):
+        cells, texts = [], []
+        for value, width in zip(row, widths):
             keep = isinstance(value, int | float) and value == value
             text = "" if value is None or value != value else str(value)
-            cell = ws._cells[(i, j)] = Cell(ws, row=i, column=j,
-                                            value=value if keep else neutralise(text))
-            if style is None:
-                cell.alignment, cell.font = st["wrap"], st["body"]
-                style = copy(cell._style)
-            else:
-                cell._style = copy(style)
-            texts.append((text, widths[j - 1]))
-        ws.row_dimensions[i].height = _lines_height(texts, st["size"])
-    ws.freeze_panes = ws.cell(head + 1, 1)
+            cells.append((value if keep else neutralise(text), style))
+            texts.append((text, width))
+        body.add(cells, _lines_height(texts, st["size"]))
+    ws.freeze_panes = f"A{head + 1}"
     if len(frame):
-        ws.auto_filter.ref = f"A{head}:{ws.cell(head, len(columns)).column_letter}{len(frame) + head}"
-    _print_setup(ws, chron, f"{head}:{head}", len(columns))
+        ws.auto_filter.ref = f"A{head}:{get_column_letter(len(columns))}{len(frame) + head}"
+    _print_setup(ws, chron, f"{head}:{head}", len(columns), body.last_row)
+    return body
 
 
 def _content_widths(frame, columns: list[str]) -> list[float]:

@@ -407,6 +407,20 @@ def test_structural_sibling_disparity(catalogue, older_records, expected):
     assert all(h[1] == ";".join(sorted(f"C{i}" for i in range(10))) for h in hits)
 
 
+@pytest.mark.parametrize("absences,expected", [(10, ["S0", "T1"]), (9, [])])
+def test_sibling_disparity_counts_the_types_asked_for_and_each_record_once(catalogue, absences,
+                                                                          expected):
+    """The sibling check reads a narrow table of every person's events: its ``count_types``
+    filter must still see the event type, and an event naming the child twice is one record."""
+    rule = apply_overrides([catalogue["older_sibling_overlooked"]],
+                           {"older_sibling_overlooked": {"count_types": ["school_absence"]}})[0]
+    rows = [(f"C{i}", f"2023-01-{i + 1:02d}", "school_absence", "C1;C1", "School")
+            for i in range(absences)]
+    rows += [(f"S{i}", f"2023-02-{i + 1:02d}", "health_contact", "S0", "GP") for i in range(5)]
+    hits = found(rule, rows, as_of="2024-01-01")[1]
+    assert [h[0] for h in hits] == expected   # S0's five GP contacts are not counted
+
+
 def test_shuffling_the_input_changes_nothing(catalogue):
     rows = events_from(
         [(f"W{i}", f"2023-0{1 + i}-10", "was_not_brought", "C1", ["GP", "Dental"][i % 2]) for i in range(5)]

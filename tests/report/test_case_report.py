@@ -83,3 +83,24 @@ def test_a_case_of_many_children_lists_them_all_and_gives_pages_to_those_of_most
     # one child asked for: that child's page, whatever the bound
     asked = other[0]["person_id"]
     assert [g["person_id"] for g in case_report.glances(example, chron, asked)] == [asked]
+
+
+def _no_pyplot(*_args, **_kwargs):
+    raise AssertionError("drawn through pyplot")
+
+
+def test_a_childs_harm_chart_is_a_png_drawn_without_pyplot_state(monkeypatch):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from chronos.report.case_report import harm_png
+
+    harm = pd.DataFrame({"date": ["2019-01-04", "2019-06-30", "2020-02-11"],
+                         "index": [1.0, 2.5, 4.0]})
+    for name in ("figure", "subplots", "close"):
+        monkeypatch.setattr(plt, name, _no_pyplot)
+    before = plt.get_fignums()
+    png = harm_png(harm)
+    assert png.startswith(b"\x89PNG") and plt.get_fignums() == before
+    assert harm_png(harm) == png          # the same chart, the same bytes
+    assert harm_png(None) is None

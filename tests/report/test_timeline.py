@@ -128,3 +128,22 @@ def test_a_large_case_shows_a_bounded_chart_and_says_what_it_left_out(example, m
 def _note(fig) -> str:
     """The caption's note (top right: the counts and what was left out)."""
     return next(t.get_text() for t in fig.texts if "dated events" in t.get_text())
+
+
+def _no_pyplot(*_args, **_kwargs):
+    raise AssertionError("drawn through pyplot")
+
+
+def test_the_timeline_is_drawn_without_pyplot_state(example, tmp_path, monkeypatch):
+    """A Figure of its own: nothing left open in pyplot, nothing to close, however many
+    timelines a process draws."""
+    import matplotlib.pyplot as plt
+
+    for name in ("figure", "subplots", "close"):
+        monkeypatch.setattr(plt, name, _no_pyplot)
+    before = plt.get_fignums()
+    fig = draw_timeline(example)
+    write_timeline(example, tmp_path / "t.png")
+    assert plt.get_fignums() == before
+    fig.canvas.draw()          # on an Agg canvas of its own, as draw_timeline promises
+    assert fig.canvas.get_renderer().width > 0
