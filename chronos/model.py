@@ -169,18 +169,22 @@ def conform(frame: pd.DataFrame | list[dict] | None, table: str) -> pd.DataFrame
         return _conform_by_assignment(frame, spec)
     frame = frame.reset_index(drop=True)
     columns = {name: _as_dtype(frame[name], dtype) if name in frame.columns else
-               pd.Series([pd.NA] * len(frame), dtype=dtype, index=frame.index)
-               for name, dtype in spec.items()}
+               _missing(frame.index, dtype) for name, dtype in spec.items()}
     columns.update((c, frame[c]) for c in frame.columns if c not in spec)
     # one frame made from its columns (copy-on-write: nothing shared can change)
     return pd.DataFrame(columns, index=frame.index, copy=False)
+
+
+def _missing(index: pd.Index, dtype: str) -> pd.Series:
+    """An empty column of ``dtype`` (the scalar is broadcast: no list of a million NAs)."""
+    return pd.Series(pd.NA, index=index, dtype=dtype)
 
 
 def _conform_by_assignment(frame: pd.DataFrame, spec: dict) -> pd.DataFrame:
     frame = frame.copy()
     for name, dtype in spec.items():
         if name not in frame.columns:
-            frame[name] = pd.Series([pd.NA] * len(frame), dtype=dtype, index=frame.index)
+            frame[name] = _missing(frame.index, dtype)
         else:
             frame[name] = _as_dtype(frame[name], dtype)
     extra = [c for c in frame.columns if c not in spec]
@@ -217,6 +221,8 @@ def _as_dtype(series: pd.Series, dtype: str) -> pd.Series:
         return series.map(_to_bool).astype(BOOL)
     if dtype == FLOAT:
         return pd.to_numeric(series, errors="coerce").astype(FLOAT)
+    if isinstance(series.dtype, pd.StringDtype):   # text already (e.g. pandas' "str"):
+        return series.astype(STR)                  # only the missing-value marker changes
     series = series.astype("object").where(series.notna(), None)
     return series.map(lambda v: v if v is None else str(v)).astype(STR)
 

@@ -44,7 +44,7 @@ def apply_person_ids(events, relationships, record_to_person: dict[str, str]):
 def _map(series, mapping, how=None):
     how = how or map_person_keys
     uniques = {v: how(v, mapping) for v in series.dropna().unique()}
-    return series.map(lambda v: uniques.get(v, v)).astype("string")
+    return series.map(uniques).astype("string")   # every value is a key; missing stay missing
 
 
 def _na_sentinel():

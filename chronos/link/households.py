@@ -14,8 +14,6 @@ linked people, from three kinds of evidence (in ``subtype``):
 from __future__ import annotations
 
 import re
-from collections import namedtuple
-
 from chronos import model
 from chronos.link.identifiers import name_tokens, normalise_postcode
 
@@ -31,13 +29,18 @@ def households(persons, relationships=None, events=None):
     ``persons``: canonical persons (``LinkResult.persons``) or source person records with
     a ``person_id`` column (several addresses per person then count).
     """
+    import pandas as pd
+
     persons = model.conformed(persons, "persons")
     relationships = model.conformed(relationships, "relationships")
     spans = _event_spans(events)
-    rows = _stated(relationships) + _address_pairs(persons, spans)
-    table = model.conform(rows, "relationships")
-    if table.empty:
-        return table
+    stated = _stated(relationships)
+    address = _address_pairs(persons, spans)
+    parts = ([pd.DataFrame(stated, columns=_ROW)] if stated else []) + (
+        [address] if address is not None and len(address) else [])
+    if not parts:
+        return model.conform([], "relationships")
+    table = model.conform(pd.concat(parts, ignore_index=True), "relationships")
     table = table.groupby(["person_a", "person_b", "subtype"], as_index=False, dropna=False).agg(
         start=("start", "min"), end=("end", "max"), source_file=("source_file", "first"),
         source_ref=("source_ref", "first"))
@@ -46,13 +49,18 @@ def households(persons, relationships=None, events=None):
     return table.sort_values(["person_a", "person_b", "subtype"], kind="stable").reset_index(drop=True)
 
 
+_ROW = ["person_a", "person_b", "subtype", "start", "end", "source_file", "source_ref"]
+
+
 def _pair(a, b) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
 def _stated(relationships) -> list[dict]:
     rows = []
-    for r in relationships.itertuples():
+    kind = relationships["kind"].str.lower()
+    maybe = relationships[kind.isin(["household", "partner"]).fillna(False).to_numpy(bool)]
+    for r in maybe.itertuples():   # (only household and partner rows can give one)
         if not isinstance(r.person_a, str) or not isinstance(r.person_b, str) or r.person_a == r.person_b:
             continue
         kind, subtype = _lower(r.kind), _lower(r.subtype)
@@ -69,51 +77,74 @@ def _lower(value) -> str:
     return value.lower() if isinstance(value, str) else ""
 
 
-def _address_key(row) -> str | None:
-    postcode = normalise_postcode(row.postcode).value
-    if not postcode:
-        return None
-    line = str(row.address).split(",")[0] if isinstance(row.address, str) else ""
-    words = re.sub(r"[^A-Z0-9]+", " ", line.upper()).split()
-    line = " ".join(_STREET_WORDS.get(w, w) for w in words)
-    if line:
-        return f"{postcode}|{line}"
-    family = name_tokens(row.family_name)
-    return f"{postcode}|~{family[0]}" if family else None
-
-
-_Home = namedtuple("_Home", "postcode address family_name person_id source_file source_ref")
-
-
-def _homes(persons):
-    """The persons' rows (only the columns used here), missing values as ``pd.NA``."""
+def _address_pairs(persons, spans):
+    """The ``address`` rows: every two people with a record at one address
+    (:func:`_address_keys`), in the order of the addresses' first records, each address's
+    pairs sorted, with the file and reference of the address's first record. Vectorised:
+    the key is made once per distinct postcode, address line and family name, and the
+    pairs by a self-join of the distinct (address, person) rows."""
+    import numpy as np
     import pandas as pd
 
-    columns = [persons[c].to_numpy(dtype=object, na_value=pd.NA) for c in _Home._fields]
-    return [_Home(*values) for values in zip(*columns)]
+    key = _address_keys(persons)
+    person = persons["person_id"]
+    if person.dtype == object:   # a person id that is not text is no person
+        usable = person.map(lambda v: isinstance(v, str)).astype(bool)
+    else:
+        usable = person.notna()
+    usable &= key.notna()
+    if not usable.any():
+        return None
+    homes = pd.DataFrame({"key": key[usable].to_numpy(dtype=object),
+                          "person": person[usable].astype(object).to_numpy(),
+                          "source_file": persons["source_file"][usable].to_numpy(),
+                          "source_ref": persons["source_ref"][usable].to_numpy()})
+    order, _ = pd.factorize(homes["key"])           # addresses by their first record
+    homes["order"] = order
+    first = homes.drop_duplicates("order").set_index("order")[["source_file", "source_ref"]]
+    members = homes[["order", "person"]].drop_duplicates()
+    pairs = members.merge(members, on="order", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["person_a"].to_numpy() < pairs["person_b"].to_numpy()]
+    pairs = pairs.sort_values(["order", "person_a", "person_b"], kind="stable")
+    a, b = pairs["person_a"].to_numpy(), pairs["person_b"].to_numpy()
+    start, end = np.full(len(a), None, dtype=object), np.full(len(a), None, dtype=object)
+    if spans:
+        for i, (x, y) in enumerate(zip(a, b)):
+            start[i], end[i] = _span(spans, x, y)
+    where = first.loc[pairs["order"].to_numpy()]
+    return pd.DataFrame({"person_a": a, "person_b": b, "subtype": "address", "start": start,
+                         "end": end, "source_file": where["source_file"].to_numpy(),
+                         "source_ref": where["source_ref"].to_numpy()})
 
 
-def _address_pairs(persons, spans) -> list[dict]:
-    homes: dict[str, list] = {}
-    keys: dict[tuple, str | None] = {}    # one key per distinct postcode, address, name
-    for row in _homes(persons):
-        where = (row.postcode, row.address, row.family_name)
-        if where not in keys:
-            keys[where] = _address_key(row)
-        key = keys[where]
-        if key and isinstance(row.person_id, str):
-            homes.setdefault(key, []).append(row)
-    rows = []
-    for members in homes.values():
-        ids = sorted({m.person_id for m in members})
-        first = members[0]
-        for i, a in enumerate(ids):
-            for b in ids[i + 1:]:
-                start, end = _span(spans, a, b)
-                rows.append({"person_a": a, "person_b": b, "subtype": "address",
-                             "start": start, "end": end, "source_file": first.source_file,
-                             "source_ref": first.source_ref})
-    return rows
+def _address_keys(persons):
+    """Each row's address: its postcode and first address line, or its postcode and
+    first family name when there is no address line (None: no valid postcode, or neither).
+    Made once per distinct postcode, address and family name."""
+    import pandas as pd
+
+    def each(column, func):
+        values = persons[column].astype(object)
+        values = values.where(values.notna(), None)
+        distinct = values.dropna().unique()
+        return values.map(dict(zip(distinct, map(func, distinct)))).astype(object)
+
+    postcode = each("postcode", lambda v: normalise_postcode(v).value or None)
+    line = each("address", _street_line)
+    family = each("family_name", lambda v: (name_tokens(v) or [None])[0])
+    key = pd.Series(None, index=persons.index, dtype=object)
+    by_line = postcode.notna() & line.notna()
+    by_family = postcode.notna() & line.isna() & family.notna()
+    key[by_line] = postcode[by_line] + "|" + line[by_line]
+    key[by_family] = postcode[by_family] + "|~" + family[by_family]
+    return key
+
+
+def _street_line(address: str) -> str | None:
+    """The first line of an address, upper case, street words shortened (None: empty)."""
+    line = str(address).split(",")[0]
+    words = re.sub(r"[^A-Z0-9]+", " ", line.upper()).split()
+    return " ".join(_STREET_WORDS.get(w, w) for w in words) or None
 
 
 def _event_spans(events) -> dict:

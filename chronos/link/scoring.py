@@ -71,7 +71,8 @@ def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking
 
 
 def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=None,
-                self_keys=(), files: dict | None = None, stars: dict | None = None) -> Scored:
+                self_keys=(), files: dict | None = None, stars: dict | None = None,
+                predict: bool = True) -> Scored:
     """Score the candidate pairs of ``frame`` (see module docstring). ``db_api``: a splink
     database API (default a new in-memory ``DuckDBAPI``; ``SparkAPI`` for Spark).
 
@@ -80,7 +81,9 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
     for its messages). ``self_keys``: records also scored against themselves (a unit of
     identical records, :mod:`chronos.link.units`), in ``Scored.self_pairs``. ``stars``:
     record -> the record it alone is compared with (:func:`chronos.link.units.
-    identifier_stars`); such records are left out of every blocking rule."""
+    identifier_stars`); such records are left out of every blocking rule.
+    ``predict=False``: only train (``Scored.model``), no pairs scored (a screen trains on
+    a sample it does not link)."""
     import pandas as pd
 
     from chronos.link.blocks import add_stars, bound_blocks
@@ -103,13 +106,13 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
         scored.model = _train(linker, settings)
         scored.trained = True
     floor = min(VETO_FLOOR, settings.review_threshold)   # far below: never kept anyway
-    if len(usable) >= 2:
+    if predict and len(usable) >= 2:
         predictions = linker.inference.predict(threshold_match_probability=floor,
                                                warning_mode="never")
         scored.pairs = _kept(linker, predictions, settings)
     else:
         scored.pairs = pd.DataFrame(columns=_pair_columns(settings))
-    if len(self_keys):
+    if predict and len(self_keys):
         scored.self_pairs = _score_self_pairs(linker, db_api, self_keys, settings, floor)
     return scored
 

@@ -198,7 +198,7 @@ def _train_on_sample(records: pd.DataFrame, settings, as_of: str):
     order = pd.util.hash_pandas_object(records["record_key"].astype(str), index=False)
     sample = records.loc[order.sort_values(kind="stable").index[:LINK_TRAIN_SAMPLE]]
     frame, _ = prepare_records(sample.reset_index(drop=True), as_of=_date(as_of))
-    model_json = score_pairs(frame, settings, train=True).model
+    model_json = score_pairs(frame, settings, train=True, predict=False).model
     del frame, sample
     gc.collect()   # splink's database of the sample (held by the linker's cycles) freed
     return _trained_comparisons(settings, model_json)
