@@ -522,11 +522,11 @@ def _dating_digest(events) -> str:
     """A hash of what linking reads of the events: who each names, in what role, when
     (:func:`chronos.link.stated.record_dates`)."""
     from chronos.cache import frame_digest
+    from chronos.link.stated import DATING_COLUMNS
 
     if events is None:
         return "none"
-    columns = [c for c in ("person_ids", "person_roles", "date", "date_precision",
-                           "date_uncertain") if c in events.columns]
+    columns = [c for c in DATING_COLUMNS if c in events.columns]
     return frame_digest(events[columns])
 
 

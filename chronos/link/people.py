@@ -139,15 +139,16 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None,
         if dated is None:     # only when a vague record has candidates to tell apart
             dated = record_dates(events, settings, as_of)
         return stated_facts(compared, mine, settings, as_of, keys, dated)
+    thin = _thin_records(compared)
     plan = _plan_edges(pairs, unit_overrides, settings, _vague_records(compared), dobs,
-                       thin=_thin_records(compared), facts=facts, stated=stated)
+                       thin=thin, facts=facts, stated=stated)
     overridden = {k for edge in plan.edges if edge.method == "override" for k in (edge.a, edge.b)}
     lives = _lives(stated(None), AgeLimits.from_settings(settings)) if _has_dates(events) else {}
     clusters, accepted, refused = cluster(list(compared["record_key"]), plan.edges,
                                           plan.cannot,
                                           {k: v for k, v in facts.items() if k not in overridden},
                                           {k: v for k, v in lives.items() if k not in overridden})
-    accepted += join_lone_thin(clusters, plan, pairs, settings, _thin_records(compared),
+    accepted += join_lone_thin(clusters, plan, pairs, settings, thin,
                                dict(zip(compared["record_key"], compared["la_id"])))
     unit_groups, detached = _without_chains(clusters.groups(), accepted, compared, pairs,
                                             settings)

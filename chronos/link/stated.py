@@ -194,13 +194,16 @@ def record_dates(events, settings=None, as_of: date | None = None) -> dict:
             for key, *values in frame.itertuples(name=None)}
 
 
+#: the columns of the events that dating a record reads (the case cache keys on them)
+DATING_COLUMNS = ("person_ids", "person_roles", "date", "date_precision", "date_uncertain")
+
+
 def _event_spans(events, today: date):
     """The dated events as (person_ids, person_roles, lo, hi): the first and last day
     their date can be (timestamps: grouped as numbers, not objects)."""
     import pandas as pd
 
-    columns = [c for c in ("person_ids", "person_roles", "date", "date_precision",
-                           "date_uncertain") if c in events.columns]
+    columns = [c for c in DATING_COLUMNS if c in events.columns]
     work = events[columns].reset_index(drop=True)
     work = work[work["person_ids"].notna() & work["date"].notna()]
     if "date_uncertain" in work.columns:

@@ -198,7 +198,7 @@ def _most_concern(lines: list[dict]) -> list[dict]:
 def glances(result: Any, chron: Chronology, child: str | None = None,
             overview: list[dict] | None = None) -> list[dict]:
     """What each child's first page shows, for the HTML and the PDF case report:
-    ``name``, ``born``, ``counts`` (a sentence), ``heat`` (:func:`heat_counts`), ``harm``
+    ``name``, ``born``, ``counts`` (a sentence), ``heat`` (:func:`_heat`), ``harm``
     (the child's harm index rows, or None) and ``keys`` (:func:`key_concern_rows`). Every
     index child (or ``child`` alone) up to :data:`MAX_CHILD_PAGES`; beyond that, the
     children of most concern (:func:`children_overview`, or ``overview`` when given), in
@@ -327,14 +327,9 @@ def _entries_since_conceived(entries: list[tuple[str, str, bool]], dob: str | No
             if date and (start is None or date >= start)]
 
 
-def heat_counts(rows) -> tuple[list[str], dict[tuple[str, str], int]]:
-    """``(years, {(category, year): entries})`` of the chronology rows that indicate a
-    Horwath category; ``([], {})`` when none does."""
-    return _heat(zip(rows["date"], rows["categories"]))
-
-
 def _heat(entries) -> tuple[list[str], dict[tuple[str, str], int]]:
-    """:func:`heat_counts` of ``(date, categories)`` pairs."""
+    """``(years, {(category, year): entries})`` of ``(date, categories)`` pairs that
+    indicate a Horwath category; ``([], {})`` when none does."""
     counts: dict[tuple[str, str], int] = {}
     for date, cats in entries:
         if not date or not cats:

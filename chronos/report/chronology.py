@@ -98,7 +98,7 @@ def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str,
         return set().union(*(holders.get(i, ()) for i in ids)) | (ids & everyone)
 
     out: dict[str, list[tuple[str, str, bool]]] = {kid: [] for kid in children}
-    for group in _real_events(records(_ordered(result.events))):
+    for group in _real_events(_ordered_records(result)):
         whose = [concerned(ev.get("person_ids")) for ev in group]
         whole = None
         for kid in set().union(*whose):
