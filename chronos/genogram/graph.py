@@ -375,10 +375,12 @@ def _annotate_agencies(graph: nx.MultiDiGraph, events: list[dict]) -> None:
 
 
 def _annotate_findings(graph: nx.MultiDiGraph, findings) -> None:
+    """Count on each person the findings about them: a family finding names its children
+    ';'-joined, and counts once for each (as the case report counts them)."""
     for row in _records(findings):
-        pid = row.get("person_id")
-        if pid in graph:
-            graph.nodes[pid]["findings"] += 1
+        for pid in set(str(row.get("person_id") or "").split(";")):
+            if pid in graph:
+                graph.nodes[pid]["findings"] += 1
 
 
 def _add_pregnancies(graph: nx.MultiDiGraph, events: list[dict], as_of: str) -> None:

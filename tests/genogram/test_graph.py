@@ -178,3 +178,17 @@ def test_violence_between_partners_from_police_nominal_rows(fam):
     assert lines[0][2]["event_ids"] == ["E1", "E2", "E3", "E4", "E5"]
     assert lines[0][2]["start"] == "2023-01-01" and lines[0][2]["end"] == "2023-05-01"
     assert "DA suspect" in graph.nodes["p"]["annotations"]
+
+
+def test_a_family_finding_counts_for_each_child_it_names(fam):
+    # the family findings name their children ';'-joined: each child counts it once, as
+    # the case report's "N finding(s) about" does
+    people = [fam.person("m", "F", "1990-01-01"), fam.person("k", "F", "2016-01-01", is_index=True),
+              fam.person("j", "M", "2018-01-01", is_index=True)]
+    rels = [*fam.children_of(["m"], ["k", "j"])]
+    findings = model.conform([dict(finding_id="F1", person_id="k;j"),
+                              dict(finding_id="F2", person_id="k"),
+                              dict(finding_id="F3", person_id="j;j")], "findings")
+    graph = fam.graph(people, rels, findings=findings)
+    assert (graph.nodes["k"]["findings"], graph.nodes["j"]["findings"],
+            graph.nodes["m"]["findings"]) == (2, 2, 0)
