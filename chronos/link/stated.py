@@ -288,18 +288,17 @@ def _ages(frame, today: date) -> list:
 
 
 def contradiction(record: Stated | None, candidate: Stated | None,
-                  min_age: int = ADULT_ROLE_MIN_AGE,
                   limits: AgeLimits | None = None) -> str | None:
     """Why ``candidate`` cannot be the person of ``record`` by what each states ("sex";
     "age": an adult's role and a young child; "child": a child's role on a date and
     someone ``child_max`` or over then; "alive": an event long after a birth; "unborn":
-    named in a role long before a birth), or None when nothing they state disagrees. ``limits`` (default: ``min_age`` and the module's
-    ages) give the ages."""
+    named in a role long before a birth), or None when nothing they state disagrees.
+    ``limits`` give the ages (default: ``link_model.yaml``'s shipped values)."""
     if record is None or candidate is None:
         return None
     if record.sex and candidate.sex and record.sex != candidate.sex:
         return "sex"
-    limits = limits or AgeLimits(adult_min=min_age)
+    limits = limits or AgeLimits()
     for one, other in ((record, candidate), (candidate, record)):
         if one.adult and other.age is not None and other.age < limits.adult_min:
             return "age"

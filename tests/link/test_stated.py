@@ -139,7 +139,7 @@ def test_contradictions():
     assert contradiction(father, boy) == "age"        # a parent is not a six-year-old
     assert contradiction(boy, father) == "age"        # either way round
     assert contradiction(Stated(None, True, None), Stated(None, False, 12)) is None
-    assert contradiction(Stated(None, True), Stated(None, False, 11), min_age=11) is None
+    assert contradiction(Stated(None, True), Stated(None, False, 11), limits=AgeLimits(adult_min=11)) is None
     assert contradiction(Stated("M"), father) is None
     assert contradiction(adult, girl) == "age"
     # a child's role says nothing: an adult today was a child in older records
