@@ -225,17 +225,24 @@ def test_a_nameless_record_held_by_the_thin_threshold_joins_when_nobody_shares_t
                                                      .eq("cin:C77"), "record_key_b"])
 
 
-def test_a_nameless_record_with_another_la_child_id_than_its_only_candidate_is_held():
+def test_a_nameless_record_with_another_la_child_id_than_its_only_candidate_joins_for_checking():
+    # an LA child id is one authority's number: a census return of the authority the child
+    # moved to (or of an older system) holds another; the only child born that day is
+    # joined, and the pair is offered in link-review.csv for a person to check
     strict = {"thin_link_threshold": 0.99999999}
     known = rec("csc:4", "Kayden", "Smith", "2019-04-03", sex="M", la_child_id="CS1234",
                 nhs_number="9434765919")
     census = rec("cin:C77", None, None, "2019-04-03", sex="M", la_child_id="L99")
     result = link_people(pd.DataFrame(KAYDEN + [known, census]), settings=strict)
-    assert same(result, "gp:1", "csc:4") and not same(result, "cin:C77", "gp:1")
+    assert same(result, "gp:1", "csc:4") and same(result, "cin:C77", "gp:1")
     reasons = set(result.review.loc[result.review["record_key_a"].eq("cin:C77") |
                                     result.review["record_key_b"].eq("cin:C77"), "reason"])
-    assert reasons and all("holds another LA child id" in r for r in reasons)
-    assert not any("others share that birthday" in r for r in reasons)
+    assert len(reasons) == 1 and "holds another LA child id" in reasons.pop()
+    # a second census record of the same export holding the child's id is another
+    # child: one export's two LA child ids are two children
+    second = rec("cin:C78", None, None, "2019-04-03", sex="M", la_child_id="CS1234")
+    result = link_people(pd.DataFrame(KAYDEN + [known, census, second]), settings=strict)
+    assert same(result, "cin:C78", "csc:4") and not same(result, "cin:C77", "cin:C78")
 
 
 def test_a_vague_record_stating_a_sex_joins_the_twin_of_that_sex():
@@ -514,7 +521,7 @@ def _ambiguous_by_every_pair(prob, cannot, margin, vague, dobs, vague_margin):
     for a, b, w in zip(prob["key_l"], prob["key_r"], prob["match_weight"]):
         weights.setdefault(a, {})[b] = w
         weights.setdefault(b, {})[a] = w
-    out = {}
+    out, held = {}, {}
     for rec in sorted(weights):          # a pair's message is its larger record's
         candidates = weights[rec]
         best = max(candidates.values())
@@ -529,6 +536,16 @@ def _ambiguous_by_every_pair(prob, cannot, margin, vague, dobs, vague_margin):
             others = ", ".join(sorted(rivals - {other}))
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
+        held[rec] = rivals
+    for rec, rivals in held.items():     # a weaker candidate apart from one of its rivals
+        for other in sorted(weights[rec]):
+            pair = tuple(sorted((rec, other)))
+            if other not in rivals and pair not in out and any(
+                    tuple(sorted((other, r))) in cannot or (
+                        dobs.get(other) and dobs.get(r)
+                        and not dates_compatible(dobs[other], dobs[r])) for r in rivals):
+                out[pair] = (f"ambiguous: {rec} matches {other} less well than "
+                             f"{', '.join(sorted(rivals))}, who are different people")
     return out
 
 
