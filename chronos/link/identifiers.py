@@ -445,27 +445,33 @@ def _add_names(out, records, issues):
     out["name_key"] = (out["family_first"] + " " + out["given_initial"]).where(
         out["family_first"].notna() & out["given_initial"].notna(), None)
     out["initial_key"] = out["name_key"].where(out["given"].str.len() == 1, None)
-    out["given_fix"] = out["given"].map(rare_spellings(out["given"]))
-    out["given_fix"] = out["given_fix"].where(out["given_fix"].notna(), out["given"])
+    fixed = rare_spellings(out["given"])
+    out["given_fix"] = out["given"].map(
+        {g: canonical_given_name(fixed.get(g, g)) for g in out["given"].dropna().unique()
+         if len(g) > 1})
 
 
-#: a given name written at most this many times in the data may be a misspelling ...
+#: a given name written at most this many times in the data may be a misspelling of a
+#: name one edit away written at least COMMON_FACTOR times as often (and 3 times) ...
 RARE_SPELLING = 2
-#: ... of a name one edit away written at least this many times as often (and 3 times)
 COMMON_FACTOR = 3
+#: ... and a name written more often, of one written at least this many times as often
+#: (across a population a misspelling recurs: "Ruyb" 4 times where "Ruby" is 4,000)
+POPULATION_FACTOR = 50
 
 
 def rare_spellings(given) -> dict[str, str]:
     """Given names (a column of the prepared ``given``) that look like a misspelling of
-    one common name of the same data -> that name: written at most ``RARE_SPELLING``
-    times, one edit (a letter changed, added, dropped, or two adjacent letters swapped)
-    from exactly one name written at least ``COMMON_FACTOR`` times as often and at least
-    3 times ("RUYB" and "RYBY" -> "RUBY" where "RUBY" is written 40 times). Two such
-    spellings of one name are the same name misspelt twice, not twins' two names: twins'
-    names are each written as often as names are. Initials and names of under four
-    letters are never taken for misspellings. Symmetric deletion: each name is looked up
-    by itself and its one-letter deletions, so the work grows with the names, not their
-    square."""
+    one common name of the same data -> that name: one edit (a letter changed, added,
+    dropped, or two adjacent letters swapped) from exactly one name written at least 3
+    times and ``COMMON_FACTOR`` times as often (a spelling written at most
+    ``RARE_SPELLING`` times) or ``POPULATION_FACTOR`` times as often (one written more:
+    across a population a misspelling recurs): "RUYB" and "RYBY" -> "RUBY" where "RUBY"
+    is written 40 times. Two such spellings of one name are the same name misspelt
+    twice, not twins' two names: twins' names are each written as often as names are.
+    Initials and names of under four letters are never taken for misspellings.
+    Symmetric deletion: each name is looked up by itself and its one-letter deletions,
+    so the work grows with the names, not their square."""
     counts = given.dropna().value_counts()
     counts = counts[counts.index.str.len() >= 4]
     if counts.empty:
@@ -476,9 +482,11 @@ def rare_spellings(given) -> dict[str, str]:
         for key in _deletions(name):
             index.setdefault(key, set()).add(name)
     out = {}
-    for name, n in counts[counts <= RARE_SPELLING].items():
+    rare = counts[counts * min(COMMON_FACTOR, POPULATION_FACTOR) <= counts.max()]
+    for name, n in rare.items():
+        factor = COMMON_FACTOR if n <= RARE_SPELLING else POPULATION_FACTOR
         near = {c for key in _deletions(name) for c in index.get(key, ())}
-        near = [c for c in near if c != name and common[c] >= COMMON_FACTOR * n
+        near = [c for c in near if c != name and common[c] >= factor * n
                 and one_edit(name, c)]
         if len(near) == 1:
             out[name] = near[0]
