@@ -621,10 +621,12 @@ def test_a_nickname_born_the_same_day_is_compared():
 
 
 def _fordash(role_event):
-    rows = [rec("gp:1", "Hannah", "Fordash", "1982-09-13", sex="F"),
-            rec("police:1", "Hannah", "Fordash", None, sex="F", postcode="WE23 9FZ"),
-            rec("gp:2", "Tom", "Fordash", "2015-01-01", sex="M"),
-            rec("gp:3", "Ava", "Fordash", "2018-01-01", sex="F")]
+    """Tom Fordash's police record, no date of birth, named on a day in a role."""
+    rows = [rec("gp:1", "Tom", "Fordash", "2015-01-01", sex="M"),
+            rec("police:1", "Tom", "Fordash", None, sex="M", postcode="WE23 9FZ"),
+            rec("gp:2", "Hannah", "Fordash", "1982-09-13", sex="F"),
+            rec("gp:3", "Ava", "Fordash", "2018-01-01", sex="F"),
+            rec("gp:4", "Ben", "Fordash", "1980-03-02", sex="M")]
     events = pd.DataFrame([{"event_id": "e1", "date": role_event[0], "date_precision": "day",
                             "person_ids": "police:1",
                             "person_roles": f"police:1={role_event[1]}"}])
@@ -636,27 +638,29 @@ def _pair_weight(result, a, b):
     return float(pairs.at[(a, b), "match_weight"])
 
 
-def test_a_dated_role_that_fits_the_date_of_birth_is_evidence_for_the_join():
+def test_a_dated_childs_role_that_fits_the_date_of_birth_is_evidence_for_the_join():
     import math
 
-    records, events = _fordash(("2016-04-08", "carer"))
+    records, events = _fordash(("2021-04-08", "child"))
     undated = link_people(records)
     dated = link_people(records, events=events)
-    # a carer in 2016 was born by 2004: one of the three dates of birth of the data fits
+    # the child of 2021 was born after April 1996: two of the four dates of birth fit
     gain = _pair_weight(dated, "gp:1", "police:1") - _pair_weight(undated, "gp:1", "police:1")
-    assert gain == pytest.approx(math.log2(0.97 / (1 / 3)))
+    assert gain == pytest.approx(math.log2(0.97 / (2 / 4)))
     p = dated.pairs.set_index(["key_l", "key_r"]).at[("gp:1", "police:1"), "match_probability"]
     assert p == pytest.approx(1 / (1 + 2 ** -_pair_weight(dated, "gp:1", "police:1")))
-    # named as the child in 2016: it fits no adult born 1982, and adds nothing
-    records, events = _fordash(("2016-04-08", "child"))
-    assert _pair_weight(link_people(records, events=events), "gp:1", "police:1") == \
-        pytest.approx(_pair_weight(undated, "gp:1", "police:1"))
+    # an adult's role fits every adult: it adds nothing (nor does a victim's: no age)
+    for role in ("carer", "victim"):
+        records, events = _fordash(("2021-04-08", role))
+        assert _pair_weight(link_people(records, events=events), "gp:1", "police:1") == \
+            pytest.approx(_pair_weight(undated, "gp:1", "police:1"))
 
 
-def test_a_dated_role_can_lift_a_pair_over_the_link_threshold():
-    records, events = _fordash(("2016-04-08", "carer"))
-    p = link_people(records).pairs["match_probability"].max()
-    strict = {"link_threshold": float(min(0.999999, (1 + p) / 2))}   # the pair falls short
+def test_a_dated_childs_role_can_lift_a_pair_over_the_link_threshold():
+    records, events = _fordash(("2021-04-08", "child"))
+    p = link_people(records).pairs.set_index(["key_l", "key_r"]).at[
+        ("gp:1", "police:1"), "match_probability"]
+    strict = {"link_threshold": float(min(0.999999, p + (1 - p) / 4))}   # it falls short
     assert not same(link_people(records, settings=strict), "gp:1", "police:1")
     assert same(link_people(records, settings=strict, events=events), "gp:1", "police:1")
 
