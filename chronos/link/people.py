@@ -202,8 +202,6 @@ def dated_role_evidence(pairs, frame, stated, limits: AgeLimits):
     elsewhere (:func:`chronos.link.stated.contradiction`)."""
     import numpy as np
 
-    from chronos.link.stated import birth_window
-
     if pairs.empty:
         return pairs
     undated = set(frame.loc[frame["dob"].isna() & frame["dob_year"].isna(), "record_key"])
@@ -214,24 +212,12 @@ def dated_role_evidence(pairs, frame, stated, limits: AgeLimits):
     vague = np.where(left.to_numpy(), pairs["key_l"].to_numpy(), pairs["key_r"].to_numpy())
     other = np.where(left.to_numpy(), pairs["key_r"].to_numpy(), pairs["key_l"].to_numpy())
     told = stated(set(vague[one]) | set(other[one]))
-    days = _birth_days(frame)
+    days = birth_days(frame)
     if not len(days):
         return pairs
     bonus = np.zeros(len(pairs))
     for i in np.flatnonzero(one):
-        said, cand = told.get(vague[i]), told.get(other[i])
-        if said is None or said.child_on is None:
-            continue                     # an adult's role: see the docstring
-        window = birth_window(said, limits)
-        if window is None or cand is None or cand.born is None:
-            continue
-        lo, hi = window
-        if not (lo <= cand.born[0] and cand.born[1] <= hi):
-            continue
-        share = (np.searchsorted(days, hi.toordinal(), side="right")
-                 - np.searchsorted(days, lo.toordinal(), side="left")) / len(days)
-        if 0 < share < ROLE_FIT_M:
-            bonus[i] = np.log2(ROLE_FIT_M / share)
+        bonus[i] = role_fit(told.get(vague[i]), told.get(other[i]), days, limits)[0]
     if not bonus.any():
         return pairs
     out = pairs.copy()
@@ -244,7 +230,31 @@ def dated_role_evidence(pairs, frame, stated, limits: AgeLimits):
 ROLE_FIT_M = 0.97
 
 
-def _birth_days(frame):
+def role_fit(said, candidate, days, limits: AgeLimits) -> tuple[float, float | None]:
+    """(match weight, u) of a dated child's role of a record with no date of birth
+    (``said``, a :class:`chronos.link.stated.Stated`) against a ``candidate``'s date of
+    birth, ``days`` the data's dates of birth (:func:`birth_days`): (0.0, None) when the
+    record states no child's role on a day, or the candidate no birth, or it does not
+    fit (see :func:`dated_role_evidence`)."""
+    import numpy as np
+
+    from chronos.link.stated import birth_window
+
+    if said is None or said.child_on is None or candidate is None or \
+            candidate.born is None or not len(days):
+        return 0.0, None
+    window = birth_window(said, limits)
+    if window is None or not (window[0] <= candidate.born[0] and candidate.born[1] <= window[1]):
+        return 0.0, None
+    lo, hi = window
+    share = (np.searchsorted(days, hi.toordinal(), side="right")
+             - np.searchsorted(days, lo.toordinal(), side="left")) / len(days)
+    if not 0 < share < ROLE_FIT_M:
+        return 0.0, None
+    return float(np.log2(ROLE_FIT_M / share)), float(share)
+
+
+def birth_days(frame):
     """The data's dates of birth as sorted day numbers (ordinals)."""
     import numpy as np
     import pandas as pd
