@@ -142,7 +142,7 @@ def run_link(run, stage_dir: Path) -> dict:
     as_of = run.case.as_of or run.engine.max_event_date(ingest / "events" / "*.parquet")
     run.say("link", 0, 3, f"linking {len(records):,} person records")
     settings, trained = link_settings(run, records, as_of)
-    events = dating_events(ingest / "events")
+    events = linking_events(ingest / "events", settings)
     api = run.engine.link_api()
     try:
         linked = link_people(records, overrides=run.case.overrides_path, settings=settings,
@@ -176,6 +176,14 @@ def run_link(run, stage_dir: Path) -> dict:
         run.say("link", 3, 3, "done")
     run.as_of = as_of
     return counts
+
+
+def linking_events(folder: Path, settings):
+    """:func:`dating_events` of ``folder``, or None when the linking settings say not to
+    (``screen_dates_records: false``: a population too big to hold its events' dates)."""
+    if not settings.raw.get("screen_dates_records", True):
+        return None
+    return dating_events(folder)
 
 
 def dating_events(folder: Path):
