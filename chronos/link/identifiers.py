@@ -220,8 +220,9 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
 
 #: Columns of the frame :func:`prepare_records` returns (besides ``record_key``).
 MATCH_COLUMNS = ("nhs", "upn", "la_id", "given", "given_canon", "given_initial",
-                 "given_other", "given_fix", "family", "family_first", "family_last", "dob", "dob_year",
-                 "dob_swap", "sex", "postcode", "district", "name_key", "initial_key")
+                 "given_other", "given_fix", "family", "family_first", "family_last", "dob",
+                 "dob_year", "dob_swap", "sex", "postcode", "district", "name_key",
+                 "initial_key")
 
 _SPLIT_IDS = re.compile(r"\s*(?:[;,/|]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ID_SCHEMES = {"nhs": ("nhs_number", normalise_nhs_number),

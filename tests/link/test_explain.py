@@ -88,6 +88,7 @@ def test_explain_link_shows_a_dated_childs_role_as_linking_weighs_it():
     assert row["value_b"] == "child on 2021-04-08" and row["u"] == 0.5
     assert "dated_role" not in set(plain.table["field"])
     pair = link_people(records, events=events).pairs.set_index(["key_l", "key_r"])
-    assert dated.match_probability == pytest.approx(pair.at[("gp:1", "police:1"), "match_probability"])
+    assert dated.match_probability == pytest.approx(
+        pair.at[("gp:1", "police:1"), "match_probability"])
     assert dated.match_weight == pytest.approx(plain.match_weight + row["match_weight"])
     assert "child on 2021-04-08" in dated.as_text()

@@ -374,10 +374,10 @@ def test_the_screen_dates_the_person_records_by_their_events(screened):
     assert dating_events(out / "work" / "no-such-folder") is None
 
 
-def test_a_screen_can_link_without_dating_its_records(screened):
+def test_a_screen_dates_its_records_for_linking_when_asked(screened):
     from chronos.link.people import as_settings
     from chronos.screen.stages import linking_events
 
     folder = screened[1] / "work" / "ingest" / "events"
-    assert linking_events(folder, as_settings({"screen_dates_records": False})) is None
-    assert len(linking_events(folder, as_settings(None))) > 0
+    assert linking_events(folder, as_settings(None)) is None        # off by default
+    assert len(linking_events(folder, as_settings({"screen_dates_records": True}))) > 0
