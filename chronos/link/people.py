@@ -623,14 +623,16 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
             others = ", ".join(sorted(rivals[rec] - {other}))
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
-    out.update(_weaker_candidates(prob, rivals, out, apart, dobs, facts))
+    out.update(_weaker_candidates(prob, {r: v for r, v in rivals.items() if r in vague},
+                                  out, apart, dobs, facts))
     return {**ruled, **out}
 
 
 def _weaker_candidates(prob, rivals: dict[str, set[str]], held: dict, apart, dobs=None,
                        facts=None) -> dict:
-    """The pairs of a record held as ambiguous (``rivals``: record -> the candidates it
-    fits that are different people) with a candidate it fits less well that is itself a
+    """The pairs of a vague record (no date of birth, or an initial) held as ambiguous
+    (``rivals``: record -> the candidates it fits that are different people) with a
+    candidate it fits less well that is itself a
     different person from one of those (a cannot pair, dates of birth or facts apart):
     joining it would choose between the best candidates on weaker evidence ("Catherine
     Walden" with no date of birth, held between Catherine born 2011 and Katie born 2015,

@@ -537,7 +537,9 @@ def _ambiguous_by_every_pair(prob, cannot, margin, vague, dobs, vague_margin):
             out[tuple(sorted((rec, other)))] = (
                 f"ambiguous: {rec} matches {other} and also {others}, who are different people")
         held[rec] = rivals
-    for rec, rivals in held.items():     # a weaker candidate apart from one of its rivals
+    for rec, rivals in held.items():     # a vague record's weaker candidate apart from
+        if rec not in vague:             # one of its rivals
+            continue
         for other in sorted(weights[rec]):
             pair = tuple(sorted((rec, other)))
             if other not in rivals and pair not in out and any(
