@@ -385,6 +385,9 @@ def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) 
     """The records after ``skip`` lines as ``string`` columns. Strict decoding first (the
     encoding was checked, and lenient decoding is several times slower); bytes the
     encoding cannot read become U+FFFD only if strict decoding fails."""
+    fast = _parse_plain(data, encoding, delim, names, skip)
+    if fast is not None:
+        return fast
     options = dict(sep=delim, header=None, names=names, skiprows=skip, dtype=_arrow_string(),
                    keep_default_na=False, na_filter=False, skip_blank_lines=False,
                    index_col=False, encoding=encoding, engine="c")
@@ -396,6 +399,64 @@ def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) 
     except pd.errors.EmptyDataError:  # nothing below the header
         return pd.DataFrame({n: pd.Series(dtype="string") for n in names})
     return frame.astype("string")
+
+
+#: Encodings whose bytes Arrow's CSV reader takes as they are (it reads UTF-8 only).
+_UTF8 = ("utf-8", "utf_8", "utf8", "utf-8-sig", "utf_8_sig", "ascii", "us-ascii")
+
+
+def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
+                 skip: int) -> pd.DataFrame | None:
+    """What :func:`_parse` gives, read by Arrow's CSV reader (in C++, on every core) when
+    the file is plain enough that the two readers cannot differ: UTF-8 (checked as it
+    is read), no quote character, no NUL byte, no carriage return outside a CRLF line
+    end, and every line exactly as wide as the header (a blank line, a short or a long
+    one makes Arrow refuse the file). Blank lines at the very end are left out (pandas
+    gives them as blank rows, which :func:`_trim_trailing_blank` drops). None when the
+    file is not plain: pandas' reader then reads it, with everything it knows about
+    quotes, ragged rows and undecodable bytes."""
+    import pyarrow as pa
+    import pyarrow.csv as csv_arrow
+
+    if encoding.lower() not in _UTF8 or len(delim) != 1 or delim in '"\r\n' \
+            or len(names) < 2:  # one column: a blank line is a row, not a refusal
+        return None
+    start = 0
+    for _ in range(skip):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = len(data)
+    while end > start and data[end - 1] in b"\r\n":
+        end -= 1
+    if end == start or _not_plain(data, start, end):
+        return None
+    text = pa.large_string()
+    try:
+        table = csv_arrow.read_csv(
+            pa.py_buffer(memoryview(data)[start:end]),
+            read_options=csv_arrow.ReadOptions(column_names=names, use_threads=True),
+            parse_options=csv_arrow.ParseOptions(delimiter=delim, quote_char=False,
+                                                 escape_char=False, double_quote=False,
+                                                 newlines_in_values=False,
+                                                 ignore_empty_lines=False),
+            convert_options=csv_arrow.ConvertOptions(
+                column_types={n: text for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=True))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    return pd.DataFrame({name: pd.arrays.ArrowStringArray(table.column(i))
+                         for i, name in enumerate(names)}, index=pd.RangeIndex(table.num_rows))
+
+
+def _not_plain(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` holds what only pandas' reader reads as chronos
+    expects: a quote, a NUL, a carriage return alone (each found by ``memchr``)."""
+    if data.find(b'"', start, end) >= 0 or data.find(b"\x00", start, end) >= 0:
+        return True
+    if data.find(b"\r", start, end) < 0:
+        return False
+    return data.count(b"\r", start, end) != data.count(b"\r\n", start, end)
 
 
 def _line_numbers(frame: pd.DataFrame, header_end_line: int, quoted: bool) -> pd.Series:
@@ -448,8 +509,10 @@ def _read_workbook(path: Path, label: str, wanted: list[str], options: dict) -> 
         titles = _choose_sheets(book.titles, options.get("sheet", "*"), label)
         tables = []
         for title in titles:
-            table = _read_sheet(title, book.rows(title), label, wanted, options,
-                                several=len(titles) > 1)
+            grid = book.grid(title)
+            read = _read_sheet if grid is None else _read_grid
+            table = read(title, book.rows(title) if grid is None else grid, label, wanted,
+                         options, several=len(titles) > 1)
             if table is not None:
                 tables.append(table)
     if not tables:
@@ -475,21 +538,97 @@ def _read_sheet(title: str, values: list[tuple], label: str, wanted: list[str],
     """One sheet below its header: the header found in the top rows, then the body
     turned into text column by column (:func:`_sheet_columns`)."""
     top = [[_cell_text(v) for v in row] for row in values[:HEADER_SEARCH_ROWS]]
+    header = _sheet_header(title, top, label, wanted, options, several)
+    if header is None:
+        return None
+    start, count, names = header
+    body = values[start:]
+    extra = [f"(extra field {i})" for i in range(len(names) + 1,
+                                                  max(map(len, body), default=0) + 1)]
+    columns, unsaved = _sheet_columns(body, len(names) + len(extra))
+    return _sheet_table(title, columns, names, extra, start, count, len(body), unsaved)
+
+
+def _sheet_header(title: str, top: list[list[str]], label: str, wanted: list[str],
+                  options: dict, several: bool) -> tuple[int, int, list[str]] | None:
+    """(the first row below the header, the header's rows, the column names) of a sheet
+    whose top rows are ``top`` (as text); None for a sheet without the mapped columns
+    among several (a notes or summary sheet among data sheets)."""
     where = f"{label} sheet {title!r}"
     try:
         first, count, names = find_header(top, wanted, where, options.get("header_row", "auto"))
     except MappingError:
         if several:
-            return None  # a notes or summary sheet among data sheets
+            return None
         raise
-    start = first + count
-    body = values[start:]
-    extra = [f"(extra field {i})" for i in range(len(names) + 1,
-                                                  max(map(len, body), default=0) + 1)]
-    columns, unsaved = _sheet_columns(body, len(names) + len(extra))
-    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(body)))
+    return first + count, count, names
+
+
+def _read_grid(title: str, grid: list[list], label: str, wanted: list[str], options: dict,
+               several: bool):
+    """:func:`_read_sheet` for a sheet python-calamine read (:meth:`Book.grid
+    <chronos.ingest.workbook.Book.grid>`): the same table, the body's cells turned into
+    text a column at a time (:func:`_grid_text`) straight from calamine's values."""
+    from itertools import zip_longest
+
+    from chronos.ingest.workbook import openpyxl_value
+
+    top = [[_cell_text(openpyxl_value(v)) for v in _grid_trimmed(row)]
+           for row in grid[:HEADER_SEARCH_ROWS]]
+    header = _sheet_header(title, top, label, wanted, options, several)
+    if header is None:
+        return None
+    start, count, names = header
+    body = grid[start:]
+    cells = list(zip_longest(*body, fillvalue="")) if body else []
+    reach = max((j + 1 for j, values in enumerate(cells) if _filled(values)), default=0)
+    extra = [f"(extra field {i})" for i in range(len(names) + 1, reach + 1)]
+    width = len(names) + len(extra)
+    columns = [_grid_text(values) for values in cells[:width]]
+    columns += [text_column("", pd.RangeIndex(len(body)))] * (width - len(columns))
+    return _sheet_table(title, columns, names, extra, start, count, len(body), [])
+
+
+def _grid_trimmed(row: list) -> list:
+    """A calamine row without its trailing empty cells (as :meth:`Book.rows` trims)."""
+    end = len(row)
+    while end and (row[end - 1] == "" or row[end - 1] is None):
+        end -= 1
+    return row[:end]
+
+
+def _filled(values: tuple) -> bool:
+    """Whether a calamine column holds a cell that is not empty ("" or None)."""
+    return values.count("") + values.count(None) < len(values)
+
+
+def _grid_text(values: tuple) -> pd.Series:
+    """One column of calamine values as the text :func:`_column_text` gives for the same
+    cells read by :meth:`Book.rows <chronos.ingest.workbook.Book.rows>`: text as it is,
+    anything else through :func:`~chronos.ingest.workbook.openpyxl_value` and
+    :func:`_cell_text` once per distinct value."""
+    import pyarrow as pa
+
+    from chronos.ingest.workbook import openpyxl_value
+
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return string_series(pa.array(values, type=pa.large_string()))
+    if bool in kinds:  # True == 1: no shared cache
+        texts = [_cell_text(openpyxl_value(v)) for v in values]
+    else:
+        texts = _cached_texts(values, lambda v: _cell_text(openpyxl_value(v)))
+    return string_series(pa.array(texts, type=pa.large_string()))
+
+
+def _sheet_table(title: str, columns: list[pd.Series], names: list[str], extra: list[str],
+                 start: int, count: int, rows: int, unsaved: list) -> Table:
+    """The :class:`Table` of a sheet's body: its text ``columns`` (named ``names`` then
+    ``extra``), ``rows`` long from Excel row ``start + 1``, trailing blank rows trimmed;
+    ``unsaved``: the (row, column) of each formula without a saved result."""
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(rows))
     frame.columns = names + extra
-    refs = _sheet_refs(title, start + 1, len(body))
+    refs = _sheet_refs(title, start + 1, rows)
     frame, refs = _trim_trailing_blank(frame, refs)
     info = {"sheet": title, "header_row": start, "header_rows": count, "extra_fields": extra}
     marked: dict[str, list[int]] = {}
@@ -548,17 +687,18 @@ def _column_text(values: tuple) -> tuple[pd.Series, list[int]]:
     return string_series(pa.array(texts, type=pa.large_string())), formulas
 
 
-def _cached_texts(values: tuple) -> list[str]:
-    """:func:`_cell_text` of each value, computed once per distinct value."""
+def _cached_texts(values: tuple, convert=None) -> list[str]:
+    """``convert`` (:func:`_cell_text`) of each value, computed once per distinct value."""
+    convert = convert or _cell_text
     cache: dict = {}
     out = []
     for value in values:
         try:
             text = cache.get(value)
             if text is None:
-                text = cache[value] = _cell_text(value)
+                text = cache[value] = convert(value)
         except TypeError:  # not hashable
-            text = _cell_text(value)
+            text = convert(value)
         out.append(text)
     return out
 
