@@ -12,6 +12,7 @@ number, as Excel writes a reference) for XLSX. It does not interpret values: tha
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -614,11 +615,42 @@ def _grid_text(values: tuple) -> pd.Series:
     kinds = set(map(type, values))
     if kinds <= {str}:
         return string_series(pa.array(values, type=pa.large_string()))
+    fast = _dates_text(values) if kinds == {dt.date} else \
+        _whole_numbers_text(values) if kinds == {float} else None
+    if fast is not None:
+        return string_series(fast)
     if bool in kinds:  # True == 1: no shared cache
         texts = [_cell_text(openpyxl_value(v)) for v in values]
     else:
         texts = _cached_texts(values, lambda v: _cell_text(openpyxl_value(v)))
     return string_series(pa.array(texts, type=pa.large_string()))
+
+
+def _dates_text(values: tuple):
+    """A column of ``datetime.date`` values (calamine's dates) as ISO text (what
+    :func:`_cell_text` gives for them), in Arrow; None for a year before 1000."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    days = pa.array(values, type=pa.date32())
+    if pc.min(days).as_py() < dt.date(1000, 1, 1):
+        return None
+    return pc.cast(days, pa.large_string())
+
+
+def _whole_numbers_text(values: tuple):
+    """A column of floats as :func:`_cell_text` writes them when every one is a whole
+    number within 64-bit integers (no decimal point: ``9434765919``), in numpy and
+    Arrow; None when some are not."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = np.array(values, dtype=np.float64)
+    if not (np.isfinite(numbers) & (np.floor(numbers) == numbers)
+            & (np.abs(numbers) < 2.0 ** 63)).all():
+        return None
+    return pc.cast(pa.array(numbers.astype(np.int64)), pa.large_string())
 
 
 def _sheet_table(title: str, columns: list[pd.Series], names: list[str], extra: list[str],
