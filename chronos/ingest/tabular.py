@@ -288,7 +288,9 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
     head_rows, head_lines = _head_records(head_text, delim)
     first, count, names = find_header(head_rows, wanted, label, options.get("header_row", "auto"))
     header_end_line = head_lines[first + count - 1][1]
-    frame, extra = _read_body(data, encoding, delim, names, header_end_line, label)
+    frame, extra = _read_body(data, encoding, delim, names, header_end_line, label,
+                              valid_utf8=decoded.encoding.lower() in _UTF8 + _ASCII
+                              and not decoded.bad_count)
     refs = _line_numbers(frame, header_end_line, quoted=b'"' in data)
     frame, refs = _trim_trailing_blank(frame, refs)
     info = {"encoding": encoding, "delimiter": delim, "header_row": header_end_line,
@@ -327,15 +329,16 @@ def _arrow_string():
 
 
 def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
-               label: str) -> tuple[pd.DataFrame, list[str]]:
+               label: str, valid_utf8: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Every record after line ``skip``, as strings. Rows wider than the header get extra
-    columns (returned, so their rows can be quarantined): no field is lost."""
+    columns (returned, so their rows can be quarantined): no field is lost.
+    ``valid_utf8``: the whole file is known to be valid UTF-8 (not checked again)."""
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return _parse(data, encoding, delim, names, skip), []
+            return _parse(data, encoding, delim, names, skip, valid_utf8), []
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         _unclosed_quote(exc, data, encoding, delim, label)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -382,11 +385,12 @@ def _unclosed_quote(exc: Exception, data: bytes, encoding: str, delim: str, labe
     raise unclosed_quote(lambda: io.StringIO(text, newline=""), delim, label, line) from None
 
 
-def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
+def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
+           valid_utf8: bool = False) -> pd.DataFrame:
     """The records after ``skip`` lines as ``string`` columns. Strict decoding first (the
     encoding was checked, and lenient decoding is several times slower); bytes the
     encoding cannot read become U+FFFD only if strict decoding fails."""
-    fast = _parse_plain(data, encoding, delim, names, skip)
+    fast = _parse_plain(data, encoding, delim, names, skip, valid_utf8)
     if fast is not None:
         return fast
     options = dict(sep=delim, header=None, names=names, skiprows=skip, dtype=_arrow_string(),
@@ -402,24 +406,29 @@ def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) 
     return frame.astype("string")
 
 
-#: Encodings whose bytes Arrow's CSV reader takes as they are (it reads UTF-8 only).
-_UTF8 = ("utf-8", "utf_8", "utf8", "utf-8-sig", "utf_8_sig", "ascii", "us-ascii")
+#: Encodings whose bytes Arrow's CSV reader takes as they are (it reads UTF-8 only);
+#: ASCII too when every byte decoded (then the file is ASCII, which is UTF-8).
+_UTF8 = ("utf-8", "utf_8", "utf8", "utf-8-sig", "utf_8_sig")
+_ASCII = ("ascii", "us-ascii")
 
 
 def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
-                 skip: int) -> pd.DataFrame | None:
+                 skip: int, valid_utf8: bool = False) -> pd.DataFrame | None:
     """What :func:`_parse` gives, read by Arrow's CSV reader (in C++, on every core) when
     the file is plain enough that the two readers cannot differ: UTF-8 (checked as it
-    is read), no quote character, no NUL byte, no carriage return outside a CRLF line
+    is read), no quote character anywhere (above the header either), no NUL byte, no carriage return outside a CRLF line
     end, and every line exactly as wide as the header (a blank line, a short or a long
     one makes Arrow refuse the file). Blank lines at the very end are left out (pandas
     gives them as blank rows, which :func:`_trim_trailing_blank` drops). None when the
     file is not plain: pandas' reader then reads it, with everything it knows about
-    quotes, ragged rows and undecodable bytes."""
+    quotes, ragged rows and undecodable bytes. ``valid_utf8``: the whole file is known
+    to be valid UTF-8 (:func:`~chronos.ingest.encoding.is_utf8`): Arrow does not check
+    it again."""
     import pyarrow as pa
     import pyarrow.csv as csv_arrow
 
-    if encoding.lower() not in _UTF8 or len(delim) != 1 or delim in '"\r\n' \
+    utf8 = encoding.lower() in _UTF8 or (encoding.lower() in _ASCII and valid_utf8)
+    if not utf8 or len(delim) != 1 or delim in '"\r\n' \
             or len(names) < 2:  # one column: a blank line is a row, not a refusal
         return None
     start = 0
@@ -430,7 +439,7 @@ def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
     end = len(data)
     while end > start and data[end - 1] in b"\r\n":
         end -= 1
-    if end == start or _not_plain(data, start, end):
+    if end == start or _not_plain(data, 0, end):   # the lines skipped too: pandas counts records
         return None
     text = pa.large_string()
     try:
@@ -443,7 +452,7 @@ def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
                                                  ignore_empty_lines=False),
             convert_options=csv_arrow.ConvertOptions(
                 column_types={n: text for n in names}, strings_can_be_null=False,
-                quoted_strings_can_be_null=False, check_utf8=True))
+                quoted_strings_can_be_null=False, check_utf8=not valid_utf8))
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
         return None
     return pd.DataFrame({name: pd.arrays.ArrowStringArray(table.column(i))
@@ -582,7 +591,8 @@ def _read_grid(title: str, grid: list[list], label: str, wanted: list[str], opti
     start, count, names = header
     body = grid[start:]
     cells = list(zip_longest(*body, fillvalue="")) if body else []
-    reach = max((j + 1 for j, values in enumerate(cells) if _filled(values)), default=0)
+    reach = max((j + 1 for j, values in enumerate(cells)
+                 if j >= len(names) and _filled(values)), default=0)   # past the header
     extra = [f"(extra field {i})" for i in range(len(names) + 1, reach + 1)]
     width = len(names) + len(extra)
     columns = [_grid_text(values) for values in cells[:width]]
