@@ -416,20 +416,19 @@ def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
                  skip: int, valid_utf8: bool = False) -> pd.DataFrame | None:
     """What :func:`_parse` gives, read by Arrow's CSV reader (in C++, on every core) when
     the file is plain enough that the two readers cannot differ: UTF-8 (checked as it
-    is read), no quote character anywhere (above the header either), no NUL byte, no carriage return outside a CRLF line
-    end, and every line exactly as wide as the header (a blank line, a short or a long
-    one makes Arrow refuse the file). Blank lines at the very end are left out (pandas
-    gives them as blank rows, which :func:`_trim_trailing_blank` drops). None when the
-    file is not plain: pandas' reader then reads it, with everything it knows about
-    quotes, ragged rows and undecodable bytes. ``valid_utf8``: the whole file is known
-    to be valid UTF-8 (:func:`~chronos.ingest.encoding.is_utf8`): Arrow does not check
-    it again."""
+    is read), no quote character anywhere (above the header either), no NUL byte, no
+    carriage return outside a CRLF line end, and every line as wide as the header or
+    blank (both readers give a blank line as a row of empty cells; a short or a long
+    line makes Arrow refuse the file). None when the file is not plain: pandas' reader
+    then reads it, with everything it knows about quotes, ragged rows and undecodable
+    bytes. ``valid_utf8``: the whole file is known to be valid UTF-8
+    (:func:`~chronos.ingest.encoding.is_utf8`): Arrow does not check it again."""
     import pyarrow as pa
     import pyarrow.csv as csv_arrow
 
     utf8 = encoding.lower() in _UTF8 or (encoding.lower() in _ASCII and valid_utf8)
     if not utf8 or len(delim) != 1 or delim in '"\r\n' \
-            or len(names) < 2:  # one column: a blank line is a row, not a refusal
+            or len(names) < 2:  # a single column: rare, left to pandas
         return None
     start = 0
     for _ in range(skip):
@@ -437,9 +436,7 @@ def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
         if start == 0:
             return None
     end = len(data)
-    while end > start and data[end - 1] in b"\r\n":
-        end -= 1
-    if end == start or _not_plain(data, 0, end):   # the lines skipped too: pandas counts records
+    if start == end or _not_plain(data, 0, end):   # the lines skipped too: pandas counts records
         return None
     text = pa.large_string()
     try:
