@@ -226,12 +226,23 @@ class MappedIngest:
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
-        again = pd.Series(True, index=self.frame.index)
+        import numpy as np
+
+        again = np.ones(len(self.frame), dtype=bool)
         for column in self.mapping.columns[:6]:
-            again &= self.frame[column].str.lower().eq(normalise_name(column))
-            if not again.any():
+            name, values = normalise_name(column), self.frame[column]
+            if getattr(values.dtype, "storage", "") == "pyarrow":
+                # Arrow's lower case maps character to character (Python's may not), of
+                # 1 to 4 bytes each: only cells of such a length can match
+                size = self._lengths.get(column)
+                size = cell_lengths(values) if size is None else size
+                again &= (size >= len(name)) & (size <= 4 * len(name))
+            rows = np.flatnonzero(again)
+            if not len(rows):
                 break
-        return again
+            again[rows] = values.iloc[rows].str.lower().eq(name).to_numpy(dtype=bool,
+                                                                           na_value=False)
+        return pd.Series(again, index=self.frame.index)
 
     def _flag_long_cells(self, live: pd.Series) -> None:
         """Quarantine rows with a cell over :data:`~chronos.limits.MAX_CELL_CHARS`."""

@@ -64,6 +64,25 @@ def map_values(series: pd.Series, func) -> pd.Series:
     return string_series(mapped.take(encoded.indices)).set_axis(series.index)
 
 
+def per_distinct(series: pd.Series, clean) -> pd.Series:
+    """``clean`` (text operations on a ``string`` Series, value by value) applied to the
+    distinct values of ``series`` only and taken back to every row: the same result, in
+    one pass over the distinct values instead of over every row (a person's fields
+    repeat on each of their rows). Columns of mostly distinct values are cleaned whole."""
+    import pyarrow as pa
+
+    if not isinstance(series.dtype, pd.StringDtype) or len(series) < 1024:
+        return clean(series)
+    text = arrow_text(series)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    encoded = text.dictionary_encode()
+    if len(encoded.dictionary) * 4 > len(series):
+        return clean(series)
+    cleaned = arrow_text(clean(string_series(encoded.dictionary)))
+    cleaned = cleaned.combine_chunks() if isinstance(cleaned, pa.ChunkedArray) else cleaned
+    return string_series(cleaned.take(encoded.indices)).set_axis(series.index)
+
+
 def factorize(series: pd.Series):
     """``pd.factorize(series)`` (codes in order of first appearance, -1 for missing; the
     distinct values as a list), dictionary-encoded in Arrow for ``string`` columns."""

@@ -173,3 +173,17 @@ def test_columns_the_shortcuts_cannot_write_are_left_to_each_value():
     assert _whole_numbers_text((1.0, 2.5)) is None
     assert _whole_numbers_text((1.0, float("nan"))) is None
     assert _whole_numbers_text((1.0, 2.0 ** 63)) is None
+
+
+@pytest.mark.parametrize("distinct", [3, 5000])
+def test_text_cleaned_per_distinct_value_is_what_cleaning_every_row_gives(distinct):
+    from chronos.ingest.mapped_people import _nhs_numbers
+    from chronos.ingest.tabular import per_distinct
+
+    words = ["943 476 5919", "943-476-5919", "n/k", "", " 12 ", "İstanbul", "ABC d"]
+    values = pd.Series([words[i % len(words)] + (str(i % distinct) if i % 3 else "")
+                        for i in range(6000)] + [None], dtype="string")
+    for clean in (_nhs_numbers, lambda v: v.str.upper().str.replace(" ", ""),
+                  lambda v: v.str.lower()):
+        got = per_distinct(values, clean)
+        pd.testing.assert_series_equal(got, clean(values), check_names=False)
