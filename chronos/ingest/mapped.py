@@ -137,6 +137,9 @@ class MappedIngest:
         self.made: set[int] = set()
         self._dates: dict[str, pd.DataFrame] = {}
         self._lengths: dict = {}            # column -> UTF-8 length of every cell
+        #: id of an events: entry -> its (types, wordings), worked out once for
+        #: _flag_nobody and taken (then changed) by _event_rows
+        self._typed: dict[int, tuple] = {}
 
     def run(self) -> SourceResult:
         """Classify every row, then build the tables from the data rows."""
@@ -371,8 +374,8 @@ class MappedIngest:
 
         wanted = live.copy() if not self.mapping.events else pd.Series(False, index=live.index)
         for spec in self.mapping.events:
-            wanted |= live & _condition(spec, self.frame) & ~self._types(spec)[0].eq(
-                IGNORE).fillna(False)
+            types = self._typed[id(spec)] = self._types(spec)   # for _event_rows
+            wanted |= live & _condition(spec, self.frame) & ~types[0].eq(IGNORE).fillna(False)
         people.flag_nobody(self, wanted)
 
     def _persons(self, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
@@ -391,7 +394,7 @@ class MappedIngest:
         """Which rows this event applies to, their types and dates; flags problems."""
         frame = self.frame
         applies = live & _condition(spec, frame)
-        types, raw = self._types(spec)
+        types, raw = self._typed.pop(id(spec), None) or self._types(spec)
         ignored = applies & types.eq(IGNORE).fillna(False)
         applies &= ~ignored
         if spec.date:
