@@ -40,6 +40,7 @@ import duckdb
 from chronos.patterns.engine import resolve_rules, run_on_connection
 work, threads = Path(sys.argv[2]), int(sys.argv[3])
 con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 if threads:
     con.execute(f"SET threads = {threads}")
 events = work / "dedupe" / "events.parquet"
@@ -63,7 +64,7 @@ print(json.dumps({"wall": wall, "cpu": cpu, "findings": len(run.findings), "note
 def _run(code: Path, work: Path, threads: int) -> dict:
     out = subprocess.run([sys.executable, "-c", _CHILD, str(code), str(work), str(threads)],
                          capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1].split("\r")[-1].strip())
 
 
 def _scan(work: Path) -> tuple[float, float]:
