@@ -80,15 +80,15 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     and ``relationships_in``. ``text=False`` leaves outcome out of ``ev`` and outcome and
     summary out of ``rsev`` (only ``outcome_contains`` selectors need them).
 
-    ``ev`` holds every event once per person named on it, with only the columns the
-    structural rules, the approximate dates and the harm index read; ``sev`` is a view over
-    it (every child's events). The windowed rules read ``rsev``: each child's events of
-    the types ``rules`` select (all of them when ``rules`` is None or a selector names no
-    event type) with every column they read, made straight from ``events_in`` with the
-    type filter applied as the events are read, and sorted by event type so that each
-    rule's filter skips the other types' row groups. Events of types no rule selects
-    (routine appointments, most of a population's records) are never copied whole nor
-    joined to households."""
+    ``ev`` holds every event once per person named on it (the events are read once),
+    with the columns the structural rules, the approximate dates and the harm index read,
+    and the few the windowed rules add as they are stored; ``sev`` is a view over it
+    (every child's events). The windowed rules read ``rsev``: each child's events of the
+    types ``rules`` select (all of them when ``rules`` is None or a selector names no
+    event type) with every column they read, made from ``ev`` and sorted by event type
+    so that each rule's filter skips the other types' row groups. Events of types no
+    rule selects (routine appointments, most of a population's records) are never joined
+    to households."""
     asof = date_lit(as_of)
     return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
@@ -119,27 +119,24 @@ WHERE TRIM(x) <> ''"""
 # ``ym``/``dd`` (months since year 0, day of month) make ages in months integer arithmetic
 _APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
     OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
-#: ``ev``: what the structural rules, the finding's approximate dates and the harm index read
+#: ``ev``: what the structural rules, the finding's approximate dates and the harm index
+#: read, and as they are stored the few columns ``rsev`` adds for the windowed rules
 _EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d, year(d) * 12 + month(d) AS ym, day(d) AS dd,
-  agency, event_type, details, {outcome} summary, """ + _APPROX
-#: the selected events (``rsev``): what the windowed rules read
-_TYPED_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
-  date_diff('day', DATE '1970-01-01', d) AS dn,
-  (year(d) * 12 + month(d) - 1) * 32 + day(d) AS mk, year(d) * 12 + month(d) AS ym, day(d) AS dd,
+  agency, event_type, details, {outcome} summary, """ + _APPROX + """,
+  date_precision, end_date, categories, value"""
+#: the selected events (``rsev``): what the windowed rules read, from ``ev``
+_TYPED_COLUMNS = """event_id, person_id, d, date_diff('day', DATE '1970-01-01', d) AS dn,
+  (ym - 1) * 32 + dd AS mk, ym, dd,
   CASE WHEN d IS NULL THEN 'unknown' ELSE COALESCE(lower(date_precision), 'day') END AS prec,
   TRY_CAST(end_date AS DATE) AS end_d, agency, event_type, categories, value, details, {outcome}
   summary"""
 
 
-def _ev_select(columns: str, types: tuple[str, ...] | None = None) -> str:
-    """One row per event and person named on it (``columns`` of them), of the event types
-    ``types`` (all when None; the filter is read with the events, so the other types'
-    rows are never made). Most events name one person: those skip splitting
-    ``person_ids`` (the rest are split and unnested)."""
+def _ev_select(columns: str) -> str:
+    """One row per event and person named on it (``columns`` of them). Most events name
+    one person: those skip splitting ``person_ids`` (the rest are split and unnested)."""
     keep = ("e.event_id IS NOT NULL AND e.person_ids IS NOT NULL "
             "AND e.event_id NOT IN (SELECT event_id FROM dup_ids)")
-    if types is not None:
-        keep += f" AND e.event_type IN ({', '.join(q(t) for t in types)})"
     return f"""SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, e.person_ids AS pid FROM events_in e
   WHERE {keep} AND strpos(e.person_ids, ';') = 0) t
@@ -152,9 +149,9 @@ WHERE TRIM(pid) <> ''"""
 
 
 def _ev_sql(text: bool) -> str:
-    """``ev``: every event once per person named on it, with only the columns the
-    structural rules, the approximate dates and the harm index read (the windowed rules
-    read ``rsev``, made from the events of their types alone)."""
+    """``ev``: every event once per person named on it, with the columns the structural
+    rules, the approximate dates and the harm index read, and those ``rsev`` adds as they
+    are stored (the events are read once, for both)."""
     return ("CREATE OR REPLACE TEMP TABLE ev AS\n"
             + _ev_select(_EV_COLUMNS.format(outcome="outcome," if text else "")))
 
@@ -247,9 +244,9 @@ def _sev_sql(text: bool) -> str:
 
 def _rsev_sql(text: bool, types: tuple[str, ...] | None) -> str:
     """``rsev``: the ``sev`` rows of the event types the rules select, with the columns
-    the windowed rules read, made straight from ``events_in`` (filtered by type as it is
-    read) and sorted by type."""
-    typed = _ev_select(_TYPED_COLUMNS.format(outcome="outcome," if text else ""), types)
+    the windowed rules read (made from ``ev``, filtered by type), sorted by type."""
+    where = f" WHERE event_type IN ({', '.join(q(t) for t in types)})" if types is not None else ""
+    typed = f"SELECT {_TYPED_COLUMNS.format(outcome='outcome,' if text else '')} FROM ev{where}"
     cols = ("e.d, e.dn, e.mk, e.prec, e.end_d, e.agency, e.event_type, e.categories, e.value, "
             "e.details" + (", e.outcome, e.summary" if text else ""))
     out = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
