@@ -62,6 +62,7 @@ class _Rule:
     sql: str
     left: list[str]      # key expressions on the l side, unqualified
     right: list[str]
+    residual: bool = False   # conditions beyond the keys ("l.name_key is null or ...")
 
     @property
     def symmetric(self) -> bool:
@@ -75,15 +76,16 @@ def parse_rule(sql: str) -> _Rule:
 
     condition = sqlglot.condition(sql, dialect="duckdb")
     parts = condition.flatten() if isinstance(condition, exp.And) else [condition]
-    left, right = [], []
+    left, right, residual = [], [], False
     for part in parts:
-        if not isinstance(part, exp.EQ):
-            continue
-        sides = {_side(part.left): part.left, _side(part.right): part.right}
+        sides = ({_side(part.left): part.left, _side(part.right): part.right}
+                 if isinstance(part, exp.EQ) else {})
         if set(sides) == {"l", "r"}:
             left.append(_unqualified(sides["l"]))
             right.append(_unqualified(sides["r"]))
-    return _Rule(sql, left, right)
+        else:
+            residual = True
+    return _Rule(sql, left, right, residual)
 
 
 def _side(node) -> str | None:
@@ -143,6 +145,12 @@ def _used(frame, rules) -> list[str]:
 def _bound(con, frame, rules: list[_Rule], size: int, window: int, max_pairs: int,
            files) -> Blocking:
     measured = [(i, rule, *_measure(con, rule, size)) for i, rule in enumerate(rules)]
+    if sum(m[2] for m in measured) > max_pairs:
+        # counted by their keys alone, rules with further conditions are over-counted
+        # ("born the same day, one of the two with no name": every pair born that day);
+        # counted again with the whole rule before the limit is applied
+        measured = [(i, rule, *_measure(con, rule, size, exact=True)) if rule.residual
+                    else (i, rule, pairs, big) for i, rule, pairs, big in measured]
     small = {rule.sql: pairs - int(big["pairs"].sum()) for _, rule, pairs, big in measured}
     windowed = sum(int(big["n"].sum()) for *_, big in measured)
     window = _window(window, max_pairs - sum(small.values()), windowed)
@@ -188,8 +196,10 @@ def _key_sql(exprs: list[str]) -> tuple[str, str]:
     return keys, nonnull
 
 
-def _measure(con, rule: _Rule, size: int):
-    """(candidate pairs of the rule, its blocks of more than ``size`` records)."""
+def _measure(con, rule: _Rule, size: int, exact: bool = False):
+    """(candidate pairs of the rule, its blocks of more than ``size`` records). The pairs
+    of a block are counted from its size, or with ``exact`` (blocks of at most ``size``
+    records) by applying the whole rule to them, its conditions beyond the keys too."""
     import pandas as pd
 
     if not rule.left:          # no equality keys: every record against every other
@@ -207,9 +217,23 @@ def _measure(con, rule: _Rule, size: int):
                   f"JOIN (SELECT {rkeys}, count(*) AS nr FROM f WHERE {rnull} GROUP BY ALL) "
                   f"USING ({keys})")
     con.execute(f"CREATE OR REPLACE TEMP TABLE blocks AS {blocks}")
+    most = size * (size - 1) // 2
     total = con.execute("SELECT coalesce(sum(pairs), 0) FROM blocks").fetchall()[0][0]
-    big = con.sql(f"SELECT * FROM blocks WHERE pairs > {size * (size - 1) // 2}").df()
+    big = con.sql(f"SELECT * FROM blocks WHERE pairs > {most}").df()
+    if exact:
+        total = int(big["pairs"].sum()) + _small_pairs(con, rule, keys, lkeys, lnull, most)
     return int(total), big
+
+
+def _small_pairs(con, rule: _Rule, keys: str, lkeys: str, lnull: str, most: int) -> int:
+    """Pairs the whole rule makes in the ``blocks`` of at most ``most`` pairs."""
+    apart = "l._row < r._row" if rule.symmetric else "l._row <> r._row"
+    return int(con.execute(f"""
+        WITH small AS (SELECT {keys} FROM blocks WHERE pairs <= {most}),
+             rows AS (SELECT _row FROM (SELECT _row, {lkeys} FROM f WHERE {lnull})
+                      SEMI JOIN small USING ({keys}))
+        SELECT count(*) FROM (SELECT * FROM f SEMI JOIN rows USING (_row)) AS l
+        JOIN f AS r ON ({rule.sql}) AND {apart}""").fetchall()[0][0])
 
 
 def _windows(con, rule: _Rule, i: int, big, size: int):

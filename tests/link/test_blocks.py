@@ -138,3 +138,18 @@ def test_windows_narrow_to_fit_the_pair_limit_before_giving_up():
     with pytest.raises(LinkLimitError, match="gp.csv, hv.csv"):
         bound_blocks(frame, [rule], max_block_size=50, max_pairs=200 * 8,
                      files={"gp": "gp.csv", "hv": "hv.csv"})
+
+
+def test_a_rule_with_conditions_beyond_its_keys_is_counted_whole_before_the_limit():
+    # 40 people born the same day, two of them recorded with no name: "born that day,
+    # one of the two with no name" makes 2 * 38 + 1 pairs, not the block's 780
+    records = placeholder_dob_records(20)
+    records["family_name"] = [f"Fam{i}" for i in range(len(records))]
+    records.loc[[0, 1], ["given_name", "family_name"]] = None
+    frame = prepared(records)
+    rule = "l.dob = r.dob and (l.name_key is null or r.name_key is null)"
+    assert parse_rule(rule).residual and not parse_rule("l.dob = r.dob").residual
+    fits = bound_blocks(frame, [rule], max_block_size=50, max_pairs=100)
+    assert fits.estimated_pairs == 2 * 38 + 1 and fits.rules == [rule]
+    with pytest.raises(LinkLimitError, match="77"):
+        bound_blocks(frame, [rule], max_block_size=50, max_pairs=76)
