@@ -504,9 +504,12 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
 
 def _edges(pairs, method: str, skip=()) -> list[Edge]:
     """One edge per scored pair, in the pairs' order (less the pairs in ``skip``)."""
-    columns = [pairs[c].tolist() for c in ("key_l", "key_r", "match_probability",
-                                            "match_weight")]
-    edges = [Edge(a, b, method, float(p), float(w)) for a, b, p, w in zip(*columns)]
+    from itertools import repeat
+
+    a, b = pairs["key_l"].tolist(), pairs["key_r"].tolist()
+    p = pairs["match_probability"].to_numpy(dtype=float).tolist()   # Python floats
+    w = pairs["match_weight"].to_numpy(dtype=float).tolist()
+    edges = list(map(Edge, a, b, repeat(method), p, w))
     return [e for e in edges if (e.a, e.b) not in skip] if skip else edges
 
 
