@@ -345,9 +345,16 @@ def _facts(frame, plan, record_formats=None, settings=None) -> dict:
     local = [(s, v) if v else None for s, v in zip(source, frame["la_id"])]
     year = frame["dob_year"].astype("object").where(frame["dob_year"].notna(), None)
     dob = frame["dob_fact"] if "dob_fact" in frame else frame["dob"]
-    columns = zip(frame["record_key"], dob, frame["nhs"], frame["upn"], year, declared, local)
-    return {key: {"dob": d, "nhs": n, "upn": u, "year": y, "declared": c, "local_id": lo}
-            for key, d, n, u, y, c, lo in columns if key not in overridden}
+    names = ("dob", "nhs", "upn", "year", "declared", "local_id")
+    out = {}
+    for key, *values in zip(frame["record_key"], dob, frame["nhs"], frame["upn"], year,
+                            declared, local):
+        # only the facts a record has (FACT_RULES compare values; a missing one is no
+        # fact), and no entry for a record with none: a million records' dicts are memory
+        fact = {name: v for name, v in zip(names, values) if v is not None}
+        if fact and key not in overridden:
+            out[key] = fact
+    return out
 
 
 def _column_of(records, name: str, index):
