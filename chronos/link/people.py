@@ -128,7 +128,10 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None,
     solid = solid_units(scored.self_pairs, settings, forced)
     compared = units.frame
     dobs = dict(zip(compared["record_key"], compared["dob"]))
-    mine = _rows_of(records, compared)
+    # what the compared records' own rows are read for: their role and source format
+    # (a copy of every column of a million records would be most of a gigabyte)
+    mine = _rows_of(records[[c for c in ("record_key", "role", "source_format")
+                             if c in records.columns]], compared)
     formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
 
