@@ -12,23 +12,36 @@ from chronos.genogram.graph import build_graph
 
 def case_graph(result, *, as_of=None):
     """The genogram graph of a built case (``as_of`` defaults to the case's). Built once
-    per result and date (the genogram and the ecomap of one build share it); each caller
-    gets its own copy, free to change."""
+    per result, date and review (the genogram and the ecomap of one build share it); each
+    caller gets its own copy, free to change. Findings dismissed on review (the case's
+    annotations) are not counted on the people they are about."""
     import copy
 
     from chronos.genogram.ecomap import _latest
 
     as_of = as_of or result.as_of or _latest(result.events)
+    dismissed = _dismissed(result)
 
     def build():
+        findings = result.findings
+        if dismissed and findings is not None and len(findings):
+            findings = findings[~findings["finding_id"].astype(str).isin(dismissed)]
         return build_graph(result.persons, result.relationships, events=result.events,
-                           findings=result.findings, index_children=result.index_children or (),
+                           findings=findings, index_children=result.index_children or (),
                            as_of=as_of)
 
     remember = getattr(result, "remember", None)
     if remember is None:
         return build()
-    return copy.deepcopy(remember(("case_graph", as_of), build))
+    return copy.deepcopy(remember(("case_graph", as_of, dismissed), build))
+
+
+def _dismissed(result) -> frozenset[str]:
+    """The ids of the findings dismissed on review in the case's annotations."""
+    from chronos.annotations import read_annotations
+
+    root = getattr(getattr(result, "case", None), "root", None)
+    return frozenset(read_annotations(root).latest("dismissed")) if root else frozenset()
 
 
 def graph_from_gedcom(path, *, as_of=None, index_children=()):

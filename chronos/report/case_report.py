@@ -166,8 +166,10 @@ def children_overview(result: Any, chron: Chronology) -> list[dict]:
     from chronos.report.chronology import child_entries
 
     kids = people.index_children(result)
-    entries = child_entries(result, [k["person_id"] for k in kids])
-    n_found = _findings_per_child(result)
+    annotations = getattr(chron, "annotations", None)
+    entries = child_entries(result, [k["person_id"] for k in kids], annotations)
+    dismissed = set(annotations.latest("dismissed")) if annotations is not None else set()
+    n_found = _findings_per_child(result, dismissed)
     harm = _harm_summary(result)
     shown = _born(chron)
     lines = []
@@ -240,12 +242,15 @@ def _born_words(kid: dict, shown: dict) -> str:
             f" (born {format_date(kid['dob'], 'day', False)})" if kid["dob"] else "")
 
 
-def _findings_per_child(result: Any) -> dict[str, int]:
+def _findings_per_child(result: Any, dismissed: set[str] = frozenset()) -> dict[str, int]:
+    """person id -> the findings about them, but those ``dismissed`` on review."""
     findings = getattr(result, "findings", None)
     counts: dict[str, int] = {}
     if findings is None:
         return counts
-    for ids in findings["person_id"]:
+    for fid, ids in zip(findings["finding_id"], findings["person_id"]):
+        if str(fid) in dismissed:
+            continue
         for pid in set(str(ids).split(";")):
             counts[pid] = counts.get(pid, 0) + 1
     return counts

@@ -71,17 +71,23 @@ def _chronology_rows(result, child: str | None, significant: bool):
     return frame
 
 
-def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
+def child_entries(result, children: list[str], annotations=None
+                  ) -> dict[str, list[tuple[str, str, bool]]]:
     """For each of ``children`` (index children's person ids), the ``(date, categories,
     significant)`` of each row of its own chronology (:func:`chronology_rows` with
     ``child=``), for every child in one pass over the case's events rather than one
-    pass per child."""
+    pass per child. With ``annotations``, the review decisions count as the documents
+    apply them (:func:`chronos.report.document.apply_decisions`): a row evidence only
+    for dismissed findings is significant only if it would be alone, and a person's
+    ``significance`` decision on a row's event decides."""
     from chronos.model import vocabulary
     from chronos.report.people import circles_of, index_children
     from chronos.report.significance import significance_rules
 
     vocab, rules = vocabulary(), significance_rules()
-    evidence = _evidence(result.findings)
+    dismissed = set(annotations.latest("dismissed")) if annotations is not None else set()
+    marks = annotations.latest("significance") if annotations is not None else {}
+    evidence = _evidence(result.findings, leaving=dismissed)
     index = {c["person_id"] for c in index_children(result)}
     everyone = set(children)
     holders: dict[str, set[str]] = {}   # a person -> the children whose circle holds them
@@ -97,6 +103,9 @@ def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str,
             return ids & everyone
         return set().union(*(holders.get(i, ()) for i in ids)) | (ids & everyone)
 
+    def entry(group: list[dict]) -> tuple[str, str, bool]:
+        return _entry(group, vocab, rules, evidence, marks)
+
     out: dict[str, list[tuple[str, str, bool]]] = {kid: [] for kid in children}
     for group in _real_events(_ordered_records(result)):
         whose = [concerned(ev.get("person_ids")) for ev in group]
@@ -104,18 +113,30 @@ def child_entries(result, children: list[str]) -> dict[str, list[tuple[str, str,
         for kid in set().union(*whose):
             part = [ev for ev, who in zip(group, whose) if kid in who]
             if len(part) == len(group):
-                whole = whole or _entry(group, vocab, rules, evidence)
+                whole = whole or entry(group)
                 out[kid].append(whole)
             else:
-                out[kid].append(_entry(part, vocab, rules, evidence))
+                out[kid].append(entry(part))
     return out
 
 
-def _entry(group: list[dict], vocab, rules, evidence: dict) -> tuple[str, str, bool]:
-    """A row's date, Horwath categories and significance, as :func:`_row` gives them."""
+def _entry(group: list[dict], vocab, rules, evidence: dict,
+           marks: dict | None = None) -> tuple[str, str, bool]:
+    """A row's date, Horwath categories and significance, as :func:`_row` gives them
+    (and ``marks``, the latest ``significance`` decision per event id, as
+    ``apply_decisions`` applies them: the lead event's, else the first other event's)."""
     cited = any(evidence.get(str(ev["event_id"])) for ev in group)
     judged = _judge(group, vocab, rules, cited)
-    return _text(group[0].get("date")), ";".join(judged["categories"]), judged["significant"]
+    significant = judged["significant"]
+    if marks:
+        from chronos.annotations import SIGNIFICANT
+
+        led = sorted(group, key=lambda ev: KIND_ORDER.get(_kind(vocab, ev["event_type"]), 9))
+        ids = [str(ev["event_id"]) for ev in led]       # as the row's lead and event ids
+        mark = next((marks[i] for i in ids if i in marks), None)
+        if mark is not None:
+            significant = mark.value == SIGNIFICANT
+    return _text(group[0].get("date")), ";".join(judged["categories"]), significant
 
 
 def _real_events(events: list[dict]) -> list[list[dict]]:
@@ -174,13 +195,15 @@ def _people(persons) -> dict[str, dict]:
     return {str(p["person_id"]): p for p in persons.to_dict("records")}
 
 
-def _evidence(findings) -> dict[str, list[tuple[str, str]]]:
-    """event id -> [(finding id, title)] for every finding that cites the event, in the
-    findings' order (their ranking)."""
+def _evidence(findings, leaving: set[str] = frozenset()) -> dict[str, list[tuple[str, str]]]:
+    """event id -> [(finding id, title)] for every finding that cites the event (but the
+    findings ``leaving`` names), in the findings' order (their ranking)."""
     cited: dict[str, list[tuple[str, str]]] = {}
     if findings is None or not len(findings):
         return cited
     for finding in findings.to_dict("records"):
+        if str(finding["finding_id"]) in leaving:
+            continue
         for event_id in str(finding.get("event_ids") or "").split(";"):
             if event_id:
                 cited.setdefault(event_id, []).append(

@@ -101,6 +101,9 @@ class Chronology:
     #: the review decisions in force (:func:`decision_table`: About, Decision, By, When,
     #: Reason, Status), those about events or findings the case no longer has included
     decisions: pd.DataFrame | None = None
+    #: the case's annotations these rows were made with (:class:`chronos.annotations.Annotations`,
+    #: or None): for writers that count a child's entries their own way (the case report)
+    annotations: Any = None
 
     def __post_init__(self) -> None:
         if self.settings is None:
@@ -209,7 +212,7 @@ def build_chronology(result: Any, options: ChronologyOptions | None = None) -> C
         findings=findings, persons=people.person_table(result),
         source_table=_source_table(result), notes=notes, court=False,
         significant=options.significant, other_rows=other, settings=settings,
-        decisions=decisions)
+        decisions=decisions, annotations=annotations)
 
 
 def court_chronology(result: Any, options: ChronologyOptions, settings) -> Chronology:

@@ -100,21 +100,13 @@ def _index_children(result: Any) -> list[dict]:
 
 
 def circle_of(result: Any, child: str) -> set[str]:
-    """The child and the adults around them: parents, their partners, household members."""
-    rel = model.conformed(getattr(result, "relationships", None), "relationships")
-    rel = rel[rel["kind"].isin(ADULT_KINDS)]
-    parents = set(rel.loc[(rel["kind"] == "parent") & (rel["person_b"] == child), "person_a"])
-    circle = {child} | parents
-    for a, b, kind in zip(rel["person_a"], rel["person_b"], rel["kind"]):
-        if kind in {"partner", "household"} and (a in circle or b in circle):
-            circle |= {a, b}
-    return circle
+    """The child and the adults around them: parents, then, in the relationships' order,
+    each partner or household link that touches the circle as it is by then."""
+    return circles_of(result, [child])[child]
 
 
 def circles_of(result: Any, children: list[str]) -> dict[str, set[str]]:
-    """:func:`circle_of` for each of ``children``, reading the relationships once: each
-    child's circle grows along the partner and household links in their order, as
-    :func:`circle_of`'s one pass over them does."""
+    """:func:`circle_of` for each of ``children``, reading the relationships once."""
     import heapq
 
     rel = model.conformed(getattr(result, "relationships", None), "relationships")

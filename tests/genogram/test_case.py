@@ -80,3 +80,18 @@ def test_records_read_a_table_as_its_rows_do():
     for frame in (result.events, result.persons, result.findings):
         expected = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
         assert _records(frame) == expected
+
+
+def test_a_finding_dismissed_on_review_is_not_counted_on_the_genogram(tmp_path):
+    from chronos.annotations import Annotation, add_annotations
+
+    result = _case_result()
+    counts = {p: d["findings"] for p, d in genogram_case.case_graph(result).nodes(data=True)}
+    first = result.findings.iloc[0]
+    result.case.root = str(tmp_path)
+    add_annotations(tmp_path, [Annotation(str(first["finding_id"]), "dismissed", "yes",
+                                          "B Reviewer", "2026-12-07T11:00:00", "x")])
+    after = {p: d["findings"] for p, d in genogram_case.case_graph(result).nodes(data=True)}
+    about = set(str(first["person_id"]).split(";"))
+    assert about and all(after[p] == counts[p] - 1 for p in about)
+    assert all(after[p] == counts[p] for p in counts if p not in about)

@@ -104,3 +104,33 @@ def test_a_childs_harm_chart_is_a_png_drawn_without_pyplot_state(monkeypatch):
     assert png.startswith(b"\x89PNG") and plt.get_fignums() == before
     assert harm_png(harm) == png          # the same chart, the same bytes
     assert harm_png(None) is None
+
+
+def test_each_childs_line_counts_as_the_childs_own_chronology_after_review(example):
+    """The per-child line ("N finding(s) about X; M significant of K entries") reads the
+    review decisions as the documents do: a dismissed finding is not counted, rows
+    significant only as its evidence are not significant, a person's mark decides."""
+    from chronos.annotations import Annotation, Annotations
+    from chronos.report.case_report import children_overview
+    from chronos.report.document import ChronologyOptions, build_chronology
+
+    plain = build_chronology(example)
+    routine = plain.rows.loc[~plain.rows["significant"].astype(bool), "event_id"].iloc[0]
+    first = example.findings.iloc[0]
+    when = "2026-12-07T11:00:00"
+    decided = Annotations([
+        Annotation(str(first["finding_id"]), "dismissed", "yes", "B Reviewer", when, "x"),
+        Annotation(str(routine), "significance", "significant", "A Analyst", when, "")])
+    before = {line["person_id"]: line for line in children_overview(example, plain)}
+    after = children_overview(example, build_chronology(
+        example, ChronologyOptions(annotations=decided)))
+    changed = False
+    for line in after:
+        pid = line["person_id"]
+        own = build_chronology(example, ChronologyOptions(child=pid, annotations=decided))
+        assert line["significant"] == int(own.rows["significant"].astype(bool).sum())
+        assert len(line["entries"]) == len(own.rows)
+        about = str(first["person_id"]).split(";")
+        assert line["findings"] == before[pid]["findings"] - (pid in about)
+        changed |= line["significant"] != before[pid]["significant"]
+    assert changed, "the decisions change some child's count"
