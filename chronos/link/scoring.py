@@ -165,8 +165,8 @@ def _narrow_prediction(linker, settings: LinkSettings, floor: float):
     except (ImportError, AttributeError, TypeError):
         return None
     retained = spec._retain_matching_columns
+    spec._retain_matching_columns = False         # gammas only: no field l/r pairs
     try:
-        spec._retain_matching_columns = False     # gammas only: no field l/r pairs
         pipeline = CTEPipeline([blocked])
         enqueue_df_concat_with_tf(linker, pipeline)
         pipeline.enqueue_list_of_sqls(compute_comparison_vector_values_from_id_pairs_sqls(
@@ -183,13 +183,19 @@ def _narrow_prediction(linker, settings: LinkSettings, floor: float):
             sql_dialect=SplinkDialect.from_string(linker._sql_dialect_str),
             threshold_match_probability=floor, training_mode=True))   # gammas kept
         present = {c._gamma_column_name[len("gamma_"):] for c in spec.comparisons}
-        pairs, kept = _keep_steps("__splink__df_predict", "__chronos_pairs", settings,
-                                  present)
-        pipeline.enqueue_sql(pairs, "__chronos_pairs")
-        pipeline.enqueue_sql(kept, "__chronos_kept_pairs")
-        kept = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+        pair_sql, kept_sql = _keep_steps("__splink__df_predict", "__chronos_pairs",
+                                         settings, present)
+        pipeline.enqueue_sql(pair_sql, "__chronos_pairs")
+        pipeline.enqueue_sql(kept_sql, "__chronos_kept_pairs")
+    except (AttributeError, TypeError):           # splink's internals moved: public way
+        pipeline = None
     finally:
         spec._retain_matching_columns = retained
+    try:
+        if pipeline is None:
+            return None
+        kept = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    finally:
         if not cached:
             blocked.drop_table_from_database_and_remove_from_cache()
     pairs = kept.as_pandas_dataframe()

@@ -65,3 +65,32 @@ def test_a_caller_s_database_is_left_open_and_its_own_is_closed(monkeypatch):
     scoring.score_pairs(frame, settings)
     with pytest.raises(duckdb.ConnectionException):
         made[0].sql("SELECT 1")
+
+
+def test_a_splink_whose_internals_moved_scores_the_public_way(monkeypatch):
+    import splink.internals.predict as internals
+
+    frame, _ = prepare_records(records(60))
+    settings = as_settings(None)
+    before = scoring.score_pairs(frame, settings).pairs
+
+    original = internals.predict_from_comparison_vectors_sqls
+
+    def moved(*args, training_mode=False, **kwargs):   # the narrow way's argument renamed
+        if training_mode:
+            raise TypeError("unexpected keyword argument 'training_mode'")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(internals, "predict_from_comparison_vectors_sqls", moved)
+    assert scoring._narrow_prediction(*_linker_for(frame, settings)) is None
+    pd.testing.assert_frame_equal(scoring.score_pairs(frame, settings).pairs, before)
+
+
+def _linker_for(frame, settings):
+    """(a linker on ``frame``, the settings, the prediction floor) as score_pairs has them."""
+    from chronos.link.blocks import bound_blocks
+
+    blocking = bound_blocks(frame, settings.blocking_rules, settings.max_block_size,
+                            settings.max_candidate_pairs, {}, settings.window_size)
+    return (scoring._linker(frame, settings, len(frame), None, blocking, parts=False),
+            settings, scoring.VETO_FLOOR)
