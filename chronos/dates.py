@@ -831,13 +831,29 @@ class _Table:
         slow = list(self.slow.items())
         self.position[[i for i, _ in slow]] = self.size + np.arange(len(slow))
         rows = pa.array(self.position[codes])
+        used = pa.array(self.position[np.flatnonzero(np.bincount(codes, minlength=len(self.position)))])
         columns = {}
         for name in FIELDS:
             kind = pa.bool_() if name == "uncertain" else pa.string()
             chunk = pa.array([getattr(r, name) for _, r in slow], type=kind)
-            taken = pa.concat_arrays([c.cast(kind) for c in self.chunks[name]] + [chunk]).take(rows)
-            columns[name] = _to_pandas(taken, name == "uncertain")
+            results = pa.concat_arrays([c.cast(kind) for c in self.chunks[name]] + [chunk])
+            columns[name] = _to_pandas(_taken(results, rows, used), name == "uncertain")
         return pd.DataFrame(columns, index=index)
+
+
+def _taken(results, rows, used):
+    """``results.take(rows)``; ``used``: the positions ``rows`` holds. A field that is
+    missing, or the same, for every distinct value used (no error, no end date: most
+    columns) is made without gathering a value per row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = results.take(used)
+    if present.null_count == len(present):
+        return pa.nulls(len(rows), results.type)
+    if not present.null_count and pc.count_distinct(present).as_py() == 1:
+        return pa.repeat(present[0], len(rows))
+    return results.take(rows)
 
 
 def _to_pandas(array, boolean: bool):

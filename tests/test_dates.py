@@ -479,3 +479,27 @@ def test_shuffle_fixture_with_month_first_values():
     values = ["05/13/2016", "01/02/2016"] * 3
     random.Random(1).shuffle(values)
     assert parse_column(values).order == "monthfirst"
+
+
+@pytest.mark.parametrize("values", [
+    ["22/05/2016"] * 5,                                   # one value: every field the same
+    ["22/05/2016", "23/05/2016", None, ""],               # the missing slot among them
+    ["31/02/2021", "31/02/2021", "22/05/2016"],           # an error on some rows only
+    ["22/05/2016 14:30", "22/05/2016", "May 2016", "c. 2019", "01/02/2016 - 05/02/2016"],
+    ["yesterday", "yesterday"],                           # only errors: no date anywhere
+    [None, None, None],
+    ["01/02/2016", "02/01/2016", "01/02/2016"],           # ambiguous day/month
+])
+def test_column_frame_matches_each_value_read_alone(values):
+    """parse_column makes a field that is missing or the same for every value used
+    without gathering it per row: each row must still be what parse_date gives."""
+    frame = parse_column(values, dayfirst=True).frame
+    for i, value in enumerate(values):
+        alone = parse_date(value, dayfirst=True)
+        got = frame.iloc[i]
+        for name in ("date", "precision", "time", "end_date", "error", "message"):
+            want = getattr(alone, name)
+            assert (None if pd.isna(got[name]) else got[name]) == want, (value, name)
+        assert bool(got["uncertain"]) == bool(alone.uncertain), value
+    assert str(frame["uncertain"].dtype) == "boolean"
+    assert all(str(frame[c].dtype) == "string" for c in frame.columns if c != "uncertain")

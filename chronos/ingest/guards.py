@@ -252,6 +252,10 @@ _COLUMNS = {n: re.compile(rb'<c r="([A-Z]{%d})[0-9]' % n) for n in (3, 2)}
 _NARROW = re.compile(rb'<c r="[A-Z][0-9]')
 _MANY_DIGITS = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{6,7}"')
 _ROW_DIGITS = {n: re.compile(rb'<c r="[A-Z]{1,3}[0-9]{%d}"' % n) for n in range(7, 0, -1)}
+#: a cell element that is not the most common kind, ``<c r="B7"`` with a column in A..Z
+#: and a row of at most 5 digits: anything :data:`_ODD_CELL`, :data:`_WIDE` or
+#: :data:`_MANY_DIGITS` finds, this finds too (one search instead of three, usually)
+_UNUSUAL = re.compile(rb'<c(?:[>/]|\s(?!r="[A-Z][0-9]{1,5}"))')
 
 
 class SheetShape:
@@ -287,10 +291,16 @@ class SheetShape:
     def _look(self, window: bytes, settled: int) -> None:
         """Note what ``window`` shows; a cell cut off at its end is judged only before
         ``settled`` (it is whole in the next window)."""
+        self.errors = self.errors or b' t="e"' in window
+        if not _UNUSUAL.search(window):   # every cell in A..Z, rows of at most 5 digits
+            self.odd = self.odd or bool(_PREFIXED.search(window))
+            self.columns = max(self.columns, 26 if _NARROW.search(window) else 0)
+            found = (n for n, p in _ROW_DIGITS.items() if self.digits < n < 6 and p.search(window))
+            self.digits = max(self.digits, next(found, 0))
+            return
         if not self.odd:
             odd = _ODD_CELL.search(window)
             self.odd = bool(odd and odd.start() < settled) or bool(_PREFIXED.search(window))
-        self.errors = self.errors or b' t="e"' in window
         self.columns = max(self.columns, _widest(window))
         if self.digits < 6 and not _MANY_DIGITS.search(window):
             found = (n for n, p in _ROW_DIGITS.items() if self.digits < n < 6 and p.search(window))

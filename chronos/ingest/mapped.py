@@ -137,6 +137,9 @@ class MappedIngest:
         self.made: set[int] = set()
         self._dates: dict[str, pd.DataFrame] = {}
         self._lengths: dict = {}            # column -> UTF-8 length of every cell
+        #: id of an events: entry -> its (types, wordings), worked out once for
+        #: _flag_nobody and taken (then changed) by _event_rows
+        self._typed: dict[int, tuple] = {}
 
     def run(self) -> SourceResult:
         """Classify every row, then build the tables from the data rows."""
@@ -226,12 +229,23 @@ class MappedIngest:
 
     def _repeated_headers(self) -> pd.Series:
         """Rows that repeat the header (stacked exports)."""
-        again = pd.Series(True, index=self.frame.index)
+        import numpy as np
+
+        again = np.ones(len(self.frame), dtype=bool)
         for column in self.mapping.columns[:6]:
-            again &= self.frame[column].str.lower().eq(normalise_name(column))
-            if not again.any():
+            name, values = normalise_name(column), self.frame[column]
+            if getattr(values.dtype, "storage", "") == "pyarrow":
+                # Arrow's lower case maps character to character (Python's may not), of
+                # 1 to 4 bytes each: only cells of such a length can match
+                size = self._lengths.get(column)
+                size = cell_lengths(values) if size is None else size
+                again &= (size >= len(name)) & (size <= 4 * len(name))
+            rows = np.flatnonzero(again)
+            if not len(rows):
                 break
-        return again
+            again[rows] = values.iloc[rows].str.lower().eq(name).to_numpy(dtype=bool,
+                                                                           na_value=False)
+        return pd.Series(again, index=self.frame.index)
 
     def _flag_long_cells(self, live: pd.Series) -> None:
         """Quarantine rows with a cell over :data:`~chronos.limits.MAX_CELL_CHARS`."""
@@ -360,8 +374,8 @@ class MappedIngest:
 
         wanted = live.copy() if not self.mapping.events else pd.Series(False, index=live.index)
         for spec in self.mapping.events:
-            wanted |= live & _condition(spec, self.frame) & ~self._types(spec)[0].eq(
-                IGNORE).fillna(False)
+            types = self._typed[id(spec)] = self._types(spec)   # for _event_rows
+            wanted |= live & _condition(spec, self.frame) & ~types[0].eq(IGNORE).fillna(False)
         people.flag_nobody(self, wanted)
 
     def _persons(self, persons: pd.DataFrame, data: pd.Series) -> pd.DataFrame:
@@ -380,7 +394,7 @@ class MappedIngest:
         """Which rows this event applies to, their types and dates; flags problems."""
         frame = self.frame
         applies = live & _condition(spec, frame)
-        types, raw = self._types(spec)
+        types, raw = self._typed.pop(id(spec), None) or self._types(spec)
         ignored = applies & types.eq(IGNORE).fillna(False)
         applies &= ~ignored
         if spec.date:

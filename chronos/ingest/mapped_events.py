@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 
 import pandas as pd
 
@@ -307,7 +308,6 @@ def event_ids(source_file: str, refs, types, dates, ordinals) -> pd.Series:
 
 def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Series:
     """The ids hashed in one DuckDB pass over Arrow columns (no per-row Python)."""
-    import duckdb
     import pyarrow as pa
 
     table = pa.table({"r": arrow_text(refs), "t": arrow_text(types), "d": arrow_text(dates),
@@ -319,8 +319,30 @@ def _event_ids_duckdb(source_file: str, refs, types, dates, ordinals) -> pd.Seri
     # missing date (NULL) as "" as stable_id's COALESCE does; a number as its decimal text
     parts = ", chr(31), ".join([literal(source_file), "r", "t", "d", "o"])
     query = f"select concat('E', substr(sha1(concat({parts})), 1, 12)) as id from ids_in"
-    with duckdb.connect() as con:
-        con.execute("set threads = 1")  # the work is one pass; threads only add overhead
+    with _hashing_database().cursor() as con:   # a cursor: its own connection, no new database
         con.register("ids_in", table)
         ids = con.sql(query).to_arrow_table().column("id")
+        con.unregister("ids_in")
     return string_series(ids)
+
+
+_DATABASE: dict = {}                 # process id -> the database of that process
+_DATABASE_LOCK = threading.Lock()
+
+
+def _hashing_database():
+    """The in-memory DuckDB database event ids are hashed in, made once per process
+    (making one costs more than hashing 10,000 ids; a forked process makes its own); two
+    threads, each hashing its share of the rows of a big file (in order: DuckDB keeps
+    the rows' order). Each use takes a cursor, which is safe in any thread."""
+    import os
+
+    import duckdb
+
+    with _DATABASE_LOCK:
+        if os.getpid() not in _DATABASE:
+            _DATABASE.clear()
+            database = duckdb.connect()
+            database.execute("set threads = 2")
+            _DATABASE[os.getpid()] = database
+        return _DATABASE[os.getpid()]

@@ -16,7 +16,7 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import factorize, map_values, pick, text_column
+from chronos.ingest.tabular import factorize, map_values, per_distinct, pick, text_column
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -44,14 +44,16 @@ def person_columns(ing) -> pd.DataFrame:
     out["dob"], out["dob_precision"] = _person_date(ing, person.get("dob"), "dob")
     out["dod"], _ = _person_date(ing, person.get("dod"), "dod")
     out["sex"] = _sex(ing, person.get("sex"))
-    out["nhs_number"] = _cleaned(ing, person.get("nhs_number"), _nhs_numbers)
-    out["upn"] = _cleaned(ing, person.get("upn"), lambda v: v.str.upper().str.replace(" ", ""))
+    out["nhs_number"] = _cleaned(ing, person.get("nhs_number"),
+                                 lambda v: per_distinct(v, _nhs_numbers))
+    out["upn"] = _cleaned(ing, person.get("upn"), lambda v: per_distinct(
+        v, lambda d: d.str.upper().str.replace(" ", "")))
     out["la_child_id"] = ing.values(person.get("la_child_id"))
     out["postcode"] = _cleaned(ing, person.get("postcode"), lambda v: _map_unique(v, _postcode))
     if "address" in person:   # "12 Oak Road, Leeds LS6 2AB": the postcode inside it
         found = map_values(out["address"], postcode_in)
         out["postcode"] = out["postcode"].mask(out["postcode"].eq(""), found)
-    out["role"] = _cleaned(ing, person.get("role"), lambda v: v.str.lower())
+    out["role"] = _cleaned(ing, person.get("role"), lambda v: per_distinct(v, lambda d: d.str.lower()))
     out["other_ids"] = _other_ids(ing)
     out["record_key"] = _record_keys(ing, out)
     return out

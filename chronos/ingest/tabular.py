@@ -12,6 +12,7 @@ number, as Excel writes a reference) for XLSX. It does not interpret values: tha
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
@@ -61,6 +62,25 @@ def map_values(series: pd.Series, func) -> pd.Series:
     uniques = encoded.dictionary.to_pylist()
     mapped = pa.array([func(u) for u in uniques], type=pa.large_string())
     return string_series(mapped.take(encoded.indices)).set_axis(series.index)
+
+
+def per_distinct(series: pd.Series, clean) -> pd.Series:
+    """``clean`` (text operations on a ``string`` Series, value by value) applied to the
+    distinct values of ``series`` only and taken back to every row: the same result, in
+    one pass over the distinct values instead of over every row (a person's fields
+    repeat on each of their rows). Columns of mostly distinct values are cleaned whole."""
+    import pyarrow as pa
+
+    if not isinstance(series.dtype, pd.StringDtype) or len(series) < 1024:
+        return clean(series)
+    text = arrow_text(series)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    encoded = text.dictionary_encode()
+    if len(encoded.dictionary) * 4 > len(series):
+        return clean(series)
+    cleaned = arrow_text(clean(string_series(encoded.dictionary)))
+    cleaned = cleaned.combine_chunks() if isinstance(cleaned, pa.ChunkedArray) else cleaned
+    return string_series(cleaned.take(encoded.indices)).set_axis(series.index)
 
 
 def factorize(series: pd.Series):
@@ -287,7 +307,9 @@ def _read_delimited(path: Path, label: str, wanted: list[str], options: dict) ->
     head_rows, head_lines = _head_records(head_text, delim)
     first, count, names = find_header(head_rows, wanted, label, options.get("header_row", "auto"))
     header_end_line = head_lines[first + count - 1][1]
-    frame, extra = _read_body(data, encoding, delim, names, header_end_line, label)
+    frame, extra = _read_body(data, encoding, delim, names, header_end_line, label,
+                              valid_utf8=decoded.encoding.lower() in _UTF8 + _ASCII
+                              and not decoded.bad_count)
     refs = _line_numbers(frame, header_end_line, quoted=b'"' in data)
     frame, refs = _trim_trailing_blank(frame, refs)
     info = {"encoding": encoding, "delimiter": delim, "header_row": header_end_line,
@@ -326,15 +348,16 @@ def _arrow_string():
 
 
 def _read_body(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
-               label: str) -> tuple[pd.DataFrame, list[str]]:
+               label: str, valid_utf8: bool = False) -> tuple[pd.DataFrame, list[str]]:
     """Every record after line ``skip``, as strings. Rows wider than the header get extra
-    columns (returned, so their rows can be quarantined): no field is lost."""
+    columns (returned, so their rows can be quarantined): no field is lost.
+    ``valid_utf8``: the whole file is known to be valid UTF-8 (not checked again)."""
     import warnings
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return _parse(data, encoding, delim, names, skip), []
+            return _parse(data, encoding, delim, names, skip, valid_utf8), []
     except (pd.errors.ParserError, pd.errors.ParserWarning) as exc:
         _unclosed_quote(exc, data, encoding, delim, label)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -381,10 +404,14 @@ def _unclosed_quote(exc: Exception, data: bytes, encoding: str, delim: str, labe
     raise unclosed_quote(lambda: io.StringIO(text, newline=""), delim, label, line) from None
 
 
-def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) -> pd.DataFrame:
+def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int,
+           valid_utf8: bool = False) -> pd.DataFrame:
     """The records after ``skip`` lines as ``string`` columns. Strict decoding first (the
     encoding was checked, and lenient decoding is several times slower); bytes the
     encoding cannot read become U+FFFD only if strict decoding fails."""
+    fast = _parse_plain(data, encoding, delim, names, skip, valid_utf8)
+    if fast is not None:
+        return fast
     options = dict(sep=delim, header=None, names=names, skiprows=skip, dtype=_arrow_string(),
                    keep_default_na=False, na_filter=False, skip_blank_lines=False,
                    index_col=False, encoding=encoding, engine="c")
@@ -396,6 +423,66 @@ def _parse(data: bytes, encoding: str, delim: str, names: list[str], skip: int) 
     except pd.errors.EmptyDataError:  # nothing below the header
         return pd.DataFrame({n: pd.Series(dtype="string") for n in names})
     return frame.astype("string")
+
+
+#: Encodings whose bytes Arrow's CSV reader takes as they are (it reads UTF-8 only);
+#: ASCII too when every byte decoded (then the file is ASCII, which is UTF-8).
+_UTF8 = ("utf-8", "utf_8", "utf8", "utf-8-sig", "utf_8_sig")
+_ASCII = ("ascii", "us-ascii")
+
+
+def _parse_plain(data: bytes, encoding: str, delim: str, names: list[str],
+                 skip: int, valid_utf8: bool = False) -> pd.DataFrame | None:
+    """What :func:`_parse` gives, read by Arrow's CSV reader (in C++, on every core) when
+    the file is plain enough that the two readers cannot differ: UTF-8 (checked as it
+    is read), no quote character anywhere (above the header either), no NUL byte, no
+    carriage return outside a CRLF line end, and every line as wide as the header or
+    blank (both readers give a blank line as a row of empty cells; a short or a long
+    line makes Arrow refuse the file). None when the file is not plain: pandas' reader
+    then reads it, with everything it knows about quotes, ragged rows and undecodable
+    bytes. ``valid_utf8``: the whole file is known to be valid UTF-8
+    (:func:`~chronos.ingest.encoding.is_utf8`): Arrow does not check it again."""
+    import pyarrow as pa
+    import pyarrow.csv as csv_arrow
+
+    utf8 = encoding.lower() in _UTF8 or (encoding.lower() in _ASCII and valid_utf8)
+    if not utf8 or len(delim) != 1 or delim in '"\r\n' \
+            or len(names) < 2:  # a single column: rare, left to pandas
+        return None
+    start = 0
+    for _ in range(skip):
+        start = data.find(b"\n", start) + 1
+        if start == 0:
+            return None
+    end = len(data)
+    if start == end or _not_plain(data, 0, end):   # the lines skipped too: pandas counts records
+        return None
+    text = pa.large_string()
+    try:
+        table = csv_arrow.read_csv(
+            pa.py_buffer(memoryview(data)[start:end]),
+            read_options=csv_arrow.ReadOptions(column_names=names, use_threads=True),
+            parse_options=csv_arrow.ParseOptions(delimiter=delim, quote_char=False,
+                                                 escape_char=False, double_quote=False,
+                                                 newlines_in_values=False,
+                                                 ignore_empty_lines=False),
+            convert_options=csv_arrow.ConvertOptions(
+                column_types={n: text for n in names}, strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=not valid_utf8))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError):
+        return None
+    return pd.DataFrame({name: pd.arrays.ArrowStringArray(table.column(i))
+                         for i, name in enumerate(names)}, index=pd.RangeIndex(table.num_rows))
+
+
+def _not_plain(data: bytes, start: int, end: int) -> bool:
+    """Whether ``data[start:end]`` holds what only pandas' reader reads as chronos
+    expects: a quote, a NUL, a carriage return alone (each found by ``memchr``)."""
+    if data.find(b'"', start, end) >= 0 or data.find(b"\x00", start, end) >= 0:
+        return True
+    if data.find(b"\r", start, end) < 0:
+        return False
+    return data.count(b"\r", start, end) != data.count(b"\r\n", start, end)
 
 
 def _line_numbers(frame: pd.DataFrame, header_end_line: int, quoted: bool) -> pd.Series:
@@ -448,8 +535,10 @@ def _read_workbook(path: Path, label: str, wanted: list[str], options: dict) -> 
         titles = _choose_sheets(book.titles, options.get("sheet", "*"), label)
         tables = []
         for title in titles:
-            table = _read_sheet(title, book.rows(title), label, wanted, options,
-                                several=len(titles) > 1)
+            grid = book.grid(title)
+            read = _read_sheet if grid is None else _read_grid
+            table = read(title, book.rows(title) if grid is None else grid, label, wanted,
+                         options, several=len(titles) > 1)
             if table is not None:
                 tables.append(table)
     if not tables:
@@ -475,21 +564,129 @@ def _read_sheet(title: str, values: list[tuple], label: str, wanted: list[str],
     """One sheet below its header: the header found in the top rows, then the body
     turned into text column by column (:func:`_sheet_columns`)."""
     top = [[_cell_text(v) for v in row] for row in values[:HEADER_SEARCH_ROWS]]
+    header = _sheet_header(title, top, label, wanted, options, several)
+    if header is None:
+        return None
+    start, count, names = header
+    body = values[start:]
+    extra = [f"(extra field {i})" for i in range(len(names) + 1,
+                                                  max(map(len, body), default=0) + 1)]
+    columns, unsaved = _sheet_columns(body, len(names) + len(extra))
+    return _sheet_table(title, columns, names, extra, start, count, len(body), unsaved)
+
+
+def _sheet_header(title: str, top: list[list[str]], label: str, wanted: list[str],
+                  options: dict, several: bool) -> tuple[int, int, list[str]] | None:
+    """(the first row below the header, the header's rows, the column names) of a sheet
+    whose top rows are ``top`` (as text); None for a sheet without the mapped columns
+    among several (a notes or summary sheet among data sheets)."""
     where = f"{label} sheet {title!r}"
     try:
         first, count, names = find_header(top, wanted, where, options.get("header_row", "auto"))
     except MappingError:
         if several:
-            return None  # a notes or summary sheet among data sheets
+            return None
         raise
-    start = first + count
-    body = values[start:]
-    extra = [f"(extra field {i})" for i in range(len(names) + 1,
-                                                  max(map(len, body), default=0) + 1)]
-    columns, unsaved = _sheet_columns(body, len(names) + len(extra))
-    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(len(body)))
+    return first + count, count, names
+
+
+def _read_grid(title: str, grid: list[list], label: str, wanted: list[str], options: dict,
+               several: bool):
+    """:func:`_read_sheet` for a sheet python-calamine read (:meth:`Book.grid
+    <chronos.ingest.workbook.Book.grid>`): the same table, the body's cells turned into
+    text a column at a time (:func:`_grid_text`) straight from calamine's values."""
+    from itertools import zip_longest
+
+    from chronos.ingest.workbook import openpyxl_value
+
+    top = [[_cell_text(openpyxl_value(v)) for v in _grid_trimmed(row)]
+           for row in grid[:HEADER_SEARCH_ROWS]]
+    header = _sheet_header(title, top, label, wanted, options, several)
+    if header is None:
+        return None
+    start, count, names = header
+    body = grid[start:]
+    cells = list(zip_longest(*body, fillvalue="")) if body else []
+    reach = max((j + 1 for j, values in enumerate(cells)
+                 if j >= len(names) and _filled(values)), default=0)   # past the header
+    extra = [f"(extra field {i})" for i in range(len(names) + 1, reach + 1)]
+    width = len(names) + len(extra)
+    columns = [_grid_text(values) for values in cells[:width]]
+    columns += [text_column("", pd.RangeIndex(len(body)))] * (width - len(columns))
+    return _sheet_table(title, columns, names, extra, start, count, len(body), [])
+
+
+def _grid_trimmed(row: list) -> list:
+    """A calamine row without its trailing empty cells (as :meth:`Book.rows` trims)."""
+    end = len(row)
+    while end and (row[end - 1] == "" or row[end - 1] is None):
+        end -= 1
+    return row[:end]
+
+
+def _filled(values: tuple) -> bool:
+    """Whether a calamine column holds a cell that is not empty ("" or None)."""
+    return values.count("") + values.count(None) < len(values)
+
+
+def _grid_text(values: tuple) -> pd.Series:
+    """One column of calamine values as the text :func:`_column_text` gives for the same
+    cells read by :meth:`Book.rows <chronos.ingest.workbook.Book.rows>`: text as it is,
+    anything else through :func:`~chronos.ingest.workbook.openpyxl_value` and
+    :func:`_cell_text` once per distinct value."""
+    import pyarrow as pa
+
+    from chronos.ingest.workbook import openpyxl_value
+
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return string_series(pa.array(values, type=pa.large_string()))
+    fast = _dates_text(values) if kinds == {dt.date} else \
+        _whole_numbers_text(values) if kinds == {float} else None
+    if fast is not None:
+        return string_series(fast)
+    if bool in kinds:  # True == 1: no shared cache
+        texts = [_cell_text(openpyxl_value(v)) for v in values]
+    else:
+        texts = _cached_texts(values, lambda v: _cell_text(openpyxl_value(v)))
+    return string_series(pa.array(texts, type=pa.large_string()))
+
+
+def _dates_text(values: tuple):
+    """A column of ``datetime.date`` values (calamine's dates) as ISO text (what
+    :func:`_cell_text` gives for them), in Arrow; None for a year before 1000."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    days = pa.array(values, type=pa.date32())
+    if pc.min(days).as_py() < dt.date(1000, 1, 1):
+        return None
+    return pc.cast(days, pa.large_string())
+
+
+def _whole_numbers_text(values: tuple):
+    """A column of floats as :func:`_cell_text` writes them when every one is a whole
+    number within 64-bit integers (no decimal point: ``9434765919``), in numpy and
+    Arrow; None when some are not."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    numbers = np.array(values, dtype=np.float64)
+    if not (np.isfinite(numbers) & (np.floor(numbers) == numbers)
+            & (np.abs(numbers) < 2.0 ** 63)).all():
+        return None
+    return pc.cast(pa.array(numbers.astype(np.int64)), pa.large_string())
+
+
+def _sheet_table(title: str, columns: list[pd.Series], names: list[str], extra: list[str],
+                 start: int, count: int, rows: int, unsaved: list) -> Table:
+    """The :class:`Table` of a sheet's body: its text ``columns`` (named ``names`` then
+    ``extra``), ``rows`` long from Excel row ``start + 1``, trailing blank rows trimmed;
+    ``unsaved``: the (row, column) of each formula without a saved result."""
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(rows))
     frame.columns = names + extra
-    refs = _sheet_refs(title, start + 1, len(body))
+    refs = _sheet_refs(title, start + 1, rows)
     frame, refs = _trim_trailing_blank(frame, refs)
     info = {"sheet": title, "header_row": start, "header_rows": count, "extra_fields": extra}
     marked: dict[str, list[int]] = {}
@@ -548,17 +745,18 @@ def _column_text(values: tuple) -> tuple[pd.Series, list[int]]:
     return string_series(pa.array(texts, type=pa.large_string())), formulas
 
 
-def _cached_texts(values: tuple) -> list[str]:
-    """:func:`_cell_text` of each value, computed once per distinct value."""
+def _cached_texts(values: tuple, convert=None) -> list[str]:
+    """``convert`` (:func:`_cell_text`) of each value, computed once per distinct value."""
+    convert = convert or _cell_text
     cache: dict = {}
     out = []
     for value in values:
         try:
             text = cache.get(value)
             if text is None:
-                text = cache[value] = _cell_text(value)
+                text = cache[value] = convert(value)
         except TypeError:  # not hashable
-            text = _cell_text(value)
+            text = convert(value)
         out.append(text)
     return out
 

@@ -80,15 +80,15 @@ def prepare_sql(as_of: str, *, text: bool = True, rules: list[Rule] | None = Non
     and ``relationships_in``. ``text=False`` leaves outcome out of ``ev`` and outcome and
     summary out of ``rsev`` (only ``outcome_contains`` selectors need them).
 
-    ``ev`` holds every event once per person named on it, with only the columns the
-    structural rules, the approximate dates and the harm index read; ``sev`` is a view over
-    it (every child's events). The windowed rules read ``rsev``: each child's events of
-    the types ``rules`` select (all of them when ``rules`` is None or a selector names no
-    event type) with every column they read, made straight from ``events_in`` with the
-    type filter applied as the events are read, and sorted by event type so that each
-    rule's filter skips the other types' row groups. Events of types no rule selects
-    (routine appointments, most of a population's records) are never copied whole nor
-    joined to households."""
+    ``ev`` holds every event once per person named on it (the events are read once),
+    with the columns the structural rules, the approximate dates and the harm index read,
+    and the few the windowed rules add as they are stored; ``sev`` is a view over it
+    (every child's events). The windowed rules read ``rsev``: each child's events of the
+    types ``rules`` select (all of them when ``rules`` is None or a selector names no
+    event type) with every column they read, made from ``ev`` and sorted by event type
+    so that each rule's filter skips the other types' row groups. Events of types no
+    rule selects (routine appointments, most of a population's records) are never joined
+    to households."""
     asof = date_lit(as_of)
     return [_DUP_IDS, _ev_sql(text), _APPROX_IDS, _PEOPLE, _REL, _PAR, _hh_sql(asof), _SUBJ,
             _sev_sql(text), _rsev_sql(text, selected_types(rules)), _SIBS]
@@ -117,29 +117,26 @@ SELECT DISTINCT TRIM(x) AS event_id FROM (
 WHERE TRIM(x) <> ''"""
 
 # ``ym``/``dd`` (months since year 0, day of month) make ages in months integer arithmetic
-_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
+_EV_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
     OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
-#: ``ev``: what the structural rules, the finding's approximate dates and the harm index read
+#: ``ev``: what the structural rules, the finding's approximate dates and the harm index
+#: read, and as they are stored the few columns ``rsev`` adds for the windowed rules
 _EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d, year(d) * 12 + month(d) AS ym, day(d) AS dd,
-  agency, event_type, details, {outcome} summary, """ + _APPROX
-#: the selected events (``rsev``): what the windowed rules read
-_TYPED_COLUMNS = """event_id, TRIM(pid) AS person_id, d,
-  date_diff('day', DATE '1970-01-01', d) AS dn,
-  (year(d) * 12 + month(d) - 1) * 32 + day(d) AS mk, year(d) * 12 + month(d) AS ym, day(d) AS dd,
+  agency, event_type, details, {outcome} summary, """ + _EV_APPROX + """,
+  date_precision, end_date, categories, value"""
+#: the selected events (``rsev``): what the windowed rules read, from ``ev``
+_TYPED_COLUMNS = """event_id, person_id, d, date_diff('day', DATE '1970-01-01', d) AS dn,
+  (ym - 1) * 32 + dd AS mk, ym, dd,
   CASE WHEN d IS NULL THEN 'unknown' ELSE COALESCE(lower(date_precision), 'day') END AS prec,
   TRY_CAST(end_date AS DATE) AS end_d, agency, event_type, categories, value, details, {outcome}
   summary"""
 
 
-def _ev_select(columns: str, types: tuple[str, ...] | None = None) -> str:
-    """One row per event and person named on it (``columns`` of them), of the event types
-    ``types`` (all when None; the filter is read with the events, so the other types'
-    rows are never made). Most events name one person: those skip splitting
-    ``person_ids`` (the rest are split and unnested)."""
+def _ev_select(columns: str) -> str:
+    """One row per event and person named on it (``columns`` of them). Most events name
+    one person: those skip splitting ``person_ids`` (the rest are split and unnested)."""
     keep = ("e.event_id IS NOT NULL AND e.person_ids IS NOT NULL "
             "AND e.event_id NOT IN (SELECT event_id FROM dup_ids)")
-    if types is not None:
-        keep += f" AND e.event_type IN ({', '.join(q(t) for t in types)})"
     return f"""SELECT {columns}
 FROM (SELECT e.*, TRY_CAST(e.date AS DATE) AS d, e.person_ids AS pid FROM events_in e
   WHERE {keep} AND strpos(e.person_ids, ';') = 0) t
@@ -152,9 +149,9 @@ WHERE TRIM(pid) <> ''"""
 
 
 def _ev_sql(text: bool) -> str:
-    """``ev``: every event once per person named on it, with only the columns the
-    structural rules, the approximate dates and the harm index read (the windowed rules
-    read ``rsev``, made from the events of their types alone)."""
+    """``ev``: every event once per person named on it, with the columns the structural
+    rules, the approximate dates and the harm index read, and those ``rsev`` adds as they
+    are stored (the events are read once, for both)."""
     return ("CREATE OR REPLACE TEMP TABLE ev AS\n"
             + _ev_select(_EV_COLUMNS.format(outcome="outcome," if text else "")))
 
@@ -247,9 +244,9 @@ def _sev_sql(text: bool) -> str:
 
 def _rsev_sql(text: bool, types: tuple[str, ...] | None) -> str:
     """``rsev``: the ``sev`` rows of the event types the rules select, with the columns
-    the windowed rules read, made straight from ``events_in`` (filtered by type as it is
-    read) and sorted by type."""
-    typed = _ev_select(_TYPED_COLUMNS.format(outcome="outcome," if text else ""), types)
+    the windowed rules read (made from ``ev``, filtered by type), sorted by type."""
+    where = f" WHERE event_type IN ({', '.join(q(t) for t in types)})" if types is not None else ""
+    typed = f"SELECT {_TYPED_COLUMNS.format(outcome='outcome,' if text else '')} FROM ev{where}"
     cols = ("e.d, e.dn, e.mk, e.prec, e.end_d, e.agency, e.event_type, e.categories, e.value, "
             "e.details" + (", e.outcome, e.summary" if text else ""))
     out = ("event_id, person_id, via, d, dn, mk, prec, end_d, agency, event_type, categories, "
@@ -354,20 +351,24 @@ def undated_sql(rule: Rule, source: str = "rsev") -> str | None:
 
 # --------------------------------------------------------------------------- rule types
 
-def _islands(qualifying: str) -> str:
-    """Merge overlapping [k0, k1] intervals per person (gaps and islands)."""
+def _islands(qualifying: str, by: str = "person_id") -> str:
+    """Merge overlapping [k0, k1] intervals per person (gaps and islands); ``by`` is the
+    partition (``ri, person_id`` in a shared pass: per rule and person)."""
     return f"""iv AS ({qualifying}),
-ivp AS (SELECT person_id, k0, k1, MAX(k1) OVER (PARTITION BY person_id ORDER BY k0, k1
+ivp AS (SELECT {by}, k0, k1, MAX(k1) OVER (PARTITION BY {by} ORDER BY k0, k1
   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max FROM iv),
-isl AS (SELECT person_id, k0, k1, SUM(CASE WHEN prev_max IS NOT NULL AND k0 <= prev_max THEN 0
-  ELSE 1 END) OVER (PARTITION BY person_id ORDER BY k0, k1 ROWS UNBOUNDED PRECEDING) AS g FROM ivp),
-grp AS (SELECT person_id, g, MIN(k0) AS k0, MAX(k1) AS k1 FROM isl GROUP BY person_id, g)"""
+isl AS (SELECT {by}, k0, k1, SUM(CASE WHEN prev_max IS NOT NULL AND k0 <= prev_max THEN 0
+  ELSE 1 END) OVER (PARTITION BY {by} ORDER BY k0, k1 ROWS UNBOUNDED PRECEDING) AS g FROM ivp),
+grp AS (SELECT {by}, g, MIN(k0) AS k0, MAX(k1) AS k1 FROM isl GROUP BY {by}, g)"""
 
 
-def _evidence(source: str = "sel", info: str = "''") -> str:
-    return (f"SELECT x.person_id, CAST(grp.g AS VARCHAR) AS grp, CAST(NULL AS DATE) AS w_start, "
+def _evidence(source: str = "sel", info: str = "''", *, rule_id: str | None = None) -> str:
+    """Evidence rows: the events of ``source`` inside each island of ``grp``; with
+    ``rule_id`` (an expression of ``x.ri``) the rows of a shared pass, joined per rule."""
+    lead, on = ("", "") if rule_id is None else (f"{rule_id} AS rule_id, ", "x.ri = grp.ri AND ")
+    return (f"SELECT {lead}x.person_id, CAST(grp.g AS VARCHAR) AS grp, CAST(NULL AS DATE) AS w_start, "
             f"CAST(NULL AS DATE) AS w_end, x.event_id, x.d, x.agency, x.event_type, {info} AS info "
-            f"FROM {source} x JOIN grp ON x.person_id = grp.person_id "
+            f"FROM {source} x JOIN grp ON {on}x.person_id = grp.person_id "
             "AND x.k >= grp.k0 AND x.k <= grp.k1")
 
 
@@ -443,6 +444,82 @@ c AS (SELECT o.*, SUM(CASE WHEN pk IS NOT NULL AND k - pk <= {off} THEN 0 ELSE 1
 grp AS (SELECT person_id, g, MIN(k) AS k0, MAX(k) AS k1, COUNT(*) AS n FROM c GROUP BY person_id, g
   HAVING COUNT(*) >= {int(rule.params['min_count'])})
 {_evidence()}"""
+
+
+# --------------------------------------------------------------------------- shared passes
+
+def _by_rule(rules: list[Rule], values: list, *, column: str = "ri") -> str:
+    """An expression of ``column`` (the rule's number in a shared pass) giving
+    ``values[i]`` for rule i: the value itself when every rule has the same one."""
+    if len(set(map(str, values))) == 1:
+        return str(values[0])
+    return (f"CASE {column} " + " ".join(f"WHEN {i} THEN {v}" for i, v in enumerate(values))
+            + " END")
+
+
+def _pass_selection(rules: list[Rule], selector: str, window: str) -> str:
+    """CTE ``sel``: every rule's selected events (:func:`select_sql`, each in its own
+    window's key), numbered by rule (``ri``)."""
+    return "sel AS (" + "\nUNION ALL\n".join(
+        f"SELECT {i} AS ri, s.* FROM ({select_sql(rule.selectors[selector], rule, key=key_of(rule.window(window)))}) s"
+        for i, rule in enumerate(rules)) + ")"
+
+
+def _pass_rows(rules: list[Rule], columns: str, plain: str) -> str:
+    """The rows a shared pass counts: one per (rule, child, day) for the rules counting
+    distinct days, ``plain`` (one per selected event) for the others."""
+    days = [str(i) for i, r in enumerate(rules) if r.params["distinct_days"]]
+    each = [str(i) for i, r in enumerate(rules) if not r.params["distinct_days"]]
+    parts = []
+    if days:
+        parts.append(f"SELECT DISTINCT {columns} FROM sel WHERE ri IN ({', '.join(days)})")
+    if each:
+        parts.append(f"SELECT {plain} FROM sel WHERE ri IN ({', '.join(each)})")
+    return "\nUNION ALL\n".join(parts)
+
+
+def _rule_ids(rules: list[Rule]) -> str:
+    return _by_rule(rules, [q(r.id) for r in rules], column="x.ri")
+
+
+def compile_count_pass(rules: list[Rule], as_of: str) -> str:
+    """:func:`compile_count_in_window` for several rules (none with ``open``) in one pass:
+    their selections in one table, one window sort per (rule, child) with a frame per
+    distinct window length (each rule reads its own), one gaps-and-islands pass. Evidence
+    rows carry ``rule_id``; each rule's findings are those it gives alone."""
+    offsets = sorted({offset_of(r.window("window")) for r in rules})
+    frame = {off: i for i, off in enumerate(offsets)}
+    windows = ", ".join(
+        f"w{i} AS (PARTITION BY ri, person_id ORDER BY k RANGE BETWEEN CURRENT ROW AND {off} FOLLOWING)"
+        for i, off in enumerate(offsets))
+    counts = ", ".join(f"COUNT(*) OVER w{i} AS n{i}, MAX(k) OVER w{i} AS k1_{i}"
+                       for i in range(len(offsets)))
+    own = [frame[offset_of(r.window("window"))] for r in rules]
+    n = _by_rule(rules, [f"n{i}" for i in own])
+    k1 = _by_rule(rules, [f"k1_{i}" for i in own])
+    minimum = _by_rule(rules, [int(r.params["min_count"]) for r in rules])
+    return f"""WITH {_pass_selection(rules, 'select', 'window')},
+rows AS ({_pass_rows(rules, 'ri, person_id, k', 'ri, person_id, k')}),
+win AS (SELECT ri, person_id, k AS k0, {counts} FROM rows r
+  WINDOW {windows}),
+{_islands(f"SELECT DISTINCT ri, person_id, k0, k1 FROM (SELECT ri, person_id, k0, {n} AS n, {k1} AS k1 FROM win) w WHERE n >= {minimum}", by="ri, person_id")}
+{_evidence(rule_id=_rule_ids(rules))}"""
+
+
+def compile_recurrence_pass(rules: list[Rule], as_of: str) -> str:
+    """:func:`compile_recurrence` for several rules in one pass: one window sort per
+    (rule, child), each rule's own ``within`` and ``min_count``."""
+    off = _by_rule(rules, [offset_of(r.window("within")) for r in rules])
+    minimum = _by_rule(rules, [int(r.params["min_count"]) for r in rules])
+    rows = _pass_rows(rules, "ri, person_id, k, CAST(NULL AS VARCHAR) AS event_id",
+                      "ri, person_id, k, event_id")
+    return f"""WITH {_pass_selection(rules, 'select', 'within')},
+o AS (SELECT r.*, LAG(k) OVER (PARTITION BY ri, person_id ORDER BY k, event_id) AS pk FROM ({rows}) r),
+c AS (SELECT o.*, SUM(CASE WHEN pk IS NOT NULL AND k - pk <= {off} THEN 0 ELSE 1 END)
+  OVER (PARTITION BY ri, person_id ORDER BY k, event_id ROWS UNBOUNDED PRECEDING) AS g FROM o),
+grp AS (SELECT ri, person_id, g, MIN(k) AS k0, MAX(k) AS k1 FROM c GROUP BY ri, person_id, g
+  HAVING COUNT(*) >= {minimum})
+{_evidence(rule_id=_rule_ids(rules))}"""
 
 
 def compile_co_occurrence(rule: Rule, as_of: str) -> str:
@@ -801,7 +878,8 @@ def compile_rule(rule: Rule, as_of: str, *, dialect: str | Dialect = "duckdb") -
 
 
 def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False,
-                 one_pass: bool = False, dialect: str | Dialect = "duckdb") -> str:
+                 one_pass: bool = False, dialect: str | Dialect = "duckdb",
+                 rule_column: bool = False) -> str:
     """Aggregate evidence rows into one row per (child, finding),
     :data:`chronos.model.RAW_FINDINGS`: the finding id
     (``model.stable_id('F', rule id, child, window start, window end, event ids[, grp])``),
@@ -820,14 +898,34 @@ def findings_sql(rule_sql: str, rule_id: str = "", *, structural: bool = False,
       split and deduplicate it.
 
     A finding without agencies (or event types) has NULL or '' there: rendering reads
-    both as none."""
+    both as none.
+
+    ``rule_column``: the evidence rows of a shared pass (:mod:`chronos.patterns.passes`),
+    several rules' at once, each row naming its rule in a ``rule_id`` column; findings are
+    made per rule (the same ids as each rule's alone) and keep the ``rule_id`` column."""
     d = sql_dialect(dialect)
-    parts = [q(rule_id), "person_id", "window_start", "window_end", "event_ids"]
+    parts = ["rule_id" if rule_column else q(rule_id), "person_id", "window_start", "window_end",
+             "event_ids"]
     if structural:
         parts.append("grp")
-    aggregated = (_aggregated_one_pass if one_pass else _aggregated_ordered)(rule_sql, d)
+    lead = "rule_id, " if rule_column else ""
+    aggregated = (_aggregated_one_pass if one_pass else _aggregated_ordered)(rule_sql, d, lead)
+    if rule_column:  # the rule first, then the columns of one rule's findings
+        return (f"SELECT a.rule_id, {d.stable_id('F', parts)} AS finding_id, "
+                f"{', '.join('a.' + c for c in RAW_COLUMNS)} FROM (\n{aggregated}) a")
     return (f"SELECT {d.stable_id('F', parts)} AS finding_id, a.* FROM (\n"
             f"{aggregated}) a")
+
+
+#: the columns of :func:`findings_sql` after ``finding_id`` (its aggregations' order)
+RAW_COLUMNS = ("person_id", "grp", "window_start", "window_end", "event_ids", "agencies",
+               "agencies_in_order", "event_types", "n", "info", "approx")
+
+
+def with_rule_column(findings: str, rule_id: str) -> str:
+    """One rule's findings query (:func:`findings_sql`) with its rule's id first, in the
+    column order of a shared pass's."""
+    return f"SELECT {q(rule_id)} AS rule_id, f.* FROM (\n{findings}) f"
 
 
 def _window(d: Dialect) -> str:
@@ -836,12 +934,13 @@ def _window(d: Dialect) -> str:
 
 
 _EVIDENCE = """FROM ({rule_sql}) r LEFT JOIN approx_ids ax ON ax.event_id = r.event_id
-GROUP BY r.person_id, r.grp"""
+GROUP BY {keys}r.person_id, r.grp"""
 _APPROX = "MAX(CASE WHEN ax.event_id IS NULL THEN 0 ELSE 1 END) AS approx"
 
 
-def _aggregated_ordered(rule_sql: str, d: Dialect) -> str:
-    return f"""SELECT r.person_id, r.grp,
+def _aggregated_ordered(rule_sql: str, d: Dialect, lead: str = "") -> str:
+    keys = lead.replace("rule_id", "r.rule_id")
+    return f"""SELECT {keys}r.person_id, r.grp,
   {_window(d)},
   {d.agg_sorted_distinct('r.event_id')} AS event_ids,
   {d.agg_sorted_distinct_by('r.agency', 'lower(r.agency)')} AS agencies,
@@ -849,10 +948,11 @@ def _aggregated_ordered(rule_sql: str, d: Dialect) -> str:
   {d.agg_sorted_distinct('r.event_type')} AS event_types,
   COUNT(DISTINCT r.event_id) AS n, MAX(r.info) AS info,
   {_APPROX}
-{_EVIDENCE.format(rule_sql=rule_sql)}"""
+{_EVIDENCE.format(rule_sql=rule_sql, keys=keys)}"""
 
 
-def _aggregated_one_pass(rule_sql: str, d: Dialect) -> str:
+def _aggregated_one_pass(rule_sql: str, d: Dialect, lead: str = "") -> str:
+    keys = lead.replace("rule_id", "r.rule_id")
     two = d.chr(2)
 
     def part(n: int) -> str:
@@ -866,19 +966,19 @@ def _aggregated_one_pass(rule_sql: str, d: Dialect) -> str:
     types = d.list_sort(d.list_distinct(d.list_filter(d.list_map("xs", "x", part(3)), "t", "t <> ''")))
     by_key = d.list_map(d.list_sort(d.list_distinct(d.list_map("ags", "x", f"lower(x) || {d.chr(1)} || x"))),
                         "x", d.split_part("x", d.chr(1), 2))
-    return f"""SELECT person_id, grp, window_start, window_end, {d.list_join('ids', "';'")} AS event_ids,
+    return f"""SELECT {lead}person_id, grp, window_start, window_end, {d.list_join('ids', "';'")} AS event_ids,
   {d.list_join(by_key, "';'")} AS agencies,
   {d.list_join('ags', "';'")} AS agencies_in_order,
   {d.list_join(types, "';'")} AS event_types,
   {d.list_len('ids')} AS n, info, approx
-FROM (SELECT person_id, grp, window_start, window_end, info, approx, xs,
+FROM (SELECT {lead}person_id, grp, window_start, window_end, info, approx, xs,
   {ids} AS ids,
   {agencies} AS ags
-FROM (SELECT r.person_id, r.grp,
+FROM (SELECT {keys}r.person_id, r.grp,
   {_window(d)},
   {d.agg_sorted_list(packed)} AS xs,
   MAX(r.info) AS info, {_APPROX}
-{_EVIDENCE.format(rule_sql=rule_sql)}) g) h"""
+{_EVIDENCE.format(rule_sql=rule_sql, keys=keys)}) g) h"""
 
 
 def to_dialect(sql: str, dialect: str = "spark") -> str:

@@ -22,6 +22,7 @@ import pandas as pd
 from chronos import model
 from chronos.errors import ChronosError, RuleError
 from chronos.patterns import compile as comp
+from chronos.patterns import passes
 from chronos.patterns.rules import (
     Rule, apply_overrides, load_catalogue, load_overrides, load_rules, parse_window,
 )
@@ -118,13 +119,16 @@ def run_on_engine(engine, rules: list[Rule], as_of=None) -> RuleRun:
     """Run rules on an engine (:class:`chronos.sql.engines.Engine`: DuckDB or Spark) that
     has ``events_in``, ``persons_in`` and ``relationships_in``: the prepared tables, every
     rule's findings query (:func:`chronos.patterns.compile.findings_sql`, in the engine's
-    dialect), rendering and the data-quality notes. The prepared tables stay (the harm
+    dialect; the rules of a kind that can share a pass together, :mod:`chronos.patterns.passes`),
+    rendering and the data-quality notes. The prepared tables stay (the harm
     index reads ``sev``)."""
     as_of = _as_of(engine, as_of)
     engine.prepare(comp.prepare_sql(as_of, text=comp.needs_text(rules), rules=rules))
     one_pass = engine.name == "duckdb" and engine.scalar("SELECT COUNT(*) FROM ev") >= ONE_PASS_ROWS
-    raw = engine.collect({rule.id: findings_query(rule, as_of, engine.dialect, one_pass=one_pass)
-                          for rule in rules}, many_rows=one_pass)
+    runs = passes.plan(rules)  # rules of a kind that can share a pass run together
+    raw = passes.split(runs, engine.collect(
+        {run.key: run.findings_sql(as_of, engine.dialect, one_pass=one_pass) for run in runs},
+        many_rows=one_pass))
     parts = [render_columns(rule, raw[rule.id], as_of) for rule in rules if rule.id in raw]
     notes = pd.concat([n for n in (_notes(engine, rules), _gaps(engine, rules, as_of)) if len(n)]
                       or [pd.DataFrame(columns=NOTE_COLUMNS)], ignore_index=True)

@@ -233,3 +233,47 @@ def test_sheet_shape_bounds_the_grid_whatever_the_chunks(chunk):
 ])
 def test_sheet_shape_sends_anything_unusual_to_the_careful_reader(cell):
     assert not _shape(_sheet_xml([cell]), 5).regular
+
+
+def _reference_shape(xml: bytes) -> tuple[bool, int, int]:
+    """(regular, columns, digits) of a whole sheet by the definition of SheetShape:
+    every reference found at once, without chunks or shortcuts."""
+    import re
+
+    from chronos.ingest.guards import _ODD_CELL, _PREFIXED
+
+    regular = not (_ODD_CELL.search(xml) or _PREFIXED.search(xml) or b' t="e"' in xml)
+    refs = re.findall(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"', xml)
+    widest = 0
+    for letters, _ in refs:
+        value = 0
+        for char in letters:
+            value = value * 26 + char - 64
+        widest = max(widest, value)
+    columns = widest if widest > 26 else (26 if refs else 0)
+    return regular, columns, max((len(d) for _, d in refs), default=0)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_sheet_shape_agrees_with_the_whole_sheet_whatever_the_cells_and_chunks(seed):
+    import random
+
+    rng = random.Random(seed)
+    mixed = seed % 2   # else only the common cells: A..Z, rows of up to 5 digits
+    columns = ["A", "Z", "B", "AA", "AZ", "XFD", "ZZ"]
+    cells = []
+    for _ in range(rng.randint(1, 300)):
+        col = rng.choice(columns if mixed and rng.random() < 0.1 else columns[:3])
+        row = rng.choice([rng.randint(1, 99999), rng.randint(1, 9), rng.randint(100000, 1048576)]
+                         if mixed and rng.random() < 0.1 else
+                         [rng.randint(1, 99999), rng.randint(1, 99), rng.randint(1, 9999)])
+        cell = f'<c r="{col}{row}"><v>1</v></c>'
+        if mixed and rng.random() < 0.02:
+            cell = rng.choice(['<c><v>1</v></c>', '<c s="1" r="A1"><v>1</v></c>',
+                               '<c r="a1"><v>1</v></c>', '<c r="A1" t="e"><v>#N/A</v></c>'])
+        cells.append(cell)
+    xml = _sheet_xml(cells)
+    expected = _reference_shape(xml)
+    for chunk in (rng.randint(3, 40), rng.randint(40, 400), 1 << 20):
+        shape = _shape(xml, chunk)
+        assert (shape.regular, shape.columns, shape.digits) == expected, chunk

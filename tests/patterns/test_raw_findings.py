@@ -96,3 +96,38 @@ def test_spark_gives_the_raw_findings_of_duckdb(connection, spark_engine):
         assert _raw(spark_engine.spark.sql(sql).toPandas()) == _raw(duck), rule.id
         found += len(duck)
     assert found > 5
+
+
+def _shared_passes() -> list:
+    """The catalogue's shared passes (:mod:`chronos.patterns.passes`)."""
+    from chronos.patterns import passes
+
+    return [run for run in passes.plan(resolve_rules()) if run.shared]
+
+
+@pytest.mark.parametrize("one_pass", [False, True])
+def test_a_shared_pass_gives_the_raw_finding_columns_after_the_rule(connection, one_pass):
+    runs = _shared_passes()
+    assert {run.rules[0].type for run in runs} == {"count_in_window", "recurrence"}
+    for run in runs:
+        sql = run.findings_sql(AS_OF, one_pass=one_pass)
+        columns = [d[0] for d in connection.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
+        assert columns == ["rule_id", *model.RAW_FINDINGS], run.key
+
+
+@pytest.mark.spark
+def test_spark_gives_duckdbs_raw_findings_of_a_shared_pass(connection, spark_engine):
+    """The recurrence pass and a count pass of two rules of different windows, on Spark."""
+    from chronos.patterns import passes
+
+    rules = {r.id: r for r in resolve_rules()}
+    picked = [rules[i] for i in ("wnb_health", "ae_frequent", "re_referral", "head_lice_repeated")]
+    found = 0
+    for run in passes.plan(picked):
+        assert run.shared, run.key
+        duck = connection.execute(run.findings_sql(AS_OF)).df()
+        spark = spark_engine.spark.sql(run.findings_sql(AS_OF, "spark", one_pass=True)).toPandas()
+        assert _raw(spark) == _raw(duck), run.key  # the finding ids hash each row's rule
+        assert sorted(spark["rule_id"]) == sorted(duck["rule_id"]), run.key
+        found += len(duck)
+    assert found > 0
