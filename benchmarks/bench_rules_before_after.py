@@ -16,7 +16,7 @@ referrals, closures, Graded Care Profile grades, assessments naming who was seen
 synthetic, with a fixed seed. Not asserted in tests. Usage::
 
     python benchmarks/bench_rules_before_after.py OUT/work --before /path/to/other/checkout \
-        [--runs 3] [--threads 0] [--variant /tmp/variant]
+        [--runs 3] [--threads 0] [--memory-limit 4GB] [--variant /tmp/variant]
 """
 
 from __future__ import annotations
@@ -38,11 +38,13 @@ from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import duckdb
 from chronos.patterns.engine import resolve_rules, run_on_connection
-work, threads = Path(sys.argv[2]), int(sys.argv[3])
+work, threads, memory = Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 con = duckdb.connect()
 con.execute("SET enable_progress_bar = false")
 if threads:
     con.execute(f"SET threads = {threads}")
+if memory:
+    con.execute(f"SET memory_limit = '{memory}'")
 events = work / "dedupe" / "events.parquet"
 events = events if events.exists() else work / "link" / "events.parquet"
 for name, file in (("events_in", events), ("persons_in", work / "link" / "persons.parquet"),
@@ -61,8 +63,8 @@ print(json.dumps({"wall": wall, "cpu": cpu, "findings": len(run.findings), "note
 """
 
 
-def _run(code: Path, work: Path, threads: int) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, str(code), str(work), str(threads)],
+def _run(code: Path, work: Path, threads: int, memory: str = "") -> dict:
+    out = subprocess.run([sys.executable, "-c", _CHILD, str(code), str(work), str(threads), memory],
                          capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1].split("\r")[-1].strip())
 
@@ -134,6 +136,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, required=True, help="the other checkout")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="DuckDB threads (0: its default)")
+    parser.add_argument("--memory-limit", default="",
+                        help="DuckDB's memory_limit in each run (e.g. 4GB; default DuckDB's own)")
     parser.add_argument("--variant", type=Path, help="write a harder copy here and run on it")
     args = parser.parse_args()
     work = args.work
@@ -146,7 +150,7 @@ def main() -> None:
         wall, cpu = _scan(work)
         runs["scan"].append({"wall": wall, "cpu": cpu})
         for name in (("before", "after") if number % 2 else ("after", "before")):
-            runs[name].append(_run(codes[name], work, args.threads))
+            runs[name].append(_run(codes[name], work, args.threads, args.memory_limit))
             print(f"  run {number + 1} {name}: wall {runs[name][-1]['wall']:.2f}s "
                   f"CPU {runs[name][-1]['cpu']:.2f}s", flush=True)
     med = {name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu")}

@@ -117,12 +117,12 @@ SELECT DISTINCT TRIM(x) AS event_id FROM (
 WHERE TRIM(x) <> ''"""
 
 # ``ym``/``dd`` (months since year 0, day of month) make ages in months integer arithmetic
-_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
+_EV_APPROX = """(CASE WHEN d IS NULL THEN TRUE ELSE COALESCE(lower(date_precision), 'day') <> 'day'
     OR COALESCE(CAST(date_uncertain AS BOOLEAN), FALSE) END) AS approx"""
 #: ``ev``: what the structural rules, the finding's approximate dates and the harm index
 #: read, and as they are stored the few columns ``rsev`` adds for the windowed rules
 _EV_COLUMNS = """event_id, TRIM(pid) AS person_id, d, year(d) * 12 + month(d) AS ym, day(d) AS dd,
-  agency, event_type, details, {outcome} summary, """ + _APPROX + """,
+  agency, event_type, details, {outcome} summary, """ + _EV_APPROX + """,
   date_precision, end_date, categories, value"""
 #: the selected events (``rsev``): what the windowed rules read, from ``ev``
 _TYPED_COLUMNS = """event_id, person_id, d, date_diff('day', DATE '1970-01-01', d) AS dn,
