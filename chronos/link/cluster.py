@@ -162,10 +162,14 @@ def cluster(keys, edges: list[Edge], cannot, facts: dict | None = None,
     clusters = ConstrainedClusters(keys, cannot, facts, lives)
     accepted, refused = [], []
     parent, find, union = clusters.parent, clusters.find, clusters.union
+    get = parent.get
     for edge in edges:
         a, b = edge.a, edge.b
         # most edges of a big person join two records already in one group: no checks
-        if (a in parent and b in parent and find(a) == find(b)) or union(a, b):
+        # (two records whose parent is one root are in one group without walking up)
+        pa, pb = get(a), get(b)
+        if (pa is not None and pb is not None
+                and ((pa == pb and parent[pa] == pa) or find(a) == find(b))) or union(a, b):
             accepted.append(edge)
         else:
             refused.append(edge)

@@ -128,7 +128,10 @@ def _link_people(records, overrides, settings, train, as_of, db_api=None,
     solid = solid_units(scored.self_pairs, settings, forced)
     compared = units.frame
     dobs = dict(zip(compared["record_key"], compared["dob"]))
-    mine = _rows_of(records, compared)
+    # what the compared records' own rows are read for: their role and source format
+    # (a copy of every column of a million records would be most of a gigabyte)
+    mine = _rows_of(records[[c for c in ("record_key", "role", "source_format")
+                             if c in records.columns]], compared)
     formats = _column_of(mine, "source_format", compared.index)
     facts = _facts(compared, None, formats, settings)
 
@@ -345,9 +348,16 @@ def _facts(frame, plan, record_formats=None, settings=None) -> dict:
     local = [(s, v) if v else None for s, v in zip(source, frame["la_id"])]
     year = frame["dob_year"].astype("object").where(frame["dob_year"].notna(), None)
     dob = frame["dob_fact"] if "dob_fact" in frame else frame["dob"]
-    columns = zip(frame["record_key"], dob, frame["nhs"], frame["upn"], year, declared, local)
-    return {key: {"dob": d, "nhs": n, "upn": u, "year": y, "declared": c, "local_id": lo}
-            for key, d, n, u, y, c, lo in columns if key not in overridden}
+    names = ("dob", "nhs", "upn", "year", "declared", "local_id")
+    out = {}
+    for key, *values in zip(frame["record_key"], dob, frame["nhs"], frame["upn"], year,
+                            declared, local):
+        # only the facts a record has (FACT_RULES compare values; a missing one is no
+        # fact), and no entry for a record with none: a million records' dicts are memory
+        fact = {name: v for name, v in zip(names, values) if v is not None}
+        if fact and key not in overridden:
+            out[key] = fact
+    return out
 
 
 def _column_of(records, name: str, index):
@@ -504,9 +514,12 @@ def _plan_edges(pairs, overrides: Overrides, settings: LinkSettings, vague=froze
 
 def _edges(pairs, method: str, skip=()) -> list[Edge]:
     """One edge per scored pair, in the pairs' order (less the pairs in ``skip``)."""
-    columns = [pairs[c].tolist() for c in ("key_l", "key_r", "match_probability",
-                                            "match_weight")]
-    edges = [Edge(a, b, method, float(p), float(w)) for a, b, p, w in zip(*columns)]
+    from itertools import repeat
+
+    a, b = pairs["key_l"].tolist(), pairs["key_r"].tolist()
+    p = pairs["match_probability"].to_numpy(dtype=float).tolist()   # Python floats
+    w = pairs["match_weight"].to_numpy(dtype=float).tolist()
+    edges = list(map(Edge, a, b, repeat(method), p, w))
     return [e for e in edges if (e.a, e.b) not in skip] if skip else edges
 
 
@@ -639,22 +652,57 @@ def _forbidden_clashes(close, cannot, names):
 def _facts_apart(close, facts, names):
     """(rec, other) where ``other`` and another close candidate of ``rec`` have facts a
     person cannot have two of (:data:`chronos.link.cluster.FACT_RULES`: years of birth,
-    two individuals of one family tree, one source's two local ids)."""
+    two individuals of one family tree, one source's two local ids): checked once per
+    pair of distinct sets of facts, not per pair of candidates (one child's 100,000
+    records with the same facts make millions of candidate pairs and one check)."""
+    import numpy as np
     import pandas as pd
 
     none = pd.DataFrame(columns=["rec", "other"])
     if not facts:
         return none
+    classes, kinds = _fact_classes(facts, names)
     near = close[["rec", "other"]]
-    pairs = near.merge(near, on="rec")
-    pairs = pairs[pairs["other_x"] < pairs["other_y"]]
+    near = near.assign(kind=classes[near["other"].to_numpy(dtype="int64")])
+    near = near[near["kind"] >= 0].drop_duplicates(["rec", "other"])
+    counts = near.groupby(["rec", "kind"], sort=False).size().rename("n").reset_index()
+    counts = counts[(counts.groupby("rec", sort=False)["kind"].transform("size") > 1)
+                    | (counts["n"] > 1)]
+    pairs = counts.merge(counts, on="rec")
+    same = pairs["kind_x"] == pairs["kind_y"]
+    pairs = pairs[(pairs["kind_x"] < pairs["kind_y"]) | (same & (pairs["n_x"] > 1))]
     if pairs.empty:
         return none
-    xs = names.take(pairs["other_x"].to_numpy(dtype="int64")).tolist()
-    ys = names.take(pairs["other_y"].to_numpy(dtype="int64")).tolist()
-    hit = pairs[[facts_conflict(facts.get(x), facts.get(y)) for x, y in zip(xs, ys)]]
-    return pd.concat([hit[["rec", "other_x"]].set_axis(["rec", "other"], axis=1),
-                      hit[["rec", "other_y"]].set_axis(["rec", "other"], axis=1)])
+    met = pairs[["kind_x", "kind_y"]].drop_duplicates()
+    met = met[[facts_conflict(kinds[x], kinds[y]) for x, y in
+               zip(met["kind_x"].tolist(), met["kind_y"].tolist())]]
+    hit = pairs.merge(met, on=["kind_x", "kind_y"])
+    sides = pd.concat([hit[["rec", "kind_x"]].set_axis(["rec", "kind"], axis=1),
+                       hit[["rec", "kind_y"]].set_axis(["rec", "kind"], axis=1)])
+    found = near.merge(sides.drop_duplicates(), on=["rec", "kind"])
+    return found[["rec", "other"]].astype(np.int64) if len(found) else none
+
+
+def _fact_classes(facts, names):
+    """A code per name for its facts (-1: none): records with the same facts share a
+    code; and the facts of each code."""
+    import numpy as np
+
+    codes = np.full(len(names), -1, dtype=np.int64)
+    seen: dict = {}
+    kinds: list[dict] = []
+    for i, key in enumerate(names.tolist()):
+        fact = facts.get(key)
+        if not fact:
+            continue
+        try:
+            code = seen.setdefault(tuple(fact.items()), len(kinds))
+        except TypeError:          # a value that cannot be hashed: a class of its own
+            code = len(kinds)
+        if code == len(kinds):
+            kinds.append(fact)
+        codes[i] = code
+    return codes, kinds
 
 
 def _born_apart(close, dobs, names):

@@ -45,15 +45,18 @@ def _connection(settings: LinkSettings):
     return duckdb.connect(config={"memory_limit": str(limit)} if limit else {})
 
 
-def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking=None):
+def _linker(frame, settings: LinkSettings, n_records: int, db_api=None, blocking=None,
+            parts: bool = True):
     """A splink linker on ``frame``; ``blocking`` (:class:`chronos.link.blocks.Blocking`)
-    replaces the model's blocking rules and adds its window columns."""
+    replaces the model's blocking rules and adds its window columns. ``parts=False``:
+    predictions without each comparison's match weight and term frequencies (only the
+    gammas, the weight and the probability linking keeps: half the table splink holds)."""
     import pandas as pd
     from splink import DuckDBAPI, Linker
 
     _quiet_splink()
     spec = settings.splink_settings(n_records)
-    spec["retain_intermediate_calculation_columns"] = True
+    spec["retain_intermediate_calculation_columns"] = parts
     spec["retain_matching_columns"] = True  # gamma_ columns come with the matching ones
     db_api = db_api if db_api is not None else DuckDBAPI(_connection(settings))
     table = frame[["record_key", *MATCH_COLUMNS]]
@@ -96,25 +99,108 @@ def score_pairs(frame, settings: LinkSettings, *, train: bool = False, db_api=No
                             settings.max_candidate_pairs, files, settings.window_size)
     if stars:
         blocking = add_stars(blocking, usable, blocked.index, stars)
+    own = None
     if db_api is None:
         from splink import DuckDBAPI
 
-        db_api = DuckDBAPI(_connection(settings))
-    linker = _linker(usable, settings, len(usable), db_api, blocking)
+        own = _connection(settings)
+        db_api = DuckDBAPI(own)
+    try:
+        return _score(usable, settings, train, db_api, blocking, self_keys, predict)
+    finally:
+        if own is not None:   # DuckDB's memory back now, not when a cycle is collected
+            own.close()
+
+
+def _score(usable, settings: LinkSettings, train: bool, db_api, blocking, self_keys,
+           predict: bool) -> Scored:
+    import pandas as pd
+
+    linker = _linker(usable, settings, len(usable), db_api, blocking, parts=False)
     scored = Scored(None, blocking=blocking)
     if train and len(usable) >= settings.min_records_to_train:
         scored.model = _train(linker, settings)
         scored.trained = True
     floor = min(VETO_FLOOR, settings.review_threshold)   # far below: never kept anyway
     if predict and len(usable) >= 2:
-        predictions = linker.inference.predict(threshold_match_probability=floor,
-                                               warning_mode="never")
-        scored.pairs = _kept(linker, predictions, settings)
+        scored.pairs = _predict_kept(linker, settings, floor)
     else:
         scored.pairs = pd.DataFrame(columns=_pair_columns(settings))
     if predict and len(self_keys):
         scored.self_pairs = _score_self_pairs(linker, db_api, self_keys, settings, floor)
     return scored
+
+
+def _predict_kept(linker, settings: LinkSettings, floor: float):
+    """The pairs worth keeping (:func:`_kept`) of splink's prediction at ``floor``.
+
+    On DuckDB, in one query: splink's own blocking, comparison and scoring SQL with
+    :func:`_keep_sql` on top, and no compared field carried along, so what DuckDB holds
+    is the kept pairs' few columns, never every prediction with both records' fields
+    (100,000 records of one child: 780,000 predictions of 80 columns). The same pairs,
+    weights and gammas as ``predict`` then :func:`_kept` (a test compares them); any
+    other backend, or a splink whose internals moved, takes that public way."""
+    narrow = _narrow_prediction(linker, settings, floor)
+    if narrow is not None:
+        return narrow
+    predictions = linker.inference.predict(threshold_match_probability=floor,
+                                           warning_mode="never")
+    return _kept(linker, predictions, settings)
+
+
+def _narrow_prediction(linker, settings: LinkSettings, floor: float):
+    """:func:`_predict_kept` through splink's SQL pipeline (None: not available here)."""
+    if linker._sql_dialect_str != "duckdb":
+        return None
+    try:
+        from splink.internals.comparison_vector_values import (
+            compute_comparison_vector_values_from_id_pairs_sqls)
+        from splink.internals.dialects import SplinkDialect
+        from splink.internals.pipeline import CTEPipeline
+        from splink.internals.predict import predict_from_comparison_vectors_sqls
+        from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+        spec = linker._settings_obj
+        blocked, cached = linker.inference._get_or_compute_blocked_pairs_for_predict_chunk()
+    except (ImportError, AttributeError, TypeError):
+        return None
+    retained = spec._retain_matching_columns
+    spec._retain_matching_columns = False         # gammas only: no field l/r pairs
+    try:
+        pipeline = CTEPipeline([blocked])
+        enqueue_df_concat_with_tf(linker, pipeline)
+        pipeline.enqueue_list_of_sqls(compute_comparison_vector_values_from_id_pairs_sqls(
+            spec._columns_to_select_for_blocking,
+            spec._columns_to_select_for_comparison_vector_values,
+            input_tablename_l="__splink__df_concat_with_tf",
+            input_tablename_r="__splink__df_concat_with_tf",
+            source_dataset_input_column=spec.column_info_settings.source_dataset_input_column,
+            unique_id_input_column=spec.column_info_settings.unique_id_input_column,
+            link_type=spec._link_type, sql_dialect_str=linker._sql_dialect_str))
+        pipeline.enqueue_list_of_sqls(predict_from_comparison_vectors_sqls(
+            unique_id_input_columns=spec.column_info_settings.unique_id_input_columns,
+            core_model_settings=spec.core_model_settings,
+            sql_dialect=SplinkDialect.from_string(linker._sql_dialect_str),
+            threshold_match_probability=floor, training_mode=True))   # gammas kept
+        present = {c._gamma_column_name[len("gamma_"):] for c in spec.comparisons}
+        pair_sql, kept_sql = _keep_steps("__splink__df_predict", "__chronos_pairs",
+                                         settings, present)
+        pipeline.enqueue_sql(pair_sql, "__chronos_pairs")
+        pipeline.enqueue_sql(kept_sql, "__chronos_kept_pairs")
+    except (AttributeError, TypeError):           # splink's internals moved: public way
+        pipeline = None
+    finally:
+        spec._retain_matching_columns = retained
+    try:
+        if pipeline is None:
+            return None
+        kept = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    finally:
+        if not cached:
+            blocked.drop_table_from_database_and_remove_from_cache()
+    pairs = kept.as_pandas_dataframe()
+    kept.drop_table_from_database_and_remove_from_cache()
+    return _as_kept(pairs, settings, present)
 
 
 def _kept(linker, predictions, settings: LinkSettings):
@@ -124,6 +210,12 @@ def _kept(linker, predictions, settings: LinkSettings):
     sql = _keep_sql(predictions.physical_name, settings, present)
     pairs = linker.misc.query_sql(sql, output_type="pandas")
     predictions.drop_table_from_database_and_remove_from_cache()
+    return _as_kept(pairs, settings, present)
+
+
+def _as_kept(pairs, settings: LinkSettings, present: set[str] | None):
+    """The kept pairs as linking reads them: a gamma of -1 for a comparison splink left
+    out, text columns as Python strings."""
     for name in _missing_gammas(settings, present):   # a comparison with no data at all
         pairs[f"gamma_{name}"] = -1                   # (no names in a census return)
     text = ["key_l", "key_r", "vetoes", "identifiers"]
@@ -209,22 +301,32 @@ def _identifier_sql(settings: LinkSettings, present: set[str] | None = None) -> 
 
 
 def _keep_sql(table: str, settings: LinkSettings, present: set[str] | None = None) -> str:
+    pairs, kept = _keep_steps(table, "p", settings, present)
+    return f"WITH p AS ({pairs}) {kept}"
+
+
+def _keep_steps(table: str, named: str, settings: LinkSettings,
+                present: set[str] | None = None) -> tuple[str, str]:
+    """The SQL of the pairs worth keeping, in two steps: each prediction of ``table``
+    as a pair (keys in order, gammas, vetoes, identifiers), then those of them (the
+    first step's result ``named``) to keep, in key order."""
     gammas = ", ".join(f"gamma_{c.name}" for c in settings.comparisons
                        if present is None or c.name in present)
-    return f"""
-        WITH p AS (
+    pairs = f"""
             SELECT least(record_key_l, record_key_r) AS key_l,
                    greatest(record_key_l, record_key_r) AS key_r,
                    match_weight, match_probability, {gammas},
                    {_veto_sql(settings, present)} AS vetoes,
                    {_identifier_sql(settings, present)} AS identifiers
-            FROM {table})
-        SELECT * FROM p
+            FROM {table}"""
+    kept = f"""
+        SELECT * FROM {named}
         WHERE match_probability >= {settings.review_threshold}
            OR identifiers <> ''
            OR ((vetoes LIKE '%given%' OR vetoes LIKE '%source%')  -- portable (Spark too)
                AND match_probability >= {CONSTRAINT_FLOOR})
         ORDER BY key_l, key_r"""
+    return pairs, kept
 
 
 def _pair_columns(settings: LinkSettings) -> list[str]:

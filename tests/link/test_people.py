@@ -567,3 +567,36 @@ def test_persons_say_who_is_known_to_have_died():
     assert persons.set_index("given_name")["deceased"].to_dict() == \
         {"Ada": True, "Bert": True, "Cara": False}
 
+
+
+_FACTS = st.one_of(st.none(), st.fixed_dictionaries({
+    "dob": st.sampled_from([None, "2019-04-03", "2019-03-04", "1990-01-01"]),
+    "nhs": st.sampled_from([None, "9434765919", "9434765870"]),
+    "upn": st.none(),
+    "year": st.sampled_from([None, 2019, 2018, 1990]),
+    "declared": st.sampled_from([None, "tree"]),
+    "local_id": st.sampled_from([None, ("la", "A1"), ("la", "A2"), ("cs", "A1")])}))
+
+
+@settings(max_examples=80)
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 11)), min_size=1, max_size=40),
+       st.lists(_FACTS, min_size=1, max_size=5), st.lists(st.integers(0, 4), min_size=12,
+                                                           max_size=12))
+def test_candidates_with_facts_apart_are_those_of_the_pair_by_pair_check(close, pool, pick):
+    """Checked once per pair of distinct facts, the clashes are exactly those found by
+    checking every two candidates of a record (records sharing facts, a family tree's
+    two individuals with the same facts, records with none)."""
+    import numpy as np
+
+    from chronos.link.cluster import facts_conflict
+    from chronos.link.people import _facts_apart
+
+    facts = [pool[i % len(pool)] for i in pick]      # records sharing their facts
+    names = np.array([f"r{i:02d}" for i in range(12)], dtype=object)
+    near = pd.DataFrame(sorted(set(close)), columns=["rec", "other"])
+    by_key = {names[i]: f for i, f in enumerate(facts) if f is not None}
+    expected = {(rec, o) for rec, group in near.groupby("rec")
+                for x in group["other"] for y in group["other"] if x != y
+                for o in (x, y) if facts_conflict(by_key.get(names[x]), by_key.get(names[y]))}
+    found = _facts_apart(near, by_key, names)
+    assert set(zip(found["rec"].tolist(), found["other"].tolist())) == expected
