@@ -7,8 +7,8 @@ Run as ``python _ingest_worker.py ROOT SOURCE_JSON`` (ROOT: the checkout whose
 ``chronos`` is imported; SOURCE_JSON: path, name, mapping, options). Each line on stdin
 is a command, answered by one JSON line on stdout:
 
-- ``run``: one timed read (``{"wall": s, "cpu": s}``, the process's CPU seconds, threads
-  included);
+- ``run``: one timed read (``{"wall": s, "cpu": s, "user": s, "sys": s}``: the process's
+  CPU seconds, threads included, and their user and system parts);
 - ``digest``: SHA-256 of everything the read gives (events, persons, relationships as
   CSV with their dtypes; quarantine and warnings with every field; counts; reader info).
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,9 +64,11 @@ def main() -> None:
     for line in sys.stdin:
         command = line.strip()
         if command == "run":
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu, times = time.perf_counter(), time.process_time(), os.times()
             read_mapped(source)
-            answer = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
+            after = os.times()
+            answer = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu,
+                      "user": after.user - times.user, "sys": after.system - times.system}
         elif command == "digest":
             answer = digests(read_mapped(source))
         else:

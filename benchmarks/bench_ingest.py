@@ -174,7 +174,8 @@ def compare(args) -> None:
             times["read_csv"].append(_timed(lambda: pd.read_csv(path)))
             for name, worker in codes.items():
                 answer = worker.ask("run")
-                times[name].append((answer["wall"], answer["cpu"]))
+                times[name].append((answer["wall"], answer["cpu"], answer["user"],
+                                    answer["sys"]))
         same = {"1M-row file": _same(codes)}
         for worker in codes.values():
             worker.close()
@@ -192,7 +193,11 @@ def compare(args) -> None:
     for name, values in times.items():
         wall, cpu = (statistics.median(t[i] for t in values) for i in (0, 1))
         print(f"  {name:<9} wall {wall:6.2f} s ({wall / base[0]:5.2f}x)   "
-              f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)")
+              f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)", end="")
+        if len(values[0]) > 2:   # the system's part varies most on a busy machine
+            user, system = (statistics.median(t[i] for t in values) for i in (2, 3))
+            print(f"   of which user {user:5.2f} s, system {system:5.2f} s", end="")
+        print()
     for name, (equal, digest) in same.items():
         print(f"  outputs on {name}: {'identical' if equal else 'DIFFERENT'} "
               f"(events {digest['events'][:12]}, persons {digest['persons'][:12]}, "
@@ -209,12 +214,16 @@ def _same(workers: dict) -> tuple[bool, dict]:
     return values[0] == values[-1], values[-1]
 
 
-def _timed(work) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of one call; CPU time is steadier on a busy
-    machine."""
-    wall, cpu = time.perf_counter(), time.process_time()
+def _timed(work) -> tuple[float, ...]:
+    """(wall seconds, process CPU seconds, user and system CPU seconds) of one call; CPU
+    time is steadier on a busy machine."""
+    import os
+
+    wall, cpu, times = time.perf_counter(), time.process_time(), os.times()
     work()
-    return time.perf_counter() - wall, time.process_time() - cpu
+    after = os.times()
+    return (time.perf_counter() - wall, time.process_time() - cpu,
+            after.user - times.user, after.system - times.system)
 
 
 if __name__ == "__main__":

@@ -289,6 +289,8 @@ class MappedIngest:
     def _flag(self, mask: pd.Series, code: str, column: str, values: pd.Series | str,
               message: str | pd.Series) -> None:
         """Record a problem on rows in ``mask`` that have none yet."""
+        if not mask.any():       # usually: no need to look at the problems so far
+            return
         mask = mask & self.problem["code"].isna()
         if not mask.any():
             return

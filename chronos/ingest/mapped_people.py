@@ -16,7 +16,8 @@ import pandas as pd
 
 from chronos import model
 from chronos.ingest.mapping import normalise_wording
-from chronos.ingest.tabular import factorize, map_values, per_distinct, pick, text_column
+from chronos.ingest.tabular import (cell_lengths, factorize, map_values, per_distinct, pick,
+                                    text_column)
 
 SEX_CODES = {
     "M": ("m", "male", "man", "boy", "1"),
@@ -210,7 +211,7 @@ def first_person_rows(ing, persons: pd.DataFrame, data: pd.Series) -> pd.DataFra
         return None
     used = ["record_key"] + [c for c in PERSON_OUT if _is_mapped(ing, c)]
     rows = pick(persons[used], data).assign(source_ref=pick(ing.rows.refs, data))
-    return first_filled_per_key(rows[rows["record_key"].fillna("").ne("")], "record_key")
+    return first_filled_per_key(pick(rows, rows["record_key"].fillna("").ne("")), "record_key")
 
 
 def finish_person_records(ing, parts: list[pd.DataFrame | None]) -> pd.DataFrame:
@@ -239,11 +240,18 @@ def first_filled_per_key(rows: pd.DataFrame, key: str) -> pd.DataFrame:
     firsts = np.flatnonzero(~pd.Series(codes).duplicated().to_numpy())
     out = {key: rows[key].iloc[firsts].reset_index(drop=True)}
     for column in rows.columns.drop(key):
-        filled = rows[column].fillna("").ne("").to_numpy(dtype=bool)
+        filled = _filled(rows[column])
         positions = _first_positions(codes, firsts, filled)
         values = rows[column].iloc[np.maximum(positions, 0)].reset_index(drop=True)
         out[column] = values.mask(positions < 0)
     return pd.DataFrame(out)
+
+
+def _filled(values: pd.Series):
+    """Which cells hold text (numpy booleans): "" and missing do not."""
+    if isinstance(values.dtype, pd.StringDtype):
+        return cell_lengths(values) > 0
+    return values.fillna("").ne("").to_numpy(dtype=bool)
 
 
 def _first_positions(codes, firsts, filled):

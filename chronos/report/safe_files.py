@@ -448,6 +448,10 @@ def _dispose(folder: Path, target: Path, *, trusted: bool = False) -> bool:
             shutil.rmtree(folder, ignore_errors=True)
             return not os.path.lexists(folder)
         with contextlib.suppress(OSError):
+            names = os.listdir(folder)    # killed while its first marker was written:
+            if all(_MARKER_PART.match(n) and not (folder / n).is_symlink() for n in names):
+                for name in names:        # that marker's temporary file alone
+                    (folder / name).unlink()
             folder.rmdir()          # made, then killed before its marker: empty
         return not os.path.lexists(folder)
     if marker.get("state") != "complete":

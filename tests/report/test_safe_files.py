@@ -305,3 +305,16 @@ def test_the_new_output_holds_a_persons_files_before_the_swap(tmp_path, monkeypa
     assert seen["new"] == [MARKER, "a.csv", "notes.txt"]
     assert sorted(p.name for p in out.iterdir()) == [MARKER, "a.csv", "notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_run_killed_while_writing_its_first_marker_leaves_nothing_behind(tmp_path):
+    """Killed between creating the marker's temporary file and renaming it: the folder
+    holds only that file, which is chronos's own; with anything else in it, it stays."""
+    out = write_output(tmp_path / "out", {"a.csv": "old"})
+    bare = _leftover(tmp_path, ".out.chronos-abc123.part", None, {})
+    (bare / f".{MARKER}.chronos-4242.part").write_text('{"written_by": "chro')
+    other = _leftover(tmp_path, ".out.chronos-def456.part", None, {"x.txt": "unknown"})
+    (other / f".{MARKER}.chronos-4243.part").write_text("{")
+    write_output(out, {"a.csv": "new"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.chronos-def456.part", "out"]
+    assert sorted(os.listdir(other)) == [f".{MARKER}.chronos-4243.part", "x.txt"]
