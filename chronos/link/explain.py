@@ -74,6 +74,8 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
                  events=None) -> Explanation:
     """Explain the pair ``key_a``/``key_b`` of the source person ``records`` (``events``:
     the case's events before linking, for the dates the records were made)."""
+    import pandas as pd
+
     from chronos.link.people import _records_table, as_settings, link_people
 
     settings = as_settings(settings)
@@ -90,6 +92,13 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
     contributions = _contributions(scored, settings, compared)
     vetoes = list(contributions.loc[contributions["veto"], "field"])
     weight, probability = float(scored["match_weight"]), float(scored["match_probability"])
+    dated = _dated_role(table, frame, key_a, key_b, settings, as_of, events) \
+        if not vetoes else None
+    if dated is not None:
+        contributions = pd.concat([contributions, pd.DataFrame([dated])], ignore_index=True)
+        weight += dated["match_weight"]
+        probability = 1.0 / (1.0 + 2.0 ** -weight)
+        scored = {**scored, "match_weight": weight, "match_probability": probability}
     blocking = blocking_rules_met(record_a, record_b, settings)
     decision = _decision(scored, vetoes, probability, settings, blocking)
     outcome = ""
@@ -99,6 +108,34 @@ def explain_link(records, key_a: str, key_b: str, settings=None, *, overrides=No
         outcome = _outcome(result, key_a, key_b, blocking)
     return Explanation(key_a, key_b, contributions, weight, probability, vetoes, decision,
                        outcome, blocking)
+
+
+def _dated_role(table, frame, key_a, key_b, settings, as_of, events) -> dict | None:
+    """The contribution of a dated child's role (linking's
+    :func:`chronos.link.people.dated_role_evidence`) when one record has no date of birth
+    and its events name the person as the child on a day the other's birth fits."""
+    from chronos.link.people import ROLE_FIT_M, _has_dates, birth_days, role_fit
+    from chronos.link.stated import AgeLimits, record_dates, stated_facts
+
+    if not _has_dates(events):
+        return None
+    undated = frame["dob"].isna() & frame["dob_year"].isna()
+    keyed = dict(zip(frame["record_key"], undated))
+    if keyed[key_a] == keyed[key_b]:
+        return None
+    vague, other = (key_a, key_b) if keyed[key_a] else (key_b, key_a)
+    told = stated_facts(frame, table.set_axis(frame.index), settings, as_of, {vague, other},
+                        record_dates(events, settings, as_of))
+    said = told.get(vague)
+    days = birth_days(collapse_duplicates(frame).frame)
+    weight, share = role_fit(said, told.get(other), days, AgeLimits.from_settings(settings))
+    if share is None:
+        return None
+    return {"field": "dated_role", "label": "a child's role on a day (the record's events)",
+            "value_a": f"child on {said.child_on}" if vague == key_a else "",
+            "value_b": f"child on {said.child_on}" if vague == key_b else "",
+            "level": "fits the other's date of birth", "m": ROLE_FIT_M, "u": round(share, 4),
+            "match_weight": weight, "veto": False}
 
 
 def blocking_rules_met(record_a: dict, record_b: dict, settings) -> list[str]:

@@ -220,8 +220,9 @@ def normalise_dob(raw, precision=None, *, as_of: date | None = None) -> Checked:
 
 #: Columns of the frame :func:`prepare_records` returns (besides ``record_key``).
 MATCH_COLUMNS = ("nhs", "upn", "la_id", "given", "given_canon", "given_initial",
-                 "given_other", "family", "family_first", "family_last", "dob", "dob_year",
-                 "dob_swap", "sex", "postcode", "district", "name_key", "initial_key")
+                 "given_other", "given_fix", "family", "family_first", "family_last", "dob",
+                 "dob_year", "dob_swap", "sex", "postcode", "district", "name_key",
+                 "initial_key")
 
 _SPLIT_IDS = re.compile(r"\s*(?:[;,/|]|\s+or\s+|\s+and\s+)\s*", re.IGNORECASE)
 _ID_SCHEMES = {"nhs": ("nhs_number", normalise_nhs_number),
@@ -445,6 +446,70 @@ def _add_names(out, records, issues):
     out["name_key"] = (out["family_first"] + " " + out["given_initial"]).where(
         out["family_first"].notna() & out["given_initial"].notna(), None)
     out["initial_key"] = out["name_key"].where(out["given"].str.len() == 1, None)
+    fixed = rare_spellings(out["given"])
+    out["given_fix"] = out["given"].map(
+        {g: canonical_given_name(fixed.get(g, g)) for g in out["given"].dropna().unique()
+         if len(g) > 1})
+
+
+#: a given name written at most this many times in the data may be a misspelling of a
+#: name one edit away written at least COMMON_FACTOR times as often (and 3 times) ...
+RARE_SPELLING = 2
+COMMON_FACTOR = 3
+#: ... and a name written more often, of one written at least this many times as often
+#: (across a population a misspelling recurs: "Ruyb" 4 times where "Ruby" is 4,000)
+POPULATION_FACTOR = 50
+
+
+def rare_spellings(given) -> dict[str, str]:
+    """Given names (a column of the prepared ``given``) that look like a misspelling of
+    one common name of the same data -> that name: one edit (a letter changed, added,
+    dropped, or two adjacent letters swapped) from exactly one name written at least 3
+    times and ``COMMON_FACTOR`` times as often (a spelling written at most
+    ``RARE_SPELLING`` times) or ``POPULATION_FACTOR`` times as often (one written more:
+    across a population a misspelling recurs): "RUYB" and "RYBY" -> "RUBY" where "RUBY"
+    is written 40 times. Two such spellings of one name are the same name misspelt
+    twice, not twins' two names: twins' names are each written as often as names are.
+    Initials and names of under four letters are never taken for misspellings.
+    Symmetric deletion: each name is looked up by itself and its one-letter deletions,
+    so the work grows with the names, not their square."""
+    counts = given.dropna().value_counts()
+    counts = counts[counts.index.str.len() >= 4]
+    if counts.empty:
+        return {}
+    common = counts[counts >= max(3, COMMON_FACTOR)]
+    index: dict[str, set[str]] = {}
+    for name in common.index:
+        for key in _deletions(name):
+            index.setdefault(key, set()).add(name)
+    out = {}
+    rare = counts[counts * min(COMMON_FACTOR, POPULATION_FACTOR) <= counts.max()]
+    for name, n in rare.items():
+        factor = COMMON_FACTOR if n <= RARE_SPELLING else POPULATION_FACTOR
+        near = {c for key in _deletions(name) for c in index.get(key, ())}
+        near = [c for c in near if c != name and common[c] >= factor * n
+                and one_edit(name, c)]
+        if len(near) == 1:
+            out[name] = near[0]
+    return out
+
+
+def _deletions(name: str) -> set[str]:
+    return {name} | {name[:i] + name[i + 1:] for i in range(len(name))}
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are one edit apart: a letter changed, added or dropped,
+    or two adjacent letters swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                                   and a[diffs[0]] == b[diffs[1]]
+                                   and a[diffs[1]] == b[diffs[0]])
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _add_dob_sex_postcode(out, records, issues, as_of):

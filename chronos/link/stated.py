@@ -316,6 +316,42 @@ def contradiction(record: Stated | None, candidate: Stated | None,
     return None
 
 
+def birth_window(record: Stated | None, limits: AgeLimits | None = None):
+    """(earliest, latest) day of birth that what ``record`` states on the days of its
+    events allows (named as the child on a day: born less than ``child_max`` years
+    before it and at most ``before_birth_months`` after; named as an adult: at least
+    ``adult_min`` years before), or None when its events state no role on a day."""
+    if record is None or (record.child_on is None and record.adult_on is None):
+        return None
+    limits = limits or AgeLimits()
+    lo, hi = date.min, date.max
+    if record.child_on:
+        lo = max(lo, _shift(record.child_on, -limits.child_max, days=1))
+        hi = min(hi, _add_months(record.child_on, limits.before_birth_months))
+    if record.adult_on:
+        hi = min(hi, _shift(record.adult_on, -limits.adult_min))
+    return (lo, hi) if lo <= hi else None
+
+
+def _shift(day: date, years: int, days: int = 0) -> date:
+    from datetime import timedelta
+
+    try:
+        moved = day.replace(year=day.year + years)
+    except ValueError:                      # 29 February
+        moved = day.replace(year=day.year + years, day=28)
+    return moved + timedelta(days=days)
+
+
+def _add_months(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    try:
+        return day.replace(year=year, month=month + 1)
+    except ValueError:
+        return day.replace(year=year, month=month + 1, day=28)
+
+
 def _months(start: date, end: date) -> int:
     """Whole months from ``start`` to ``end``."""
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)

@@ -55,7 +55,7 @@ def source_of(key: str) -> str:
 
 
 #: The prepared columns that decide every compared column: the others (given_canon,
-#: given_initial, family_first, family_last, dob_swap, district, name_key, initial_key)
+#: given_initial, given_fix, family_first, family_last, dob_swap, district, name_key, initial_key)
 #: are made from these by :func:`chronos.link.identifiers.prepare_records`.
 IDENTITY_COLUMNS = ("nhs", "upn", "la_id", "given", "given_other", "family", "dob",
                     "dob_year", "sex", "postcode")
@@ -114,7 +114,7 @@ def _mix(codes):
 
 
 #: Prepared columns made from another one (what a veto reading them depends on).
-_MADE_FROM = {"given_canon": ("given",), "given_initial": ("given",),
+_MADE_FROM = {"given_canon": ("given",), "given_initial": ("given",), "given_fix": ("given",),
               "family_first": ("family",), "family_last": ("family",), "dob_swap": ("dob",),
               "district": ("postcode",), "name_key": ("family", "given"),
               "initial_key": ("family", "given")}

@@ -65,3 +65,30 @@ def test_a_nameless_census_record_is_compared_on_its_birthday():
         ignore_index=True)
     explanation = explain_link(records, "gp:1", "cin:C77")
     assert any("name_key is null" in rule for rule in explanation.blocking)
+
+
+def test_explain_link_shows_a_dated_childs_role_as_linking_weighs_it():
+    import pandas as pd
+
+    from chronos.link.explain import explain_link
+    from chronos.link.people import link_people
+
+    rows = [{"record_key": k, "given_name": g, "family_name": "Fordash", "dob": d, "sex": s,
+             "source_file": f"{k.split(':')[0]}.csv", "source_ref": k.split(":")[1]}
+            for k, g, d, s in (("gp:1", "Tom", "2015-01-01", "M"), ("police:1", "Tom", None, "M"),
+                               ("gp:2", "Hannah", "1982-09-13", "F"),
+                               ("gp:3", "Ava", "2018-01-01", "F"),
+                               ("gp:4", "Ben", "1980-03-02", "M"))]
+    records = pd.DataFrame(rows)
+    events = pd.DataFrame([{"event_id": "e1", "date": "2021-04-08", "date_precision": "day",
+                            "person_ids": "police:1", "person_roles": "police:1=child"}])
+    plain = explain_link(records, "gp:1", "police:1", with_outcome=False)
+    dated = explain_link(records, "gp:1", "police:1", events=events, with_outcome=False)
+    row = dated.table.set_index("field").loc["dated_role"]
+    assert row["value_b"] == "child on 2021-04-08" and row["u"] == 0.5
+    assert "dated_role" not in set(plain.table["field"])
+    pair = link_people(records, events=events).pairs.set_index(["key_l", "key_r"])
+    assert dated.match_probability == pytest.approx(
+        pair.at[("gp:1", "police:1"), "match_probability"])
+    assert dated.match_weight == pytest.approx(plain.match_weight + row["match_weight"])
+    assert "child on 2021-04-08" in dated.as_text()

@@ -188,3 +188,30 @@ def test_vectorised_upn_path_agrees_with_the_single_value_check(values):
     frame, _ = prepare_records(pd.DataFrame({"record_key": [f"r:{i}" for i in range(len(values))],
                                              "upn": values}))
     assert frame["upn"].tolist() == [normalise_upn(v).value for v in values]
+
+
+def test_a_rare_misspelling_of_a_common_name_reads_as_that_name():
+    from chronos.link.identifiers import rare_spellings
+
+    given = pd.Series(["RUBY"] * 6 + ["RUYB", "RYBY", "JACK"] + ["JAKE"] * 5 + ["JACK"] * 4
+                      + ["ELLA", "ELLE", "ELLY", "K", "AMI", "AMY", "AMY", "AMY"])
+    fixed = rare_spellings(given)
+    assert fixed["RUYB"] == "RUBY" and fixed["RYBY"] == "RUBY"   # one name misspelt twice
+    assert "JACK" not in fixed and "JAKE" not in fixed   # twins' names: both written often
+    assert "ELLE" not in fixed and "ELLY" not in fixed   # ELLA is no commoner than they are
+    assert "K" not in fixed and "AMI" not in fixed       # initials, names under four letters
+
+
+def test_across_a_population_a_recurring_misspelling_still_reads_as_the_name():
+    from chronos.link.identifiers import rare_spellings
+
+    given = pd.Series(["RUBY"] * 500 + ["RUYB"] * 4 + ["ROBY"] * 3 + ["RUBEN"] * 30)
+    fixed = rare_spellings(given)
+    assert fixed == {"RUYB": "RUBY", "ROBY": "RUBY"}     # RUBEN: a name of its own
+
+
+def test_given_fix_is_the_canonical_form_of_the_corrected_name():
+    names = ["Jennifer"] * 4 + ["Jennfer", "Jenny", "J"]
+    frame, _ = prepare_records(pd.DataFrame({"record_key": [f"gp:{i}" for i in range(7)],
+                                             "given_name": names}))
+    assert frame["given_fix"].tolist() == ["JENNIFER"] * 6 + [None]

@@ -145,3 +145,24 @@ def test_contradictions():
     # a child's role says nothing: an adult today was a child in older records
     assert contradiction(Stated("M", False, None), Stated("M", True, 40)) is None
     assert contradiction(None, boy) is None and contradiction(girl, None) is None
+
+
+def test_the_births_a_dated_role_allows():
+    from chronos.link.stated import birth_window
+
+    limits = AgeLimits()
+    # named as the child on 1 March 2021: born after 1 March 1996 (under 25 then), and
+    # at most a year after it (a pre-birth assessment names an unborn child)
+    assert birth_window(Stated(child_on=date(2021, 3, 1)), limits) == \
+        (date(1996, 3, 2), date(2022, 3, 1))
+    # named as a carer on 2 May 2016: born by 2 May 2004 (12 then); with 13 as the
+    # youngest adult, 29 February 2016 gives 28 February 2003
+    assert birth_window(Stated(adult_on=date(2016, 5, 2)), limits) == \
+        (date.min, date(2004, 5, 2))
+    assert birth_window(Stated(adult_on=date(2016, 2, 29)), AgeLimits(adult_min=13)) == \
+        (date.min, date(2003, 2, 28))
+    # both: the days that fit both; none fit: nothing is stated
+    assert birth_window(Stated(child_on=date(2010, 1, 1), adult_on=date(2012, 1, 1))) == \
+        (date(1985, 1, 2), date(2000, 1, 1))
+    assert birth_window(Stated(child_on=date(2010, 1, 1), adult_on=date(1995, 1, 1))) is None
+    assert birth_window(Stated(sex="F")) is None and birth_window(None) is None

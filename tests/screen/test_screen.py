@@ -356,3 +356,28 @@ def test_bounded_linking_gives_the_same_people_on_spark(spark, tmp_path):
     assert {w.code for w in duck.warnings} >= {"link.identifier_group", "link.block_windowed"}
     pd.testing.assert_frame_equal(duck.links, sparked.links)
     pd.testing.assert_frame_equal(duck.persons, sparked.persons)
+
+
+def test_the_screen_dates_the_person_records_by_their_events(screened):
+    from chronos.link.stated import DATING_COLUMNS, record_dates
+    from chronos.screen.stages import dating_events
+
+    _, out = screened
+    ingest = out / "work" / "ingest"
+    events = dating_events(ingest / "events")
+    every = pd.read_parquet(ingest / "events")
+    named = every[every["person_ids"].notna() & every["date"].notna()]
+    assert set(events.columns) <= set(DATING_COLUMNS) and len(events) == len(named) > 0
+    records = pd.read_parquet(ingest / "person_records")
+    dated = record_dates(events)
+    assert dated and set(dated) <= set(records["record_key"])
+    assert dating_events(out / "work" / "no-such-folder") is None
+
+
+def test_a_screen_dates_its_records_for_linking_when_asked(screened):
+    from chronos.link.people import as_settings
+    from chronos.screen.stages import linking_events
+
+    folder = screened[1] / "work" / "ingest" / "events"
+    assert linking_events(folder, as_settings(None)) is None        # off by default
+    assert len(linking_events(folder, as_settings({"screen_dates_records": True}))) > 0
