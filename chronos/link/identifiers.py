@@ -160,20 +160,30 @@ def nickname_table() -> dict[str, tuple[str, ...]]:
 
 
 def canonical_given_name(token: str | None) -> str | None:
-    """The canonical form of a given name ("KATIE" -> "CATHERINE"): the first canonical
-    name when a variant is ambiguous; the name itself when it is not in the table."""
+    """The canonical form of a given name ("KATIE" -> "CATHERINE"); the name itself when
+    it is not in the table. A variant of several names ("JACK": Jacob or John) is a name
+    in its own right: its forms ';'-joined ("JACOB;JOHN"), which match those names
+    themselves but not another of their variants ("JAKE": twins Jack and Jake are two
+    children)."""
     if not token:
         return None
     forms = nickname_table().get(token)
-    return forms[0] if forms else token
+    return ";".join(forms) if forms else token
 
 
 def names_are_nicknames(a: str | None, b: str | None) -> bool:
-    """True when two given names share a canonical form ("BILL" and "WILLIAM")."""
+    """True when two given names stand for one name ("BILL" and "WILLIAM", "KATIE" and
+    "KATE"); a variant of several names only for one of those names ("JACK" and "JOHN",
+    not "JACK" and "JAKE")."""
     if not a or not b:
         return False
+    if a == b:
+        return True
     table = nickname_table()
-    return bool(set(table.get(a, (a,))) & set(table.get(b, (b,))))
+    forms_a, forms_b = table.get(a, (a,)), table.get(b, (b,))
+    if len(forms_a) > 1 or len(forms_b) > 1:
+        return a in forms_b or b in forms_a or forms_a == forms_b
+    return forms_a == forms_b
 
 
 # --- sex and date of birth --------------------------------------------------------------

@@ -30,9 +30,9 @@ POPULATION_BLOCKING = (
     "l.upn = r.upn",
     "l.la_id = r.la_id",
     "l.dob = r.dob and l.family_first = r.family_first",
-    "l.dob = r.dob and l.given_canon = r.given_canon",
+    "l.dob = r.dob and split_part(l.given_canon, ';', 1) = split_part(r.given_canon, ';', 1)",
     "l.dob_swap = r.dob and l.family_first = r.family_first",
-    "l.given_canon = r.given_canon and l.family_first = r.family_first and l.dob_year = r.dob_year",
+    "split_part(l.given_canon, ';', 1) = split_part(r.given_canon, ';', 1) and l.family_first = r.family_first and l.dob_year = r.dob_year",
 )
 
 

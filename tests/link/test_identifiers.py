@@ -115,6 +115,11 @@ def test_nicknames_share_a_canonical_form():
     assert names_are_nicknames("ALEX", "ALEXANDRA") and names_are_nicknames("ALEX", "ALEXANDER")
     assert not names_are_nicknames("KYLIE", "KAYDEN")
     assert canonical_given_name("ZEPHYR") == "ZEPHYR"
+    # a variant of several names matches those names, not their other variants
+    assert canonical_given_name("JACK") == "JACOB;JOHN"
+    assert names_are_nicknames("JACK", "JOHN") and names_are_nicknames("JACK", "JACOB")
+    assert not names_are_nicknames("JACK", "JAKE") and not names_are_nicknames("JAKE", "JOHNNY")
+    assert names_are_nicknames("CHRIS", "CHRISTOPHER") and names_are_nicknames("KATIE", "KATE")
 
 
 @pytest.mark.parametrize("raw, expected", [("male", "M"), ("F", "F"), ("2", "F"),

@@ -714,3 +714,18 @@ def test_candidates_with_facts_apart_are_those_of_the_pair_by_pair_check(close, 
                 for o in (x, y) if facts_conflict(by_key.get(names[x]), by_key.get(names[y]))}
     found = _facts_apart(near, by_key, names)
     assert set(zip(found["rec"].tolist(), found["other"].tolist())) == expected
+
+
+def test_twins_named_jack_and_jake_stay_two_and_chris_is_christopher():
+    """"Jack" is a name of its own as well as Jacob's or John's: twins Jack and Jake are
+    two boys, while "Chris" and "Christopher" born the same day are one."""
+    twins = [rec("gp:1", "Jack", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("gp:2", "Jake", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("school:1", "Jack", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("school:2", "Jake", "Smith", "2019-04-03", sex="M", postcode="LS1 4AP"),
+             rec("hv:1", "Chris", "Ockley", "2018-02-01", sex="M", postcode="LS2 7AB"),
+             rec("ed:1", "Christopher", "Ockley", "2018-02-01", sex="M", postcode="LS2 7AB")]
+    result = link_people(pd.DataFrame(twins))
+    assert same(result, "gp:1", "school:1") and same(result, "gp:2", "school:2")
+    assert not same(result, "gp:1", "gp:2")
+    assert same(result, "hv:1", "ed:1")
