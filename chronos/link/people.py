@@ -620,10 +620,10 @@ def _ambiguous(prob, cannot, margin: float, vague=frozenset(), dobs=None,
     itself: :class:`chronos.link.cluster.Life`)."""
     import pandas as pd
 
-    close, names, ruled = _close(prob, margin, vague, vague_margin, stated, limits)
+    close, names, ruled, kinds = _close(prob, margin, vague, vague_margin, stated, limits)
     if close.empty:
         return ruled
-    apart = cannot | {pair for pair, reason in ruled.items() if RULED_WORDS["sex"] not in reason}
+    apart = cannot | {pair for pair in ruled if kinds[pair] != "sex"}
     clash = pd.concat([_forbidden_clashes(close, apart, names),
                        _born_apart(close, dobs, names), _facts_apart(close, facts, names)])
     rivals: dict[str, set[str]] = {}
@@ -679,7 +679,8 @@ def _close(prob, margin: float, vague, vague_margin: float, stated=None,
     """(rec, other) candidates close to each record's best, as codes into the returned
     names (integers: grouping millions of pairs by record key strings is slow); only
     records with more than one close candidate; and the pairs ruled out
-    (:func:`_ruled_out`) with their reasons."""
+    (:func:`_ruled_out`) with their reasons and the kind of each (a key of
+    :data:`RULED_WORDS`)."""
     import numpy as np
     import pandas as pd
 
@@ -689,12 +690,13 @@ def _close(prob, margin: float, vague, vague_margin: float, stated=None,
     weight = prob["match_weight"].to_numpy(dtype=float)
     both = pd.DataFrame({"rec": codes, "other": np.concatenate([codes[m:], codes[:m]]),
                          "w": np.concatenate([weight, weight])})
-    both, ruled = _ruled_out(both, np.asarray(names, dtype=object), vague, stated, limits)
+    both, ruled, kinds = _ruled_out(both, np.asarray(names, dtype=object), vague, stated,
+                                    limits)
     gap = both.groupby("rec", sort=False)["w"].transform("max").to_numpy() - both["w"].to_numpy()
     is_vague = pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]
     close = both[(gap <= margin) | (is_vague & (gap <= vague_margin))]
     close = close[close.groupby("rec", sort=False)["other"].transform("size") > 1]
-    return close[["rec", "other"]], np.asarray(names, dtype=object), ruled
+    return close[["rec", "other"]], np.asarray(names, dtype=object), ruled, kinds
 
 
 #: the words of a ruling out (:mod:`chronos.link.stated`)
@@ -716,21 +718,22 @@ def _ruled_out(both, names, vague, stated, limits=None):
     records state rules out (:func:`chronos.link.stated.contradiction`): always for an
     adult's role against a young child, a child's role against an adult on the day it
     was said and a birth a lifetime before the record's events, and for the other sex
-    when the record has a candidate it does not rule out; and {(key, key): reason} for the pairs taken out."""
+    when the record has a candidate it does not rule out; {(key, key): reason} for the
+    pairs taken out; and {(key, key): kind} (a key of :data:`RULED_WORDS`)."""
     import numpy as np
     import pandas as pd
 
     if stated is None or not vague or both.empty:
-        return both, {}
+        return both, {}, {}
     rows = both[pd.Index(names).isin(list(vague))[both["rec"].to_numpy()]]
     if rows.empty:
-        return both, {}
+        return both, {}, {}
     recs, others = names[rows["rec"].to_numpy()], names[rows["other"].to_numpy()]
     told = stated(set(recs) | set(others))
     why = [contradiction(told.get(r), told.get(o), limits=limits) for r, o in zip(recs, others)]
     hit = np.array([w is not None for w in why], dtype=bool)
     if not hit.any():
-        return both, {}
+        return both, {}, {}
     ruled = rows[hit]
     size = both.groupby("rec", sort=False)["other"].size()
     left = size.loc[ruled["rec"].unique()] - ruled.groupby("rec", sort=False).size()
@@ -742,7 +745,8 @@ def _ruled_out(both, names, vague, stated, limits=None):
                f"initial only) and matches {o}, but {RULED_WORDS[w]}"
                + ("; it matches another record they do not rule out" if another else "")
                for _, r, o, w, another in ruled_rows}
-    return both.drop(index=[i for i, *_ in ruled_rows]), reasons
+    kinds = {tuple(sorted((r, o))): w for _, r, o, w, _ in ruled_rows}   # as the reasons
+    return both.drop(index=[i for i, *_ in ruled_rows]), reasons, kinds
 
 
 def _forbidden_clashes(close, cannot, names):
