@@ -23,6 +23,25 @@ import time
 from pathlib import Path
 
 
+def print_medians(times: dict, baseline: str) -> None:
+    """One line per timed code: median wall and CPU seconds and their ratios to
+    ``baseline``'s (``times``: name -> [(wall, cpu[, user, system]), ...] per run); the
+    user and system parts too where the runs carry them (the system's part varies most
+    on a busy machine)."""
+    import statistics
+
+    base = [statistics.median(t[i] for t in times[baseline]) for i in (0, 1)]
+    width = max(9, max(map(len, times)) + 1)
+    for name, values in times.items():
+        wall, cpu = (statistics.median(t[i] for t in values) for i in (0, 1))
+        line = (f"  {name:<{width}} wall {wall:6.2f} s ({wall / base[0]:5.2f}x)   "
+                f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)")
+        if len(values[0]) > 2:
+            user, system = (statistics.median(t[i] for t in values) for i in (2, 3))
+            line += f"   of which user {user:5.2f} s, system {system:5.2f} s"
+        print(line)
+
+
 def digests(result) -> dict:
     """The SHA-256 of each output of a :class:`~chronos.ingest.base.SourceResult`."""
     def frame(df) -> str:

@@ -157,7 +157,7 @@ def compare(args) -> None:
 
     import pandas as pd
 
-    from _ingest_worker import Worker
+    from _ingest_worker import Worker, print_medians
 
     here = Path(__file__).resolve().parents[1]
     print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -189,15 +189,7 @@ def compare(args) -> None:
                 worker.close()
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"rows: {args.rows:,}  runs: {args.runs}  (medians; ratio to pandas.read_csv)")
-    base = [statistics.median(t[i] for t in times["read_csv"]) for i in (0, 1)]
-    for name, values in times.items():
-        wall, cpu = (statistics.median(t[i] for t in values) for i in (0, 1))
-        print(f"  {name:<9} wall {wall:6.2f} s ({wall / base[0]:5.2f}x)   "
-              f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)", end="")
-        if len(values[0]) > 2:   # the system's part varies most on a busy machine
-            user, system = (statistics.median(t[i] for t in values) for i in (2, 3))
-            print(f"   of which user {user:5.2f} s, system {system:5.2f} s", end="")
-        print()
+    print_medians(times, "read_csv")
     for name, (equal, digest) in same.items():
         print(f"  outputs on {name}: {'identical' if equal else 'DIFFERENT'} "
               f"(events {digest['events'][:12]}, persons {digest['persons'][:12]}, "

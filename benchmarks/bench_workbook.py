@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -115,7 +114,7 @@ def compare(args) -> None:
 
     from python_calamine import CalamineWorkbook
 
-    from _ingest_worker import Worker
+    from _ingest_worker import Worker, print_medians
 
     here = Path(__file__).resolve().parents[1]
     print(f"load average at the start: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -147,11 +146,7 @@ def compare(args) -> None:
             worker.close()
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"rows: {args.rows:,}  runs: {args.runs}  (medians; ratio to calamine)")
-    base = [statistics.median(t[i] for t in times["calamine"]) for i in (0, 1)]
-    for name, values in times.items():
-        wall, cpu = (statistics.median(t[i] for t in values) for i in (0, 1))
-        print(f"  {name:<9} wall {wall:6.2f} s ({wall / base[0]:5.2f}x)   "
-              f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)")
+    print_medians(times, "calamine")
     for name, digests in found.items():
         before, after = digests["before"], digests["after"]
         for key in before:
@@ -211,12 +206,10 @@ def main() -> None:
                 times[name].append(_timed(job))
         result = read_mapped(source)
         assert result.reconciles() and len(result.events) == args.rows
-    base = [statistics.median(t[i] for t in times["calamine"]) for i in (0, 1)]
+    from _ingest_worker import print_medians
+
     print(f"rows: {args.rows:,}  runs: {args.runs}  (medians; ratio to calamine)")
-    for name, values in times.items():
-        wall, cpu = (statistics.median(t[i] for t in values) for i in (0, 1))
-        print(f"  {name:<12} wall {wall:6.2f} s ({wall / base[0]:5.2f}x)   "
-              f"cpu {cpu:6.2f} s ({cpu / base[1]:5.2f}x)")
+    print_medians(times, "calamine")
     print("target: chronos's workbook reading (read_sheets) at most 2x calamine's own read")
 
 

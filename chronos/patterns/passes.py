@@ -89,11 +89,11 @@ def split(passes: list[Pass], raw: dict) -> dict:
         rows = raw.get(run.key)
         if rows is None:
             continue
-        out.update(_by_rule(rows))
+        out.update(_split_rows(rows))
     return out
 
 
-def _by_rule(rows) -> dict:
+def _split_rows(rows) -> dict:
     """A shared pass's rows split by their ``rule_id`` column (which is dropped)."""
     import pandas as pd
 
